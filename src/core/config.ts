@@ -1,0 +1,82 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/**
+ * Every setting Beton reads from the environment, in one place. Documented in the README's
+ * configuration table; `loadConfig()` is called once at start-up and the result passed down.
+ */
+export const configSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  BETON_DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(postgres|postgresql|sqlite):\/\//, 'a postgres:// URL, or sqlite://PATH')
+    .optional(),
+  BETON_ENCRYPTION_KEYS: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_-]+:[A-Za-z0-9+/=]+(,[A-Za-z0-9_-]+:[A-Za-z0-9+/=]+)*$/,
+      'id:base64key[,id:base64key…]',
+    )
+    .optional(),
+  BETON_PUBLIC_URL: z.string().url('a URL such as https://beton.example.com').optional(),
+  BETON_AUTH_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  BETON_ALLOW_PRIVATE_HOSTS: bool.default(false),
+  BETON_DEMO: bool.default(true),
+  BETON_WORKSPACE: z.string().min(1).optional(),
+  BETON_WORKER: bool.default(true),
+  BETON_BODY_LIMIT: z.coerce.number().int().min(1024).default(1_048_576),
+  BETON_SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(1).default(60),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;
+
+export interface Config extends RawConfig {
+  /** Absolute data directory. */
+  dataDir: string;
+  /** Resolved database target. */
+  database: { dialect: 'sqlite'; file: string } | { dialect: 'postgres'; url: string };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Parse the environment once. A bad value stops start-up with one line naming the variable.
+ *
+ * @example
+ * const config = loadConfig(process.env);
+ * config.database.dialect; // 'sqlite' unless DATABASE_URL is postgres://
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`Invalid ${name}=${JSON.stringify(input[name] ?? '')}: expected ${issue.message}`);
+  }
+  const raw = parsed.data;
+  const dataDir = path.resolve(raw.BETON_DATA_DIR);
+  let database: Config['database'];
+  if (raw.DATABASE_URL?.startsWith('postgres')) {
+    database = { dialect: 'postgres', url: raw.DATABASE_URL };
+  } else if (raw.DATABASE_URL?.startsWith('sqlite://')) {
+    database = { dialect: 'sqlite', file: path.resolve(raw.DATABASE_URL.slice('sqlite://'.length)) };
+  } else {
+    database = { dialect: 'sqlite', file: path.join(dataDir, 'beton.sqlite') };
+  }
+  return { ...raw, dataDir, database };
+}

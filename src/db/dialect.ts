@@ -1,0 +1,62 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { DB } from './schema/index.js';
+
+// int8 (COUNT, bigint columns) arrives as a string by default; Beton's counts fit in a double.
+pg.types.setTypeParser(20, (v) => Number(v));
+// numeric → number as well (scores, money in minor units are stored as integers anyway).
+pg.types.setTypeParser(1700, (v) => Number(v));
+
+export type DatabaseTarget =
+  | { dialect: 'sqlite'; file: string }
+  | { dialect: 'postgres'; url: string; schema?: string; poolSize?: number };
+
+export interface Db {
+  kysely: Kysely<DB>;
+  dialect: 'sqlite' | 'postgres';
+  /** For SQLite, the file; for Postgres, the URL without password. */
+  describe: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Open the database Beton runs on. SQLite gets WAL, foreign keys and a busy timeout so the CLI and
+ * the server can share the file; Postgres gets a pool (and a search_path when `schema` is given,
+ * which the tests use to isolate files from each other).
+ *
+ * @example
+ * const db = openDatabase({ dialect: 'sqlite', file: './data/beton.sqlite' });
+ * await db.kysely.selectFrom('connections').selectAll().where('workspace_id', '=', ws).execute();
+ */
+export function openDatabase(target: DatabaseTarget): Db {
+  if (target.dialect === 'sqlite') {
+    if (target.file !== ':memory:') fs.mkdirSync(path.dirname(target.file), { recursive: true });
+    const sqlite = new Database(target.file);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 10000');
+    sqlite.pragma('synchronous = NORMAL');
+    const kysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+    return { kysely, dialect: 'sqlite', describe: target.file, close: () => kysely.destroy() };
+  }
+  const pool = new pg.Pool({
+    connectionString: target.url,
+    max: target.poolSize ?? 10,
+    ...(target.schema ? { options: `-c search_path=${quoteIdent(target.schema)}` } : {}),
+  });
+  const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    kysely,
+    dialect: 'postgres',
+    describe: target.url.replace(/:\/\/([^:@/]+):[^@/]*@/, '://$1:***@'),
+    close: () => kysely.destroy(),
+  };
+}
+
+function quoteIdent(name: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`Invalid schema name "${name}"`);
+  return name;
+}

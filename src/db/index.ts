@@ -1,0 +1,4 @@
+export { type DatabaseTarget, type Db, openDatabase } from './dialect.js';
+export { fromJson, toJson } from './json.js';
+export { migrateToLatest, pendingMigrations } from './migrate.js';
+export type * from './schema/index.js';

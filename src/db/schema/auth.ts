@@ -1,0 +1,35 @@
+/**
+ * Tables owned by better-auth (users, sessions, accounts, verifications) and its organization
+ * plugin (workspaces, memberships, invitations). better-auth creates and migrates them and names
+ * their columns in camelCase; Beton's own tables use snake_case. Only the columns Beton's own
+ * queries read are typed here.
+ */
+export interface UsersTable {
+  id: string;
+  name: string;
+  email: string;
+  emailVerified: number | boolean;
+  createdAt: string | Date;
+  updatedAt: string | Date;
+}
+
+export interface WorkspacesTable {
+  id: string;
+  name: string;
+  slug: string;
+  createdAt: string | Date;
+}
+
+export interface MembershipsTable {
+  id: string;
+  organizationId: string;
+  userId: string;
+  role: string;
+  createdAt: string | Date;
+}
+
+export interface AuthTables {
+  users: UsersTable;
+  workspaces: WorkspacesTable;
+  memberships: MembershipsTable;
+}
