@@ -4,3 +4,4 @@ export * from './crypto.js';
 export * from './errors.js';
 export * from './logger.js';
 export * from './redact.js';
+export * from './metrics.js';

@@ -1,5 +1,8 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_core.js';
+import * as m0003 from './0003_sync.js';
+import * as m0005 from './0005_push_enrichment.js';
+import * as m0006 from './0006_accounts_signals.js';
 
 /**
  * Every migration, in order. One set for SQLite and Postgres. Add a file `NNNN_name.ts` exporting
@@ -7,4 +10,7 @@ import * as m0001 from './0001_core.js';
  */
 export const migrations: Record<string, Migration> = {
   '0001_core': m0001,
+  '0003_sync': m0003,
+  '0005_push_enrichment': m0005,
+  '0006_accounts_signals': m0006,
 };

@@ -1,5 +1,5 @@
 /**
- * Tables owned by better-auth (users, sessions, accounts, verifications) and its organization
+ * Tables owned by better-auth (users, sessions, auth_accounts, verifications) and its organization
  * plugin (workspaces, memberships, invitations). better-auth creates and migrates them and names
  * their columns in camelCase; Beton's own tables use snake_case. Only the columns Beton's own
  * queries read are typed here.
@@ -28,8 +28,31 @@ export interface MembershipsTable {
   createdAt: string | Date;
 }
 
+export interface SessionsTable {
+  id: string;
+  userId: string;
+  token: string;
+  expiresAt: string | Date;
+  activeOrganizationId: string | null;
+  createdAt: string | Date;
+  updatedAt: string | Date;
+}
+
+export interface InvitationsTable {
+  id: string;
+  organizationId: string;
+  email: string;
+  role: string | null;
+  status: string;
+  expiresAt: string | Date;
+  inviterId: string;
+  createdAt: string | Date;
+}
+
 export interface AuthTables {
   users: UsersTable;
+  sessions: SessionsTable;
   workspaces: WorkspacesTable;
   memberships: MembershipsTable;
+  invitations: InvitationsTable;
 }

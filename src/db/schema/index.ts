@@ -1,11 +1,17 @@
 import type { AuthTables } from './auth.js';
 import type { CoreTables } from './core.js';
+import type { PushTables } from './push.js';
+import type { ScoringTables } from './scoring.js';
+import type { SyncTables } from './sync.js';
 
 export type * from './auth.js';
 export type * from './core.js';
+export type * from './push.js';
+export type * from './scoring.js';
+export type * from './sync.js';
 
 /**
  * The whole database as Kysely sees it. Each area declares its tables in its own file here and
  * adds itself to this intersection, so a wrong column name does not compile.
  */
-export interface DB extends AuthTables, CoreTables {}
+export interface DB extends AuthTables, CoreTables, PushTables, ScoringTables, SyncTables {}

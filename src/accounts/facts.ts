@@ -1,0 +1,227 @@
+import { DAY_MS, dayNumber, toMs } from './days.js';
+import type { UsageView } from './usage.js';
+
+/**
+ * What Beton knows about one account, twice over: `AccountHistory` is the time-indexed record built
+ * from the account's source records (cached per account, rebuilt only when its records change), and
+ * `AccountFacts` is that history seen *as of* one moment — the only thing a detector receives. Live
+ * runs look as of now; the backtest replays past moments, so nothing here may peek past `asOf`.
+ */
+
+export interface PersonFact {
+  id: string;
+  email: string | null;
+  name: string | null;
+  title: string | null;
+  department: string | null;
+  createdAt: string | null;
+  lastSeenAt: string | null;
+}
+
+/** The billing state one paid invoice (or the live subscription) shows at a moment. */
+export interface BillingPoint {
+  at: string;
+  /** Annualised recurring revenue in the currency's major unit (e.g. dollars). */
+  arr: number;
+  seats: number;
+  plan: string | null;
+  seatLimit: number | null;
+}
+
+export interface SubscriptionHistory {
+  id: string;
+  status: string;
+  createdAt: string | null;
+  startedAt: string | null;
+  trialStart: string | null;
+  trialEnd: string | null;
+  /** When cancellation was requested (Stripe `canceled_at`). */
+  canceledAt: string | null;
+  cancelAt: string | null;
+  cancelAtPeriodEnd: boolean;
+  endedAt: string | null;
+  currentPeriodEnd: string | null;
+  interval: 'day' | 'week' | 'month' | 'year' | null;
+  intervalCount: number;
+  currency: string | null;
+  /** The live state, as the subscription object says now. */
+  current: Omit<BillingPoint, 'at'>;
+  /** Paid invoices, oldest first. */
+  points: BillingPoint[];
+}
+
+export interface NpsAnswer {
+  at: string;
+  score: number;
+  email: string | null;
+}
+
+export interface AccountHistory {
+  /** When this history was observed (the newest synced_at among its records). */
+  observedAt: string;
+  /** First time any source saw the account (signup). */
+  signupAt: string | null;
+  persons: PersonFact[];
+  subscriptions: SubscriptionHistory[];
+  nps: NpsAnswer[];
+}
+
+export interface SubscriptionFact {
+  id: string;
+  status: 'trialing' | 'active' | 'past_due' | 'canceled' | 'other';
+  plan: string | null;
+  seats: number;
+  seatLimit: number | null;
+  arr: number;
+  interval: SubscriptionHistory['interval'];
+  trialEnd: string | null;
+  currentPeriodEnd: string | null;
+  canceledAt: string | null;
+  /** When the subscription will end, if a cancellation is scheduled. */
+  cancelAt: string | null;
+}
+
+export interface HealthPoint {
+  day: number;
+  health: number;
+}
+
+/** One account as of `asOf`: the whole input of every detector. */
+export interface AccountFacts {
+  accountId: string;
+  domain: string;
+  asOf: string;
+  /** Last complete UTC day at `asOf`; usage windows end here. */
+  asOfDay: number;
+  signupAt: string | null;
+  usage: UsageView;
+  persons: PersonFact[];
+  /** The main subscription (active or trialing with the highest ARR, else the most recent). */
+  subscription: SubscriptionFact | null;
+  /** Total ARR across subscriptions at `asOf`. */
+  arr: number;
+  /** ARR over time up to `asOf` (oldest first), one point per billing change. */
+  arrHistory: { at: string; arr: number }[];
+  nps: NpsAnswer[];
+  /** Daily health from previous score runs, before asOfDay. */
+  healthHistory: HealthPoint[];
+}
+
+const before = (iso: string | null, asOfMs: number) => iso !== null && toMs(iso) <= asOfMs;
+
+/** Add whole billing intervals to a start until the result is after `asOfMs`. */
+function nextPeriodEnd(sub: SubscriptionHistory, asOfMs: number): string | null {
+  const anchor = sub.startedAt ?? sub.createdAt;
+  if (!anchor || !sub.interval) return sub.currentPeriodEnd;
+  const start = new Date(anchor);
+  const count = Math.max(1, sub.intervalCount);
+  for (let k = 1; k < 10_000; k++) {
+    const d = new Date(start);
+    if (sub.interval === 'year') d.setUTCFullYear(d.getUTCFullYear() + k * count);
+    else if (sub.interval === 'month') d.setUTCMonth(d.getUTCMonth() + k * count);
+    else d.setTime(start.getTime() + k * count * (sub.interval === 'week' ? 7 : 1) * DAY_MS);
+    if (d.getTime() > asOfMs) return d.toISOString();
+  }
+  return null;
+}
+
+/** The subscription as it stood at `asOfMs`, or null if it did not exist yet. */
+export function subscriptionAt(sub: SubscriptionHistory, asOfMs: number, live: boolean): SubscriptionFact | null {
+  if (sub.createdAt && toMs(sub.createdAt) > asOfMs) return null;
+  let point: Omit<BillingPoint, 'at'> = sub.current;
+  if (!live) {
+    const past = sub.points.filter((p) => toMs(p.at) <= asOfMs);
+    if (past.length > 0) point = past[past.length - 1]!;
+  }
+  let status: SubscriptionFact['status'];
+  if (before(sub.endedAt, asOfMs)) status = 'canceled';
+  else if (!live && sub.trialEnd && toMs(sub.trialEnd) > asOfMs && before(sub.trialStart ?? sub.createdAt, asOfMs)) {
+    status = 'trialing';
+  } else if (!live) status = 'active';
+  else status = (['trialing', 'active', 'past_due', 'canceled'] as const).find((s) => s === sub.status) ?? 'other';
+  const cancellationKnown = before(sub.canceledAt, asOfMs) || (live && (sub.cancelAt !== null || sub.cancelAtPeriodEnd));
+  const periodEnd = live ? sub.currentPeriodEnd : nextPeriodEnd(sub, asOfMs);
+  let cancelAt: string | null = null;
+  if (cancellationKnown && status !== 'canceled') {
+    cancelAt = sub.cancelAt ?? (sub.cancelAtPeriodEnd ? periodEnd : null) ?? sub.endedAt;
+  }
+  return {
+    id: sub.id,
+    status,
+    plan: point.plan,
+    seats: point.seats,
+    seatLimit: point.seatLimit,
+    arr: status === 'canceled' || status === 'trialing' ? 0 : point.arr,
+    interval: sub.interval,
+    trialEnd: sub.trialEnd,
+    currentPeriodEnd: periodEnd,
+    canceledAt: cancellationKnown ? sub.canceledAt : null,
+    cancelAt,
+  };
+}
+
+/** ARR across all subscriptions at each billing change up to `asOfMs`. */
+function arrTimeline(history: AccountHistory, asOfMs: number): { at: string; arr: number }[] {
+  type Change = { ms: number; sub: string; arr: number };
+  const changes: Change[] = [];
+  for (const sub of history.subscriptions) {
+    for (const p of sub.points) changes.push({ ms: toMs(p.at), sub: sub.id, arr: p.arr });
+    if (sub.endedAt) changes.push({ ms: toMs(sub.endedAt), sub: sub.id, arr: 0 });
+  }
+  changes.sort((a, b) => a.ms - b.ms || a.sub.localeCompare(b.sub));
+  const bySub = new Map<string, number>();
+  const timeline: { at: string; arr: number }[] = [];
+  for (const c of changes) {
+    if (c.ms > asOfMs) break;
+    bySub.set(c.sub, c.arr);
+    let total = 0;
+    for (const v of bySub.values()) total += v;
+    const at = new Date(c.ms).toISOString();
+    const last = timeline[timeline.length - 1];
+    if (last && last.at === at) last.arr = total;
+    else if (!last || last.arr !== total) timeline.push({ at, arr: total });
+  }
+  return timeline;
+}
+
+export interface FactsInput {
+  accountId: string;
+  domain: string;
+  history: AccountHistory;
+  usage: UsageView;
+  healthHistory?: HealthPoint[];
+}
+
+/**
+ * The account as of `asOf`. `live` means "now, with the subscription objects as they are"; a replay
+ * of a past moment reconstructs state from invoices and timestamps instead.
+ *
+ * @example
+ * const facts = factsAt({ accountId, domain, history, usage: series.view(day - 1, day) }, clock.now(), true);
+ */
+export function factsAt(input: FactsInput, asOf: Date, live: boolean): AccountFacts {
+  const asOfMs = asOf.getTime();
+  const { history } = input;
+  const subs = history.subscriptions
+    .map((s) => subscriptionAt(s, asOfMs, live))
+    .filter((s): s is SubscriptionFact => s !== null);
+  const rank = (s: SubscriptionFact) => (s.status === 'active' || s.status === 'past_due' ? 2 : s.status === 'trialing' ? 1 : 0);
+  subs.sort((a, b) => rank(b) - rank(a) || b.arr - a.arr || b.seats - a.seats || a.id.localeCompare(b.id));
+  const arr = subs.reduce((sum, s) => sum + s.arr, 0);
+  const arrHistory = arrTimeline(history, asOfMs);
+  const asOfDay = dayNumber(asOf) - 1;
+  return {
+    accountId: input.accountId,
+    domain: input.domain,
+    asOf: asOf.toISOString(),
+    asOfDay,
+    signupAt: history.signupAt && toMs(history.signupAt) <= asOfMs ? history.signupAt : null,
+    usage: input.usage,
+    persons: history.persons.filter((p) => p.createdAt === null || toMs(p.createdAt) <= asOfMs),
+    subscription: subs[0] ?? null,
+    arr,
+    arrHistory,
+    nps: history.nps.filter((n) => toMs(n.at) <= asOfMs),
+    healthHistory: (input.healthHistory ?? []).filter((h) => h.day < asOfDay + 1),
+  };
+}

@@ -1,0 +1,193 @@
+import { type Kysely, sql } from 'kysely';
+import type { DB } from '../db/index.js';
+import { fromJson } from '../db/index.js';
+import type { SourceRecord } from './history.js';
+import { type PriceInfo, priceInfo } from './history.js';
+
+/**
+ * Reads of the synced `records` table that accounts need beyond src/sync's `listRecords`: changes
+ * in `changed_at` order (an index range, so an incremental pass costs what changed, not the whole
+ * stream), and the records linked to a set of accounts.
+ */
+
+export interface ChangedRecord {
+  id: number;
+  integration: string;
+  stream: string;
+  externalId: string;
+  payloadJson: string;
+  payloadHash: string;
+  changedAt: string;
+  syncedAt: string;
+  deletedAt: string | null;
+}
+
+/**
+ * Records of one stream whose payload or deleted mark changed at or after `since`, oldest change
+ * first, in batches.
+ *
+ * @example
+ * for await (const batch of changedRecords(db, ws, 'stripe', 'customers', null)) for (const r of batch) …
+ */
+export async function* changedRecords(
+  db: Kysely<DB>,
+  workspaceId: string,
+  integration: string,
+  stream: string,
+  since: string | null,
+  batchSize = 2000,
+): AsyncGenerator<ChangedRecord[]> {
+  let after: { changedAt: string; id: number } | null = null;
+  for (;;) {
+    let q = db
+      .selectFrom('records')
+      .select(['id', 'external_id', 'payload_json', 'payload_hash', 'changed_at', 'synced_at', 'deleted_at'])
+      .where('workspace_id', '=', workspaceId)
+      .where('integration', '=', integration)
+      .where('stream', '=', stream);
+    if (since) q = q.where('changed_at', '>=', since);
+    if (after) {
+      const { changedAt, id } = after;
+      q = q.where((eb) => eb.or([eb('changed_at', '>', changedAt), eb.and([eb('changed_at', '=', changedAt), eb('id', '>', id)])]));
+    }
+    const rows = await q.orderBy('changed_at').orderBy('id').limit(batchSize).execute();
+    if (rows.length === 0) return;
+    yield rows.map((r) => ({
+      id: Number(r.id),
+      integration,
+      stream,
+      externalId: r.external_id,
+      payloadJson: r.payload_json,
+      payloadHash: r.payload_hash,
+      changedAt: r.changed_at,
+      syncedAt: r.synced_at,
+      deletedAt: r.deleted_at,
+    }));
+    if (rows.length < batchSize) return;
+    const last = rows[rows.length - 1]!;
+    after = { changedAt: last.changed_at, id: Number(last.id) };
+  }
+}
+
+/** The newest `changed_at` in the workspace's records (the next ingest's starting point). */
+export async function latestChange(db: Kysely<DB>, workspaceId: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('records')
+    .select((eb) => eb.fn.max('changed_at').as('latest'))
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirst();
+  return (row?.latest as string | null | undefined) ?? null;
+}
+
+/** One record by key (payload parsed), or undefined. */
+export async function recordByKey(
+  db: Kysely<DB>,
+  workspaceId: string,
+  key: { integration: string; stream: string; externalId: string },
+): Promise<SourceRecord | undefined> {
+  const row = await db
+    .selectFrom('records')
+    .select(['integration', 'stream', 'external_id', 'payload_json', 'synced_at', 'deleted_at'])
+    .where('workspace_id', '=', workspaceId)
+    .where('integration', '=', key.integration)
+    .where('stream', '=', key.stream)
+    .where('external_id', '=', key.externalId)
+    .executeTakeFirst();
+  return row
+    ? {
+        integration: row.integration,
+        stream: row.stream,
+        externalId: row.external_id,
+        payload: fromJson(row.payload_json, null),
+        syncedAt: row.synced_at,
+        deletedAt: row.deleted_at,
+      }
+    : undefined;
+}
+
+/**
+ * The records linked to each of `accountIds`, payloads parsed.
+ *
+ * @example const byAccount = await linkedRecords(db, ws, ['acc_1']); byAccount.get('acc_1')?.length
+ */
+export async function linkedRecords(
+  db: Kysely<DB>,
+  workspaceId: string,
+  accountIds: readonly string[],
+): Promise<Map<string, SourceRecord[]>> {
+  const out = new Map<string, SourceRecord[]>();
+  for (let i = 0; i < accountIds.length; i += 500) {
+    const chunk = accountIds.slice(i, i + 500);
+    const rows = await db
+      .selectFrom('account_links as l')
+      .innerJoin('records as r', (join) =>
+        join
+          .onRef('r.workspace_id', '=', 'l.workspace_id')
+          .onRef('r.integration', '=', 'l.integration')
+          .onRef('r.stream', '=', 'l.stream')
+          .onRef('r.external_id', '=', 'l.external_id'),
+      )
+      .select(['l.account_id', 'r.integration', 'r.stream', 'r.external_id', 'r.payload_json', 'r.synced_at', 'r.deleted_at'])
+      .where('l.workspace_id', '=', workspaceId)
+      .where('l.status', '=', 'linked')
+      .where('l.account_id', 'in', chunk)
+      .execute();
+    for (const row of rows) {
+      const list = out.get(row.account_id!) ?? [];
+      list.push({
+        integration: row.integration,
+        stream: row.stream,
+        externalId: row.external_id,
+        payload: JSON.parse(row.payload_json),
+        syncedAt: row.synced_at,
+        deletedAt: row.deleted_at,
+      });
+      out.set(row.account_id!, list);
+    }
+  }
+  return out;
+}
+
+/** The workspace's Stripe prices, by id. */
+export async function loadPrices(db: Kysely<DB>, workspaceId: string): Promise<Map<string, PriceInfo>> {
+  const rows = await db
+    .selectFrom('records')
+    .select(['external_id', 'payload_json'])
+    .where('workspace_id', '=', workspaceId)
+    .where('integration', '=', 'stripe')
+    .where('stream', '=', 'prices')
+    .execute();
+  return new Map(rows.map((r) => [r.external_id, priceInfo(JSON.parse(r.payload_json))]));
+}
+
+const COMPANY_TYPES = new Set(['company', 'companies', 'organization', 'organisation', 'account', 'customer']);
+
+/** PostHog group type indexes that mean "company"; null when no group types are synced. */
+export async function companyGroupTypes(db: Kysely<DB>, workspaceId: string): Promise<Set<number> | null> {
+  const rows = await db
+    .selectFrom('records')
+    .select(['payload_json'])
+    .where('workspace_id', '=', workspaceId)
+    .where('integration', '=', 'posthog')
+    .where('stream', '=', 'group_types')
+    .where('deleted_at', 'is', null)
+    .execute();
+  if (rows.length === 0) return null;
+  const indexes = new Set<number>();
+  for (const r of rows) {
+    const t = fromJson<{ group_type?: string; group_type_index?: number; name_singular?: string }>(r.payload_json, {});
+    const names = [t.group_type, t.name_singular].map((n) => n?.toLowerCase() ?? '');
+    if (names.some((n) => COMPANY_TYPES.has(n)) && typeof t.group_type_index === 'number') indexes.add(t.group_type_index);
+  }
+  return indexes.size > 0 ? indexes : null;
+}
+
+/** Count of records per integration/stream: how much there is to resolve. */
+export async function recordCounts(db: Kysely<DB>, workspaceId: string, since: string | null) {
+  let q = db
+    .selectFrom('records')
+    .select(['integration', 'stream', sql<number>`count(*)`.as('n')])
+    .where('workspace_id', '=', workspaceId);
+  if (since) q = q.where('changed_at', '>=', since);
+  return q.groupBy(['integration', 'stream']).execute();
+}

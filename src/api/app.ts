@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import helmet from '@fastify/helmet';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { httpRequestDuration, httpRequestsTotal } from '../core/metrics.js';
+import type { Runtime } from '../runtime/index.js';
+import { decorateRequestActor, registerApiAuth } from './plugins/auth.js';
+import { registerBetterAuth } from './plugins/better-auth.js';
+import { registerErrorHandler, registerNotFound } from './plugins/errors.js';
+import { registerHealth } from './plugins/health.js';
+import { registerOpenApi } from './plugins/openapi.js';
+import { registerSpa } from './plugins/spa.js';
+import { apiRoutes } from './routes/index.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The runtime this app serves (database, keyring, auth, and later jobs and integrations). */
+    runtime: Runtime;
+  }
+}
+
+export interface BuildAppOptions {
+  /** Directory of the built web app; default `web/dist` (served only if it exists). */
+  webDist?: string;
+  /** Log each request (default true; the logger's level still applies). */
+  logRequests?: boolean;
+}
+
+const packageVersion = (() => {
+  const file = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../package.json');
+  try {
+    return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+})();
+
+const PROBES = /^\/(healthz|readyz|metrics)(\?|$)/;
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The HTTP server: Fastify with zod schemas at every route edge, one error shape, request ids,
+ * security headers, OpenAPI and the docs viewer, health and metrics, better-auth at `/api/auth`,
+ * Beton's API at `/api/v1` (routes listed in `routes/index.ts`), and the web app when built.
+ * Call `listen` on the result; `close` it before the runtime.
+ *
+ * @example
+ * const app = await buildApp(rt);
+ * await app.listen({ host: rt.config.HOST, port: rt.config.PORT });
+ */
+export async function buildApp(rt: Runtime, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const https = rt.config.BETON_PUBLIC_URL?.startsWith('https://') ?? false;
+  const app = Fastify({
+    loggerInstance: rt.logger as FastifyBaseLogger,
+    // Fastify's own per-request lines pass raw request objects; Beton logs one plain line per
+    // request itself (below), after the logger's secret scrubbing.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: rt.config.BETON_BODY_LIMIT,
+    trustProxy: Boolean(rt.config.BETON_PUBLIC_URL),
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorate('runtime', rt);
+  decorateRequestActor(app);
+  registerErrorHandler(app);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const labels = {
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status: String(reply.statusCode),
+    };
+    httpRequestsTotal.inc(labels);
+    httpRequestDuration.observe(labels, reply.elapsedTime / 1000);
+    if (opts.logRequests !== false && !PROBES.test(request.url)) {
+      request.log.info(
+        {
+          method: request.method,
+          url: request.url,
+          statusCode: reply.statusCode,
+          ms: Math.round(reply.elapsedTime),
+          ip: request.ip,
+        },
+        'request',
+      );
+    }
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        // Mantine and the docs viewer set inline styles.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        ...(https ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    hsts: https,
+    crossOriginEmbedderPolicy: false,
+  });
+
+  await registerOpenApi(app, packageVersion, { https });
+  registerHealth(app, rt);
+  registerBetterAuth(app, rt);
+  await app.register(
+    async (v1) => {
+      registerApiAuth(v1, rt);
+      for (const routes of apiRoutes) await v1.register(routes);
+    },
+    { prefix: '/api/v1' },
+  );
+  registerNotFound(app, await registerSpa(app, opts.webDist));
+  return app;
+}

@@ -1,0 +1,27 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+/** `web/dist` at the project root (the same from `src/api/plugins` and `dist/api/plugins`). */
+export const defaultWebDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../web/dist');
+
+const NOT_SPA = /^\/(api|docs|healthz|readyz|metrics)(\/|$|\?)/;
+
+/**
+ * Serve the built web app when `web/dist/index.html` exists. Any other GET that is not an API path
+ * answers index.html, so the app's client-side routes survive a reload. Returns the not-found
+ * fallback to install, or undefined when there is no build.
+ */
+export async function registerSpa(
+  app: FastifyInstance,
+  root = defaultWebDist,
+): Promise<((request: FastifyRequest, reply: FastifyReply) => FastifyReply | undefined) | undefined> {
+  if (!fs.existsSync(path.join(root, 'index.html'))) return undefined;
+  await app.register(fastifyStatic, { root, wildcard: true, index: ['index.html'] });
+  return (request, reply) => {
+    if (request.method !== 'GET' || NOT_SPA.test(request.url)) return undefined;
+    return reply.type('text/html; charset=utf-8').sendFile('index.html');
+  };
+}

@@ -1,0 +1,24 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { apiKeyRoutes } from './api-keys.js';
+import { auditRoutes } from './audit.js';
+import { integrationRoutes } from './integrations.js';
+import { meRoutes } from './me.js';
+import { memberRoutes } from './members.js';
+import { syncRunRoutes } from './sync-runs.js';
+import { workspaceRoutes } from './workspaces.js';
+
+/**
+ * Every `/api/v1` route plugin, registered in this order under the auth plugin. Add one line per
+ * resource. Each route must set `config: { access: 'public' | 'authenticated' | 'viewer' |
+ * 'member' | 'admin' | 'owner' }` (registration fails otherwise); the runtime is `app.runtime`,
+ * the caller `actorOf(request)`.
+ */
+export const apiRoutes: FastifyPluginAsyncZod[] = [
+  meRoutes,
+  workspaceRoutes,
+  memberRoutes,
+  apiKeyRoutes,
+  auditRoutes,
+  integrationRoutes,
+  syncRunRoutes,
+];

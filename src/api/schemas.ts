@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { ROLES } from '../auth/index.js';
+
+/**
+ * Schemas shared by route files. Request bodies use `z.strictObject` so unknown fields are a 400;
+ * responses list every field they return so the OpenAPI document is complete.
+ */
+export const errorSchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.unknown().optional(),
+    requestId: z.string().optional(),
+  }),
+});
+
+/** Error answers to attach to a route's `response` (add 404/409/… where the route can give them). */
+export const errorResponses = {
+  400: errorSchema,
+  401: errorSchema,
+  403: errorSchema,
+} as const;
+
+export const roleSchema = z.enum(ROLES);
+
+export const workspaceSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  slug: z.string(),
+  createdAt: z.string(),
+});
+
+export const idParams = z.strictObject({ id: z.string().min(1).max(200) });

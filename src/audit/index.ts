@@ -1,0 +1,1 @@
+export { type AuditActor, type AuditEntry, listAudit, recordAudit } from './log.js';

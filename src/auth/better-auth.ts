@@ -1,0 +1,124 @@
+import { type BetterAuthOptions, betterAuth } from 'better-auth';
+import { getMigrations } from 'better-auth/db/migration';
+import { organization } from 'better-auth/plugins';
+import { createAccessControl } from 'better-auth/plugins/access';
+import { adminAc, defaultStatements, memberAc, ownerAc } from 'better-auth/plugins/organization/access';
+import type { Config } from '../core/config.js';
+import type { Logger } from '../core/logger.js';
+import type { Db } from '../db/index.js';
+
+/**
+ * better-auth's organization access control with Beton's extra `viewer` role, which holds no
+ * organization permissions at all (reads are granted by Beton's own role check).
+ */
+const accessControl = createAccessControl(defaultStatements);
+const organizationRoles = {
+  owner: ownerAc,
+  admin: adminAc,
+  member: memberAc,
+  viewer: accessControl.newRole({ ac: ['read'] }),
+};
+
+/** Header the API sets (overwriting anything a client sent) so better-auth rate-limits by client IP. */
+export const CLIENT_IP_HEADER = 'x-beton-client-ip';
+
+/** Sign-in and sign-up attempts allowed per client IP per window; more get 429. */
+export const AUTH_RATE_LIMIT = { window: 60, max: 10 } as const;
+
+export interface BetonAuthDeps {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  secret: string;
+}
+
+/**
+ * better-auth's configuration for Beton: users, passwords and sessions, with the organization
+ * plugin as workspaces, all on Beton's own database (the same Kysely instance) under Beton's table
+ * names. One function so the server, the CLI and the migration step see identical options.
+ */
+export function betterAuthOptions({ config, db, logger, secret }: BetonAuthDeps) {
+  const publicUrl = config.BETON_PUBLIC_URL;
+  return {
+    appName: 'Beton',
+    secret,
+    // Without a public URL, better-auth derives the origin from each request (local use).
+    ...(publicUrl ? { baseURL: publicUrl } : {}),
+    basePath: '/api/auth',
+    database: { db: db.kysely, type: db.dialect },
+    telemetry: { enabled: false },
+    logger: {
+      level: 'warn',
+      log: (level, message) => {
+        // Deriving the origin per request is intended when BETON_PUBLIC_URL is unset.
+        if (!publicUrl && message.includes('Base URL is not set')) return;
+        if (level === 'error') logger.error(message);
+        else logger.warn(message);
+      },
+    },
+    emailAndPassword: { enabled: true, minPasswordLength: 10, maxPasswordLength: 256, autoSignIn: true },
+    user: { modelName: 'users' },
+    session: { modelName: 'sessions', expiresIn: 60 * 60 * 24 * 7, updateAge: 60 * 60 * 24 },
+    // `accounts` is Beton's business table (companies); better-auth's credential rows live apart.
+    account: { modelName: 'auth_accounts' },
+    verification: { modelName: 'verifications' },
+    rateLimit: {
+      enabled: true,
+      storage: 'database',
+      modelName: 'auth_rate_limits',
+      window: 60,
+      max: 100,
+      customRules: { '/sign-in/*': AUTH_RATE_LIMIT, '/sign-up/*': AUTH_RATE_LIMIT },
+    },
+    advanced: {
+      cookiePrefix: 'beton',
+      useSecureCookies: publicUrl?.startsWith('https://') ?? false,
+      defaultCookieAttributes: { httpOnly: true, sameSite: 'lax' },
+      ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
+    },
+    plugins: [
+      organization({
+        ac: accessControl,
+        roles: organizationRoles,
+        creatorRole: 'owner',
+        // Workspaces are created through Beton's services (which also record the audit entry).
+        allowUserToCreateOrganization: true,
+        schema: {
+          organization: { modelName: 'workspaces' },
+          member: { modelName: 'memberships' },
+          invitation: { modelName: 'invitations' },
+        },
+      }),
+    ],
+  } satisfies BetterAuthOptions;
+}
+
+/**
+ * The better-auth instance Beton runs with.
+ *
+ * @example
+ * const auth = createBetonAuth({ config, db, logger, secret });
+ * await auth.api.signUpEmail({ body: { email, password, name } });
+ */
+export function createBetonAuth(deps: BetonAuthDeps) {
+  return betterAuth(betterAuthOptions(deps));
+}
+
+export type BetonAuth = ReturnType<typeof createBetonAuth>;
+
+/**
+ * Create or update better-auth's tables (users, sessions, workspaces, …). Runs before Beton's own
+ * migrations on every start and in `beton migrate`; a no-op when the schema is current.
+ */
+export async function migrateAuthTables(deps: BetonAuthDeps): Promise<string[]> {
+  const { toBeCreated, toBeAdded, runMigrations } = await getMigrations(betterAuthOptions(deps));
+  const changed = [...toBeCreated, ...toBeAdded].map((t) => t.table);
+  if (changed.length > 0) await runMigrations();
+  return changed;
+}
+
+/** better-auth tables still missing or out of date (for /readyz). */
+export async function pendingAuthMigrations(deps: BetonAuthDeps): Promise<string[]> {
+  const { toBeCreated, toBeAdded } = await getMigrations(betterAuthOptions(deps), { throwOnUnsafe: false });
+  return [...toBeCreated, ...toBeAdded].map((t) => `auth:${t.table}`);
+}

@@ -1,0 +1,216 @@
+import { recordAudit } from '../audit/index.js';
+import { badRequest, conflict, forbidden, notFound } from '../core/errors.js';
+import { type Actor, type AuthContext, auditActorOf, callAuth, toIso } from './context.js';
+import { parseRole, type Role, roleAtLeast } from './roles.js';
+
+export interface Member {
+  /** Membership id (what the members routes take). */
+  id: string;
+  userId: string;
+  email: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+}
+
+function memberQuery(ctx: AuthContext, workspaceId: string) {
+  return ctx.db.kysely
+    .selectFrom('memberships')
+    .innerJoin('users', 'users.id', 'memberships.userId')
+    .select([
+      'memberships.id',
+      'memberships.userId',
+      'memberships.role',
+      'memberships.createdAt',
+      'users.email',
+      'users.name',
+    ])
+    .where('memberships.organizationId', '=', workspaceId);
+}
+
+const toMember = (r: {
+  id: string;
+  userId: string;
+  role: string;
+  createdAt: string | Date;
+  email: string;
+  name: string;
+}): Member => ({
+  id: r.id,
+  userId: r.userId,
+  email: r.email,
+  name: r.name,
+  role: parseRole(r.role),
+  createdAt: toIso(r.createdAt),
+});
+
+/**
+ * Everyone in a workspace with their role, oldest member first.
+ *
+ * @example
+ * const members = await listMembers(rt, workspaceId);
+ */
+export async function listMembers(ctx: AuthContext, workspaceId: string): Promise<Member[]> {
+  const rows = await memberQuery(ctx, workspaceId)
+    .orderBy('memberships.createdAt')
+    .orderBy('memberships.id')
+    .execute();
+  return rows.map(toMember);
+}
+
+/** A user's role in a workspace, or null when they are not a member. */
+export async function membershipRole(
+  ctx: AuthContext,
+  workspaceId: string,
+  userId: string,
+): Promise<Role | null> {
+  const row = await ctx.db.kysely
+    .selectFrom('memberships')
+    .select('role')
+    .where('organizationId', '=', workspaceId)
+    .where('userId', '=', userId)
+    .executeTakeFirst();
+  return row ? parseRole(row.role) : null;
+}
+
+async function getMember(ctx: AuthContext, workspaceId: string, memberId: string): Promise<Member> {
+  const row = await memberQuery(ctx, workspaceId).where('memberships.id', '=', memberId).executeTakeFirst();
+  if (!row) throw notFound('Member');
+  return toMember(row);
+}
+
+/** Only an owner may hand out, change or take away the owner role. */
+function assertMayGrant(actor: Actor, role: Role) {
+  if (role === 'owner' && actor.role !== 'owner') throw forbidden('Only an owner can manage owners.');
+  if (!roleAtLeast(actor.role, 'admin')) throw forbidden('Managing members needs the admin role.');
+}
+
+async function assertNotLastOwner(ctx: AuthContext, workspaceId: string, member: Member) {
+  if (member.role !== 'owner') return;
+  const owners = (await listMembers(ctx, workspaceId)).filter((m) => m.role === 'owner');
+  if (owners.length <= 1) {
+    throw conflict(
+      'This is the workspace’s last owner; make someone else owner first.',
+      undefined,
+      'last_owner',
+    );
+  }
+}
+
+/**
+ * Add a user to the actor's workspace by email. If no user has that email yet and a `password` is
+ * given, the account is created with it (self-hosted teams hand out first passwords).
+ *
+ * @example
+ * await addMember(rt, actor, { email: 'bo@acme.test', role: 'viewer' });
+ */
+export async function addMember(
+  ctx: AuthContext,
+  actor: Actor,
+  input: { email: string; role: Role; password?: string; name?: string },
+): Promise<Member> {
+  assertMayGrant(actor, input.role);
+  const email = input.email.trim().toLowerCase();
+  let user = await ctx.db.kysely
+    .selectFrom('users')
+    .select(['id'])
+    .where('email', '=', email)
+    .executeTakeFirst();
+  if (!user) {
+    if (!input.password) {
+      throw badRequest(
+        `No user has the email ${email}. Ask them to sign up first, or give a password to create their account.`,
+        undefined,
+        'user_not_found',
+      );
+    }
+    const password = input.password;
+    const created = await callAuth(() =>
+      ctx.auth.api.signUpEmail({
+        body: { email, password, name: input.name?.trim() || email.split('@')[0]! },
+      }),
+    );
+    user = { id: created.user.id };
+  }
+  if (await membershipRole(ctx, actor.workspaceId, user.id)) {
+    throw conflict(`${email} is already a member of this workspace.`, undefined, 'already_member');
+  }
+  const userId = user.id;
+  const added = await callAuth(() =>
+    ctx.auth.api.addMember({ body: { userId, organizationId: actor.workspaceId, role: input.role } }),
+  );
+  if (!added) throw notFound('User');
+  await recordAudit(
+    ctx.db,
+    actor.workspaceId,
+    auditActorOf(actor),
+    'member.add',
+    { targetType: 'member', targetId: added.id, details: { email, role: input.role } },
+    ctx.clock,
+  );
+  return getMember(ctx, actor.workspaceId, added.id);
+}
+
+/**
+ * Change a member's role. Admins manage admins, members and viewers; only owners manage owners;
+ * the last owner cannot be demoted.
+ *
+ * @example
+ * await changeMemberRole(rt, actor, memberId, 'admin');
+ */
+export async function changeMemberRole(
+  ctx: AuthContext,
+  actor: Actor,
+  memberId: string,
+  role: Role,
+): Promise<Member> {
+  const member = await getMember(ctx, actor.workspaceId, memberId);
+  assertMayGrant(actor, role);
+  assertMayGrant(actor, member.role);
+  if (role !== 'owner') await assertNotLastOwner(ctx, actor.workspaceId, member);
+  await ctx.db.kysely
+    .updateTable('memberships')
+    .set({ role })
+    .where('organizationId', '=', actor.workspaceId)
+    .where('id', '=', memberId)
+    .execute();
+  await recordAudit(
+    ctx.db,
+    actor.workspaceId,
+    auditActorOf(actor),
+    'member.role_change',
+    {
+      targetType: 'member',
+      targetId: memberId,
+      details: { email: member.email, from: member.role, to: role },
+    },
+    ctx.clock,
+  );
+  return { ...member, role };
+}
+
+/**
+ * Remove a member from the actor's workspace (their user account stays). Their sessions lose
+ * access to this workspace at once, and API keys they created stop working.
+ *
+ * @example
+ * await removeMember(rt, actor, memberId);
+ */
+export async function removeMember(ctx: AuthContext, actor: Actor, memberId: string): Promise<void> {
+  const member = await getMember(ctx, actor.workspaceId, memberId);
+  assertMayGrant(actor, member.role);
+  await assertNotLastOwner(ctx, actor.workspaceId, member);
+  await ctx.db.kysely
+    .deleteFrom('memberships')
+    .where('organizationId', '=', actor.workspaceId)
+    .where('id', '=', memberId)
+    .execute();
+  await recordAudit(
+    ctx.db,
+    actor.workspaceId,
+    auditActorOf(actor),
+    'member.remove',
+    { targetType: 'member', targetId: memberId, details: { email: member.email, role: member.role } },
+    ctx.clock,
+  );
+}

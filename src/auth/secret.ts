@@ -1,0 +1,30 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../core/config.js';
+
+export const authSecretPath = (dataDir: string) => path.join(dataDir, 'auth.secret');
+
+/**
+ * The secret better-auth signs session cookies with: `BETON_AUTH_SECRET`, else a random secret
+ * generated once into the data directory (mode 0600). It must survive restarts, or every
+ * session would be signed out.
+ *
+ * @example
+ * const secret = loadAuthSecret(config); // 64 hex chars from ./data/auth.secret on first run
+ */
+export function loadAuthSecret(config: Pick<Config, 'BETON_AUTH_SECRET' | 'dataDir'>): string {
+  if (config.BETON_AUTH_SECRET) return config.BETON_AUTH_SECRET;
+  const file = authSecretPath(config.dataDir);
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('hex');
+  try {
+    fs.writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (e) {
+    // Another process (CLI and server starting together) created it first: use theirs.
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return fs.readFileSync(file, 'utf8').trim();
+    throw e;
+  }
+  return secret;
+}

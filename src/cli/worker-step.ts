@@ -1,0 +1,22 @@
+import type { StartupStep } from './startup.js';
+
+/**
+ * The background worker of `beton serve`: starts the job runner, resumes runs left queued by a
+ * previous process, and checks every minute which connections are due for their scheduled sync
+ * (BETON_SYNC_INTERVAL_MINUTES). Skipped under `--no-worker` / BETON_WORKER=false.
+ */
+export const jobWorkerStep: StartupStep = {
+  name: 'job worker',
+  enabled: (_rt, options) => options.worker,
+  async run(rt) {
+    const { resumeQueuedRuns, startDueSyncs, SYNC_SCHEDULE_JOB } = await import('../jobs/index.js');
+    await rt.jobs.schedule(SYNC_SCHEDULE_JOB, { everyMinutes: 1 });
+    await rt.jobs.start();
+    const resumed = await resumeQueuedRuns(rt, rt.jobs);
+    const started = await startDueSyncs(rt, rt.jobs, {
+      intervalMinutes: rt.config.BETON_SYNC_INTERVAL_MINUTES,
+    });
+    rt.logger.info({ resumed, started: started.length }, 'job worker started');
+    return () => rt.jobs.stop({ graceMs: 30_000 });
+  },
+};

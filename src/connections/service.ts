@@ -1,0 +1,597 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { type AuditActor, recordAudit } from '../audit/index.js';
+import { isoNow } from '../core/clock.js';
+import { maskSecret } from '../core/crypto.js';
+import { AppError, conflict, isAppError, notFound } from '../core/errors.js';
+import {
+  AuthError,
+  HttpError,
+  NotFoundError,
+  PermissionError,
+  UnsafeUrlError,
+  ValidationError,
+  assertSafeUrl,
+} from '../core/http/index.js';
+import { scrubString } from '../core/redact.js';
+import { fromJson, toJson } from '../db/json.js';
+import type { ConnectionsTable } from '../db/schema/index.js';
+import {
+  type AnyIntegration,
+  type CursorKind,
+  createIntegrationClient,
+  type HealthResult,
+  type IntegrationDocs,
+  type ValidationResult,
+} from '../integrations/index.js';
+import type { ConnectionDeps } from './deps.js';
+import { envOverrides } from './env.js';
+
+export type ConnectionStatus = 'connected' | 'error';
+
+/** A stored connection as anyone may see it: secrets masked to their last 4 characters. */
+export interface ConnectionSummary {
+  id: string;
+  status: ConnectionStatus;
+  accountLabel: string | null;
+  settings: Record<string, unknown>;
+  credentials: Record<string, string | null>;
+  health: HealthResult | null;
+  lastValidatedAt: string | null;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface IntegrationView {
+  name: string;
+  displayName: string;
+  description: string;
+  category: string;
+  roles: string[];
+  docs: IntegrationDocs;
+  streams: { name: string; description: string; cursor: CursorKind }[];
+  actions: string[];
+  status: 'not_connected' | ConnectionStatus;
+  connection: ConnectionSummary | null;
+  /** Fields set by `BETON_<NAME>_<FIELD>` (their values are never shown). */
+  envFields: string[];
+}
+
+export interface IntegrationDetail extends IntegrationView {
+  credentialsSchema: Record<string, unknown>;
+  settingsSchema: Record<string, unknown>;
+}
+
+/** One connection opened for use: decrypted credentials (environment overrides applied). */
+export interface OpenConnection {
+  integration: AnyIntegration;
+  workspaceId: string;
+  connectionId: string;
+  credentials: Record<string, unknown>;
+  settings: Record<string, unknown>;
+}
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+const env = (deps: ConnectionDeps) => deps.env ?? process.env;
+
+/**
+ * Environment overrides apply only to an installation with a single workspace: in a multi-tenant
+ * database one operator's key must never reach another workspace.
+ */
+async function overridesFor(deps: ConnectionDeps, integration: AnyIntegration) {
+  const found = envOverrides(integration, env(deps));
+  if (found.fields.length === 0) return found;
+  try {
+    const row = await deps.db.kysely
+      .selectFrom('workspaces')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    if (Number(row.n) <= 1) return found;
+  } catch {
+    // No workspaces table (a bare database in a test): treat as single-tenant.
+    return found;
+  }
+  deps.logger.warn(
+    { integration: integration.name },
+    'BETON_<NAME>_<FIELD> overrides ignored: the database holds more than one workspace',
+  );
+  return { credentials: {}, settings: {}, fields: [] };
+}
+
+async function connectionRow(deps: ConnectionDeps, workspaceId: string, integration: string) {
+  return deps.db.kysely
+    .selectFrom('connections')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('integration', '=', integration)
+    .executeTakeFirst();
+}
+
+function maskCredentials(integration: AnyIntegration, credentials: Record<string, unknown>) {
+  const out: Record<string, string | null> = {};
+  for (const [field, value] of Object.entries(credentials)) {
+    if (value === undefined || value === null) continue;
+    out[field] = integration.secretFields.includes(field) ? maskSecret(String(value)) : String(value);
+  }
+  return out;
+}
+
+function summary(
+  deps: ConnectionDeps,
+  integration: AnyIntegration,
+  row: ConnectionsTable,
+  overrides: Record<string, string>,
+): ConnectionSummary {
+  const stored = row.secrets_enc ? deps.keyring.decryptJson<Record<string, unknown>>(row.secrets_enc) : {};
+  return {
+    id: row.id,
+    status: row.status as ConnectionStatus,
+    accountLabel: row.account_label,
+    settings: fromJson<Record<string, unknown>>(row.settings_json, {}),
+    credentials: maskCredentials(integration, { ...stored, ...overrides }),
+    health: fromJson<HealthResult | null>(row.health_json, null),
+    lastValidatedAt: row.last_validated_at,
+    lastError: row.last_error,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function describe(integration: AnyIntegration): Omit<IntegrationView, 'status' | 'connection' | 'envFields'> {
+  return {
+    name: integration.name,
+    displayName: integration.displayName,
+    description: integration.description,
+    category: integration.category,
+    roles: [...integration.roles],
+    docs: integration.docs,
+    streams: Object.entries(integration.streams).map(([name, s]) => ({
+      name,
+      description: s.description,
+      cursor: s.cursor,
+    })),
+    actions: Object.keys(integration.actions),
+  };
+}
+
+/** JSON Schema of a credentials or settings object, for forms and the OpenAPI document. */
+export function fieldsJsonSchema(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
+  return rest;
+}
+
+/**
+ * Every registered integration with its status in this workspace.
+ *
+ * @example
+ * const views = await listIntegrations(rt, workspaceId);
+ * views.find((v) => v.name === 'stripe')?.status; // 'connected'
+ */
+export async function listIntegrations(deps: ConnectionDeps, workspaceId: string): Promise<IntegrationView[]> {
+  const rows = await deps.db.kysely
+    .selectFrom('connections')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .execute();
+  const byName = new Map(rows.map((r) => [r.integration, r]));
+  const out: IntegrationView[] = [];
+  for (const integration of deps.integrations.list()) {
+    out.push(await view(deps, integration, byName.get(integration.name)));
+  }
+  return out;
+}
+
+async function view(
+  deps: ConnectionDeps,
+  integration: AnyIntegration,
+  row: ConnectionsTable | undefined,
+): Promise<IntegrationView> {
+  const overrides = await overridesFor(deps, integration);
+  return {
+    ...describe(integration),
+    status: row ? (row.status as ConnectionStatus) : 'not_connected',
+    connection: row ? summary(deps, integration, row, overrides.credentials) : null,
+    envFields: overrides.fields,
+  };
+}
+
+/** One integration: metadata, JSON Schemas of its credentials and settings, masked stored values. */
+export async function getIntegration(
+  deps: ConnectionDeps,
+  workspaceId: string,
+  name: string,
+): Promise<IntegrationDetail> {
+  const integration = deps.integrations.require(name);
+  const row = await connectionRow(deps, workspaceId, name);
+  return {
+    ...(await view(deps, integration, row)),
+    credentialsSchema: fieldsJsonSchema(integration.credentials),
+    settingsSchema: fieldsJsonSchema(integration.settings),
+  };
+}
+
+function parseFields(
+  schema: z.ZodObject<z.ZodRawShape>,
+  input: Record<string, unknown>,
+  prefix: string,
+): { data: Record<string, unknown>; errors: FieldError[] } {
+  const result = schema.strict().safeParse(input);
+  if (result.success) return { data: result.data as Record<string, unknown>, errors: [] };
+  return {
+    data: {},
+    errors: result.error.issues.flatMap((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((key) => ({ path: `${prefix}.${key}`, message: 'is not a known field' }))
+        : [{ path: [prefix, ...issue.path.map(String)].join('.'), message: issue.message }],
+    ),
+  };
+}
+
+const dropEmpty = (o: Record<string, unknown> | undefined) =>
+  Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined && v !== null && v !== ''));
+
+/**
+ * Check a key live with the service and return what it says, as Beton's errors: the service's
+ * refusal → 400 `invalid_credentials` with its reason; unreachable → 502. Nothing is stored here.
+ */
+async function validateLive(
+  deps: ConnectionDeps,
+  open: OpenConnection,
+): Promise<{ result: ValidationResult; client: unknown }> {
+  const { integration } = open;
+  const baseUrl = open.settings.baseUrl;
+  if (typeof baseUrl === 'string') {
+    await assertSafeUrl(new URL(baseUrl), { allowPrivateHosts: deps.config.BETON_ALLOW_PRIVATE_HOSTS });
+  }
+  const { client } = createIntegrationClient(integration, open, clientEnv(deps));
+  try {
+    return { result: await integration.validate(client), client };
+  } catch (error) {
+    throw validationFailure(integration, error);
+  }
+}
+
+export function clientEnv(deps: ConnectionDeps) {
+  return {
+    logger: deps.logger,
+    clock: deps.clock,
+    allowPrivateHosts: deps.config.BETON_ALLOW_PRIVATE_HOSTS,
+    ...(deps.httpOptions ? { http: deps.httpOptions } : {}),
+  };
+}
+
+function validationFailure(integration: AnyIntegration, error: unknown): AppError {
+  const name = integration.displayName;
+  const reason = (e: HttpError) => e.upstreamMessage ?? `it answered ${e.upstreamStatus}`;
+  if (error instanceof AuthError || error instanceof PermissionError || error instanceof ValidationError) {
+    return new AppError(400, 'invalid_credentials', `${name} rejected the credentials: ${reason(error)}.`, {
+      upstreamStatus: error.upstreamStatus,
+      ...(error.upstreamMessage ? { reason: error.upstreamMessage } : {}),
+    });
+  }
+  if (error instanceof NotFoundError) {
+    return new AppError(
+      400,
+      'invalid_settings',
+      `${name} answered 404 (${reason(error)}): check the baseUrl and the other settings.`,
+      { upstreamStatus: 404 },
+    );
+  }
+  if (error instanceof HttpError) {
+    return new AppError(502, 'upstream_unavailable', `Could not check the key with ${name}: ${error.message}`, {
+      upstreamStatus: error.upstreamStatus,
+    });
+  }
+  if (error instanceof UnsafeUrlError || isAppError(error)) return error as AppError;
+  // A bug in the integration's own code: say so without leaking what it held.
+  const message = error instanceof Error ? scrubString(error.message) : 'unknown error';
+  return new AppError(502, 'upstream_unavailable', `Checking the key with ${name} failed: ${message}`);
+}
+
+export interface PutConnectionInput {
+  /** Fields left out keep their stored (or environment) value, so settings change without retyping a key. */
+  credentials?: Record<string, unknown>;
+  settings?: Record<string, unknown>;
+}
+
+/**
+ * Check the credentials' shape (400 `validation_failed` with field errors), validate them live
+ * (400 `invalid_credentials` / 502 — nothing stored in either case), then store them encrypted and
+ * answer with the connection. A changed key resets status, health and the last error.
+ *
+ * @example
+ * const view = await putConnection(rt, actor, 'stripe', { credentials: { apiKey: 'sk_test_…' } });
+ * view.connection?.accountLabel; // 'Acme Inc (acct_123)'
+ */
+export async function putConnection(
+  deps: ConnectionDeps,
+  actor: { workspaceId: string; audit: AuditActor; userId?: string | null },
+  name: string,
+  input: PutConnectionInput,
+): Promise<IntegrationDetail> {
+  const integration = deps.integrations.require(name);
+  const workspaceId = actor.workspaceId;
+  const row = await connectionRow(deps, workspaceId, name);
+  const overrides = await overridesFor(deps, integration);
+  const stored = row?.secrets_enc ? deps.keyring.decryptJson<Record<string, unknown>>(row.secrets_enc) : {};
+  const given = dropEmpty(input.credentials);
+  const givenSettings = input.settings ?? fromJson<Record<string, unknown>>(row?.settings_json, {});
+
+  const creds = parseFields(integration.credentials, { ...stored, ...given, ...overrides.credentials }, 'credentials');
+  const settings = parseFields(integration.settings, { ...dropEmpty(givenSettings), ...overrides.settings }, 'settings');
+  const errors = [...creds.errors, ...settings.errors];
+  if (errors.length > 0) {
+    const first = errors[0]!;
+    throw new AppError(
+      400,
+      'validation_failed',
+      `Invalid ${integration.displayName} connection: ${first.path} ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}.`,
+      errors,
+    );
+  }
+  const connectionId = row?.id ?? randomUUID();
+  const open: OpenConnection = {
+    integration,
+    workspaceId,
+    connectionId,
+    credentials: creds.data,
+    settings: settings.data,
+  };
+  const { result, client } = await validateLive(deps, open);
+  const health = integration.health ? await integration.health(client).catch(() => null) : null;
+
+  // Store what the caller gave (and what was stored), never what came from the environment.
+  const toStore = Object.fromEntries(
+    Object.entries({ ...stored, ...given }).filter(([k]) => k in integration.credentials.shape),
+  );
+  const settingsToStore = Object.fromEntries(
+    Object.entries(dropEmpty(givenSettings)).filter(([k]) => k in integration.settings.shape),
+  );
+  const now = isoNow(deps.clock);
+  const values = {
+    status: 'connected',
+    settings_json: toJson(settingsToStore),
+    secrets_enc: Object.keys(toStore).length > 0 ? deps.keyring.encryptJson(toStore) : null,
+    key_id: deps.keyring.activeId,
+    account_label: result.accountLabel,
+    health_json: health ? toJson(health) : null,
+    last_validated_at: now,
+    last_error: null,
+    updated_at: now,
+  };
+  await deps.db.kysely.transaction().execute(async (trx) => {
+    if (row) {
+      await trx
+        .updateTable('connections')
+        .set(values)
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', row.id)
+        .execute();
+    } else {
+      await trx
+        .insertInto('connections')
+        .values({
+          id: connectionId,
+          workspace_id: workspaceId,
+          integration: name,
+          created_by: actor.userId ?? null,
+          created_at: now,
+          ...values,
+        })
+        .execute();
+    }
+    await recordAudit(
+      trx,
+      workspaceId,
+      actor.audit,
+      row ? 'connection.update' : 'connection.create',
+      {
+        targetType: 'connection',
+        targetId: connectionId,
+        details: {
+          integration: name,
+          accountLabel: result.accountLabel,
+          credentialFields: Object.keys(given),
+          settings: settingsToStore,
+        },
+      },
+      deps.clock,
+    );
+  });
+  return getIntegration(deps, workspaceId, name);
+}
+
+/**
+ * Re-check the stored credentials now: updates status, account label, health and the last error.
+ * Answers the connection; a refused key is recorded (status `error`) and raised as 400.
+ */
+export async function testConnection(
+  deps: ConnectionDeps,
+  actor: { workspaceId: string; audit: AuditActor },
+  name: string,
+): Promise<IntegrationDetail> {
+  const open = await openConnection(deps, actor.workspaceId, name, { allowErrored: true });
+  const now = isoNow(deps.clock);
+  let failure: AppError | undefined;
+  let update: Partial<ConnectionsTable>;
+  try {
+    const { result, client } = await validateLive(deps, open);
+    const health = open.integration.health ? await open.integration.health(client).catch(() => null) : null;
+    update = {
+      status: 'connected',
+      account_label: result.accountLabel,
+      health_json: health ? toJson(health) : null,
+      last_error: null,
+    };
+  } catch (error) {
+    failure = isAppError(error) ? error : validationFailure(open.integration, error);
+    // A service that cannot be reached says nothing about the key: keep the status.
+    update = failure.status === 400 ? { status: 'error', last_error: failure.message } : { last_error: failure.message };
+  }
+  await deps.db.kysely
+    .updateTable('connections')
+    .set({ ...update, last_validated_at: now, updated_at: now })
+    .where('workspace_id', '=', actor.workspaceId)
+    .where('id', '=', open.connectionId)
+    .execute();
+  await recordAudit(
+    deps.db,
+    actor.workspaceId,
+    actor.audit,
+    'connection.test',
+    {
+      targetType: 'connection',
+      targetId: open.connectionId,
+      details: { integration: name, ok: !failure, ...(failure ? { error: failure.code } : {}) },
+    },
+    deps.clock,
+  );
+  if (failure) throw failure;
+  return getIntegration(deps, actor.workspaceId, name);
+}
+
+/**
+ * Disconnect: the row and its encrypted secrets are deleted. Synced records stay (marked by their
+ * connection id); a new connection's first full pass replaces them. 409 while a sync runs.
+ */
+export async function deleteConnection(
+  deps: ConnectionDeps,
+  actor: { workspaceId: string; audit: AuditActor },
+  name: string,
+): Promise<void> {
+  deps.integrations.require(name);
+  const row = await connectionRow(deps, actor.workspaceId, name);
+  if (!row) throw notFound(`A ${name} connection`);
+  const active = await deps.db.kysely
+    .selectFrom('sync_runs')
+    .select('id')
+    .where('workspace_id', '=', actor.workspaceId)
+    .where('connection_id', '=', row.id)
+    .where('status', 'in', ['queued', 'running'])
+    .executeTakeFirst();
+  if (active) {
+    throw conflict(
+      `A sync of ${name} is running (run ${active.id}); cancel it (POST /api/v1/sync-runs/${active.id}/cancel) before disconnecting.`,
+      { runId: active.id },
+      'sync_running',
+    );
+  }
+  await deps.db.kysely.transaction().execute(async (trx) => {
+    await trx
+      .deleteFrom('connections')
+      .where('workspace_id', '=', actor.workspaceId)
+      .where('id', '=', row.id)
+      .execute();
+    await trx
+      .deleteFrom('sync_state')
+      .where('workspace_id', '=', actor.workspaceId)
+      .where('connection_id', '=', row.id)
+      .execute();
+    await recordAudit(
+      trx,
+      actor.workspaceId,
+      actor.audit,
+      'connection.delete',
+      { targetType: 'connection', targetId: row.id, details: { integration: name } },
+      deps.clock,
+    );
+  });
+}
+
+/**
+ * The decrypted credentials and settings of a workspace's connection, for the sync engine and the
+ * push pipeline. 404 when not connected; 409 when its last check failed (unless `allowErrored`).
+ */
+export async function openConnection(
+  deps: ConnectionDeps,
+  workspaceId: string,
+  name: string,
+  opts: { allowErrored?: boolean } = {},
+): Promise<OpenConnection> {
+  const integration = deps.integrations.require(name);
+  const row = await connectionRow(deps, workspaceId, name);
+  if (!row) {
+    throw new AppError(
+      404,
+      'not_connected',
+      `${integration.displayName} is not connected in this workspace; connect it first (PUT /api/v1/integrations/${name} or \`beton connect ${name}\`).`,
+    );
+  }
+  return openRow(deps, integration, row, opts);
+}
+
+/** Same as openConnection, by connection id (jobs carry the id). */
+export async function openConnectionById(
+  deps: ConnectionDeps,
+  workspaceId: string,
+  connectionId: string,
+  opts: { allowErrored?: boolean } = {},
+): Promise<OpenConnection> {
+  const row = await deps.db.kysely
+    .selectFrom('connections')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', connectionId)
+    .executeTakeFirst();
+  if (!row) throw notFound(`Connection ${connectionId}`);
+  return openRow(deps, deps.integrations.require(row.integration), row, opts);
+}
+
+async function openRow(
+  deps: ConnectionDeps,
+  integration: AnyIntegration,
+  row: ConnectionsTable,
+  opts: { allowErrored?: boolean },
+): Promise<OpenConnection> {
+  if (row.status !== 'connected' && !opts.allowErrored) {
+    throw new AppError(
+      409,
+      'connection_error',
+      `The ${integration.displayName} connection needs attention: ${row.last_error ?? 'its last check failed'}. Fix the key (PUT /api/v1/integrations/${integration.name}) or re-test it.`,
+    );
+  }
+  const overrides = await overridesFor(deps, integration);
+  const stored = row.secrets_enc ? deps.keyring.decryptJson<Record<string, unknown>>(row.secrets_enc) : {};
+  return {
+    integration,
+    workspaceId: row.workspace_id,
+    connectionId: row.id,
+    credentials: { ...stored, ...overrides.credentials },
+    settings: { ...fromJson<Record<string, unknown>>(row.settings_json, {}), ...overrides.settings },
+  };
+}
+
+/**
+ * The integration's client for an open connection (shared rate budget per credential).
+ *
+ * @example
+ * const open = await openConnection(rt, ws, 'attio');
+ * const client = connectionClient(rt, open) as AttioClient;
+ */
+export function connectionClient(deps: ConnectionDeps, open: OpenConnection): unknown {
+  return createIntegrationClient(open.integration, open, clientEnv(deps)).client;
+}
+
+/** Mark a connection errored after the service refused its key mid-sync (so the UI shows it). */
+export async function markConnectionError(
+  deps: ConnectionDeps,
+  workspaceId: string,
+  connectionId: string,
+  message: string,
+): Promise<void> {
+  const now = isoNow(deps.clock);
+  await deps.db.kysely
+    .updateTable('connections')
+    .set({ status: 'error', last_error: message, updated_at: now })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', connectionId)
+    .execute();
+}

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { AppError } from '../../core/errors.js';
+import { credentialFingerprint, sharedBudget } from '../../core/http/index.js';
+import { baseUrlSetting, defineIntegration, secret } from '../sdk.js';
+import { AttioClient } from './client.js';
+import { companiesStream, peopleStream } from './streams.js';
+
+export { ATTIO_PAGE_LIMIT, AttioClient } from './client.js';
+export type { OffsetState } from './streams.js';
+export type * from './types.js';
+
+/**
+ * Attio's write limit (25/s) paced a little under the ceiling, so jitter in arrival times does not
+ * push a second over it and cost a 1-second `Retry-After` pause.
+ */
+export const ATTIO_WRITES_PER_SECOND = 24;
+
+/**
+ * Attio: the CRM. Beton reads companies and people (to match accounts by domain and to see which
+ * values a person set) and writes scores onto companies through the push pipeline (src/push).
+ */
+export default defineIntegration({
+  name: 'attio',
+  displayName: 'Attio',
+  description: 'CRM destination: Beton writes scores onto companies; reads companies and people for matching.',
+  category: 'crm',
+  roles: ['source', 'destination'],
+  docs: {
+    keyUrl: 'https://app.attio.com/_/settings/developers',
+    scopes: [
+      'record_permission:read-write',
+      'object_configuration:read-write',
+      'list_entry:read-write',
+      'note:read-write',
+    ],
+    setup: 'docs/integrations/attio.md',
+  },
+  credentials: z.object({
+    apiKey: secret(z.string().trim().min(10, 'an Attio access token (Workspace settings → Developers)')),
+  }),
+  settings: z.object({
+    baseUrl: baseUrlSetting('https://api.attio.com'),
+    notes: z
+      .boolean()
+      .optional()
+      .describe('Add a note to the company when a new high-priority signal fires (default off).'),
+    fieldPolicies: z
+      .partialRecord(
+        z.enum([
+          'beton_health',
+          'beton_expansion',
+          'beton_churn_risk',
+          'beton_fit',
+          'beton_grade',
+          'beton_top_signals',
+          'beton_scored_at',
+        ]),
+        z.enum(['always', 'only_if_empty', 'never_overwrite_human']),
+      )
+      .optional()
+      .describe(
+        'Per field: always write, write only into an empty field, or never overwrite a value a person set (the default).',
+      ),
+  }),
+  rateLimit: { perSecond: 100, burst: 10, concurrency: 16 },
+  defaultBaseUrl: 'https://api.attio.com',
+  auth: (credentials) => ({ authorization: `Bearer ${credentials.apiKey}` }),
+  client: (ctx) =>
+    new AttioClient(
+      ctx.http,
+      sharedBudget('attio:writes', credentialFingerprint('attio', ctx.credentials), {
+        perSecond: ATTIO_WRITES_PER_SECOND,
+      }),
+    ),
+  validate: async (client) => {
+    const self = await client.self();
+    if (!self.active) {
+      throw new AppError(400, 'invalid_credentials', 'Attio says this token is inactive (revoked or expired): create a new one.');
+    }
+    const label = self.workspace_name ?? self.workspace_slug ?? self.workspace_id ?? 'Attio workspace';
+    return { accountLabel: label, details: { workspaceId: self.workspace_id, scope: self.scope } };
+  },
+  health: async (client) => {
+    const self = await client.self();
+    return self.active ? { status: 'ok' } : { status: 'down', message: 'The Attio token is inactive.' };
+  },
+  streams: { companies: companiesStream, people: peopleStream },
+});

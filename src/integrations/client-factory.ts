@@ -1,0 +1,62 @@
+import type { Clock } from '../core/clock.js';
+import { credentialFingerprint, HttpClient, type RetryPolicy, sharedBudget } from '../core/http/index.js';
+import type { Logger } from '../core/logger.js';
+import type { AnyIntegration } from './sdk.js';
+
+export interface ClientTarget {
+  workspaceId: string;
+  connectionId: string;
+  credentials: Record<string, unknown>;
+  settings: Record<string, unknown>;
+}
+
+export interface ClientEnvironment {
+  logger: Logger;
+  clock: Clock;
+  allowPrivateHosts: boolean;
+  /** Retry and timeout overrides (tests use small caps). */
+  http?: { retry?: Partial<RetryPolicy>; timeoutMs?: number };
+}
+
+/**
+ * Build an integration's client for one connection: the HttpClient bound to its base URL, auth
+ * headers and the credential's shared rate budget, then the integration's own `client(ctx)`.
+ *
+ * @example
+ * const { client, http } = createIntegrationClient(stripe, { workspaceId, connectionId, credentials, settings }, env);
+ * await stripe.validate(client);
+ */
+export function createIntegrationClient(
+  integration: AnyIntegration,
+  target: ClientTarget,
+  env: ClientEnvironment,
+): { client: unknown; http: HttpClient } {
+  const { credentials, settings } = target;
+  const baseUrl = typeof settings.baseUrl === 'string' && settings.baseUrl ? settings.baseUrl : integration.defaultBaseUrl;
+  const secrets = integration.secretFields
+    .map((field) => credentials[field])
+    .filter((v): v is string => typeof v === 'string' && v.length > 0);
+  const logger = env.logger.child({ integration: integration.name, connectionId: target.connectionId });
+  const http = new HttpClient({
+    integration: integration.name,
+    baseUrl,
+    headers: integration.auth(credentials, settings),
+    secrets,
+    budget: sharedBudget(integration.name, credentialFingerprint(integration.name, credentials), integration.rateLimit),
+    allowPrivateHosts: env.allowPrivateHosts,
+    logger,
+    clock: env.clock,
+    ...(env.http?.retry ? { retry: env.http.retry } : {}),
+    ...(env.http?.timeoutMs ? { timeoutMs: env.http.timeoutMs } : {}),
+  });
+  const client = integration.client({
+    credentials,
+    settings,
+    http,
+    logger,
+    clock: env.clock,
+    connectionId: target.connectionId,
+    workspaceId: target.workspaceId,
+  });
+  return { client, http };
+}

@@ -1,0 +1,141 @@
+import type { AttioClient, AttioRecord, AttioValue } from '../../integrations/attio/index.js';
+import type { PushDestination, RecordWrite } from '../destination.js';
+import type { CurrentValue, DestinationRecord, FieldMapping, PushSignal, PushValue, ValueAuthor } from '../types.js';
+
+const OBJECT = 'companies';
+const MATCHING_ATTRIBUTE = 'domains';
+/** Keys asked for in one filtered query; above this many keys, reading every company is cheaper. */
+const KEYS_PER_QUERY = 100;
+const READ_ALL_ABOVE = 2_000;
+
+/** `workspace-member` is a person; tokens and apps are integrations (Beton among them). */
+function authorOf(value: AttioValue): ValueAuthor {
+  switch (value.created_by_actor?.type) {
+    case 'workspace-member':
+      return 'person';
+    case 'api-token':
+    case 'app':
+      return 'integration';
+    case 'system':
+      return 'system';
+    default:
+      return 'unknown';
+  }
+}
+
+/** The plain value of an Attio value, in the shape Beton compares and writes. */
+function plainValue(value: AttioValue): PushValue {
+  if (value.option && typeof value.option === 'object') return value.option.title;
+  if (typeof value.domain === 'string') return value.domain;
+  if (typeof value.email_address === 'string') return value.email_address;
+  if (typeof value.currency_value === 'number') return value.currency_value;
+  const v = value.value;
+  if (typeof v === 'string' && value.attribute_type === 'timestamp') return new Date(v).toISOString();
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : null;
+}
+
+function toDestinationRecord(record: AttioRecord, key: string, mapping: readonly FieldMapping[]): DestinationRecord {
+  const values: Record<string, CurrentValue | undefined> = {};
+  for (const m of mapping) {
+    const active = (record.values[m.attribute] ?? []).find((v) => !v.active_until);
+    values[m.attribute] = active ? { value: plainValue(active), author: authorOf(active) } : undefined;
+  }
+  return { recordId: record.id.record_id, key, values };
+}
+
+function domainsOf(record: AttioRecord): string[] {
+  return (record.values[MATCHING_ATTRIBUTE] ?? [])
+    .filter((v) => !v.active_until && typeof v.domain === 'string')
+    .map((v) => v.domain!.toLowerCase());
+}
+
+/** Beton's values in Attio's write format: `null` clears (an empty list). */
+function attioValue(value: PushValue): unknown {
+  return value === null ? [] : value;
+}
+
+/**
+ * The push destination over Attio: companies matched by `domains` (assert with
+ * `?matching_attribute=domains`), Beton's fields as company attributes, notes on companies.
+ *
+ * @example
+ * const dest = attioDestination(client);
+ * await dest.writeRecord({ key: 'acme.com', name: 'Acme', create: true, values: { beton_health: 72 } }, mapping);
+ */
+export function attioDestination(client: AttioClient): PushDestination {
+  return {
+    name: 'attio',
+    get writeCount() {
+      return client.writes;
+    },
+
+    async listAttributes(signal) {
+      const attributes = await client.listAttributes(OBJECT, signal);
+      return attributes.map((a) => ({ slug: a.api_slug, type: a.type }));
+    },
+
+    ensureAttribute(m, signal) {
+      return client.ensureAttribute(
+        OBJECT,
+        {
+          title: m.title,
+          api_slug: m.attribute,
+          type: m.type,
+          description: m.description,
+          is_required: false,
+          is_unique: false,
+          is_multiselect: false,
+          config: {},
+        },
+        signal,
+      );
+    },
+
+    async readRecords(keys, mapping, signal) {
+      const wanted = new Set(keys);
+      const out = new Map<string, DestinationRecord>();
+      const take = (records: AttioRecord[]) => {
+        for (const record of records) {
+          for (const domain of domainsOf(record)) {
+            if (wanted.has(domain) && !out.has(domain)) out.set(domain, toDestinationRecord(record, domain, mapping));
+          }
+        }
+      };
+      if (wanted.size > READ_ALL_ABOVE) {
+        for await (const page of client.records(OBJECT, undefined, signal ? { signal } : {})) take(page.records);
+        return out;
+      }
+      const list = [...wanted];
+      for (let i = 0; i < list.length; i += KEYS_PER_QUERY) {
+        const chunk = list.slice(i, i + KEYS_PER_QUERY);
+        const filter = { $or: chunk.map((domain) => ({ [MATCHING_ATTRIBUTE]: { domain: { $eq: domain } } })) };
+        for await (const page of client.records(OBJECT, filter, signal ? { signal } : {})) take(page.records);
+      }
+      return out;
+    },
+
+    async writeRecord(write: RecordWrite, mapping, signal) {
+      const values: Record<string, unknown> = { [MATCHING_ATTRIBUTE]: [write.key] };
+      if (write.create && write.name) values.name = write.name;
+      for (const m of mapping) {
+        if (m.attribute in write.values) values[m.attribute] = attioValue(write.values[m.attribute] ?? null);
+      }
+      const record = await client.assertRecord(OBJECT, MATCHING_ATTRIBUTE, values, signal);
+      return { recordId: record.id.record_id };
+    },
+
+    async createNote(recordId: string, s: PushSignal, abort?: AbortSignal) {
+      const note = await client.createNote(
+        {
+          parent_object: OBJECT,
+          parent_record_id: recordId,
+          title: `Beton: ${s.title}`,
+          format: 'plaintext',
+          content: `${s.explanation}\n\nSignal ${s.key} fired at ${s.firedAt} (priority ${s.priority}).`,
+        },
+        abort,
+      );
+      return { noteId: note.id.note_id };
+    },
+  };
+}

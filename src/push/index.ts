@@ -1,0 +1,32 @@
+/**
+ * The push pipeline: Beton's scores onto CRM records, safely. Mapping with per-field policies,
+ * a plan diffed against the last successful write, apply under the destination's write budget,
+ * rejects retried next run, run history and rollback. Attio is the first destination.
+ */
+export type { PushDestination, RecordWrite } from './destination.js';
+export { attioDestination } from './destinations/attio.js';
+export { DEFAULT_MAPPING, desiredValues, type MappingOverrides, resolveMapping } from './mapping.js';
+export {
+  applyPushPlan,
+  applyRollback,
+  buildPushPlan,
+  openPushRun,
+  openRollbackRun,
+  type PushDeps,
+  type PushProgress,
+} from './pipeline.js';
+export { recordKey, valuesHash } from './plan.js';
+export type { PushRun, PushRunItem, RunKind, RunStatus } from './repository.js';
+export {
+  getPushRun,
+  listPushRejects,
+  listPushRuns,
+  PUSH_DESTINATIONS,
+  type PushRequest,
+  type PushServiceDeps,
+  planPush,
+  type StartedRun,
+  startPush,
+  startRollback,
+} from './service.js';
+export type * from './types.js';

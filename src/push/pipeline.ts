@@ -1,0 +1,518 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../core/clock.js';
+import { AppError, badRequest, conflict, notFound } from '../core/errors.js';
+import {
+  AuthError,
+  HttpError,
+  NetworkError,
+  PermissionError,
+  RateLimitedError,
+  TimeoutError,
+  UnsafeUrlError,
+  UpstreamError,
+} from '../core/http/index.js';
+import type { Logger } from '../core/logger.js';
+import type { AuditActor } from '../audit/index.js';
+import type { DB } from '../db/schema/index.js';
+import type { PushDestination } from './destination.js';
+import { assemblePlan, diffAccounts, planAttributes, planRecord } from './plan.js';
+import {
+  finishRun,
+  getRun,
+  heartbeat,
+  loadLastWrites,
+  loadNotedSignals,
+  loadOpenRejects,
+  markRolledBack,
+  openRun,
+  type PushRun,
+  recordInSync,
+  recordNote,
+  recordRejected,
+  recordRestored,
+  recordWritten,
+  resolveRejectsExcept,
+  writtenItemsWithPrevious,
+} from './repository.js';
+import type { FieldChange, FieldMapping, LastWrite, PlanItem, PushAccount, PushPlan, PushSource, PushValue } from './types.js';
+
+export interface PushDeps {
+  db: Kysely<DB>;
+  clock: Clock;
+  logger: Logger;
+}
+
+export interface PlanOptions {
+  mapping: readonly FieldMapping[];
+  /** Plan notes for new high-priority signals (off by default). */
+  notes?: boolean;
+  /** Compare every record with the destination, ignoring the last-write hashes. */
+  full?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface PushProgress {
+  total: number;
+  done: number;
+  created: number;
+  updated: number;
+  rejected: number;
+  writes: number;
+}
+
+export interface ApplyOptions {
+  mapping: readonly FieldMapping[];
+  /** The run this apply records into (opened with `openPushRun`). */
+  runId: string;
+  /** Writes in flight at once; the destination's write budget paces them. */
+  concurrency?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: PushProgress) => void;
+}
+
+export interface RunOptions {
+  trigger: string;
+  actor: AuditActor;
+}
+
+/**
+ * Open a push run (409 `push_running` while another push to the same destination runs in this
+ * workspace). The id can be answered at once while the run goes on in the background.
+ */
+export function openPushRun(deps: PushDeps, workspaceId: string, destination: string, opts: RunOptions): Promise<string> {
+  return openRun(deps.db, workspaceId, {
+    destination,
+    kind: 'push',
+    trigger: opts.trigger,
+    actor: { type: opts.actor.actorType, id: opts.actor.actorId },
+    now: deps.clock.now().toISOString(),
+  });
+}
+
+/** After this many transient failures in a row the destination is taken to be down: the run stops. */
+const MAX_CONSECUTIVE_TRANSIENT = 10;
+const HEARTBEAT_MS = 1_000;
+
+async function collect(source: PushSource, workspaceId: string): Promise<PushAccount[]> {
+  const all: PushAccount[] = [];
+  for await (const batch of source.accounts(workspaceId)) all.push(...batch);
+  return all;
+}
+
+/**
+ * The plan: what a push would write, record by record, without writing anything. Reads the last
+ * successful write per record (to skip what did not change), then the destination's current values
+ * for the records that did (to apply each field's policy and show before → after).
+ *
+ * @example
+ * const plan = await buildPushPlan(deps, ws, attioDestination(client), source, { mapping: resolveMapping() });
+ * plan.summary; // { creates: 3, updates: 10, unchanged: 987, rejects: 0, … }
+ */
+export async function buildPushPlan(
+  deps: PushDeps,
+  workspaceId: string,
+  destination: PushDestination,
+  source: PushSource,
+  opts: PlanOptions,
+): Promise<PushPlan> {
+  const accounts = await collect(source, workspaceId);
+  const [lastWrites, openRejects, noted, existing] = await Promise.all([
+    loadLastWrites(deps.db, workspaceId, destination.name),
+    loadOpenRejects(deps.db, workspaceId, destination.name),
+    opts.notes ? loadNotedSignals(deps.db, workspaceId, destination.name) : Promise.resolve(undefined),
+    destination.listAttributes(opts.signal),
+  ]);
+  const attributes = planAttributes(opts.mapping, existing);
+  const diff = diffAccounts({
+    accounts,
+    mapping: opts.mapping,
+    lastWrites,
+    openRejects,
+    ...(noted ? { notedSignals: noted } : {}),
+    ...(opts.full ? { full: true } : {}),
+  });
+  const current = await destination.readRecords(
+    diff.changed.map((c) => c.key),
+    opts.mapping,
+    opts.signal,
+  );
+  const items: PlanItem[] = [
+    ...diff.changed.map((c) => planRecord(c, current.get(c.key), opts.mapping)),
+    ...diff.notesOnly.map((c) => ({
+      ...planRecord(c, undefined, opts.mapping),
+      action: 'unchanged' as const,
+      changes: [],
+      recordId: c.previous?.recordId ?? null,
+    })),
+    ...diff.unchanged,
+    ...diff.rejects,
+  ];
+  return assemblePlan(destination.name, deps.clock.now().toISOString(), attributes, items, accounts.length);
+}
+
+/** Classify a failed write: the reject code, whether it may pass next time, whether to stop. */
+function classify(error: unknown): { code: string; reason: string; transient: boolean; fatal: boolean } {
+  const reason = error instanceof Error ? error.message : String(error);
+  if (error instanceof AuthError || error instanceof PermissionError || error instanceof UnsafeUrlError) {
+    return { code: error instanceof AppError ? error.code : 'fatal', reason, transient: false, fatal: true };
+  }
+  if (
+    error instanceof RateLimitedError ||
+    error instanceof UpstreamError ||
+    error instanceof NetworkError ||
+    error instanceof TimeoutError
+  ) {
+    return { code: error.code, reason, transient: true, fatal: false };
+  }
+  if (error instanceof HttpError) {
+    return { code: error.code, reason: error.upstreamMessage ?? reason, transient: false, fatal: false };
+  }
+  return { code: 'error', reason, transient: false, fatal: true };
+}
+
+/** Merge the written values into the last write's values: the new "last successful write". */
+function nextState(item: PlanItem, recordId: string, runId: string, now: string): LastWrite {
+  const values: Record<string, PushValue> = { ...(item.previous?.values ?? {}) };
+  for (const c of item.changes) values[c.attribute] = c.after;
+  return { key: item.key, accountId: item.accountId, recordId, hash: item.hash, values, runId, writtenAt: now };
+}
+
+/** Run `work` over `items` with `concurrency` workers; stops taking new items once `stop()` is true. */
+async function pool<T>(items: T[], concurrency: number, stop: () => boolean, work: (item: T) => Promise<void>) {
+  let next = 0;
+  const worker = async () => {
+    while (!stop() && next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
+}
+
+/**
+ * Apply a plan as a push run: ensure the attributes (409 = already there), write each create and
+ * update under the destination's write budget, record every outcome (a refused record becomes a
+ * reject, retried by the next run), add notes when planned, and keep run history. A rollback of the
+ * run restores the values each record had before it.
+ *
+ * @example
+ * const run = await applyPushPlan(deps, ws, destination, plan, { mapping, trigger: 'api', actor });
+ * run.status; // 'succeeded' | 'partial' | 'failed'
+ */
+export async function applyPushPlan(
+  deps: PushDeps,
+  workspaceId: string,
+  destination: PushDestination,
+  plan: PushPlan,
+  opts: ApplyOptions,
+): Promise<PushRun> {
+  const now = () => deps.clock.now().toISOString();
+  const runId = opts.runId;
+  const writesAtStart = destination.writeCount;
+  const toWrite = plan.items.filter((i) => i.action === 'create' || i.action === 'update');
+  const counts = {
+    planned: toWrite.length,
+    created: 0,
+    updated: 0,
+    unchanged: plan.summary.unchanged,
+    rejected: 0,
+    skipped: 0,
+    notes: 0,
+    writes: 0,
+    attributesCreated: 0,
+  };
+  let fatal: string | undefined = attributeConflicts(plan);
+  let transientStreak = 0;
+  let lastBeat = Date.now();
+  const progress = () => {
+    counts.writes = destination.writeCount - writesAtStart;
+    opts.onProgress?.({
+      total: toWrite.length,
+      done: counts.created + counts.updated + counts.rejected,
+      created: counts.created,
+      updated: counts.updated,
+      rejected: counts.rejected,
+      writes: counts.writes,
+    });
+  };
+  const beat = async (force = false) => {
+    progress();
+    if (!force && Date.now() - lastBeat < HEARTBEAT_MS) return;
+    lastBeat = Date.now();
+    await heartbeat(deps.db, workspaceId, runId, counts, now());
+  };
+  const reject = async (item: PlanItem, code: string, reason: string) => {
+    counts.rejected += 1;
+    await recordRejected(deps.db, workspaceId, {
+      destination: destination.name,
+      runId,
+      item,
+      action: item.action === 'reject' ? 'reject' : item.action,
+      code,
+      reason,
+      now: now(),
+    });
+  };
+
+  try {
+    if (fatal) throw new Error(fatal);
+    for (const m of plan.attributes.create) {
+      const { created } = await destination.ensureAttribute(m, opts.signal);
+      if (created) counts.attributesCreated += 1;
+    }
+    await resolveRejectsExcept(deps.db, workspaceId, destination.name, new Set(plan.items.map((i) => i.key)), now());
+    for (const item of plan.items) {
+      if (item.action === 'reject') await reject(item, 'invalid', item.reason ?? 'cannot be pushed');
+      else if (item.action === 'unchanged' && item.recordId && item.previous?.hash !== item.hash) {
+        // The destination already holds what Beton wants (or a person's value, kept): nothing to
+        // write, but remember it so the next plan does not read the record again.
+        await recordInSync(deps.db, workspaceId, {
+          destination: destination.name,
+          state: nextState(item, item.recordId, runId, now()),
+          now: now(),
+        });
+      }
+    }
+    const recordIds = new Map<string, string>();
+    await pool(toWrite, opts.concurrency ?? 8, () => fatal !== undefined || opts.signal?.aborted === true, async (item) => {
+      try {
+        const { recordId } = await destination.writeRecord(
+          { key: item.key, name: item.name, create: item.action === 'create', values: writeValues(item) },
+          opts.mapping,
+          opts.signal,
+        );
+        transientStreak = 0;
+        recordIds.set(item.key, recordId);
+        await recordWritten(deps.db, workspaceId, {
+          destination: destination.name,
+          runId,
+          item,
+          action: item.action,
+          recordId,
+          changes: item.changes,
+          state: nextState(item, recordId, runId, now()),
+          now: now(),
+        });
+        if (item.action === 'create') counts.created += 1;
+        else counts.updated += 1;
+      } catch (error) {
+        if (opts.signal?.aborted) return;
+        const c = classify(error);
+        if (c.fatal) {
+          fatal ??= c.reason;
+          return;
+        }
+        transientStreak = c.transient ? transientStreak + 1 : 0;
+        await reject(item, c.code, c.reason);
+        if (transientStreak >= MAX_CONSECUTIVE_TRANSIENT) {
+          fatal ??= `${destination.name} failed ${transientStreak} writes in a row (last: ${c.reason}); stopped. The next run retries what is left.`;
+        }
+      }
+      await beat();
+    });
+
+    if (!fatal) {
+      for (const item of plan.items) {
+        const recordId = recordIds.get(item.key) ?? (item.action === 'unchanged' ? item.recordId : null);
+        if (!recordId) continue;
+        for (const s of item.notes) {
+          if (opts.signal?.aborted) break;
+          const { noteId } = await destination.createNote(recordId, s, opts.signal);
+          await recordNote(deps.db, workspaceId, {
+            destination: destination.name,
+            signalId: s.id,
+            key: item.key,
+            noteId,
+            runId,
+            now: now(),
+          });
+          counts.notes += 1;
+        }
+      }
+    }
+  } catch (error) {
+    fatal ??= classify(error).reason;
+  }
+
+  await beat(true);
+  const aborted = opts.signal?.aborted === true;
+  const status = fatal || aborted ? 'failed' : counts.rejected > 0 ? 'partial' : 'succeeded';
+  await finishRun(deps.db, workspaceId, runId, {
+    status,
+    error: fatal ?? (aborted ? 'Canceled before it finished; the next run picks up what is left.' : null),
+    now: now(),
+  });
+  if (fatal) deps.logger.warn({ runId, destination: destination.name, error: fatal }, 'push run failed');
+  return (await getRun(deps.db, workspaceId, runId))!;
+}
+
+/** Attributes that exist with a type Beton cannot write stop the run before anything is written. */
+function attributeConflicts(plan: PushPlan): string | undefined {
+  if (plan.attributes.conflicts.length === 0) return undefined;
+  const list = plan.attributes.conflicts.map((c) => `${c.attribute} is ${c.actual}, Beton writes ${c.expected}`);
+  return `${plan.destination} already has attributes Beton cannot write: ${list.join('; ')}. Rename or delete them there, or map the fields to other slugs.`;
+}
+
+/** The values of a plan item's changes: only what the policy allows is sent. */
+function writeValues(item: PlanItem): Record<string, PushValue> {
+  return Object.fromEntries(item.changes.map((c) => [c.attribute, c.after]));
+}
+
+/**
+ * Start undoing a push run: checks it can be undone (a finished push, not rolled back yet), opens
+ * the rollback run and marks the target, so two rollbacks of one run cannot both proceed.
+ *
+ * @example
+ * const rollbackId = await openRollbackRun(deps, ws, 'attio', 'pr_…', { trigger: 'api', actor });
+ * await applyRollback(deps, ws, destination, rollbackId);
+ */
+export async function openRollbackRun(
+  deps: PushDeps,
+  workspaceId: string,
+  destination: string,
+  runId: string,
+  opts: RunOptions,
+): Promise<string> {
+  const target = await getRun(deps.db, workspaceId, runId);
+  if (!target) throw notFound(`Push run ${runId}`);
+  if (target.kind !== 'push') throw badRequest(`Run ${runId} is a rollback; push again instead of undoing it.`);
+  if (target.status === 'running') throw conflict(`Run ${runId} is still running; roll it back when it ends.`);
+  if (target.rolledBackBy) {
+    throw conflict(`Run ${runId} was already rolled back by ${target.rolledBackBy}.`, undefined, 'already_rolled_back');
+  }
+  if (target.destination !== destination) throw badRequest(`Run ${runId} pushed to ${target.destination}.`);
+  const now = deps.clock.now().toISOString();
+  const rollbackId = await openRun(deps.db, workspaceId, {
+    destination,
+    kind: 'rollback',
+    trigger: opts.trigger,
+    actor: { type: opts.actor.actorType, id: opts.actor.actorId },
+    rollbackOf: runId,
+    now,
+  });
+  if (!(await markRolledBack(deps.db, workspaceId, runId, rollbackId))) {
+    await finishRun(deps.db, workspaceId, rollbackId, { status: 'failed', error: 'Another rollback got there first.', now });
+    throw conflict(`Run ${runId} was already rolled back.`, undefined, 'already_rolled_back');
+  }
+  return rollbackId;
+}
+
+/** A mapping that reads and writes exactly these attributes (rollback touches only what a run wrote). */
+function mappingOf(attributes: Iterable<string>): FieldMapping[] {
+  return [...new Set(attributes)].map((attribute) => ({
+    field: attribute as FieldMapping['field'],
+    attribute,
+    title: attribute,
+    description: '',
+    type: 'text',
+    policy: 'always',
+  }));
+}
+
+const sameValue = (a: PushValue | undefined, b: PushValue | undefined) =>
+  (a ?? null) === (b ?? null) || (a === '' && b === null) || (a === null && b === '');
+
+/**
+ * Undo a push run: each field it wrote goes back to the value it had before — unless the field
+ * changed since (a person or a later run wrote it), which is left alone and reported. The
+ * rollback is itself a run in the history, and the "last successful write" of each record returns
+ * to what it was, so the next plan diffs against the restored state.
+ *
+ * @example
+ * const run = await applyRollback(deps, ws, attioDestination(client), rollbackId);
+ * run.counts.updated; // records restored
+ */
+export async function applyRollback(
+  deps: PushDeps,
+  workspaceId: string,
+  destination: PushDestination,
+  rollbackId: string,
+  opts: { signal?: AbortSignal; onProgress?: (p: PushProgress) => void } = {},
+): Promise<PushRun> {
+  const rollback = await getRun(deps.db, workspaceId, rollbackId);
+  if (!rollback?.rollbackOf) throw notFound(`Rollback run ${rollbackId}`);
+  const runId = rollback.rollbackOf;
+  const now = () => deps.clock.now().toISOString();
+  const writesAtStart = destination.writeCount;
+  const counts = { planned: 0, updated: 0, skipped: 0, rejected: 0, writes: 0 };
+  let fatal: string | undefined;
+  try {
+    const items = await writtenItemsWithPrevious(deps.db, workspaceId, runId);
+    counts.planned = items.length;
+    const mapping = mappingOf(items.flatMap((i) => i.changes.map((c) => c.attribute)));
+    const current = await destination.readRecords(
+      items.map((i) => i.key),
+      mapping,
+      opts.signal,
+    );
+    for (const item of items) {
+      if (opts.signal?.aborted) break;
+      const record = current.get(item.key);
+      const restore: Record<string, PushValue> = {};
+      const changes: FieldChange[] = [];
+      const skipped: { attribute: string; reason: string }[] = [];
+      for (const c of item.changes) {
+        const present = record?.values[c.attribute]?.value ?? null;
+        if (!record) skipped.push({ attribute: c.attribute, reason: 'the record no longer exists' });
+        else if (!sameValue(present, c.after)) {
+          skipped.push({ attribute: c.attribute, reason: `changed since the run (now ${JSON.stringify(present)})` });
+        } else {
+          restore[c.attribute] = c.before;
+          changes.push({ attribute: c.attribute, before: c.after, after: c.before });
+        }
+      }
+      try {
+        if (changes.length > 0) {
+          await destination.writeRecord({ key: item.key, name: '', create: false, values: restore }, mapping, opts.signal);
+          counts.updated += 1;
+        } else counts.skipped += 1;
+        await recordRestored(deps.db, workspaceId, {
+          destination: destination.name,
+          runId: rollbackId,
+          key: item.key,
+          accountId: item.accountId,
+          recordId: item.recordId,
+          changes,
+          skipped,
+          previous: item.previous,
+          rolledBackRunId: runId,
+          now: now(),
+        });
+      } catch (error) {
+        const c = classify(error);
+        if (c.fatal) {
+          fatal = c.reason;
+          break;
+        }
+        counts.rejected += 1;
+        await recordRejected(deps.db, workspaceId, {
+          destination: destination.name,
+          runId: rollbackId,
+          item: { key: item.key, accountId: item.accountId, recordId: item.recordId, changes },
+          action: 'restore',
+          code: c.code,
+          reason: c.reason,
+          now: now(),
+        });
+      }
+      counts.writes = destination.writeCount - writesAtStart;
+      opts.onProgress?.({
+        total: items.length,
+        done: counts.updated + counts.skipped + counts.rejected,
+        created: 0,
+        updated: counts.updated,
+        rejected: counts.rejected,
+        writes: counts.writes,
+      });
+    }
+  } catch (error) {
+    fatal = classify(error).reason;
+  }
+  counts.writes = destination.writeCount - writesAtStart;
+  await heartbeat(deps.db, workspaceId, rollbackId, counts, now());
+  const aborted = opts.signal?.aborted === true;
+  const status = fatal || aborted ? 'failed' : counts.rejected > 0 ? 'partial' : 'succeeded';
+  await finishRun(deps.db, workspaceId, rollbackId, {
+    status,
+    error: fatal ?? (aborted ? 'Canceled before it finished: the records listed in its items were restored, the others were not.' : null),
+    now: now(),
+  });
+  return (await getRun(deps.db, workspaceId, rollbackId))!;
+}

@@ -1,0 +1,5 @@
+export * from './catalog.js';
+export * from './configure.js';
+export * from './custom.js';
+export * from './detector.js';
+export * from './titles.js';

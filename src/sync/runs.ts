@@ -1,0 +1,370 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import { AppError, conflict, notFound } from '../core/errors.js';
+import { fromJson, toJson } from '../db/json.js';
+import type { DB, SyncRunStatus, SyncRunsTable } from '../db/schema/index.js';
+
+export type { SyncRunStatus } from '../db/schema/index.js';
+export type SyncTrigger = 'manual' | 'schedule' | 'api' | 'cli';
+
+export interface RunCounts {
+  pages: number;
+  read: number;
+  written: number;
+  unchanged: number;
+  deleted: number;
+  rejected: number;
+}
+
+export interface StreamRunSummary extends RunCounts {
+  status: 'pending' | 'running' | 'succeeded' | 'partial' | 'failed' | 'canceled';
+  /** This pass started from scratch (first run, `--full`, or the cursor was too old). */
+  full: boolean;
+  startedAt: string | null;
+  finishedAt: string | null;
+  error: string | null;
+}
+
+export interface RunWarning {
+  stream: string;
+  kind: 'reconciliation_drift';
+  message: string;
+  local: number;
+  upstream: number;
+}
+
+/** A sync run as the API, the CLI and the web app show it. */
+export interface SyncRun {
+  id: string;
+  workspaceId: string;
+  connectionId: string;
+  integration: string;
+  trigger: string;
+  status: SyncRunStatus;
+  fullRefresh: boolean;
+  /** null = every stream of the integration. */
+  requestedStreams: string[] | null;
+  streams: Record<string, StreamRunSummary>;
+  counts: RunCounts;
+  currentStream: string | null;
+  /** Records read per second since the run started (0 before it starts). */
+  recordsPerSecond: number;
+  error: { code: string; message: string } | null;
+  warnings: RunWarning[];
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  heartbeatAt: string;
+  cancelRequestedAt: string | null;
+}
+
+export interface SyncReject {
+  id: number;
+  stream: string;
+  externalId: string | null;
+  reason: string;
+  payloadExcerpt: string | null;
+  createdAt: string;
+}
+
+export const ACTIVE_STATUSES: SyncRunStatus[] = ['queued', 'running'];
+export const emptyCounts = (): RunCounts => ({ pages: 0, read: 0, written: 0, unchanged: 0, deleted: 0, rejected: 0 });
+
+type Row = Selectable<SyncRunsTable>;
+type Queryable = Kysely<DB> | Transaction<DB>;
+
+export function toSyncRun(row: Row, now: Date = new Date()): SyncRun {
+  const started = row.started_at ? Date.parse(row.started_at) : undefined;
+  const ended = row.finished_at ? Date.parse(row.finished_at) : now.getTime();
+  const seconds = started !== undefined ? Math.max(0.001, (ended - started) / 1000) : 0;
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    connectionId: row.connection_id,
+    integration: row.integration,
+    trigger: row.trigger,
+    status: row.status,
+    fullRefresh: Boolean(row.full_refresh),
+    requestedStreams: fromJson<string[] | null>(row.requested_streams_json, null),
+    streams: fromJson<Record<string, StreamRunSummary>>(row.streams_json, {}),
+    counts: {
+      pages: row.pages,
+      read: row.records_read,
+      written: row.records_written,
+      unchanged: row.records_unchanged,
+      deleted: row.records_deleted,
+      rejected: row.records_rejected,
+    },
+    currentStream: row.current_stream,
+    recordsPerSecond: seconds > 0 ? Math.round(row.records_read / seconds) : 0,
+    error: row.error ? { code: row.error_code ?? 'sync_failed', message: row.error } : null,
+    warnings: fromJson<RunWarning[]>(row.warnings_json, []),
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    heartbeatAt: row.heartbeat_at,
+    cancelRequestedAt: row.cancel_requested_at,
+  };
+}
+
+const isUniqueViolation = (e: unknown) => {
+  const code = (e as { code?: string })?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
+};
+
+const cutoff = (now: Date, leaseMs: number) => new Date(now.getTime() - leaseMs).toISOString();
+
+/**
+ * Fail the runs of a connection whose process stopped heartbeating (killed, crashed). Their committed
+ * pages stay; the next run resumes after them.
+ */
+export async function expireStaleRuns(
+  db: Queryable,
+  workspaceId: string,
+  connectionId: string,
+  now: Date,
+  leaseMs: number,
+): Promise<number> {
+  const result = await db
+    .updateTable('sync_runs')
+    .set({
+      status: 'failed',
+      error: `The process running this sync stopped (no heartbeat for ${Math.round(leaseMs / 1000)} s). The next run resumes from the last committed page.`,
+      error_code: 'interrupted',
+      finished_at: now.toISOString(),
+    })
+    .where('workspace_id', '=', workspaceId)
+    .where('connection_id', '=', connectionId)
+    .where('status', 'in', ACTIVE_STATUSES)
+    .where('heartbeat_at', '<', cutoff(now, leaseMs))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export interface NewRun {
+  connectionId: string;
+  integration: string;
+  trigger: SyncTrigger;
+  streams?: string[] | null;
+  full?: boolean;
+  actorId?: string | null;
+}
+
+/**
+ * Queue a run, or answer 409 `sync_running` when the connection already has one: the unique partial
+ * index on active runs decides, so two processes racing get one run between them.
+ *
+ * @example
+ * const run = await createRun(db, ws, { connectionId, integration: 'stripe', trigger: 'api' }, { now, leaseMs: 60_000 });
+ */
+export async function createRun(
+  db: Kysely<DB>,
+  workspaceId: string,
+  input: NewRun,
+  opts: { now: Date; leaseMs: number },
+): Promise<SyncRun> {
+  await expireStaleRuns(db, workspaceId, input.connectionId, opts.now, opts.leaseMs);
+  const now = opts.now.toISOString();
+  const row: Row = {
+    id: randomUUID(),
+    workspace_id: workspaceId,
+    connection_id: input.connectionId,
+    integration: input.integration,
+    trigger: input.trigger,
+    status: 'queued',
+    full_refresh: input.full ? 1 : 0,
+    requested_streams_json: input.streams && input.streams.length > 0 ? toJson(input.streams) : null,
+    streams_json: '{}',
+    pages: 0,
+    records_read: 0,
+    records_written: 0,
+    records_unchanged: 0,
+    records_deleted: 0,
+    records_rejected: 0,
+    current_stream: null,
+    error: null,
+    error_code: null,
+    warnings_json: '[]',
+    actor_id: input.actorId ?? null,
+    created_at: now,
+    started_at: null,
+    finished_at: null,
+    heartbeat_at: now,
+    cancel_requested_at: null,
+  };
+  try {
+    await db.insertInto('sync_runs').values(row).execute();
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    const active = await db
+      .selectFrom('sync_runs')
+      .select(['id', 'status'])
+      .where('workspace_id', '=', workspaceId)
+      .where('connection_id', '=', input.connectionId)
+      .where('status', 'in', ACTIVE_STATUSES)
+      .executeTakeFirst();
+    throw conflict(
+      `A sync of ${input.integration} is already ${active?.status ?? 'running'}${active ? ` (run ${active.id})` : ''}; wait for it to finish or cancel it.`,
+      { runId: active?.id ?? null },
+      'sync_running',
+    );
+  }
+  return toSyncRun(row, opts.now);
+}
+
+/**
+ * Take a queued run (or one whose process died) for this process. False when another process has it
+ * or it is over: the caller then does nothing.
+ */
+export async function claimRun(
+  db: Kysely<DB>,
+  workspaceId: string,
+  runId: string,
+  opts: { now: Date; leaseMs: number },
+): Promise<boolean> {
+  const now = opts.now.toISOString();
+  const result = await db
+    .updateTable('sync_runs')
+    .set((eb) => ({
+      status: 'running',
+      heartbeat_at: now,
+      started_at: eb.fn.coalesce('started_at', eb.val(now)),
+    }))
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', runId)
+    .where((eb) =>
+      eb.or([
+        eb('status', '=', 'queued'),
+        eb.and([eb('status', '=', 'running'), eb('heartbeat_at', '<', cutoff(opts.now, opts.leaseMs))]),
+      ]),
+    )
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Keep the lease; answers whether someone asked to cancel. */
+export async function heartbeatRun(
+  db: Kysely<DB>,
+  workspaceId: string,
+  runId: string,
+  now: Date,
+): Promise<{ cancelRequested: boolean }> {
+  await db
+    .updateTable('sync_runs')
+    .set({ heartbeat_at: now.toISOString() })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', runId)
+    .where('status', '=', 'running')
+    .execute();
+  const row = await db
+    .selectFrom('sync_runs')
+    .select('cancel_requested_at')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', runId)
+    .executeTakeFirst();
+  return { cancelRequested: Boolean(row?.cancel_requested_at) };
+}
+
+export async function getRun(db: Kysely<DB>, workspaceId: string, runId: string, now?: Date): Promise<SyncRun> {
+  const row = await db
+    .selectFrom('sync_runs')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', runId)
+    .executeTakeFirst();
+  if (!row) throw notFound(`Sync run ${runId}`);
+  return toSyncRun(row, now);
+}
+
+export interface RunFilter {
+  integration?: string;
+  connectionId?: string;
+  status?: SyncRunStatus;
+  /** Newest first; pass the last `createdAt` of a page to get the next one. */
+  before?: string;
+  limit?: number;
+}
+
+/** Run history, newest first. */
+export async function listRuns(
+  db: Kysely<DB>,
+  workspaceId: string,
+  filter: RunFilter = {},
+  now?: Date,
+): Promise<SyncRun[]> {
+  let q = db.selectFrom('sync_runs').selectAll().where('workspace_id', '=', workspaceId);
+  if (filter.integration) q = q.where('integration', '=', filter.integration);
+  if (filter.connectionId) q = q.where('connection_id', '=', filter.connectionId);
+  if (filter.status) q = q.where('status', '=', filter.status);
+  if (filter.before) q = q.where('created_at', '<', filter.before);
+  const rows = await q
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(Math.min(Math.max(filter.limit ?? 50, 1), 500))
+    .execute();
+  return rows.map((r) => toSyncRun(r, now));
+}
+
+/** The records a run rejected, with reasons, in order. */
+export async function listRejects(
+  db: Kysely<DB>,
+  workspaceId: string,
+  runId: string,
+  opts: { afterId?: number; limit?: number } = {},
+): Promise<SyncReject[]> {
+  await getRun(db, workspaceId, runId);
+  let q = db
+    .selectFrom('sync_rejects')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('run_id', '=', runId);
+  if (opts.afterId !== undefined) q = q.where('id', '>', opts.afterId);
+  const rows = await q
+    .orderBy('id')
+    .limit(Math.min(Math.max(opts.limit ?? 100, 1), 1000))
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    stream: r.stream,
+    externalId: r.external_id,
+    reason: r.reason,
+    payloadExcerpt: r.payload_excerpt,
+    createdAt: r.created_at,
+  }));
+}
+
+/**
+ * Ask a run to stop. A queued run (or one whose process died) is canceled at once; a running one
+ * stops after its current page, which stays committed.
+ */
+export async function requestCancel(
+  db: Kysely<DB>,
+  workspaceId: string,
+  runId: string,
+  opts: { now: Date; leaseMs: number },
+): Promise<SyncRun> {
+  const run = await getRun(db, workspaceId, runId);
+  if (!ACTIVE_STATUSES.includes(run.status)) {
+    throw new AppError(409, 'run_finished', `Run ${runId} already ended (${run.status}); nothing to cancel.`);
+  }
+  const now = opts.now.toISOString();
+  await db
+    .updateTable('sync_runs')
+    .set({ cancel_requested_at: now })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', runId)
+    .execute();
+  await db
+    .updateTable('sync_runs')
+    .set({ status: 'canceled', finished_at: now, error: 'Canceled on request.', error_code: 'canceled' })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', runId)
+    .where((eb) =>
+      eb.or([
+        eb('status', '=', 'queued'),
+        eb.and([eb('status', '=', 'running'), eb('heartbeat_at', '<', cutoff(opts.now, opts.leaseMs))]),
+      ]),
+    )
+    .execute();
+  return getRun(db, workspaceId, runId, opts.now);
+}

@@ -1,0 +1,7 @@
+export { makeTestkit, type Testkit, TestkitClient, testkit } from './integration.js';
+export {
+  type SimulatorFaults,
+  startTestkitSimulator,
+  type TestkitItem,
+  type TestkitSimulator,
+} from './simulator.js';

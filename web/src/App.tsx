@@ -1,0 +1,52 @@
+import { MantineProvider } from '@mantine/core';
+import { Notifications } from '@mantine/notifications';
+import { QueryClientProvider } from '@tanstack/react-query';
+import { useState } from 'react';
+import { createBrowserRouter, Navigate, RouterProvider } from 'react-router-dom';
+import { createQueryClient } from './api/query.js';
+import { Layout } from './components/Layout.js';
+import { SignInPage } from './pages/auth/SignIn.js';
+import { SignUpPage } from './pages/auth/SignUp.js';
+import { NotFoundPage } from './pages/NotFound.js';
+import { ApiKeysPage } from './pages/settings/ApiKeys.js';
+import { MembersPage } from './pages/settings/Members.js';
+import { SessionGate } from './session.js';
+import { theme } from './theme.js';
+
+const router = createBrowserRouter([
+  { path: '/sign-in', element: <SignInPage /> },
+  { path: '/sign-up', element: <SignUpPage /> },
+  {
+    element: (
+      <SessionGate>
+        <Layout />
+      </SessionGate>
+    ),
+    children: [
+      { path: '/settings', element: <Navigate to="/settings/members" replace /> },
+      { path: '/settings/members', element: <MembersPage /> },
+      { path: '/settings/api-keys', element: <ApiKeysPage /> },
+      { path: '*', element: <NotFoundPage /> },
+    ],
+  },
+]);
+
+/** Providers (theme, notifications, data cache) around the router. */
+export function App() {
+  // A 401 from any query means the session ended: start over at sign-in.
+  const [queryClient] = useState(() =>
+    createQueryClient(() => {
+      if (!window.location.pathname.startsWith('/sign-')) {
+        router.navigate('/sign-in', { state: { from: window.location.pathname } });
+      }
+    }),
+  );
+  return (
+    <MantineProvider theme={theme}>
+      <Notifications position="top-right" />
+      <QueryClientProvider client={queryClient}>
+        <RouterProvider router={router} />
+      </QueryClientProvider>
+    </MantineProvider>
+  );
+}

@@ -1,0 +1,63 @@
+import { Alert, Anchor, Button, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
+import { useForm } from '@mantine/form';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { Link, useNavigate } from 'react-router-dom';
+import { signUp } from '../../api/auth.js';
+import { errorMessage } from '../../api/query.js';
+import { AuthLayout } from './AuthLayout.js';
+
+/** The server's minimum (better-auth `minPasswordLength`); the server re-checks it. */
+const MIN_PASSWORD = 10;
+
+export function SignUpPage() {
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const form = useForm({
+    initialValues: { name: '', email: '', password: '' },
+    validate: {
+      name: (v) => (v.trim() ? null : 'Enter your name'),
+      email: (v) => (/^\S+@\S+\.\S+$/.test(v) ? null : 'Enter a valid email address'),
+      password: (v) => (v.length >= MIN_PASSWORD ? null : `Use at least ${MIN_PASSWORD} characters`),
+    },
+  });
+  const mutation = useMutation({
+    mutationFn: signUp,
+    meta: { inlineError: true },
+    onSuccess: () => {
+      queryClient.clear();
+      navigate('/', { replace: true });
+    },
+  });
+
+  return (
+    <AuthLayout title="Create your account" subtitle="Then connect your tools and see which accounts to call today.">
+      <form onSubmit={form.onSubmit((values) => mutation.mutate({ ...values, name: values.name.trim() }))} noValidate>
+        <Stack>
+          {mutation.isError && (
+            <Alert color="red" variant="light" role="alert">
+              {errorMessage(mutation.error)}
+            </Alert>
+          )}
+          <TextInput label="Name" autoComplete="name" required data-autofocus {...form.getInputProps('name')} />
+          <TextInput label="Work email" type="email" autoComplete="email" required {...form.getInputProps('email')} />
+          <PasswordInput
+            label="Password"
+            description={`At least ${MIN_PASSWORD} characters`}
+            autoComplete="new-password"
+            required
+            {...form.getInputProps('password')}
+          />
+          <Button type="submit" loading={mutation.isPending} fullWidth>
+            Create account
+          </Button>
+          <Text size="sm" ta="center">
+            Already have an account?{' '}
+            <Anchor component={Link} to="/sign-in">
+              Sign in
+            </Anchor>
+          </Text>
+        </Stack>
+      </form>
+    </AuthLayout>
+  );
+}
