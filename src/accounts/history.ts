@@ -76,12 +76,18 @@ function priceOf(ref: unknown, prices: ReadonlyMap<string, PriceInfo>): { id: st
   const known = id ? prices.get(id) : undefined;
   if (Object.keys(p).length === 0) return { id, info: known ?? null };
   const inline = priceInfo(p);
-  // The stored price record may carry the expanded product (plan name, seat limit) the inline one lacks.
+  if (!known) return { id, info: inline };
+  // The stored price record may carry what the inline one lacks (the expanded product, amounts).
   return {
     id,
-    info: known
-      ? { ...inline, plan: inline.plan ?? known.plan, seatLimit: inline.seatLimit ?? known.seatLimit }
-      : inline,
+    info: {
+      unitAmount: inline.unitAmount ?? known.unitAmount,
+      currency: inline.currency ?? known.currency,
+      interval: inline.interval ?? known.interval,
+      intervalCount: inline.interval ? inline.intervalCount : known.intervalCount,
+      plan: inline.plan ?? known.plan,
+      seatLimit: inline.seatLimit ?? known.seatLimit,
+    },
   };
 }
 

@@ -19,6 +19,47 @@ const organizationRoles = {
   viewer: accessControl.newRole({ ac: ['read'] }),
 };
 
+/**
+ * better-auth's organization endpoints that Beton serves itself under /api/v1 (with its role
+ * rules, audit log and one error shape), so they are closed at /api/auth. The web app keeps
+ * `/organization/set-active` and `/organization/list`.
+ */
+const ORGANIZATION_PATHS_SERVED_BY_BETON = [
+  'accept-invitation',
+  'add-team-member',
+  'cancel-invitation',
+  'check-slug',
+  'create',
+  'create-role',
+  'create-team',
+  'delete',
+  'delete-role',
+  'get-active-member',
+  'get-active-member-role',
+  'get-full-organization',
+  'get-invitation',
+  'get-organization',
+  'get-role',
+  'invite-member',
+  'leave',
+  'list-invitations',
+  'list-members',
+  'list-roles',
+  'list-team-members',
+  'list-teams',
+  'list-user-invitations',
+  'list-user-teams',
+  'reject-invitation',
+  'remove-member',
+  'remove-team',
+  'remove-team-member',
+  'set-active-team',
+  'update',
+  'update-member-role',
+  'update-role',
+  'update-team',
+].map((p) => `/organization/${p}`);
+
 /** Header the API sets (overwriting anything a client sent) so better-auth rate-limits by client IP. */
 export const CLIENT_IP_HEADER = 'x-beton-client-ip';
 
@@ -47,6 +88,7 @@ export function betterAuthOptions({ config, db, logger, secret }: BetonAuthDeps)
     basePath: '/api/auth',
     database: { db: db.kysely, type: db.dialect },
     telemetry: { enabled: false },
+    disabledPaths: ORGANIZATION_PATHS_SERVED_BY_BETON,
     logger: {
       level: 'warn',
       log: (level, message) => {

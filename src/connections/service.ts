@@ -6,12 +6,12 @@ import { maskSecret } from '../core/crypto.js';
 import { AppError, conflict, isAppError, notFound } from '../core/errors.js';
 import {
   AuthError,
+  assertSafeUrl,
   HttpError,
   NotFoundError,
   PermissionError,
   UnsafeUrlError,
   ValidationError,
-  assertSafeUrl,
 } from '../core/http/index.js';
 import { scrubString } from '../core/redact.js';
 import { fromJson, toJson } from '../db/json.js';
@@ -161,10 +161,10 @@ function describe(integration: AnyIntegration): Omit<IntegrationView, 'status' |
 
 /** JSON Schema of a credentials or settings object, for forms and the OpenAPI document. */
 export function fieldsJsonSchema(schema: z.ZodType): Record<string, unknown> {
-  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<
-    string,
-    unknown
-  >;
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, {
+    io: 'input',
+    unrepresentable: 'any',
+  }) as Record<string, unknown>;
   return rest;
 }
 
@@ -175,7 +175,10 @@ export function fieldsJsonSchema(schema: z.ZodType): Record<string, unknown> {
  * const views = await listIntegrations(rt, workspaceId);
  * views.find((v) => v.name === 'stripe')?.status; // 'connected'
  */
-export async function listIntegrations(deps: ConnectionDeps, workspaceId: string): Promise<IntegrationView[]> {
+export async function listIntegrations(
+  deps: ConnectionDeps,
+  workspaceId: string,
+): Promise<IntegrationView[]> {
   const rows = await deps.db.kysely
     .selectFrom('connections')
     .selectAll()
@@ -286,9 +289,14 @@ function validationFailure(integration: AnyIntegration, error: unknown): AppErro
     );
   }
   if (error instanceof HttpError) {
-    return new AppError(502, 'upstream_unavailable', `Could not check the key with ${name}: ${error.message}`, {
-      upstreamStatus: error.upstreamStatus,
-    });
+    return new AppError(
+      502,
+      'upstream_unavailable',
+      `Could not check the key with ${name}: ${error.message}`,
+      {
+        upstreamStatus: error.upstreamStatus,
+      },
+    );
   }
   if (error instanceof UnsafeUrlError || isAppError(error)) return error as AppError;
   // A bug in the integration's own code: say so without leaking what it held.
@@ -325,8 +333,16 @@ export async function putConnection(
   const given = dropEmpty(input.credentials);
   const givenSettings = input.settings ?? fromJson<Record<string, unknown>>(row?.settings_json, {});
 
-  const creds = parseFields(integration.credentials, { ...stored, ...given, ...overrides.credentials }, 'credentials');
-  const settings = parseFields(integration.settings, { ...dropEmpty(givenSettings), ...overrides.settings }, 'settings');
+  const creds = parseFields(
+    integration.credentials,
+    { ...stored, ...given, ...overrides.credentials },
+    'credentials',
+  );
+  const settings = parseFields(
+    integration.settings,
+    { ...dropEmpty(givenSettings), ...overrides.settings },
+    'settings',
+  );
   const errors = [...creds.errors, ...settings.errors];
   if (errors.length > 0) {
     const first = errors[0]!;
@@ -434,7 +450,10 @@ export async function testConnection(
   } catch (error) {
     failure = isAppError(error) ? error : validationFailure(open.integration, error);
     // A service that cannot be reached says nothing about the key: keep the status.
-    update = failure.status === 400 ? { status: 'error', last_error: failure.message } : { last_error: failure.message };
+    update =
+      failure.status === 400
+        ? { status: 'error', last_error: failure.message }
+        : { last_error: failure.message };
   }
   await deps.db.kysely
     .updateTable('connections')

@@ -32,7 +32,8 @@ export function createIntegrationClient(
   env: ClientEnvironment,
 ): { client: unknown; http: HttpClient } {
   const { credentials, settings } = target;
-  const baseUrl = typeof settings.baseUrl === 'string' && settings.baseUrl ? settings.baseUrl : integration.defaultBaseUrl;
+  const baseUrl =
+    typeof settings.baseUrl === 'string' && settings.baseUrl ? settings.baseUrl : integration.defaultBaseUrl;
   const secrets = integration.secretFields
     .map((field) => credentials[field])
     .filter((v): v is string => typeof v === 'string' && v.length > 0);
@@ -42,7 +43,11 @@ export function createIntegrationClient(
     baseUrl,
     headers: integration.auth(credentials, settings),
     secrets,
-    budget: sharedBudget(integration.name, credentialFingerprint(integration.name, credentials), integration.rateLimit),
+    budget: sharedBudget(
+      integration.name,
+      credentialFingerprint(integration.name, credentials),
+      integration.rateLimit,
+    ),
     allowPrivateHosts: env.allowPrivateHosts,
     logger,
     clock: env.clock,

@@ -7,10 +7,7 @@ import type { AnyIntegration } from './sdk.js';
  * Every integration Beton ships: one import and one line each. Routes, CLI verbs, schedules and the
  * docs index are derived from this list.
  */
-export const integrations: readonly AnyIntegration[] = [
-  apollo,
-  attio,
-];
+export const integrations: readonly AnyIntegration[] = [apollo, attio];
 
 /**
  * A lookup over a list of integrations. The runtime holds one built from `integrations`; tests build
@@ -31,7 +28,8 @@ export interface IntegrationRegistry {
 export function createRegistry(list: readonly AnyIntegration[] = integrations): IntegrationRegistry {
   const byName = new Map<string, AnyIntegration>();
   for (const integration of list) {
-    if (byName.has(integration.name)) throw new Error(`Integration "${integration.name}" is registered twice.`);
+    if (byName.has(integration.name))
+      throw new Error(`Integration "${integration.name}" is registered twice.`);
     byName.set(integration.name, integration);
   }
   const frozen = Object.freeze([...list]);
@@ -42,7 +40,11 @@ export function createRegistry(list: readonly AnyIntegration[] = integrations): 
       const found = byName.get(name);
       if (!found) {
         const known = [...byName.keys()].join(', ') || 'none';
-        throw new AppError(404, 'not_found', `Integration "${name}" is not known. Known integrations: ${known}.`);
+        throw new AppError(
+          404,
+          'not_found',
+          `Integration "${name}" is not known. Known integrations: ${known}.`,
+        );
       }
       return found;
     },

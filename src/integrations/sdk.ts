@@ -62,8 +62,9 @@ export function isSecretField(schema: z.ZodType): boolean {
   let current: z.ZodType | undefined = schema;
   for (let depth = 0; current && depth < 8; depth++) {
     if (current.meta()?.['x-beton-secret'] === true) return true;
-    const def: { innerType?: z.ZodType } | undefined = (current as { _zod?: { def?: { innerType?: z.ZodType } } })
-      ._zod?.def;
+    const def: { innerType?: z.ZodType } | undefined = (
+      current as { _zod?: { def?: { innerType?: z.ZodType } } }
+    )._zod?.def;
     current = def?.innerType;
   }
   return false;
@@ -238,16 +239,29 @@ export type Integration<
   TClient = unknown,
   TStreams extends Record<string, AnyStream<TClient>> = Record<string, AnyStream<TClient>>,
   TActions extends Record<string, AnyAction<TClient>> = Record<string, AnyAction<TClient>>,
-> = Readonly<Omit<IntegrationDefinition<TCredentials, TSettings, TClient, TStreams, TActions>, 'streams' | 'actions'>> & {
+> = Readonly<
+  Omit<IntegrationDefinition<TCredentials, TSettings, TClient, TStreams, TActions>, 'streams' | 'actions'>
+> & {
   readonly streams: TStreams;
   readonly actions: TActions;
   readonly secretFields: readonly string[];
 };
 
-// biome-ignore lint/suspicious/noExplicitAny: registry and engine handle integrations of every type.
-export type AnyIntegration = Integration<CredentialsSchema, SettingsSchema, any, Record<string, AnyStream>, Record<string, AnyAction>>;
+/** Any integration, its client type erased: what the registry and the engine handle. */
+export type AnyIntegration = Integration<
+  CredentialsSchema,
+  SettingsSchema,
+  // biome-ignore lint/suspicious/noExplicitAny: the client type differs per integration.
+  any,
+  Record<string, AnyStream>,
+  Record<string, AnyAction>
+>;
 
-type StreamOf<I, K extends string> = I extends { readonly streams: infer S } ? (K extends keyof S ? S[K] : never) : never;
+type StreamOf<I, K extends string> = I extends { readonly streams: infer S }
+  ? K extends keyof S
+    ? S[K]
+    : never
+  : never;
 
 /** The record type of a stream, as its `read` yields it: `StreamRecord<typeof stripe, 'customers'>`. */
 export type StreamRecord<I, K extends string> =
@@ -260,7 +274,9 @@ export type StreamState<I, K extends string> =
 /** Names of an integration's streams. */
 export type StreamName<I> = I extends { readonly streams: infer S } ? keyof S & string : never;
 
-export type CredentialsOf<I> = I extends { readonly credentials: infer C extends z.ZodType } ? z.infer<C> : never;
+export type CredentialsOf<I> = I extends { readonly credentials: infer C extends z.ZodType }
+  ? z.infer<C>
+  : never;
 export type SettingsOf<I> = I extends { readonly settings: infer S extends z.ZodType } ? z.infer<S> : never;
 export type ClientOf<I> = I extends { readonly client: (...args: never[]) => infer C } ? C : never;
 

@@ -1,6 +1,6 @@
 import type { ConnectionDeps } from '../connections/index.js';
 import { isAppError } from '../core/errors.js';
-import { DEFAULT_LEASE_MS, executeRun, type StartSyncInput, startSync, type SyncRun } from '../sync/index.js';
+import { DEFAULT_LEASE_MS, executeRun, type StartSyncInput, type SyncRun, startSync } from '../sync/index.js';
 import type { JobRunner } from './runner.js';
 
 export const SYNC_RUN_JOB = 'sync.run';
@@ -58,7 +58,11 @@ export async function enqueueSync(
   input: StartSyncInput,
 ): Promise<SyncRun> {
   const run = await startSync(deps, workspaceId, integration, input);
-  await runner.enqueue<SyncRunPayload>(SYNC_RUN_JOB, { workspaceId, runId: run.id }, { singletonKey: run.id });
+  await runner.enqueue<SyncRunPayload>(
+    SYNC_RUN_JOB,
+    { workspaceId, runId: run.id },
+    { singletonKey: run.id },
+  );
   return run;
 }
 

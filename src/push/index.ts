@@ -17,6 +17,7 @@ export {
 } from './pipeline.js';
 export { recordKey, valuesHash } from './plan.js';
 export type { PushRun, PushRunItem, RunKind, RunStatus } from './repository.js';
+export { scoresPushSource, signalPriority } from './source.js';
 export {
   getPushRun,
   listPushRejects,
@@ -28,5 +29,6 @@ export {
   type StartedRun,
   startPush,
   startRollback,
+  withScoresSource,
 } from './service.js';
 export type * from './types.js';

@@ -4,6 +4,7 @@ import { AppError, notFound } from '../core/errors.js';
 import type { AttioClient } from '../integrations/attio/index.js';
 import type { PushDestination } from './destination.js';
 import { attioDestination } from './destinations/attio.js';
+import { scoresPushSource } from './source.js';
 import { type MappingOverrides, resolveMapping } from './mapping.js';
 import {
   applyPushPlan,
@@ -29,6 +30,18 @@ export interface PushServiceDeps extends ConnectionDeps {
   /** Where accounts and their scores come from. */
   pushSource: PushSource;
 }
+
+/**
+ * The push service over the connection services, reading the accounts' scores: what the API and
+ * the CLI use.
+ *
+ * @example
+ * const plan = await planPush(withScoresSource(rt), ws, 'attio');
+ */
+export const withScoresSource = (deps: ConnectionDeps): PushServiceDeps => ({
+  ...deps,
+  pushSource: scoresPushSource(deps.db.kysely, deps.clock),
+});
 
 export interface PushRequest {
   /** Compare every record with the destination, not only those changed since the last push. */

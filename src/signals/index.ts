@@ -3,3 +3,5 @@ export * from './configure.js';
 export * from './custom.js';
 export * from './detector.js';
 export * from './titles.js';
+export * from './store.js';
+export * from './occurrences.js';

@@ -10,7 +10,13 @@ import { AuthError } from '../core/http/index.js';
 import { scrubString } from '../core/redact.js';
 import { fromJson, toJson } from '../db/json.js';
 import type { DB } from '../db/schema/index.js';
-import { type AnyIntegration, type AnyStream, type Page, RepeatingCursorError } from '../integrations/index.js';
+import {
+  type AnyIntegration,
+  type AnyStream,
+  type Page,
+  RepeatingCursorError,
+} from '../integrations/index.js';
+import { CanceledError, localRuns } from './active.js';
 import { countRecords } from './records.js';
 import {
   claimRun,
@@ -48,17 +54,6 @@ export interface SyncProgress {
   elapsedMs: number;
 }
 
-class CanceledError extends Error {
-  override name = 'CanceledError';
-  constructor(
-    message: string,
-    /** `shutdown`: the process is stopping; the run goes back to the queue and resumes later. */
-    readonly kind: 'user' | 'shutdown',
-  ) {
-    super(message);
-  }
-}
-
 const add = (a: RunCounts, b: Partial<RunCounts>): RunCounts => ({
   pages: a.pages + (b.pages ?? 0),
   read: a.read + (b.read ?? 0),
@@ -94,6 +89,7 @@ export async function executeRun(
   }
   const run = await getRun(db, workspaceId, runId);
   const controller = new AbortController();
+  localRuns.set(runId, controller);
   const onOuterAbort = () => controller.abort(new CanceledError('The process is shutting down.', 'shutdown'));
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
   if (opts.signal?.aborted) onOuterAbort();
@@ -123,7 +119,14 @@ export async function executeRun(
     const integration = open.integration;
     const names = run.requestedStreams ?? Object.keys(integration.streams);
     for (const name of names) {
-      breakdown[name] ??= { ...emptyCounts(), status: 'pending', full: false, startedAt: null, finishedAt: null, error: null };
+      breakdown[name] ??= {
+        ...emptyCounts(),
+        status: 'pending',
+        full: false,
+        startedAt: null,
+        finishedAt: null,
+        error: null,
+      };
     }
     const client = connectionClient(deps, open);
     for (const name of names) {
@@ -133,7 +136,12 @@ export async function executeRun(
         break;
       }
       const stream = integration.streams[name]!;
-      const key: StreamKey = { workspaceId, connectionId: run.connectionId, integration: integration.name, stream: name };
+      const key: StreamKey = {
+        workspaceId,
+        connectionId: run.connectionId,
+        integration: integration.name,
+        stream: name,
+      };
       const summary = breakdown[name]!;
       summary.status = 'running';
       summary.startedAt = deps.clock.now().toISOString();
@@ -145,6 +153,7 @@ export async function executeRun(
           client,
           summary,
           signal: controller.signal,
+          cancel: () => controller.abort(new CanceledError('Canceled on request.', 'user')),
           onPage: (delta) => {
             counts = add(counts, delta);
             const elapsedMs = performance.now() - started;
@@ -186,6 +195,7 @@ export async function executeRun(
     runError = { code: errorCode(error), message: errorMessage(error) };
   } finally {
     clearInterval(timer);
+    localRuns.delete(runId);
     opts.signal?.removeEventListener('abort', onOuterAbort);
     await beating;
   }
@@ -195,7 +205,12 @@ export async function executeRun(
     // Back to the queue with its counts: a job runner (or the next start) resumes it from the cursor.
     await db
       .updateTable('sync_runs')
-      .set({ status: 'queued', streams_json: toJson(breakdown), current_stream: null, heartbeat_at: deps.clock.now().toISOString() })
+      .set({
+        status: 'queued',
+        streams_json: toJson(breakdown),
+        current_stream: null,
+        heartbeat_at: deps.clock.now().toISOString(),
+      })
       .where('workspace_id', '=', workspaceId)
       .where('id', '=', runId)
       .execute();
@@ -235,6 +250,8 @@ interface StreamJob {
   client: unknown;
   summary: StreamRunSummary;
   signal: AbortSignal;
+  /** Stop after this page (a cancel was requested from another process). */
+  cancel: () => void;
   onPage: (delta: RunCounts) => { counts: RunCounts; breakdown: Record<string, StreamRunSummary> };
 }
 
@@ -261,7 +278,12 @@ function startingPoint(
     };
   }
   if (stream.cursor === 'none' || row.state_json === null) return fresh;
-  return { state: fromJson<unknown>(row.state_json, null), full: false, passStartedAt: now.toISOString(), resumed: false };
+  return {
+    state: fromJson<unknown>(row.state_json, null),
+    full: false,
+    passStartedAt: now.toISOString(),
+    resumed: false,
+  };
 }
 
 async function syncStream(deps: ConnectionDeps, job: StreamJob): Promise<void> {
@@ -325,7 +347,7 @@ async function syncStream(deps: ConnectionDeps, job: StreamJob): Promise<void> {
           last_success_at: row?.last_success_at ?? null,
           updated_at: now,
         });
-        await trx
+        const flags = await trx
           .updateTable('sync_runs')
           .set({
             pages: counts.pages,
@@ -340,7 +362,9 @@ async function syncStream(deps: ConnectionDeps, job: StreamJob): Promise<void> {
           })
           .where('workspace_id', '=', key.workspaceId)
           .where('id', '=', job.run.id)
-          .execute();
+          .returning('cancel_requested_at')
+          .executeTakeFirst();
+        if (flags?.cancel_requested_at) job.cancel();
       });
       lastStateJson = stateJson;
       finalStateJson = stateJson;
@@ -389,7 +413,10 @@ async function reconcile(
   if (!stream.reconcile) return undefined;
   try {
     const upstream = await stream.reconcile(client);
-    const local = await countRecords(db, key.workspaceId, { integration: integration.name, stream: key.stream });
+    const local = await countRecords(db, key.workspaceId, {
+      integration: integration.name,
+      stream: key.stream,
+    });
     if (upstream === local) return undefined;
     return {
       stream: key.stream,

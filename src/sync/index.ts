@@ -32,5 +32,5 @@ export {
   type SyncRunStatus,
   type SyncTrigger,
 } from './runs.js';
+export { type StartSyncInput, startSync } from './start.js';
 export { listStreamStates, readStreamState, type StreamStateRow } from './state.js';
-export { startSync, type StartSyncInput } from './start.js';

@@ -3,6 +3,7 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import { AppError, conflict, notFound } from '../core/errors.js';
 import { fromJson, toJson } from '../db/json.js';
 import type { DB, SyncRunStatus, SyncRunsTable } from '../db/schema/index.js';
+import { abortLocalRun } from './active.js';
 
 export type { SyncRunStatus } from '../db/schema/index.js';
 export type SyncTrigger = 'manual' | 'schedule' | 'api' | 'cli';
@@ -68,7 +69,14 @@ export interface SyncReject {
 }
 
 export const ACTIVE_STATUSES: SyncRunStatus[] = ['queued', 'running'];
-export const emptyCounts = (): RunCounts => ({ pages: 0, read: 0, written: 0, unchanged: 0, deleted: 0, rejected: 0 });
+export const emptyCounts = (): RunCounts => ({
+  pages: 0,
+  read: 0,
+  written: 0,
+  unchanged: 0,
+  deleted: 0,
+  rejected: 0,
+});
 
 type Row = Selectable<SyncRunsTable>;
 type Queryable = Kysely<DB> | Transaction<DB>;
@@ -265,7 +273,12 @@ export async function heartbeatRun(
   return { cancelRequested: Boolean(row?.cancel_requested_at) };
 }
 
-export async function getRun(db: Kysely<DB>, workspaceId: string, runId: string, now?: Date): Promise<SyncRun> {
+export async function getRun(
+  db: Kysely<DB>,
+  workspaceId: string,
+  runId: string,
+  now?: Date,
+): Promise<SyncRun> {
   const row = await db
     .selectFrom('sync_runs')
     .selectAll()
@@ -354,6 +367,7 @@ export async function requestCancel(
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', runId)
     .execute();
+  abortLocalRun(runId);
   await db
     .updateTable('sync_runs')
     .set({ status: 'canceled', finished_at: now, error: 'Canceled on request.', error_code: 'canceled' })

@@ -116,7 +116,8 @@ export async function writePage(
         part.map((r) => r.externalId),
       )
       .execute();
-    for (const row of rows) existing.set(row.external_id, { hash: row.payload_hash, deleted: row.deleted_at !== null });
+    for (const row of rows)
+      existing.set(row.external_id, { hash: row.payload_hash, deleted: row.deleted_at !== null });
   }
 
   const toWrite: PreparedRecord[] = [];

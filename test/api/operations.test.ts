@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestRuntime, type TestRuntime } from '../support/index.js';
 
@@ -16,27 +17,20 @@ describe('operations endpoints', () => {
 
   it('/readyz is 200 when migrated and 503 while a migration is pending', async () => {
     expect((await t.request('GET', '/readyz')).json).toMatchObject({ status: 'ready' });
-    const row = await t.rt.db.kysely
-      // biome-ignore lint/suspicious/noExplicitAny: Kysely's own bookkeeping table is not in the schema type
-      .selectFrom('beton_migration' as any)
+    // Kysely's own bookkeeping table is not part of the schema type.
+    const raw = t.rt.db.kysely as unknown as Kysely<{ beton_migration: { name: string; timestamp: string } }>;
+    const row = await raw
+      .selectFrom('beton_migration')
       .selectAll()
       .orderBy('name', 'desc')
       .executeTakeFirstOrThrow();
-    // biome-ignore lint/suspicious/noExplicitAny: as above
-    await t.rt.db.kysely
-      .deleteFrom('beton_migration' as any)
-      .where('name', '=', row.name)
-      .execute();
+    await raw.deleteFrom('beton_migration').where('name', '=', row.name).execute();
     try {
       const res = await t.request('GET', '/readyz');
       expect(res.status).toBe(503);
       expect(res.json.pendingMigrations).toEqual([row.name]);
     } finally {
-      // biome-ignore lint/suspicious/noExplicitAny: as above
-      await t.rt.db.kysely
-        .insertInto('beton_migration' as any)
-        .values(row)
-        .execute();
+      await raw.insertInto('beton_migration').values(row).execute();
     }
     expect((await t.request('GET', '/readyz')).status).toBe(200);
   });

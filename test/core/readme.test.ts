@@ -7,7 +7,7 @@ const readme = fs.readFileSync(path.resolve(import.meta.dirname, '../../README.m
 
 describe('README', () => {
   it('documents every environment variable in its configuration table', () => {
-    const documented = new Set([...readme.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]));
+    const documented = new Set([...readme.matchAll(/^\|\s*`([A-Z_]+)`\s*\|/gm)].map((m) => m[1]));
     expect([...Object.keys(configSchema.shape)].filter((name) => !documented.has(name))).toEqual([]);
   });
 

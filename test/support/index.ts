@@ -203,6 +203,8 @@ export async function createTestRuntime(
     env?: Record<string, string>;
     clock?: Clock;
     seed?: boolean;
+    /** Where logs go (default: silent); also turns on per-request log lines. */
+    logger?: Logger;
     /** Integrations to register instead of the shipped list (e.g. the testkit). */
     integrations?: RuntimeOptions['integrations'];
     httpOptions?: RuntimeOptions['httpOptions'];

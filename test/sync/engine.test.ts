@@ -8,8 +8,8 @@ import {
   listRejects,
   readStreamState,
   requestCancel,
-  startSync,
   type SyncRun,
+  startSync,
 } from '../../src/sync/index.js';
 import {
   makeTestkit,
@@ -94,7 +94,11 @@ describe('sync engine against the testkit simulator', () => {
     expect(second.streams.items?.full).toBe(false);
     expect(second.counts).toMatchObject({ read: 6, written: 6, deleted: 1 });
     await expectStoredEqualsSource(bed, sim);
-    const deleted = (await bed.deps.db.kysely.selectFrom('records').select(['external_id', 'deleted_at']).where('deleted_at', 'is not', null).execute());
+    const deleted = await bed.deps.db.kysely
+      .selectFrom('records')
+      .select(['external_id', 'deleted_at'])
+      .where('deleted_at', 'is not', null)
+      .execute();
     expect(deleted.map((d) => d.external_id)).toEqual(['item_00000010']);
   });
 
@@ -124,6 +128,21 @@ describe('sync engine against the testkit simulator', () => {
     expect(rejects[0]!.reason).toMatch(/value/);
     expect(rejects[0]!.payloadExcerpt).toContain('item_00000000');
     expect(await stored(bed)).toHaveLength(96);
+  });
+
+  it('waits out a 429 in each form (seconds, HTTP date, body sentence, bare) and succeeds', async () => {
+    await fresh(60, 20);
+    for (const form of ['seconds', 'date', 'body', 'bare'] as const) {
+      const before = sim.stats.rateLimited;
+      // An HTTP date has whole seconds: ask for 2 so at least one remains.
+      sim.faults.rateLimited = { times: 1, form, waitSeconds: form === 'date' ? 2 : 1 };
+      const started = Date.now();
+      const run = await sync(bed, { full: true });
+      expect(run.status, form).toBe('succeeded');
+      expect(run.counts.read, form).toBe(60);
+      expect(sim.stats.rateLimited - before, form).toBe(1);
+      if (form !== 'bare') expect(Date.now() - started, form).toBeGreaterThanOrEqual(900);
+    }
   });
 
   it('a 5xx storm fails the run with a clear error and leaves the cursor at the last good page; the next run resumes', async () => {

@@ -1,9 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { apiKeyRoutes } from './api-keys.js';
 import { auditRoutes } from './audit.js';
+import { enrichmentRoutes } from './enrichment.js';
 import { integrationRoutes } from './integrations.js';
 import { meRoutes } from './me.js';
 import { memberRoutes } from './members.js';
+import { pushRoutes } from './push.js';
 import { syncRunRoutes } from './sync-runs.js';
 import { workspaceRoutes } from './workspaces.js';
 
@@ -21,4 +23,6 @@ export const apiRoutes: FastifyPluginAsyncZod[] = [
   auditRoutes,
   integrationRoutes,
   syncRunRoutes,
+  enrichmentRoutes,
+  pushRoutes,
 ];

@@ -206,7 +206,7 @@ function registerIntegration(app: Parameters<FastifyPluginAsyncZod>[0], integrat
         schema: {
           tags: ['sync'],
           summary: `Start a ${integration.displayName} sync (${Object.keys(integration.streams).join(', ')}); 409 while one runs`,
-          body: syncBody.optional(),
+          body: syncBody.nullish(),
           response: {
             202: z.object({ runId: z.string(), run: syncRunSchema }),
             404: errorSchema,

@@ -1,9 +1,16 @@
 import type { Command } from 'commander';
 import { registerApiKey } from './apikey.js';
+import { registerConnect } from './connect.js';
+import { registerEnrich } from './enrich.js';
 import { registerInit } from './init.js';
+import { registerIntegrationNew } from './integration-new.js';
+import { registerIntegrations } from './integrations.js';
 import { registerKeys } from './keys.js';
 import { registerMigrate } from './migrate.js';
+import { registerPush } from './push.js';
+import { registerRuns } from './runs.js';
 import { registerServe } from './serve.js';
+import { registerSync } from './sync.js';
 import { registerWorkspaces } from './workspaces.js';
 
 /**
@@ -18,4 +25,11 @@ export const commands: ((program: Command) => void)[] = [
   registerWorkspaces,
   registerApiKey,
   registerKeys,
+  registerIntegrations,
+  registerConnect,
+  registerSync,
+  registerRuns,
+  registerIntegrationNew,
+  registerEnrich,
+  registerPush,
 ];

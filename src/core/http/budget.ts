@@ -190,7 +190,11 @@ export function sharedBudget(integration: string, fingerprint: string, limits: R
 
 /** A stable, non-reversible identifier of a credential: sha-256 over the integration and the values. */
 export function credentialFingerprint(integration: string, credentials: Record<string, unknown>): string {
-  const canonical = JSON.stringify(Object.keys(credentials).sort().map((k) => [k, credentials[k] ?? null]));
+  const canonical = JSON.stringify(
+    Object.keys(credentials)
+      .sort()
+      .map((k) => [k, credentials[k] ?? null]),
+  );
   return createHash('sha256').update(integration).update('\0').update(canonical).digest('hex').slice(0, 32);
 }
 

@@ -105,7 +105,9 @@ export class HttpClient {
     try {
       this.baseUrl = new URL(opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`);
     } catch {
-      throw new UnsafeUrlError(`The base URL for ${opts.integration} is not a URL; use e.g. https://api.example.com.`);
+      throw new UnsafeUrlError(
+        `The base URL for ${opts.integration} is not a URL; use e.g. https://api.example.com.`,
+      );
     }
     this.budget = opts.budget;
     this.policy = { ...defaultRetryPolicy, ...opts.retry };
@@ -119,11 +121,19 @@ export class HttpClient {
   }
 
   /** POST JSON and return the parsed JSON body. */
-  async post<T>(path: string, body: unknown, opts: Omit<RequestOptions, 'path' | 'body' | 'method'> = {}): Promise<T> {
+  async post<T>(
+    path: string,
+    body: unknown,
+    opts: Omit<RequestOptions, 'path' | 'body' | 'method'> = {},
+  ): Promise<T> {
     return (await this.request<T>({ ...opts, method: 'POST', path, body })).data;
   }
 
-  async put<T>(path: string, body: unknown, opts: Omit<RequestOptions, 'path' | 'body' | 'method'> = {}): Promise<T> {
+  async put<T>(
+    path: string,
+    body: unknown,
+    opts: Omit<RequestOptions, 'path' | 'body' | 'method'> = {},
+  ): Promise<T> {
     return (await this.request<T>({ ...opts, method: 'PUT', path, body })).data;
   }
 
@@ -145,7 +155,13 @@ export class HttpClient {
       if (wait > this.policy.maxWaitMs) break;
       httpRetries.inc({ integration: this.integration, reason: outcome.error.code });
       this.opts.logger?.debug(
-        { integration: this.integration, path: url.pathname, reason: outcome.error.code, waitMs: wait, attempt: attempt + 1 },
+        {
+          integration: this.integration,
+          path: url.pathname,
+          reason: outcome.error.code,
+          waitMs: wait,
+          attempt: attempt + 1,
+        },
         'retrying request',
       );
       if (outcome.kind === 'rate_limited') this.budget?.pauseFor(wait);
@@ -235,7 +251,10 @@ export class HttpClient {
           data = text;
         }
       }
-      return { kind: 'ok', response: { status, headers: response.headers, data: data as T, url: finalUrl.toString() } };
+      return {
+        kind: 'ok',
+        response: { status, headers: response.headers, data: data as T, url: finalUrl.toString() },
+      };
     }
 
     const message = this.serviceMessage(text);

@@ -1,6 +1,12 @@
 /** The one outbound HTTP client and its parts: errors by kind, rate budgets, retry rules, SSRF guard. */
 export { credentialFingerprint, RateBudget, type RateLimit, sharedBudget } from './budget.js';
-export { HttpClient, type HttpClientOptions, type HttpResponse, type QueryValue, type RequestOptions } from './client.js';
+export {
+  HttpClient,
+  type HttpClientOptions,
+  type HttpResponse,
+  type QueryValue,
+  type RequestOptions,
+} from './client.js';
 export {
   AuthError,
   HttpError,
@@ -14,5 +20,12 @@ export {
   UpstreamError,
   ValidationError,
 } from './errors.js';
-export { backoffDelay, defaultRetryPolicy, parseAvailableIn, parseRetryAfter, type RetryPolicy, sleep } from './retry.js';
+export {
+  backoffDelay,
+  defaultRetryPolicy,
+  parseAvailableIn,
+  parseRetryAfter,
+  type RetryPolicy,
+  sleep,
+} from './retry.js';
 export { assertSafeUrl, isPrivateAddress } from './ssrf.js';

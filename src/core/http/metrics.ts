@@ -3,7 +3,10 @@ import { metrics } from '../metrics.js';
 
 /** Outbound call metrics, labelled by integration (never by credential). */
 function counter(registry: Registry, name: string, help: string, labelNames: string[]) {
-  return (registry.getSingleMetric(name) as Counter | undefined) ?? new Counter({ name, help, labelNames, registers: [registry] });
+  return (
+    (registry.getSingleMetric(name) as Counter | undefined) ??
+    new Counter({ name, help, labelNames, registers: [registry] })
+  );
 }
 
 export const httpRequests = counter(

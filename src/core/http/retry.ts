@@ -39,12 +39,16 @@ export function parseRetryAfter(header: string | null | undefined, now: Date): n
  * parseAvailableIn('Expected available in 12 seconds.'); // 12000
  */
 export function parseAvailableIn(body: string): number | undefined {
-  const match = /available in (\d+(?:\.\d+)?)\s*(second|sec|s)\b/i.exec(body);
+  const match = /available in (\d+(?:\.\d+)?)\s*(?:seconds?|secs?|s)\b/i.exec(body);
   return match ? Math.round(Number(match[1]) * 1000) : undefined;
 }
 
 /** Full-jitter backoff: uniform in [0, min(cap, base·2^attempt)] (attempt counts from 0). */
-export function backoffDelay(attempt: number, policy: RetryPolicy, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(policy.maxWaitMs, policy.baseDelayMs * 2 ** attempt);
   return Math.floor(random() * ceiling);
 }

@@ -98,7 +98,8 @@ export interface UrlGuardOptions {
   resolve?: (host: string) => Promise<string[]>;
 }
 
-const resolveAll = async (host: string) => (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+const resolveAll = async (host: string) =>
+  (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
 /**
  * Refuse a URL Beton must not call. Throws UnsafeUrlError saying why and what to do.
@@ -118,7 +119,9 @@ export async function assertSafeUrl(url: URL, opts: UrlGuardOptions): Promise<vo
     );
   }
   if (url.username || url.password) {
-    throw new UnsafeUrlError('The URL must not carry a user name or password; put the key in the credentials.');
+    throw new UnsafeUrlError(
+      'The URL must not carry a user name or password; put the key in the credentials.',
+    );
   }
   const host = url.hostname.replace(/^\[|\]$/g, '');
   let addresses: string[];

@@ -107,5 +107,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('payload_excerpt', 'text')
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('sync_rejects_run').on('sync_rejects').columns(['workspace_id', 'run_id']).execute();
+  await db.schema
+    .createIndex('sync_rejects_run')
+    .on('sync_rejects')
+    .columns(['workspace_id', 'run_id'])
+    .execute();
 }

@@ -168,6 +168,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('top_signals_json', 'text', (c) => c.notNull())
     .addColumn('explanation_json', 'text', (c) => c.notNull())
     .addColumn('signal_keys', 'text', (c) => c.notNull())
+    .addColumn('health_history_json', 'text', (c) => c.notNull().defaultTo('[]'))
     .addColumn('row_hash', 'text', (c) => c.notNull())
     .addColumn('scored_at', 'text', (c) => c.notNull())
     .addColumn('run_id', 'text')

@@ -141,6 +141,8 @@ export interface AccountScoresTable {
   explanation_json: JsonText;
   /** Comma-separated keys of the signals contributing now (`,a,b,` so a LIKE filter is exact). */
   signal_keys: string;
+  /** Recent daily health as [day number, health] pairs: what health_score_decrease reads. */
+  health_history_json: JsonText;
   row_hash: string;
   scored_at: Timestamp;
   run_id: string | null;

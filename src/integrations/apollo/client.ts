@@ -123,7 +123,10 @@ export class ApolloClient {
   }
 
   /** Up to 10 people in one call, answered in the order asked (null where not found). */
-  async bulkMatchPeople(inputs: readonly PersonMatchInput[], signal?: AbortSignal): Promise<(ApolloPerson | null)[]> {
+  async bulkMatchPeople(
+    inputs: readonly PersonMatchInput[],
+    signal?: AbortSignal,
+  ): Promise<(ApolloPerson | null)[]> {
     if (inputs.length > APOLLO_BULK_SIZE) {
       throw badRequest(`Apollo matches at most ${APOLLO_BULK_SIZE} people a call (got ${inputs.length}).`);
     }
@@ -147,7 +150,11 @@ export class ApolloClient {
       } catch (error) {
         // A 429 without Retry-After outlasted the client's backoff: wait for the minute window.
         if (error instanceof RateLimitedError && error.retryAfterMs === undefined && attempt < 2) {
-          this.rate = { ...this.rate, minute: { limit: this.rate.minute?.limit ?? 0, left: 0 }, at: this.now() };
+          this.rate = {
+            ...this.rate,
+            minute: { limit: this.rate.minute?.limit ?? 0, left: 0 },
+            at: this.now(),
+          };
           continue;
         }
         throw error;

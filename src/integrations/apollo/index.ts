@@ -30,13 +30,14 @@ export default defineIntegration({
   }),
   settings: z.object({
     baseUrl: baseUrlSetting('https://api.apollo.io/api/v1'),
-    monthlyCreditCap: z
+    // Coerced: the CLI and BETON_APOLLO_* overrides pass settings as text.
+    monthlyCreditCap: z.coerce
       .number()
       .int()
       .min(0)
       .optional()
       .describe('Most Apollo credits Beton may spend in a calendar month (UTC); unset = no cap.'),
-    freshnessDays: z
+    freshnessDays: z.coerce
       .number()
       .int()
       .min(1)
@@ -53,7 +54,11 @@ export default defineIntegration({
   validate: async (client) => {
     const health = await client.health();
     if (!health.loggedIn) {
-      throw new AppError(400, 'invalid_credentials', 'Apollo says this API key is not logged in: create a new key in Apollo.');
+      throw new AppError(
+        400,
+        'invalid_credentials',
+        'Apollo says this API key is not logged in: create a new key in Apollo.',
+      );
     }
     return { accountLabel: `Apollo API key (checked via ${health.via})` };
   },

@@ -22,7 +22,8 @@ export const ATTIO_WRITES_PER_SECOND = 24;
 export default defineIntegration({
   name: 'attio',
   displayName: 'Attio',
-  description: 'CRM destination: Beton writes scores onto companies; reads companies and people for matching.',
+  description:
+    'CRM destination: Beton writes scores onto companies; reads companies and people for matching.',
   category: 'crm',
   roles: ['source', 'destination'],
   docs: {
@@ -75,7 +76,11 @@ export default defineIntegration({
   validate: async (client) => {
     const self = await client.self();
     if (!self.active) {
-      throw new AppError(400, 'invalid_credentials', 'Attio says this token is inactive (revoked or expired): create a new one.');
+      throw new AppError(
+        400,
+        'invalid_credentials',
+        'Attio says this token is inactive (revoked or expired): create a new one.',
+      );
     }
     const label = self.workspace_name ?? self.workspace_slug ?? self.workspace_id ?? 'Attio workspace';
     return { accountLabel: label, details: { workspaceId: self.workspace_id, scope: self.scope } };

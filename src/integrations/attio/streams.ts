@@ -22,8 +22,15 @@ function objectStream(object: 'companies' | 'people', description: string) {
     cursor: 'none',
     deletes: 'full-refresh',
     async *read(client, state, ctx) {
-      for await (const page of client.records(object, undefined, { from: state?.offset ?? 0, signal: ctx.signal })) {
-        yield { records: page.records, state: { offset: page.next ?? page.offset + page.records.length }, done: page.next === null };
+      for await (const page of client.records(object, undefined, {
+        from: state?.offset ?? 0,
+        signal: ctx.signal,
+      })) {
+        yield {
+          records: page.records,
+          state: { offset: page.next ?? page.offset + page.records.length },
+          done: page.next === null,
+        };
       }
     },
   };
@@ -37,4 +44,7 @@ export const companiesStream = objectStream(
 );
 
 /** People, for matching persons to companies and seeing titles people typed in. */
-export const peopleStream = objectStream('people', 'Every person record with its values and who set each one.');
+export const peopleStream = objectStream(
+  'people',
+  'Every person record with its values and who set each one.',
+);

@@ -224,8 +224,16 @@ export function mainField(type: AttributeType, payload: ValuePayload): unknown {
   }
 }
 
-/** A value as the API returns it. */
-export function renderValue(v: StoredValue) {
+/** A value as the API returns it: the common fields plus the type's own (`value`, `domain`, …). */
+export interface RenderedValue {
+  active_from: string;
+  active_until: string | null;
+  created_by_actor: Actor;
+  attribute_type: AttributeType;
+  [field: string]: unknown;
+}
+
+export function renderValue(v: StoredValue): RenderedValue {
   return {
     active_from: v.active_from,
     active_until: v.active_until,

@@ -15,8 +15,18 @@ const unknown = dataset.firmographics.filter((f) => !f.found).map((f) => f.domai
 function http(sim: ApolloSimulator, apiKey: string) {
   return createIntegrationClient(
     apollo,
-    { workspaceId: 'ws', connectionId: `c-${apiKey}`, credentials: { apiKey }, settings: { baseUrl: `${sim.url}/api/v1` } },
-    { logger, clock: systemClock, allowPrivateHosts: true, http: { retry: { baseDelayMs: 10, maxAttempts: 2 } } },
+    {
+      workspaceId: 'ws',
+      connectionId: `c-${apiKey}`,
+      credentials: { apiKey },
+      settings: { baseUrl: `${sim.url}/api/v1` },
+    },
+    {
+      logger,
+      clock: systemClock,
+      allowPrivateHosts: true,
+      http: { retry: { baseDelayMs: 10, maxAttempts: 2 } },
+    },
   );
 }
 
@@ -36,7 +46,9 @@ afterAll(() => sim.close());
 describe('Apollo client against the simulator', () => {
   it('validates a key through /auth/health and refuses an unknown one', async () => {
     const ok = http(sim, 'apollo_paid_key_01').client as ApolloClient;
-    await expect(apollo.validate(ok)).resolves.toMatchObject({ accountLabel: expect.stringContaining('auth/health') });
+    await expect(apollo.validate(ok)).resolves.toMatchObject({
+      accountLabel: expect.stringContaining('auth/health'),
+    });
     const bad = http(sim, 'apollo_wrong_key_01').client as ApolloClient;
     await expect(apollo.validate(bad)).rejects.toMatchObject({ code: 'invalid_credentials' });
   });
@@ -47,11 +59,15 @@ describe('Apollo client against the simulator', () => {
     const before = ledger.spent;
     const calls = sim.counters.byRoute['POST /api/v1/organizations/bulk_enrich'] ?? 0;
     const domains = [...known.slice(0, 8), ...unknown.slice(0, 2)];
-    const result = await client.bulkEnrichOrganizations(domains.map((d, i) => (i === 0 ? `https://www.${d}/` : d)));
+    const result = await client.bulkEnrichOrganizations(
+      domains.map((d, i) => (i === 0 ? `https://www.${d}/` : d)),
+    );
     expect(result.size).toBe(10);
     expect([...result.values()].filter(Boolean)).toHaveLength(8);
     for (const d of unknown.slice(0, 2)) expect(result.get(d)).toBeNull();
-    expect(result.get(known[1]!)?.industry).toBe(dataset.firmographics.find((f) => f.domain === known[1])!.organization!.industry);
+    expect(result.get(known[1]!)?.industry).toBe(
+      dataset.firmographics.find((f) => f.domain === known[1])!.organization!.industry,
+    );
     expect(ledger.spent - before).toBe(8);
     expect((sim.counters.byRoute['POST /api/v1/organizations/bulk_enrich'] ?? 0) - calls).toBe(1);
     expect(client.rate.minute).toMatchObject({ limit: 1000, left: expect.any(Number) });
@@ -131,7 +147,9 @@ describe('Apollo fixed windows', () => {
     const url = await windows.listen();
     try {
       const call = () =>
-        fetch(`${url}/api/v1/organizations/enrich?domain=${known[0]}`, { headers: { 'x-api-key': 'apollo_tiny_key_02' } });
+        fetch(`${url}/api/v1/organizations/enrich?domain=${known[0]}`, {
+          headers: { 'x-api-key': 'apollo_tiny_key_02' },
+        });
       expect((await call()).status).toBe(200);
       const refused = await call();
       expect(refused.status).toBe(429);

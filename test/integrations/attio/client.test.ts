@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/core/clock.js';
 import { AuthError } from '../../../src/core/http/index.js';
 import { createLogger } from '../../../src/core/logger.js';
-import { createIntegrationClient } from '../../../src/integrations/client-factory.js';
 import attio, { type AttioClient } from '../../../src/integrations/attio/index.js';
+import { createIntegrationClient } from '../../../src/integrations/client-factory.js';
 import {
   type AttioSimulator,
   createAttioSimulator,
@@ -15,7 +15,12 @@ const logger = createLogger({ level: 'silent' });
 function clientFor(sim: AttioSimulator, apiKey = DEFAULT_ATTIO_TOKEN) {
   return createIntegrationClient(
     attio,
-    { workspaceId: 'ws', connectionId: `c-${apiKey}`, credentials: { apiKey }, settings: { baseUrl: sim.url } },
+    {
+      workspaceId: 'ws',
+      connectionId: `c-${apiKey}`,
+      credentials: { apiKey },
+      settings: { baseUrl: sim.url },
+    },
     { logger, clock: systemClock, allowPrivateHosts: true, http: { retry: { baseDelayMs: 20 } } },
   ).client as AttioClient;
 }
@@ -57,12 +62,18 @@ describe('Attio client against the simulator', () => {
     };
     await expect(client.ensureAttribute('companies', input)).resolves.toEqual({ created: true });
     await expect(client.ensureAttribute('companies', input)).resolves.toEqual({ created: false });
-    expect((await client.listAttributes('companies')).filter((a) => a.api_slug === 'beton_fit')).toHaveLength(1);
+    expect((await client.listAttributes('companies')).filter((a) => a.api_slug === 'beton_fit')).toHaveLength(
+      1,
+    );
   });
 
   it('asserts with matching_attribute as a query parameter: one record per domain', async () => {
     const client = clientFor(sim);
-    const a = await client.assertRecord('companies', 'domains', { domains: ['assert.com'], name: 'Assert', beton_fit: 10 });
+    const a = await client.assertRecord('companies', 'domains', {
+      domains: ['assert.com'],
+      name: 'Assert',
+      beton_fit: 10,
+    });
     const b = await client.assertRecord('companies', 'domains', { domains: ['assert.com'], beton_fit: 20 });
     expect(b.id.record_id).toBe(a.id.record_id);
     const values = await client.attributeValues('companies', a.id.record_id, 'beton_fit', true);
@@ -74,7 +85,12 @@ describe('Attio client against the simulator', () => {
 
   it('pages a query with offset until a short page', async () => {
     for (let i = 0; i < 1_050; i++) {
-      sim.store.assertRecord('companies', 'domains', { domains: [`page${i}.com`] }, { type: 'system', id: null });
+      sim.store.assertRecord(
+        'companies',
+        'domains',
+        { domains: [`page${i}.com`] },
+        { type: 'system', id: null },
+      );
     }
     const client = clientFor(sim);
     const pages: number[] = [];
@@ -89,7 +105,10 @@ describe('Attio client against the simulator', () => {
     const limitedBefore = sim.counters.rateLimited;
     sim.rateLimitStorm({ writes: 3 });
     const started = Date.now();
-    const record = await client.assertRecord('companies', 'domains', { domains: ['storm.com'], beton_fit: 1 });
+    const record = await client.assertRecord('companies', 'domains', {
+      domains: ['storm.com'],
+      beton_fit: 1,
+    });
     expect(sim.counters.rateLimited - limitedBefore).toBe(3);
     expect(sim.applied.writes - appliedBefore).toBe(1);
     // Each Retry-After names the next whole second; three of them cannot all be instant.
@@ -118,8 +137,14 @@ describe('Attio client against the simulator', () => {
     });
     expect(note.parent_record_id).toBe(record.id.record_id);
     sim.store.createList({ api_slug: 'beton_watch', name: 'Watch', parent_object: 'companies' });
-    await client.assertEntry('beton_watch', { parent_object: 'companies', parent_record_id: record.id.record_id });
-    await client.assertEntry('beton_watch', { parent_object: 'companies', parent_record_id: record.id.record_id });
+    await client.assertEntry('beton_watch', {
+      parent_object: 'companies',
+      parent_record_id: record.id.record_id,
+    });
+    await client.assertEntry('beton_watch', {
+      parent_object: 'companies',
+      parent_record_id: record.id.record_id,
+    });
     expect(await client.queryEntries('beton_watch')).toHaveLength(1);
   });
 });

@@ -21,7 +21,15 @@ export interface SyncTestbed {
   deps: ConnectionDeps;
   testDb: TestDb;
   workspaceId: string;
+  /** The keyring spec, for a child process that must decrypt the same connection. */
+  keyringSpec: string;
   connect(sim: TestkitSimulator, settings?: Record<string, unknown>): Promise<string>;
+  /** Connect any registered integration (validated live); answers the connection id. */
+  connectWith(
+    integration: string,
+    credentials: Record<string, unknown>,
+    settings: Record<string, unknown>,
+  ): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -29,9 +37,10 @@ export async function createSyncTestbed(
   opts: { integrations?: AnyIntegration[]; clock?: Clock; maxAttempts?: number } = {},
 ): Promise<SyncTestbed> {
   const testDb = await createTestDb({ migrate: true });
+  const keyringSpec = Keyring.generateSpec('t1');
   const deps: ConnectionDeps = {
     db: testDb.db,
-    keyring: Keyring.fromSpec(Keyring.generateSpec('t1')),
+    keyring: Keyring.fromSpec(keyringSpec),
     logger: createLogger({ level: process.env.LOG_LEVEL ?? 'silent' }),
     clock: opts.clock ?? systemClock,
     config: { BETON_ALLOW_PRIVATE_HOSTS: true },
@@ -47,12 +56,22 @@ export async function createSyncTestbed(
     deps,
     testDb,
     workspaceId,
+    keyringSpec,
     async connect(sim, settings = {}) {
       const view = await putConnection(
         deps,
         { workspaceId, audit: { actorType: 'cli', actorId: null } },
         'testkit',
         { credentials: { apiKey: sim.apiKey }, settings: { baseUrl: sim.url, ...settings } },
+      );
+      return view.connection!.id;
+    },
+    async connectWith(integration, credentials, settings) {
+      const view = await putConnection(
+        deps,
+        { workspaceId, audit: { actorType: 'cli', actorId: null } },
+        integration,
+        { credentials, settings },
       );
       return view.connection!.id;
     },

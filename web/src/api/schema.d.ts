@@ -407,6 +407,2080 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/enrichment/domains/{domain}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The cached Apollo answer for a domain (found or not), and when it was fetched */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          domain: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              enrichment: {
+                domain: string;
+                fetchedAt: string;
+                found: boolean;
+                organization: {
+                  [key: string]: unknown;
+                } | null;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/enrichment/plan': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** How many domains, calls and credits a run would spend (nothing is spent) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              plan: {
+                /** @description Bulk calls of 10 domains */
+                calls: number;
+                creditsAvailable: number | null;
+                creditsUsedThisMonth: number;
+                /** @description Distinct account domains */
+                domains: number;
+                /** @description Domains with an answer inside the freshness window: no call, no credit */
+                fresh: number;
+                freshnessDays: number;
+                /** @description Values that are not domains (skipped) */
+                invalid: number;
+                /** @description At most 1 per domain (only companies found cost a credit) */
+                maxCredits: number;
+                mayHitCap: boolean;
+                month: string;
+                monthlyCreditCap: number | null;
+                toEnrich: number;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/enrichment/run': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Start an enrichment run (202); follow it at GET /enrichment/runs/:id */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              run: {
+                actorId: string | null;
+                counts: {
+                  calls: number;
+                  creditsSpent: number;
+                  domains: number;
+                  found: number;
+                  fresh: number;
+                  notFound: number;
+                  requested: number;
+                };
+                creditCap: number | null;
+                error: string | null;
+                finishedAt: string | null;
+                id: string;
+                startedAt: string;
+                /** @enum {string} */
+                status: 'running' | 'succeeded' | 'partial' | 'capped' | 'failed';
+                trigger: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/enrichment/runs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Enrichment runs, newest first; page with `before` = the last `startedAt` seen */
+    get: {
+      parameters: {
+        query?: {
+          before?: string;
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              runs: {
+                actorId: string | null;
+                counts: {
+                  calls: number;
+                  creditsSpent: number;
+                  domains: number;
+                  found: number;
+                  fresh: number;
+                  notFound: number;
+                  requested: number;
+                };
+                creditCap: number | null;
+                error: string | null;
+                finishedAt: string | null;
+                id: string;
+                startedAt: string;
+                /** @enum {string} */
+                status: 'running' | 'succeeded' | 'partial' | 'capped' | 'failed';
+                trigger: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/enrichment/runs/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One enrichment run: status, counts, credits spent, and why it stopped */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              run: {
+                actorId: string | null;
+                counts: {
+                  calls: number;
+                  creditsSpent: number;
+                  domains: number;
+                  found: number;
+                  fresh: number;
+                  notFound: number;
+                  requested: number;
+                };
+                creditCap: number | null;
+                error: string | null;
+                finishedAt: string | null;
+                id: string;
+                startedAt: string;
+                /** @enum {string} */
+                status: 'running' | 'succeeded' | 'partial' | 'capped' | 'failed';
+                trigger: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/integrations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every registered integration with its status in this workspace */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              integrations: {
+                actions: string[];
+                category: string;
+                connection: {
+                  accountLabel: string | null;
+                  createdAt: string;
+                  /** @description Secret fields masked to their last 4 characters (…abcd) */
+                  credentials: {
+                    [key: string]: string | null;
+                  };
+                  health: {
+                    details?: {
+                      [key: string]: unknown;
+                    };
+                    message?: string;
+                    /** @enum {string} */
+                    status: 'ok' | 'degraded' | 'down';
+                  } | null;
+                  id: string;
+                  lastError: string | null;
+                  lastValidatedAt: string | null;
+                  settings: {
+                    [key: string]: unknown;
+                  };
+                  /** @enum {string} */
+                  status: 'connected' | 'error';
+                  updatedAt: string;
+                } | null;
+                description: string;
+                displayName: string;
+                docs: {
+                  keyUrl: string;
+                  scopes: string[];
+                  setup: string;
+                };
+                /** @description Fields set by BETON_<NAME>_<FIELD> environment variables */
+                envFields: string[];
+                name: string;
+                roles: string[];
+                /** @enum {string} */
+                status: 'not_connected' | 'connected' | 'error';
+                streams: {
+                  cursor: string;
+                  description: string;
+                  name: string;
+                }[];
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/integrations/apollo': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Apollo: metadata, credential and settings schemas, masked stored values */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              integration: {
+                actions: string[];
+                category: string;
+                connection: {
+                  accountLabel: string | null;
+                  createdAt: string;
+                  /** @description Secret fields masked to their last 4 characters (…abcd) */
+                  credentials: {
+                    [key: string]: string | null;
+                  };
+                  health: {
+                    details?: {
+                      [key: string]: unknown;
+                    };
+                    message?: string;
+                    /** @enum {string} */
+                    status: 'ok' | 'degraded' | 'down';
+                  } | null;
+                  id: string;
+                  lastError: string | null;
+                  lastValidatedAt: string | null;
+                  settings: {
+                    [key: string]: unknown;
+                  };
+                  /** @enum {string} */
+                  status: 'connected' | 'error';
+                  updatedAt: string;
+                } | null;
+                /** @description JSON Schema; secret fields are writeOnly */
+                credentialsSchema: {
+                  [key: string]: unknown;
+                };
+                description: string;
+                displayName: string;
+                docs: {
+                  keyUrl: string;
+                  scopes: string[];
+                  setup: string;
+                };
+                /** @description Fields set by BETON_<NAME>_<FIELD> environment variables */
+                envFields: string[];
+                name: string;
+                roles: string[];
+                /** @description JSON Schema */
+                settingsSchema: {
+                  [key: string]: unknown;
+                };
+                /** @enum {string} */
+                status: 'not_connected' | 'connected' | 'error';
+                streams: {
+                  cursor: string;
+                  description: string;
+                  name: string;
+                }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    /**
+     * Connect Apollo: the key is checked live before anything is stored
+     * @description Fields left out keep their stored (or environment) value. A key the service refuses → 400 `invalid_credentials` with its reason; the service unreachable → 502; nothing is stored in either case.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            credentials?: {
+              apiKey?: string;
+            };
+            settings?: {
+              /**
+               * Format: uri
+               * @description Base URL of the API (default https://api.apollo.io/api/v1); for self-hosted instances and proxies.
+               */
+              baseUrl?: string;
+              /** @description Days a domain's enrichment stays fresh (default 30). */
+              freshnessDays?: number;
+              /** @description Most Apollo credits Beton may spend in a calendar month (UTC); unset = no cap. */
+              monthlyCreditCap?: number;
+            };
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              integration: {
+                actions: string[];
+                category: string;
+                connection: {
+                  accountLabel: string | null;
+                  createdAt: string;
+                  /** @description Secret fields masked to their last 4 characters (…abcd) */
+                  credentials: {
+                    [key: string]: string | null;
+                  };
+                  health: {
+                    details?: {
+                      [key: string]: unknown;
+                    };
+                    message?: string;
+                    /** @enum {string} */
+                    status: 'ok' | 'degraded' | 'down';
+                  } | null;
+                  id: string;
+                  lastError: string | null;
+                  lastValidatedAt: string | null;
+                  settings: {
+                    [key: string]: unknown;
+                  };
+                  /** @enum {string} */
+                  status: 'connected' | 'error';
+                  updatedAt: string;
+                } | null;
+                /** @description JSON Schema; secret fields are writeOnly */
+                credentialsSchema: {
+                  [key: string]: unknown;
+                };
+                description: string;
+                displayName: string;
+                docs: {
+                  keyUrl: string;
+                  scopes: string[];
+                  setup: string;
+                };
+                /** @description Fields set by BETON_<NAME>_<FIELD> environment variables */
+                envFields: string[];
+                name: string;
+                roles: string[];
+                /** @description JSON Schema */
+                settingsSchema: {
+                  [key: string]: unknown;
+                };
+                /** @enum {string} */
+                status: 'not_connected' | 'connected' | 'error';
+                streams: {
+                  cursor: string;
+                  description: string;
+                  name: string;
+                }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        502: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    post?: never;
+    /** Disconnect Apollo and erase its stored secrets */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/integrations/apollo/test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Re-check the stored Apollo credentials now */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              integration: {
+                actions: string[];
+                category: string;
+                connection: {
+                  accountLabel: string | null;
+                  createdAt: string;
+                  /** @description Secret fields masked to their last 4 characters (…abcd) */
+                  credentials: {
+                    [key: string]: string | null;
+                  };
+                  health: {
+                    details?: {
+                      [key: string]: unknown;
+                    };
+                    message?: string;
+                    /** @enum {string} */
+                    status: 'ok' | 'degraded' | 'down';
+                  } | null;
+                  id: string;
+                  lastError: string | null;
+                  lastValidatedAt: string | null;
+                  settings: {
+                    [key: string]: unknown;
+                  };
+                  /** @enum {string} */
+                  status: 'connected' | 'error';
+                  updatedAt: string;
+                } | null;
+                /** @description JSON Schema; secret fields are writeOnly */
+                credentialsSchema: {
+                  [key: string]: unknown;
+                };
+                description: string;
+                displayName: string;
+                docs: {
+                  keyUrl: string;
+                  scopes: string[];
+                  setup: string;
+                };
+                /** @description Fields set by BETON_<NAME>_<FIELD> environment variables */
+                envFields: string[];
+                name: string;
+                roles: string[];
+                /** @description JSON Schema */
+                settingsSchema: {
+                  [key: string]: unknown;
+                };
+                /** @enum {string} */
+                status: 'not_connected' | 'connected' | 'error';
+                streams: {
+                  cursor: string;
+                  description: string;
+                  name: string;
+                }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        502: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/integrations/attio': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Attio: metadata, credential and settings schemas, masked stored values */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              integration: {
+                actions: string[];
+                category: string;
+                connection: {
+                  accountLabel: string | null;
+                  createdAt: string;
+                  /** @description Secret fields masked to their last 4 characters (…abcd) */
+                  credentials: {
+                    [key: string]: string | null;
+                  };
+                  health: {
+                    details?: {
+                      [key: string]: unknown;
+                    };
+                    message?: string;
+                    /** @enum {string} */
+                    status: 'ok' | 'degraded' | 'down';
+                  } | null;
+                  id: string;
+                  lastError: string | null;
+                  lastValidatedAt: string | null;
+                  settings: {
+                    [key: string]: unknown;
+                  };
+                  /** @enum {string} */
+                  status: 'connected' | 'error';
+                  updatedAt: string;
+                } | null;
+                /** @description JSON Schema; secret fields are writeOnly */
+                credentialsSchema: {
+                  [key: string]: unknown;
+                };
+                description: string;
+                displayName: string;
+                docs: {
+                  keyUrl: string;
+                  scopes: string[];
+                  setup: string;
+                };
+                /** @description Fields set by BETON_<NAME>_<FIELD> environment variables */
+                envFields: string[];
+                name: string;
+                roles: string[];
+                /** @description JSON Schema */
+                settingsSchema: {
+                  [key: string]: unknown;
+                };
+                /** @enum {string} */
+                status: 'not_connected' | 'connected' | 'error';
+                streams: {
+                  cursor: string;
+                  description: string;
+                  name: string;
+                }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    /**
+     * Connect Attio: the key is checked live before anything is stored
+     * @description Fields left out keep their stored (or environment) value. A key the service refuses → 400 `invalid_credentials` with its reason; the service unreachable → 502; nothing is stored in either case.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            credentials?: {
+              apiKey?: string;
+            };
+            settings?: {
+              /**
+               * Format: uri
+               * @description Base URL of the API (default https://api.attio.com); for self-hosted instances and proxies.
+               */
+              baseUrl?: string;
+              /** @description Per field: always write, write only into an empty field, or never overwrite a value a person set (the default). */
+              fieldPolicies?: {
+                [key: string]: 'always' | 'only_if_empty' | 'never_overwrite_human';
+              };
+              /** @description Add a note to the company when a new high-priority signal fires (default off). */
+              notes?: boolean;
+            };
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              integration: {
+                actions: string[];
+                category: string;
+                connection: {
+                  accountLabel: string | null;
+                  createdAt: string;
+                  /** @description Secret fields masked to their last 4 characters (…abcd) */
+                  credentials: {
+                    [key: string]: string | null;
+                  };
+                  health: {
+                    details?: {
+                      [key: string]: unknown;
+                    };
+                    message?: string;
+                    /** @enum {string} */
+                    status: 'ok' | 'degraded' | 'down';
+                  } | null;
+                  id: string;
+                  lastError: string | null;
+                  lastValidatedAt: string | null;
+                  settings: {
+                    [key: string]: unknown;
+                  };
+                  /** @enum {string} */
+                  status: 'connected' | 'error';
+                  updatedAt: string;
+                } | null;
+                /** @description JSON Schema; secret fields are writeOnly */
+                credentialsSchema: {
+                  [key: string]: unknown;
+                };
+                description: string;
+                displayName: string;
+                docs: {
+                  keyUrl: string;
+                  scopes: string[];
+                  setup: string;
+                };
+                /** @description Fields set by BETON_<NAME>_<FIELD> environment variables */
+                envFields: string[];
+                name: string;
+                roles: string[];
+                /** @description JSON Schema */
+                settingsSchema: {
+                  [key: string]: unknown;
+                };
+                /** @enum {string} */
+                status: 'not_connected' | 'connected' | 'error';
+                streams: {
+                  cursor: string;
+                  description: string;
+                  name: string;
+                }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        502: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    post?: never;
+    /** Disconnect Attio and erase its stored secrets */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/integrations/attio/sync': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Start a Attio sync (companies, people); 409 while one runs */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description Re-read everything from the start (marks records the source no longer has) */
+            full?: boolean;
+            /** @description Default: every stream */
+            streams?: string[];
+          } | null;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              run: {
+                cancelRequestedAt: string | null;
+                connectionId: string;
+                counts: {
+                  deleted: number;
+                  pages: number;
+                  read: number;
+                  rejected: number;
+                  unchanged: number;
+                  written: number;
+                };
+                createdAt: string;
+                currentStream: string | null;
+                error: {
+                  code: string;
+                  message: string;
+                } | null;
+                finishedAt: string | null;
+                fullRefresh: boolean;
+                heartbeatAt: string;
+                id: string;
+                integration: string;
+                recordsPerSecond: number;
+                requestedStreams: string[] | null;
+                startedAt: string | null;
+                /** @enum {string} */
+                status: 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | 'canceled';
+                streams: {
+                  [key: string]: {
+                    deleted: number;
+                    error: string | null;
+                    finishedAt: string | null;
+                    full: boolean;
+                    pages: number;
+                    read: number;
+                    rejected: number;
+                    startedAt: string | null;
+                    /** @enum {string} */
+                    status: 'pending' | 'running' | 'succeeded' | 'partial' | 'failed' | 'canceled';
+                    unchanged: number;
+                    written: number;
+                  };
+                };
+                trigger: string;
+                warnings: {
+                  /** @enum {string} */
+                  kind: 'reconciliation_drift';
+                  local: number;
+                  message: string;
+                  stream: string;
+                  upstream: number;
+                }[];
+                workspaceId: string;
+              };
+              runId: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/integrations/attio/test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Re-check the stored Attio credentials now */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              integration: {
+                actions: string[];
+                category: string;
+                connection: {
+                  accountLabel: string | null;
+                  createdAt: string;
+                  /** @description Secret fields masked to their last 4 characters (…abcd) */
+                  credentials: {
+                    [key: string]: string | null;
+                  };
+                  health: {
+                    details?: {
+                      [key: string]: unknown;
+                    };
+                    message?: string;
+                    /** @enum {string} */
+                    status: 'ok' | 'degraded' | 'down';
+                  } | null;
+                  id: string;
+                  lastError: string | null;
+                  lastValidatedAt: string | null;
+                  settings: {
+                    [key: string]: unknown;
+                  };
+                  /** @enum {string} */
+                  status: 'connected' | 'error';
+                  updatedAt: string;
+                } | null;
+                /** @description JSON Schema; secret fields are writeOnly */
+                credentialsSchema: {
+                  [key: string]: unknown;
+                };
+                description: string;
+                displayName: string;
+                docs: {
+                  keyUrl: string;
+                  scopes: string[];
+                  setup: string;
+                };
+                /** @description Fields set by BETON_<NAME>_<FIELD> environment variables */
+                envFields: string[];
+                name: string;
+                roles: string[];
+                /** @description JSON Schema */
+                settingsSchema: {
+                  [key: string]: unknown;
+                };
+                /** @enum {string} */
+                status: 'not_connected' | 'connected' | 'error';
+                streams: {
+                  cursor: string;
+                  description: string;
+                  name: string;
+                }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        502: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/me': {
     parameters: {
       query?: never;
@@ -937,6 +3011,1460 @@ export type paths = {
         };
       };
     };
+    trace?: never;
+  };
+  '/api/v1/push-runs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Push and rollback runs, newest first; page with `before` = the last `startedAt` seen */
+    get: {
+      parameters: {
+        query?: {
+          before?: string;
+          destination?: string;
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              runs: {
+                actor: {
+                  id: string | null;
+                  type: string | null;
+                };
+                counts: {
+                  attributesCreated: number;
+                  created: number;
+                  notes: number;
+                  planned: number;
+                  rejected: number;
+                  skipped: number;
+                  unchanged: number;
+                  updated: number;
+                  /** @description Write calls made to the destination */
+                  writes: number;
+                };
+                destination: string;
+                error: string | null;
+                finishedAt: string | null;
+                id: string;
+                /** @enum {string} */
+                kind: 'push' | 'rollback';
+                rollbackOf: string | null;
+                rolledBackBy: string | null;
+                startedAt: string;
+                /** @enum {string} */
+                status: 'running' | 'succeeded' | 'partial' | 'failed';
+                trigger: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/push-runs/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One run with what it did per record (before → after); page items with `after` = the last id */
+    get: {
+      parameters: {
+        query?: {
+          after?: number;
+          limit?: number;
+          status?: 'written' | 'rejected' | 'skipped';
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                accountId: string | null;
+                action: string;
+                changes: {
+                  after: string | number | boolean | null;
+                  attribute: string;
+                  before: string | number | boolean | null;
+                }[];
+                createdAt: string;
+                id: number;
+                /** @description The record key: the company domain */
+                key: string;
+                reason: string | null;
+                recordId: string | null;
+                /** @enum {string} */
+                status: 'written' | 'rejected' | 'skipped';
+              }[];
+              run: {
+                actor: {
+                  id: string | null;
+                  type: string | null;
+                };
+                counts: {
+                  attributesCreated: number;
+                  created: number;
+                  notes: number;
+                  planned: number;
+                  rejected: number;
+                  skipped: number;
+                  unchanged: number;
+                  updated: number;
+                  /** @description Write calls made to the destination */
+                  writes: number;
+                };
+                destination: string;
+                error: string | null;
+                finishedAt: string | null;
+                id: string;
+                /** @enum {string} */
+                kind: 'push' | 'rollback';
+                rollbackOf: string | null;
+                rolledBackBy: string | null;
+                startedAt: string;
+                /** @enum {string} */
+                status: 'running' | 'succeeded' | 'partial' | 'failed';
+                trigger: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/push-runs/{id}/rollback': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Undo a push run (202): its fields return to their earlier values unless changed since */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              run: {
+                actor: {
+                  id: string | null;
+                  type: string | null;
+                };
+                counts: {
+                  attributesCreated: number;
+                  created: number;
+                  notes: number;
+                  planned: number;
+                  rejected: number;
+                  skipped: number;
+                  unchanged: number;
+                  updated: number;
+                  /** @description Write calls made to the destination */
+                  writes: number;
+                };
+                destination: string;
+                error: string | null;
+                finishedAt: string | null;
+                id: string;
+                /** @enum {string} */
+                kind: 'push' | 'rollback';
+                rollbackOf: string | null;
+                rolledBackBy: string | null;
+                startedAt: string;
+                /** @enum {string} */
+                status: 'running' | 'succeeded' | 'partial' | 'failed';
+                trigger: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/push/{destination}/plan': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Dry run: what a push would write, record by record (nothing is written) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          destination: 'attio';
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description Items to list (default: create, update, reject) */
+            actions?: ('create' | 'update' | 'unchanged' | 'reject')[];
+            /** @description Compare every record, not only those changed since the last push */
+            full?: boolean;
+            /** @description Items to list (default 200) */
+            itemLimit?: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              plan: {
+                attributes: {
+                  conflicts: {
+                    actual: string;
+                    attribute: string;
+                    expected: string;
+                  }[];
+                  create: {
+                    attribute: string;
+                    policy: string;
+                    type: string;
+                  }[];
+                };
+                destination: string;
+                generatedAt: string;
+                items: {
+                  accountId: string;
+                  /** @enum {string} */
+                  action: 'create' | 'update' | 'unchanged' | 'reject';
+                  changes: {
+                    after: string | number | boolean | null;
+                    attribute: string;
+                    before: string | number | boolean | null;
+                  }[];
+                  kept: {
+                    attribute: string;
+                    current: string | number | boolean | null;
+                    /** @enum {string} */
+                    reason: 'set_by_person' | 'not_empty';
+                    wanted: string | number | boolean | null;
+                  }[];
+                  key: string;
+                  name: string;
+                  notes: {
+                    firedAt: string;
+                    key: string;
+                    priority: string;
+                    title: string;
+                  }[];
+                  reason?: string;
+                  recordId: string | null;
+                  retry?: {
+                    attempts: number;
+                    reason: string;
+                  };
+                }[];
+                /** @description Items matching `actions` before `itemLimit` */
+                itemsTotal: number;
+                summary: {
+                  accounts: number;
+                  creates: number;
+                  keptFields: number;
+                  notes: number;
+                  rejects: number;
+                  retries: number;
+                  unchanged: number;
+                  updates: number;
+                  /** @description Write calls a run would make */
+                  writes: number;
+                };
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/push/{destination}/rejects': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Records the destination refused, with the reason; the next run retries them */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          destination: 'attio';
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              rejects: {
+                accountId: string | null;
+                attempts: number;
+                code: string;
+                firstSeenAt: string;
+                key: string;
+                lastSeenAt: string;
+                reason: string;
+                runId: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/push/{destination}/run': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Start a push run (202); follow it at GET /push-runs/:id */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          destination: 'attio';
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description Compare every record, not only those changed since the last push */
+            full?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              run: {
+                actor: {
+                  id: string | null;
+                  type: string | null;
+                };
+                counts: {
+                  attributesCreated: number;
+                  created: number;
+                  notes: number;
+                  planned: number;
+                  rejected: number;
+                  skipped: number;
+                  unchanged: number;
+                  updated: number;
+                  /** @description Write calls made to the destination */
+                  writes: number;
+                };
+                destination: string;
+                error: string | null;
+                finishedAt: string | null;
+                id: string;
+                /** @enum {string} */
+                kind: 'push' | 'rollback';
+                rollbackOf: string | null;
+                rolledBackBy: string | null;
+                startedAt: string;
+                /** @enum {string} */
+                status: 'running' | 'succeeded' | 'partial' | 'failed';
+                trigger: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/sync-runs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Sync runs, newest first; page with `before` = the last `createdAt` seen */
+    get: {
+      parameters: {
+        query?: {
+          before?: string;
+          integration?: string;
+          limit?: number;
+          status?: 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | 'canceled';
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              runs: {
+                cancelRequestedAt: string | null;
+                connectionId: string;
+                counts: {
+                  deleted: number;
+                  pages: number;
+                  read: number;
+                  rejected: number;
+                  unchanged: number;
+                  written: number;
+                };
+                createdAt: string;
+                currentStream: string | null;
+                error: {
+                  code: string;
+                  message: string;
+                } | null;
+                finishedAt: string | null;
+                fullRefresh: boolean;
+                heartbeatAt: string;
+                id: string;
+                integration: string;
+                recordsPerSecond: number;
+                requestedStreams: string[] | null;
+                startedAt: string | null;
+                /** @enum {string} */
+                status: 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | 'canceled';
+                streams: {
+                  [key: string]: {
+                    deleted: number;
+                    error: string | null;
+                    finishedAt: string | null;
+                    full: boolean;
+                    pages: number;
+                    read: number;
+                    rejected: number;
+                    startedAt: string | null;
+                    /** @enum {string} */
+                    status: 'pending' | 'running' | 'succeeded' | 'partial' | 'failed' | 'canceled';
+                    unchanged: number;
+                    written: number;
+                  };
+                };
+                trigger: string;
+                warnings: {
+                  /** @enum {string} */
+                  kind: 'reconciliation_drift';
+                  local: number;
+                  message: string;
+                  stream: string;
+                  upstream: number;
+                }[];
+                workspaceId: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/sync-runs/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One sync run with its progress, counts and per-stream breakdown */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              run: {
+                cancelRequestedAt: string | null;
+                connectionId: string;
+                counts: {
+                  deleted: number;
+                  pages: number;
+                  read: number;
+                  rejected: number;
+                  unchanged: number;
+                  written: number;
+                };
+                createdAt: string;
+                currentStream: string | null;
+                error: {
+                  code: string;
+                  message: string;
+                } | null;
+                finishedAt: string | null;
+                fullRefresh: boolean;
+                heartbeatAt: string;
+                id: string;
+                integration: string;
+                recordsPerSecond: number;
+                requestedStreams: string[] | null;
+                startedAt: string | null;
+                /** @enum {string} */
+                status: 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | 'canceled';
+                streams: {
+                  [key: string]: {
+                    deleted: number;
+                    error: string | null;
+                    finishedAt: string | null;
+                    full: boolean;
+                    pages: number;
+                    read: number;
+                    rejected: number;
+                    startedAt: string | null;
+                    /** @enum {string} */
+                    status: 'pending' | 'running' | 'succeeded' | 'partial' | 'failed' | 'canceled';
+                    unchanged: number;
+                    written: number;
+                  };
+                };
+                trigger: string;
+                warnings: {
+                  /** @enum {string} */
+                  kind: 'reconciliation_drift';
+                  local: number;
+                  message: string;
+                  stream: string;
+                  upstream: number;
+                }[];
+                workspaceId: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/sync-runs/{id}/cancel': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Cancel a run: a queued run stops at once, a running one after its current page */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              run: {
+                cancelRequestedAt: string | null;
+                connectionId: string;
+                counts: {
+                  deleted: number;
+                  pages: number;
+                  read: number;
+                  rejected: number;
+                  unchanged: number;
+                  written: number;
+                };
+                createdAt: string;
+                currentStream: string | null;
+                error: {
+                  code: string;
+                  message: string;
+                } | null;
+                finishedAt: string | null;
+                fullRefresh: boolean;
+                heartbeatAt: string;
+                id: string;
+                integration: string;
+                recordsPerSecond: number;
+                requestedStreams: string[] | null;
+                startedAt: string | null;
+                /** @enum {string} */
+                status: 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | 'canceled';
+                streams: {
+                  [key: string]: {
+                    deleted: number;
+                    error: string | null;
+                    finishedAt: string | null;
+                    full: boolean;
+                    pages: number;
+                    read: number;
+                    rejected: number;
+                    startedAt: string | null;
+                    /** @enum {string} */
+                    status: 'pending' | 'running' | 'succeeded' | 'partial' | 'failed' | 'canceled';
+                    unchanged: number;
+                    written: number;
+                  };
+                };
+                trigger: string;
+                warnings: {
+                  /** @enum {string} */
+                  kind: 'reconciliation_drift';
+                  local: number;
+                  message: string;
+                  stream: string;
+                  upstream: number;
+                }[];
+                workspaceId: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/sync-runs/{id}/rejects': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Records a run rejected, with the reason and a scrubbed excerpt; page with `after` = the last id */
+    get: {
+      parameters: {
+        query?: {
+          after?: number;
+          limit?: number;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              rejects: {
+                createdAt: string;
+                externalId: string | null;
+                id: number;
+                payloadExcerpt: string | null;
+                reason: string;
+                stream: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
     trace?: never;
   };
   '/api/v1/workspaces': {

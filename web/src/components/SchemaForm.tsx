@@ -7,7 +7,7 @@
  * @example
  * <SchemaFields schema={detail.credentialsSchema} values={values} onChange={setValues} masked={{ apiKey: '••••4242' }} />
  */
-import { NumberInput, PasswordInput, Select, Stack, Switch, TextInput } from '@mantine/core';
+import { Group, Input, NumberInput, PasswordInput, Select, Stack, Switch, Text, TextInput } from '@mantine/core';
 import { humanize } from '../lib/format.js';
 
 export interface JsonSchemaField {
@@ -25,6 +25,8 @@ export interface JsonSchemaField {
   writeOnly?: boolean;
   'x-beton-secret'?: boolean;
   anyOf?: JsonSchemaField[];
+  propertyNames?: { enum?: string[] };
+  additionalProperties?: JsonSchemaField | boolean;
   oneOf?: JsonSchemaField[];
   examples?: unknown[];
 }
@@ -35,9 +37,24 @@ export interface JsonSchemaObject {
   required?: string[];
 }
 
-export type FieldValues = Record<string, string | number | boolean | undefined>;
+export type FieldValues = Record<string, unknown>;
 
 export const isSecret = (field: JsonSchemaField) => field.writeOnly === true || field['x-beton-secret'] === true;
+
+/** A map from a fixed set of keys to one of a fixed set of values, e.g. a policy per push field. */
+export function enumRecord(field: JsonSchemaField): { keys: string[]; options: string[] } | null {
+  const keys = field.propertyNames?.enum;
+  const values = typeof field.additionalProperties === 'object' ? field.additionalProperties.enum : undefined;
+  return keys && values ? { keys, options: values.map(String) } : null;
+}
+
+/** Readable names for well-known enum values (anything else is humanized). */
+const OPTION_LABELS: Record<string, string> = {
+  always: 'Always write',
+  only_if_empty: 'Only if empty',
+  never_overwrite_human: 'Never overwrite a person’s value',
+};
+export const optionLabel = (value: string) => OPTION_LABELS[value] ?? humanize(value);
 
 /** A nullable/optional field in JSON Schema often arrives as anyOf [X, null]: use X. */
 function effective(field: JsonSchemaField): JsonSchemaField {
@@ -84,6 +101,7 @@ export function valuesToSend(schema: JsonSchemaObject | undefined, values: Field
   for (const name of Object.keys(schema?.properties ?? {})) {
     const value = values[name];
     if (value === undefined || value === '') continue;
+    if (typeof value === 'object' && value !== null && Object.keys(value).length === 0) continue;
     out[name] = value;
   }
   return out;
@@ -141,6 +159,22 @@ export function SchemaFields({
             />
           );
         }
+        const record = enumRecord(field);
+        if (record) {
+          return (
+            <EnumRecordField
+              key={name}
+              id={common.id}
+              label={label}
+              description={field.description}
+              keys={record.keys}
+              options={record.options}
+              value={(values[name] as Record<string, string> | undefined) ?? {}}
+              onChange={(v) => set(name, v)}
+              disabled={disabled}
+            />
+          );
+        }
         if (field.enum) {
           return (
             <Select
@@ -148,7 +182,7 @@ export function SchemaFields({
               {...common}
               required={required}
               description={field.description}
-              data={field.enum.map((v) => ({ value: String(v), label: String(v) }))}
+              data={field.enum.map((v) => ({ value: String(v), label: optionLabel(String(v)) }))}
               value={values[name] == null ? null : String(values[name])}
               onChange={(v) => set(name, v ?? undefined)}
               clearable={!required}
@@ -196,5 +230,59 @@ export function SchemaFields({
         );
       })}
     </Stack>
+  );
+}
+
+/**
+ * One select per key (e.g. a write policy per push field). An unset key shows "Default" and is
+ * left out of what is sent, so the server's default applies.
+ */
+export function EnumRecordField({
+  id,
+  label,
+  description,
+  keys,
+  options,
+  value,
+  onChange,
+  disabled,
+}: {
+  id: string;
+  label: string;
+  description?: string;
+  keys: string[];
+  options: string[];
+  value: Record<string, string>;
+  onChange: (value: Record<string, string>) => void;
+  disabled?: boolean;
+}) {
+  const data = [{ value: '', label: 'Default' }, ...options.map((o) => ({ value: o, label: optionLabel(o) }))];
+  return (
+    <Input.Wrapper label={label} description={description} id={id}>
+      <Stack gap={6} mt={6}>
+        {keys.map((key) => (
+          <Group key={key} gap="sm" wrap="nowrap" justify="space-between">
+            <Text size="sm" style={{ flex: 1, minWidth: 0 }} truncate>
+              {humanize(key)}
+            </Text>
+            <Select
+              size="xs"
+              w={250}
+              aria-label={`${label}: ${humanize(key)}`}
+              data={data}
+              value={value[key] ?? ''}
+              allowDeselect={false}
+              disabled={disabled}
+              onChange={(v) => {
+                const next = { ...value };
+                if (v) next[key] = v;
+                else delete next[key];
+                onChange(next);
+              }}
+            />
+          </Group>
+        ))}
+      </Stack>
+    </Input.Wrapper>
   );
 }

@@ -220,10 +220,13 @@ class Compiler {
       this.table.scan(hint, (row) => {
         rowsScanned++;
         if (where && !truthy(where(row, 0))) return;
-        const keys = groupFns.map((f) => f(row, 0));
-        const id = keys.length === 1 ? keyString(keys[0]) : keys.map(keyString).join('\u0001');
+        let id = '';
+        for (let k = 0; k < groupFns.length; k++) {
+          const v = groupFns[k]!(row, 0);
+          id += (typeof v === 'string' ? `s${v}` : keyString(v)) + '\u0001';
+        }
         let g = groups.get(id);
-        if (!g) groups.set(id, (g = { keys, accs: aggs.map((a) => a.init()) }));
+        if (!g) groups.set(id, (g = { keys: groupFns.map((f) => f(row, 0)), accs: aggs.map((a) => a.init()) }));
         for (let k = 0; k < aggs.length; k++) g.accs[k] = aggs[k]!.add(g.accs[k], row);
       });
       // An aggregate without GROUP BY answers one row even when nothing matched.
@@ -537,13 +540,13 @@ class Compiler {
       const f = arg(0);
       return {
         signature: sig,
-        init: () => new Set<string>(),
+        init: () => new Set<unknown>(),
         add: (acc, r) => {
           const v = f(r, 0);
-          if (v !== null) (acc as Set<string>).add(keyString(v));
+          if (v !== null) (acc as Set<unknown>).add(v instanceof Date ? v.getTime() : Array.isArray(v) ? keyString(v) : v);
           return acc;
         },
-        result: (acc) => (acc as Set<string>).size,
+        result: (acc) => (acc as Set<unknown>).size,
       };
     }
     if (name === 'count') {
@@ -942,6 +945,8 @@ function cmp(a: unknown, b: unknown, test: (c: number) => boolean): boolean | nu
 
 /** Sort order: NULLs last, as ClickHouse does by default. */
 function compareForSort(a: unknown, b: unknown): number {
+  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
   const an = a === null || a === undefined;
   const bn = b === null || b === undefined;
   if (an || bn) return an === bn ? 0 : an ? 1 : -1;

@@ -1,0 +1,91 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/index.js';
+import { rebuildHistories } from './histories.js';
+import { resolveIdentities } from './resolve.js';
+import { latestChange } from './source.js';
+import { chunks, touchAccounts } from './store.js';
+import { ingestUsage, rederiveUsage } from './usage-ingest.js';
+
+/**
+ * One incremental pass from synced records to accounts: resolve identities, derive usage, rebuild
+ * the histories of accounts whose records changed, and mark what a score run must look at.
+ */
+
+/** Records are re-read this far behind the watermark, for pages a sync committed late. */
+export const WATERMARK_OVERLAP_MS = 60_000;
+
+export interface IngestResult {
+  /** Accounts whose data changed in this pass. */
+  touched: Set<string>;
+  /** Accounts whose past changed (history replay needed). */
+  replay: Set<string>;
+  removed: string[];
+  /** The next pass starts here. */
+  watermark: string | null;
+  usageRows: number;
+  linksWritten: number;
+}
+
+export interface IngestOptions {
+  /** Where the previous pass stopped (null: first pass, read everything). */
+  watermark: string | null;
+  now: string;
+  /** Usage changes before this day rewrite the replayed past (day number; null: everything is past). */
+  liveSinceDay: number | null;
+  onStep?: (step: 'identities' | 'usage' | 'histories', detail: string) => void;
+}
+
+/**
+ * @example
+ * const { touched, watermark } = await ingestChanges(db, ws, { watermark: state.records_watermark, now, liveSinceDay });
+ */
+export async function ingestChanges(db: Kysely<DB>, workspaceId: string, options: IngestOptions): Promise<IngestResult> {
+  const next = await latestChange(db, workspaceId);
+  const since = options.watermark ? new Date(Date.parse(options.watermark) - WATERMARK_OVERLAP_MS).toISOString() : null;
+  let resolved = 0;
+  const identities = await resolveIdentities(db, workspaceId, {
+    since,
+    now: options.now,
+    onBatch: (stream, n) => options.onStep?.('identities', `${stream}: ${(resolved += n)} records`),
+  });
+  options.onStep?.('usage', 'deriving daily usage');
+  const usage = await ingestUsage(db, workspaceId, { since, now: options.now });
+
+  const moved = new Set<string>();
+  for (const { from, to } of identities.rekeyed.values()) moved.add(from).add(to);
+  if (moved.size > 0) await rederiveUsage(db, workspaceId, [...moved]);
+
+  const touched = new Set<string>([...identities.touched, ...usage.changed.keys(), ...moved]);
+  // New accounts (from usage keys) have no history yet; changed links change the history.
+  const needHistory = new Set<string>([...identities.touched, ...moved]);
+  for (const chunk of chunks([...touched])) {
+    const fresh = await db
+      .selectFrom('accounts')
+      .select('id')
+      .where('workspace_id', '=', workspaceId)
+      .where('id', 'in', chunk)
+      .where('history_json', 'is', null)
+      .execute();
+    for (const r of fresh) needHistory.add(r.id);
+  }
+  options.onStep?.('histories', `${needHistory.size} accounts`);
+  const rebuilt = await rebuildHistories(db, workspaceId, [...needHistory], options.now);
+  for (const id of rebuilt.removed) touched.delete(id);
+
+  const replay = new Set<string>(rebuilt.historyChanged);
+  for (const [account, minDay] of usage.changed) {
+    if (options.liveSinceDay === null || minDay < options.liveSinceDay) replay.add(account);
+  }
+  for (const id of moved) replay.add(id);
+  for (const id of rebuilt.removed) replay.delete(id);
+  await touchAccounts(db, workspaceId, [...touched].filter((id) => !replay.has(id)), options.now);
+  await touchAccounts(db, workspaceId, [...replay], options.now, { replay: true });
+  return {
+    touched,
+    replay,
+    removed: rebuilt.removed,
+    watermark: next ?? options.watermark,
+    usageRows: usage.rows,
+    linksWritten: identities.linksWritten,
+  };
+}

@@ -1,0 +1,102 @@
+import { type Kysely, sql } from 'kysely';
+import type { DB } from '../db/index.js';
+import { chunks } from './store.js';
+import { type DailyCount, DailySeries, type WindowedEventUsage, WindowedUsage } from './usage.js';
+
+/**
+ * Load usage for detection. The fast path asks SQL for exactly the "last N days" sums the enabled
+ * detectors declared, in one pass over the window's rows, plus lifetime bounds from usage_totals;
+ * history replay loads whole daily series for a few accounts at a time.
+ */
+
+/**
+ * Per account, the window sums ending at `asOfDay` for each of `windows` (days), per event.
+ *
+ * @example
+ * const usage = await loadWindowedUsage(db, ws, null, asOfDay, [7, 14, 35]);
+ * usage.get('acc_…')?.sum(ACTIVITY, 7);
+ */
+export async function loadWindowedUsage(
+  db: Kysely<DB>,
+  workspaceId: string,
+  accountIds: readonly string[] | null,
+  asOfDay: number,
+  windows: readonly number[],
+): Promise<Map<string, WindowedUsage>> {
+  const sorted = [...new Set(windows)].filter((w) => w > 0).sort((a, b) => a - b);
+  const perAccount = new Map<string, Map<string, WindowedEventUsage>>();
+  const entry = (accountId: string, event: string) => {
+    let events = perAccount.get(accountId);
+    if (!events) perAccount.set(accountId, (events = new Map()));
+    let e = events.get(event);
+    if (!e) events.set(event, (e = { event, windows: new Map(), firstDay: null, lastDay: null }));
+    return e as { event: string; windows: Map<number, number>; firstDay: number | null; lastDay: number | null };
+  };
+
+  const longest = sorted[sorted.length - 1] ?? 0;
+  const columns = sql.join(
+    sorted.map((w, i) => sql`sum(case when day >= ${asOfDay - w + 1} then count else 0 end) as ${sql.ref(`w${i}`)}`),
+  );
+  const scan = async (filter: ReturnType<typeof sql>) => {
+    if (sorted.length === 0) return;
+    const result = await sql<Record<string, number | string>>`
+      select account_id, event, ${columns}
+      from usage_daily
+      where workspace_id = ${workspaceId} and day >= ${asOfDay - longest + 1} and day <= ${asOfDay} ${filter}
+      group by account_id, event`.execute(db);
+    for (const row of result.rows) {
+      const e = entry(row.account_id as string, row.event as string);
+      sorted.forEach((w, i) => e.windows.set(w, Number(row[`w${i}`] ?? 0)));
+    }
+  };
+  const bounds = async (ids: readonly string[] | null) => {
+    let q = db.selectFrom('usage_totals').select(['account_id', 'event', 'first_day', 'last_day']).where('workspace_id', '=', workspaceId);
+    if (ids) q = q.where('account_id', 'in', ids);
+    for (const r of await q.execute()) {
+      const e = entry(r.account_id, r.event);
+      e.firstDay = Number(r.first_day);
+      e.lastDay = Number(r.last_day);
+    }
+  };
+  if (accountIds === null) {
+    await scan(sql``);
+    await bounds(null);
+  } else {
+    for (const chunk of chunks(accountIds)) {
+      await scan(sql`and account_id in (${sql.join(chunk)})`);
+      await bounds(chunk);
+    }
+  }
+  const out = new Map<string, WindowedUsage>();
+  for (const [accountId, events] of perAccount) out.set(accountId, new WindowedUsage(asOfDay, sorted, [...events.values()]));
+  return out;
+}
+
+/**
+ * Whole daily series of some accounts (for history replay).
+ *
+ * @example const series = await loadDailySeries(db, ws, ['acc_1']); series.get('acc_1')?.view(day)
+ */
+export async function loadDailySeries(
+  db: Kysely<DB>,
+  workspaceId: string,
+  accountIds: readonly string[],
+  fromDay: number,
+): Promise<Map<string, DailySeries>> {
+  const rows = new Map<string, DailyCount[]>();
+  for (const chunk of chunks(accountIds, 200)) {
+    const result = await db
+      .selectFrom('usage_daily')
+      .select(['account_id', 'event', 'day', 'count'])
+      .where('workspace_id', '=', workspaceId)
+      .where('account_id', 'in', chunk)
+      .where('day', '>=', fromDay)
+      .execute();
+    for (const r of result) {
+      let list = rows.get(r.account_id);
+      if (!list) rows.set(r.account_id, (list = []));
+      list.push({ event: r.event, day: Number(r.day), count: Number(r.count) });
+    }
+  }
+  return new Map([...rows].map(([id, list]) => [id, DailySeries.from(list)]));
+}

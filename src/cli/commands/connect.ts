@@ -1,0 +1,83 @@
+import type { Command } from 'commander';
+import {
+  CliError,
+  jsonOption,
+  output,
+  resolveWorkspaceOption,
+  withRuntime,
+  workspaceOption,
+} from '../support.js';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function pairs(values: string[], flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const value of values) {
+    const at = value.indexOf('=');
+    if (at <= 0) throw new CliError(`${flag} takes key=value (got "${value.replace(/=.*/, '=…')}").`);
+    out[value.slice(0, at)] = value.slice(at + 1);
+  }
+  return out;
+}
+
+async function readStdinLine(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0]!.trim();
+}
+
+/**
+ * `beton connect <name> --credential apiKey=… --setting baseUrl=…`: validates the key live with the
+ * service, then stores it encrypted. `--credential apiKey=-` reads the value from stdin, keeping it
+ * out of the shell history.
+ */
+export function registerConnect(program: Command) {
+  jsonOption(
+    workspaceOption(
+      program
+        .command('connect')
+        .description('Connect an integration: the key is checked live, then stored encrypted')
+        .argument('<name>', 'integration name (see `beton integrations list`)')
+        .option(
+          '-c, --credential <key=value>',
+          'a credential field, e.g. apiKey=sk_… (repeatable; value "-" reads stdin)',
+          collect,
+          [],
+        )
+        .option('-s, --setting <key=value>', 'a setting, e.g. baseUrl=https://… (repeatable)', collect, []),
+    ),
+  ).action(
+    (name: string, opts: { credential: string[]; setting: string[]; workspace?: string; json?: boolean }) =>
+      withRuntime(async (rt) => {
+        const credentials = pairs(opts.credential, '--credential');
+        for (const [field, value] of Object.entries(credentials)) {
+          if (value === '-') credentials[field] = await readStdinLine();
+        }
+        const settings = pairs(opts.setting, '--setting');
+        const { putConnection, getIntegration } = await import('../../connections/index.js');
+        const { cliActor, auditActorOf } = await import('../../auth/index.js');
+        const ws = await resolveWorkspaceOption(rt, opts);
+        const existing = await getIntegration(rt, ws.id, name);
+        const detail = await putConnection(
+          rt,
+          { workspaceId: ws.id, audit: auditActorOf(cliActor(ws.id)) },
+          name,
+          {
+            ...(Object.keys(credentials).length > 0 ? { credentials } : {}),
+            ...(Object.keys(settings).length > 0
+              ? { settings: { ...existing.connection?.settings, ...settings } }
+              : {}),
+          },
+        );
+        if (opts.json) return output(detail, { json: true });
+        const c = detail.connection!;
+        output(
+          `Connected ${detail.displayName}: ${c.accountLabel}\n` +
+            `  credentials: ${Object.entries(c.credentials)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(', ')}\n` +
+            `  streams: ${detail.streams.map((s) => s.name).join(', ') || '(none)'} — run \`beton sync ${name}\``,
+        );
+      }),
+  );
+}

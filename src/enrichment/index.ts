@@ -1,0 +1,24 @@
+/**
+ * Enrichment: Apollo firmographics per account domain, cached with a freshness window so no credit
+ * is spent twice, bulk calls of 10, and a monthly credit cap per workspace.
+ */
+export {
+  type EnrichmentDeps,
+  type EnrichmentPlan,
+  type EnrichmentSettings,
+  type EnrichmentSource,
+  type EnrichProgress,
+  planEnrichment,
+  runEnrichment,
+} from './enrich.js';
+export { accountsEnrichmentSource } from './source.js';
+export { type CachedEnrichment, type EnrichmentRun, type EnrichmentRunStatus, monthOf } from './repository.js';
+export {
+  type EnrichmentServiceDeps,
+  enrichmentsFor,
+  getEnrichRun,
+  listEnrichRuns,
+  planEnrich,
+  startEnrich,
+  withAccountDomains,
+} from './service.js';
