@@ -158,7 +158,11 @@ export async function runEnrichment(
   runId: string,
   pending: readonly string[],
   settings: EnrichmentSettings,
-  opts: { totals?: { domains: number; fresh: number }; signal?: AbortSignal; onProgress?: (p: EnrichProgress) => void } = {},
+  opts: {
+    totals?: { domains: number; fresh: number };
+    signal?: AbortSignal;
+    onProgress?: (p: EnrichProgress) => void;
+  } = {},
 ): Promise<EnrichmentRun> {
   const now = () => deps.clock.now().toISOString();
   if (opts.totals) await setRunTotals(deps.db, workspaceId, runId, opts.totals);

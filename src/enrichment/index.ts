@@ -11,8 +11,12 @@ export {
   planEnrichment,
   runEnrichment,
 } from './enrich.js';
-export { accountsEnrichmentSource } from './source.js';
-export { type CachedEnrichment, type EnrichmentRun, type EnrichmentRunStatus, monthOf } from './repository.js';
+export {
+  type CachedEnrichment,
+  type EnrichmentRun,
+  type EnrichmentRunStatus,
+  monthOf,
+} from './repository.js';
 export {
   type EnrichmentServiceDeps,
   enrichmentsFor,
@@ -22,3 +26,4 @@ export {
   startEnrich,
   withAccountDomains,
 } from './service.js';
+export { accountsEnrichmentSource } from './source.js';

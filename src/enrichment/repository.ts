@@ -217,12 +217,17 @@ export async function openEnrichmentRun(
       }
       await finishEnrichmentRun(db, workspaceId, active.id, {
         status: 'failed',
-        error: 'Interrupted: the process running it stopped. Paid answers were kept; run enrichment again for the rest.',
+        error:
+          'Interrupted: the process running it stopped. Paid answers were kept; run enrichment again for the rest.',
         now: input.now,
       });
     }
   }
-  throw conflict('An enrichment run is already going; wait for it to finish.', undefined, 'enrichment_running');
+  throw conflict(
+    'An enrichment run is already going; wait for it to finish.',
+    undefined,
+    'enrichment_running',
+  );
 }
 
 export async function setRunTotals(
@@ -253,7 +258,11 @@ export async function finishEnrichmentRun(
     .execute();
 }
 
-export async function getEnrichmentRun(db: Db, workspaceId: string, runId: string): Promise<EnrichmentRun | undefined> {
+export async function getEnrichmentRun(
+  db: Db,
+  workspaceId: string,
+  runId: string,
+): Promise<EnrichmentRun | undefined> {
   const row = await db
     .selectFrom('enrichment_runs')
     .selectAll()

@@ -88,10 +88,18 @@ export async function startEnrich(
     creditCap: settings.monthlyCreditCap ?? null,
     now: deps.clock.now().toISOString(),
   });
-  await recordAudit(deps.db, workspaceId, req.actor, 'enrichment.run', { targetType: 'enrichment_run', targetId: runId });
+  await recordAudit(deps.db, workspaceId, req.actor, 'enrichment.run', {
+    targetType: 'enrichment_run',
+    targetId: runId,
+  });
   const done = (async () => {
     try {
-      const { plan, pending } = await planEnrichment(enrichDeps, workspaceId, deps.enrichmentSource, settings);
+      const { plan, pending } = await planEnrichment(
+        enrichDeps,
+        workspaceId,
+        deps.enrichmentSource,
+        settings,
+      );
       return await runEnrichment(enrichDeps, workspaceId, client, runId, pending, settings, {
         totals: { domains: plan.domains, fresh: plan.fresh },
         ...(req.signal ? { signal: req.signal } : {}),

@@ -1,6 +1,5 @@
 /** The integration SDK and the registry of shipped integrations. */
 
 export * from './client-factory.js';
-export * from './paging.js';
 export * from './registry.js';
 export * from './sdk.js';

@@ -29,6 +29,7 @@ import type { HttpClient, RateLimit } from '../core/http/index.js';
 import type { Logger } from '../core/logger.js';
 
 export type { RateLimit } from '../core/http/index.js';
+export { cursorGuard, RepeatingCursorError } from './paging.js';
 
 /** What an integration does for Beton. */
 export type IntegrationRole = 'source' | 'enrichment' | 'destination';

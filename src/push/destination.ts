@@ -30,9 +30,17 @@ export interface PushDestination {
   /** Create a missing attribute; one that already exists counts as ensured (`created: false`). */
   ensureAttribute(mapping: FieldMapping, signal?: AbortSignal): Promise<{ created: boolean }>;
   /** What the destination holds for these keys now, with who set each value. */
-  readRecords(keys: readonly string[], mapping: readonly FieldMapping[], signal?: AbortSignal): Promise<Map<string, DestinationRecord>>;
+  readRecords(
+    keys: readonly string[],
+    mapping: readonly FieldMapping[],
+    signal?: AbortSignal,
+  ): Promise<Map<string, DestinationRecord>>;
   /** Update or create one record by key (idempotent: retrying cannot make a duplicate). */
-  writeRecord(write: RecordWrite, mapping: readonly FieldMapping[], signal?: AbortSignal): Promise<{ recordId: string }>;
+  writeRecord(
+    write: RecordWrite,
+    mapping: readonly FieldMapping[],
+    signal?: AbortSignal,
+  ): Promise<{ recordId: string }>;
   /** A note on a record announcing a signal. */
   createNote(recordId: string, signal: PushSignal, abort?: AbortSignal): Promise<{ noteId: string }>;
   /** Write calls made through this destination so far. */

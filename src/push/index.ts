@@ -17,7 +17,6 @@ export {
 } from './pipeline.js';
 export { recordKey, valuesHash } from './plan.js';
 export type { PushRun, PushRunItem, RunKind, RunStatus } from './repository.js';
-export { scoresPushSource, signalPriority } from './source.js';
 export {
   getPushRun,
   listPushRejects,
@@ -31,4 +30,5 @@ export {
   startRollback,
   withScoresSource,
 } from './service.js';
+export { scoresPushSource, signalPriority } from './source.js';
 export type * from './types.js';

@@ -72,7 +72,9 @@ export const DEFAULT_MAPPING: readonly FieldMapping[] = Object.freeze([
 ] satisfies FieldMapping[]);
 
 /** Workspace overrides: a field's policy, its attribute slug, or `false` to stop writing it. */
-export type MappingOverrides = Partial<Record<PushField, { policy?: FieldPolicy; attribute?: string } | false>>;
+export type MappingOverrides = Partial<
+  Record<PushField, { policy?: FieldPolicy; attribute?: string } | false>
+>;
 
 const SLUG = /^[a-z][a-z0-9_]{0,62}$/;
 

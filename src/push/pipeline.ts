@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { AuditActor } from '../audit/index.js';
 import type { Clock } from '../core/clock.js';
 import { AppError, badRequest, conflict, notFound } from '../core/errors.js';
 import {
@@ -12,7 +13,6 @@ import {
   UpstreamError,
 } from '../core/http/index.js';
 import type { Logger } from '../core/logger.js';
-import type { AuditActor } from '../audit/index.js';
 import type { DB } from '../db/schema/index.js';
 import type { PushDestination } from './destination.js';
 import { assemblePlan, diffAccounts, planAttributes, planRecord } from './plan.js';
@@ -34,7 +34,16 @@ import {
   resolveRejectsExcept,
   writtenItemsWithPrevious,
 } from './repository.js';
-import type { FieldChange, FieldMapping, LastWrite, PlanItem, PushAccount, PushPlan, PushSource, PushValue } from './types.js';
+import type {
+  FieldChange,
+  FieldMapping,
+  LastWrite,
+  PlanItem,
+  PushAccount,
+  PushPlan,
+  PushSource,
+  PushValue,
+} from './types.js';
 
 export interface PushDeps {
   db: Kysely<DB>;
@@ -79,7 +88,12 @@ export interface RunOptions {
  * Open a push run (409 `push_running` while another push to the same destination runs in this
  * workspace). The id can be answered at once while the run goes on in the background.
  */
-export function openPushRun(deps: PushDeps, workspaceId: string, destination: string, opts: RunOptions): Promise<string> {
+export function openPushRun(
+  deps: PushDeps,
+  workspaceId: string,
+  destination: string,
+  opts: RunOptions,
+): Promise<string> {
   return openRun(deps.db, workspaceId, {
     destination,
     kind: 'push',
@@ -174,11 +188,24 @@ function classify(error: unknown): { code: string; reason: string; transient: bo
 function nextState(item: PlanItem, recordId: string, runId: string, now: string): LastWrite {
   const values: Record<string, PushValue> = { ...(item.previous?.values ?? {}) };
   for (const c of item.changes) values[c.attribute] = c.after;
-  return { key: item.key, accountId: item.accountId, recordId, hash: item.hash, values, runId, writtenAt: now };
+  return {
+    key: item.key,
+    accountId: item.accountId,
+    recordId,
+    hash: item.hash,
+    values,
+    runId,
+    writtenAt: now,
+  };
 }
 
 /** Run `work` over `items` with `concurrency` workers; stops taking new items once `stop()` is true. */
-async function pool<T>(items: T[], concurrency: number, stop: () => boolean, work: (item: T) => Promise<void>) {
+async function pool<T>(
+  items: T[],
+  concurrency: number,
+  stop: () => boolean,
+  work: (item: T) => Promise<void>,
+) {
   let next = 0;
   const worker = async () => {
     while (!stop() && next < items.length) await work(items[next++]!);
@@ -257,7 +284,13 @@ export async function applyPushPlan(
       const { created } = await destination.ensureAttribute(m, opts.signal);
       if (created) counts.attributesCreated += 1;
     }
-    await resolveRejectsExcept(deps.db, workspaceId, destination.name, new Set(plan.items.map((i) => i.key)), now());
+    await resolveRejectsExcept(
+      deps.db,
+      workspaceId,
+      destination.name,
+      new Set(plan.items.map((i) => i.key)),
+      now(),
+    );
     for (const item of plan.items) {
       if (item.action === 'reject') await reject(item, 'invalid', item.reason ?? 'cannot be pushed');
       else if (item.action === 'unchanged' && item.recordId && item.previous?.hash !== item.hash) {
@@ -271,42 +304,47 @@ export async function applyPushPlan(
       }
     }
     const recordIds = new Map<string, string>();
-    await pool(toWrite, opts.concurrency ?? 8, () => fatal !== undefined || opts.signal?.aborted === true, async (item) => {
-      try {
-        const { recordId } = await destination.writeRecord(
-          { key: item.key, name: item.name, create: item.action === 'create', values: writeValues(item) },
-          opts.mapping,
-          opts.signal,
-        );
-        transientStreak = 0;
-        recordIds.set(item.key, recordId);
-        await recordWritten(deps.db, workspaceId, {
-          destination: destination.name,
-          runId,
-          item,
-          action: item.action,
-          recordId,
-          changes: item.changes,
-          state: nextState(item, recordId, runId, now()),
-          now: now(),
-        });
-        if (item.action === 'create') counts.created += 1;
-        else counts.updated += 1;
-      } catch (error) {
-        if (opts.signal?.aborted) return;
-        const c = classify(error);
-        if (c.fatal) {
-          fatal ??= c.reason;
-          return;
+    await pool(
+      toWrite,
+      opts.concurrency ?? 8,
+      () => fatal !== undefined || opts.signal?.aborted === true,
+      async (item) => {
+        try {
+          const { recordId } = await destination.writeRecord(
+            { key: item.key, name: item.name, create: item.action === 'create', values: writeValues(item) },
+            opts.mapping,
+            opts.signal,
+          );
+          transientStreak = 0;
+          recordIds.set(item.key, recordId);
+          await recordWritten(deps.db, workspaceId, {
+            destination: destination.name,
+            runId,
+            item,
+            action: item.action,
+            recordId,
+            changes: item.changes,
+            state: nextState(item, recordId, runId, now()),
+            now: now(),
+          });
+          if (item.action === 'create') counts.created += 1;
+          else counts.updated += 1;
+        } catch (error) {
+          if (opts.signal?.aborted) return;
+          const c = classify(error);
+          if (c.fatal) {
+            fatal ??= c.reason;
+            return;
+          }
+          transientStreak = c.transient ? transientStreak + 1 : 0;
+          await reject(item, c.code, c.reason);
+          if (transientStreak >= MAX_CONSECUTIVE_TRANSIENT) {
+            fatal ??= `${destination.name} failed ${transientStreak} writes in a row (last: ${c.reason}); stopped. The next run retries what is left.`;
+          }
         }
-        transientStreak = c.transient ? transientStreak + 1 : 0;
-        await reject(item, c.code, c.reason);
-        if (transientStreak >= MAX_CONSECUTIVE_TRANSIENT) {
-          fatal ??= `${destination.name} failed ${transientStreak} writes in a row (last: ${c.reason}); stopped. The next run retries what is left.`;
-        }
-      }
-      await beat();
-    });
+        await beat();
+      },
+    );
 
     if (!fatal) {
       for (const item of plan.items) {
@@ -346,7 +384,9 @@ export async function applyPushPlan(
 /** Attributes that exist with a type Beton cannot write stop the run before anything is written. */
 function attributeConflicts(plan: PushPlan): string | undefined {
   if (plan.attributes.conflicts.length === 0) return undefined;
-  const list = plan.attributes.conflicts.map((c) => `${c.attribute} is ${c.actual}, Beton writes ${c.expected}`);
+  const list = plan.attributes.conflicts.map(
+    (c) => `${c.attribute} is ${c.actual}, Beton writes ${c.expected}`,
+  );
   return `${plan.destination} already has attributes Beton cannot write: ${list.join('; ')}. Rename or delete them there, or map the fields to other slugs.`;
 }
 
@@ -372,10 +412,16 @@ export async function openRollbackRun(
 ): Promise<string> {
   const target = await getRun(deps.db, workspaceId, runId);
   if (!target) throw notFound(`Push run ${runId}`);
-  if (target.kind !== 'push') throw badRequest(`Run ${runId} is a rollback; push again instead of undoing it.`);
-  if (target.status === 'running') throw conflict(`Run ${runId} is still running; roll it back when it ends.`);
+  if (target.kind !== 'push')
+    throw badRequest(`Run ${runId} is a rollback; push again instead of undoing it.`);
+  if (target.status === 'running')
+    throw conflict(`Run ${runId} is still running; roll it back when it ends.`);
   if (target.rolledBackBy) {
-    throw conflict(`Run ${runId} was already rolled back by ${target.rolledBackBy}.`, undefined, 'already_rolled_back');
+    throw conflict(
+      `Run ${runId} was already rolled back by ${target.rolledBackBy}.`,
+      undefined,
+      'already_rolled_back',
+    );
   }
   if (target.destination !== destination) throw badRequest(`Run ${runId} pushed to ${target.destination}.`);
   const now = deps.clock.now().toISOString();
@@ -388,7 +434,11 @@ export async function openRollbackRun(
     now,
   });
   if (!(await markRolledBack(deps.db, workspaceId, runId, rollbackId))) {
-    await finishRun(deps.db, workspaceId, rollbackId, { status: 'failed', error: 'Another rollback got there first.', now });
+    await finishRun(deps.db, workspaceId, rollbackId, {
+      status: 'failed',
+      error: 'Another rollback got there first.',
+      now,
+    });
     throw conflict(`Run ${runId} was already rolled back.`, undefined, 'already_rolled_back');
   }
   return rollbackId;
@@ -452,7 +502,10 @@ export async function applyRollback(
         const present = record?.values[c.attribute]?.value ?? null;
         if (!record) skipped.push({ attribute: c.attribute, reason: 'the record no longer exists' });
         else if (!sameValue(present, c.after)) {
-          skipped.push({ attribute: c.attribute, reason: `changed since the run (now ${JSON.stringify(present)})` });
+          skipped.push({
+            attribute: c.attribute,
+            reason: `changed since the run (now ${JSON.stringify(present)})`,
+          });
         } else {
           restore[c.attribute] = c.before;
           changes.push({ attribute: c.attribute, before: c.after, after: c.before });
@@ -460,7 +513,11 @@ export async function applyRollback(
       }
       try {
         if (changes.length > 0) {
-          await destination.writeRecord({ key: item.key, name: '', create: false, values: restore }, mapping, opts.signal);
+          await destination.writeRecord(
+            { key: item.key, name: '', create: false, values: restore },
+            mapping,
+            opts.signal,
+          );
           counts.updated += 1;
         } else counts.skipped += 1;
         await recordRestored(deps.db, workspaceId, {
@@ -511,7 +568,11 @@ export async function applyRollback(
   const status = fatal || aborted ? 'failed' : counts.rejected > 0 ? 'partial' : 'succeeded';
   await finishRun(deps.db, workspaceId, rollbackId, {
     status,
-    error: fatal ?? (aborted ? 'Canceled before it finished: the records listed in its items were restored, the others were not.' : null),
+    error:
+      fatal ??
+      (aborted
+        ? 'Canceled before it finished: the records listed in its items were restored, the others were not.'
+        : null),
     now: now(),
   });
   return (await getRun(deps.db, workspaceId, rollbackId))!;

@@ -39,14 +39,18 @@ export function recordKey(domain: string | null | undefined): string | null {
 }
 
 /** Which attributes to create, and which exist with a type Beton cannot write. */
-export function planAttributes(mapping: readonly FieldMapping[], existing: DestinationAttribute[]): AttributePlan {
+export function planAttributes(
+  mapping: readonly FieldMapping[],
+  existing: DestinationAttribute[],
+): AttributePlan {
   const bySlug = new Map(existing.map((a) => [a.slug, a]));
   const create: FieldMapping[] = [];
   const conflicts: AttributePlan['conflicts'] = [];
   for (const m of mapping) {
     const found = bySlug.get(m.attribute);
     if (!found) create.push(m);
-    else if (found.type !== m.type) conflicts.push({ attribute: m.attribute, expected: m.type, actual: found.type });
+    else if (found.type !== m.type)
+      conflicts.push({ attribute: m.attribute, expected: m.type, actual: found.type });
   }
   return { create, conflicts };
 }
@@ -97,11 +101,16 @@ export function diffAccounts(input: DiffInput): DiffResult {
     const reject = (reason: string, k = key ?? `account:${account.accountId}`) =>
       result.rejects.push(item(account, k, 'reject', { reason, hash: '', desired: {}, previous: null }));
     if (!key) {
-      reject(`no usable company domain (${JSON.stringify(account.domain)}): the CRM matches companies by domain`);
+      reject(
+        `no usable company domain (${JSON.stringify(account.domain)}): the CRM matches companies by domain`,
+      );
       continue;
     }
     if (seen.has(key)) {
-      reject(`another account already pushes to ${key}; link the duplicate accounts to one`, `${key}#${account.accountId}`);
+      reject(
+        `another account already pushes to ${key}; link the duplicate accounts to one`,
+        `${key}#${account.accountId}`,
+      );
       continue;
     }
     seen.add(key);
@@ -116,10 +125,19 @@ export function diffAccounts(input: DiffInput): DiffResult {
       ? (account.signals ?? []).filter((s) => s.priority === 'high' && !input.notedSignals!.has(s.id))
       : [];
     const retry = input.openRejects.get(key);
-    const candidate: Candidate = { account, key, desired: mapped.values, hash, previous, notes, ...(retry ? { retry } : {}) };
+    const candidate: Candidate = {
+      account,
+      key,
+      desired: mapped.values,
+      hash,
+      previous,
+      notes,
+      ...(retry ? { retry } : {}),
+    };
     if (!input.full && !retry && previous?.hash === hash) {
       if (notes.length > 0 && previous.recordId) result.notesOnly.push(candidate);
-      else result.unchanged.push(item(account, key, 'unchanged', { ...candidate, recordId: previous.recordId }));
+      else
+        result.unchanged.push(item(account, key, 'unchanged', { ...candidate, recordId: previous.recordId }));
       continue;
     }
     result.changed.push(candidate);
@@ -190,7 +208,11 @@ function item(
 }
 
 /** Counts for the plan header (and the dry-run answer). */
-export function summarise(items: readonly PlanItem[], attributes: AttributePlan, accounts: number): PushPlanSummary {
+export function summarise(
+  items: readonly PlanItem[],
+  attributes: AttributePlan,
+  accounts: number,
+): PushPlanSummary {
   const count = (a: PlanItem['action']) => items.filter((i) => i.action === a).length;
   const creates = count('create');
   const updates = count('update');
@@ -218,5 +240,11 @@ export function assemblePlan(
 ): PushPlan {
   const order: Record<PlanItem['action'], number> = { create: 0, update: 1, reject: 2, unchanged: 3 };
   const sorted = [...items].sort((a, b) => order[a.action] - order[b.action] || a.key.localeCompare(b.key));
-  return { destination, generatedAt, attributes, summary: summarise(sorted, attributes, accounts), items: sorted };
+  return {
+    destination,
+    generatedAt,
+    attributes,
+    summary: summarise(sorted, attributes, accounts),
+    items: sorted,
+  };
 }

@@ -153,12 +153,17 @@ export async function openRun(
       }
       await finishRun(db, workspaceId, active.id, {
         status: 'failed',
-        error: 'Interrupted: the process running it stopped. Nothing was lost; the next run picks up what is left.',
+        error:
+          'Interrupted: the process running it stopped. Nothing was lost; the next run picks up what is left.',
         now: input.now,
       });
     }
   }
-  throw conflict(`A push to ${input.destination} is already running; wait for it to finish.`, undefined, 'push_running');
+  throw conflict(
+    `A push to ${input.destination} is already running; wait for it to finish.`,
+    undefined,
+    'push_running',
+  );
 }
 
 export async function heartbeat(
@@ -286,7 +291,11 @@ export async function writtenItemsWithPrevious(
   }));
 }
 
-export async function loadLastWrites(db: Db, workspaceId: string, destination: string): Promise<Map<string, LastWrite>> {
+export async function loadLastWrites(
+  db: Db,
+  workspaceId: string,
+  destination: string,
+): Promise<Map<string, LastWrite>> {
   const rows = await db
     .selectFrom('push_state')
     .selectAll()
@@ -324,7 +333,11 @@ export async function loadOpenRejects(
   return new Map(rows.map((r) => [r.record_key, { reason: r.reason, attempts: r.attempts }]));
 }
 
-export async function loadNotedSignals(db: Db, workspaceId: string, destination: string): Promise<Set<string>> {
+export async function loadNotedSignals(
+  db: Db,
+  workspaceId: string,
+  destination: string,
+): Promise<Set<string>> {
   const rows = await db
     .selectFrom('push_notes')
     .select('signal_id')
@@ -516,7 +529,9 @@ export async function recordRestored(
         status: input.changes.length > 0 ? 'written' : 'skipped',
         changes_json: toJson(input.changes),
         prev_state_json: null,
-        reason: input.skipped.length ? input.skipped.map((s) => `${s.attribute}: ${s.reason}`).join('; ') : null,
+        reason: input.skipped.length
+          ? input.skipped.map((s) => `${s.attribute}: ${s.reason}`).join('; ')
+          : null,
         created_at: input.now,
       })
       .execute();

@@ -4,7 +4,6 @@ import { AppError, notFound } from '../core/errors.js';
 import type { AttioClient } from '../integrations/attio/index.js';
 import type { PushDestination } from './destination.js';
 import { attioDestination } from './destinations/attio.js';
-import { scoresPushSource } from './source.js';
 import { type MappingOverrides, resolveMapping } from './mapping.js';
 import {
   applyPushPlan,
@@ -15,7 +14,16 @@ import {
   type PushDeps,
   type PushProgress,
 } from './pipeline.js';
-import { finishRun, getRun, listOpenRejects, listRunItems, listRuns, type PushRun, type PushRunItem } from './repository.js';
+import {
+  finishRun,
+  getRun,
+  listOpenRejects,
+  listRunItems,
+  listRuns,
+  type PushRun,
+  type PushRunItem,
+} from './repository.js';
+import { scoresPushSource } from './source.js';
 import type { FieldMapping, PushPlan, PushSource } from './types.js';
 
 /** Destinations Beton can push to: the integration name and how to wrap its client. */
@@ -60,10 +68,18 @@ interface Opened {
 async function openDestination(deps: PushServiceDeps, workspaceId: string, name: string): Promise<Opened> {
   const wrap = DESTINATIONS[name];
   if (!wrap) {
-    throw new AppError(404, 'unknown_destination', `Beton cannot push to "${name}"; destinations: ${PUSH_DESTINATIONS.join(', ')}.`);
+    throw new AppError(
+      404,
+      'unknown_destination',
+      `Beton cannot push to "${name}"; destinations: ${PUSH_DESTINATIONS.join(', ')}.`,
+    );
   }
   const open = await openConnection(deps, workspaceId, name);
-  const settings = open.settings as { notes?: boolean; fieldPolicies?: MappingOverrides };
+  const parsed = open.integration.settings.safeParse(open.settings);
+  const settings = (parsed.success ? parsed.data : {}) as {
+    notes?: boolean;
+    fieldPolicies?: Record<string, string>;
+  };
   const overrides: MappingOverrides = {};
   for (const [field, policy] of Object.entries(settings.fieldPolicies ?? {})) {
     overrides[field as keyof MappingOverrides] = { policy: policy as never };
@@ -143,7 +159,11 @@ export async function startPush(
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       deps.logger.warn({ runId, error: message }, 'push run could not be planned');
-      await finishRun(o.pushDeps.db, workspaceId, runId, { status: 'failed', error: message, now: deps.clock.now().toISOString() });
+      await finishRun(o.pushDeps.db, workspaceId, runId, {
+        status: 'failed',
+        error: message,
+        now: deps.clock.now().toISOString(),
+      });
       return (await getRun(o.pushDeps.db, workspaceId, runId))!;
     }
   })();
@@ -177,7 +197,11 @@ export async function startRollback(
     ...(req.onProgress ? { onProgress: req.onProgress } : {}),
   }).catch(async (error) => {
     const message = error instanceof Error ? error.message : String(error);
-    await finishRun(o.pushDeps.db, workspaceId, rollbackId, { status: 'failed', error: message, now: deps.clock.now().toISOString() });
+    await finishRun(o.pushDeps.db, workspaceId, rollbackId, {
+      status: 'failed',
+      error: message,
+      now: deps.clock.now().toISOString(),
+    });
     return (await getRun(o.pushDeps.db, workspaceId, rollbackId))!;
   });
   return { runId: rollbackId, done };

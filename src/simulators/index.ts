@@ -2,7 +2,7 @@
  * Local stand-ins for PostHog, Stripe, Apollo and Attio over one synthetic world. Tests, the demo,
  * the benchmarks and `beton simulate` start them here.
  */
-import { createApolloSimulator, DEFAULT_APOLLO_KEY, type ApolloSimulator } from './apollo/index.js';
+import { type ApolloSimulator, createApolloSimulator, DEFAULT_APOLLO_KEY } from './apollo/index.js';
 import { type AttioSimulator, createAttioSimulator, DEFAULT_ATTIO_TOKEN } from './attio/index.js';
 import { type Dataset, DEFAULT_COMPANIES, generateDataset } from './dataset/index.js';
 import { createSimClock, type Knobs } from './kit/index.js';
@@ -10,7 +10,14 @@ import { type PostHogSimulator, startPostHogSimulator } from './posthog/index.js
 import { type StripeSimulator, startStripeSimulator } from './stripe/index.js';
 
 export * from './dataset/index.js';
-export { createSimClock, createSimServer, defaultKnobs, type Knobs, type SimClock, type SimServer } from './kit/index.js';
+export {
+  createSimClock,
+  createSimServer,
+  defaultKnobs,
+  type Knobs,
+  type SimClock,
+  type SimServer,
+} from './kit/index.js';
 
 export interface StartSimulatorsOptions {
   /** Seed of the world (default `beton`). */
@@ -35,7 +42,12 @@ export interface SimulatorCredentials {
 export interface RunningSimulators extends SimulatorCredentials {
   dataset: Dataset;
   /** The servers themselves, for knobs, counters and state changes in tests. */
-  sims: { posthog: PostHogSimulator; stripe: StripeSimulator; apollo: ApolloSimulator; attio: AttioSimulator };
+  sims: {
+    posthog: PostHogSimulator;
+    stripe: StripeSimulator;
+    apollo: ApolloSimulator;
+    attio: AttioSimulator;
+  };
   credentials(): SimulatorCredentials;
   close(): Promise<void>;
 }

@@ -59,7 +59,8 @@ afterAll(async () => {
 const openRuntime = (keys = k1) =>
   createRuntime(testConfig({ ...dbEnv, BETON_ENCRYPTION_KEYS: keys }, dataDir));
 
-describe('beton CLI', () => {
+// Each test spawns the CLI a few times (a full Node start each), so they get more time.
+describe('beton CLI', { timeout: 120_000 }, () => {
   let initKey = '';
 
   it('init --json creates a workspace, its owner with a generated password, and a working admin key', async () => {

@@ -82,7 +82,8 @@ async function createBed(): Promise<Bed> {
   });
 }
 
-const enrichCalls = (sim: ApolloSimulator) => sim.counters.byRoute['POST /api/v1/organizations/bulk_enrich'] ?? 0;
+const enrichCalls = (sim: ApolloSimulator) =>
+  sim.counters.byRoute['POST /api/v1/organizations/bulk_enrich'] ?? 0;
 
 describe('enrichment', () => {
   let bed: Bed;
@@ -123,7 +124,15 @@ describe('enrichment', () => {
     const total = 25 + unknown.length;
     expect(first).toMatchObject({
       status: 'succeeded',
-      counts: { domains: total, fresh: 0, requested: total, calls: Math.ceil(total / 10), creditsSpent: 25, found: 25, notFound: unknown.length },
+      counts: {
+        domains: total,
+        fresh: 0,
+        requested: total,
+        calls: Math.ceil(total / 10),
+        creditsSpent: 25,
+        found: 25,
+        notFound: unknown.length,
+      },
     });
     expect(enrichCalls(bed.sim)).toBe(Math.ceil(total / 10));
     expect(bed.sim.ledger(KEY).spent).toBe(25);
@@ -147,14 +156,19 @@ describe('enrichment', () => {
     bed.domains = known.slice(0, 30);
     const run = await (await startEnrich(bed.deps, bed.workspaceId, { trigger: 'test', actor })).done;
     expect(run.status).toBe('capped');
-    expect(run.error).toMatch(/monthly Apollo credit cap \(15\) is reached: 15 credits spent in \d{4}-\d{2}\. 15 domains were not enriched/);
+    expect(run.error).toMatch(
+      /monthly Apollo credit cap \(15\) is reached: 15 credits spent in \d{4}-\d{2}\. 15 domains were not enriched/,
+    );
     expect(run.counts).toMatchObject({ creditsSpent: 15, requested: 15, calls: 2 });
     expect(bed.sim.ledger(KEY).spent).toBe(15);
 
     const again = await (await startEnrich(bed.deps, bed.workspaceId, { trigger: 'test', actor })).done;
     expect(again).toMatchObject({ status: 'capped', counts: { calls: 0, creditsSpent: 0 } });
     expect(bed.sim.ledger(KEY).spent).toBe(15);
-    expect((await listEnrichRuns(bed.deps, bed.workspaceId)).map((r) => r.status)).toEqual(['capped', 'capped']);
+    expect((await listEnrichRuns(bed.deps, bed.workspaceId)).map((r) => r.status)).toEqual([
+      'capped',
+      'capped',
+    ]);
   });
 
   it("reports Apollo's 403 plan refusal as a clear message", async () => {

@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../src/runtime/index.js';
 import { type ApolloSimulator, createApolloSimulator } from '../../src/simulators/apollo/index.js';
-import { type AttioSimulator, createAttioSimulator, DEFAULT_ATTIO_TOKEN } from '../../src/simulators/attio/index.js';
+import {
+  type AttioSimulator,
+  createAttioSimulator,
+  DEFAULT_ATTIO_TOKEN,
+} from '../../src/simulators/attio/index.js';
 import { type AnyJson, createTestRuntime, type TestRuntime } from '../support/index.js';
 
 /** What a score run leaves behind: an account and its scores (the push reads these). */
@@ -34,8 +38,11 @@ async function scoreAccount(rt: Runtime, workspaceId: string, i: number, health:
     fit: 70,
     score: health,
     grade: 'M75',
-    top_signals_json: JSON.stringify([{ key: 'usage_spike', title: 'Usage spike', direction: 'expansion', share: 60, explanation: 'x' }]),
+    top_signals_json: JSON.stringify([
+      { key: 'usage_spike', title: 'Usage spike', direction: 'expansion', share: 60, explanation: 'x' },
+    ]),
     explanation_json: '{}',
+    health_history_json: '[]',
     signal_keys: ',usage_spike,',
     row_hash: String(health),
     scored_at: now,
@@ -87,10 +94,16 @@ describe('push API', () => {
     const plan = await t.request('POST', '/api/v1/push/attio/plan', { key: t.keys.member, body: {} });
     expect(plan.status).toBe(200);
     expect(plan.json.plan.summary).toMatchObject({ accounts: 5, creates: 5, writes: 12 });
-    expect(plan.json.plan.items[0].changes).toContainEqual({ attribute: 'beton_top_signals', before: null, after: 'Usage spike' });
+    expect(plan.json.plan.items[0].changes).toContainEqual({
+      attribute: 'beton_top_signals',
+      before: null,
+      after: 'Usage spike',
+    });
     expect(attio.counters.writes).toBe(0);
 
-    expect((await t.request('POST', '/api/v1/push/attio/run', { key: t.keys.viewer, body: {} })).status).toBe(403);
+    expect((await t.request('POST', '/api/v1/push/attio/run', { key: t.keys.viewer, body: {} })).status).toBe(
+      403,
+    );
     const started = await t.request('POST', '/api/v1/push/attio/run', { key: t.keys.member, body: {} });
     expect(started.status).toBe(202);
     expect(started.json.run).toMatchObject({ status: 'running', kind: 'push', trigger: 'api' });
@@ -107,14 +120,25 @@ describe('push API', () => {
     const list = await t.request('GET', '/api/v1/push-runs?limit=10', { key: t.keys.viewer });
     expect(list.json.runs.map((r: AnyJson) => r.id)).toEqual([second.json.run.id, started.json.run.id]);
 
-    expect((await t.request('POST', `/api/v1/push-runs/${second.json.run.id}/rollback`, { key: t.keys.member })).status).toBe(403);
-    const rollback = await t.request('POST', `/api/v1/push-runs/${second.json.run.id}/rollback`, { key: t.keys.admin });
+    expect(
+      (await t.request('POST', `/api/v1/push-runs/${second.json.run.id}/rollback`, { key: t.keys.member }))
+        .status,
+    ).toBe(403);
+    const rollback = await t.request('POST', `/api/v1/push-runs/${second.json.run.id}/rollback`, {
+      key: t.keys.admin,
+    });
     expect(rollback.status).toBe(202);
     const rolled = await settle(t, `/api/v1/push-runs/${rollback.json.run.id}`, t.keys.viewer);
-    expect(rolled.run).toMatchObject({ kind: 'rollback', status: 'succeeded', rollbackOf: second.json.run.id });
+    expect(rolled.run).toMatchObject({
+      kind: 'rollback',
+      status: 'succeeded',
+      rollbackOf: second.json.run.id,
+    });
     const record = attio.store.queryRecords('companies', { filter: { domains: 'api0.com' } })[0]!;
     expect(record.values.beton_health![0]!.value).toBe(50);
-    const again = await t.request('POST', `/api/v1/push-runs/${second.json.run.id}/rollback`, { key: t.keys.admin });
+    const again = await t.request('POST', `/api/v1/push-runs/${second.json.run.id}/rollback`, {
+      key: t.keys.admin,
+    });
     expect(again.status).toBe(409);
 
     const audit = await t.request('GET', '/api/v1/audit-log', { key: t.keys.admin });
@@ -127,12 +151,17 @@ describe('push API', () => {
     const other = await t.createOtherWorkspace();
     const id = runs.json.runs[0].id;
     expect((await t.request('GET', `/api/v1/push-runs/${id}`, { key: other.keys.admin })).status).toBe(404);
-    expect((await t.request('POST', `/api/v1/push-runs/${id}/rollback`, { key: other.keys.admin })).status).toBe(404);
+    expect(
+      (await t.request('POST', `/api/v1/push-runs/${id}/rollback`, { key: other.keys.admin })).status,
+    ).toBe(404);
     expect((await t.request('GET', '/api/v1/push-runs', { key: other.keys.admin })).json.runs).toEqual([]);
     const unknown = await t.request('POST', '/api/v1/push/hubspot/plan', { key: t.keys.member, body: {} });
     expect(unknown.status).toBe(400);
     expect(unknown.text).toContain('attio');
-    const notConnected = await t.request('POST', '/api/v1/push/attio/plan', { key: other.keys.member, body: {} });
+    const notConnected = await t.request('POST', '/api/v1/push/attio/plan', {
+      key: other.keys.member,
+      body: {},
+    });
     expect(notConnected.status).toBe(404);
     expect(notConnected.json.error.code).toBe('not_connected');
   });
@@ -142,17 +171,28 @@ describe('enrichment API', () => {
   it("plans, and reports Apollo's 403 plan error on the run as a clear message", async () => {
     const put = await t.request('PUT', '/api/v1/integrations/apollo', {
       key: t.keys.admin,
-      body: { credentials: { apiKey: 'apollo_free_key_01' }, settings: { baseUrl: `${apollo.url}/api/v1`, monthlyCreditCap: 100 } },
+      body: {
+        credentials: { apiKey: 'apollo_free_key_01' },
+        settings: { baseUrl: `${apollo.url}/api/v1`, monthlyCreditCap: 100 },
+      },
     });
     expect(put.status).toBe(200);
     const plan = await t.request('POST', '/api/v1/enrichment/plan', { key: t.keys.member });
-    expect(plan.json.plan).toMatchObject({ domains: 5, toEnrich: 5, calls: 1, maxCredits: 5, monthlyCreditCap: 100 });
+    expect(plan.json.plan).toMatchObject({
+      domains: 5,
+      toEnrich: 5,
+      calls: 1,
+      maxCredits: 5,
+      monthlyCreditCap: 100,
+    });
     const started = await t.request('POST', '/api/v1/enrichment/run', { key: t.keys.member });
     expect(started.status).toBe(202);
     const done = await settle(t, `/api/v1/enrichment/runs/${started.json.run.id}`, t.keys.viewer);
     expect(done.run.status).toBe('failed');
     expect(done.run.error).toContain('Apollo refused organization enrichment for this key');
     expect(done.run.error).toContain('upgrade the Apollo plan');
-    expect((await t.request('GET', '/api/v1/enrichment/domains/api1.com', { key: t.keys.viewer })).status).toBe(404);
+    expect(
+      (await t.request('GET', '/api/v1/enrichment/domains/api1.com', { key: t.keys.viewer })).status,
+    ).toBe(404);
   });
 });

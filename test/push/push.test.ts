@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { connectionClient, openConnection } from '../../src/connections/index.js';
+import type { AttioClient } from '../../src/integrations/attio/index.js';
 import {
   applyPushPlan,
   attioDestination,
@@ -11,8 +13,6 @@ import {
   startPush,
   startRollback,
 } from '../../src/push/index.js';
-import { connectionClient, openConnection } from '../../src/connections/index.js';
-import type { AttioClient } from '../../src/integrations/attio/index.js';
 import { createPushTestbed, historyOf, type PushTestbed, scored, valueIn } from './testbed.js';
 
 const actor = { actorType: 'cli' as const, actorId: null };
@@ -33,8 +33,13 @@ describe('push to Attio', () => {
   it('creates the attributes, writes every account once, then writes nothing when nothing changed', async () => {
     bed.accounts = Array.from({ length: 12 }, (_, i) => scored(i));
     const first = await push(bed);
-    expect(first).toMatchObject({ status: 'succeeded', counts: { created: 12, updated: 0, rejected: 0, attributesCreated: 7 } });
-    expect(bed.sim.store.listAttributes('companies').filter((a) => a.api_slug.startsWith('beton_'))).toHaveLength(7);
+    expect(first).toMatchObject({
+      status: 'succeeded',
+      counts: { created: 12, updated: 0, rejected: 0, attributesCreated: 7 },
+    });
+    expect(
+      bed.sim.store.listAttributes('companies').filter((a) => a.api_slug.startsWith('beton_')),
+    ).toHaveLength(7);
     expect(valueIn(bed.sim, 'acct3.com', 'beton_health')).toMatchObject({ value: 53, author: 'api-token' });
     expect(valueIn(bed.sim, 'acct3.com', 'name')).toMatchObject({ value: 'Account 3' });
 
@@ -55,7 +60,10 @@ describe('push to Attio', () => {
     expect(bed.sim.counters.writes - writesBefore).toBe(0);
     expect(plan.summary).toMatchObject({ creates: 1, updates: 1, unchanged: 1, writes: 2 });
     const update = plan.items.find((i) => i.action === 'update')!;
-    expect(update).toMatchObject({ key: 'acct1.com', changes: [{ attribute: 'beton_health', before: 51, after: 12 }] });
+    expect(update).toMatchObject({
+      key: 'acct1.com',
+      changes: [{ attribute: 'beton_health', before: 51, after: 12 }],
+    });
     expect(plan.items.find((i) => i.action === 'create')).toMatchObject({ key: 'acct3.com' });
     expect(valueIn(bed.sim, 'acct1.com', 'beton_health')?.value).toBe(51);
   });
@@ -75,14 +83,20 @@ describe('push to Attio', () => {
       ['beton_grade', 'set_by_person'],
     ]);
     await push(bed);
-    expect(valueIn(bed.sim, 'acct1.com', 'beton_health')).toMatchObject({ value: 99, author: 'workspace-member' });
+    expect(valueIn(bed.sim, 'acct1.com', 'beton_health')).toMatchObject({
+      value: 99,
+      author: 'workspace-member',
+    });
     expect(valueIn(bed.sim, 'acct1.com', 'beton_fit')).toMatchObject({ value: 70, author: 'api-token' });
 
     await bed.connect({ fieldPolicies: { beton_grade: 'always' } });
     bed.accounts = [scored(1, { beton_health: 21, beton_grade: 'M10', beton_fit: 70 })];
     await push(bed);
     expect(valueIn(bed.sim, 'acct1.com', 'beton_grade')).toMatchObject({ value: 'M10', author: 'api-token' });
-    expect(valueIn(bed.sim, 'acct1.com', 'beton_health')).toMatchObject({ value: 99, author: 'workspace-member' });
+    expect(valueIn(bed.sim, 'acct1.com', 'beton_health')).toMatchObject({
+      value: 99,
+      author: 'workspace-member',
+    });
   });
 
   it('only_if_empty writes into an empty field and keeps a filled one', async () => {
@@ -90,7 +104,10 @@ describe('push to Attio', () => {
     bed.accounts = [scored(1, { beton_top_signals: null }), scored(2)];
     await push(bed);
     expect(valueIn(bed.sim, 'acct1.com', 'beton_top_signals')?.value).toBeNull();
-    bed.accounts = [scored(1, { beton_top_signals: 'usage_drop' }), scored(2, { beton_top_signals: 'trial_ending' })];
+    bed.accounts = [
+      scored(1, { beton_top_signals: 'usage_drop' }),
+      scored(2, { beton_top_signals: 'trial_ending' }),
+    ];
     const plan = await planPush(bed.deps, bed.workspaceId, 'attio');
     expect(plan.items.find((i) => i.key === 'acct2.com')?.kept[0]).toMatchObject({ reason: 'not_empty' });
     await push(bed);
@@ -130,10 +147,16 @@ describe('push to Attio', () => {
   });
 
   it('refuses to write into an attribute of another type, naming it', async () => {
-    bed.sim.store.createAttribute('companies', { title: 'Beton grade', api_slug: 'beton_grade', type: 'number' });
+    bed.sim.store.createAttribute('companies', {
+      title: 'Beton grade',
+      api_slug: 'beton_grade',
+      type: 'number',
+    });
     bed.accounts = [scored(1)];
     const plan = await planPush(bed.deps, bed.workspaceId, 'attio');
-    expect(plan.attributes.conflicts).toEqual([{ attribute: 'beton_grade', expected: 'text', actual: 'number' }]);
+    expect(plan.attributes.conflicts).toEqual([
+      { attribute: 'beton_grade', expected: 'text', actual: 'number' },
+    ]);
     const run = await push(bed);
     expect(run.status).toBe('failed');
     expect(run.error).toContain('beton_grade is number, Beton writes text');
@@ -141,9 +164,24 @@ describe('push to Attio', () => {
   });
 
   it('stores rejects with their reasons and retries them on the next run', async () => {
-    bed.sim.store.createAttribute('companies', { title: 'Owner', api_slug: 'owner', type: 'text', is_required: true });
-    bed.sim.store.assertRecord('companies', 'domains', { domains: ['acct1.com'], owner: 'Ann' }, { type: 'system', id: null });
-    bed.accounts = [scored(1), scored(2), scored(3, { beton_health: Number.NaN }), { ...scored(4), domain: null }];
+    bed.sim.store.createAttribute('companies', {
+      title: 'Owner',
+      api_slug: 'owner',
+      type: 'text',
+      is_required: true,
+    });
+    bed.sim.store.assertRecord(
+      'companies',
+      'domains',
+      { domains: ['acct1.com'], owner: 'Ann' },
+      { type: 'system', id: null },
+    );
+    bed.accounts = [
+      scored(1),
+      scored(2),
+      scored(3, { beton_health: Number.NaN }),
+      { ...scored(4), domain: null },
+    ];
     const first = await push(bed);
     expect(first).toMatchObject({ status: 'partial', counts: { updated: 1, created: 0, rejected: 3 } });
     const rejects = await listPushRejects(bed.deps, bed.workspaceId, 'attio');
@@ -154,10 +192,18 @@ describe('push to Attio', () => {
     });
 
     bed.sim.store.createAttribute('companies', { title: 'Ignored', api_slug: 'ignored', type: 'text' });
-    bed.sim.store.assertRecord('companies', 'domains', { domains: ['acct2.com'], owner: 'Bo' }, { type: 'system', id: null });
+    bed.sim.store.assertRecord(
+      'companies',
+      'domains',
+      { domains: ['acct2.com'], owner: 'Bo' },
+      { type: 'system', id: null },
+    );
     bed.accounts = [scored(1), scored(2), scored(3), { ...scored(4), domain: 'acct4.com' }];
     const plan = await planPush(bed.deps, bed.workspaceId, 'attio');
-    expect(plan.items.find((i) => i.key === 'acct2.com')).toMatchObject({ action: 'update', retry: { attempts: 1 } });
+    expect(plan.items.find((i) => i.key === 'acct2.com')).toMatchObject({
+      action: 'update',
+      retry: { attempts: 1 },
+    });
     const second = await push(bed);
     expect(second).toMatchObject({ status: 'partial', counts: { updated: 1, rejected: 2 } });
     expect(valueIn(bed.sim, 'acct2.com', 'beton_health')?.value).toBe(52);
@@ -168,7 +214,11 @@ describe('push to Attio', () => {
   it('rolls a run back to the values before it, leaving fields changed since alone', async () => {
     bed.accounts = [scored(1), scored(2)];
     await push(bed);
-    bed.accounts = [scored(1, { beton_health: 5, beton_grade: 'M10' }), scored(2, { beton_health: 6 }), scored(3)];
+    bed.accounts = [
+      scored(1, { beton_health: 5, beton_grade: 'M10' }),
+      scored(2, { beton_health: 6 }),
+      scored(3),
+    ];
     const run = await push(bed);
     expect(run.counts).toMatchObject({ updated: 2, created: 1 });
     bed.sim.editAsPerson('acct2.com', { beton_health: 77 });
@@ -178,26 +228,48 @@ describe('push to Attio', () => {
     expect(rollback).toMatchObject({ kind: 'rollback', status: 'succeeded', rollbackOf: run.id });
     expect(valueIn(bed.sim, 'acct1.com', 'beton_health')?.value).toBe(51);
     expect(valueIn(bed.sim, 'acct1.com', 'beton_grade')?.value).toBe('M50');
-    expect(valueIn(bed.sim, 'acct2.com', 'beton_health')).toMatchObject({ value: 77, author: 'workspace-member' });
+    expect(valueIn(bed.sim, 'acct2.com', 'beton_health')).toMatchObject({
+      value: 77,
+      author: 'workspace-member',
+    });
     expect(valueIn(bed.sim, 'acct3.com', 'beton_health')?.value).toBeNull();
     const { items } = await getPushRun(bed.deps, bed.workspaceId, rollback.id);
-    expect(items.find((i) => i.key === 'acct2.com')).toMatchObject({ status: 'skipped', reason: expect.stringContaining('changed since') });
+    expect(items.find((i) => i.key === 'acct2.com')).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringContaining('changed since'),
+    });
 
     const { run: original } = await getPushRun(bed.deps, bed.workspaceId, run.id);
     expect(original.rolledBackBy).toBe(rollback.id);
-    await expect(startRollback(bed.deps, bed.workspaceId, run.id, { trigger: 'test', actor })).rejects.toMatchObject({
+    await expect(
+      startRollback(bed.deps, bed.workspaceId, run.id, { trigger: 'test', actor }),
+    ).rejects.toMatchObject({
       status: 409,
     });
     // The last write is the one before the rolled-back run again: the next plan re-applies it.
     const plan = await planPush(bed.deps, bed.workspaceId, 'attio');
     expect(plan.summary).toMatchObject({ updates: 2, creates: 0 });
-    expect(plan.items.find((i) => i.key === 'acct1.com')?.changes).toContainEqual({ attribute: 'beton_health', before: 51, after: 5 });
-    expect(plan.items.find((i) => i.key === 'acct2.com')).toMatchObject({ action: 'unchanged', kept: [{ attribute: 'beton_health' }] });
+    expect(plan.items.find((i) => i.key === 'acct1.com')?.changes).toContainEqual({
+      attribute: 'beton_health',
+      before: 51,
+      after: 5,
+    });
+    expect(plan.items.find((i) => i.key === 'acct2.com')).toMatchObject({
+      action: 'unchanged',
+      kept: [{ attribute: 'beton_health' }],
+    });
     expect(plan.items.find((i) => i.key === 'acct3.com')?.changes).toHaveLength(7);
   });
 
   it('adds one note per new high-priority signal when notes are on (off by default)', async () => {
-    const signal = { id: 'occ_1', key: 'usage_spike', title: 'Usage spike', priority: 'high' as const, firedAt: '2025-05-01T00:00:00Z', explanation: 'Events tripled week over week.' };
+    const signal = {
+      id: 'occ_1',
+      key: 'usage_spike',
+      title: 'Usage spike',
+      priority: 'high' as const,
+      firedAt: '2025-05-01T00:00:00Z',
+      explanation: 'Events tripled week over week.',
+    };
     bed.accounts = [{ ...scored(1), signals: [signal, { ...signal, id: 'occ_2', priority: 'low' }] }];
     await push(bed);
     expect(bed.sim.store.listNotes()).toHaveLength(0);
@@ -209,7 +281,10 @@ describe('push to Attio', () => {
     expect(run.counts.notes).toBe(1);
     const notes = bed.sim.store.listNotes();
     expect(notes).toHaveLength(1);
-    expect(notes[0]).toMatchObject({ title: 'Beton: Usage spike', content_plaintext: expect.stringContaining('tripled') });
+    expect(notes[0]).toMatchObject({
+      title: 'Beton: Usage spike',
+      content_plaintext: expect.stringContaining('tripled'),
+    });
     await push(bed);
     expect(bed.sim.store.listNotes()).toHaveLength(1);
   });
@@ -217,7 +292,9 @@ describe('push to Attio', () => {
   it('refuses a second push while one runs', async () => {
     bed.accounts = Array.from({ length: 30 }, (_, i) => scored(i));
     const first = await startPush(bed.deps, bed.workspaceId, 'attio', { trigger: 'test', actor });
-    await expect(startPush(bed.deps, bed.workspaceId, 'attio', { trigger: 'test', actor })).rejects.toMatchObject({
+    await expect(
+      startPush(bed.deps, bed.workspaceId, 'attio', { trigger: 'test', actor }),
+    ).rejects.toMatchObject({
       status: 409,
       code: 'push_running',
     });

@@ -71,7 +71,11 @@ export async function createPushTestbed(
 }
 
 /** An account with scores, as the scoring would hand it to the push. */
-export function scored(i: number, overrides: Partial<PushAccount['fields']> = {}, domain = `acct${i}.com`): PushAccount {
+export function scored(
+  i: number,
+  overrides: Partial<PushAccount['fields']> = {},
+  domain = `acct${i}.com`,
+): PushAccount {
   return {
     accountId: `acc_${i}`,
     domain,
@@ -91,10 +95,17 @@ export function scored(i: number, overrides: Partial<PushAccount['fields']> = {}
 
 /** The active value of a company attribute in the simulator, with its author. */
 export function valueIn(sim: AttioSimulator, domain: string, attribute: string) {
-  const [record] = sim.store.queryRecords('companies', { filter: { domains: { domain: { $eq: domain } } }, limit: 1 });
+  const [record] = sim.store.queryRecords('companies', {
+    filter: { domains: { domain: { $eq: domain } } },
+    limit: 1,
+  });
   if (!record) return undefined;
-  const v = record.values[attribute]?.[0] as { value?: unknown; created_by_actor: { type: string } } | undefined;
-  return v ? { value: v.value, author: v.created_by_actor.type, recordId: record.id.record_id } : { value: null, author: null, recordId: record.id.record_id };
+  const v = record.values[attribute]?.[0] as
+    | { value?: unknown; created_by_actor: { type: string } }
+    | undefined;
+  return v
+    ? { value: v.value, author: v.created_by_actor.type, recordId: record.id.record_id }
+    : { value: null, author: null, recordId: record.id.record_id };
 }
 
 /** Every version a company attribute has had (to prove nothing was written twice). */

@@ -7,9 +7,12 @@ import { createQueryClient } from './api/query.js';
 import { Layout } from './components/Layout.js';
 import { SignInPage } from './pages/auth/SignIn.js';
 import { SignUpPage } from './pages/auth/SignUp.js';
+import { IntegrationsPage } from './pages/integrations/IntegrationsPage.js';
 import { NotFoundPage } from './pages/NotFound.js';
 import { ApiKeysPage } from './pages/settings/ApiKeys.js';
 import { MembersPage } from './pages/settings/Members.js';
+import { SyncRunPage } from './pages/sync/SyncRunPage.js';
+import { SyncRunsPage } from './pages/sync/SyncRunsPage.js';
 import { SessionGate } from './session.js';
 import { theme } from './theme.js';
 
@@ -23,6 +26,9 @@ const router = createBrowserRouter([
       </SessionGate>
     ),
     children: [
+      { path: '/integrations', element: <IntegrationsPage /> },
+      { path: '/sync-runs', element: <SyncRunsPage /> },
+      { path: '/sync-runs/:id', element: <SyncRunPage /> },
       { path: '/settings', element: <Navigate to="/settings/members" replace /> },
       { path: '/settings/members', element: <MembersPage /> },
       { path: '/settings/api-keys', element: <ApiKeysPage /> },

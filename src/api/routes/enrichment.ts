@@ -61,7 +61,12 @@ export const enrichmentRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['enrichment'],
         summary: 'How many domains, calls and credits a run would spend (nothing is spent)',
-        response: { 200: z.object({ plan: planSchema }), 404: errorSchema, 409: errorSchema, ...errorResponses },
+        response: {
+          200: z.object({ plan: planSchema }),
+          404: errorSchema,
+          409: errorSchema,
+          ...errorResponses,
+        },
       },
     },
     async (request) => ({ plan: await planEnrich(deps, actorOf(request).workspaceId) }),
@@ -84,7 +89,10 @@ export const enrichmentRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const actor = actorOf(request);
-      const { runId } = await startEnrich(deps, actor.workspaceId, { trigger: 'api', actor: auditActorOf(actor) });
+      const { runId } = await startEnrich(deps, actor.workspaceId, {
+        trigger: 'api',
+        actor: auditActorOf(actor),
+      });
       return reply.status(202).send({ run: await getEnrichRun(rt, actor.workspaceId, runId) });
     },
   );
@@ -126,7 +134,7 @@ export const enrichmentRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { access: 'viewer' },
       schema: {
         tags: ['enrichment'],
-        summary: "The cached Apollo answer for a domain (found or not), and when it was fetched",
+        summary: 'The cached Apollo answer for a domain (found or not), and when it was fetched',
         params: z.strictObject({ domain: z.string().min(3).max(253) }),
         response: {
           200: z.object({
@@ -146,7 +154,9 @@ export const enrichmentRoutes: FastifyPluginAsyncZod = async (app) => {
       const domain = bareDomain(request.params.domain);
       const cached = (await enrichmentsFor(rt, actorOf(request).workspaceId, [domain])).get(domain);
       if (!cached) throw notFound(`An enrichment of ${domain}`);
-      return { enrichment: { ...cached, organization: cached.organization as Record<string, unknown> | null } };
+      return {
+        enrichment: { ...cached, organization: cached.organization as Record<string, unknown> | null },
+      };
     },
   );
 };

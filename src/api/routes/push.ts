@@ -118,12 +118,23 @@ export const pushRoutes: FastifyPluginAsyncZod = async (app) => {
         params: destinationParams,
         body: z
           .strictObject({
-            full: z.boolean().optional().describe('Compare every record, not only those changed since the last push'),
-            actions: z.array(actionSchema).optional().describe('Items to list (default: create, update, reject)'),
+            full: z
+              .boolean()
+              .optional()
+              .describe('Compare every record, not only those changed since the last push'),
+            actions: z
+              .array(actionSchema)
+              .optional()
+              .describe('Items to list (default: create, update, reject)'),
             itemLimit: z.number().int().min(0).max(5000).optional().describe('Items to list (default 200)'),
           })
           .default({}),
-        response: { 200: z.object({ plan: planSchema }), 404: errorSchema, 409: errorSchema, ...errorResponses },
+        response: {
+          200: z.object({ plan: planSchema }),
+          404: errorSchema,
+          409: errorSchema,
+          ...errorResponses,
+        },
       },
     },
     async (request) => {
@@ -135,7 +146,11 @@ export const pushRoutes: FastifyPluginAsyncZod = async (app) => {
         plan: {
           ...plan,
           attributes: {
-            create: plan.attributes.create.map((m) => ({ attribute: m.attribute, type: m.type, policy: m.policy })),
+            create: plan.attributes.create.map((m) => ({
+              attribute: m.attribute,
+              type: m.type,
+              policy: m.policy,
+            })),
             conflicts: plan.attributes.conflicts,
           },
           items: items.slice(0, request.body.itemLimit ?? 200).map((i) => ({
@@ -148,7 +163,12 @@ export const pushRoutes: FastifyPluginAsyncZod = async (app) => {
             kept: i.kept,
             ...(i.reason ? { reason: i.reason } : {}),
             ...(i.retry ? { retry: i.retry } : {}),
-            notes: i.notes.map((n) => ({ key: n.key, title: n.title, priority: n.priority, firedAt: n.firedAt })),
+            notes: i.notes.map((n) => ({
+              key: n.key,
+              title: n.title,
+              priority: n.priority,
+              firedAt: n.firedAt,
+            })),
           })),
           itemsTotal: items.length,
         },
@@ -166,10 +186,18 @@ export const pushRoutes: FastifyPluginAsyncZod = async (app) => {
         params: destinationParams,
         body: z
           .strictObject({
-            full: z.boolean().optional().describe('Compare every record, not only those changed since the last push'),
+            full: z
+              .boolean()
+              .optional()
+              .describe('Compare every record, not only those changed since the last push'),
           })
           .default({}),
-        response: { 202: z.object({ run: pushRunSchema }), 404: errorSchema, 409: errorSchema, ...errorResponses },
+        response: {
+          202: z.object({ run: pushRunSchema }),
+          404: errorSchema,
+          409: errorSchema,
+          ...errorResponses,
+        },
       },
     },
     async (request, reply) => {
@@ -240,7 +268,8 @@ export const pushRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { access: 'viewer' },
       schema: {
         tags: ['push'],
-        summary: 'One run with what it did per record (before → after); page items with `after` = the last id',
+        summary:
+          'One run with what it did per record (before → after); page items with `after` = the last id',
         params: idParams,
         querystring: z.strictObject({
           after: z.coerce.number().int().min(0).optional(),

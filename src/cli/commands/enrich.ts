@@ -82,7 +82,12 @@ export function registerEnrich(program: Command) {
   );
 
   jsonOption(
-    workspaceOption(enrich.command('runs').description('Enrichment runs, newest first').option('--limit <n>', 'how many', '20')),
+    workspaceOption(
+      enrich
+        .command('runs')
+        .description('Enrichment runs, newest first')
+        .option('--limit <n>', 'how many', '20'),
+    ),
   ).action((opts: Common & { limit: string }) =>
     withRuntime(async (rt) => {
       const { listEnrichRuns } = await import('../../enrichment/index.js');

@@ -30,7 +30,9 @@ function planText(plan: PushPlan): string {
     lines.push(`  attributes to create: ${plan.attributes.create.map((m) => m.attribute).join(', ')}`);
   }
   for (const c of plan.attributes.conflicts) {
-    lines.push(`  ✗ attribute ${c.attribute} is ${c.actual} in ${plan.destination}; Beton writes ${c.expected}: rename or delete it`);
+    lines.push(
+      `  ✗ attribute ${c.attribute} is ${c.actual} in ${plan.destination}; Beton writes ${c.expected}: rename or delete it`,
+    );
   }
   const shown = plan.items.filter((i) => i.action !== 'unchanged' || i.kept.length > 0).slice(0, PLAN_ROWS);
   for (const item of shown) {
@@ -44,7 +46,8 @@ function planText(plan: PushPlan): string {
       );
     }
   }
-  const hidden = plan.items.filter((i) => i.action !== 'unchanged' || i.kept.length > 0).length - shown.length;
+  const hidden =
+    plan.items.filter((i) => i.action !== 'unchanged' || i.kept.length > 0).length - shown.length;
   if (hidden > 0) lines.push(`  … and ${hidden} more (use --json for all)`);
   return lines.join('\n');
 }
@@ -123,7 +126,8 @@ export function registerPush(program: Command) {
       const { getPushRun, listPushRuns } = await import('../../push/index.js');
       const ws = await resolveWorkspaceOption(rt, opts);
       const limit = Number.parseInt(opts.limit, 10);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliError('--limit must be 1 to 1000.');
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+        throw new CliError('--limit must be 1 to 1000.');
       if (!id) {
         const runs = await listPushRuns(rt, ws.id, { limit });
         output(

@@ -95,7 +95,8 @@ export default defineIntegration({
         for (;;) {
           if (cursor) seen(cursor);
           const page = await client.items(cursor, ctx.signal);
-          yield { records: page.data, state: { cursor: page.next_cursor ?? cursor } };
+          // The last page keeps its own cursor: the next run re-reads it and anything added after it.
+          yield { records: page.data, state: { cursor: page.next_cursor ?? cursor }, done: !page.next_cursor };
           if (!page.next_cursor) return;
           cursor = page.next_cursor;
         }

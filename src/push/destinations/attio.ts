@@ -1,6 +1,13 @@
 import type { AttioClient, AttioRecord, AttioValue } from '../../integrations/attio/index.js';
 import type { PushDestination, RecordWrite } from '../destination.js';
-import type { CurrentValue, DestinationRecord, FieldMapping, PushSignal, PushValue, ValueAuthor } from '../types.js';
+import type {
+  CurrentValue,
+  DestinationRecord,
+  FieldMapping,
+  PushSignal,
+  PushValue,
+  ValueAuthor,
+} from '../types.js';
 
 const OBJECT = 'companies';
 const MATCHING_ATTRIBUTE = 'domains';
@@ -34,7 +41,11 @@ function plainValue(value: AttioValue): PushValue {
   return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : null;
 }
 
-function toDestinationRecord(record: AttioRecord, key: string, mapping: readonly FieldMapping[]): DestinationRecord {
+function toDestinationRecord(
+  record: AttioRecord,
+  key: string,
+  mapping: readonly FieldMapping[],
+): DestinationRecord {
   const values: Record<string, CurrentValue | undefined> = {};
   for (const m of mapping) {
     const active = (record.values[m.attribute] ?? []).find((v) => !v.active_until);
@@ -97,18 +108,22 @@ export function attioDestination(client: AttioClient): PushDestination {
       const take = (records: AttioRecord[]) => {
         for (const record of records) {
           for (const domain of domainsOf(record)) {
-            if (wanted.has(domain) && !out.has(domain)) out.set(domain, toDestinationRecord(record, domain, mapping));
+            if (wanted.has(domain) && !out.has(domain))
+              out.set(domain, toDestinationRecord(record, domain, mapping));
           }
         }
       };
       if (wanted.size > READ_ALL_ABOVE) {
-        for await (const page of client.records(OBJECT, undefined, signal ? { signal } : {})) take(page.records);
+        for await (const page of client.records(OBJECT, undefined, signal ? { signal } : {}))
+          take(page.records);
         return out;
       }
       const list = [...wanted];
       for (let i = 0; i < list.length; i += KEYS_PER_QUERY) {
         const chunk = list.slice(i, i + KEYS_PER_QUERY);
-        const filter = { $or: chunk.map((domain) => ({ [MATCHING_ATTRIBUTE]: { domain: { $eq: domain } } })) };
+        const filter = {
+          $or: chunk.map((domain) => ({ [MATCHING_ATTRIBUTE]: { domain: { $eq: domain } } })),
+        };
         for await (const page of client.records(OBJECT, filter, signal ? { signal } : {})) take(page.records);
       }
       return out;

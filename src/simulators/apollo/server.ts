@@ -70,18 +70,29 @@ export function createApolloSimulator(options: ApolloSimOptions = {}): ApolloSim
       : { organizationByDomain: new Map(), personByEmail: new Map(), personByNameAtDomain: new Map() });
   const keys = new Map<string, Required<ApolloKey>>();
   for (const k of options.keys ?? [{ apiKey: DEFAULT_APOLLO_KEY, plan: 'professional' as const }]) {
-    keys.set(k.apiKey, { apiKey: k.apiKey, plan: k.plan ?? 'professional', inaccessible: k.inaccessible ?? [], team: k.team ?? k.apiKey });
+    keys.set(k.apiKey, {
+      apiKey: k.apiKey,
+      plan: k.plan ?? 'professional',
+      inaccessible: k.inaccessible ?? [],
+      team: k.team ?? k.apiKey,
+    });
   }
   const limiters = new Map<ApolloPlan, ApolloLimiter>();
   const limiter = (plan: ApolloPlan) => {
     let l = limiters.get(plan);
-    if (!l) limiters.set(plan, (l = new ApolloLimiter({ ...PLAN_LIMITS[plan], ...options.limits?.[plan] }, options.now)));
+    if (!l) {
+      l = new ApolloLimiter({ ...PLAN_LIMITS[plan], ...options.limits?.[plan] }, options.now);
+      limiters.set(plan, l);
+    }
     return l;
   };
   const ledgers = new Map<string, CreditLedger>();
   const ledger = (team: string) => {
     let l = ledgers.get(team);
-    if (!l) ledgers.set(team, (l = new CreditLedger()));
+    if (!l) {
+      l = new CreditLedger();
+      ledgers.set(team, l);
+    }
     return l;
   };
   const app = server.app;
@@ -144,33 +155,44 @@ export function createApolloSimulator(options: ApolloSimOptions = {}): ApolloSim
     return { healthy: true, is_logged_in: typeof apiKey === 'string' && keys.has(apiKey) };
   });
 
-  app.get<RouteT>('/api/v1/organizations/enrich', { preHandler: guard('organizations/enrich') }, async (request, reply) => {
-    const domain = normalize(request.query.domain);
-    if (!VALID_DOMAIN.test(domain)) return invalid(reply, 'Please provide a valid domain, e.g. domain=apollo.io');
-    const org = enrichOne(teamOf(request), 'organizations/enrich', domain);
-    return org ? { organization: org } : {};
-  });
+  app.get<RouteT>(
+    '/api/v1/organizations/enrich',
+    { preHandler: guard('organizations/enrich') },
+    async (request, reply) => {
+      const domain = normalize(request.query.domain);
+      if (!VALID_DOMAIN.test(domain))
+        return invalid(reply, 'Please provide a valid domain, e.g. domain=apollo.io');
+      const org = enrichOne(teamOf(request), 'organizations/enrich', domain);
+      return org ? { organization: org } : {};
+    },
+  );
 
-  app.post<RouteT>('/api/v1/organizations/bulk_enrich', { preHandler: guard('organizations/bulk_enrich') }, async (request, reply) => {
-    const raw = request.body?.domains;
-    if (!Array.isArray(raw) || raw.length === 0) return invalid(reply, 'Please provide domains[] (1 to 10 domains).');
-    if (raw.length > 10) return invalid(reply, 'You can enrich at most 10 domains in one request.');
-    const domains = [...new Set(raw.map(normalize))];
-    if (domains.some((d) => !VALID_DOMAIN.test(d))) return invalid(reply, 'Every entry of domains[] must be a domain.');
-    const organizations = domains
-      .map((d) => enrichOne(teamOf(request), 'organizations/bulk_enrich', d))
-      .filter((o) => o !== null);
-    return {
-      status: 'success',
-      error_code: null,
-      error_message: null,
-      total_requested_domains: raw.length,
-      unique_domains: domains.length,
-      unique_enriched_records: organizations.length,
-      missing_records: domains.length - organizations.length,
-      organizations,
-    };
-  });
+  app.post<RouteT>(
+    '/api/v1/organizations/bulk_enrich',
+    { preHandler: guard('organizations/bulk_enrich') },
+    async (request, reply) => {
+      const raw = request.body?.domains;
+      if (!Array.isArray(raw) || raw.length === 0)
+        return invalid(reply, 'Please provide domains[] (1 to 10 domains).');
+      if (raw.length > 10) return invalid(reply, 'You can enrich at most 10 domains in one request.');
+      const domains = [...new Set(raw.map(normalize))];
+      if (domains.some((d) => !VALID_DOMAIN.test(d)))
+        return invalid(reply, 'Every entry of domains[] must be a domain.');
+      const organizations = domains
+        .map((d) => enrichOne(teamOf(request), 'organizations/bulk_enrich', d))
+        .filter((o) => o !== null);
+      return {
+        status: 'success',
+        error_code: null,
+        error_message: null,
+        total_requested_domains: raw.length,
+        unique_domains: domains.length,
+        unique_enriched_records: organizations.length,
+        missing_records: domains.length - organizations.length,
+        organizations,
+      };
+    },
+  );
 
   const matchPerson = (team: string, endpoint: string, d: Body): ApolloPerson | null => {
     const email = typeof d.email === 'string' ? d.email.trim().toLowerCase() : '';
@@ -186,11 +208,17 @@ export function createApolloSimulator(options: ApolloSimOptions = {}): ApolloSim
       if (first && domain) person = world.personByNameAtDomain.get(nameAtDomainKey(first, last, domain));
     }
     const credits = person ? PERSON_CREDITS + (d.reveal_phone_number === true ? PHONE_CREDITS : 0) : 0;
-    ledger(team).charge(endpoint, email || String(d.name ?? d.first_name ?? ''), credits, new Date(options.now?.() ?? Date.now()));
+    ledger(team).charge(
+      endpoint,
+      email || String(d.name ?? d.first_name ?? ''),
+      credits,
+      new Date(options.now?.() ?? Date.now()),
+    );
     return person ?? null;
   };
   const identifies = (d: Body) =>
-    typeof d.email === 'string' || ((typeof d.name === 'string' || typeof d.first_name === 'string') && typeof d.domain === 'string');
+    typeof d.email === 'string' ||
+    ((typeof d.name === 'string' || typeof d.first_name === 'string') && typeof d.domain === 'string');
 
   app.post<RouteT>('/api/v1/people/match', { preHandler: guard('people/match') }, async (request, reply) => {
     const body = request.body ?? {};
@@ -198,26 +226,33 @@ export function createApolloSimulator(options: ApolloSimOptions = {}): ApolloSim
     return { person: matchPerson(teamOf(request), 'people/match', body) };
   });
 
-  app.post<RouteT>('/api/v1/people/bulk_match', { preHandler: guard('people/bulk_match') }, async (request, reply) => {
-    const details = request.body?.details;
-    if (!Array.isArray(details) || details.length === 0) return invalid(reply, 'Please provide details[] (1 to 10 people).');
-    if (details.length > 10) return invalid(reply, 'You can match at most 10 people in one request.');
-    if (!details.every((d) => d && typeof d === 'object' && identifies(d as Body))) {
-      return invalid(reply, 'Each entry of details[] needs an email, or a name with a domain.');
-    }
-    const before = ledger(teamOf(request)).spent;
-    const matches = details.map((d) => matchPerson(teamOf(request), 'people/bulk_match', d as Body));
-    return {
-      status: 'success',
-      total_requested_enrichments: details.length,
-      unique_enriched_records: matches.filter(Boolean).length,
-      missing_records: matches.filter((m) => !m).length,
-      credits_consumed: ledger(teamOf(request)).spent - before,
-      matches,
-    };
-  });
+  app.post<RouteT>(
+    '/api/v1/people/bulk_match',
+    { preHandler: guard('people/bulk_match') },
+    async (request, reply) => {
+      const details = request.body?.details;
+      if (!Array.isArray(details) || details.length === 0)
+        return invalid(reply, 'Please provide details[] (1 to 10 people).');
+      if (details.length > 10) return invalid(reply, 'You can match at most 10 people in one request.');
+      if (!details.every((d) => d && typeof d === 'object' && identifies(d as Body))) {
+        return invalid(reply, 'Each entry of details[] needs an email, or a name with a domain.');
+      }
+      const before = ledger(teamOf(request)).spent;
+      const matches = details.map((d) => matchPerson(teamOf(request), 'people/bulk_match', d as Body));
+      return {
+        status: 'success',
+        total_requested_enrichments: details.length,
+        unique_enriched_records: matches.filter(Boolean).length,
+        missing_records: matches.filter((m) => !m).length,
+        credits_consumed: ledger(teamOf(request)).spent - before,
+        matches,
+      };
+    },
+  );
 
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `Not found: ${request.url.split('?')[0]}` }));
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: `Not found: ${request.url.split('?')[0]}` }),
+  );
   app.setErrorHandler((error, _request, reply) => {
     const status = (error as { statusCode?: number }).statusCode ?? 500;
     if (status < 500) return reply.code(422).send({ error: (error as Error).message });

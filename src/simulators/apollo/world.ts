@@ -84,7 +84,9 @@ export function toApolloOrganization(f: Firmographic): ApolloOrganization | null
  * const world = apolloWorldFromDataset(generateDataset({ seed: 1 }));
  * world.organizationByDomain.get('acme-analytics.io')?.industry;
  */
-export function apolloWorldFromDataset(dataset: Pick<Dataset, 'firmographics' | 'people' | 'companyById'>): ApolloWorld {
+export function apolloWorldFromDataset(
+  dataset: Pick<Dataset, 'firmographics' | 'people' | 'companyById'>,
+): ApolloWorld {
   const organizationByDomain = new Map<string, ApolloOrganization>();
   for (const f of dataset.firmographics) {
     const org = toApolloOrganization(f);
@@ -106,7 +108,8 @@ export function apolloWorldFromDataset(dataset: Pick<Dataset, 'firmographics' | 
       departments: [p.department],
       email: p.email.toLowerCase(),
       email_status: 'verified',
-      linkedin_url: `http://www.linkedin.com/in/${p.firstName}-${p.lastName}-${p.id.slice(0, 6)}`.toLowerCase(),
+      linkedin_url:
+        `http://www.linkedin.com/in/${p.firstName}-${p.lastName}-${p.id.slice(0, 6)}`.toLowerCase(),
       organization_id: org?.id ?? null,
       organization: org,
     };

@@ -125,7 +125,9 @@ export function compileFilter(
       const sub = compileFilter(condition, attributes);
       parts.push((r) => !sub(r));
     } else if (key === 'record_id') {
-      const ops = isPlainObject(condition) ? compileOps(condition, 'record_id') : (f: unknown) => f === condition;
+      const ops = isPlainObject(condition)
+        ? compileOps(condition, 'record_id')
+        : (f: unknown) => f === condition;
       parts.push((r) => ops(r.record_id));
     } else {
       const attr = attributes.get(key);

@@ -109,25 +109,30 @@ export function createAttioSimulator(options: AttioSimOptions = {}): AttioSimula
   const app = server.app;
 
   const tooMany = (reply: FastifyReply, resetAtMs: number) =>
-    reply
-      .code(429)
-      .header('retry-after', httpDate(resetAtMs))
-      .send({
-        status_code: 429,
-        type: 'rate_limit_error',
-        code: 'rate_limit_exceeded',
-        message: 'Rate limit exceeded, please try again later.',
-      });
+    reply.code(429).header('retry-after', httpDate(resetAtMs)).send({
+      status_code: 429,
+      type: 'rate_limit_error',
+      code: 'rate_limit_exceeded',
+      message: 'Rate limit exceeded, please try again later.',
+    });
 
   /** Authenticate, check the scope, then the read or write limit. Returns the caller's actor. */
   const guard = (scope: Scope, access: Access) => async (request: FastifyRequest, reply: FastifyReply) => {
     const header = request.headers.authorization ?? '';
     const token = tokens.get(header.replace(/^Bearer\s+/i, ''));
-    if (!token || !token.active) {
-      throw attioAuthError(401, 'unauthorized', 'Invalid or expired access token. Create a new one in Workspace settings → Developers.');
+    if (!token?.active) {
+      throw attioAuthError(
+        401,
+        'unauthorized',
+        'Invalid or expired access token. Create a new one in Workspace settings → Developers.',
+      );
     }
     if (!hasScope(token.scopes, scope, access)) {
-      throw attioAuthError(403, 'missing_scope', `This token lacks the "${scope}:${access === 'write' ? 'read-write' : 'read'}" scope.`);
+      throw attioAuthError(
+        403,
+        'missing_scope',
+        `This token lacks the "${scope}:${access === 'write' ? 'read-write' : 'read'}" scope.`,
+      );
     }
     if (storm[access === 'write' ? 'writes' : 'reads'] > 0) {
       storm[access === 'write' ? 'writes' : 'reads'] -= 1;
@@ -153,18 +158,24 @@ export function createAttioSimulator(options: AttioSimOptions = {}): AttioSimula
     const body =
       status < 500
         ? attioInvalid('validation_type', (error as Error).message).toBody()
-        : { status_code: 500, type: 'api_error', code: 'internal_error', message: 'An unexpected error occurred.' };
+        : {
+            status_code: 500,
+            type: 'api_error',
+            code: 'internal_error',
+            message: 'An unexpected error occurred.',
+          };
     return reply.code(status).send({ ...body, status_code: status });
   });
 
   type Params = { object: string; record_id: string; attribute: string; list: string };
-  type RouteT = { Params: Params; Querystring: Record<string, string>; Body: Record<string, any> };
+  type RouteT = { Params: Params; Querystring: Record<string, string>; Body: Record<string, unknown> };
   type Req = FastifyRequest<RouteT>;
   const data = (request: Req) => {
     const d = request.body?.data;
     if (!d || typeof d !== 'object') throw attioInvalid('validation_type', 'The body must be {"data": {…}}.');
-    return d as Record<string, any>;
+    return d as Record<string, unknown>;
   };
+  const values = (request: Req) => data(request).values as Record<string, unknown>;
 
   app.get<RouteT>('/v2/self', async (request: Req) => {
     const token = tokens.get((request.headers.authorization ?? '').replace(/^Bearer\s+/i, ''));
@@ -191,47 +202,95 @@ export function createAttioSimulator(options: AttioSimOptions = {}): AttioSimula
   app.get<RouteT>('/v2/objects', { preHandler: guard('object_configuration', 'read') }, async () => ({
     data: store.listObjects(),
   }));
-  app.get<RouteT>('/v2/objects/:object', { preHandler: guard('object_configuration', 'read') }, async (r: Req) => ({
-    data: store.getObject(r.params.object),
-  }));
-  app.get<RouteT>('/v2/objects/:object/attributes', { preHandler: guard('object_configuration', 'read') }, async (r: Req) => ({
-    data: store.listAttributes(r.params.object),
-  }));
-  app.post<RouteT>('/v2/objects/:object/attributes', { preHandler: guard('object_configuration', 'write') }, async (r: Req) => ({
-    data: store.createAttribute(r.params.object, data(r) as Parameters<AttioStore['createAttribute']>[1]),
-  }));
+  app.get<RouteT>(
+    '/v2/objects/:object',
+    { preHandler: guard('object_configuration', 'read') },
+    async (r: Req) => ({
+      data: store.getObject(r.params.object),
+    }),
+  );
+  app.get<RouteT>(
+    '/v2/objects/:object/attributes',
+    { preHandler: guard('object_configuration', 'read') },
+    async (r: Req) => ({
+      data: store.listAttributes(r.params.object),
+    }),
+  );
+  app.post<RouteT>(
+    '/v2/objects/:object/attributes',
+    { preHandler: guard('object_configuration', 'write') },
+    async (r: Req) => ({
+      data: store.createAttribute(r.params.object, data(r) as Parameters<AttioStore['createAttribute']>[1]),
+    }),
+  );
 
-  app.post<RouteT>('/v2/objects/:object/records/query', { preHandler: guard('record_permission', 'read') }, async (r: Req) => ({
-    data: store.queryRecords(r.params.object, (r.body ?? {}) as QueryOptions),
-  }));
-  app.put<RouteT>('/v2/objects/:object/records', { preHandler: guard('record_permission', 'write') }, async (r: Req) => {
-    const matching = r.query.matching_attribute;
-    if (!matching) {
-      throw attioInvalid('validation_type', 'The "matching_attribute" query parameter is required (e.g. ?matching_attribute=domains).');
-    }
-    return { data: store.assertRecord(r.params.object, matching, data(r).values, actor(r)).record };
-  });
-  app.post<RouteT>('/v2/objects/:object/records', { preHandler: guard('record_permission', 'write') }, async (r: Req) => ({
-    data: store.createRecord(r.params.object, data(r).values, actor(r)),
-  }));
-  app.get<RouteT>('/v2/objects/:object/records/:record_id', { preHandler: guard('record_permission', 'read') }, async (r: Req) => ({
-    data: store.getRecord(r.params.object, r.params.record_id),
-  }));
-  app.patch<RouteT>('/v2/objects/:object/records/:record_id', { preHandler: guard('record_permission', 'write') }, async (r: Req) => ({
-    data: store.updateRecord(r.params.object, r.params.record_id, data(r).values, actor(r), 'append'),
-  }));
-  app.put<RouteT>('/v2/objects/:object/records/:record_id', { preHandler: guard('record_permission', 'write') }, async (r: Req) => ({
-    data: store.updateRecord(r.params.object, r.params.record_id, data(r).values, actor(r), 'overwrite'),
-  }));
-  app.delete<RouteT>('/v2/objects/:object/records/:record_id', { preHandler: guard('record_permission', 'write') }, async (r: Req) => {
-    store.deleteRecord(r.params.object, r.params.record_id);
-    return {};
-  });
+  app.post<RouteT>(
+    '/v2/objects/:object/records/query',
+    { preHandler: guard('record_permission', 'read') },
+    async (r: Req) => ({
+      data: store.queryRecords(r.params.object, (r.body ?? {}) as QueryOptions),
+    }),
+  );
+  app.put<RouteT>(
+    '/v2/objects/:object/records',
+    { preHandler: guard('record_permission', 'write') },
+    async (r: Req) => {
+      const matching = r.query.matching_attribute;
+      if (!matching) {
+        throw attioInvalid(
+          'validation_type',
+          'The "matching_attribute" query parameter is required (e.g. ?matching_attribute=domains).',
+        );
+      }
+      return { data: store.assertRecord(r.params.object, matching, values(r), actor(r)).record };
+    },
+  );
+  app.post<RouteT>(
+    '/v2/objects/:object/records',
+    { preHandler: guard('record_permission', 'write') },
+    async (r: Req) => ({
+      data: store.createRecord(r.params.object, values(r), actor(r)),
+    }),
+  );
+  app.get<RouteT>(
+    '/v2/objects/:object/records/:record_id',
+    { preHandler: guard('record_permission', 'read') },
+    async (r: Req) => ({
+      data: store.getRecord(r.params.object, r.params.record_id),
+    }),
+  );
+  app.patch<RouteT>(
+    '/v2/objects/:object/records/:record_id',
+    { preHandler: guard('record_permission', 'write') },
+    async (r: Req) => ({
+      data: store.updateRecord(r.params.object, r.params.record_id, values(r), actor(r), 'append'),
+    }),
+  );
+  app.put<RouteT>(
+    '/v2/objects/:object/records/:record_id',
+    { preHandler: guard('record_permission', 'write') },
+    async (r: Req) => ({
+      data: store.updateRecord(r.params.object, r.params.record_id, values(r), actor(r), 'overwrite'),
+    }),
+  );
+  app.delete<RouteT>(
+    '/v2/objects/:object/records/:record_id',
+    { preHandler: guard('record_permission', 'write') },
+    async (r: Req) => {
+      store.deleteRecord(r.params.object, r.params.record_id);
+      return {};
+    },
+  );
   app.get<RouteT>(
     '/v2/objects/:object/records/:record_id/attributes/:attribute/values',
     { preHandler: guard('record_permission', 'read') },
     async (r: Req) => ({
-      data: store.attributeValues(r.params.object, r.params.record_id, r.params.attribute, r.query.show_historic === 'true'),
+      data: store.attributeValues(
+        r.params.object,
+        r.params.record_id,
+        r.params.attribute,
+        r.query.show_historic === 'true',
+      ),
     }),
   );
 
@@ -247,13 +306,23 @@ export function createAttioSimulator(options: AttioSimOptions = {}): AttioSimula
     data: store.createNote(data(r) as Parameters<AttioStore['createNote']>[0], actor(r)),
   }));
 
-  app.get<RouteT>('/v2/lists', { preHandler: guard('list_entry', 'read') }, async () => ({ data: store.listLists() }));
-  app.post<RouteT>('/v2/lists/:list/entries/query', { preHandler: guard('list_entry', 'read') }, async (r: Req) => ({
-    data: store.queryEntries(r.params.list, (r.body ?? {}) as QueryOptions),
+  app.get<RouteT>('/v2/lists', { preHandler: guard('list_entry', 'read') }, async () => ({
+    data: store.listLists(),
   }));
-  app.put<RouteT>('/v2/lists/:list/entries', { preHandler: guard('list_entry', 'write') }, async (r: Req) => ({
-    data: store.assertEntry(r.params.list, data(r) as Parameters<AttioStore['assertEntry']>[1], actor(r)),
-  }));
+  app.post<RouteT>(
+    '/v2/lists/:list/entries/query',
+    { preHandler: guard('list_entry', 'read') },
+    async (r: Req) => ({
+      data: store.queryEntries(r.params.list, (r.body ?? {}) as QueryOptions),
+    }),
+  );
+  app.put<RouteT>(
+    '/v2/lists/:list/entries',
+    { preHandler: guard('list_entry', 'write') },
+    async (r: Req) => ({
+      data: store.assertEntry(r.params.list, data(r) as Parameters<AttioStore['assertEntry']>[1], actor(r)),
+    }),
+  );
 
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({
@@ -272,7 +341,10 @@ export function createAttioSimulator(options: AttioSimOptions = {}): AttioSimula
       storm.reads += opts.reads ?? 0;
     },
     editAsPerson(domain: string, values: Record<string, unknown>, memberId?: string) {
-      const [record] = store.queryRecords('companies', { filter: { domains: { domain: { $eq: domain } } }, limit: 1 });
+      const [record] = store.queryRecords('companies', {
+        filter: { domains: { domain: { $eq: domain } } },
+        limit: 1,
+      });
       if (!record) throw new Error(`No company with domain ${domain} in the Attio simulator.`);
       const id = memberId ?? options.crm?.members[0]?.id ?? '00000000-0000-4000-8000-00000000beef';
       store.updateRecord('companies', record.id.record_id, values, { type: 'workspace-member', id });
@@ -287,7 +359,12 @@ export function seedCrm(store: AttioStore, crm: CrmWorld): void {
     store.seedRecord('companies', {
       recordId: c.recordId,
       createdAt: c.createdAt,
-      values: c.values.map((v) => ({ attribute: v.attribute, value: v.value, actor: toActor(v.actor), activeFrom: v.activeFrom })),
+      values: c.values.map((v) => ({
+        attribute: v.attribute,
+        value: v.value,
+        actor: toActor(v.actor),
+        activeFrom: v.activeFrom,
+      })),
     });
   }
   for (const p of crm.people) {

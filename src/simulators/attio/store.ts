@@ -8,9 +8,9 @@ import {
   mainField,
   parseInputValues,
   renderValue,
-  SUPPORTED_TYPES,
   type SelectOption,
   type StoredValue,
+  SUPPORTED_TYPES,
   samePayload,
   type ValuePayload,
 } from './values.js';
@@ -205,7 +205,11 @@ export class AttioStore {
     system: boolean,
   ): AttributeDef {
     const attributeId = this.nextId();
-    const ids = { workspace_id: this.workspaceId, object_id: owner.object_id ?? owner.list_id!, attribute_id: attributeId };
+    const ids = {
+      workspace_id: this.workspaceId,
+      object_id: owner.object_id ?? owner.list_id!,
+      attribute_id: attributeId,
+    };
     const attr: AttributeDef = {
       api_slug: data.api_slug,
       title: data.title,
@@ -318,7 +322,10 @@ export class AttioStore {
     const parsed = this.parseValues(object, values);
     const matchValues = parsed.get(matchingAttribute);
     if (!matchValues?.length) {
-      throw attioInvalid('missing_value', `A value for the matching attribute "${matchingAttribute}" is required.`);
+      throw attioInvalid(
+        'missing_value',
+        `A value for the matching attribute "${matchingAttribute}" is required.`,
+      );
     }
     const index = object.uniqueIndex.get(matchingAttribute) ?? new Map();
     const hits = new Set<string>();
@@ -378,7 +385,8 @@ export class AttioStore {
   /** `GET …/attributes/{attribute}/values`: active values, or the whole history. */
   attributeValues(objectSlug: string, recordId: string, attribute: string, showHistoric = false) {
     const object = this.object(objectSlug);
-    if (!object.attributes.has(attribute)) throw attioNotFound(`Attribute with slug/ID "${attribute}" not found.`);
+    if (!object.attributes.has(attribute))
+      throw attioNotFound(`Attribute with slug/ID "${attribute}" not found.`);
     const all = this.record(objectSlug, recordId).values.get(attribute) ?? [];
     return (showHistoric ? all : all.filter((v) => !v.active_until)).map(renderValue);
   }
@@ -399,7 +407,10 @@ export class AttioStore {
   private createParsed(object: ObjectDef, parsed: Map<string, ValuePayload[]>, actor: Actor) {
     for (const attr of object.attributes.values()) {
       if (attr.is_required && !parsed.get(attr.api_slug)?.length) {
-        throw attioInvalid('missing_value', `Required value for attribute with slug "${attr.api_slug}" was not provided.`);
+        throw attioInvalid(
+          'missing_value',
+          `Required value for attribute with slug "${attr.api_slug}" was not provided.`,
+        );
       }
     }
     for (const [slug, payloads] of parsed) {
@@ -454,7 +465,13 @@ export class AttioStore {
       }
       for (const p of payloads) {
         if (active.some((v) => !v.active_until && samePayload(p, v.payload))) continue;
-        history.push({ active_from: at, active_until: null, created_by_actor: actor, attribute_type: attr.type, payload: p });
+        history.push({
+          active_from: at,
+          active_until: null,
+          created_by_actor: actor,
+          attribute_type: attr.type,
+          payload: p,
+        });
         if (attr.is_unique && index) {
           const slugIndex = index.get(slug) ?? new Map<unknown, string>();
           slugIndex.set(mainField(attr.type, p), row.record_id);
@@ -498,7 +515,12 @@ export class AttioStore {
   ) {
     const object = this.object(objectSlug);
     if (this.records.has(seed.recordId)) throw attioSlugConflict(`Record ${seed.recordId} already exists.`);
-    const record: StoredRecord = { record_id: seed.recordId, object: object.api_slug, created_at: seed.createdAt, values: new Map() };
+    const record: StoredRecord = {
+      record_id: seed.recordId,
+      object: object.api_slug,
+      created_at: seed.createdAt,
+      values: new Map(),
+    };
     this.records.set(record.record_id, record);
     this.recordsByObject.get(object.api_slug)!.push(record);
     const ordered = [...seed.values].sort((a, b) => a.activeFrom.localeCompare(b.activeFrom));
@@ -543,7 +565,8 @@ export class AttioStore {
     actor: Actor,
   ) {
     for (const key of ['parent_object', 'parent_record_id', 'title', 'content'] as const) {
-      if (typeof data?.[key] !== 'string') throw attioInvalid('validation_type', `Note "${key}" must be a string.`);
+      if (typeof data?.[key] !== 'string')
+        throw attioInvalid('validation_type', `Note "${key}" must be a string.`);
     }
     if (data.format !== 'plaintext' && data.format !== 'markdown') {
       throw attioInvalid('validation_type', 'Note "format" must be "plaintext" or "markdown".');
@@ -564,7 +587,9 @@ export class AttioStore {
     return this.renderNote(note);
   }
 
-  listNotes(opts: { parent_object?: string; parent_record_id?: string; limit?: number; offset?: number } = {}) {
+  listNotes(
+    opts: { parent_object?: string; parent_record_id?: string; limit?: number; offset?: number } = {},
+  ) {
     const limit = Math.min(opts.limit ?? 10, 50);
     const offset = checkOffset(opts.offset);
     return this.notes
@@ -596,7 +621,8 @@ export class AttioStore {
     parent_object: string;
     attributes?: { api_slug: string; title: string; type: AttributeType; options?: string[] }[];
   }) {
-    if (this.lists.has(data.api_slug)) throw attioSlugConflict(`A list with slug "${data.api_slug}" already exists.`);
+    if (this.lists.has(data.api_slug))
+      throw attioSlugConflict(`A list with slug "${data.api_slug}" already exists.`);
     const list: ListDef = {
       list_id: this.nextId(),
       api_slug: data.api_slug,
@@ -731,7 +757,10 @@ function renderAttribute(a: AttributeDef) {
 function checkLimit(limit: unknown): number {
   if (limit === undefined || limit === null) return 500;
   if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 500) {
-    throw attioInvalid('validation_type', `"limit" must be an integer from 1 to 500, got ${JSON.stringify(limit)}.`);
+    throw attioInvalid(
+      'validation_type',
+      `"limit" must be an integer from 1 to 500, got ${JSON.stringify(limit)}.`,
+    );
   }
   return limit;
 }
@@ -739,7 +768,10 @@ function checkLimit(limit: unknown): number {
 function checkOffset(offset: unknown): number {
   if (offset === undefined || offset === null) return 0;
   if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) {
-    throw attioInvalid('validation_type', `"offset" must be a non-negative integer, got ${JSON.stringify(offset)}.`);
+    throw attioInvalid(
+      'validation_type',
+      `"offset" must be a non-negative integer, got ${JSON.stringify(offset)}.`,
+    );
   }
   return offset;
 }

@@ -169,14 +169,18 @@ export function parseInputValue(attr: AttributeShape, raw: unknown): ValuePayloa
     case 'select': {
       const v = unwrap(raw, 'option');
       const wanted = typeof v === 'string' ? v : undefined;
-      const option = attr.options?.find((o) => !o.is_archived && (o.title === wanted || o.option_id === wanted));
+      const option = attr.options?.find(
+        (o) => !o.is_archived && (o.title === wanted || o.option_id === wanted),
+      );
       if (!option) {
         throw attioInvalid(
           'value_not_found',
           `Select option "${String(v)}" was not found on attribute with slug "${attr.api_slug}".`,
         );
       }
-      return { option: { id: { ...attr.ids, option_id: option.option_id }, title: option.title, is_archived: false } };
+      return {
+        option: { id: { ...attr.ids, option_id: option.option_id }, title: option.title, is_archived: false },
+      };
     }
     case 'record-reference': {
       if (!raw || typeof raw !== 'object') throw typeError(attr, raw, '{target_object, target_record_id}');

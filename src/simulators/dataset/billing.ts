@@ -25,7 +25,8 @@ const INVOICE_HISTORY = 400 * DAY;
 const EVENT_HISTORY = 35 * DAY;
 
 /** A Stripe-looking id: `cus_` + 14 characters, or `sub_1` + 23 for the long forms. */
-const stripeId = (rng: Rng, prefix: string, long: boolean) => (long ? `${prefix}_1${rng.chars(23)}` : `${prefix}_${rng.chars(14)}`);
+const stripeId = (rng: Rng, prefix: string, long: boolean) =>
+  long ? `${prefix}_1${rng.chars(23)}` : `${prefix}_${rng.chars(14)}`;
 
 /**
  * Stripe's view of the world: the catalogue, customers, subscriptions as a history of versions,
@@ -57,7 +58,8 @@ export function buildBilling(worldSeed: number, models: CompanyModel[], tl: Time
       });
     }
   }
-  const priceFor = (plan: PaidPlan, interval: BillingInterval) => prices.find((p) => p.plan === plan && p.interval === interval)!;
+  const priceFor = (plan: PaidPlan, interval: BillingInterval) =>
+    prices.find((p) => p.plan === plan && p.interval === interval)!;
 
   const customers: BillingCustomer[] = [];
   const subscriptions: BillingSubscription[] = [];
@@ -70,7 +72,8 @@ export function buildBilling(worldSeed: number, models: CompanyModel[], tl: Time
     const first = model.persons[0]!.person;
     const billingPerson = model.persons.find((p) => p.person.department === 'finance')?.person ?? first;
     const email = b.personalBillingEmail
-      ? `${first.firstName}.${first.lastName}`.toLowerCase().replace(/[^a-z.]/g, '') + `@${rng.pick(FREE_MAIL_DOMAINS)}`
+      ? `${first.firstName}.${first.lastName}`.toLowerCase().replace(/[^a-z.]/g, '') +
+        `@${rng.pick(FREE_MAIL_DOMAINS)}`
       : billingPerson.email;
     const customer: BillingCustomer = {
       id: stripeId(ids, 'cus', false),
@@ -99,7 +102,14 @@ export function buildBilling(worldSeed: number, models: CompanyModel[], tl: Time
     invoices.push(...subscriptionInvoices(ids, subscription, prices, now));
   }
   invoices.sort((a, b) => a.created - b.created);
-  return { products, prices, customers, subscriptions, invoices, events: billingEvents(ids, customers, subscriptions, invoices, now) };
+  return {
+    products,
+    prices,
+    customers,
+    subscriptions,
+    invoices,
+    events: billingEvents(ids, customers, subscriptions, invoices, now),
+  };
 }
 
 interface Change {
@@ -148,7 +158,11 @@ function subscriptionVersions(
   }
   if (b.seatsRemoved) {
     const { count } = b.seatsRemoved;
-    changes.push({ at: b.seatsRemoved.at, reason: 'seats_removed', apply: (v) => void (v.quantity = Math.max(1, v.quantity - count)) });
+    changes.push({
+      at: b.seatsRemoved.at,
+      reason: 'seats_removed',
+      apply: (v) => void (v.quantity = Math.max(1, v.quantity - count)),
+    });
   }
   const past = model.past;
   if (past && past.kind !== 'churn' && past.from.plan !== 'free') {
@@ -177,7 +191,8 @@ function subscriptionVersions(
     }
     changes.push({ at: past.at, reason: 'canceled', apply: cancel(past.at) });
   }
-  if (b.oldChurnAt !== null) changes.push({ at: b.oldChurnAt, reason: 'canceled', apply: cancel(b.oldChurnAt) });
+  if (b.oldChurnAt !== null)
+    changes.push({ at: b.oldChurnAt, reason: 'canceled', apply: cancel(b.oldChurnAt) });
   const future = model.future;
   if (future?.kind === 'churn' && future.leading.has('future_cancellation')) {
     const scheduledAt = Math.max(future.leadFrom, now - rng.int(2, 12) * DAY) + rng.int(0, 8) * HOUR;
@@ -225,7 +240,12 @@ export function versionAt(subscription: BillingSubscription, at: number): Subscr
   return found;
 }
 
-function subscriptionInvoices(ids: Rng, sub: BillingSubscription, prices: BillingPrice[], now: number): BillingInvoice[] {
+function subscriptionInvoices(
+  ids: Rng,
+  sub: BillingSubscription,
+  prices: BillingPrice[],
+  now: number,
+): BillingInvoice[] {
   const out: BillingInvoice[] = [];
   const unit = (priceId: string) => prices.find((p) => p.id === priceId)!.unitAmount;
   const endedAt = sub.versions[sub.versions.length - 1]!.endedAt ?? Number.POSITIVE_INFINITY;
@@ -266,17 +286,28 @@ function subscriptionInvoices(ids: Rng, sub: BillingSubscription, prices: Billin
     const v = versionAt(sub, start);
     if (!v || v.status === 'trialing' || v.status === 'canceled') continue;
     const reason = k === 0 && first.trialEnd === null ? 'subscription_create' : 'subscription_cycle';
-    push(start + 60, reason, v.priceId, v.quantity, unit(v.priceId) * v.quantity, start, addInterval(sub.anchor, sub.interval, k + 1));
+    push(
+      start + 60,
+      reason,
+      v.priceId,
+      v.quantity,
+      unit(v.priceId) * v.quantity,
+      start,
+      addInterval(sub.anchor, sub.interval, k + 1),
+    );
   }
   for (let i = 1; i < sub.versions.length; i++) {
     const v = sub.versions[i]!;
     const before = sub.versions[i - 1]!;
     if ((v.reason !== 'upgrade' && v.reason !== 'seats_added') || v.at < horizon) continue;
     let periodStart = sub.anchor;
-    for (let k = 0; addInterval(sub.anchor, sub.interval, k + 1) <= v.at; k++) periodStart = addInterval(sub.anchor, sub.interval, k + 1);
+    for (let k = 0; addInterval(sub.anchor, sub.interval, k + 1) <= v.at; k++)
+      periodStart = addInterval(sub.anchor, sub.interval, k + 1);
     const periodEnd = addInterval(periodStart, sub.interval, 1);
     const remaining = (periodEnd - v.at) / (periodEnd - periodStart);
-    const amount = Math.round((unit(v.priceId) * v.quantity - unit(before.priceId) * before.quantity) * remaining);
+    const amount = Math.round(
+      (unit(v.priceId) * v.quantity - unit(before.priceId) * before.quantity) * remaining,
+    );
     if (amount > 0) push(v.at + 30, 'subscription_update', v.priceId, v.quantity, amount, v.at, periodEnd);
   }
   return out;
@@ -293,7 +324,8 @@ function billingEvents(
   const raw: Omit<BillingEvent, 'id'>[] = [];
   for (const c of customers) {
     if (c.created >= cutoff) raw.push({ type: 'customer.created', created: c.created, objectId: c.id });
-    if (c.deleted !== null && c.deleted >= cutoff) raw.push({ type: 'customer.deleted', created: c.deleted, objectId: c.id });
+    if (c.deleted !== null && c.deleted >= cutoff)
+      raw.push({ type: 'customer.deleted', created: c.deleted, objectId: c.id });
   }
   for (const s of subscriptions) {
     s.versions.forEach((v, versionIndex) => {
@@ -310,7 +342,8 @@ function billingEvents(
   for (const inv of invoices) {
     if (inv.created < cutoff) continue;
     raw.push({ type: 'invoice.created', created: inv.created, objectId: inv.id });
-    if (inv.status === 'paid' && inv.created + HOUR <= now) raw.push({ type: 'invoice.paid', created: inv.created + HOUR, objectId: inv.id });
+    if (inv.status === 'paid' && inv.created + HOUR <= now)
+      raw.push({ type: 'invoice.paid', created: inv.created + HOUR, objectId: inv.id });
   }
   raw.sort((a, b) => a.created - b.created || (a.objectId < b.objectId ? -1 : 1));
   return raw.map((e) => ({ id: stripeId(ids, 'evt', true), ...e }));

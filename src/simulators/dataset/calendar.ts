@@ -26,9 +26,7 @@ export function addInterval(unix: number, interval: 'month' | 'year', count: num
   const month = ((targetMonth % 12) + 12) % 12;
   const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
   const day = Math.min(d.getUTCDate(), lastDay);
-  return (
-    Date.UTC(year, month, day, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()) / 1000
-  );
+  return Date.UTC(year, month, day, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()) / 1000;
 }
 
 /**
@@ -37,7 +35,11 @@ export function addInterval(unix: number, interval: 'month' | 'year', count: num
  * @example
  * periodAt(anchor, 'month', now); // { start, end } with start <= now < end
  */
-export function periodAt(anchor: number, interval: 'month' | 'year', at: number): { start: number; end: number } {
+export function periodAt(
+  anchor: number,
+  interval: 'month' | 'year',
+  at: number,
+): { start: number; end: number } {
   if (at < anchor) return { start: anchor, end: addInterval(anchor, interval, 1) };
   const approx = interval === 'month' ? 30.44 * DAY : 365.25 * DAY;
   let k = Math.max(0, Math.floor((at - anchor) / approx) - 1);

@@ -78,8 +78,14 @@ function pickSome<T>(rng: Rng, items: readonly T[], min: number, max: number): T
 
 function leadingFor(rng: Rng, kind: Story['kind'], from: Plan): Set<LeadingBehaviour> {
   if (kind === 'upgrade') {
-    const extra = pickSome(rng, ['nearing_paywall', 'usage_spike', 'director_signup', 'invites_sent', 'high_nps'] as const, 1, 3);
-    if (from === 'free' && !extra.includes('nearing_paywall') && rng.chance(0.5)) extra.push('nearing_paywall');
+    const extra = pickSome(
+      rng,
+      ['nearing_paywall', 'usage_spike', 'director_signup', 'invites_sent', 'high_nps'] as const,
+      1,
+      3,
+    );
+    if (from === 'free' && !extra.includes('nearing_paywall') && rng.chance(0.5))
+      extra.push('nearing_paywall');
     return new Set<LeadingBehaviour>(['upgrade_page_visit', ...extra]);
   }
   if (kind === 'seat_expansion') {
@@ -87,14 +93,25 @@ function leadingFor(rng: Rng, kind: Story['kind'], from: Plan): Set<LeadingBehav
     return new Set<LeadingBehaviour>(['invites_sent', 'approaching_seat_limit', ...extra]);
   }
   const decline = rng.chance(0.5) ? 'usage_drop' : 'usage_wow_decline';
-  const extra = pickSome(rng, ['inactivity', 'low_nps', 'future_cancellation', 'arr_decrease'] as const, 1, 2);
+  const extra = pickSome(
+    rng,
+    ['inactivity', 'low_nps', 'future_cancellation', 'arr_decrease'] as const,
+    1,
+    2,
+  );
   return new Set<LeadingBehaviour>([decline, ...extra]);
 }
 
 /** A time of day during working hours, so events and changes look human. */
 const workHour = (rng: Rng) => rng.int(8, 18) * HOUR + rng.int(0, 59) * 60;
 
-function buildCompany(worldSeed: number, index: number, name: string, domain: string, tl: Timeline): CompanyModel {
+function buildCompany(
+  worldSeed: number,
+  index: number,
+  name: string,
+  domain: string,
+  tl: Timeline,
+): CompanyModel {
   const rng = new Rng(hashInts(worldSeed, 0x434f, index));
   const now = tl.nowUnix;
   const H = tl.historyDays;
@@ -115,7 +132,8 @@ function buildCompany(worldSeed: number, index: number, name: string, domain: st
 
   const employees = employeesFor(rng, plan === 'free' && rng.chance(0.2) ? 'starter' : plan);
   const [country, city] = rng.weighted(LOCATIONS.map(([c, t, w]) => [[c, t] as const, w] as const));
-  const activity = ({ free: 0.22, starter: 0.38, pro: 0.46, enterprise: 0.5 }[plan] as number) * (0.6 + rng.next() * 0.8);
+  const activity =
+    ({ free: 0.22, starter: 0.38, pro: 0.46, enterprise: 0.5 }[plan] as number) * (0.6 + rng.next() * 0.8);
   const dormantFrom =
     plan === 'free' && !trialingNow && rng.chance(0.45) ? createdUnix + rng.int(5, 60) * DAY : null;
 
@@ -123,8 +141,18 @@ function buildCompany(worldSeed: number, index: number, name: string, domain: st
   let future: Story | null = null;
   const trialEnd = trialingNow ? now - rng.int(1, 12) * DAY - workHour(rng) + 14 * DAY : null;
   if (trialingNow && rng.chance(0.6)) {
-    const leading = new Set<LeadingBehaviour>(['trial_ending', ...pickSome(rng, ['upgrade_page_visit', 'usage_spike', 'invites_sent'] as const, 1, 2)]);
-    future = { kind: 'upgrade', at: trialEnd!, leadFrom: trialEnd! - 14 * DAY, leading, from: { plan: 'free', seats: FREE_SEAT_LIMIT }, to: { plan, seats } };
+    const leading = new Set<LeadingBehaviour>([
+      'trial_ending',
+      ...pickSome(rng, ['upgrade_page_visit', 'usage_spike', 'invites_sent'] as const, 1, 2),
+    ]);
+    future = {
+      kind: 'upgrade',
+      at: trialEnd!,
+      leadFrom: trialEnd! - 14 * DAY,
+      leading,
+      from: { plan: 'free', seats: FREE_SEAT_LIMIT },
+      to: { plan, seats },
+    };
   } else if (!trialingNow && ageDays >= 21) {
     const r = rng.next();
     let kind: Story['kind'] | null = null;
@@ -155,7 +183,8 @@ function buildCompany(worldSeed: number, index: number, name: string, domain: st
       else if (r < 0.16) kind = 'seat_expansion';
     } else if (r < 0.2) kind = 'churn';
     if (kind) {
-      const at = Math.floor((pastEarliest + rng.next() * (pastLatest - pastEarliest)) / DAY) * DAY + workHour(rng);
+      const at =
+        Math.floor((pastEarliest + rng.next() * (pastLatest - pastEarliest)) / DAY) * DAY + workHour(rng);
       const announced = rng.chance(0.78);
       let from: Story['from'];
       let to: Story['to'];
@@ -174,7 +203,14 @@ function buildCompany(worldSeed: number, index: number, name: string, domain: st
         to = { plan, seats };
       }
       const leadFrom = Math.max(createdUnix + 3 * DAY, at - rng.int(12, 28) * DAY);
-      past = { kind, at, leadFrom, leading: announced ? leadingFor(rng, kind, from.plan) : new Set(), from, to };
+      past = {
+        kind,
+        at,
+        leadFrom,
+        leading: announced ? leadingFor(rng, kind, from.plan) : new Set(),
+        from,
+        to,
+      };
     }
   }
   // The past story may have changed the seat count: a future starts from the state at "now".
@@ -276,7 +312,9 @@ function buildCompany(worldSeed: number, index: number, name: string, domain: st
   }
 
   const onboardedAt =
-    churn?.leading.has('incomplete_onboarding') || rng.chance(0.1) ? null : createdUnix + rng.int(0, 4) * DAY + workHour(rng);
+    churn?.leading.has('incomplete_onboarding') || rng.chance(0.1)
+      ? null
+      : createdUnix + rng.int(0, 4) * DAY + workHour(rng);
   const company: Company = {
     id: `co_${String(index).padStart(6, '0')}`,
     index,
@@ -307,7 +345,11 @@ function buildCompany(worldSeed: number, index: number, name: string, domain: st
     stripeCustomerId: null,
   };
   const npsMean =
-    churn && churn.leading.has('low_nps') ? 5.5 : future?.leading.has('high_nps') ? 8.8 : 7.4 + rng.next() * 1.4;
+    churn && churn.leading.has('low_nps')
+      ? 5.5
+      : future?.leading.has('high_nps')
+        ? 8.8
+        : 7.4 + rng.next() * 1.4;
   return {
     company,
     seed: hashInts(worldSeed, 0x55, index),
@@ -316,7 +358,8 @@ function buildCompany(worldSeed: number, index: number, name: string, domain: st
     intensity: 0.6 + rng.next(),
     dormantFrom,
     onboardedAt,
-    limitPressure: plan === 'free' ? 0.01 + rng.next() * 0.03 : plan === 'enterprise' ? 0 : rng.next() * 0.012,
+    limitPressure:
+      plan === 'free' ? 0.01 + rng.next() * 0.03 : plan === 'enterprise' ? 0 : rng.next() * 0.012,
     npsMean,
     past,
     future,
@@ -341,11 +384,13 @@ function buildCompany(worldSeed: number, index: number, name: string, domain: st
 function outcomeTarget(rng: Rng, kind: Story['kind'], from: Story['from'], keep?: Story['to']): Story['to'] {
   if (kind === 'churn') return { plan: 'free', seats: FREE_SEAT_LIMIT };
   if (kind === 'seat_expansion') {
-    return { plan: from.plan, seats: from.seats + Math.max(1, Math.round(from.seats * (0.2 + rng.next() * 0.6))) };
+    return {
+      plan: from.plan,
+      seats: from.seats + Math.max(1, Math.round(from.seats * (0.2 + rng.next() * 0.6))),
+    };
   }
   const higher = (['starter', 'pro', 'enterprise'] as const).filter((p) => planRank(p) > planRank(from.plan));
   const plan = keep && planRank(keep.plan) > planRank(from.plan) ? keep.plan : higher[0]!;
   const [min] = PLAN_SPECS[plan].seats;
   return { plan, seats: Math.max(min, from.plan === 'free' ? rng.int(3, 8) : from.seats) };
 }
-

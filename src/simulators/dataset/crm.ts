@@ -40,8 +40,20 @@ export function buildCrm(worldSeed: number, models: CompanyModel[], tl: Timeline
       { attribute: 'name', value: company.name, actor: createdBy, activeFrom: at(created) },
       { attribute: 'domains', value: [company.domain], actor: createdBy, activeFrom: at(created) },
     ];
-    if (r.chance(0.5)) values.push({ attribute: 'categories', value: [company.industry], actor: member(), activeFrom: at(created + DAY) });
-    if (r.chance(0.25)) values.push({ attribute: 'description', value: `Met at a conference; ${company.plan} plan.`, actor: member(), activeFrom: at(created + 2 * DAY) });
+    if (r.chance(0.5))
+      values.push({
+        attribute: 'categories',
+        value: [company.industry],
+        actor: member(),
+        activeFrom: at(created + DAY),
+      });
+    if (r.chance(0.25))
+      values.push({
+        attribute: 'description',
+        value: `Met at a conference; ${company.plan} plan.`,
+        actor: member(),
+        activeFrom: at(created + 2 * DAY),
+      });
     if (r.chance(0.25)) {
       // An earlier Beton push; sometimes a person corrected one of its values by hand.
       const pushedAt = tl.nowUnix - r.int(5, 40) * DAY;
@@ -60,7 +72,13 @@ export function buildCrm(worldSeed: number, models: CompanyModel[], tl: Timeline
       }
       values.push(...pushed);
     }
-    const record: CrmCompany = { recordId: r.uuid(), companyId: company.id, createdAt: at(created), createdBy, values };
+    const record: CrmCompany = {
+      recordId: r.uuid(),
+      companyId: company.id,
+      createdAt: at(created),
+      createdBy,
+      values,
+    };
     companies.push(record);
 
     for (const p of model.persons.filter((x) => x.senior).slice(0, 3)) {
@@ -74,7 +92,12 @@ export function buildCrm(worldSeed: number, models: CompanyModel[], tl: Timeline
         createdAt: since,
         createdBy: by,
         values: [
-          { attribute: 'name', value: `${person.firstName} ${person.lastName}`, actor: by, activeFrom: since },
+          {
+            attribute: 'name',
+            value: `${person.firstName} ${person.lastName}`,
+            actor: by,
+            activeFrom: since,
+          },
           { attribute: 'email_addresses', value: [person.email], actor: by, activeFrom: since },
           { attribute: 'job_title', value: person.title, actor: by, activeFrom: since },
         ],

@@ -29,7 +29,9 @@ export function buildFirmographics(worldSeed: number, models: CompanyModel[]): F
         foundedYear: company.foundedYear,
         country: company.country,
         city: company.city,
-        technologyNames: Array.from(new Set(Array.from({ length: rng.int(2, 7) }, () => rng.pick(TECHNOLOGIES)))),
+        technologyNames: Array.from(
+          new Set(Array.from({ length: rng.int(2, 7) }, () => rng.pick(TECHNOLOGIES))),
+        ),
         linkedinUrl: `http://www.linkedin.com/company/${company.domain.split('.')[0]}`,
         shortDescription: `${company.name} builds software for the ${company.industry.toLowerCase()} industry.`,
       },

@@ -27,9 +27,13 @@ export const DEFAULT_HISTORY_DAYS = 180;
 export function generateDataset(options: DatasetOptions): Dataset {
   const seed = String(options.seed);
   const count = options.companies ?? DEFAULT_COMPANIES;
-  if (!Number.isInteger(count) || count < 1) throw new Error(`companies must be a positive integer, got ${count}`);
+  if (!Number.isInteger(count) || count < 1)
+    throw new Error(`companies must be a positive integer, got ${count}`);
   const historyDays = options.historyDays ?? DEFAULT_HISTORY_DAYS;
-  const nowMs = options.now === undefined ? Math.floor(Date.now() / 86_400_000) * 86_400_000 : new Date(options.now).getTime();
+  const nowMs =
+    options.now === undefined
+      ? Math.floor(Date.now() / 86_400_000) * 86_400_000
+      : new Date(options.now).getTime();
   if (Number.isNaN(nowMs)) throw new Error(`now is not a date: ${String(options.now)}`);
   const nowUnix = Math.floor(nowMs / 1000);
   const startUnix = Math.floor(nowUnix / DAY) * DAY - historyDays * DAY;
@@ -62,7 +66,9 @@ export function generateDataset(options: DatasetOptions): Dataset {
     peopleOfCompany: (companyIndex) => peopleByCompany[companyIndex] ?? [],
     billing,
     usage: createUsageSource(models, nps.byCompany, tl),
-    nps: nps.byCompany.flat().sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0)),
+    nps: nps.byCompany
+      .flat()
+      .sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0)),
     firmographics: buildFirmographics(worldSeed, models),
     crm: buildCrm(worldSeed, models, tl),
     truth: buildTruth(models, tl),

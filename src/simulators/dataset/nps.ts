@@ -8,7 +8,11 @@ import type { NpsAnswer } from './types.js';
  * low scores precede churn, high scores precede some expansions, decoys add noise.
  * Returns the answers of each company, sorted by time.
  */
-export function buildNps(worldSeed: number, models: CompanyModel[], tl: Timeline): { surveyId: string; byCompany: NpsAnswer[][] } {
+export function buildNps(
+  worldSeed: number,
+  models: CompanyModel[],
+  tl: Timeline,
+): { surveyId: string; byCompany: NpsAnswer[][] } {
   const surveyId = new Rng(hashInts(worldSeed, 0x5355)).uuid();
   const byCompany = models.map((model) => {
     const rng = new Rng(hashInts(worldSeed, 0x4e50, model.company.index));
@@ -24,7 +28,11 @@ export function buildNps(worldSeed: number, models: CompanyModel[], tl: Timeline
         score: Math.max(0, Math.min(10, Math.round(score))),
       });
     };
-    const activeUntil = Math.min(tl.nowUnix, model.dormantFrom ?? tl.nowUnix, model.past?.kind === 'churn' ? model.past.at : tl.nowUnix);
+    const activeUntil = Math.min(
+      tl.nowUnix,
+      model.dormantFrom ?? tl.nowUnix,
+      model.past?.kind === 'churn' ? model.past.at : tl.nowUnix,
+    );
     model.persons.forEach((p, k) => {
       const from = Math.max(p.createdUnix + 7 * DAY, tl.startUnix);
       if (from >= activeUntil - DAY) return;
@@ -36,7 +44,9 @@ export function buildNps(worldSeed: number, models: CompanyModel[], tl: Timeline
     for (const story of [model.past, model.future]) {
       if (!story) continue;
       const until = Math.min(story.at, tl.nowUnix) - HOUR;
-      const candidates = model.persons.map((p, k) => (p.createdUnix < story.leadFrom ? k : -1)).filter((k) => k >= 0);
+      const candidates = model.persons
+        .map((p, k) => (p.createdUnix < story.leadFrom ? k : -1))
+        .filter((k) => k >= 0);
       if (until <= story.leadFrom || candidates.length === 0) continue;
       for (const [behaviour, low, high] of [
         ['low_nps', 0, 4],
@@ -44,7 +54,11 @@ export function buildNps(worldSeed: number, models: CompanyModel[], tl: Timeline
       ] as const) {
         if (!story.leading.has(behaviour)) continue;
         for (let n = rng.int(1, 2); n > 0; n--) {
-          add(rng.pick(candidates), story.leadFrom + Math.floor(rng.next() * (until - story.leadFrom)), rng.int(low, high));
+          add(
+            rng.pick(candidates),
+            story.leadFrom + Math.floor(rng.next() * (until - story.leadFrom)),
+            rng.int(low, high),
+          );
         }
       }
     }
@@ -52,7 +66,8 @@ export function buildNps(worldSeed: number, models: CompanyModel[], tl: Timeline
     if (decoy && (decoy.behaviour === 'low_nps' || decoy.behaviour === 'high_nps')) {
       const at = tl.dayStart(decoy.day) + rng.int(9, 17) * HOUR;
       const candidates = model.persons.map((p, k) => (p.createdUnix < at ? k : -1)).filter((k) => k >= 0);
-      if (candidates.length > 0) add(rng.pick(candidates), at, decoy.behaviour === 'low_nps' ? rng.int(0, 4) : rng.int(9, 10));
+      if (candidates.length > 0)
+        add(rng.pick(candidates), at, decoy.behaviour === 'low_nps' ? rng.int(0, 4) : rng.int(9, 10));
     }
     answers.sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
     return answers;

@@ -59,7 +59,9 @@ function personTimes(rng: Rng, model: CompanyModel, tl: Timeline): Arrival[] {
   const spread = (from: number, to: number) => from + Math.floor(rng.next() * Math.max(HOUR, to - from));
 
   let target: number;
-  if (plan === 'free') target = model.past?.kind === 'churn' ? Math.max(1, Math.round(model.past.from.seats * 0.6)) : rng.int(1, 3);
+  if (plan === 'free')
+    target =
+      model.past?.kind === 'churn' ? Math.max(1, Math.round(model.past.from.seats * 0.6)) : rng.int(1, 3);
   else target = Math.max(1, Math.round(seats * (0.35 + rng.next() * 0.45)));
   target = Math.min(target, 150);
 
@@ -68,7 +70,8 @@ function personTimes(rng: Rng, model: CompanyModel, tl: Timeline): Arrival[] {
     if (!story) continue;
     const until = Math.min(story.at, now) - DAY;
     if (until <= story.leadFrom) continue;
-    if (story.leading.has('director_signup')) planted.push({ at: spread(story.leadFrom, until), senior: true });
+    if (story.leading.has('director_signup'))
+      planted.push({ at: spread(story.leadFrom, until), senior: true });
     if (story.kind === 'seat_expansion' && story.leading.has('approaching_seat_limit')) {
       // Fill the seats before the expansion: active people reach 90–100 % of them.
       const need = Math.max(2, Math.ceil(story.from.seats * (0.9 + rng.next() * 0.1)) - 1);
@@ -76,10 +79,12 @@ function personTimes(rng: Rng, model: CompanyModel, tl: Timeline): Arrival[] {
       target = Math.max(target, need - invited + 1);
       for (let k = 0; k < invited; k++) planted.push({ at: spread(story.leadFrom, until), senior: false });
       if (story === model.past) {
-        for (let k = rng.int(0, 2); k > 0; k--) planted.push({ at: spread(story.at, now - HOUR), senior: false });
+        for (let k = rng.int(0, 2); k > 0; k--)
+          planted.push({ at: spread(story.at, now - HOUR), senior: false });
       }
     } else if (story.leading.has('invites_sent')) {
-      for (let k = rng.int(2, 4); k > 0; k--) planted.push({ at: spread(story.leadFrom, until), senior: false });
+      for (let k = rng.int(2, 4); k > 0; k--)
+        planted.push({ at: spread(story.leadFrom, until), senior: false });
     }
   }
   if (model.decoy?.behaviour === 'invites_sent' || model.decoy?.behaviour === 'director_signup') {
@@ -121,7 +126,9 @@ function makePerson(
   const lastName = rng.pick(LAST_NAMES);
   const local = `${ascii(firstName)}.${ascii(lastName)}`;
   const freeMail = rng.chance(0.06);
-  let email = freeMail ? `${local}${rng.int(1, 99)}@${rng.pick(FREE_MAIL_DOMAINS)}` : `${local}@${company.domain}`;
+  let email = freeMail
+    ? `${local}${rng.int(1, 99)}@${rng.pick(FREE_MAIL_DOMAINS)}`
+    : `${local}@${company.domain}`;
   for (let n = 2; usedEmails.has(email); n++) email = email.replace('@', `${n}@`);
   usedEmails.add(email);
   const person: Person = {
@@ -138,7 +145,12 @@ function makePerson(
     createdAt: isoOf(at),
     lastSeenAt: isoOf(at),
   };
-  return { person, createdUnix: at, factor: 0.3 + rng.next() * 1.2, senior: seniority === 'director' || seniority === 'vp' || seniority === 'c_level' };
+  return {
+    person,
+    createdUnix: at,
+    factor: 0.3 + rng.next() * 1.2,
+    senior: seniority === 'director' || seniority === 'vp' || seniority === 'c_level',
+  };
 }
 
 function titleFor(rng: Rng, seniority: Seniority, department: Department): string {

@@ -417,7 +417,7 @@ export interface DatasetOptions {
   seed: string | number;
   /** Number of companies (default 300). */
   companies?: number;
-  /** The world's "now" (default: the start of the current UTC hour). */
+  /** The world's "now" (default: the current minute, so simulators run in step with the wall clock). */
   now?: Date | string;
   /** Days of usage history before now (default 180). */
   historyDays?: number;

@@ -1,7 +1,15 @@
 import { DAY, isoOf } from './calendar.js';
 import type { CompanyModel, PersonModel, Story, Timeline } from './model.js';
 import { hashInts, Rng } from './random.js';
-import { type EventRun, type NpsAnswer, PAGE_PATHS, type PagePath, type UsageDay, type UsageEvent, type UsageSource } from './types.js';
+import {
+  type EventRun,
+  type NpsAnswer,
+  PAGE_PATHS,
+  type PagePath,
+  type UsageDay,
+  type UsageEvent,
+  type UsageSource,
+} from './types.js';
 import { FEATURES } from './words.js';
 
 /**
@@ -43,7 +51,9 @@ function foldDaily(runs: EventRun[], day: string): UsageDay[] {
 
 const NO_PROPERTIES: Record<string, string | number> = Object.freeze({});
 const LIMIT_PROPERTIES: Record<string, string | number> = Object.freeze({ limit: 'reports' });
-const FEATURE_PROPERTIES: Record<string, string | number>[] = FEATURES.map((feature) => Object.freeze({ feature }));
+const FEATURE_PROPERTIES: Record<string, string | number>[] = FEATURES.map((feature) =>
+  Object.freeze({ feature }),
+);
 const PATH_PROPERTIES: Record<string, Record<string, string>> = Object.fromEntries(
   PAGE_PATHS.map((path) => [path, Object.freeze({ $pathname: path as string })]),
 );
@@ -51,7 +61,11 @@ const PATH_PROPERTIES: Record<string, Record<string, string>> = Object.fromEntri
 const within = (t: number, from: number, to: number) => t >= from && t < to;
 
 /** How much busier (or quieter) the account is on a day than usual, and how intense its sessions are. */
-export function dayFactor(model: CompanyModel, tl: Timeline, d: number): { activity: number; intensity: number } {
+export function dayFactor(
+  model: CompanyModel,
+  tl: Timeline,
+  d: number,
+): { activity: number; intensity: number } {
   const t = tl.dayStart(d) + DAY / 2;
   let activity = 1;
   let intensity = 1;
@@ -67,7 +81,8 @@ export function dayFactor(model: CompanyModel, tl: Timeline, d: number): { activ
       else if (within(t, story.leadFrom, story.at)) {
         const progress = (t - story.leadFrom) / (story.at - story.leadFrom);
         if (lead.has('usage_drop')) activity *= 1 - 0.85 * progress;
-        if (lead.has('usage_wow_decline')) activity *= 0.72 ** Math.floor((t - story.leadFrom) / (7 * DAY) + 1);
+        if (lead.has('usage_wow_decline'))
+          activity *= 0.72 ** Math.floor((t - story.leadFrom) / (7 * DAY) + 1);
         if (lead.has('inactivity') && t >= story.at - 12 * DAY) activity *= 0;
       }
     } else if (story.kind === 'upgrade') {
@@ -95,7 +110,13 @@ export function dayFactor(model: CompanyModel, tl: Timeline, d: number): { activ
 }
 
 /** Whether a person does anything on a day: a pure function of the hash, so `lastSeenAt` can ask it too. */
-export function personActive(model: CompanyModel, tl: Timeline, personIndex: number, d: number, factor = dayFactor(model, tl, d)): boolean {
+export function personActive(
+  model: CompanyModel,
+  tl: Timeline,
+  personIndex: number,
+  d: number,
+  factor = dayFactor(model, tl, d),
+): boolean {
   const p = model.persons[personIndex]!;
   if (p.createdUnix >= tl.dayStart(d) + DAY) return false;
   const chance = Math.min(0.97, model.activity * factor.activity * p.factor);
@@ -133,9 +154,23 @@ class DayBuilder {
     at?: number,
   ): void {
     if (count <= 0) return;
-    const time = Math.max(at ?? this.dayStart + rng.int(7 * 3600, 20 * 3600), p.createdUnix + 60, this.dayStart) * 1000;
+    const time =
+      Math.max(at ?? this.dayStart + rng.int(7 * 3600, 20 * 3600), p.createdUnix + 60, this.dayStart) * 1000;
     const props = path ? PATH_PROPERTIES[path]! : properties;
-    this.runs.push(new GeneratedRun(event, path, p, this.model, this.model.company.domain, time, count, props, this.d, this.seq++));
+    this.runs.push(
+      new GeneratedRun(
+        event,
+        path,
+        p,
+        this.model,
+        this.model.company.domain,
+        time,
+        count,
+        props,
+        this.d,
+        this.seq++,
+      ),
+    );
   }
 
   /** Someone to plant an event on: an active (preferably senior) person, else anyone who exists. */
@@ -153,7 +188,13 @@ class DayBuilder {
   }
 }
 
-function companyDayRuns(model: CompanyModel, answers: NpsAnswer[], answerTimes: number[], tl: Timeline, d: number): EventRun[] {
+function companyDayRuns(
+  model: CompanyModel,
+  answers: NpsAnswer[],
+  answerTimes: number[],
+  tl: Timeline,
+  d: number,
+): EventRun[] {
   const dayStart = tl.dayStart(d);
   if (dayStart + DAY <= model.createdUnix || d < 0 || d >= tl.historyDays) return [];
   const factor = dayFactor(model, tl, d);
@@ -173,7 +214,14 @@ function companyDayRuns(model: CompanyModel, answers: NpsAnswer[], answerTimes: 
     if (rng.chance(0.15)) b.emit(p, '$pageview', '/team', rng.int(1, 2), rng);
     if (rng.chance(0.004)) b.emit(p, '$pageview', '/pricing', 1, rng);
     if (rng.chance(0.0015)) b.emit(p, '$pageview', '/upgrade', 1, rng);
-    b.emit(p, 'feature_used', null, rng.poisson(3 * intensity), rng, FEATURE_PROPERTIES[rng.int(0, FEATURES.length - 1)]!);
+    b.emit(
+      p,
+      'feature_used',
+      null,
+      rng.poisson(3 * intensity),
+      rng,
+      FEATURE_PROPERTIES[rng.int(0, FEATURES.length - 1)]!,
+    );
     b.emit(p, 'report_created', null, rng.poisson(0.4 * intensity), rng);
   }
 
@@ -197,7 +245,8 @@ function companyDayRuns(model: CompanyModel, answers: NpsAnswer[], answerTimes: 
   if (decoy && decoy.day === d) {
     const p = b.someone(active, decoy.behaviour === 'upgrade_page_visit');
     if (p && decoy.behaviour === 'upgrade_page_visit') b.emit(p, '$pageview', '/pricing', 1, dayRng);
-    if (p && decoy.behaviour === 'nearing_paywall') b.emit(p, 'usage_limit_warning', null, 1, dayRng, LIMIT_PROPERTIES);
+    if (p && decoy.behaviour === 'nearing_paywall')
+      b.emit(p, 'usage_limit_warning', null, 1, dayRng, LIMIT_PROPERTIES);
   }
   if (active.length > 0 && dayRng.chance(model.limitPressure)) {
     b.emit(dayRng.pick(active), 'usage_limit_warning', null, 1, dayRng, LIMIT_PROPERTIES);
@@ -227,7 +276,21 @@ function companyDayRuns(model: CompanyModel, answers: NpsAnswer[], answerTimes: 
     const answer = answers[k]!;
     const p = persons.find((x) => x.person.id === answer.personId)!;
     const props = { $survey_id: answer.surveyId, $survey_response: answer.score };
-    b.runs.push(new GeneratedRun('survey sent', null, p, model, model.company.domain, time, 1, props, d, 10_000 + k, answer.uuid));
+    b.runs.push(
+      new GeneratedRun(
+        'survey sent',
+        null,
+        p,
+        model,
+        model.company.domain,
+        time,
+        1,
+        props,
+        d,
+        10_000 + k,
+        answer.uuid,
+      ),
+    );
   }
   return b.runs;
 }
@@ -270,8 +333,32 @@ class GeneratedRun implements EventRun {
   }
 
   toJSON(): EventRun {
-    const { uuid, event, path, personId, distinctId, companyId, groupKey, timestamp, time, count, properties } = this;
-    return { uuid, event, path, personId, distinctId, companyId, groupKey, timestamp, time, count, properties };
+    const {
+      uuid,
+      event,
+      path,
+      personId,
+      distinctId,
+      companyId,
+      groupKey,
+      timestamp,
+      time,
+      count,
+      properties,
+    } = this;
+    return {
+      uuid,
+      event,
+      path,
+      personId,
+      distinctId,
+      companyId,
+      groupKey,
+      timestamp,
+      time,
+      count,
+      properties,
+    };
   }
 }
 

@@ -47,7 +47,8 @@ export function resolveKnobs(partial: Partial<Knobs> = {}, base: Readonly<Knobs>
   }
   for (const key of ['latencyMs', 'latencyJitterMs', 'hangMs'] as const) {
     const v = knobs[key];
-    if (!(Number.isFinite(v) && v >= 0)) throw new Error(`Simulator knob ${key} must be a non-negative number, got ${v}.`);
+    if (!(Number.isFinite(v) && v >= 0))
+      throw new Error(`Simulator knob ${key} must be a non-negative number, got ${v}.`);
   }
   return knobs;
 }

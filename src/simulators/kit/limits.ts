@@ -36,7 +36,8 @@ export class FixedWindow {
     let w = this.windows.get(key);
     if (!w || w.start !== start) this.windows.set(key, (w = { start, count: 0 }));
     const resetAtMs = start + this.windowMs;
-    if (w.count + cost > this.limit) return { ok: false, remaining: 0, retryAfterMs: resetAtMs - now, resetAtMs };
+    if (w.count + cost > this.limit)
+      return { ok: false, remaining: 0, retryAfterMs: resetAtMs - now, resetAtMs };
     w.count += cost;
     return { ok: true, remaining: this.limit - w.count, retryAfterMs: 0, resetAtMs };
   }
@@ -80,7 +81,12 @@ export class SlidingWindow {
       return { ok: false, remaining: 0, retryAfterMs, resetAtMs: now + retryAfterMs };
     }
     log.push(now);
-    return { ok: true, remaining: this.limit - log.length, retryAfterMs: 0, resetAtMs: log[0]! + this.windowMs };
+    return {
+      ok: true,
+      remaining: this.limit - log.length,
+      retryAfterMs: 0,
+      resetAtMs: log[0]! + this.windowMs,
+    };
   }
 
   reset(): void {

@@ -77,7 +77,11 @@ export function createSimServer(options: SimServerOptions): SimServer {
   const isWrite = options.isWrite ?? ((method: string) => !['GET', 'HEAD', 'OPTIONS'].includes(method));
   const faultBody = options.faultBody ?? ((status: number) => ({ error: `simulated ${status}` }));
 
-  const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: options.bodyLimit ?? 1_048_576 });
+  const app = Fastify({
+    logger: false,
+    forceCloseConnections: true,
+    bodyLimit: options.bodyLimit ?? 1_048_576,
+  });
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const route = `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`;
@@ -106,7 +110,8 @@ export function createSimServer(options: SimServerOptions): SimServer {
   app.addHook('onSend', async (request, reply, payload) => {
     const fault = faultOf.get(request);
     if (!fault || reply.statusCode >= 300 || payload === null || payload === undefined) return payload;
-    const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : null;
+    const body =
+      typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : null;
     if (body === null) return payload;
     if (fault === 'malformed') {
       counters.faults.malformed++;
@@ -143,7 +148,8 @@ export function createSimServer(options: SimServerOptions): SimServer {
     async listen(port = 0) {
       await app.listen({ host: '127.0.0.1', port });
       const address = app.server.address();
-      if (!address || typeof address === 'string') throw new Error(`${options.name} simulator did not get a TCP port.`);
+      if (!address || typeof address === 'string')
+        throw new Error(`${options.name} simulator did not get a TCP port.`);
       url = `http://127.0.0.1:${address.port}`;
       return url;
     },

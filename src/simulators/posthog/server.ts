@@ -10,11 +10,22 @@ import {
   type SimServer,
   SlidingWindow,
 } from '../kit/index.js';
-import { type EvaluatedQuery, HogQLError, pageOf, type PreparedQuery, prepareHogQL } from './hogql/index.js';
+import { type EvaluatedQuery, HogQLError, type PreparedQuery, pageOf, prepareHogQL } from './hogql/index.js';
 import { DatasetEventTable, type LateEvent, personProperties } from './table.js';
 
-export type PostHogScope = 'query:read' | 'person:read' | 'group:read' | 'event_definition:read' | 'project:read';
-export const ALL_SCOPES: readonly PostHogScope[] = ['query:read', 'person:read', 'group:read', 'event_definition:read', 'project:read'];
+export type PostHogScope =
+  | 'query:read'
+  | 'person:read'
+  | 'group:read'
+  | 'event_definition:read'
+  | 'project:read';
+export const ALL_SCOPES: readonly PostHogScope[] = [
+  'query:read',
+  'person:read',
+  'group:read',
+  'event_definition:read',
+  'project:read',
+];
 
 /** PostHog's documented limits; every field can be changed (some teams have 120 queries an hour). */
 export interface PostHogLimits {
@@ -88,7 +99,9 @@ export interface PostHogSimulator {
   /** Accept another personal key with only these scopes. */
   addKey(key: string, scopes: readonly PostHogScope[]): void;
   ingestLate(events: LateEvent[]): number;
-  setOptions(options: Pick<PostHogSimulatorOptions, 'asyncQueryRate' | 'asyncCompleteMs' | 'authErrorCode' | 'limits'>): void;
+  setOptions(
+    options: Pick<PostHogSimulatorOptions, 'asyncQueryRate' | 'asyncCompleteMs' | 'authErrorCode' | 'limits'>,
+  ): void;
   close(): Promise<void>;
 }
 
@@ -120,41 +133,78 @@ export async function startPostHogSimulator(options: PostHogSimulatorOptions): P
     authErrorCode: options.authErrorCode ?? 'authentication_failed',
     limits: { ...POSTHOG_LIMITS, ...options.limits },
   };
-  const stats: PostHogQueryStats = { executed: 0, asynchronous: 0, rowsReturned: 0, rowsScanned: 0, cacheHits: 0 };
+  const stats: PostHogQueryStats = {
+    executed: 0,
+    asynchronous: 0,
+    rowsReturned: 0,
+    rowsScanned: 0,
+    cacheHits: 0,
+  };
   const dice = new Rng(hashString(`${dataset.seed}:posthog-async`));
   const asyncQueries = new Map<string, AsyncQuery>();
   const cache = new Map<string, EvaluatedQuery>();
 
-  const error = (type: string, code: string, detail: string, attr: string | null = null) => ({ type, code, detail, attr });
+  const error = (type: string, code: string, detail: string, attr: string | null = null) => ({
+    type,
+    code,
+    detail,
+    attr,
+  });
   const server = createSimServer({
     name: 'posthog',
     knobs: options.knobs,
-    faultBody: (status) => error('server_error', 'error', status === 503 ? 'Service temporarily unavailable.' : 'A server error occurred.'),
+    faultBody: (status) =>
+      error(
+        'server_error',
+        'error',
+        status === 503 ? 'Service temporarily unavailable.' : 'A server error occurred.',
+      ),
     isWrite: (method, route) => method !== 'GET' && !route.endsWith('/query/'),
   });
   const app = server.app;
 
   const windows = () => ({
-    query: [new SlidingWindow(settings.limits.queryPerMinute, 60_000), new SlidingWindow(settings.limits.queryPerHour, 3_600_000)],
+    query: [
+      new SlidingWindow(settings.limits.queryPerMinute, 60_000),
+      new SlidingWindow(settings.limits.queryPerHour, 3_600_000),
+    ],
     analytics: [
       new SlidingWindow(settings.limits.analyticsPerMinute, 60_000),
       new SlidingWindow(settings.limits.analyticsPerHour, 3_600_000),
     ],
-    other: [new SlidingWindow(settings.limits.otherPerMinute, 60_000), new SlidingWindow(settings.limits.otherPerHour, 3_600_000)],
+    other: [
+      new SlidingWindow(settings.limits.otherPerMinute, 60_000),
+      new SlidingWindow(settings.limits.otherPerHour, 3_600_000),
+    ],
   });
   let limiters = windows();
 
   const throttled = (reply: FastifyReply, seconds: number) =>
     reply
       .code(429)
-      .send(error('throttled_error', 'throttled', `Request was throttled. Expected available in ${Math.max(1, Math.ceil(seconds))} seconds.`));
+      .send(
+        error(
+          'throttled_error',
+          'throttled',
+          `Request was throttled. Expected available in ${Math.max(1, Math.ceil(seconds))} seconds.`,
+        ),
+      );
 
   /** Auth, scope, project access and rate limit: returns false when it already answered. */
-  const admit = (request: FastifyRequest, reply: FastifyReply, scope: PostHogScope | null, kind: LimitClass): string | null => {
+  const admit = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    scope: PostHogScope | null,
+    kind: LimitClass,
+  ): string | null => {
     const header = request.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) {
-      reply.code(401).send(error('authentication_error', 'not_authenticated', 'Authentication credentials were not provided.'));
+      reply
+        .code(401)
+        .send(
+          error('authentication_error', 'not_authenticated', 'Authentication credentials were not provided.'),
+        );
       return null;
     }
     const key = match[1]!;
@@ -174,11 +224,21 @@ export async function startPostHogSimulator(options: PostHogSimulatorOptions): P
     if (!scopes) {
       reply
         .code(401)
-        .send(error('authentication_error', settings.authErrorCode, 'Personal API key found in request Authorization header is invalid.'));
+        .send(
+          error(
+            'authentication_error',
+            settings.authErrorCode,
+            'Personal API key found in request Authorization header is invalid.',
+          ),
+        );
       return null;
     }
     if (scope && !scopes.includes(scope)) {
-      reply.code(403).send(error('authentication_error', 'permission_denied', `API key missing required scope '${scope}'`));
+      reply
+        .code(403)
+        .send(
+          error('authentication_error', 'permission_denied', `API key missing required scope '${scope}'`),
+        );
       return null;
     }
     const params = request.params as { projectId?: string };
@@ -201,7 +261,8 @@ export async function startPostHogSimulator(options: PostHogSimulatorOptions): P
     return key;
   };
 
-  const origin = (request: FastifyRequest) => `http://${request.headers.host ?? server.url.slice('http://'.length)}`;
+  const origin = (request: FastifyRequest) =>
+    `http://${request.headers.host ?? server.url.slice('http://'.length)}`;
   const pageUrl = (request: FastifyRequest, params: Record<string, string | number>) => {
     const path = request.url.split('?')[0]!;
     const query = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]));
@@ -211,7 +272,8 @@ export async function startPostHogSimulator(options: PostHogSimulatorOptions): P
     const n = Number.parseInt(String(value ?? ''), 10);
     return Number.isNaN(n) ? fallback : Math.min(max, Math.max(min, n));
   };
-  const isMainProject = (request: FastifyRequest) => Number((request.params as { projectId: string }).projectId) === projectId;
+  const isMainProject = (request: FastifyRequest) =>
+    Number((request.params as { projectId: string }).projectId) === projectId;
 
   const project = (id: number, name: string) => ({
     id,
@@ -222,7 +284,10 @@ export async function startPostHogSimulator(options: PostHogSimulatorOptions): P
     timezone: 'UTC',
     created_at: dataset.companies.length > 0 ? '2023-01-10T09:00:00.000000Z' : dataset.now,
   });
-  const projects = () => [project(projectId, 'Beton Demo App'), project(otherProjectId, 'Beton Demo Staging')];
+  const projects = () => [
+    project(projectId, 'Beton Demo App'),
+    project(otherProjectId, 'Beton Demo Staging'),
+  ];
 
   app.get('/api/users/@me/', async (request, reply) => {
     if (!admit(request, reply, null, 'other')) return reply;
@@ -232,7 +297,12 @@ export async function startPostHogSimulator(options: PostHogSimulatorOptions): P
       first_name: 'Demo',
       last_name: 'Owner',
       organization: { id: orgId, name: 'Beton Demo', slug: 'beton-demo' },
-      team: { id: projectId, uuid: project(projectId, '').uuid, name: 'Beton Demo App', api_token: projectApiKey },
+      team: {
+        id: projectId,
+        uuid: project(projectId, '').uuid,
+        name: 'Beton Demo App',
+        api_token: projectApiKey,
+      },
     };
   });
 
@@ -280,7 +350,13 @@ export async function startPostHogSimulator(options: PostHogSimulatorOptions): P
     if (!admit(request, reply, 'group:read', 'other')) return reply;
     if (!isMainProject(request)) return [];
     return [
-      { group_type: 'company', group_type_index: 0, name_singular: 'company', name_plural: 'companies', detail_dashboard: null },
+      {
+        group_type: 'company',
+        group_type_index: 0,
+        name_singular: 'company',
+        name_plural: 'companies',
+        detail_dashboard: null,
+      },
     ];
   });
 
@@ -288,7 +364,9 @@ export async function startPostHogSimulator(options: PostHogSimulatorOptions): P
     if (!admit(request, reply, 'group:read', 'analytics')) return reply;
     const q = request.query as Record<string, string | undefined>;
     if (q.group_type_index === undefined) {
-      return reply.code(400).send(error('validation_error', 'required', 'This field is required.', 'group_type_index'));
+      return reply
+        .code(400)
+        .send(error('validation_error', 'required', 'This field is required.', 'group_type_index'));
     }
     const index = Number(q.group_type_index);
     let offset = 0;
@@ -304,7 +382,13 @@ export async function startPostHogSimulator(options: PostHogSimulatorOptions): P
     const results = companies.slice(offset, offset + pageSize).map((c) => ({
       group_type_index: 0,
       group_key: c.domain,
-      group_properties: { name: c.name, domain: c.domain, plan: c.plan, seats: c.seatLimit, industry: c.industry },
+      group_properties: {
+        name: c.name,
+        domain: c.domain,
+        plan: c.plan,
+        seats: c.seatLimit,
+        industry: c.industry,
+      },
       created_at: c.createdAt,
     }));
     const cursor = (o: number) => Buffer.from(JSON.stringify({ o })).toString('base64url');
@@ -312,12 +396,17 @@ export async function startPostHogSimulator(options: PostHogSimulatorOptions): P
     const hasMore = server.knobs.repeatNext || offset + pageSize < companies.length;
     return {
       next: hasMore ? pageUrl(request, { group_type_index: index, cursor: cursor(nextOffset) }) : null,
-      previous: offset > 0 ? pageUrl(request, { group_type_index: index, cursor: cursor(Math.max(0, offset - pageSize)) }) : null,
+      previous:
+        offset > 0
+          ? pageUrl(request, { group_type_index: index, cursor: cursor(Math.max(0, offset - pageSize)) })
+          : null,
       results,
     };
   });
 
-  const definitionIds = new Map(USAGE_EVENTS.map((name) => [name, new Rng(hashString(`${dataset.seed}:def:${name}`)).uuid()]));
+  const definitionIds = new Map(
+    USAGE_EVENTS.map((name) => [name, new Rng(hashString(`${dataset.seed}:def:${name}`)).uuid()]),
+  );
   app.get('/api/projects/:projectId/event_definitions/', async (request, reply) => {
     if (!admit(request, reply, 'event_definition:read', 'other')) return reply;
     const q = request.query as Record<string, string | undefined>;
@@ -337,7 +426,11 @@ export async function startPostHogSimulator(options: PostHogSimulatorOptions): P
     const hasMore = offset + limit < names.length;
     return {
       count: names.length,
-      next: server.knobs.repeatNext ? pageUrl(request, { limit, offset }) : hasMore ? pageUrl(request, { limit, offset: offset + limit }) : null,
+      next: server.knobs.repeatNext
+        ? pageUrl(request, { limit, offset })
+        : hasMore
+          ? pageUrl(request, { limit, offset: offset + limit })
+          : null,
       previous: offset > 0 ? pageUrl(request, { limit, offset: Math.max(0, offset - limit) }) : null,
       results,
     };
@@ -384,15 +477,27 @@ export async function startPostHogSimulator(options: PostHogSimulatorOptions): P
   app.post('/api/projects/:projectId/query/', async (request, reply) => {
     const key = admit(request, reply, 'query:read', 'query');
     if (!key) return reply;
-    if (server.knobs.rateLimits && runningQueries() >= settings.limits.queryConcurrency) return throttled(reply, 1);
-    const body = (request.body ?? {}) as { query?: { kind?: string; query?: unknown; values?: unknown }; async?: boolean };
+    if (server.knobs.rateLimits && runningQueries() >= settings.limits.queryConcurrency)
+      return throttled(reply, 1);
+    const body = (request.body ?? {}) as {
+      query?: { kind?: string; query?: unknown; values?: unknown };
+      async?: boolean;
+    };
     const query = body.query;
     if (!query || query.kind !== 'HogQLQuery' || typeof query.query !== 'string') {
       return reply
         .code(400)
-        .send(error('validation_error', 'invalid_input', 'The simulator runs {"query": {"kind": "HogQLQuery", "query": "SELECT ..."}} only.', 'query'));
+        .send(
+          error(
+            'validation_error',
+            'invalid_input',
+            'The simulator runs {"query": {"kind": "HogQLQuery", "query": "SELECT ..."}} only.',
+            'query',
+          ),
+        );
     }
-    const values = query.values && typeof query.values === 'object' ? (query.values as Record<string, unknown>) : {};
+    const values =
+      query.values && typeof query.values === 'object' ? (query.values as Record<string, unknown>) : {};
     const main = isMainProject(request);
     let outcome: AsyncQuery['outcome'] | { ok: false; message: string };
     try {
@@ -404,7 +509,8 @@ export async function startPostHogSimulator(options: PostHogSimulatorOptions): P
     }
     // A query that does not parse fails at once, even when it would have run asynchronously.
     if (!outcome.ok) return reply.code(400).send(error('validation_error', 'query_error', outcome.message));
-    const goAsync = body.async === true || (settings.asyncQueryRate > 0 && dice.next() < settings.asyncQueryRate);
+    const goAsync =
+      body.async === true || (settings.asyncQueryRate > 0 && dice.next() < settings.asyncQueryRate);
     if (!goAsync) {
       stats.executed++;
       return outcome.body;
@@ -414,8 +520,15 @@ export async function startPostHogSimulator(options: PostHogSimulatorOptions): P
     const id = ids.uuid();
     const started = new Date(clock.nowMs()).toISOString();
     const pid = Number((request.params as { projectId: string }).projectId);
-    asyncQueries.set(id, { id, projectId: pid, readyAt: Date.now() + settings.asyncCompleteMs, started, outcome });
-    for (const [old, q] of asyncQueries) if (asyncQueries.size > 200 && q.readyAt < Date.now()) asyncQueries.delete(old);
+    asyncQueries.set(id, {
+      id,
+      projectId: pid,
+      readyAt: Date.now() + settings.asyncCompleteMs,
+      started,
+      outcome,
+    });
+    for (const [old, q] of asyncQueries)
+      if (asyncQueries.size > 200 && q.readyAt < Date.now()) asyncQueries.delete(old);
     return reply.code(202).send({ query_status: queryStatus(asyncQueries.get(id)!, false) });
   });
 

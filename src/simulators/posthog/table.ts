@@ -50,8 +50,12 @@ export class DatasetEventTable implements EventTable {
   scan(hint: ScanHint, visit: (row: EventRow) => void): void {
     const { usage, companies } = this.dataset;
     const lastDay = usage.days.length - 1;
-    const from = Number.isFinite(hint.fromMs) ? Math.max(0, Math.floor((hint.fromMs - this.firstDayMs) / DAY_MS)) : 0;
-    const to = Number.isFinite(hint.toMs) ? Math.min(lastDay, Math.ceil((hint.toMs - this.firstDayMs) / DAY_MS) - 1) : lastDay;
+    const from = Number.isFinite(hint.fromMs)
+      ? Math.max(0, Math.floor((hint.fromMs - this.firstDayMs) / DAY_MS))
+      : 0;
+    const to = Number.isFinite(hint.toMs)
+      ? Math.min(lastDay, Math.ceil((hint.toMs - this.firstDayMs) / DAY_MS) - 1)
+      : lastDay;
     const indexes: number[] = [];
     if (hint.groupKeys) {
       for (const key of hint.groupKeys) {
@@ -66,7 +70,12 @@ export class DatasetEventTable implements EventTable {
       }
     }
     for (const row of this.late) {
-      if (row.time >= hint.fromMs && row.time < hint.toMs && (!hint.groupKeys || hint.groupKeys.has(row.groupKey))) visit(row);
+      if (
+        row.time >= hint.fromMs &&
+        row.time < hint.toMs &&
+        (!hint.groupKeys || hint.groupKeys.has(row.groupKey))
+      )
+        visit(row);
     }
   }
 
@@ -108,10 +117,12 @@ export class DatasetEventTable implements EventTable {
   lastSeen(event: string): string | null {
     const { usage, companies } = this.dataset;
     let latest: number | null = null;
-    for (const row of this.late) if (row.event === event && (latest === null || row.time > latest)) latest = row.time;
+    for (const row of this.late)
+      if (row.event === event && (latest === null || row.time > latest)) latest = row.time;
     for (let d = usage.days.length - 1; d >= 0 && latest === null; d--) {
       for (let ci = 0; ci < companies.length; ci++) {
-        for (const run of usage.runs(ci, d)) if (run.event === event && (latest === null || run.time > latest)) latest = run.time;
+        for (const run of usage.runs(ci, d))
+          if (run.event === event && (latest === null || run.time > latest)) latest = run.time;
       }
     }
     return latest === null ? null : new Date(latest).toISOString();

@@ -91,7 +91,8 @@ export function range(params: Params, name: string): ((t: number) => boolean) | 
   if (v === undefined) return null;
   const asInt = (x: ParamValue | undefined, key: string): number | undefined => {
     if (x === undefined) return undefined;
-    if (typeof x !== 'string' || !/^\d+$/.test(x)) throw new ParamError(`Invalid integer: ${String(x)}`, `${name}[${key}]`);
+    if (typeof x !== 'string' || !/^\d+$/.test(x))
+      throw new ParamError(`Invalid integer: ${String(x)}`, `${name}[${key}]`);
     return Number(x);
   };
   if (typeof v === 'string') {
@@ -100,12 +101,16 @@ export function range(params: Params, name: string): ((t: number) => boolean) | 
   }
   if (Array.isArray(v)) throw new ParamError(`Invalid ${name}: use ${name}[gte] and friends`, name);
   for (const key of Object.keys(v)) {
-    if (!['gt', 'gte', 'lt', 'lte'].includes(key)) throw new ParamError(`Received unknown parameter: ${name}[${key}]`, `${name}[${key}]`);
+    if (!['gt', 'gte', 'lt', 'lte'].includes(key))
+      throw new ParamError(`Received unknown parameter: ${name}[${key}]`, `${name}[${key}]`);
   }
   const gt = asInt(v.gt, 'gt');
   const gte = asInt(v.gte, 'gte');
   const lt = asInt(v.lt, 'lt');
   const lte = asInt(v.lte, 'lte');
   return (t) =>
-    (gt === undefined || t > gt) && (gte === undefined || t >= gte) && (lt === undefined || t < lt) && (lte === undefined || t <= lte);
+    (gt === undefined || t > gt) &&
+    (gte === undefined || t >= gte) &&
+    (lt === undefined || t < lt) &&
+    (lte === undefined || t <= lte);
 }

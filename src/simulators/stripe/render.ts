@@ -39,7 +39,12 @@ export function renderCustomer(c: BillingCustomer, invoiceCount = 0): Record<str
     discount: null,
     email: c.email,
     invoice_prefix: invoicePrefix(c.id),
-    invoice_settings: { custom_fields: null, default_payment_method: null, footer: null, rendering_options: null },
+    invoice_settings: {
+      custom_fields: null,
+      default_payment_method: null,
+      footer: null,
+      rendering_options: null,
+    },
     livemode: false,
     metadata: c.metadataDomain ? { domain: c.metadataDomain } : {},
     name: c.name,
@@ -92,7 +97,13 @@ export function renderPrice(p: BillingPrice): Record<string, unknown> {
     metadata: { plan: p.plan, seat_limit: String(PLAN_SPECS[p.plan].seats[1]) },
     nickname: `${PLAN_SPECS[p.plan].name} ${p.interval === 'month' ? 'monthly' : 'yearly'}`,
     product: p.productId,
-    recurring: { interval: p.interval, interval_count: 1, meter: null, trial_period_days: null, usage_type: 'licensed' },
+    recurring: {
+      interval: p.interval,
+      interval_count: 1,
+      meter: null,
+      trial_period_days: null,
+      usage_type: 'licensed',
+    },
     tax_behavior: 'unspecified',
     tiers_mode: null,
     transform_quantity: null,
@@ -128,7 +139,11 @@ function renderPlan(p: BillingPrice): Record<string, unknown> {
 }
 
 /** The billing period a subscription version shows at `now`. */
-export function currentPeriod(s: BillingSubscription, v: SubscriptionVersion, now: number): { start: number; end: number } {
+export function currentPeriod(
+  s: BillingSubscription,
+  v: SubscriptionVersion,
+  now: number,
+): { start: number; end: number } {
   if (v.status === 'trialing' && v.trialEnd !== null) return { start: s.created, end: v.trialEnd };
   const at = v.endedAt !== null ? Math.max(s.anchor, v.endedAt - 1) : now;
   return periodAt(s.anchor, s.interval, Math.max(at, s.anchor));
@@ -177,11 +192,17 @@ export function renderSubscription(
     cancel_at: v.cancelAt,
     cancel_at_period_end: v.cancelAtPeriodEnd,
     canceled_at: v.canceledAt,
-    cancellation_details: { comment: null, feedback: null, reason: v.canceledAt !== null ? 'cancellation_requested' : null },
+    cancellation_details: {
+      comment: null,
+      feedback: null,
+      reason: v.canceledAt !== null ? 'cancellation_requested' : null,
+    },
     collection_method: 'charge_automatically',
     created: s.created,
     currency: 'usd',
-    ...(options.legacyPeriodFields ? { current_period_end: period.end, current_period_start: period.start } : {}),
+    ...(options.legacyPeriodFields
+      ? { current_period_end: period.end, current_period_start: period.start }
+      : {}),
     customer: s.customerId,
     days_until_due: null,
     default_payment_method: null,
@@ -191,14 +212,24 @@ export function renderSubscription(
     discounts: [],
     ended_at: v.endedAt,
     invoice_settings: { account_tax_ids: null, issuer: { type: 'self' } },
-    items: { object: 'list', data: [item], has_more: false, total_count: 1, url: `/v1/subscription_items?subscription=${s.id}` },
+    items: {
+      object: 'list',
+      data: [item],
+      has_more: false,
+      total_count: 1,
+      url: `/v1/subscription_items?subscription=${s.id}`,
+    },
     latest_invoice: options.latestInvoice,
     livemode: false,
     metadata: { plan: v.plan },
     next_pending_invoice_item_invoice: null,
     on_behalf_of: null,
     pause_collection: null,
-    payment_settings: { payment_method_options: null, payment_method_types: null, save_default_payment_method: 'off' },
+    payment_settings: {
+      payment_method_options: null,
+      payment_method_types: null,
+      save_default_payment_method: 'off',
+    },
     pending_invoice_item_interval: null,
     pending_setup_intent: null,
     pending_update: null,
@@ -307,7 +338,13 @@ export function renderInvoice(
     issuer: { type: 'self' },
     last_finalization_error: null,
     latest_revision: null,
-    lines: { object: 'list', data: [line], has_more: false, total_count: 1, url: `/v1/invoices/${inv.id}/lines` },
+    lines: {
+      object: 'list',
+      data: [line],
+      has_more: false,
+      total_count: 1,
+      url: `/v1/invoices/${inv.id}/lines`,
+    },
     livemode: false,
     metadata: {},
     next_payment_attempt: null,

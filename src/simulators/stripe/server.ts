@@ -2,12 +2,37 @@ import { createHmac } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Dataset } from '../dataset/index.js';
 import { hashString, Rng } from '../dataset/random.js';
-import { createSimClock, createSimServer, type Knobs, type SimClock, type SimServer, SlidingWindow } from '../kit/index.js';
-import { int, list, ParamError, type Params, type ParamValue, parseStripeParams, range, str } from './params.js';
+import {
+  createSimClock,
+  createSimServer,
+  type Knobs,
+  type SimClock,
+  type SimServer,
+  SlidingWindow,
+} from '../kit/index.js';
+import {
+  int,
+  list,
+  ParamError,
+  type Params,
+  type ParamValue,
+  parseStripeParams,
+  range,
+  str,
+} from './params.js';
 import { STRIPE_API_VERSION, type StoredEvent, StripeError, StripeStore } from './store.js';
 
 /** Resources a restricted key may be allowed to read (`rk_…`). */
-export type StripeResource = 'account' | 'balance' | 'customers' | 'subscriptions' | 'invoices' | 'prices' | 'products' | 'events' | 'webhook_endpoints';
+export type StripeResource =
+  | 'account'
+  | 'balance'
+  | 'customers'
+  | 'subscriptions'
+  | 'invoices'
+  | 'prices'
+  | 'products'
+  | 'events'
+  | 'webhook_endpoints';
 
 export interface StripeSimulatorOptions {
   dataset: Dataset;
@@ -76,7 +101,9 @@ export async function startStripeSimulator(options: StripeSimulatorOptions): Pro
   const deliveries = { attempted: 0, succeeded: 0 };
   const idempotent = new Map<string, { status: number; body: unknown; at: number }>();
 
-  const stripeError = (type: string, message: string, extra: Record<string, unknown> = {}) => ({ error: { type, message, ...extra } });
+  const stripeError = (type: string, message: string, extra: Record<string, unknown> = {}) => ({
+    error: { type, message, ...extra },
+  });
   const server = createSimServer({
     name: 'stripe',
     knobs: options.knobs,
@@ -92,7 +119,10 @@ export async function startStripeSimulator(options: StripeSimulatorOptions): Pro
     return payload;
   });
 
-  const mask = (key: string) => (key.length > 12 ? `${key.slice(0, 8)}${'*'.repeat(Math.min(24, key.length - 12))}${key.slice(-4)}` : '****');
+  const mask = (key: string) =>
+    key.length > 12
+      ? `${key.slice(0, 8)}${'*'.repeat(Math.min(24, key.length - 12))}${key.slice(-4)}`
+      : '****';
 
   /** Auth, permission and the per-second limit; answers and returns false when the request stops here. */
   const admit = (request: FastifyRequest, reply: FastifyReply, resource: StripeResource): boolean => {
@@ -116,7 +146,12 @@ export async function startStripeSimulator(options: StripeSimulatorOptions): Pro
     if (key.startsWith('pk_')) {
       reply
         .code(401)
-        .send(stripeError('invalid_request_error', 'This API call cannot be made with a publishable API key. Please use a secret API key.'));
+        .send(
+          stripeError(
+            'invalid_request_error',
+            'This API call cannot be made with a publishable API key. Please use a secret API key.',
+          ),
+        );
       return false;
     }
     const allowed = keys.get(key);
@@ -138,10 +173,14 @@ export async function startStripeSimulator(options: StripeSimulatorOptions): Pro
     }
     if (server.knobs.rateLimits && !perSecond.take(key).ok) {
       reply.code(429).send(
-        stripeError('invalid_request_error', 'Request rate limit exceeded. You can learn more about rate limits here https://stripe.com/docs/rate-limits.', {
-          code: 'rate_limit',
-          doc_url: 'https://stripe.com/docs/error-codes/rate-limit',
-        }),
+        stripeError(
+          'invalid_request_error',
+          'Request rate limit exceeded. You can learn more about rate limits here https://stripe.com/docs/rate-limits.',
+          {
+            code: 'rate_limit',
+            doc_url: 'https://stripe.com/docs/error-codes/rate-limit',
+          },
+        ),
       );
       return false;
     }
@@ -151,7 +190,8 @@ export async function startStripeSimulator(options: StripeSimulatorOptions): Pro
   const params = (request: FastifyRequest): Params => {
     const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
     const fromQuery = parseStripeParams(query);
-    const body = typeof request.body === 'string' && request.body.length > 0 ? parseStripeParams(request.body) : {};
+    const body =
+      typeof request.body === 'string' && request.body.length > 0 ? parseStripeParams(request.body) : {};
     return { ...fromQuery, ...body };
   };
 
@@ -160,7 +200,8 @@ export async function startStripeSimulator(options: StripeSimulatorOptions): Pro
     (resource: StripeResource, run: (p: Params, request: FastifyRequest) => unknown) =>
     async (request: FastifyRequest, reply: FastifyReply) => {
       if (!admit(request, reply, resource)) return reply;
-      const idempotencyKey = request.method === 'POST' ? (request.headers['idempotency-key'] as string | undefined) : undefined;
+      const idempotencyKey =
+        request.method === 'POST' ? (request.headers['idempotency-key'] as string | undefined) : undefined;
       if (idempotencyKey) {
         const seen = idempotent.get(idempotencyKey);
         if (seen && seen.at > Date.now() - 86_400_000) {
@@ -175,7 +216,10 @@ export async function startStripeSimulator(options: StripeSimulatorOptions): Pro
       } catch (e) {
         if (e instanceof StripeError) {
           status = e.status;
-          body = stripeError(e.type, e.message, { ...(e.code ? { code: e.code } : {}), ...(e.param ? { param: e.param } : {}) });
+          body = stripeError(e.type, e.message, {
+            ...(e.code ? { code: e.code } : {}),
+            ...(e.param ? { param: e.param } : {}),
+          });
         } else if (e instanceof ParamError) {
           status = 400;
           body = stripeError('invalid_request_error', e.message, { param: e.param });
@@ -207,11 +251,25 @@ export async function startStripeSimulator(options: StripeSimulatorOptions): Pro
     }
     const obj = target as Record<string, unknown>;
     const [head, ...rest] = segments;
-    if (!(head! in obj)) throw new StripeError(400, 'invalid_request_error', `This property cannot be expanded (${full}).`, undefined, 'expand');
+    if (!(head! in obj))
+      throw new StripeError(
+        400,
+        'invalid_request_error',
+        `This property cannot be expanded (${full}).`,
+        undefined,
+        'expand',
+      );
     let value = obj[head!];
     if (typeof value === 'string') {
       const resolve = expandable[head!];
-      if (!resolve) throw new StripeError(400, 'invalid_request_error', `This property cannot be expanded (${full}).`, undefined, 'expand');
+      if (!resolve)
+        throw new StripeError(
+          400,
+          'invalid_request_error',
+          `This property cannot be expanded (${full}).`,
+          undefined,
+          'expand',
+        );
       value = resolve(value);
       obj[head!] = value;
     }
@@ -223,12 +281,24 @@ export async function startStripeSimulator(options: StripeSimulatorOptions): Pro
       let segments = path.split('.');
       if (isList) {
         if (segments[0] !== 'data') {
-          throw new StripeError(400, 'invalid_request_error', `This property cannot be expanded (${path}). You may want to try expanding 'data.${path}' instead.`, undefined, 'expand');
+          throw new StripeError(
+            400,
+            'invalid_request_error',
+            `This property cannot be expanded (${path}). You may want to try expanding 'data.${path}' instead.`,
+            undefined,
+            'expand',
+          );
         }
         segments = segments.slice(1);
       }
       if (segments.length === 0 || segments.length > 4) {
-        throw new StripeError(400, 'invalid_request_error', `You cannot expand more than 4 levels of a property (${path}).`, undefined, 'expand');
+        throw new StripeError(
+          400,
+          'invalid_request_error',
+          `You cannot expand more than 4 levels of a property (${path}).`,
+          undefined,
+          'expand',
+        );
       }
       for (const o of objects) expandPath(o, segments, path);
     }
@@ -249,13 +319,24 @@ export async function startStripeSimulator(options: StripeSimulatorOptions): Pro
     const created = range(p, 'created');
     const after = str(p, 'starting_after');
     const before = str(p, 'ending_before');
-    if (after && before) throw new ParamError('You may only specify one of these parameters: ending_before, starting_after.', 'ending_before');
+    if (after && before)
+      throw new ParamError(
+        'You may only specify one of these parameters: ending_before, starting_after.',
+        'ending_before',
+      );
     const matches = (item: T) => keep(item) && (!created || created(item.created));
     const page: T[] = [];
     let hasMore = false;
     if (before) {
       const index = items.findIndex((x) => x.id === before);
-      if (index < 0) throw new StripeError(404, 'invalid_request_error', `No such ${kind}: '${before}'`, 'resource_missing', 'ending_before');
+      if (index < 0)
+        throw new StripeError(
+          404,
+          'invalid_request_error',
+          `No such ${kind}: '${before}'`,
+          'resource_missing',
+          'ending_before',
+        );
       for (let k = index - 1; k >= 0; k--) {
         if (!matches(items[k]!)) continue;
         if (page.length === limit) {
@@ -269,7 +350,14 @@ export async function startStripeSimulator(options: StripeSimulatorOptions): Pro
       let start = 0;
       if (after) {
         const index = items.findIndex((x) => x.id === after);
-        if (index < 0) throw new StripeError(404, 'invalid_request_error', `No such ${kind}: '${after}'`, 'resource_missing', 'starting_after');
+        if (index < 0)
+          throw new StripeError(
+            404,
+            'invalid_request_error',
+            `No such ${kind}: '${after}'`,
+            'resource_missing',
+            'starting_after',
+          );
         start = index + 1;
       }
       for (let k = start; k < items.length; k++) {
@@ -306,157 +394,311 @@ export async function startStripeSimulator(options: StripeSimulatorOptions): Pro
 
   // --- routes ----------------------------------------------------------------------------------
 
-  app.get('/v1/account', handle('account', (p) =>
-    one(p, {
-      id: accountId,
-      object: 'account',
-      business_profile: { name: 'Beton Demo', url: 'https://beton-demo.example', support_email: 'billing@beton-demo.example' },
-      business_type: 'company',
-      charges_enabled: true,
-      country: 'US',
-      created: dataset.billing.products[0]?.created ?? dataset.nowUnix,
-      default_currency: 'usd',
-      details_submitted: true,
-      email: 'billing@beton-demo.example',
-      metadata: {},
-      payouts_enabled: true,
-      settings: { dashboard: { display_name: 'Beton Demo', timezone: 'Etc/UTC' } },
-      type: 'standard',
-    }),
-  ));
-
-  app.get('/v1/balance', handle('balance', () => ({
-    object: 'balance',
-    available: [{ amount: 0, currency: 'usd', source_types: { card: 0 } }],
-    livemode: false,
-    pending: [{ amount: 0, currency: 'usd', source_types: { card: 0 } }],
-  })));
-
-  app.get('/v1/customers', handle('customers', (p) => {
-    const email = str(p, 'email');
-    return listOf(p, '/v1/customers', store.customers, (c) => c.deleted === null && (!email || c.email === email), (c) => store.renderCustomer(c), 'customer');
-  }));
-  app.get('/v1/customers/:id', handle('customers', (p, r) => {
-    const c = store.customer(idParam(r));
-    return c.deleted !== null ? { id: c.id, object: 'customer', deleted: true } : one(p, store.renderCustomer(c));
-  }));
-  app.post('/v1/customers', handle('customers', (p) =>
-    store.renderCustomer(store.createCustomer({ email: str(p, 'email'), name: str(p, 'name'), metadata: metadataOf(p) })),
-  ));
-  app.post('/v1/customers/:id', handle('customers', (p, r) =>
-    store.renderCustomer(store.updateCustomer(idParam(r), { email: str(p, 'email'), name: str(p, 'name'), metadata: metadataOf(p) })),
-  ));
-  app.delete('/v1/customers/:id', handle('customers', (_p, r) => {
-    const c = store.deleteCustomer(idParam(r));
-    return { id: c.id, object: 'customer', deleted: true };
-  }));
-
-  const SUBSCRIPTION_STATUSES = ['active', 'past_due', 'unpaid', 'canceled', 'incomplete', 'incomplete_expired', 'trialing', 'paused', 'all', 'ended'];
-  app.get('/v1/subscriptions', handle('subscriptions', (p) => {
-    const status = str(p, 'status');
-    if (status && !SUBSCRIPTION_STATUSES.includes(status)) {
-      throw new ParamError(`Invalid status: must be one of ${SUBSCRIPTION_STATUSES.join(', ')}`, 'status');
-    }
-    const customer = str(p, 'customer');
-    const price = str(p, 'price');
-    const keep = (s: (typeof store.subscriptions)[number]) => {
-      const v = store.currentVersion(s);
-      if (customer && s.customerId !== customer) return false;
-      if (price && v.priceId !== price) return false;
-      if (!status) return v.status !== 'canceled';
-      if (status === 'all') return true;
-      if (status === 'ended') return v.status === 'canceled';
-      return v.status === status;
-    };
-    return listOf(p, '/v1/subscriptions', store.subscriptions, keep, (s) => store.renderSubscription(s), 'subscription');
-  }));
-  app.get('/v1/subscriptions/:id', handle('subscriptions', (p, r) => one(p, store.renderSubscription(store.subscription(idParam(r))))));
-  app.post('/v1/subscriptions', handle('subscriptions', (p) => {
-    const customer = str(p, 'customer');
-    if (!customer) throw new ParamError('Missing required param: customer.', 'customer');
-    const items = p.items;
-    const first = Array.isArray(items) ? items[0] : undefined;
-    if (!first || typeof first !== 'object' || Array.isArray(first) || typeof first.price !== 'string') {
-      throw new ParamError('Missing required param: items[0][price].', 'items');
-    }
-    const quantity = typeof first.quantity === 'string' ? Number(first.quantity) : undefined;
-    const trialDays = str(p, 'trial_period_days');
-    return store.renderSubscription(
-      store.createSubscription({ customer, price: first.price, ...(quantity !== undefined ? { quantity } : {}), ...(trialDays ? { trialDays: Number(trialDays) } : {}) }),
-    );
-  }));
-  app.post('/v1/subscriptions/:id', handle('subscriptions', (p, r) => {
-    const id = idParam(r);
-    const items = p.items;
-    const first = Array.isArray(items) ? items[0] : undefined;
-    const item = first && typeof first === 'object' && !Array.isArray(first) ? first : undefined;
-    const quantityText = typeof item?.quantity === 'string' ? item.quantity : str(p, 'quantity');
-    const cancelAt = p.cancel_at;
-    return store.renderSubscription(
-      store.updateSubscription(id, {
-        ...(quantityText !== undefined ? { quantity: Number(quantityText) } : {}),
-        ...(typeof item?.price === 'string' ? { price: item.price } : {}),
-        ...(p.cancel_at_period_end !== undefined ? { cancelAtPeriodEnd: flag(p.cancel_at_period_end, 'cancel_at_period_end')! } : {}),
-        ...(cancelAt !== undefined ? { cancelAt: cancelAt === '' ? null : Number(cancelAt) } : {}),
+  app.get(
+    '/v1/account',
+    handle('account', (p) =>
+      one(p, {
+        id: accountId,
+        object: 'account',
+        business_profile: {
+          name: 'Beton Demo',
+          url: 'https://beton-demo.example',
+          support_email: 'billing@beton-demo.example',
+        },
+        business_type: 'company',
+        charges_enabled: true,
+        country: 'US',
+        created: dataset.billing.products[0]?.created ?? dataset.nowUnix,
+        default_currency: 'usd',
+        details_submitted: true,
+        email: 'billing@beton-demo.example',
+        metadata: {},
+        payouts_enabled: true,
+        settings: { dashboard: { display_name: 'Beton Demo', timezone: 'Etc/UTC' } },
+        type: 'standard',
       }),
-    );
-  }));
-  app.delete('/v1/subscriptions/:id', handle('subscriptions', (_p, r) => store.renderSubscription(store.cancelSubscription(idParam(r)))));
+    ),
+  );
 
-  app.get('/v1/invoices', handle('invoices', (p) => {
-    const customer = str(p, 'customer');
-    const subscription = str(p, 'subscription');
-    const status = str(p, 'status');
-    return listOf(
-      p,
-      '/v1/invoices',
-      store.invoices,
-      (i) => (!customer || i.customerId === customer) && (!subscription || i.subscriptionId === subscription) && (!status || i.status === status),
-      (i) => store.renderInvoice(i),
-      'invoice',
-    );
-  }));
-  app.get('/v1/invoices/:id', handle('invoices', (p, r) => one(p, store.renderInvoice(store.invoice(idParam(r))))));
+  app.get(
+    '/v1/balance',
+    handle('balance', () => ({
+      object: 'balance',
+      available: [{ amount: 0, currency: 'usd', source_types: { card: 0 } }],
+      livemode: false,
+      pending: [{ amount: 0, currency: 'usd', source_types: { card: 0 } }],
+    })),
+  );
 
-  app.get('/v1/prices', handle('prices', (p) => {
-    const product = str(p, 'product');
-    const active = flag(p.active, 'active');
-    return listOf(p, '/v1/prices', store.prices, (x) => (!product || x.productId === product) && active !== false, (x) => store.renderPrice(x), 'price');
-  }));
-  app.get('/v1/prices/:id', handle('prices', (p, r) => one(p, store.renderPrice(store.price(idParam(r))))));
-  app.get('/v1/products', handle('products', (p) =>
-    listOf(p, '/v1/products', store.products, () => flag(p.active, 'active') !== false, (x) => store.renderProduct(x), 'product'),
-  ));
-  app.get('/v1/products/:id', handle('products', (p, r) => one(p, store.renderProduct(store.product(idParam(r))))));
+  app.get(
+    '/v1/customers',
+    handle('customers', (p) => {
+      const email = str(p, 'email');
+      return listOf(
+        p,
+        '/v1/customers',
+        store.customers,
+        (c) => c.deleted === null && (!email || c.email === email),
+        (c) => store.renderCustomer(c),
+        'customer',
+      );
+    }),
+  );
+  app.get(
+    '/v1/customers/:id',
+    handle('customers', (p, r) => {
+      const c = store.customer(idParam(r));
+      return c.deleted !== null
+        ? { id: c.id, object: 'customer', deleted: true }
+        : one(p, store.renderCustomer(c));
+    }),
+  );
+  app.post(
+    '/v1/customers',
+    handle('customers', (p) =>
+      store.renderCustomer(
+        store.createCustomer({ email: str(p, 'email'), name: str(p, 'name'), metadata: metadataOf(p) }),
+      ),
+    ),
+  );
+  app.post(
+    '/v1/customers/:id',
+    handle('customers', (p, r) =>
+      store.renderCustomer(
+        store.updateCustomer(idParam(r), {
+          email: str(p, 'email'),
+          name: str(p, 'name'),
+          metadata: metadataOf(p),
+        }),
+      ),
+    ),
+  );
+  app.delete(
+    '/v1/customers/:id',
+    handle('customers', (_p, r) => {
+      const c = store.deleteCustomer(idParam(r));
+      return { id: c.id, object: 'customer', deleted: true };
+    }),
+  );
+
+  const SUBSCRIPTION_STATUSES = [
+    'active',
+    'past_due',
+    'unpaid',
+    'canceled',
+    'incomplete',
+    'incomplete_expired',
+    'trialing',
+    'paused',
+    'all',
+    'ended',
+  ];
+  app.get(
+    '/v1/subscriptions',
+    handle('subscriptions', (p) => {
+      const status = str(p, 'status');
+      if (status && !SUBSCRIPTION_STATUSES.includes(status)) {
+        throw new ParamError(`Invalid status: must be one of ${SUBSCRIPTION_STATUSES.join(', ')}`, 'status');
+      }
+      const customer = str(p, 'customer');
+      const price = str(p, 'price');
+      const keep = (s: (typeof store.subscriptions)[number]) => {
+        const v = store.currentVersion(s);
+        if (customer && s.customerId !== customer) return false;
+        if (price && v.priceId !== price) return false;
+        if (!status) return v.status !== 'canceled';
+        if (status === 'all') return true;
+        if (status === 'ended') return v.status === 'canceled';
+        return v.status === status;
+      };
+      return listOf(
+        p,
+        '/v1/subscriptions',
+        store.subscriptions,
+        keep,
+        (s) => store.renderSubscription(s),
+        'subscription',
+      );
+    }),
+  );
+  app.get(
+    '/v1/subscriptions/:id',
+    handle('subscriptions', (p, r) => one(p, store.renderSubscription(store.subscription(idParam(r))))),
+  );
+  app.post(
+    '/v1/subscriptions',
+    handle('subscriptions', (p) => {
+      const customer = str(p, 'customer');
+      if (!customer) throw new ParamError('Missing required param: customer.', 'customer');
+      const items = p.items;
+      const first = Array.isArray(items) ? items[0] : undefined;
+      if (!first || typeof first !== 'object' || Array.isArray(first) || typeof first.price !== 'string') {
+        throw new ParamError('Missing required param: items[0][price].', 'items');
+      }
+      const quantity = typeof first.quantity === 'string' ? Number(first.quantity) : undefined;
+      const trialDays = str(p, 'trial_period_days');
+      return store.renderSubscription(
+        store.createSubscription({
+          customer,
+          price: first.price,
+          ...(quantity !== undefined ? { quantity } : {}),
+          ...(trialDays ? { trialDays: Number(trialDays) } : {}),
+        }),
+      );
+    }),
+  );
+  app.post(
+    '/v1/subscriptions/:id',
+    handle('subscriptions', (p, r) => {
+      const id = idParam(r);
+      const items = p.items;
+      const first = Array.isArray(items) ? items[0] : undefined;
+      const item = first && typeof first === 'object' && !Array.isArray(first) ? first : undefined;
+      const quantityText = typeof item?.quantity === 'string' ? item.quantity : str(p, 'quantity');
+      const cancelAt = p.cancel_at;
+      return store.renderSubscription(
+        store.updateSubscription(id, {
+          ...(quantityText !== undefined ? { quantity: Number(quantityText) } : {}),
+          ...(typeof item?.price === 'string' ? { price: item.price } : {}),
+          ...(p.cancel_at_period_end !== undefined
+            ? { cancelAtPeriodEnd: flag(p.cancel_at_period_end, 'cancel_at_period_end')! }
+            : {}),
+          ...(cancelAt !== undefined ? { cancelAt: cancelAt === '' ? null : Number(cancelAt) } : {}),
+        }),
+      );
+    }),
+  );
+  app.delete(
+    '/v1/subscriptions/:id',
+    handle('subscriptions', (_p, r) => store.renderSubscription(store.cancelSubscription(idParam(r)))),
+  );
+
+  app.get(
+    '/v1/invoices',
+    handle('invoices', (p) => {
+      const customer = str(p, 'customer');
+      const subscription = str(p, 'subscription');
+      const status = str(p, 'status');
+      return listOf(
+        p,
+        '/v1/invoices',
+        store.invoices,
+        (i) =>
+          (!customer || i.customerId === customer) &&
+          (!subscription || i.subscriptionId === subscription) &&
+          (!status || i.status === status),
+        (i) => store.renderInvoice(i),
+        'invoice',
+      );
+    }),
+  );
+  app.get(
+    '/v1/invoices/:id',
+    handle('invoices', (p, r) => one(p, store.renderInvoice(store.invoice(idParam(r))))),
+  );
+
+  app.get(
+    '/v1/prices',
+    handle('prices', (p) => {
+      const product = str(p, 'product');
+      const active = flag(p.active, 'active');
+      return listOf(
+        p,
+        '/v1/prices',
+        store.prices,
+        (x) => (!product || x.productId === product) && active !== false,
+        (x) => store.renderPrice(x),
+        'price',
+      );
+    }),
+  );
+  app.get(
+    '/v1/prices/:id',
+    handle('prices', (p, r) => one(p, store.renderPrice(store.price(idParam(r))))),
+  );
+  app.get(
+    '/v1/products',
+    handle('products', (p) =>
+      listOf(
+        p,
+        '/v1/products',
+        store.products,
+        () => flag(p.active, 'active') !== false,
+        (x) => store.renderProduct(x),
+        'product',
+      ),
+    ),
+  );
+  app.get(
+    '/v1/products/:id',
+    handle('products', (p, r) => one(p, store.renderProduct(store.product(idParam(r))))),
+  );
 
   const typeMatcher = (p: Params): ((type: string) => boolean) => {
     const single = str(p, 'type');
     const types = list(p, 'types');
-    if (single && types.length > 0) throw new ParamError('You may only specify one of these parameters: type, types.', 'types');
-    if (types.length > 20) throw new ParamError('Invalid types: must contain at most 20 event types', 'types');
+    if (single && types.length > 0)
+      throw new ParamError('You may only specify one of these parameters: type, types.', 'types');
+    if (types.length > 20)
+      throw new ParamError('Invalid types: must contain at most 20 event types', 'types');
     const patterns = single ? [single] : types;
     if (patterns.length === 0) return () => true;
-    const res = patterns.map((t) => new RegExp(`^${t.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`));
+    const res = patterns.map(
+      (t) => new RegExp(`^${t.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`),
+    );
     return (type) => res.some((re) => re.test(type));
   };
-  app.get('/v1/events', handle('events', (p) => {
-    const oldest = clock.nowUnix() - retention;
-    const matchType = typeMatcher(p);
-    return listOf(p, '/v1/events', store.events, (e) => e.created >= oldest && matchType(e.type), (e) => store.renderEvent(e), 'event');
-  }));
-  app.get('/v1/events/:id', handle('events', (_p, r) => {
-    const e = store.event(idParam(r));
-    if (e.created < clock.nowUnix() - retention) throw new StripeError(404, 'invalid_request_error', `No such event: '${e.id}'`, 'resource_missing', 'id');
-    return store.renderEvent(e);
-  }));
+  app.get(
+    '/v1/events',
+    handle('events', (p) => {
+      const oldest = clock.nowUnix() - retention;
+      const matchType = typeMatcher(p);
+      return listOf(
+        p,
+        '/v1/events',
+        store.events,
+        (e) => e.created >= oldest && matchType(e.type),
+        (e) => store.renderEvent(e),
+        'event',
+      );
+    }),
+  );
+  app.get(
+    '/v1/events/:id',
+    handle('events', (_p, r) => {
+      const e = store.event(idParam(r));
+      if (e.created < clock.nowUnix() - retention)
+        throw new StripeError(
+          404,
+          'invalid_request_error',
+          `No such event: '${e.id}'`,
+          'resource_missing',
+          'id',
+        );
+      return store.renderEvent(e);
+    }),
+  );
 
-  app.post('/v1/webhook_endpoints', handle('webhook_endpoints', (p) => {
-    const url = str(p, 'url');
-    if (!url) throw new ParamError('Missing required param: url.', 'url');
-    const events = list(p, 'enabled_events');
-    const id = addWebhookEndpoint(url, events.length > 0 ? events : ['*']);
-    return { id, object: 'webhook_endpoint', url, enabled_events: events.length > 0 ? events : ['*'], secret: webhookSecret, status: 'enabled', livemode: false, created: clock.nowUnix(), metadata: {} };
-  }));
+  app.post(
+    '/v1/webhook_endpoints',
+    handle('webhook_endpoints', (p) => {
+      const url = str(p, 'url');
+      if (!url) throw new ParamError('Missing required param: url.', 'url');
+      const events = list(p, 'enabled_events');
+      const id = addWebhookEndpoint(url, events.length > 0 ? events : ['*']);
+      return {
+        id,
+        object: 'webhook_endpoint',
+        url,
+        enabled_events: events.length > 0 ? events : ['*'],
+        secret: webhookSecret,
+        status: 'enabled',
+        livemode: false,
+        created: clock.nowUnix(),
+        metadata: {},
+      };
+    }),
+  );
 
   // --- webhooks out ----------------------------------------------------------------------------
 
@@ -476,7 +718,11 @@ export async function startStripeSimulator(options: StripeSimulatorOptions): Pro
       deliveries.attempted++;
       fetch(endpoint.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': sign(payload), 'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)' },
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          'stripe-signature': sign(payload),
+          'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+        },
         body: payload,
         signal: AbortSignal.timeout(10_000),
       })

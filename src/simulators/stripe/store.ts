@@ -87,7 +87,10 @@ export class StripeStore implements Catalogue {
     private readonly ids: Rng,
   ) {
     const newestFirst = <T extends { created: number }>(items: T[]) =>
-      items.map((x, k) => ({ x, k })).sort((a, b) => b.x.created - a.x.created || b.k - a.k).map(({ x }) => x);
+      items
+        .map((x, k) => ({ x, k }))
+        .sort((a, b) => b.x.created - a.x.created || b.k - a.k)
+        .map(({ x }) => x);
     this.customers = newestFirst(billing.customers.map((c) => ({ ...c })));
     this.subscriptions = newestFirst(billing.subscriptions.map((s) => ({ ...s, versions: [...s.versions] })));
     this.invoices = newestFirst(billing.invoices.map((i) => ({ ...i })));
@@ -167,7 +170,14 @@ export class StripeStore implements Catalogue {
 
   renderInvoice(inv: BillingInvoice, asCreated = false) {
     const s = this.subscriptionById.get(inv.subscriptionId);
-    return renderInvoice(inv, this.customerById.get(inv.customerId), s?.itemId ?? '', this, this.invoiceNumbers.get(inv.id) ?? 1, asCreated);
+    return renderInvoice(
+      inv,
+      this.customerById.get(inv.customerId),
+      s?.itemId ?? '',
+      this,
+      this.invoiceNumbers.get(inv.id) ?? 1,
+      asCreated,
+    );
   }
 
   renderPrice(p: BillingPrice) {
@@ -211,7 +221,12 @@ export class StripeStore implements Catalogue {
 
   // --- changes -----------------------------------------------------------------------------------
 
-  private emit(type: string, objectId: string, snapshot: Record<string, unknown>, previous?: Record<string, unknown>): StoredEvent {
+  private emit(
+    type: string,
+    objectId: string,
+    snapshot: Record<string, unknown>,
+    previous?: Record<string, unknown>,
+  ): StoredEvent {
     const event: StoredEvent = {
       id: `evt_1${this.ids.chars(23)}`,
       type,
@@ -226,7 +241,11 @@ export class StripeStore implements Catalogue {
     return event;
   }
 
-  createCustomer(input: { email?: string; name?: string; metadata?: Record<string, string> }): BillingCustomer {
+  createCustomer(input: {
+    email?: string;
+    name?: string;
+    metadata?: Record<string, string>;
+  }): BillingCustomer {
     const c: BillingCustomer = {
       id: `cus_${this.ids.chars(14)}`,
       companyId: '',
@@ -242,7 +261,10 @@ export class StripeStore implements Catalogue {
     return c;
   }
 
-  updateCustomer(id: string, patch: { email?: string; name?: string; metadata?: Record<string, string> }): BillingCustomer {
+  updateCustomer(
+    id: string,
+    patch: { email?: string; name?: string; metadata?: Record<string, string> },
+  ): BillingCustomer {
     const c = this.liveCustomer(id);
     const before = this.renderCustomer(c);
     if (patch.email !== undefined) c.email = patch.email;
@@ -265,7 +287,12 @@ export class StripeStore implements Catalogue {
     return c;
   }
 
-  createSubscription(input: { customer: string; price: string; quantity?: number; trialDays?: number }): BillingSubscription {
+  createSubscription(input: {
+    customer: string;
+    price: string;
+    quantity?: number;
+    trialDays?: number;
+  }): BillingSubscription {
     const customer = this.liveCustomer(input.customer, 'customer');
     const price = this.price(input.price);
     const now = this.clock.nowUnix();
@@ -305,13 +332,23 @@ export class StripeStore implements Catalogue {
     const s = this.subscription(id);
     const current = this.currentVersion(s);
     if (current.status === 'canceled') {
-      throw new StripeError(400, 'invalid_request_error', 'A canceled subscription can only update its cancellation_details and metadata.');
+      throw new StripeError(
+        400,
+        'invalid_request_error',
+        'A canceled subscription can only update its cancellation_details and metadata.',
+      );
     }
     const now = this.clock.nowUnix();
     const next: SubscriptionVersion = { ...current, at: now, reason: 'seats_added' };
     if (patch.quantity !== undefined) {
       if (!Number.isInteger(patch.quantity) || patch.quantity < 0) {
-        throw new StripeError(400, 'invalid_request_error', `Invalid integer: ${patch.quantity}`, undefined, 'items[0][quantity]');
+        throw new StripeError(
+          400,
+          'invalid_request_error',
+          `Invalid integer: ${patch.quantity}`,
+          undefined,
+          'items[0][quantity]',
+        );
       }
       next.quantity = patch.quantity;
       next.reason = patch.quantity >= current.quantity ? 'seats_added' : 'seats_removed';
@@ -349,10 +386,22 @@ export class StripeStore implements Catalogue {
     const s = this.subscription(id);
     const current = this.currentVersion(s);
     if (current.status === 'canceled') {
-      throw new StripeError(400, 'invalid_request_error', `This subscription is already canceled: '${id}'`, 'resource_missing');
+      throw new StripeError(
+        400,
+        'invalid_request_error',
+        `This subscription is already canceled: '${id}'`,
+        'resource_missing',
+      );
     }
     const now = this.clock.nowUnix();
-    s.versions.push({ ...current, at: now, reason: 'canceled', status: 'canceled', canceledAt: current.canceledAt ?? now, endedAt: now });
+    s.versions.push({
+      ...current,
+      at: now,
+      reason: 'canceled',
+      status: 'canceled',
+      canceledAt: current.canceledAt ?? now,
+      endedAt: now,
+    });
     this.emit('customer.subscription.deleted', s.id, this.renderSubscription(s));
     return s;
   }
@@ -363,7 +412,11 @@ export class StripeStore implements Catalogue {
     return c;
   }
 
-  private invoiceFor(s: BillingSubscription, reason: BillingInvoice['billingReason'], before?: SubscriptionVersion): void {
+  private invoiceFor(
+    s: BillingSubscription,
+    reason: BillingInvoice['billingReason'],
+    before?: SubscriptionVersion,
+  ): void {
     const v = this.currentVersion(s);
     const now = this.clock.nowUnix();
     const period = currentPeriod(s, v, now);
@@ -371,7 +424,10 @@ export class StripeStore implements Catalogue {
     let amount = unit * v.quantity;
     if (before) {
       const remaining = Math.max(0, (period.end - now) / (period.end - period.start));
-      amount = Math.max(0, Math.round((amount - this.price(before.priceId).unitAmount * before.quantity) * remaining));
+      amount = Math.max(
+        0,
+        Math.round((amount - this.price(before.priceId).unitAmount * before.quantity) * remaining),
+      );
     }
     const inv: BillingInvoice = {
       id: `in_1${this.ids.chars(23)}`,
@@ -408,7 +464,10 @@ export class StripeStore implements Catalogue {
 export const STRIPE_API_VERSION: string = Stripe.API_VERSION;
 
 /** Stripe's `previous_attributes`: the top-level fields that changed, with their old values. */
-export function changedAttributes(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, unknown> {
+export function changedAttributes(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(after)) {
     if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) out[key] = before[key] ?? null;

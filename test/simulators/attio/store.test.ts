@@ -6,7 +6,11 @@ const person = { type: 'workspace-member' as const, id: 'm1' };
 
 function store() {
   let t = Date.parse('2025-01-01T00:00:00Z');
-  return new AttioStore({ seed: 'test', now: () => new Date((t += 1000)) });
+  const tick = () => {
+    t += 1000;
+    return new Date(t);
+  };
+  return new AttioStore({ seed: 'test', now: tick });
 }
 
 describe('Attio store: assert by matching attribute', () => {
@@ -14,7 +18,12 @@ describe('Attio store: assert by matching attribute', () => {
     const s = store();
     const first = s.assertRecord('companies', 'domains', { domains: ['acme.com'], name: 'Acme' }, token);
     expect(first.created).toBe(true);
-    const second = s.assertRecord('companies', 'domains', { domains: ['www.Acme.com', 'acme.io'], name: 'Acme Inc' }, token);
+    const second = s.assertRecord(
+      'companies',
+      'domains',
+      { domains: ['www.Acme.com', 'acme.io'], name: 'Acme Inc' },
+      token,
+    );
     expect(second.created).toBe(false);
     expect(second.record.id.record_id).toBe(first.record.id.record_id);
     // Matching attribute values are added, never removed.
@@ -53,9 +62,9 @@ describe('Attio store: assert by matching attribute', () => {
   it('rejects a value of the wrong type with validation_type', () => {
     const s = store();
     s.createAttribute('companies', { title: 'Health', api_slug: 'beton_health', type: 'number' });
-    expect(() => s.assertRecord('companies', 'domains', { domains: ['a.com'], beton_health: 'high' }, token)).toThrow(
-      expect.objectContaining({ code: 'validation_type' }),
-    );
+    expect(() =>
+      s.assertRecord('companies', 'domains', { domains: ['a.com'], beton_health: 'high' }, token),
+    ).toThrow(expect.objectContaining({ code: 'validation_type' }));
   });
 });
 
@@ -78,37 +87,57 @@ describe('Attio store: query', () => {
     const s = store();
     s.createAttribute('companies', { title: 'Health', api_slug: 'beton_health', type: 'number' });
     for (let i = 0; i < 12; i++) {
-      s.assertRecord('companies', 'domains', { domains: [`c${i}.com`], name: `Company ${i}`, beton_health: i * 10 }, token);
+      s.assertRecord(
+        'companies',
+        'domains',
+        { domains: [`c${i}.com`], name: `Company ${i}`, beton_health: i * 10 },
+        token,
+      );
     }
     return s;
   }
 
   it('filters by domain ($eq on the domain property, shorthand, $or) and by number ranges', () => {
     const s = seeded();
-    const domainsOf = (rows: ReturnType<AttioStore['queryRecords']>) => rows.map((r) => r.values.domains![0]!.domain);
-    expect(domainsOf(s.queryRecords('companies', { filter: { domains: { domain: { $eq: 'c3.com' } } } }))).toEqual(['c3.com']);
+    const domainsOf = (rows: ReturnType<AttioStore['queryRecords']>) =>
+      rows.map((r) => r.values.domains![0]!.domain);
+    expect(
+      domainsOf(s.queryRecords('companies', { filter: { domains: { domain: { $eq: 'c3.com' } } } })),
+    ).toEqual(['c3.com']);
     expect(domainsOf(s.queryRecords('companies', { filter: { domains: 'c4.com' } }))).toEqual(['c4.com']);
     expect(
-      domainsOf(s.queryRecords('companies', { filter: { $or: [{ domains: 'c1.com' }, { domains: { domain: { $in: ['c2.com'] } } }] } })),
+      domainsOf(
+        s.queryRecords('companies', {
+          filter: { $or: [{ domains: 'c1.com' }, { domains: { domain: { $in: ['c2.com'] } } }] },
+        }),
+      ),
     ).toEqual(['c1.com', 'c2.com']);
-    expect(domainsOf(s.queryRecords('companies', { filter: { beton_health: { $gte: 90, $lt: 110 } } }))).toEqual([
-      'c9.com',
-      'c10.com',
-    ]);
+    expect(
+      domainsOf(s.queryRecords('companies', { filter: { beton_health: { $gte: 90, $lt: 110 } } })),
+    ).toEqual(['c9.com', 'c10.com']);
     expect(s.queryRecords('companies', { filter: { name: { $contains: 'company 1' } } })).toHaveLength(3);
-    expect(s.queryRecords('companies', { filter: { $not: { beton_health: { $not_empty: true } } } })).toHaveLength(0);
+    expect(
+      s.queryRecords('companies', { filter: { $not: { beton_health: { $not_empty: true } } } }),
+    ).toHaveLength(0);
   });
 
   it('pages with limit and offset, refuses limit over 500 and unknown attributes in filters', () => {
     const s = seeded();
     expect(s.queryRecords('companies', { limit: 5, offset: 10 })).toHaveLength(2);
-    expect(() => s.queryRecords('companies', { limit: 501 })).toThrow(expect.objectContaining({ code: 'validation_type' }));
-    expect(() => s.queryRecords('companies', { filter: { nope: 1 } })).toThrow(expect.objectContaining({ code: 'filter_error' }));
+    expect(() => s.queryRecords('companies', { limit: 501 })).toThrow(
+      expect.objectContaining({ code: 'validation_type' }),
+    );
+    expect(() => s.queryRecords('companies', { filter: { nope: 1 } })).toThrow(
+      expect.objectContaining({ code: 'filter_error' }),
+    );
   });
 
   it('sorts numbers numerically', () => {
     const s = seeded();
-    const sorted = s.queryRecords('companies', { sorts: [{ attribute: 'beton_health', direction: 'desc' }], limit: 3 });
+    const sorted = s.queryRecords('companies', {
+      sorts: [{ attribute: 'beton_health', direction: 'desc' }],
+      limit: 3,
+    });
     expect(sorted.map((r) => r.values.beton_health![0]!.value)).toEqual([110, 100, 90]);
   });
 });
@@ -118,13 +147,28 @@ describe('Attio store: notes, lists and entries', () => {
     const s = store();
     const { record } = s.assertRecord('companies', 'domains', { domains: ['acme.com'] }, token);
     const note = s.createNote(
-      { parent_object: 'companies', parent_record_id: record.id.record_id, title: 'Hi', format: 'plaintext', content: 'x' },
+      {
+        parent_object: 'companies',
+        parent_record_id: record.id.record_id,
+        title: 'Hi',
+        format: 'plaintext',
+        content: 'x',
+      },
       token,
     );
     expect(note.created_by_actor).toEqual(token);
     expect(s.listNotes({ parent_record_id: record.id.record_id })).toHaveLength(1);
     expect(() =>
-      s.createNote({ parent_object: 'companies', parent_record_id: 'nope', title: 'x', format: 'plaintext', content: 'x' }, token),
+      s.createNote(
+        {
+          parent_object: 'companies',
+          parent_record_id: 'nope',
+          title: 'x',
+          format: 'plaintext',
+          content: 'x',
+        },
+        token,
+      ),
     ).toThrow(expect.objectContaining({ statusCode: 404 }));
   });
 

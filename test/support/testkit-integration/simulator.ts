@@ -52,6 +52,17 @@ export interface TestkitSimulator {
 }
 
 const idOf = (index: number) => `item_${String(index).padStart(8, '0')}`;
+
+/** The item at `index` as first served (before any update): benchmarks build the same rows from it. */
+export function testkitItem(index: number): TestkitItem {
+  return {
+    id: idOf(index),
+    name: `Item ${index}`,
+    value: index * 3,
+    tags: index % 2 === 0 ? ['even'] : ['odd'],
+    updated_seq: 0,
+  };
+}
 const indexOf = (id: string) => Number(id.slice(5));
 
 export async function startTestkitSimulator(opts: SimulatorOptions = {}): Promise<TestkitSimulator> {
@@ -68,14 +79,7 @@ export async function startTestkitSimulator(opts: SimulatorOptions = {}): Promis
   let goodSince5xx = 0;
 
   const itemAt = (index: number): TestkitItem | Record<string, unknown> => {
-    const base = {
-      id: idOf(index),
-      name: `Item ${index}`,
-      value: index * 3,
-      tags: index % 2 === 0 ? ['even'] : ['odd'],
-      updated_seq: 0,
-      ...changed.get(index),
-    };
+    const base = { ...testkitItem(index), ...changed.get(index) };
     if (faults.invalidEvery && index % faults.invalidEvery === 0) return { ...base, value: 'not-a-number' };
     return base;
   };
@@ -95,6 +99,7 @@ export async function startTestkitSimulator(opts: SimulatorOptions = {}): Promis
     const url = new URL(req.url ?? '/', 'http://localhost');
     stats.requests += 1;
     stats.byPath[url.pathname] = (stats.byPath[url.pathname] ?? 0) + 1;
+    if (url.pathname === '/__stats') return send(res, 200, stats);
     if (req.headers.authorization !== `Bearer ${apiKey}`) {
       const given = String(req.headers.authorization ?? '').replace(/^Bearer\s+/, '');
       // Echo the key like some real services do: the client must scrub it.

@@ -58,14 +58,15 @@ export function durationBetween(start: string | null | undefined, end?: string |
 export const formatPercent = (ratio: number | null | undefined, digits = 0) =>
   ratio == null ? '—' : `${(ratio * 100).toFixed(digits)}%`;
 
-/** Turn a snake_case or camelCase key into words: "usage_spike" → "Usage spike". */
+/** Turn a snake_case or camelCase key into words: "usage_spike" → "Usage spike", "apiKey" → "API key". */
 export function humanize(key: string): string {
   const words = key
     .replace(/([a-z])([A-Z])/g, '$1 $2')
     .replace(/[_-]+/g, ' ')
     .trim()
     .toLowerCase();
-  return words.charAt(0).toUpperCase() + words.slice(1);
+  const withAcronyms = words.replace(/\b(api|url|id|ids|arr|nps|crm|icp)\b/g, (w) => w.toUpperCase());
+  return withAcronyms.charAt(0).toUpperCase() + withAcronyms.slice(1);
 }
 
 /** "Acme Inc" → "acme-inc", for workspace slugs. */

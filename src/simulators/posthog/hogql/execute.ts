@@ -86,7 +86,18 @@ interface Aggregate {
   result(acc: unknown): unknown;
 }
 
-const AGGREGATES = new Set(['count', 'countif', 'uniq', 'uniqexact', 'sum', 'sumif', 'avg', 'min', 'max', 'any']);
+const AGGREGATES = new Set([
+  'count',
+  'countif',
+  'uniq',
+  'uniqexact',
+  'sum',
+  'sumif',
+  'avg',
+  'min',
+  'max',
+  'any',
+]);
 
 /** A parsed, compiled query: evaluate it once, page it many times. */
 export interface PreparedQuery {
@@ -114,7 +125,8 @@ export interface EvaluatedQuery {
  */
 export function prepareHogQL(text: string, table: EventTable, options: QueryOptions = {}): PreparedQuery {
   const query = parseHogQL(text);
-  if (query.table !== 'events') throw new HogQLError(`Unknown table "${query.table}": the simulator serves "events"`);
+  if (query.table !== 'events')
+    throw new HogQLError(`Unknown table "${query.table}": the simulator serves "events"`);
   const compiler = new Compiler(query, table, options);
   const run = compiler.compile();
   const limit = Math.min(query.limit ?? options.defaultLimit ?? 100, options.maxLimit ?? 50_000);
@@ -127,7 +139,10 @@ export function prepareHogQL(text: string, table: EventTable, options: QueryOpti
 }
 
 /** One page of an evaluated query, shaped like PostHog's answer. */
-export function pageOf(evaluated: EvaluatedQuery, prepared: Pick<PreparedQuery, 'limit' | 'offset'>): QueryResult {
+export function pageOf(
+  evaluated: EvaluatedQuery,
+  prepared: Pick<PreparedQuery, 'limit' | 'offset'>,
+): QueryResult {
   const { limit, offset } = prepared;
   const page = evaluated.rows.slice(offset, offset + limit).map((row) => row.map(serialize));
   return {
@@ -175,7 +190,8 @@ class Compiler {
     const hint = this.scanHint();
     const columns = q.items.map((item, k) => item.alias ?? columnName(item.expr, k));
     const items = q.items.map((i) => i.expr);
-    const aggregating = q.groupBy.length > 0 || q.having !== null || q.items.some((i) => hasAggregate(i.expr));
+    const aggregating =
+      q.groupBy.length > 0 || q.having !== null || q.items.some((i) => hasAggregate(i.expr));
     const scan = aggregating ? this.compileAggregate(where, hint) : this.compilePlain(where, hint);
     const desc = q.orderBy.map((o) => o.desc);
     return () => {
@@ -226,11 +242,13 @@ class Compiler {
           id += (typeof v === 'string' ? `s${v}` : keyString(v)) + '\u0001';
         }
         let g = groups.get(id);
-        if (!g) groups.set(id, (g = { keys: groupFns.map((f) => f(row, 0)), accs: aggs.map((a) => a.init()) }));
+        if (!g)
+          groups.set(id, (g = { keys: groupFns.map((f) => f(row, 0)), accs: aggs.map((a) => a.init()) }));
         for (let k = 0; k < aggs.length; k++) g.accs[k] = aggs[k]!.add(g.accs[k], row);
       });
       // An aggregate without GROUP BY answers one row even when nothing matched.
-      if (groups.size === 0 && groupExprs.length === 0) groups.set('', { keys: [], accs: aggs.map((a) => a.init()) });
+      if (groups.size === 0 && groupExprs.length === 0)
+        groups.set('', { keys: [], accs: aggs.map((a) => a.init()) });
       const output: unknown[][] = [];
       const sortKeys: unknown[][] = [];
       for (const g of groups.values()) {
@@ -258,7 +276,9 @@ class Compiler {
           output.push(itemFns.map((f) => f(row, copy)));
           sortKeys.push(orderFns.map((f) => f(row, copy)));
           if (output.length > maxRows) {
-            throw new HogQLError(`Query exceeds the memory limit (${maxRows} rows): aggregate, or narrow the WHERE clause`);
+            throw new HogQLError(
+              `Query exceeds the memory limit (${maxRows} rows): aggregate, or narrow the WHERE clause`,
+            );
           }
         }
       });
@@ -268,7 +288,11 @@ class Compiler {
 
   /** Top-level AND conjuncts that bound the scan: timestamp ranges and `$group_0` keys. */
   private scanHint(): ScanHint {
-    const hint: ScanHint = { fromMs: Number.NEGATIVE_INFINITY, toMs: Number.POSITIVE_INFINITY, groupKeys: null };
+    const hint: ScanHint = {
+      fromMs: Number.NEGATIVE_INFINITY,
+      toMs: Number.POSITIVE_INFINITY,
+      groupKeys: null,
+    };
     const conjuncts: Expr[] = [];
     const collect = (e: Expr) => {
       if (e.k === 'binary' && e.op === 'and') {
@@ -299,7 +323,8 @@ class Compiler {
             if (op === '<=' || op === '=') hint.toMs = Math.min(hint.toMs, ms + 86_400_000);
           } else {
             if (op === '>=' || op === '>' || op === '=') hint.fromMs = Math.max(hint.fromMs, ms);
-            if (op === '<' || op === '<=' || op === '=') hint.toMs = Math.min(hint.toMs, ms + (op === '<' ? 0 : 1));
+            if (op === '<' || op === '<=' || op === '=')
+              hint.toMs = Math.min(hint.toMs, ms + (op === '<' ? 0 : 1));
           }
         }
         if (c.op === '=' && this.isGroup0(c.left) && !hasField(c.right)) {
@@ -317,7 +342,12 @@ class Compiler {
   private isTimestamp(e: Expr): boolean {
     const field = (x: Expr) => x.k === 'field' && this.fieldPath(x.path).join('.') === 'timestamp';
     if (field(e)) return true;
-    return e.k === 'call' && ['todate', 'tostartofday'].includes(e.name.toLowerCase()) && e.args.length === 1 && field(e.args[0]!);
+    return (
+      e.k === 'call' &&
+      ['todate', 'tostartofday'].includes(e.name.toLowerCase()) &&
+      e.args.length === 1 &&
+      field(e.args[0]!)
+    );
   }
 
   private isTimestampField(e: Expr): boolean {
@@ -339,7 +369,17 @@ class Compiler {
     const constant = this.row(constSide)(EMPTY_ROW, 0);
     if (constant === null || constant === undefined) return null;
     const test = (c: number) =>
-      op === '=' ? c === 0 : op === '!=' ? c !== 0 : op === '<' ? c < 0 : op === '<=' ? c <= 0 : op === '>' ? c > 0 : c >= 0;
+      op === '='
+        ? c === 0
+        : op === '!='
+          ? c !== 0
+          : op === '<'
+            ? c < 0
+            : op === '<='
+              ? c <= 0
+              : op === '>'
+                ? c > 0
+                : c >= 0;
     if (this.isTimestampField(fieldSide)) {
       const bound = toDateTime(constant);
       if (!bound) throw new HogQLError(`Cannot compare a DateTime with ${JSON.stringify(constant)}`);
@@ -370,7 +410,8 @@ class Compiler {
 
   private fieldPath(path: string[]): string[] {
     const alias = this.query.tableAlias;
-    if ((alias && path[0] === alias && path.length > 1) || (path[0] === 'events' && path.length > 1)) return path.slice(1);
+    if ((alias && path[0] === alias && path.length > 1) || (path[0] === 'events' && path.length > 1))
+      return path.slice(1);
     return path;
   }
 
@@ -382,7 +423,8 @@ class Compiler {
         return () => v;
       }
       case 'placeholder': {
-        if (!(e.name in this.values)) throw new HogQLError(`Placeholder {${e.name}} is not available in this context`);
+        if (!(e.name in this.values))
+          throw new HogQLError(`Placeholder {${e.name}} is not available in this context`);
         const v = this.values[e.name];
         return () => v;
       }
@@ -424,7 +466,9 @@ class Compiler {
             return (r, c) => {
               const v = f(r, c);
               if (v === null) return null;
-              return (typeof v === 'string' ? strings.has(v) : items.some((x) => compare(v, x) === 0)) !== negated;
+              return (
+                (typeof v === 'string' ? strings.has(v) : items.some((x) => compare(v, x) === 0)) !== negated
+              );
             };
           }
           const set = new Set(items.map(keyString));
@@ -450,7 +494,10 @@ class Compiler {
         if (e.name.toLowerCase() === 'todate' && e.args.length === 1 && this.isTimestampField(e.args[0]!)) {
           return dayOfRow();
         }
-        return this.call(e.name, e.args.map((a) => this.row(a)));
+        return this.call(
+          e.name,
+          e.args.map((a) => this.row(a)),
+        );
     }
   }
 
@@ -485,13 +532,20 @@ class Compiler {
           return (g) => agg.result(g.accs[index]);
         }
         const args = e.args.map((a) => this.group(a, groupSignatures, aggs));
-        const fn = this.call(e.name, args.map((a) => (g: EventRow) => a(g as unknown as Group)));
+        const fn = this.call(
+          e.name,
+          args.map((a) => (g: EventRow) => a(g as unknown as Group)),
+        );
         return (g) => fn(g as unknown as EventRow, 0);
       }
       case 'binary': {
         const l = this.group(e.left, groupSignatures, aggs);
         const r = this.group(e.right, groupSignatures, aggs);
-        const fn = this.binary(e.op, (g) => l(g as unknown as Group), (g) => r(g as unknown as Group));
+        const fn = this.binary(
+          e.op,
+          (g) => l(g as unknown as Group),
+          (g) => r(g as unknown as Group),
+        );
         return (g) => fn(g as unknown as EventRow, 0);
       }
       case 'not': {
@@ -534,7 +588,12 @@ class Compiler {
       return this.row(a);
     };
     if (name === 'count' && (e.args.length === 0 || e.args[0]!.k === 'star')) {
-      return { signature: sig, init: () => 0, add: (acc, r) => (acc as number) + r.count, result: (acc) => acc };
+      return {
+        signature: sig,
+        init: () => 0,
+        add: (acc, r) => (acc as number) + r.count,
+        result: (acc) => acc,
+      };
     }
     if ((name === 'count' && e.distinct) || name === 'uniq' || name === 'uniqexact') {
       const f = arg(0);
@@ -543,7 +602,8 @@ class Compiler {
         init: () => new Set<unknown>(),
         add: (acc, r) => {
           const v = f(r, 0);
-          if (v !== null) (acc as Set<unknown>).add(v instanceof Date ? v.getTime() : Array.isArray(v) ? keyString(v) : v);
+          if (v !== null)
+            (acc as Set<unknown>).add(v instanceof Date ? v.getTime() : Array.isArray(v) ? keyString(v) : v);
           return acc;
         },
         result: (acc) => (acc as Set<unknown>).size,
@@ -551,11 +611,21 @@ class Compiler {
     }
     if (name === 'count') {
       const f = arg(0);
-      return { signature: sig, init: () => 0, add: (acc, r) => (acc as number) + (f(r, 0) === null ? 0 : r.count), result: (acc) => acc };
+      return {
+        signature: sig,
+        init: () => 0,
+        add: (acc, r) => (acc as number) + (f(r, 0) === null ? 0 : r.count),
+        result: (acc) => acc,
+      };
     }
     if (name === 'countif') {
       const f = arg(0);
-      return { signature: sig, init: () => 0, add: (acc, r) => (acc as number) + (truthy(f(r, 0)) ? r.count : 0), result: (acc) => acc };
+      return {
+        signature: sig,
+        init: () => 0,
+        add: (acc, r) => (acc as number) + (truthy(f(r, 0)) ? r.count : 0),
+        result: (acc) => acc,
+      };
     }
     if (name === 'sum' || name === 'sumif') {
       const f = arg(0);
@@ -605,7 +675,8 @@ class Compiler {
   private field(rawPath: string[]): RowFn {
     const path = this.fieldPath(rawPath);
     const [head, ...rest] = path;
-    if (path.length === 1 && !COLUMNS.has(head!) && this.aliases.has(head!)) return this.row(this.aliases.get(head!)!);
+    if (path.length === 1 && !COLUMNS.has(head!) && this.aliases.has(head!))
+      return this.row(this.aliases.get(head!)!);
     switch (head) {
       case 'event':
         return (r) => r.event;
@@ -631,7 +702,8 @@ class Compiler {
       }
       case 'person': {
         if (rest[0] === 'id') return (r) => r.personId;
-        if (rest[0] === 'created_at') return (r) => toDateTime(this.table.person(r.personId)?.createdAt ?? null);
+        if (rest[0] === 'created_at')
+          return (r) => toDateTime(this.table.person(r.personId)?.createdAt ?? null);
         if (rest[0] === 'properties' && rest.length === 2) {
           const key = rest[1]!;
           return (r) => this.table.person(r.personId)?.properties[key] ?? null;
@@ -703,7 +775,8 @@ class Compiler {
   private call(name: string, args: RowFn[]): RowFn {
     const lower = name.toLowerCase();
     const need = (n: number) => {
-      if (args.length !== n) throw new HogQLError(`Function ${name}() takes ${n} argument${n === 1 ? '' : 's'}`);
+      if (args.length !== n)
+        throw new HogQLError(`Function ${name}() takes ${n} argument${n === 1 ? '' : 's'}`);
     };
     const [a, b, c] = args;
     switch (lower) {
@@ -791,7 +864,8 @@ class Compiler {
         need(3);
         return (r, k) => (truthy(a!(r, k)) ? b!(r, k) : c!(r, k));
       case 'multiif': {
-        if (args.length < 3 || args.length % 2 === 0) throw new HogQLError('multiIf() takes pairs of condition, value and a default');
+        if (args.length < 3 || args.length % 2 === 0)
+          throw new HogQLError('multiIf() takes pairs of condition, value and a default');
         return (r, k) => {
           for (let i = 0; i + 1 < args.length; i += 2) if (truthy(args[i]!(r, k))) return args[i + 1]!(r, k);
           return args[args.length - 1]!(r, k);
@@ -840,9 +914,31 @@ function dayOfRow(): RowFn {
   };
 }
 
-const COLUMNS = new Set(['event', 'timestamp', 'uuid', 'distinct_id', 'person_id', 'properties', 'person', '$group_0', '$group_1', '$group_2', '$group_3', '$group_4']);
+const COLUMNS = new Set([
+  'event',
+  'timestamp',
+  'uuid',
+  'distinct_id',
+  'person_id',
+  'properties',
+  'person',
+  '$group_0',
+  '$group_1',
+  '$group_2',
+  '$group_3',
+  '$group_4',
+]);
 
-const EMPTY_ROW: EventRow = { uuid: '', event: '', time: 0, distinctId: '', personId: '', groupKey: '', properties: {}, count: 1 };
+const EMPTY_ROW: EventRow = {
+  uuid: '',
+  event: '',
+  time: 0,
+  distinctId: '',
+  personId: '',
+  groupKey: '',
+  properties: {},
+  count: 1,
+};
 
 function hasAggregate(e: Expr): boolean {
   if (e.k === 'call') return AGGREGATES.has(e.name.toLowerCase()) || e.args.some(hasAggregate);
@@ -864,12 +960,15 @@ function hasField(e: Expr): boolean {
 }
 
 function signature(e: Expr): string {
-  return JSON.stringify(e, (key, value) => (key === 'name' && typeof value === 'string' ? value.toLowerCase() : value));
+  return JSON.stringify(e, (key, value) =>
+    key === 'name' && typeof value === 'string' ? value.toLowerCase() : value,
+  );
 }
 
 function columnName(e: Expr, k: number): string {
   if (e.k === 'field') return e.path.join('.');
-  if (e.k === 'call') return `${e.name}(${e.args.map((a) => (a.k === 'field' ? a.path.join('.') : '')).join(', ')})`;
+  if (e.k === 'call')
+    return `${e.name}(${e.args.map((a) => (a.k === 'field' ? a.path.join('.') : '')).join(', ')})`;
   return `column_${k}`;
 }
 
@@ -924,7 +1023,8 @@ function compare(a: unknown, b: unknown): number | null {
   if (a instanceof Date || b instanceof Date) {
     const da = toDateTime(a);
     const db = toDateTime(b);
-    if (!da || !db) throw new HogQLError(`Cannot compare a DateTime with ${JSON.stringify(a instanceof Date ? b : a)}`);
+    if (!da || !db)
+      throw new HogQLError(`Cannot compare a DateTime with ${JSON.stringify(a instanceof Date ? b : a)}`);
     return Math.sign(da.getTime() - db.getTime());
   }
   if (typeof a === 'boolean' || typeof b === 'boolean') return Math.sign(toNumber(a) - toNumber(b));
@@ -1011,6 +1111,7 @@ function typeName(e: Expr, sample: unknown): string {
   }
   if (typeof sample === 'number') return Number.isInteger(sample) ? 'Int64' : 'Float64';
   if (typeof sample === 'boolean') return 'Bool';
-  if (typeof sample === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(sample)) return "DateTime64(6, 'UTC')";
+  if (typeof sample === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(sample))
+    return "DateTime64(6, 'UTC')";
   return 'String';
 }

@@ -21,7 +21,23 @@ export type Expr =
   | { k: 'isNull'; expr: Expr; negated: boolean }
   | { k: 'tuple'; items: Expr[] };
 
-export type BinaryOp = 'and' | 'or' | '=' | '!=' | '<' | '<=' | '>' | '>=' | 'like' | 'not like' | 'ilike' | '+' | '-' | '*' | '/' | '%';
+export type BinaryOp =
+  | 'and'
+  | 'or'
+  | '='
+  | '!='
+  | '<'
+  | '<='
+  | '>'
+  | '>='
+  | 'like'
+  | 'not like'
+  | 'ilike'
+  | '+'
+  | '-'
+  | '*'
+  | '/'
+  | '%';
 
 export interface SelectItem {
   expr: Expr;
@@ -50,8 +66,29 @@ type Token =
   | { t: 'eof' };
 
 const KEYWORDS = new Set([
-  'select', 'distinct', 'from', 'where', 'group', 'by', 'having', 'order', 'asc', 'desc', 'limit', 'offset',
-  'and', 'or', 'not', 'in', 'like', 'ilike', 'as', 'is', 'null', 'true', 'false',
+  'select',
+  'distinct',
+  'from',
+  'where',
+  'group',
+  'by',
+  'having',
+  'order',
+  'asc',
+  'desc',
+  'limit',
+  'offset',
+  'and',
+  'or',
+  'not',
+  'in',
+  'like',
+  'ilike',
+  'as',
+  'is',
+  'null',
+  'true',
+  'false',
 ]);
 
 function tokenize(text: string): Token[] {
@@ -163,7 +200,8 @@ class Parser {
   }
 
   private expectKeyword(word: string): void {
-    if (!this.acceptKeyword(word)) throw new HogQLError(`Syntax error: expected ${word.toUpperCase()} near ${this.describe()}`);
+    if (!this.acceptKeyword(word))
+      throw new HogQLError(`Syntax error: expected ${word.toUpperCase()} near ${this.describe()}`);
   }
 
   private isOp(v: string): boolean {
@@ -194,14 +232,16 @@ class Parser {
       const expr = this.expr();
       let alias: string | null = null;
       if (this.acceptKeyword('as')) alias = this.identifier();
-      else if (this.peek().t === 'ident' && !KEYWORDS.has((this.peek() as { v: string }).v.toLowerCase())) alias = this.identifier();
+      else if (this.peek().t === 'ident' && !KEYWORDS.has((this.peek() as { v: string }).v.toLowerCase()))
+        alias = this.identifier();
       items.push({ expr, alias });
     } while (this.acceptOp(','));
     this.expectKeyword('from');
     const table = this.identifier();
     let tableAlias: string | null = null;
     if (this.acceptKeyword('as')) tableAlias = this.identifier();
-    else if (this.peek().t === 'ident' && !KEYWORDS.has((this.peek() as { v: string }).v.toLowerCase())) tableAlias = this.identifier();
+    else if (this.peek().t === 'ident' && !KEYWORDS.has((this.peek() as { v: string }).v.toLowerCase()))
+      tableAlias = this.identifier();
     const where = this.acceptKeyword('where') ? this.expr() : null;
     const groupBy: Expr[] = [];
     if (this.acceptKeyword('group')) {
@@ -230,12 +270,24 @@ class Parser {
     }
     if (this.acceptKeyword('offset')) offset = this.integer('OFFSET');
     if (this.peek().t !== 'eof') throw new HogQLError(`Syntax error: unexpected ${this.describe()}`);
-    return { distinct, items, table: table.toLowerCase(), tableAlias, where, groupBy, having, orderBy, limit, offset };
+    return {
+      distinct,
+      items,
+      table: table.toLowerCase(),
+      tableAlias,
+      where,
+      groupBy,
+      having,
+      orderBy,
+      limit,
+      offset,
+    };
   }
 
   private integer(what: string): number {
     const t = this.peek();
-    if (t.t !== 'num' || !Number.isInteger(t.v) || t.v < 0) throw new HogQLError(`${what} takes a non-negative integer`);
+    if (t.t !== 'num' || !Number.isInteger(t.v) || t.v < 0)
+      throw new HogQLError(`${what} takes a non-negative integer`);
     this.pos++;
     return t.v;
   }
@@ -281,10 +333,13 @@ class Parser {
       this.expectKeyword('null');
       return { k: 'isNull', expr: left, negated };
     }
-    const negated = this.isKeyword('not') && (this.isKeyword('in', 1) || this.isKeyword('like', 1) || this.isKeyword('ilike', 1));
+    const negated =
+      this.isKeyword('not') &&
+      (this.isKeyword('in', 1) || this.isKeyword('like', 1) || this.isKeyword('ilike', 1));
     if (negated) this.pos++;
     if (this.acceptKeyword('in')) return { k: 'in', expr: left, list: this.additive(), negated };
-    if (this.acceptKeyword('like')) return { k: 'binary', op: negated ? 'not like' : 'like', left, right: this.additive() };
+    if (this.acceptKeyword('like'))
+      return { k: 'binary', op: negated ? 'not like' : 'like', left, right: this.additive() };
     if (this.acceptKeyword('ilike')) {
       const node: Expr = { k: 'binary', op: 'ilike', left, right: this.additive() };
       return negated ? { k: 'not', expr: node } : node;
@@ -352,7 +407,8 @@ class Parser {
       if (!t.quoted && lower === 'null') return this.advance({ k: 'const', v: null });
       if (!t.quoted && lower === 'true') return this.advance({ k: 'const', v: true });
       if (!t.quoted && lower === 'false') return this.advance({ k: 'const', v: false });
-      if (!t.quoted && KEYWORDS.has(lower)) throw new HogQLError(`Syntax error: unexpected ${t.v.toUpperCase()}`);
+      if (!t.quoted && KEYWORDS.has(lower))
+        throw new HogQLError(`Syntax error: unexpected ${t.v.toUpperCase()}`);
       this.pos++;
       if (!t.quoted && this.acceptOp('(')) {
         const distinct = this.acceptKeyword('distinct');

@@ -7,6 +7,7 @@ import {
   Group,
   List,
   Modal,
+  Paper,
   Stack,
   Text,
   Title,
@@ -134,8 +135,14 @@ export function ConfigureModal({ name, opened, onClose }: { name: string; opened
             <Text size="sm" c="dimmed">
               {integration.description}
             </Text>
-            <Alert variant="light" color="indigo" icon={<IconKey size={18} />} title="Where to get a key">
+            <Paper bg="var(--mantine-color-indigo-light)" p="md" radius="md">
               <Stack gap={6}>
+                <Group gap={6}>
+                  <IconKey size={16} />
+                  <Text fw={600} size="sm">
+                    Where to get a key
+                  </Text>
+                </Group>
                 <Anchor href={integration.docs.keyUrl} target="_blank" rel="noreferrer" size="sm">
                   {integration.docs.keyUrl} <IconExternalLink size={12} />
                 </Anchor>
@@ -155,7 +162,7 @@ export function ConfigureModal({ name, opened, onClose }: { name: string; opened
                   Setup guide: <Code>{integration.docs.setup}</Code> in the Beton repository.
                 </Text>
               </Stack>
-            </Alert>
+            </Paper>
             {integration.envFields.length > 0 && (
               <Alert variant="light" color="gray">
                 Set by the server’s environment (BETON_{integration.name.toUpperCase()}_…):{' '}

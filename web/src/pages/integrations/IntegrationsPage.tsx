@@ -32,7 +32,12 @@ import { formatNumber, formatRelative, humanize } from '../../lib/format.js';
 import { useSession } from '../../session.js';
 import { ConfigureModal } from './ConfigureModal.js';
 
-const HEALTH_LABEL = { ok: 'Healthy', degraded: 'Degraded', down: 'Down' } as const;
+/** What each role means for the person connecting it. */
+const ROLE_TEXT: Record<string, string> = {
+  source: 'syncs data into Beton',
+  destination: 'receives scores from Beton',
+  enrichment: 'enriches accounts',
+};
 
 function LastSync({ name }: { name: string }) {
   const runs = useQuery({
@@ -95,11 +100,9 @@ function IntegrationCard({ integration, onConfigure }: { integration: Integratio
               <Badge variant="outline" color="gray" size="xs">
                 {humanize(integration.category)}
               </Badge>
-              {integration.roles.map((r) => (
-                <Badge key={r} variant="dot" color="gray" size="xs">
-                  {r}
-                </Badge>
-              ))}
+              <Text size="xs" c="dimmed">
+                {integration.roles.map((r) => ROLE_TEXT[r] ?? r).join(' · ')}
+              </Text>
             </Group>
           </Stack>
           <StatusBadge status={integration.status} />
@@ -137,10 +140,9 @@ function IntegrationCard({ integration, onConfigure }: { integration: Integratio
                   {connection.lastValidatedAt ? `Key checked ${formatRelative(connection.lastValidatedAt)}` : 'Not checked yet'}
                 </Text>
               )}
-              {connection.health && (
+              {connection.health && connection.lastValidatedAt && (
                 <Text size="xs" c="dimmed">
-                  {HEALTH_LABEL[connection.health.status]}
-                  {connection.lastValidatedAt ? ` · checked ${formatRelative(connection.lastValidatedAt)}` : ''}
+                  checked {formatRelative(connection.lastValidatedAt)}
                 </Text>
               )}
             </Group>

@@ -1,0 +1,566 @@
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import {
+  type AccountHistory,
+  chunks,
+  DAY_MS,
+  dayNumber,
+  dayString,
+  ingestChanges,
+  loadDailySeries,
+  loadWindowedUsage,
+  parseHistory,
+  toMs,
+  WindowedUsage,
+} from '../accounts/index.js';
+import { type Clock, systemClock } from '../core/index.js';
+import type { DB } from '../db/index.js';
+import { fromJson, toJson } from '../db/index.js';
+import {
+  type ConfiguredSignal,
+  type DetectedSignal,
+  deleteReplayed,
+  detectNow,
+  extendOccurrences,
+  insertOccurrences,
+  latestOccurrences,
+  loadOccurrenceHeads,
+  loadSignals,
+  type OccurrenceHead,
+  planOccurrences,
+  replayAccount,
+  usageWindowsOf,
+} from '../signals/index.js';
+import {
+  type AccountTally,
+  applyTally,
+  emptyTotals,
+  gridDays,
+  lastMatureGridDay,
+  loadTallies,
+  loadTotals,
+  saveTallies,
+  saveTotals,
+  tallyAccount,
+} from './backtest.js';
+import { loadFirmographics } from './firmographics.js';
+import type { Firmographics } from './fit.js';
+import { type AccountScore, ENGAGEMENT_WINDOWS, engagementOf, type ScoredSignal, type ScoringSettings, scoreAccount } from './model.js';
+import {
+  finishScoreRun,
+  type ScoreProgress,
+  type ScoreRun,
+  type ScoreRunCounts,
+  type ScoreStage,
+  startScoreRun,
+  updateScoreRun,
+} from './runs.js';
+import { getScoringSettings, loadState, saveState } from './state.js';
+
+/**
+ * A score run: ingest what synced since the last run → replay the past of accounts whose history
+ * changed → detect signals now → score → snapshot → recompute the backtest.
+ *
+ * Full runs score every account (the first run of each UTC day, or when signal settings changed:
+ * time alone moves decay and windows); incremental runs score only the accounts a sync touched.
+ */
+
+export interface RunScoreOptions {
+  /** auto (default): full once a day, incremental otherwise. */
+  mode?: 'auto' | 'full' | 'incremental';
+  trigger?: string;
+  actorId?: string | null;
+  clock?: Clock;
+  onProgress?: (progress: ScoreProgress) => void;
+  /** Weeks of history the replay reconstructs before the first live run (default 26). */
+  replayWeeks?: number;
+}
+
+/** Occurrences last seen longer ago than this no longer contribute to scores (decay makes them ~0). */
+const SCORING_HORIZON_DAYS = 180;
+const HEALTH_HISTORY_DAYS = 60;
+const ACCOUNT_CHUNK = 2000;
+
+interface AccountRow {
+  id: string;
+  domain: string;
+  history: AccountHistory;
+}
+
+const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
+const EMPTY_USAGE = (asOfDay: number, windows: number[]) => new WindowedUsage(asOfDay, windows, []);
+
+async function loadAccounts(db: Kysely<DB>, workspaceId: string, ids: readonly string[] | null): Promise<AccountRow[]> {
+  const read = async (chunk: readonly string[] | null) => {
+    let q = db.selectFrom('accounts').select(['id', 'domain', 'history_json']).where('workspace_id', '=', workspaceId);
+    if (chunk) q = q.where('id', 'in', chunk);
+    const rows = await q.orderBy('id').execute();
+    return rows.map((r) => ({ id: r.id, domain: r.domain, history: parseHistory(r.history_json) }));
+  };
+  if (ids === null) return read(null);
+  const out: AccountRow[] = [];
+  for (const chunk of chunks(ids)) out.push(...(await read(chunk)));
+  return out;
+}
+
+function signatureOf(signals: readonly ConfiguredSignal[], replayWeeks: number): string {
+  return sha1(
+    JSON.stringify({
+      replayWeeks,
+      signals: signals.map((s) => [s.key, s.enabled, s.params, s.dedupeDays, s.custom ? [s.detector.description, s.windows] : null]),
+    }),
+  );
+}
+
+/**
+ * Run scoring for a workspace and return the finished run.
+ *
+ * @example
+ * const run = await runScore(db, ws, { trigger: 'cli', onProgress: (p) => bar.update(p.done) });
+ * run.counts.accountsScored;
+ */
+export async function runScore(db: Kysely<DB>, workspaceId: string, options: RunScoreOptions = {}): Promise<ScoreRun> {
+  const clock = options.clock ?? systemClock;
+  const now = clock.now();
+  const nowIso = now.toISOString();
+  const run = await startScoreRun(db, workspaceId, {
+    mode: options.mode === 'incremental' ? 'incremental' : 'full',
+    trigger: options.trigger ?? 'manual',
+    actorId: options.actorId ?? null,
+    now: nowIso,
+  });
+  const counts: ScoreRunCounts = {
+    accountsScored: 0,
+    accountsTouched: 0,
+    accountsReplayed: 0,
+    accountsRemoved: 0,
+    signalsDetected: 0,
+    occurrencesNew: 0,
+    occurrencesExtended: 0,
+    usageRows: 0,
+    linksWritten: 0,
+    timingsMs: {},
+  };
+  let persistedAt = 0;
+  const progress = async (p: ScoreProgress, force = false) => {
+    options.onProgress?.(p);
+    if (force || Date.now() - persistedAt > 1000) {
+      persistedAt = Date.now();
+      await updateScoreRun(db, workspaceId, run.id, { progress: p, now: clock.now().toISOString() });
+    }
+  };
+  const timed = async <T>(stage: ScoreStage, fn: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      counts.timingsMs[stage] = Math.round(performance.now() - t0);
+    }
+  };
+
+  try {
+    const state = await loadState(db, workspaceId, nowIso);
+    const liveSince = state.live_since ?? nowIso;
+    // 1. Ingest what synced since the last run.
+    await progress({ stage: 'ingest', done: 0, total: 0 }, true);
+    const ingest = await timed('ingest', () =>
+      ingestChanges(db, workspaceId, {
+        watermark: state.records_watermark,
+        now: nowIso,
+        liveSinceDay: state.live_since ? dayNumber(state.live_since) - 1 : null,
+        onStep: (step, detail) => void progress({ stage: 'ingest', done: 0, total: 0, detail: `${step}: ${detail}` }),
+      }),
+    );
+    counts.accountsTouched = ingest.touched.size;
+    counts.accountsRemoved = ingest.removed.length;
+    counts.usageRows = ingest.usageRows;
+    counts.linksWritten = ingest.linksWritten;
+
+    const settings = await getScoringSettings(db, workspaceId, nowIso);
+    const signals = await loadSignals(db, workspaceId);
+    const replayWeeks = options.replayWeeks ?? 26;
+    const signature = signatureOf(signals, replayWeeks);
+    const signatureChanged = signature !== state.replay_signature;
+    const full =
+      options.mode === 'full' ||
+      signatureChanged ||
+      (options.mode !== 'incremental' && state.last_full_run_at?.slice(0, 10) !== nowIso.slice(0, 10));
+    if ((full ? 'full' : 'incremental') !== run.mode) {
+      await updateScoreRun(db, workspaceId, run.id, { mode: full ? 'full' : 'incremental', now: nowIso });
+    }
+
+    // 2. Replay the past of accounts whose history changed (or every account when settings changed).
+    const replayEndDay = dayNumber(liveSince) - 2;
+    const replayFromDay = replayEndDay - replayWeeks * 7 + 1;
+    const replayed = await timed('replay', () =>
+      replayHistory(db, workspaceId, {
+        all: signatureChanged,
+        grid: gridDays(replayFromDay, replayEndDay),
+        fromDay: replayFromDay,
+        signals,
+        runId: run.id,
+        progress,
+      }),
+    );
+    counts.accountsReplayed = replayed.length;
+
+    // 3 + 4. Detect now and score.
+    let targetIds: string[] | null = null;
+    if (!full) {
+      const rows = await db.selectFrom('accounts').select('id').where('workspace_id', '=', workspaceId).where('touched_at', 'is not', null).execute();
+      targetIds = rows.map((r) => r.id);
+    }
+    const scored = await timed('detect', () =>
+      detectAndScore(db, workspaceId, { targetIds, signals, settings, now, runId: run.id, counts, progress }),
+    );
+
+    // 5. Backtest.
+    await timed('backtest', () =>
+      recomputeBacktest(db, workspaceId, {
+        full,
+        now,
+        fromDay: dayNumber(liveSince) - 1 - replayWeeks * 7,
+        stateKey: state.backtest_until,
+        accounts: scored.accounts,
+        changedIds: [...new Set([...(targetIds ?? []), ...replayed])],
+        signals,
+        progress,
+      }).then((key) => saveState(db, workspaceId, { backtest_until: key })),
+    );
+
+    await saveState(db, workspaceId, {
+      records_watermark: ingest.watermark,
+      live_since: liveSince,
+      last_full_run_at: full ? nowIso : state.last_full_run_at,
+      replay_signature: signature,
+      updated_at: clock.now().toISOString(),
+    });
+    await progress({ stage: 'done', done: counts.accountsScored, total: counts.accountsScored }, true);
+    return await finishScoreRun(db, workspaceId, run.id, { status: 'succeeded', counts, now: clock.now().toISOString() });
+  } catch (error) {
+    await finishScoreRun(db, workspaceId, run.id, {
+      status: 'failed',
+      counts,
+      error: error instanceof Error ? error.message : String(error),
+      now: clock.now().toISOString(),
+    });
+    throw error;
+  }
+}
+
+type Progress = (p: ScoreProgress, force?: boolean) => Promise<void>;
+
+async function replayHistory(
+  db: Kysely<DB>,
+  workspaceId: string,
+  input: { all: boolean; grid: number[]; fromDay: number; signals: ConfiguredSignal[]; runId: string; progress: Progress },
+): Promise<string[]> {
+  let q = db.selectFrom('accounts').select('id').where('workspace_id', '=', workspaceId);
+  if (!input.all) q = q.where('replay_needed', '=', 1);
+  const ids = (await q.orderBy('id').execute()).map((r) => r.id);
+  let done = 0;
+  for (const chunk of chunks(ids, 200)) {
+    const accounts = await loadAccounts(db, workspaceId, chunk);
+    // Inactivity looks back further than a window: load a margin before the first grid day.
+    const series = await loadDailySeries(db, workspaceId, chunk, input.fromDay - 120);
+    const occurrences = accounts.flatMap((a) =>
+      replayAccount({ accountId: a.id, domain: a.domain, history: a.history, series: series.get(a.id) ?? null }, input.grid, input.signals),
+    );
+    await deleteReplayed(db, workspaceId, chunk);
+    await insertOccurrences(db, workspaceId, occurrences, input.runId);
+    await db.updateTable('accounts').set({ replay_needed: 0 }).where('workspace_id', '=', workspaceId).where('id', 'in', chunk).execute();
+    done += chunk.length;
+    await input.progress({ stage: 'replay', done, total: ids.length });
+  }
+  return ids;
+}
+
+interface DetectInput {
+  targetIds: string[] | null;
+  signals: ConfiguredSignal[];
+  settings: ScoringSettings;
+  now: Date;
+  runId: string;
+  counts: ScoreRunCounts;
+  progress: Progress;
+}
+
+function scoredSignals(latest: ReadonlyMap<string, OccurrenceHead> | undefined, byKey: ReadonlyMap<string, ConfiguredSignal>): ScoredSignal[] {
+  const out: ScoredSignal[] = [];
+  for (const [key, head] of latest ?? []) {
+    const cfg = byKey.get(key);
+    if (!cfg?.enabled) continue;
+    out.push({
+      key,
+      title: cfg.detector.title,
+      direction: cfg.detector.direction,
+      weight: cfg.weight,
+      strength: head.strength,
+      lastSeenAt: head.lastSeenAt,
+      explanation: '',
+      feedsHealth: !cfg.detector.inputs.includes('health'),
+    });
+  }
+  return out;
+}
+
+/** What is stored of an explanation: the numbers (titles and texts are joined back when read). */
+function storedExplanation(score: AccountScore) {
+  const strip = (drivers: AccountScore['explanation']['expansion']['drivers']) =>
+    drivers.map(({ key, direction, contribution, share, strength, ageDays }) => ({ key, direction, contribution, share, strength, ageDays }));
+  const e = score.explanation;
+  return {
+    ...e,
+    expansion: { score: e.expansion.score, drivers: strip(e.expansion.drivers) },
+    churnRisk: { score: e.churnRisk.score, drivers: strip(e.churnRisk.drivers) },
+  };
+}
+
+async function detectAndScore(db: Kysely<DB>, workspaceId: string, input: DetectInput): Promise<{ accounts: AccountRow[] | null }> {
+  const { now, signals, settings, counts } = input;
+  const nowIso = now.toISOString();
+  const today = dayNumber(now);
+  const asOfDay = today - 1;
+  const windows = usageWindowsOf(signals, ENGAGEMENT_WINDOWS);
+  const byKey = new Map(signals.map((s) => [s.key, s]));
+  const accounts = await loadAccounts(db, workspaceId, input.targetIds);
+  await input.progress({ stage: 'detect', done: 0, total: accounts.length }, true);
+  if (accounts.length === 0) return { accounts: input.targetIds === null ? accounts : null };
+
+  const ids = input.targetIds === null ? null : accounts.map((a) => a.id);
+  const usage = await loadWindowedUsage(db, workspaceId, ids, asOfDay, windows);
+  const horizon = new Date(now.getTime() - SCORING_HORIZON_DAYS * DAY_MS).toISOString();
+  const latest = latestOccurrences(await loadOccurrenceHeads(db, workspaceId, ids, horizon));
+  const previous = await loadPreviousScores(db, workspaceId, ids);
+  const firms: Map<string, Firmographics> = settings.icp
+    ? await loadFirmographics(db, workspaceId, ids === null ? null : accounts.map((a) => a.domain))
+    : new Map();
+
+  let done = 0;
+  for (const chunk of chunks(accounts, ACCOUNT_CHUNK)) {
+    const detections = new Map<string, DetectedSignal[]>();
+    const factsById = new Map<string, ReturnType<typeof detectNow>['facts']>();
+    for (const account of chunk) {
+      const prior = previous.get(account.id);
+      const { facts, detections: found } = detectNow(
+        {
+          accountId: account.id,
+          domain: account.domain,
+          history: account.history,
+          usage: usage.get(account.id) ?? EMPTY_USAGE(asOfDay, windows),
+          healthHistory: (prior?.healthHistory ?? []).map(([day, health]) => ({ day, health })),
+        },
+        signals,
+        now,
+      );
+      factsById.set(account.id, facts);
+      if (found.length > 0) detections.set(account.id, found);
+      counts.signalsDetected += found.length;
+    }
+    const plan = planOccurrences(detections, latest, signals, now);
+    await insertOccurrences(db, workspaceId, plan.inserts, input.runId);
+    await extendOccurrences(db, workspaceId, plan.extensions);
+    counts.occurrencesNew += plan.inserts.length;
+    counts.occurrencesExtended += plan.extensions.length;
+    // What scoring sees: every detection of this run is current, whether stored anew or extended.
+    for (const [accountId, found] of detections) {
+      let byKeyLatest = latest.get(accountId);
+      if (!byKeyLatest) latest.set(accountId, (byKeyLatest = new Map()));
+      for (const d of found) {
+        const head = byKeyLatest.get(d.key);
+        byKeyLatest.set(d.key, { id: head?.id ?? -1, accountId, key: d.key, firstSeenAt: head?.firstSeenAt ?? nowIso, lastSeenAt: nowIso, strength: d.strength });
+      }
+    }
+
+    const scoreRows: DB['account_scores'][] = [];
+    const snapshots: DB['score_snapshots'][] = [];
+    for (const account of chunk) {
+      const facts = factsById.get(account.id)!;
+      const score = scoreAccount(
+        {
+          now,
+          signals: scoredSignals(latest.get(account.id), byKey),
+          engagement: engagementOf(facts.usage, facts.persons.length),
+          firmographics: firms.get(account.domain) ?? null,
+        },
+        settings,
+      );
+      const prior = previous.get(account.id);
+      const healthHistory = [...(prior?.healthHistory ?? []).filter(([day]) => day > today - HEALTH_HISTORY_DAYS && day !== today), [today, score.health]];
+      const explanation = toJson(storedExplanation(score));
+      const top = toJson(score.topSignals.map(({ key, title, direction, share }) => ({ key, title, direction, share })));
+      const hash = sha1([score.health, score.expansion, score.churnRisk, score.fit, score.score, score.grade, top, explanation, toJson(healthHistory)].join('|'));
+      snapshots.push({
+        workspace_id: workspaceId,
+        account_id: account.id,
+        day: dayString(today),
+        health: score.health,
+        expansion: score.expansion,
+        churn_risk: score.churnRisk,
+        fit: score.fit,
+        score: score.score,
+        grade: score.grade,
+      });
+      if (prior?.hash === hash) continue;
+      const contributing = [...score.explanation.expansion.drivers, ...score.explanation.churnRisk.drivers].map((d) => d.key).sort();
+      scoreRows.push({
+        workspace_id: workspaceId,
+        account_id: account.id,
+        health: score.health,
+        expansion: score.expansion,
+        churn_risk: score.churnRisk,
+        fit: score.fit,
+        score: score.score,
+        grade: score.grade,
+        top_signals_json: top,
+        explanation_json: explanation,
+        signal_keys: `,${contributing.join(',')},`,
+        health_history_json: toJson(healthHistory),
+        row_hash: hash,
+        scored_at: nowIso,
+        run_id: input.runId,
+      });
+    }
+    await writeScores(db, scoreRows);
+    await writeSnapshots(db, snapshots);
+    await db
+      .updateTable('accounts')
+      .set({ touched_at: null })
+      .where('workspace_id', '=', workspaceId)
+      .where(
+        'id',
+        'in',
+        chunk.map((a) => a.id),
+      )
+      .execute();
+    done += chunk.length;
+    counts.accountsScored = done;
+    await input.progress({ stage: 'score', done, total: accounts.length });
+  }
+  return { accounts: input.targetIds === null ? accounts : null };
+}
+
+async function loadPreviousScores(db: Kysely<DB>, workspaceId: string, ids: readonly string[] | null) {
+  const out = new Map<string, { hash: string; healthHistory: [number, number][] }>();
+  const read = async (chunk: readonly string[] | null) => {
+    let q = db.selectFrom('account_scores').select(['account_id', 'row_hash', 'health_history_json']).where('workspace_id', '=', workspaceId);
+    if (chunk) q = q.where('account_id', 'in', chunk);
+    for (const r of await q.execute()) out.set(r.account_id, { hash: r.row_hash, healthHistory: fromJson(r.health_history_json, []) });
+  };
+  if (ids === null) await read(null);
+  else for (const chunk of chunks(ids)) await read(chunk);
+  return out;
+}
+
+async function writeScores(db: Kysely<DB>, rows: DB['account_scores'][]) {
+  for (const chunk of chunks(rows, 150)) {
+    await db
+      .insertInto('account_scores')
+      .values(chunk)
+      .onConflict((oc) =>
+        oc.columns(['workspace_id', 'account_id']).doUpdateSet((eb) => ({
+          health: eb.ref('excluded.health'),
+          expansion: eb.ref('excluded.expansion'),
+          churn_risk: eb.ref('excluded.churn_risk'),
+          fit: eb.ref('excluded.fit'),
+          score: eb.ref('excluded.score'),
+          grade: eb.ref('excluded.grade'),
+          top_signals_json: eb.ref('excluded.top_signals_json'),
+          explanation_json: eb.ref('excluded.explanation_json'),
+          signal_keys: eb.ref('excluded.signal_keys'),
+          health_history_json: eb.ref('excluded.health_history_json'),
+          row_hash: eb.ref('excluded.row_hash'),
+          scored_at: eb.ref('excluded.scored_at'),
+          run_id: eb.ref('excluded.run_id'),
+        })),
+      )
+      .execute();
+  }
+}
+
+async function writeSnapshots(db: Kysely<DB>, rows: DB['score_snapshots'][]) {
+  for (const chunk of chunks(rows, 300)) {
+    await db
+      .insertInto('score_snapshots')
+      .values(chunk)
+      .onConflict((oc) =>
+        oc.columns(['workspace_id', 'account_id', 'day']).doUpdateSet((eb) => ({
+          health: eb.ref('excluded.health'),
+          expansion: eb.ref('excluded.expansion'),
+          churn_risk: eb.ref('excluded.churn_risk'),
+          fit: eb.ref('excluded.fit'),
+          score: eb.ref('excluded.score'),
+          grade: eb.ref('excluded.grade'),
+        })),
+      )
+      .execute();
+  }
+}
+
+interface BacktestInput {
+  full: boolean;
+  now: Date;
+  fromDay: number;
+  stateKey: string | null;
+  /** Every account, when the run already loaded them (full runs). */
+  accounts: AccountRow[] | null;
+  changedIds: string[];
+  signals: ConfiguredSignal[];
+  progress: Progress;
+}
+
+/** Returns the key of the grid it computed (stored so the next run knows whether it can add to it). */
+async function recomputeBacktest(db: Kysely<DB>, workspaceId: string, input: BacktestInput): Promise<string> {
+  const lastGrid = lastMatureGridDay(input.now);
+  const grid = gridDays(input.fromDay, lastGrid);
+  const key = `${dayString(input.fromDay)}..${dayString(lastGrid)}`;
+  const keys = input.signals.filter((s) => s.enabled).map((s) => s.key);
+  const full = input.full || input.stateKey !== key;
+  const ids = full ? null : input.changedIds;
+  if (ids !== null && ids.length === 0) return key;
+
+  const accounts = full ? (input.accounts ?? (await loadAccounts(db, workspaceId, null))) : await loadAccounts(db, workspaceId, ids!);
+  const heads = await loadOccurrenceHeads(db, workspaceId, ids, null);
+  const byAccount = new Map<string, OccurrenceHead[]>();
+  for (const h of heads) {
+    const list = byAccount.get(h.accountId);
+    if (list) list.push(h);
+    else byAccount.set(h.accountId, [h]);
+  }
+  const firstActivity = await firstActivityDays(db, workspaceId, ids);
+  const tallies = new Map<string, AccountTally>();
+  let done = 0;
+  for (const account of accounts) {
+    tallies.set(account.id, tallyAccount({ history: account.history, firstActivityDay: firstActivity.get(account.id) ?? null, occurrences: byAccount.get(account.id) ?? [] }, grid));
+    if (++done % 2000 === 0) await input.progress({ stage: 'backtest', done, total: accounts.length });
+  }
+  let totals = emptyTotals();
+  if (full) {
+    for (const t of tallies.values()) applyTally(totals, t, 1);
+  } else {
+    totals = await loadTotals(db, workspaceId);
+    for (const old of (await loadTallies(db, workspaceId, ids!)).values()) applyTally(totals, old, -1);
+    for (const t of tallies.values()) applyTally(totals, t, 1);
+  }
+  const nowIso = input.now.toISOString();
+  await saveTotals(db, workspaceId, totals, keys, nowIso);
+  await saveTallies(db, workspaceId, tallies, full);
+  await input.progress({ stage: 'backtest', done: accounts.length, total: accounts.length }, true);
+  return key;
+}
+
+async function firstActivityDays(db: Kysely<DB>, workspaceId: string, ids: readonly string[] | null): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const read = async (chunk: readonly string[] | null) => {
+    let q = db
+      .selectFrom('usage_totals')
+      .select(['account_id', (eb) => eb.fn.min('first_day').as('first')])
+      .where('workspace_id', '=', workspaceId);
+    if (chunk) q = q.where('account_id', 'in', chunk);
+    for (const r of await q.groupBy('account_id').execute()) out.set(r.account_id, Number(r.first));
+  };
+  if (ids === null) await read(null);
+  else for (const chunk of chunks(ids)) await read(chunk);
+  return out;
+}
+
