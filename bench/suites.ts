@@ -1,7 +1,9 @@
+import { enrichApollo } from './enrichment/apollo-enrich.js';
+import { pushAttio } from './push/attio-push.js';
 import { syncEngineOverhead } from './sync/engine-overhead.js';
 import { syncMemory } from './sync/memory.js';
 import { syncRateLimit } from './sync/rate-limit.js';
 import type { BenchSuite } from './types.js';
 
 /** Every benchmark suite `npm run bench` runs, in order: add one line per suite. */
-export const suites: BenchSuite[] = [syncEngineOverhead, syncMemory, syncRateLimit];
+export const suites: BenchSuite[] = [syncEngineOverhead, syncMemory, syncRateLimit, pushAttio, enrichApollo];

@@ -22,8 +22,21 @@ export const dayString = (day: number): string => new Date(day * DAY_MS).toISOSt
 export const daysBetween = (from: string | Date, to: string | Date): number =>
   (toMs(to) - toMs(from)) / DAY_MS;
 
-export const toMs = (value: string | Date): number =>
-  typeof value === 'string' ? Date.parse(value) : value.getTime();
+/**
+ * Milliseconds of an ISO timestamp. Detectors and replays parse the same few timestamps thousands
+ * of times, so parsed values are remembered.
+ */
+export function toMs(value: string | Date): number {
+  if (typeof value !== 'string') return value.getTime();
+  let ms = parsed.get(value);
+  if (ms === undefined) {
+    ms = Date.parse(value);
+    if (parsed.size > 200_000) parsed.clear();
+    parsed.set(value, ms);
+  }
+  return ms;
+}
+const parsed = new Map<string, number>();
 
 /** Unix seconds (Stripe's time format) to ISO, tolerating null and already-ISO values. */
 export function fromUnix(value: unknown): string | null {

@@ -103,7 +103,10 @@ export interface AccountFacts {
   /** ARR over time up to `asOf` (oldest first), one point per billing change. */
   arrHistory: { at: string; arr: number }[];
   nps: NpsAnswer[];
-  /** Daily health from previous score runs, before asOfDay. */
+  /**
+   * Health from previous score runs up to asOfDay, as change points: each point holds until the
+   * next one (oldest first).
+   */
   healthHistory: HealthPoint[];
 }
 
@@ -208,8 +211,8 @@ export function factsAt(input: FactsInput, asOf: Date, live: boolean): AccountFa
   const rank = (s: SubscriptionFact) => (s.status === 'active' || s.status === 'past_due' ? 2 : s.status === 'trialing' ? 1 : 0);
   subs.sort((a, b) => rank(b) - rank(a) || b.arr - a.arr || b.seats - a.seats || a.id.localeCompare(b.id));
   const arr = subs.reduce((sum, s) => sum + s.arr, 0);
-  const arrHistory = arrTimeline(history, asOfMs);
   const asOfDay = dayNumber(asOf) - 1;
+  let arrHistory: AccountFacts['arrHistory'] | undefined;
   return {
     accountId: input.accountId,
     domain: input.domain,
@@ -220,8 +223,12 @@ export function factsAt(input: FactsInput, asOf: Date, live: boolean): AccountFa
     persons: history.persons.filter((p) => p.createdAt === null || toMs(p.createdAt) <= asOfMs),
     subscription: subs[0] ?? null,
     arr,
-    arrHistory,
+    // Only arr_decrease reads it: built on first use.
+    get arrHistory() {
+      arrHistory ??= arrTimeline(history, asOfMs);
+      return arrHistory;
+    },
     nps: history.nps.filter((n) => toMs(n.at) <= asOfMs),
-    healthHistory: (input.healthHistory ?? []).filter((h) => h.day < asOfDay + 1),
+    healthHistory: (input.healthHistory ?? []).filter((h) => h.day <= asOfDay),
   };
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/index.js';
+import { LINKED_STREAMS } from './claims.js';
 import { rebuildHistories } from './histories.js';
 import { resolveIdentities } from './resolve.js';
 import { latestChange } from './source.js';
@@ -11,8 +12,12 @@ import { ingestUsage, rederiveUsage } from './usage-ingest.js';
  * the histories of accounts whose records changed, and mark what a score run must look at.
  */
 
-/** Records are re-read this far behind the watermark, for pages a sync committed late. */
-export const WATERMARK_OVERLAP_MS = 60_000;
+/**
+ * How long a sync may take between stamping a page's `changed_at` and committing it. The next pass
+ * re-reads changes this close to the end of the previous pass, so a page committed late by a
+ * concurrent sync is not skipped.
+ */
+export const COMMIT_LAG_MS = 60_000;
 
 export interface IngestResult {
   /** Accounts whose data changed in this pass. */
@@ -27,7 +32,7 @@ export interface IngestResult {
 }
 
 export interface IngestOptions {
-  /** Where the previous pass stopped (null: first pass, read everything). */
+  /** Changes after this were not read yet (null: first pass, read everything). */
   watermark: string | null;
   now: string;
   /** Usage changes before this day rewrite the replayed past (day number; null: everything is past). */
@@ -40,8 +45,11 @@ export interface IngestOptions {
  * const { touched, watermark } = await ingestChanges(db, ws, { watermark: state.records_watermark, now, liveSinceDay });
  */
 export async function ingestChanges(db: Kysely<DB>, workspaceId: string, options: IngestOptions): Promise<IngestResult> {
-  const next = await latestChange(db, workspaceId);
-  const since = options.watermark ? new Date(Date.parse(options.watermark) - WATERMARK_OVERLAP_MS).toISOString() : null;
+  const latest = await latestChange(db, workspaceId, [...LINKED_STREAMS, { integration: 'posthog', stream: 'usage_daily' }]);
+  const since = options.watermark;
+  // Changes stamped before (now − lag) are committed by now; later ones are read again next time.
+  const settled = new Date(Date.parse(options.now) - COMMIT_LAG_MS).toISOString();
+  const next = latest === null ? options.watermark : latest < settled ? latest : settled;
   let resolved = 0;
   const identities = await resolveIdentities(db, workspaceId, {
     since,

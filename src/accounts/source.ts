@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { DB } from '../db/index.js';
 import { fromJson } from '../db/index.js';
 import type { SourceRecord } from './history.js';
@@ -23,7 +23,7 @@ export interface ChangedRecord {
 }
 
 /**
- * Records of one stream whose payload or deleted mark changed at or after `since`, oldest change
+ * Records of one stream whose payload or deleted mark changed after `since`, oldest change
  * first, in batches.
  *
  * @example
@@ -45,7 +45,7 @@ export async function* changedRecords(
       .where('workspace_id', '=', workspaceId)
       .where('integration', '=', integration)
       .where('stream', '=', stream);
-    if (since) q = q.where('changed_at', '>=', since);
+    if (since) q = q.where('changed_at', '>', since);
     if (after) {
       const { changedAt, id } = after;
       q = q.where((eb) => eb.or([eb('changed_at', '>', changedAt), eb.and([eb('changed_at', '=', changedAt), eb('id', '>', id)])]));
@@ -69,14 +69,29 @@ export async function* changedRecords(
   }
 }
 
-/** The newest `changed_at` in the workspace's records (the next ingest's starting point). */
-export async function latestChange(db: Kysely<DB>, workspaceId: string): Promise<string | null> {
-  const row = await db
-    .selectFrom('records')
-    .select((eb) => eb.fn.max('changed_at').as('latest'))
-    .where('workspace_id', '=', workspaceId)
-    .executeTakeFirst();
-  return (row?.latest as string | null | undefined) ?? null;
+/**
+ * The newest `changed_at` among some streams (the next ingest's starting point). One index seek per
+ * stream: a MAX over the whole table would scan it.
+ */
+export async function latestChange(
+  db: Kysely<DB>,
+  workspaceId: string,
+  streams: readonly { integration: string; stream: string }[],
+): Promise<string | null> {
+  let latest: string | null = null;
+  for (const { integration, stream } of streams) {
+    const row = await db
+      .selectFrom('records')
+      .select('changed_at')
+      .where('workspace_id', '=', workspaceId)
+      .where('integration', '=', integration)
+      .where('stream', '=', stream)
+      .orderBy('changed_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (row && (latest === null || row.changed_at > latest)) latest = row.changed_at;
+  }
+  return latest;
 }
 
 /** One record by key (payload parsed), or undefined. */
@@ -180,14 +195,4 @@ export async function companyGroupTypes(db: Kysely<DB>, workspaceId: string): Pr
     if (names.some((n) => COMPANY_TYPES.has(n)) && typeof t.group_type_index === 'number') indexes.add(t.group_type_index);
   }
   return indexes.size > 0 ? indexes : null;
-}
-
-/** Count of records per integration/stream: how much there is to resolve. */
-export async function recordCounts(db: Kysely<DB>, workspaceId: string, since: string | null) {
-  let q = db
-    .selectFrom('records')
-    .select(['integration', 'stream', sql<number>`count(*)`.as('n')])
-    .where('workspace_id', '=', workspaceId);
-  if (since) q = q.where('changed_at', '>=', since);
-  return q.groupBy(['integration', 'stream']).execute();
 }

@@ -23,7 +23,7 @@ interface Fields {
 
 /** The records of the stream changed since `since`, with JSON fields extracted per dialect. */
 function usageFields(db: Kysely<DB>, workspaceId: string, since: string | null): Fields {
-  const changed = since ? sql`and changed_at >= ${since}` : sql``;
+  const changed = since ? sql`and changed_at > ${since}` : sql``;
   if (isSqliteDb(db)) {
     return {
       from: sql`(select workspace_id, external_id, payload_json as j, changed_at, deleted_at from records

@@ -18,6 +18,8 @@ export interface StartupStep {
   name: string;
   /** Whether to run it (default: always). `options.worker` is false under `serve --no-worker`. */
   enabled?: (rt: Runtime, options: ServeOptions) => boolean;
+  /** Also run by `beton worker` (jobs without HTTP): the job runner and its schedules, not the demo. */
+  inWorker?: boolean;
   run: (rt: Runtime, options: ServeOptions) => Promise<void | (() => Promise<void>)>;
 }
 

@@ -3,11 +3,13 @@ import type { StartupStep } from './startup.js';
 /**
  * The background worker of `beton serve`: starts the job runner, resumes runs left queued by a
  * previous process, and checks every minute which connections are due for their scheduled sync
- * (BETON_SYNC_INTERVAL_MINUTES). Skipped under `--no-worker` / BETON_WORKER=false.
+ * (BETON_SYNC_INTERVAL_MINUTES). Skipped under `--no-worker` / BETON_WORKER=false; `beton worker`
+ * runs it without the HTTP server.
  */
 export const jobWorkerStep: StartupStep = {
   name: 'job worker',
   enabled: (_rt, options) => options.worker,
+  inWorker: true,
   async run(rt) {
     const { resumeQueuedRuns, startDueSyncs, SYNC_SCHEDULE_JOB } = await import('../jobs/index.js');
     await rt.jobs.schedule(SYNC_SCHEDULE_JOB, { everyMinutes: 1 });

@@ -17,6 +17,11 @@ export type DatabaseTarget =
 export interface Db {
   kysely: Kysely<DB>;
   dialect: 'sqlite' | 'postgres';
+  /**
+   * The SQLite handle under Kysely (SQLite only), for hot paths that reuse prepared statements (the
+   * sync engine's page writes). Statements run on it inside a Kysely transaction join that transaction.
+   */
+  sqlite?: Database.Database;
   /** For SQLite, the file; for Postgres, the URL without password. */
   describe: string;
   close(): Promise<void>;
@@ -40,7 +45,7 @@ export function openDatabase(target: DatabaseTarget): Db {
     sqlite.pragma('busy_timeout = 10000');
     sqlite.pragma('synchronous = NORMAL');
     const kysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
-    return { kysely, dialect: 'sqlite', describe: target.file, close: () => kysely.destroy() };
+    return { kysely, dialect: 'sqlite', sqlite, describe: target.file, close: () => kysely.destroy() };
   }
   const pool = new pg.Pool({
     connectionString: target.url,

@@ -11,6 +11,7 @@ interface QueuedJob {
   singletonKey: string | undefined;
   retryLimit: number;
   retryDelayMs: number;
+  exclusiveKey: string | undefined;
 }
 
 interface Registered {
@@ -65,6 +66,7 @@ export class InProcessJobRunner implements JobRunner {
       singletonKey: opts.singletonKey,
       retryLimit: opts.retryLimit ?? 2,
       retryDelayMs: opts.retryDelayMs ?? 5_000,
+      exclusiveKey: opts.exclusiveKey,
     };
     this.queue.push(job);
     this.pump();
@@ -119,6 +121,10 @@ export class InProcessJobRunner implements JobRunner {
     );
   }
 
+  private holdsExclusive(key: string | undefined): boolean {
+    return key !== undefined && [...this.running.values()].some((r) => r.job.exclusiveKey === key);
+  }
+
   private pump(): void {
     if (!this.started) return;
     const now = Date.now();
@@ -131,7 +137,7 @@ export class InProcessJobRunner implements JobRunner {
         i++;
         continue;
       }
-      if (registered.active >= registered.concurrency) {
+      if (registered.active >= registered.concurrency || this.holdsExclusive(job.exclusiveKey)) {
         i++;
         continue;
       }

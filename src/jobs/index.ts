@@ -1,6 +1,15 @@
-/** Job runners (in-process now; pg-boss behind the same interface) and the jobs Beton runs. */
+/** Job runners (in-process on SQLite, pg-boss on Postgres, behind one interface) and the jobs Beton runs. */
+export { createJobRunner, type JobRunnerTuning } from './create.js';
 export { InProcessJobRunner } from './in-process.js';
-export type { EnqueueOptions, HandlerOptions, JobContext, JobHandler, JobRunner } from './runner.js';
+export { PgBossJobRunner, type PgBossRunnerOptions, pgBossSchema } from './pg-boss.js';
+export {
+  connectionJobKey,
+  type EnqueueOptions,
+  type HandlerOptions,
+  type JobContext,
+  type JobHandler,
+  type JobRunner,
+} from './runner.js';
 export {
   enqueueSync,
   registerSyncJobs,

@@ -18,9 +18,25 @@ export interface EnqueueOptions {
   startAfterMs?: number;
   /** Retries after the first failure (default 2). */
   retryLimit?: number;
-  /** First retry delay, doubling each time (default 5 s). */
+  /** First retry delay, doubling each time (default 5 s; pg-boss rounds to whole seconds and adds jitter). */
   retryDelayMs?: number;
+  /**
+   * Jobs sharing this key never run at the same time, in any worker. Every job that calls a
+   * connection's service passes `connectionJobKey(workspaceId, integration)`, so that connection's
+   * rate budget (kept per credential, per process) is only ever spent by one process at a time.
+   */
+  exclusiveKey?: string;
 }
+
+/**
+ * The exclusive key of every job that calls one connection's service (sync, enrich, push). A
+ * workspace has one connection per integration, so the pair names the connection and its credential.
+ *
+ * @example
+ * await runner.enqueue('push.run', payload, { exclusiveKey: connectionJobKey(ws, 'attio') });
+ */
+export const connectionJobKey = (workspaceId: string, integration: string): string =>
+  `connection:${workspaceId}:${integration}`;
 
 export interface HandlerOptions {
   /** Jobs of this name run at once in this process (default 1). */

@@ -1,7 +1,15 @@
 import type { ConnectionDeps } from '../connections/index.js';
 import { isAppError } from '../core/errors.js';
-import { DEFAULT_LEASE_MS, executeRun, type StartSyncInput, type SyncRun, startSync } from '../sync/index.js';
-import type { JobRunner } from './runner.js';
+import { sleep } from '../core/http/index.js';
+import {
+  ACTIVE_STATUSES,
+  DEFAULT_LEASE_MS,
+  executeRun,
+  type StartSyncInput,
+  type SyncRun,
+  startSync,
+} from '../sync/index.js';
+import { connectionJobKey, type JobRunner } from './runner.js';
 
 export const SYNC_RUN_JOB = 'sync.run';
 export const SYNC_SCHEDULE_JOB = 'sync.schedule';
@@ -21,8 +29,10 @@ export interface SyncJobOptions {
 
 /**
  * Register the sync jobs: `sync.run` executes one queued run (a retried or re-delivered job resumes
- * from the committed cursor; a run another process holds is left alone); `sync.schedule` starts a
- * run for every connected source whose last run began more than the interval ago.
+ * from the committed cursor; while another process holds the run's lease it waits, so a dead
+ * worker's run is taken over once its lease runs out); `sync.schedule` hands orphaned runs back to
+ * the runner and starts a run for every connected source whose last run began more than the
+ * interval ago.
  *
  * @example
  * registerSyncJobs(rt.jobs, rt, { intervalMinutes: rt.config.BETON_SYNC_INTERVAL_MINUTES });
@@ -33,14 +43,25 @@ export function registerSyncJobs(runner: JobRunner, deps: ConnectionDeps, opts: 
   runner.register<SyncRunPayload>(
     SYNC_RUN_JOB,
     async (payload, ctx) => {
-      const run = await executeRun(deps, payload.workspaceId, payload.runId, { leaseMs, signal: ctx.signal });
-      ctx.logger.info({ runId: run.id, status: run.status, counts: run.counts }, 'sync run finished');
+      for (;;) {
+        const run = await executeRun(deps, payload.workspaceId, payload.runId, { leaseMs, signal: ctx.signal });
+        if (!ACTIVE_STATUSES.includes(run.status) || ctx.signal.aborted) {
+          const what = run.status === 'queued' ? 'sync run handed back' : 'sync run finished';
+          ctx.logger.info({ runId: run.id, status: run.status, counts: run.counts }, what);
+          return;
+        }
+        // Another process holds the run (or died holding it): try again until it ends or its lease runs out.
+        await sleep(Math.min(leaseMs / 4, 5_000), ctx.signal).catch(() => undefined);
+      }
     },
     { concurrency: opts.concurrency ?? 2 },
   );
   runner.register(SYNC_SCHEDULE_JOB, async (_payload, ctx) => {
+    const resumed = await resumeQueuedRuns(deps, runner, { leaseMs });
     const started = await startDueSyncs(deps, runner, { intervalMinutes: opts.intervalMinutes, leaseMs });
-    if (started.length > 0) ctx.logger.info({ runs: started.length }, 'scheduled syncs started');
+    if (started.length > 0 || resumed > 0) {
+      ctx.logger.info({ runs: started.length, resumed }, 'scheduled syncs started');
+    }
   });
 }
 
@@ -61,7 +82,7 @@ export async function enqueueSync(
   await runner.enqueue<SyncRunPayload>(
     SYNC_RUN_JOB,
     { workspaceId, runId: run.id },
-    { singletonKey: run.id },
+    { singletonKey: run.id, exclusiveKey: connectionJobKey(workspaceId, integration) },
   );
   return run;
 }
@@ -117,21 +138,38 @@ export async function startDueSyncs(
 }
 
 /**
- * Hand every queued run to the runner: at worker start, runs queued before a restart (or released at
- * shutdown) resume from their committed cursor instead of waiting for their lease to expire.
+ * Hand the runner every queued run, and every running run whose process stopped heartbeating: runs
+ * queued before a restart, released at shutdown, or orphaned by a dead process resume from their
+ * committed cursor. A run that already has its job is not enqueued twice (the run id is the job's
+ * singleton key). Answers how many runs got a new job.
+ *
+ * @example
+ * await resumeQueuedRuns(rt, rt.jobs, { leaseMs: 60_000 });
  */
-export async function resumeQueuedRuns(deps: ConnectionDeps, runner: JobRunner): Promise<number> {
-  const queued = await deps.db.kysely
+export async function resumeQueuedRuns(
+  deps: ConnectionDeps,
+  runner: JobRunner,
+  opts: { leaseMs?: number } = {},
+): Promise<number> {
+  const stale = new Date(deps.clock.now().getTime() - (opts.leaseMs ?? DEFAULT_LEASE_MS)).toISOString();
+  const orphans = await deps.db.kysely
     .selectFrom('sync_runs')
-    .select(['id', 'workspace_id'])
-    .where('status', '=', 'queued')
+    .select(['id', 'workspace_id', 'integration'])
+    .where((eb) =>
+      eb.or([
+        eb('status', '=', 'queued'),
+        eb.and([eb('status', '=', 'running'), eb('heartbeat_at', '<', stale)]),
+      ]),
+    )
     .execute();
-  for (const run of queued) {
-    await runner.enqueue<SyncRunPayload>(
+  let resumed = 0;
+  for (const run of orphans) {
+    const id = await runner.enqueue<SyncRunPayload>(
       SYNC_RUN_JOB,
       { workspaceId: run.workspace_id, runId: run.id },
-      { singletonKey: run.id },
+      { singletonKey: run.id, exclusiveKey: connectionJobKey(run.workspace_id, run.integration) },
     );
+    if (id) resumed += 1;
   }
-  return queued.length;
+  return resumed;
 }

@@ -17,6 +17,7 @@ import {
 import {
   finishRun,
   getRun,
+  heartbeat,
   listOpenRejects,
   listRunItems,
   listRuns,
@@ -32,6 +33,8 @@ const DESTINATIONS: Record<string, (client: unknown) => PushDestination> = {
 };
 
 export const PUSH_DESTINATIONS = Object.keys(DESTINATIONS);
+
+const HEARTBEAT_EVERY_MS = 20_000;
 
 /** What the push service needs: the connection services (a Runtime satisfies them) and a source. */
 export interface PushServiceDeps extends ConnectionDeps {
@@ -122,7 +125,7 @@ export interface StartedRun {
 
 /**
  * Start a push: opens the run at once (409 `push_running` while another runs), then plans and
- * applies it; `done` resolves with the finished run. The API answers with `runId` right away; the
+ * applies it; `done` resolves with the finished run (it rejects only if the database itself fails). The API answers with `runId` right away; the
  * CLI awaits `done` with a progress bar.
  *
  * @example
@@ -143,6 +146,7 @@ export async function startPush(
     details: { destination: destinationName, full: req.full === true },
   });
   const done = (async () => {
+    const stopBeating = keepAlive(deps, workspaceId, runId);
     try {
       const plan = await buildPushPlan(o.pushDeps, workspaceId, o.destination, deps.pushSource, {
         mapping: o.mapping,
@@ -165,9 +169,25 @@ export async function startPush(
         now: deps.clock.now().toISOString(),
       });
       return (await getRun(o.pushDeps.db, workspaceId, runId))!;
+    } finally {
+      stopBeating();
     }
   })();
   return { runId, done };
+}
+
+/**
+ * Beat a run's heartbeat while it plans or waits (reading a large CRM can take minutes), so
+ * another process does not take it for dead. Returns the function that stops it.
+ */
+function keepAlive(deps: PushServiceDeps, workspaceId: string, runId: string): () => void {
+  const timer = setInterval(() => {
+    heartbeat(deps.db.kysely, workspaceId, runId, {}, deps.clock.now().toISOString()).catch((error) =>
+      deps.logger.warn({ runId, error: String(error) }, 'push heartbeat failed'),
+    );
+  }, HEARTBEAT_EVERY_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /**
@@ -192,18 +212,21 @@ export async function startRollback(
     targetId: runId,
     details: { rollbackRunId: rollbackId, destination: target.destination },
   });
+  const stopBeating = keepAlive(deps, workspaceId, rollbackId);
   const done = applyRollback(o.pushDeps, workspaceId, o.destination, rollbackId, {
     ...(req.signal ? { signal: req.signal } : {}),
     ...(req.onProgress ? { onProgress: req.onProgress } : {}),
-  }).catch(async (error) => {
-    const message = error instanceof Error ? error.message : String(error);
-    await finishRun(o.pushDeps.db, workspaceId, rollbackId, {
-      status: 'failed',
-      error: message,
-      now: deps.clock.now().toISOString(),
-    });
-    return (await getRun(o.pushDeps.db, workspaceId, rollbackId))!;
-  });
+  })
+    .catch(async (error) => {
+      const message = error instanceof Error ? error.message : String(error);
+      await finishRun(o.pushDeps.db, workspaceId, rollbackId, {
+        status: 'failed',
+        error: message,
+        now: deps.clock.now().toISOString(),
+      });
+      return (await getRun(o.pushDeps.db, workspaceId, rollbackId))!;
+    })
+    .finally(stopBeating);
   return { runId: rollbackId, done };
 }
 

@@ -6,7 +6,7 @@ import type { RetryPolicy } from '../core/http/index.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { type Db, migrateToLatest, openDatabase } from '../db/index.js';
 import { type AnyIntegration, createRegistry, type IntegrationRegistry } from '../integrations/index.js';
-import { InProcessJobRunner, type JobRunner, registerSyncJobs } from '../jobs/index.js';
+import { createJobRunner, type JobRunner, type JobRunnerTuning, registerSyncJobs } from '../jobs/index.js';
 import { assertKeyringOpensSecrets, databaseHoldsSecrets } from './encrypted-columns.js';
 
 export {
@@ -35,7 +35,10 @@ export interface Runtime {
   // ── services added by later parts (jobs, integrations) go below this line ──
   /** The integrations this process knows (the registry's list, or a test's own). */
   integrations: IntegrationRegistry;
-  /** Runs sync (and later enrich, score, push) jobs; started by `beton serve`, not by other commands. */
+  /**
+   * Runs sync (and later enrich, score, push) jobs: pg-boss on Postgres, in-process on SQLite.
+   * Started by `beton serve` and `beton worker`; other commands only enqueue.
+   */
   jobs: JobRunner;
   /** Retry and timeout overrides for outbound calls (tests). */
   httpOptions?: { retry?: Partial<RetryPolicy>; timeoutMs?: number };
@@ -54,6 +57,8 @@ export interface RuntimeOptions {
   integrations?: readonly AnyIntegration[];
   /** Retry and timeout overrides for outbound calls (tests use small caps). */
   httpOptions?: { retry?: Partial<RetryPolicy>; timeoutMs?: number };
+  /** Job runner tuning (tests and benchmarks): a short lease, fast polling, sync runs per process. */
+  jobs?: JobRunnerTuning & { syncConcurrency?: number };
 }
 
 /**
@@ -99,7 +104,11 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       clock,
       auth,
       integrations: createRegistry(opts.integrations),
-      jobs: new InProcessJobRunner({ logger }),
+      jobs: createJobRunner(config.database, {
+        logger,
+        ...(opts.schema ? { schema: opts.schema } : {}),
+        ...opts.jobs,
+      }),
       ...(opts.httpOptions ? { httpOptions: opts.httpOptions } : {}),
       async close() {
         if (closed) return;
@@ -108,7 +117,11 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
         await db.close();
       },
     };
-    registerSyncJobs(runtime.jobs, runtime, { intervalMinutes: config.BETON_SYNC_INTERVAL_MINUTES });
+    registerSyncJobs(runtime.jobs, runtime, {
+      intervalMinutes: config.BETON_SYNC_INTERVAL_MINUTES,
+      ...(opts.jobs?.leaseSeconds ? { leaseMs: opts.jobs.leaseSeconds * 1000 } : {}),
+      ...(opts.jobs?.syncConcurrency ? { concurrency: opts.jobs.syncConcurrency } : {}),
+    });
     return runtime;
   } catch (error) {
     await db.close();

@@ -179,7 +179,7 @@ export async function listAccounts(db: Kysely<DB>, workspaceId: string, query: A
   const scoreColumn = SCORE_FIELDS[query.scoreField];
   if (query.minScore !== undefined) q = q.where(sql.ref(scoreColumn), '>=', query.minScore);
   if (query.maxScore !== undefined) q = q.where(sql.ref(scoreColumn), '<=', query.maxScore);
-  if (query.signal) q = q.where('s.signal_keys', 'like', `%,${escapeLike(query.signal)},%`);
+  if (query.signal) q = q.where(sql<boolean>`s.signal_keys like ${`%,${escapeLike(query.signal)},%`} escape '\\'`);
   if (query.q) {
     const pattern = `%${escapeLike(query.q.toLowerCase())}%`;
     q = q.where((eb) => eb.or([sql<boolean>`lower(a.name) like ${pattern} escape '\\'`, sql<boolean>`lower(a.domain) like ${pattern} escape '\\'`]));

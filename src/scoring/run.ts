@@ -217,12 +217,13 @@ export async function runScore(db: Kysely<DB>, workspaceId: string, options: Run
     // 5. Backtest.
     await timed('backtest', () =>
       recomputeBacktest(db, workspaceId, {
-        full,
+        full: signatureChanged,
         now,
         fromDay: dayNumber(liveSince) - 1 - replayWeeks * 7,
         stateKey: state.backtest_until,
         accounts: scored.accounts,
-        changedIds: [...new Set([...(targetIds ?? []), ...replayed])],
+        // Tallies look 30+ days back: only a changed past (replay) or changed billing moves them.
+        changedIds: [...new Set([...ingest.touched, ...replayed])],
         signals,
         progress,
       }).then((key) => saveState(db, workspaceId, { backtest_until: key })),
@@ -316,6 +317,8 @@ function storedExplanation(score: AccountScore) {
   };
 }
 
+let __t = performance.now();
+const __prof = (n: string) => { if (process.env.H5_PROF) console.error('PROF', n, Math.round(performance.now() - __t)); __t = performance.now(); };
 async function detectAndScore(db: Kysely<DB>, workspaceId: string, input: DetectInput): Promise<{ accounts: AccountRow[] | null }> {
   const { now, signals, settings, counts } = input;
   const nowIso = now.toISOString();
@@ -324,14 +327,18 @@ async function detectAndScore(db: Kysely<DB>, workspaceId: string, input: Detect
   const windows = usageWindowsOf(signals, ENGAGEMENT_WINDOWS);
   const byKey = new Map(signals.map((s) => [s.key, s]));
   const accounts = await loadAccounts(db, workspaceId, input.targetIds);
+    __prof('accounts');
   await input.progress({ stage: 'detect', done: 0, total: accounts.length }, true);
   if (accounts.length === 0) return { accounts: input.targetIds === null ? accounts : null };
 
   const ids = input.targetIds === null ? null : accounts.map((a) => a.id);
   const usage = await loadWindowedUsage(db, workspaceId, ids, asOfDay, windows);
+    __prof('usage');
   const horizon = new Date(now.getTime() - SCORING_HORIZON_DAYS * DAY_MS).toISOString();
   const latest = latestOccurrences(await loadOccurrenceHeads(db, workspaceId, ids, horizon));
+    __prof('heads');
   const previous = await loadPreviousScores(db, workspaceId, ids);
+    __prof('prev');
   const firms: Map<string, Firmographics> = settings.icp
     ? await loadFirmographics(db, workspaceId, ids === null ? null : accounts.map((a) => a.domain))
     : new Map();
@@ -358,10 +365,14 @@ async function detectAndScore(db: Kysely<DB>, workspaceId: string, input: Detect
       counts.signalsDetected += found.length;
     }
     const plan = planOccurrences(detections, latest, signals, now);
-    await insertOccurrences(db, workspaceId, plan.inserts, input.runId);
-    await extendOccurrences(db, workspaceId, plan.extensions);
+    __prof('detect');
+    await db.transaction().execute(async (trx) => {
+      await insertOccurrences(trx, workspaceId, plan.inserts, input.runId);
+      await extendOccurrences(trx, workspaceId, plan.extensions);
+    });
     counts.occurrencesNew += plan.inserts.length;
     counts.occurrencesExtended += plan.extensions.length;
+    __prof('occwrite');
     // What scoring sees: every detection of this run is current, whether stored anew or extended.
     for (const [accountId, found] of detections) {
       let byKeyLatest = latest.get(accountId);
@@ -386,7 +397,7 @@ async function detectAndScore(db: Kysely<DB>, workspaceId: string, input: Detect
         settings,
       );
       const prior = previous.get(account.id);
-      const healthHistory = [...(prior?.healthHistory ?? []).filter(([day]) => day > today - HEALTH_HISTORY_DAYS && day !== today), [today, score.health]];
+      const healthHistory = healthChangePoints(prior?.healthHistory ?? [], today, score.health);
       const explanation = toJson(storedExplanation(score));
       const top = toJson(score.topSignals.map(({ key, title, direction, share }) => ({ key, title, direction, share })));
       const hash = sha1([score.health, score.expansion, score.churnRisk, score.fit, score.score, score.grade, top, explanation, toJson(healthHistory)].join('|'));
@@ -421,23 +432,40 @@ async function detectAndScore(db: Kysely<DB>, workspaceId: string, input: Detect
         run_id: input.runId,
       });
     }
-    await writeScores(db, scoreRows);
-    await writeSnapshots(db, snapshots);
-    await db
-      .updateTable('accounts')
-      .set({ touched_at: null })
-      .where('workspace_id', '=', workspaceId)
-      .where(
-        'id',
-        'in',
-        chunk.map((a) => a.id),
-      )
-      .execute();
+    __prof('score');
+    await db.transaction().execute(async (trx) => {
+      await writeScores(trx, scoreRows);
+      await writeSnapshots(trx, snapshots);
+      await trx
+        .updateTable('accounts')
+        .set({ touched_at: null })
+        .where('workspace_id', '=', workspaceId)
+        .where(
+          'id',
+          'in',
+          chunk.map((a) => a.id),
+        )
+        .execute();
+    });
+    __prof('writescores');
     done += chunk.length;
     counts.accountsScored = done;
     await input.progress({ stage: 'score', done, total: accounts.length });
   }
   return { accounts: input.targetIds === null ? accounts : null };
+}
+
+/**
+ * Health history as change points: today's value is added only when it differs from the last one;
+ * points older than the kept span go, except the one still in force at its start.
+ */
+function healthChangePoints(points: [number, number][], today: number, health: number): [number, number][] {
+  const kept = points.filter(([day]) => day < today);
+  const last = kept[kept.length - 1];
+  if (!last || last[1] !== health) kept.push([today, health]);
+  const start = today - HEALTH_HISTORY_DAYS;
+  const firstInside = kept.findIndex(([day]) => day >= start);
+  return firstInside > 0 ? kept.slice(firstInside - 1) : kept;
 }
 
 async function loadPreviousScores(db: Kysely<DB>, workspaceId: string, ids: readonly string[] | null) {

@@ -15,6 +15,19 @@ const has = (w: string, ...keys: string[]) => keys.some((k) => w.includes(` ${k}
  */
 export function seniorityOf(title: string | null): Seniority | null {
   if (!title) return null;
+  const known = seniorityCache.get(title);
+  if (known !== undefined) return known;
+  const result = classifySeniority(title);
+  if (seniorityCache.size > 50_000) seniorityCache.clear();
+  seniorityCache.set(title, result);
+  return result;
+}
+
+// Titles repeat across people and replays: classify each distinct title once.
+const seniorityCache = new Map<string, Seniority>();
+const departmentCache = new Map<string, string | null>();
+
+function classifySeniority(title: string): Seniority {
   const w = words(title);
   if (has(w, 'ceo', 'cto', 'cfo', 'coo', 'cmo', 'cro', 'cio', 'cpo', 'ciso', 'chief', 'founder', 'cofounder', 'co founder', 'owner', 'president', 'managing director')) {
     if (!has(w, 'vice president', 'vp')) return 'c_level';
@@ -47,7 +60,12 @@ const DEPARTMENT_KEYWORDS: [string, string[]][] = [
 export function departmentOf(department: string | null, title: string | null): string | null {
   if (department?.trim()) return department.trim().toLowerCase().replace(/[\s-]+/g, '_');
   if (!title) return null;
-  const w = words(title);
-  for (const [name, keys] of DEPARTMENT_KEYWORDS) if (has(w, ...keys)) return name;
-  return null;
+  let known = departmentCache.get(title);
+  if (known === undefined) {
+    const w = words(title);
+    known = DEPARTMENT_KEYWORDS.find(([, keys]) => has(w, ...keys))?.[0] ?? null;
+    if (departmentCache.size > 50_000) departmentCache.clear();
+    departmentCache.set(title, known);
+  }
+  return known;
 }

@@ -23,7 +23,7 @@ export interface StartSimulatorsOptions {
   /** Seed of the world (default `beton`). */
   seed?: string | number;
   companies?: number;
-  /** The world's "now" (default: the start of today, UTC). */
+  /** The world's "now" (default: the current minute). */
   now?: string | Date;
   /** Knobs applied to all four servers. */
   knobs?: Partial<Knobs>;

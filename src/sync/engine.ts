@@ -267,7 +267,9 @@ function startingPoint(
     row !== undefined &&
     now.getTime() - Date.parse(row.updated_at) > stream.fullRefreshAfterDays * DAY_MS;
   const fresh = { state: null, full: true, passStartedAt: now.toISOString(), resumed: false };
-  if (!row || run.fullRefresh || tooOld) return fresh;
+  // A --full run taken over (after a crash or a shutdown) continues the pass it began itself.
+  const ownPass = Boolean(row?.pass_started_at && run.startedAt && row.pass_started_at >= run.startedAt);
+  if (!row || (run.fullRefresh && !ownPass) || tooOld) return fresh;
   if (row.pass_started_at) {
     // An unfinished pass (crash, cancel, failure): resume right after its last committed page.
     return {
@@ -336,7 +338,12 @@ async function syncStream(deps: ConnectionDeps, job: StreamJob): Promise<void> {
       const prepared = preparePage(stream, page);
       const now = deps.clock.now().toISOString();
       await db.transaction().execute(async (trx) => {
-        const outcome = await writePage(trx, key, prepared, { runId: job.run.id, now, fullPass: start.full });
+        const outcome = await writePage(trx, key, prepared, {
+          runId: job.run.id,
+          now,
+          fullPass: start.full,
+          sqlite: deps.db.sqlite,
+        });
         const delta: RunCounts = { pages: 1, read: prepared.read, ...outcome };
         Object.assign(summary, add(summary, delta));
         const { counts, breakdown } = job.onPage(delta);

@@ -1,3 +1,4 @@
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Transaction } from 'kysely';
 import { scrubString } from '../core/redact.js';
 import type { DB } from '../db/schema/index.js';
@@ -99,8 +100,9 @@ export async function writePage(
   trx: Transaction<DB>,
   key: StreamKey,
   page: PreparedPage,
-  opts: { runId: string; now: string; fullPass: boolean },
+  opts: { runId: string; now: string; fullPass: boolean; sqlite?: BetterSqlite3.Database | undefined },
 ): Promise<PageOutcome> {
+  if (opts.sqlite) return writePageSqlite(opts.sqlite, key, page, opts);
   const { workspaceId, integration, stream } = key;
   const existing = new Map<string, { hash: string; deleted: boolean }>();
   for (const part of chunks(page.records)) {
@@ -221,4 +223,78 @@ export async function sweepUnseen(trx: Transaction<DB>, key: StreamKey, passStar
     .where('synced_at', '<', passStartedAt)
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
+}
+
+// --- SQLite fast path ---------------------------------------------------------------------------
+// The same writes as above with statements prepared once per database and reused: Kysely would
+// compile and prepare a new multi-row statement for every page. Runs inside the page's Kysely
+// transaction (same connection), so the cursor still commits with the rows.
+
+const statements = new WeakMap<BetterSqlite3.Database, Map<string, BetterSqlite3.Statement>>();
+
+function statement(db: BetterSqlite3.Database, sql: string): BetterSqlite3.Statement {
+  let cache = statements.get(db);
+  if (!cache) statements.set(db, (cache = new Map()));
+  let prepared = cache.get(sql);
+  if (!prepared) cache.set(sql, (prepared = db.prepare(sql)));
+  return prepared;
+}
+
+const SELECT_EXISTING = `SELECT external_id, payload_hash, deleted_at FROM records
+  WHERE workspace_id = ? AND integration = ? AND stream = ? AND external_id IN (SELECT value FROM json_each(?))`;
+const UPSERT = `INSERT INTO records (workspace_id, connection_id, integration, stream, external_id, payload_json,
+    payload_hash, first_seen_at, synced_at, changed_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
+  ON CONFLICT (workspace_id, integration, stream, external_id) DO UPDATE SET connection_id = excluded.connection_id,
+    payload_json = excluded.payload_json, payload_hash = excluded.payload_hash, synced_at = excluded.synced_at,
+    changed_at = excluded.changed_at, deleted_at = NULL`;
+const TOUCH = `UPDATE records SET synced_at = ?
+  WHERE workspace_id = ? AND integration = ? AND stream = ? AND external_id IN (SELECT value FROM json_each(?))`;
+const MARK_DELETED = `UPDATE records SET deleted_at = ?, changed_at = ?
+  WHERE workspace_id = ? AND integration = ? AND stream = ? AND deleted_at IS NULL
+    AND external_id IN (SELECT value FROM json_each(?))`;
+const INSERT_REJECT = `INSERT INTO sync_rejects (workspace_id, run_id, stream, external_id, reason, payload_excerpt, created_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?)`;
+
+function writePageSqlite(
+  db: BetterSqlite3.Database,
+  key: StreamKey,
+  page: PreparedPage,
+  opts: { runId: string; now: string; fullPass: boolean },
+): PageOutcome {
+  const { workspaceId, integration, stream, connectionId } = key;
+  const existing = new Map<string, { hash: string; deleted: boolean }>();
+  if (page.records.length > 0) {
+    const rows = statement(db, SELECT_EXISTING).all(
+      workspaceId,
+      integration,
+      stream,
+      JSON.stringify(page.records.map((r) => r.externalId)),
+    ) as Array<{ external_id: string; payload_hash: string; deleted_at: string | null }>;
+    for (const row of rows) existing.set(row.external_id, { hash: row.payload_hash, deleted: row.deleted_at !== null });
+  }
+  const upsert = statement(db, UPSERT);
+  const unchanged: string[] = [];
+  let written = 0;
+  for (const r of page.records) {
+    const before = existing.get(r.externalId);
+    if (before && before.hash === r.hash && !before.deleted) {
+      unchanged.push(r.externalId);
+      continue;
+    }
+    upsert.run(workspaceId, connectionId, integration, stream, r.externalId, r.json, r.hash, opts.now, opts.now, opts.now);
+    written += 1;
+  }
+  if (opts.fullPass && unchanged.length > 0) {
+    statement(db, TOUCH).run(opts.now, workspaceId, integration, stream, JSON.stringify(unchanged));
+  }
+  const deleted =
+    page.deletedIds.length > 0
+      ? statement(db, MARK_DELETED).run(opts.now, opts.now, workspaceId, integration, stream, JSON.stringify(page.deletedIds))
+          .changes
+      : 0;
+  const reject = statement(db, INSERT_REJECT);
+  for (const r of page.rejects) {
+    reject.run(workspaceId, opts.runId, stream, r.externalId, r.reason, r.excerpt, opts.now);
+  }
+  return { written, unchanged: unchanged.length, deleted, rejected: page.rejects.length };
 }

@@ -263,8 +263,11 @@ describe('health_score_decrease', () => {
     expect(healthScoreDecrease.detect(facts({ health: [{ daysAgo: 10, health: 80 }, { daysAgo: 0, health: 66 }] }), p)).toBeNull();
   });
 
-  it('a peak outside the lookback does not count', () => {
-    expect(healthScoreDecrease.detect(facts({ health: [{ daysAgo: 14, health: 90 }, { daysAgo: 0, health: 50 }] }), p)).toBeNull();
+  it('the value in force when the lookback starts counts; a fall completed before it does not', () => {
+    // Health was 90 until yesterday: within the last 14 days it fell 40 points.
+    expect(healthScoreDecrease.detect(facts({ health: [{ daysAgo: 30, health: 90 }, { daysAgo: 0, health: 50 }] }), p)?.evidence.drop).toBe(40);
+    // It fell 20 days ago and has held since.
+    expect(healthScoreDecrease.detect(facts({ health: [{ daysAgo: 30, health: 90 }, { daysAgo: 20, health: 50 }] }), p)).toBeNull();
   });
 
   it('is never replayed: past health is not a source fact', () => {

@@ -46,7 +46,8 @@ async function createSchema(url: string): Promise<{ schema: string; drop: () => 
       const c = new pg.Client({ connectionString: url });
       await c.connect();
       try {
-        await c.query(`drop schema if exists ${schema} cascade`);
+        // `<schema>_pgboss`: the job queue of a runtime on this schema (src/jobs/pg-boss.ts).
+        await c.query(`drop schema if exists ${schema}, ${schema}_pgboss cascade`);
       } finally {
         await c.end();
       }

@@ -9,6 +9,8 @@ import { SignInPage } from './pages/auth/SignIn.js';
 import { SignUpPage } from './pages/auth/SignUp.js';
 import { IntegrationsPage } from './pages/integrations/IntegrationsPage.js';
 import { NotFoundPage } from './pages/NotFound.js';
+import { PushPage } from './pages/push/PushPage.js';
+import { PushRunPage } from './pages/push/PushRunPage.js';
 import { ApiKeysPage } from './pages/settings/ApiKeys.js';
 import { MembersPage } from './pages/settings/Members.js';
 import { SyncRunPage } from './pages/sync/SyncRunPage.js';
@@ -29,6 +31,8 @@ const router = createBrowserRouter([
       { path: '/integrations', element: <IntegrationsPage /> },
       { path: '/sync-runs', element: <SyncRunsPage /> },
       { path: '/sync-runs/:id', element: <SyncRunPage /> },
+      { path: '/push', element: <PushPage /> },
+      { path: '/push/runs/:id', element: <PushRunPage /> },
       { path: '/settings', element: <Navigate to="/settings/members" replace /> },
       { path: '/settings/members', element: <MembersPage /> },
       { path: '/settings/api-keys', element: <ApiKeysPage /> },

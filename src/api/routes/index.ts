@@ -7,6 +7,7 @@ import { meRoutes } from './me.js';
 import { memberRoutes } from './members.js';
 import { pushRoutes } from './push.js';
 import { syncRunRoutes } from './sync-runs.js';
+import { stripeWebhookRoutes } from './webhooks-stripe.js';
 import { workspaceRoutes } from './workspaces.js';
 
 /**
@@ -25,4 +26,5 @@ export const apiRoutes: FastifyPluginAsyncZod[] = [
   syncRunRoutes,
   enrichmentRoutes,
   pushRoutes,
+  stripeWebhookRoutes,
 ];

@@ -10,6 +10,7 @@ import { registerMigrate } from './migrate.js';
 import { registerPush } from './push.js';
 import { registerRuns } from './runs.js';
 import { registerServe } from './serve.js';
+import { registerSimulate } from './simulate.js';
 import { registerSync } from './sync.js';
 import { registerWorkspaces } from './workspaces.js';
 
@@ -32,4 +33,5 @@ export const commands: ((program: Command) => void)[] = [
   registerIntegrationNew,
   registerEnrich,
   registerPush,
+  registerSimulate,
 ];

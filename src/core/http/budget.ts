@@ -12,6 +12,17 @@ export interface RateLimit {
   concurrency?: number;
 }
 
+/**
+ * Beton paces to 97% of a published limit: client and server clocks and network jitter differ, and a
+ * request paced exactly at the limit lands in the wrong fixed window now and then (a 429 and a pause).
+ */
+const PACE = 0.97;
+/**
+ * A quarter token of slack above the burst, so a timer that fires a millisecond late is made up on
+ * the next request instead of lost; too small to let a real extra request through.
+ */
+const SLACK = 0.25;
+
 interface Window {
   intervalMs: number;
   capacity: number;
@@ -62,7 +73,7 @@ export class RateBudget {
       .filter(([limit]) => limit !== undefined && limit > 0)
       .map(([limit, span]) => {
         const capacity = Math.min(burst, limit!);
-        return { intervalMs: span / limit!, capacity, tokens: capacity, updatedAt: start };
+        return { intervalMs: span / (limit! * PACE), capacity: capacity + SLACK, tokens: capacity, updatedAt: start };
       });
     this.concurrency = Math.max(1, limits.concurrency ?? Number.POSITIVE_INFINITY);
   }

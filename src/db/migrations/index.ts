@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_core.js';
 import * as m0003 from './0003_sync.js';
+import * as m0004 from './0004_webhooks.js';
 import * as m0005 from './0005_push_enrichment.js';
 import * as m0006 from './0006_accounts_signals.js';
 
@@ -11,6 +12,7 @@ import * as m0006 from './0006_accounts_signals.js';
 export const migrations: Record<string, Migration> = {
   '0001_core': m0001,
   '0003_sync': m0003,
+  '0004_webhooks': m0004,
   '0005_push_enrichment': m0005,
   '0006_accounts_signals': m0006,
 };

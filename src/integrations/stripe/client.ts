@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { HttpError, type HttpClient, NotFoundError } from '../../core/http/index.js';
+import { type HttpClient, HttpError, NotFoundError, PermissionError } from '../../core/http/index.js';
 
 /**
  * Stripe through the official SDK, with every request carried by Beton's HttpClient: the SDK builds
@@ -114,7 +114,7 @@ export class StripeClient {
       const name = account.settings?.dashboard?.display_name ?? account.business_profile?.name ?? account.email ?? account.id;
       return { label: `${name} (${account.id})`, accountId: account.id, restricted: false };
     } catch (error) {
-      if (!(error instanceof HttpError) || error.status !== 403) throw error;
+      if (!(error instanceof PermissionError)) throw error;
       await this.list('customers', { limit: 1 });
       return { label: 'Stripe account (restricted key)', accountId: null, restricted: true };
     }

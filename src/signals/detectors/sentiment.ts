@@ -74,7 +74,7 @@ export const healthScoreDecrease = defineDetector({
   key: 'health_score_decrease',
   title: 'Health score decrease',
   description:
-    "The account's health fell by at least `minDrop` points from its highest daily snapshot in the last `lookbackDays` days. Reads past score snapshots only, and never feeds the health score itself, so it cannot amplify its own effect.",
+    "The account's health fell by at least `minDrop` points from its highest value in the last `lookbackDays` days (from previous score runs). Reads past scores only, and never feeds the health score itself, so it cannot amplify its own effect.",
   direction: 'churn',
   inputs: ['health'],
   params: z.object({
@@ -85,10 +85,16 @@ export const healthScoreDecrease = defineDetector({
   dedupeDays: 14,
   replayable: false,
   detect(facts, p) {
-    const points = facts.healthHistory.filter((h) => h.day > facts.asOfDay - p.lookbackDays);
-    if (points.length < 2) return null;
-    const latest = points.reduce((a, b) => (b.day > a.day ? b : a));
-    const peak = points.filter((h) => h.day < latest.day).reduce((a, b) => (b.health > a.health ? b : a));
+    // Health history is change points: a value holds until the next point.
+    const points = [...facts.healthHistory].sort((a, b) => a.day - b.day);
+    const latest = points[points.length - 1];
+    const windowStart = facts.asOfDay - p.lookbackDays + 1;
+    if (!latest || latest.day < windowStart) return null;
+    const inForceAtStart = points.filter((h) => h.day < windowStart).pop();
+    const candidates = points.filter((h) => h.day >= windowStart && h.day < latest.day);
+    if (inForceAtStart) candidates.push({ day: windowStart, health: inForceAtStart.health });
+    if (candidates.length === 0) return null;
+    const peak = candidates.reduce((a, b) => (b.health > a.health ? b : a));
     const drop = peak.health - latest.health;
     if (drop < p.minDrop) return null;
     return {

@@ -32,7 +32,7 @@ export function generateDataset(options: DatasetOptions): Dataset {
   const historyDays = options.historyDays ?? DEFAULT_HISTORY_DAYS;
   const nowMs =
     options.now === undefined
-      ? Math.floor(Date.now() / 86_400_000) * 86_400_000
+      ? Math.floor(Date.now() / 60_000) * 60_000
       : new Date(options.now).getTime();
   if (Number.isNaN(nowMs)) throw new Error(`now is not a date: ${String(options.now)}`);
   const nowUnix = Math.floor(nowMs / 1000);

@@ -14,6 +14,8 @@ export function buildNps(
   tl: Timeline,
 ): { surveyId: string; byCompany: NpsAnswer[][] } {
   const surveyId = new Rng(hashInts(worldSeed, 0x5355)).uuid();
+  // Answers are events, and events exist for whole history days only (today has none yet).
+  const historyEnd = tl.dayStart(tl.historyDays);
   const byCompany = models.map((model) => {
     const rng = new Rng(hashInts(worldSeed, 0x4e50, model.company.index));
     const answers: NpsAnswer[] = [];
@@ -29,9 +31,9 @@ export function buildNps(
       });
     };
     const activeUntil = Math.min(
-      tl.nowUnix,
-      model.dormantFrom ?? tl.nowUnix,
-      model.past?.kind === 'churn' ? model.past.at : tl.nowUnix,
+      historyEnd,
+      model.dormantFrom ?? historyEnd,
+      model.past?.kind === 'churn' ? model.past.at : historyEnd,
     );
     model.persons.forEach((p, k) => {
       const from = Math.max(p.createdUnix + 7 * DAY, tl.startUnix);
@@ -43,7 +45,7 @@ export function buildNps(
     });
     for (const story of [model.past, model.future]) {
       if (!story) continue;
-      const until = Math.min(story.at, tl.nowUnix) - HOUR;
+      const until = Math.min(story.at, historyEnd) - HOUR;
       const candidates = model.persons
         .map((p, k) => (p.createdUnix < story.leadFrom ? k : -1))
         .filter((k) => k >= 0);

@@ -4,4 +4,5 @@ export {
   startTestkitSimulator,
   type TestkitItem,
   type TestkitSimulator,
+  testkitItem,
 } from './simulator.js';

@@ -164,7 +164,7 @@ export function ConfigureModal({ name, opened, onClose }: { name: string; opened
               </Stack>
             </Paper>
             {integration.envFields.length > 0 && (
-              <Alert variant="light" color="gray">
+              <Alert variant="light" color="gray" role="note">
                 Set by the server’s environment (BETON_{integration.name.toUpperCase()}_…):{' '}
                 {integration.envFields.join(', ')}. Values entered here are used only where the environment is silent.
               </Alert>

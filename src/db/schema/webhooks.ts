@@ -1,0 +1,21 @@
+import type { Bool, Timestamp } from './core.js';
+
+/** A webhook event Beton accepted (signature verified): the dedupe and ordering ledger. */
+export interface WebhookEventsTable {
+  workspace_id: string;
+  connection_id: string;
+  integration: string;
+  event_id: string;
+  event_type: string;
+  /** The object the event carries (`cus_…`), when it has one. */
+  object_id: string | null;
+  /** The event's own creation time at the service (unix seconds). */
+  event_created: number;
+  /** 1 when its object was written to `records`; 0 when ignored (stale, or a type Beton does not store). */
+  applied: Bool;
+  received_at: Timestamp;
+}
+
+export interface WebhookTables {
+  webhook_events: WebhookEventsTable;
+}

@@ -1,0 +1,163 @@
+/**
+ * The web app walked through as a RevOps person would, in Chromium, against a real server and the
+ * simulators: sign up, connect Stripe (a wrong key first), sync, check the run, and what a viewer
+ * can and cannot see. Each step builds on the previous one; a screenshot of every page lands in
+ * test-results/e2e/.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, newPage, screenshot } from './support/browser.js';
+import { absent, hasText, hasValue, hidden, visible } from './support/expect.js';
+import { type Stack, startStack } from './support/stack.js';
+
+const OWNER = { name: 'Ada Lovelace', email: 'ada@acme.test', password: 'correct-horse-battery' };
+const VIEWER = { name: 'Vic Viewer', email: 'vic@acme.test', password: 'viewer-password-123' };
+
+let stack: Stack;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  stack = await startStack();
+  browser = await launchBrowser();
+  page = await newPage(browser, stack.url);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+async function signIn(p: Page, who: { email: string; password: string }) {
+  await p.goto('/sign-in');
+  await p.getByLabel('Email').fill(who.email);
+  await p.getByRole('textbox', { name: 'Password' }).fill(who.password);
+  await p.getByRole('button', { name: 'Sign in' }).click();
+  await p.getByRole('navigation', { name: 'Main navigation' }).waitFor();
+}
+
+describe('the web app', () => {
+  it('sends a visitor to sign in, and signs up a new person into their own workspace', async () => {
+    await page.goto('/integrations');
+    await page.waitForURL('**/sign-in');
+    await screenshot(page, '01-sign-in');
+
+    await page.getByRole('link', { name: 'Create an account' }).click();
+    await page.getByLabel('Name').fill(OWNER.name);
+    await page.getByLabel('Work email').fill(OWNER.email);
+    await page.getByRole('textbox', { name: 'Password' }).fill('short');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await visible(page.getByText('Use at least 10 characters'));
+    await page.getByRole('textbox', { name: 'Password' }).fill(OWNER.password);
+    await screenshot(page, '02-sign-up');
+    await page.getByRole('button', { name: 'Create account' }).click();
+
+    await page.getByLabel('Workspace name').fill('Acme Revenue');
+    await screenshot(page, '03-create-workspace');
+    await page.getByRole('button', { name: 'Create workspace' }).click();
+    await page.getByRole('navigation', { name: 'Main navigation' }).waitFor();
+    await visible(page.getByRole('button', { name: /Workspace: Acme Revenue/ }));
+  });
+
+  it('refuses a wrong Stripe key with Stripe’s reason, and stores nothing', async () => {
+    await page.goto('/integrations');
+    const card = page.getByTestId('integration-stripe');
+    await visible(card.getByText('Not connected'));
+    await screenshot(page, '04-integrations');
+    await card.getByRole('button', { name: 'Connect' }).click();
+
+    const dialog = page.getByRole('dialog', { name: 'Connect Stripe' });
+    await visible(dialog.getByText('https://dashboard.stripe.com/apikeys'));
+    await dialog.getByRole('textbox', { name: 'API key' }).fill('sk_test_ThisKeyIsNotKnownToStripe1234');
+    await dialog.getByRole('textbox', { name: 'Base URL' }).fill(stack.sims.stripe.url);
+    await dialog.getByRole('button', { name: 'Connect' }).click();
+
+    const error = dialog.getByRole('alert').filter({ hasText: 'rejected' });
+    await hasText(error, 'Stripe rejected the credentials');
+    await screenshot(page, '05-stripe-wrong-key');
+
+    const answer = await page.request.get('/api/v1/integrations/stripe');
+    expect(((await answer.json()) as { integration: { status: string } }).integration.status).toBe('not_connected');
+  });
+
+  it('connects Stripe with a good key, never showing the key again', async () => {
+    const dialog = page.getByRole('dialog', { name: 'Connect Stripe' });
+    await dialog.getByRole('textbox', { name: 'API key' }).fill(stack.sims.stripe.apiKey);
+    await dialog.getByRole('button', { name: 'Connect' }).click();
+    await hidden(dialog);
+
+    const card = page.getByTestId('integration-stripe');
+    await visible(card.getByText('Connected', { exact: true }));
+    await screenshot(page, '06-stripe-connected');
+
+    await card.getByRole('button', { name: 'Configure' }).click();
+    const configure = page.getByRole('dialog', { name: 'Configure Stripe' });
+    const keyInput = configure.getByRole('textbox', { name: 'API key' });
+    await hasValue(keyInput, '');
+    await visible(configure.getByText(`Stored: …${stack.sims.stripe.apiKey.slice(-4)}`));
+    await absent(configure.getByText(stack.sims.stripe.apiKey));
+    await screenshot(page, '07-stripe-configure');
+    await configure.getByRole('button', { name: 'Cancel' }).click();
+  });
+
+  it('runs a Stripe sync and watches it finish', async () => {
+    await page.getByTestId('integration-stripe').getByRole('button', { name: 'Sync now' }).click();
+    await page.waitForURL(/\/sync-runs\/[^/]+$/);
+    await visible(page.getByRole('heading', { name: /Stripe sync/ }));
+    await visible(page.getByText('Succeeded', { exact: true }).first(), 90_000);
+    const customers = page.getByRole('row').filter({ hasText: 'customers' });
+    await hasText(customers, /succeeded/i);
+    const written = Number((await customers.getByRole('cell').nth(4).innerText()).replace(/\D/g, ''));
+    expect(written).toBeGreaterThan(0);
+    await screenshot(page, '08-sync-run');
+
+    await page.goto('/sync-runs');
+    await hasText(page.getByRole('row').filter({ hasText: 'Stripe' }).first(), /succeeded/i);
+    await screenshot(page, '09-sync-runs');
+  });
+
+  it('adds a viewer, who sees everything but no configuration controls', async () => {
+    await page.goto('/settings/members');
+    await page.getByRole('button', { name: 'Add member' }).click();
+    await page.getByLabel('Email').fill(VIEWER.email);
+    await page.getByLabel('Role').click();
+    await page.getByRole('option', { name: /^Viewer/ }).click();
+    await page.getByRole('button', { name: 'Add member', exact: true }).last().click();
+    await page.getByRole('button', { name: 'Create their account with a first password' }).click();
+    await page.getByLabel('Their name').fill(VIEWER.name);
+    await page.getByLabel('First password').fill(VIEWER.password);
+    await page.getByRole('button', { name: 'Add member', exact: true }).last().click();
+    await visible(page.getByRole('cell', { name: new RegExp(VIEWER.email) }));
+    await screenshot(page, '10-members');
+
+    const viewer = await newPage(browser, stack.url);
+    await signIn(viewer, VIEWER);
+    await viewer.goto('/integrations');
+    const stripe = viewer.getByTestId('integration-stripe');
+    await visible(stripe.getByText('Connected', { exact: true }));
+    await absent(viewer.getByRole('button', { name: /^(Connect|Configure|Sync now)$/ }));
+    await absent(viewer.getByRole('button', { name: /More actions/ }));
+    await absent(viewer.getByRole('link', { name: 'Members' }));
+    await absent(viewer.getByRole('link', { name: 'API keys' }));
+    await screenshot(viewer, '11-viewer-integrations');
+
+    await viewer.goto('/sync-runs');
+    await visible(viewer.getByRole('row').filter({ hasText: 'Stripe' }).first());
+    await absent(viewer.getByRole('button', { name: 'Sync now' }));
+
+    await viewer.goto('/settings/api-keys');
+    await visible(viewer.getByText('Only an admin can manage API keys'));
+    await viewer.context().close();
+  });
+
+  it('is usable in a narrow window', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto('/integrations');
+    await visible(page.getByRole('heading', { name: 'Integrations' }));
+    await page.getByRole('button', { name: 'Toggle navigation' }).click();
+    await page.getByRole('link', { name: 'Sync runs' }).click();
+    await visible(page.getByRole('heading', { name: 'Sync runs' }));
+    await screenshot(page, '12-narrow-sync-runs');
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+});

@@ -1,0 +1,162 @@
+import { Alert, Anchor, Badge, Breadcrumbs, Button, Card, Group, SimpleGrid, Stack, Table, Text } from '@mantine/core';
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { Link, useParams } from 'react-router-dom';
+import { api } from '../../api/client.js';
+import { isPushActive, type PushRun } from '../../api/push.js';
+import { StatusBadge } from '../../components/badges.js';
+import { PageHeader } from '../../components/PageHeader.js';
+import { ErrorAlert, Loading } from '../../components/QueryState.js';
+import { ValueDiff } from '../../components/ValueDiff.js';
+import { durationBetween, formatDateTime, formatDuration, formatNumber } from '../../lib/format.js';
+import { RollbackButton } from './HistoryPanel.js';
+
+const PAGE = 100;
+
+function Counts({ run }: { run: PushRun }) {
+  const c = run.counts;
+  const stats: [string, number][] = [
+    ['Created', c.created],
+    ['Updated', c.updated],
+    ['Unchanged', c.unchanged],
+    ['Rejected', c.rejected],
+    ['Skipped', c.skipped],
+    ['Write calls', c.writes],
+  ];
+  return (
+    <SimpleGrid cols={{ base: 2, sm: 3, lg: 6 }}>
+      {stats.map(([label, value]) => (
+        <Card key={label} withBorder padding="sm">
+          <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
+            {label}
+          </Text>
+          <Text size="xl" fw={650}>
+            {formatNumber(value)}
+          </Text>
+        </Card>
+      ))}
+    </SimpleGrid>
+  );
+}
+
+/** One push or rollback run: its counts and what it did to each record (before → after). */
+export function PushRunPage() {
+  const { id = '' } = useParams();
+  const query = useInfiniteQuery({
+    queryKey: ['push-runs', id, 'items'],
+    queryFn: ({ pageParam }) =>
+      api.get('/api/v1/push-runs/{id}', { params: { id }, query: { limit: PAGE, ...(pageParam ? { after: pageParam } : {}) } }),
+    initialPageParam: 0,
+    getNextPageParam: (last) => (last.items.length === PAGE ? last.items[last.items.length - 1]!.id : undefined),
+    refetchInterval: (q) => (q.state.data && isPushActive(q.state.data.pages[0]!.run) ? 1000 : false),
+  });
+  if (query.isPending) return <Loading label="Loading the push run…" />;
+  if (query.isError) return <ErrorAlert error={query.error} onRetry={() => query.refetch()} />;
+  const run = query.data.pages[query.data.pages.length - 1]!.run;
+  const items = query.data.pages.flatMap((p) => p.items);
+
+  return (
+    <>
+      <Breadcrumbs mb="xs">
+        <Anchor component={Link} to="/push?tab=history" size="sm">
+          CRM push
+        </Anchor>
+        <Text size="sm">{run.kind === 'rollback' ? 'Rollback' : 'Push'}</Text>
+      </Breadcrumbs>
+      <PageHeader
+        title={
+          <Group gap="sm">
+            <span>{run.kind === 'rollback' ? 'Rollback' : 'Push'} to {run.destination}</span>
+            <StatusBadge status={run.status} size="md" />
+            {run.rolledBackBy && (
+              <Badge color="grape" variant="outline">
+                rolled back
+              </Badge>
+            )}
+          </Group>
+        }
+        description={`Started ${formatDateTime(run.startedAt)} (${run.trigger})${run.finishedAt ? ` · took ${formatDuration(durationBetween(run.startedAt, run.finishedAt))}` : ''}`}
+        actions={<RollbackButton run={run} size="sm" />}
+      />
+      <Stack>
+        {run.error && (
+          <Alert color="red" variant="light" role="alert" title="The run did not finish cleanly">
+            {run.error}
+          </Alert>
+        )}
+        {run.rollbackOf && (
+          <Alert color="grape" variant="light" role="note">
+            This run undid <Anchor component={Link} to={`/push/runs/${run.rollbackOf}`}>an earlier push</Anchor>.
+          </Alert>
+        )}
+        {run.rolledBackBy && (
+          <Alert color="grape" variant="light" role="note">
+            <Anchor component={Link} to={`/push/runs/${run.rolledBackBy}`}>A rollback</Anchor> undid this push.
+          </Alert>
+        )}
+        <Counts run={run} />
+        <Card withBorder p={0}>
+          <Table.ScrollContainer minWidth={640}>
+            <Table verticalSpacing="sm">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Company</Table.Th>
+                  <Table.Th>Result</Table.Th>
+                  <Table.Th>Before → after</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {items.length === 0 && (
+                  <Table.Tr>
+                    <Table.Td colSpan={3}>
+                      <Text size="sm" c="dimmed">
+                        {isPushActive(run) ? 'Nothing written yet…' : 'This run wrote nothing: every value was already in place.'}
+                      </Text>
+                    </Table.Td>
+                  </Table.Tr>
+                )}
+                {items.map((item) => (
+                  <Table.Tr key={item.id}>
+                    <Table.Td>
+                      {item.accountId ? (
+                        <Anchor component={Link} to={`/accounts/${item.accountId}`} size="sm">
+                          {item.key}
+                        </Anchor>
+                      ) : (
+                        <Text size="sm">{item.key}</Text>
+                      )}
+                    </Table.Td>
+                    <Table.Td>
+                      <StatusBadge status={item.status} size="xs" />
+                      <Text size="xs" c="dimmed">
+                        {item.action}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <Stack gap={4}>
+                        {item.reason && (
+                          <Text size="sm" c="red">
+                            {item.reason}
+                          </Text>
+                        )}
+                        {item.changes.map((c) => (
+                          <ValueDiff key={c.attribute} attribute={c.attribute} before={c.before} after={c.after} />
+                        ))}
+                      </Stack>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        </Card>
+        {query.hasNextPage && (
+          <Group justify="center">
+            <Button variant="default" onClick={() => query.fetchNextPage()} loading={query.isFetchingNextPage}>
+              Load more
+            </Button>
+          </Group>
+        )}
+      </Stack>
+    </>
+  );
+}
