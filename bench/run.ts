@@ -17,7 +17,9 @@ const onlyAt = args.indexOf('--only');
 const only = onlyAt >= 0 ? new Set((args[onlyAt + 1] ?? '').split(',').filter(Boolean)) : undefined;
 const unknown = only ? [...only].filter((name) => !suites.some((s) => s.name === name)) : [];
 if (unknown.length > 0) {
-  process.stderr.write(`Unknown suite ${unknown.join(', ')}; suites: ${suites.map((s) => s.name).join(', ')}\n`);
+  process.stderr.write(
+    `Unknown suite ${unknown.join(', ')}; suites: ${suites.map((s) => s.name).join(', ')}\n`,
+  );
   process.exit(2);
 }
 
@@ -40,7 +42,8 @@ for (const suite of suites) {
   process.stderr.write(`  (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
 }
 
-const fmt = (n: number) => (Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', { maximumFractionDigits: 2 }));
+const fmt = (n: number) =>
+  Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', { maximumFractionDigits: 2 });
 const table = [
   ['suite', 'metric', 'value', 'target', 'pass'],
   ...rows.map((r) => [
@@ -52,7 +55,16 @@ const table = [
   ]),
 ];
 const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-process.stdout.write(`${table.map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')}\n`);
+process.stdout.write(
+  `${table
+    .map((row) =>
+      row
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')}\n`,
+);
 for (const r of rows.filter((r) => r.note)) process.stdout.write(`  · ${r.suite} / ${r.metric}: ${r.note}\n`);
 for (const e of errors) process.stdout.write(`  ✗ ${e.suite} failed: ${e.error}\n`);
 

@@ -16,7 +16,10 @@ export default defineConfig({
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: true, chunkSizeWarningLimit: 1500 },
   server: {
     proxy: Object.fromEntries(
-      ['/api', '/healthz', '/readyz', '/docs'].map((path) => [path, { target: apiTarget, changeOrigin: false }]),
+      ['/api', '/healthz', '/readyz', '/docs'].map((path) => [
+        path,
+        { target: apiTarget, changeOrigin: false },
+      ]),
     ),
   },
 });

@@ -25,7 +25,14 @@ const DAYS = 180;
 const NOW = new Date('2025-06-15T06:00:00.000Z');
 const DAY_MS = 86_400_000;
 const EVENTS = ['feature_used', '$pageview', 'report_created', 'feature_used', '$pageview'];
-const TITLES = ['Software Engineer', 'Product Manager', 'Director of Sales', 'VP Marketing', 'Account Executive', 'Data Analyst'];
+const TITLES = [
+  'Software Engineer',
+  'Product Manager',
+  'Director of Sales',
+  'VP Marketing',
+  'Account Executive',
+  'Data Analyst',
+];
 
 const dayIso = (d: number) => new Date(NOW.getTime() - d * DAY_MS).toISOString().slice(0, 10);
 const unix = (ms: number) => Math.floor(ms / 1000);
@@ -38,48 +45,91 @@ interface Writer {
 function writeAccount(w: Writer, i: number, at: string) {
   const domain = `co${i}.example`;
   const signup = NOW.getTime() - (200 + (i % 300)) * DAY_MS;
-  w.put('posthog', 'groups', `0:${domain}`, { group_type_index: 0, group_key: domain, group_properties: { name: `Company ${i}`, domain }, created_at: new Date(signup).toISOString() }, at);
+  w.put(
+    'posthog',
+    'groups',
+    `0:${domain}`,
+    {
+      group_type_index: 0,
+      group_key: domain,
+      group_properties: { name: `Company ${i}`, domain },
+      created_at: new Date(signup).toISOString(),
+    },
+    at,
+  );
   const people = 3 + (i % 6);
   for (let p = 0; p < people; p++) {
     const created = p === people - 1 && i % 9 === 0 ? NOW.getTime() - 5 * DAY_MS : signup + p * 3 * DAY_MS;
-    w.put('posthog', 'persons', `${i}-${p}`, {
-      id: `${i}-${p}`,
-      distinct_ids: [`${i}-${p}`],
-      properties: { email: `p${p}@${domain}`, name: `Person ${p}`, title: TITLES[(i + p) % TITLES.length] },
-      created_at: new Date(created).toISOString(),
-      last_seen_at: at,
-    }, at);
+    w.put(
+      'posthog',
+      'persons',
+      `${i}-${p}`,
+      {
+        id: `${i}-${p}`,
+        distinct_ids: [`${i}-${p}`],
+        properties: { email: `p${p}@${domain}`, name: `Person ${p}`, title: TITLES[(i + p) % TITLES.length] },
+        created_at: new Date(created).toISOString(),
+        last_seen_at: at,
+      },
+      at,
+    );
   }
   if (i % 2 === 0) {
     const seats = 5 + (i % 6);
     const start = signup + 10 * DAY_MS;
-    w.put('stripe', 'customers', `cus_${i}`, { id: `cus_${i}`, email: `billing@${domain}`, name: `Company ${i}`, created: unix(start), metadata: { domain } }, at);
+    w.put(
+      'stripe',
+      'customers',
+      `cus_${i}`,
+      {
+        id: `cus_${i}`,
+        email: `billing@${domain}`,
+        name: `Company ${i}`,
+        created: unix(start),
+        metadata: { domain },
+      },
+      at,
+    );
     const cancelling = i % 40 === 0;
-    w.put('stripe', 'subscriptions', `sub_${i}`, {
-      id: `sub_${i}`,
-      customer: `cus_${i}`,
-      status: 'active',
-      created: unix(start),
-      start_date: unix(start),
-      cancel_at_period_end: cancelling,
-      canceled_at: cancelling ? unix(NOW.getTime() - 3 * DAY_MS) : null,
-      current_period_end: unix(NOW.getTime() + 12 * DAY_MS),
-      items: { data: [{ id: `si_${i}`, price: { id: 'price_pro' }, quantity: seats }] },
-    }, at);
+    w.put(
+      'stripe',
+      'subscriptions',
+      `sub_${i}`,
+      {
+        id: `sub_${i}`,
+        customer: `cus_${i}`,
+        status: 'active',
+        created: unix(start),
+        start_date: unix(start),
+        cancel_at_period_end: cancelling,
+        canceled_at: cancelling ? unix(NOW.getTime() - 3 * DAY_MS) : null,
+        current_period_end: unix(NOW.getTime() + 12 * DAY_MS),
+        items: { data: [{ id: `si_${i}`, price: { id: 'price_pro' }, quantity: seats }] },
+      },
+      at,
+    );
     for (let m = 6; m >= 1; m--) {
       const created = NOW.getTime() - m * 30 * DAY_MS;
       const q = m <= 2 && i % 8 === 0 ? seats : Math.max(1, seats - (i % 8 === 0 ? 2 : 0));
-      w.put('stripe', 'invoices', `in_${i}_${m}`, {
-        id: `in_${i}_${m}`,
-        customer: `cus_${i}`,
-        subscription: `sub_${i}`,
-        status: 'paid',
-        amount_paid: 4000 * q,
-        total: 4000 * q,
-        currency: 'usd',
-        created: unix(created),
-        lines: { data: [{ amount: 4000 * q, quantity: q, subscription: `sub_${i}`, price: { id: 'price_pro' } }] },
-      }, at);
+      w.put(
+        'stripe',
+        'invoices',
+        `in_${i}_${m}`,
+        {
+          id: `in_${i}_${m}`,
+          customer: `cus_${i}`,
+          subscription: `sub_${i}`,
+          status: 'paid',
+          amount_paid: 4000 * q,
+          total: 4000 * q,
+          currency: 'usd',
+          created: unix(created),
+          lines: {
+            data: [{ amount: 4000 * q, quantity: q, subscription: `sub_${i}`, price: { id: 'price_pro' } }],
+          },
+        },
+        at,
+      );
     }
   }
   for (let d = DAYS; d >= 1; d--) {
@@ -91,7 +141,13 @@ function writeAccount(w: Writer, i: number, at: string) {
     if (i % 10 === 4 && (d === 2 || d === 5)) event = '$pageview:/pricing';
     if (i % 10 === 5 && d === 4) event = 'user_invited';
     const day = dayIso(d);
-    w.put('posthog', 'usage_daily', `${domain}|${day}|${event}`, { group_key: domain, day, event, count, persons: 1 + (count % 4) }, at);
+    w.put(
+      'posthog',
+      'usage_daily',
+      `${domain}|${day}|${event}`,
+      { group_key: domain, day, event, count, persons: 1 + (count % 4) },
+      at,
+    );
   }
 }
 
@@ -108,12 +164,41 @@ export function populate(file: string, accounts: number, at: string) {
   const w: Writer = {
     put(integration, stream, id, payload, when) {
       const json = JSON.stringify(payload);
-      insert.run(WS, `conn_${integration}`, integration, stream, id, json, createHash('sha1').update(json).digest('hex'), when, when, when);
+      insert.run(
+        WS,
+        `conn_${integration}`,
+        integration,
+        stream,
+        id,
+        json,
+        createHash('sha1').update(json).digest('hex'),
+        when,
+        when,
+        when,
+      );
     },
   };
   raw.transaction(() => {
-    w.put('posthog', 'group_types', '0', { group_type: 'company', group_type_index: 0, name_singular: 'company' }, at);
-    w.put('stripe', 'prices', 'price_pro', { id: 'price_pro', unit_amount: 4000, currency: 'usd', recurring: { interval: 'month', interval_count: 1 }, metadata: { plan: 'pro' } }, at);
+    w.put(
+      'posthog',
+      'group_types',
+      '0',
+      { group_type: 'company', group_type_index: 0, name_singular: 'company' },
+      at,
+    );
+    w.put(
+      'stripe',
+      'prices',
+      'price_pro',
+      {
+        id: 'price_pro',
+        unit_amount: 4000,
+        currency: 'usd',
+        recurring: { interval: 'month', interval_count: 1 },
+        metadata: { plan: 'pro' },
+      },
+      at,
+    );
   })();
   for (let start = 0; start < accounts; start += 500) {
     raw.transaction(() => {
@@ -128,7 +213,13 @@ export function populate(file: string, accounts: number, at: string) {
           const domain = `co${i}.example`;
           const day = dayIso(1);
           const event = EVENTS[(i + 1) % EVENTS.length]!;
-          w.put('posthog', 'usage_daily', `${domain}|${day}|${event}`, { group_key: domain, day, event, count: 77, persons: 3 }, when);
+          w.put(
+            'posthog',
+            'usage_daily',
+            `${domain}|${day}|${event}`,
+            { group_key: domain, day, event, count: 77, persons: 3 },
+            when,
+          );
         }
       })();
     },
@@ -138,7 +229,8 @@ export function populate(file: string, accounts: number, at: string) {
 
 export const scoringDetectScore: BenchSuite = {
   name: 'scoring',
-  description: 'detect + score N accounts over 180 days of daily usage vs one aggregate scan; re-score after 1 % touched',
+  description:
+    'detect + score N accounts over 180 days of daily usage vs one aggregate scan; re-score after 1 % touched',
   async run(ctx) {
     const accounts = Math.round(20_000 * ctx.scale);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'beton-bench-scoring-'));
@@ -154,34 +246,55 @@ export const scoringDetectScore: BenchSuite = {
       const first = await runScore(db.kysely, WS, { clock: fixedClock(NOW), trigger: 'bench' });
       const firstSeconds = (performance.now() - t0) / 1000;
       ctx.log(`first run ${firstSeconds.toFixed(1)} s: ${JSON.stringify(first.counts.timingsMs)}`);
-      const rows = await db.kysely.selectFrom('usage_daily').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const rows = await db.kysely
+        .selectFrom('usage_daily')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
 
       // The reference: one full aggregate scan of the usage table (best of three).
       let scanMs = Number.POSITIVE_INFINITY;
       for (let k = 0; k < 3; k++) {
         const s = performance.now();
-        await sql`select account_id, sum(count) from usage_daily where workspace_id = ${WS} group by account_id`.execute(db.kysely);
+        await sql`select account_id, sum(count) from usage_daily where workspace_id = ${WS} group by account_id`.execute(
+          db.kysely,
+        );
         scanMs = Math.min(scanMs, performance.now() - s);
       }
 
       // The daily full run: the next day, every account detected and scored again.
       const nextDay = new Date(NOW.getTime() + DAY_MS);
       t0 = performance.now();
-      const full = await runScore(db.kysely, WS, { clock: fixedClock(nextDay), trigger: 'bench', mode: 'full' });
+      const full = await runScore(db.kysely, WS, {
+        clock: fixedClock(nextDay),
+        trigger: 'bench',
+        mode: 'full',
+      });
       const fullMs = performance.now() - t0;
       const detectMs = (full.counts.timingsMs?.ingest ?? 0) + (full.counts.timingsMs?.detect ?? 0);
-      ctx.log(`full run ${fullMs.toFixed(0)} ms: ${JSON.stringify(full.counts.timingsMs)}; scan ${scanMs.toFixed(0)} ms`);
+      ctx.log(
+        `full run ${fullMs.toFixed(0)} ms: ${JSON.stringify(full.counts.timingsMs)}; scan ${scanMs.toFixed(0)} ms`,
+      );
 
       // A sync touches 1 % of the accounts; the run after it.
       const step = 100;
       source.touch(step, new Date(nextDay.getTime() + 3_600_000).toISOString());
       t0 = performance.now();
-      const incremental = await runScore(db.kysely, WS, { clock: fixedClock(new Date(nextDay.getTime() + 2 * 3_600_000)), trigger: 'bench' });
+      const incremental = await runScore(db.kysely, WS, {
+        clock: fixedClock(new Date(nextDay.getTime() + 2 * 3_600_000)),
+        trigger: 'bench',
+      });
       const incrementalMs = performance.now() - t0;
-      ctx.log(`incremental run ${incrementalMs.toFixed(0)} ms (${incremental.mode}, ${incremental.counts.accountsScored} accounts): ${JSON.stringify(incremental.counts.timingsMs)}`);
+      ctx.log(
+        `incremental run ${incrementalMs.toFixed(0)} ms (${incremental.mode}, ${incremental.counts.accountsScored} accounts): ${JSON.stringify(incremental.counts.timingsMs)}`,
+      );
       source.close();
-      if (incremental.mode !== 'incremental' || incremental.counts.accountsScored !== Math.ceil(accounts / step)) {
-        throw new Error(`expected an incremental run over ${Math.ceil(accounts / step)} accounts, got ${incremental.mode} over ${incremental.counts.accountsScored}`);
+      if (
+        incremental.mode !== 'incremental' ||
+        incremental.counts.accountsScored !== Math.ceil(accounts / step)
+      ) {
+        throw new Error(
+          `expected an incremental run over ${Math.ceil(accounts / step)} accounts, got ${incremental.mode} over ${incremental.counts.accountsScored}`,
+        );
       }
       const n = Number(rows.n).toLocaleString('en-US');
       return [

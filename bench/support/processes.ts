@@ -37,7 +37,10 @@ export async function startSimulatorProcess(opts: { items: number; ratePerSecond
   return {
     ...info,
     async stats(): Promise<{ requests: number; rateLimited: number }> {
-      return (await fetch(`${info.url}/__stats`)).json() as Promise<{ requests: number; rateLimited: number }>;
+      return (await fetch(`${info.url}/__stats`)).json() as Promise<{
+        requests: number;
+        rateLimited: number;
+      }>;
     },
     stop: () =>
       new Promise<void>((resolve) => {

@@ -7,7 +7,7 @@ import { Keyring } from '../../src/core/crypto.js';
 import { createLogger } from '../../src/core/logger.js';
 import { migrateToLatest, openDatabase } from '../../src/db/index.js';
 import { type AnyIntegration, createRegistry } from '../../src/integrations/index.js';
-import { executeRun, startSync, type SyncRun } from '../../src/sync/index.js';
+import { executeRun, type SyncRun, startSync } from '../../src/sync/index.js';
 
 /**
  * A throwaway SQLite database with one testkit connection, for the sync benchmarks.
@@ -35,10 +35,15 @@ export async function syncEnvironment(
     env: {},
   };
   const workspaceId = 'bench';
-  await putConnection(deps, { workspaceId, audit: { actorType: 'system', actorId: null } }, integration.name, {
-    credentials: { apiKey: sim.apiKey },
-    settings: { baseUrl: sim.url, ...settings },
-  });
+  await putConnection(
+    deps,
+    { workspaceId, audit: { actorType: 'system', actorId: null } },
+    integration.name,
+    {
+      credentials: { apiKey: sim.apiKey },
+      settings: { baseUrl: sim.url, ...settings },
+    },
+  );
   return {
     deps,
     file,

@@ -58,7 +58,9 @@ export const syncEngineOverhead: BenchSuite = {
       const run = await env.sync();
       await env.close();
       if (run.status !== 'succeeded' || run.counts.written !== count) {
-        throw new Error(`sync ended ${run.status} with ${run.counts.written}/${count} written: ${run.error?.message}`);
+        throw new Error(
+          `sync ended ${run.status} with ${run.counts.written}/${count} written: ${run.error?.message}`,
+        );
       }
       const engineRate = count / runSeconds(run);
       const bareRate = await bareInsert(count);

@@ -5,7 +5,11 @@
 import { makeTestkit } from '../../test/support/testkit-integration/integration.js';
 import { runSeconds, syncEnvironment } from '../support/sync-env.js';
 
-const { url, apiKey, pageSize } = JSON.parse(process.argv[2] ?? '{}') as { url: string; apiKey: string; pageSize: number };
+const { url, apiKey, pageSize } = JSON.parse(process.argv[2] ?? '{}') as {
+  url: string;
+  apiKey: string;
+  pageSize: number;
+};
 const env = await syncEnvironment(makeTestkit({ rateLimit: {} }), { url, apiKey }, { pageSize });
 const run = await env.sync();
 await env.close();

@@ -10,9 +10,13 @@ export const syncMemory: BenchSuite = {
     const count = Math.round(1_000_000 * ctx.scale);
     const sim = await startSimulatorProcess({ items: count });
     try {
-      const child = spawnTs('bench/sync/memory-child.ts', [JSON.stringify({ url: sim.url, apiKey: sim.apiKey, pageSize: PAGE })]);
+      const child = spawnTs('bench/sync/memory-child.ts', [
+        JSON.stringify({ url: sim.url, apiKey: sim.apiKey, pageSize: PAGE }),
+      ]);
       child.stdin!.end();
-      const result = await firstLine<{ status: string; written: number; seconds: number; peakRssMb: number }>(child);
+      const result = await firstLine<{ status: string; written: number; seconds: number; peakRssMb: number }>(
+        child,
+      );
       if (result.status !== 'succeeded' || result.written !== count) {
         throw new Error(`sync ended ${result.status} with ${result.written}/${count} written`);
       }

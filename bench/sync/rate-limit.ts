@@ -15,7 +15,9 @@ export const syncRateLimit: BenchSuite = {
     const sim = await startSimulatorProcess({ items: count, ratePerSecond: RATE });
     try {
       // The definition declares the service's published limit; the client paces itself to it.
-      const env = await syncEnvironment(makeTestkit({ rateLimit: { perSecond: RATE } }), sim, { pageSize: PAGE });
+      const env = await syncEnvironment(makeTestkit({ rateLimit: { perSecond: RATE } }), sim, {
+        pageSize: PAGE,
+      });
       const before = await sim.stats();
       const run = await env.sync();
       const after = await sim.stats();
@@ -24,7 +26,9 @@ export const syncRateLimit: BenchSuite = {
       const throughput = count / runSeconds(run);
       const requests = after.requests - before.requests - 1; // minus the /__stats call itself
       const limited = after.rateLimited - before.rateLimited;
-      ctx.log(`${Math.round(throughput)} rec/s of ${RATE * PAGE} ceiling; ${limited}/${requests} answered 429`);
+      ctx.log(
+        `${Math.round(throughput)} rec/s of ${RATE * PAGE} ceiling; ${limited}/${requests} answered 429`,
+      );
       return [
         {
           metric: 'throughput vs ceiling',

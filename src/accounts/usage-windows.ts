@@ -22,6 +22,7 @@ export async function loadWindowedUsage(
   accountIds: readonly string[] | null,
   asOfDay: number,
   windows: readonly number[],
+  events?: readonly string[],
 ): Promise<Map<string, WindowedUsage>> {
   const sorted = [...new Set(windows)].filter((w) => w > 0).sort((a, b) => a - b);
   const perAccount = new Map<string, Map<string, WindowedEventUsage>>();
@@ -37,12 +38,14 @@ export async function loadWindowedUsage(
   const columns = sql.join(
     sorted.map((w, i) => sql`sum(case when day >= ${asOfDay - w + 1} then count else 0 end) as ${sql.ref(`w${i}`)}`),
   );
+  // Event names reach SQL only as bound parameters.
+  const eventFilter = events && events.length > 0 ? sql`and event in (${sql.join([...events])})` : sql``;
   const scan = async (filter: ReturnType<typeof sql>) => {
     if (sorted.length === 0) return;
     const result = await sql<Record<string, number | string>>`
       select account_id, event, ${columns}
       from usage_daily
-      where workspace_id = ${workspaceId} and day >= ${asOfDay - longest + 1} and day <= ${asOfDay} ${filter}
+      where workspace_id = ${workspaceId} and day >= ${asOfDay - longest + 1} and day <= ${asOfDay} ${eventFilter} ${filter}
       group by account_id, event`.execute(db);
     for (const row of result.rows) {
       const e = entry(row.account_id as string, row.event as string);
@@ -52,6 +55,7 @@ export async function loadWindowedUsage(
   const bounds = async (ids: readonly string[] | null) => {
     let q = db.selectFrom('usage_totals').select(['account_id', 'event', 'first_day', 'last_day']).where('workspace_id', '=', workspaceId);
     if (ids) q = q.where('account_id', 'in', ids);
+    if (events && events.length > 0) q = q.where('event', 'in', [...events]);
     for (const r of await q.execute()) {
       const e = entry(r.account_id, r.event);
       e.firstDay = Number(r.first_day);

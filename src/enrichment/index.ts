@@ -20,6 +20,7 @@ export {
 export {
   type EnrichmentServiceDeps,
   enrichmentsFor,
+  executeEnrichRun,
   getEnrichRun,
   listEnrichRuns,
   planEnrich,

@@ -81,7 +81,7 @@ export async function startEnrich(
   workspaceId: string,
   req: { trigger: string; actor: AuditActor; signal?: AbortSignal; onProgress?: (p: EnrichProgress) => void },
 ): Promise<{ runId: string; done: Promise<EnrichmentRun> }> {
-  const { client, settings, enrichDeps } = await openApollo(deps, workspaceId);
+  const { settings, enrichDeps } = await openApollo(deps, workspaceId);
   const runId = await openEnrichmentRun(enrichDeps.db, workspaceId, {
     trigger: req.trigger,
     actorId: req.actor.actorId,
@@ -92,30 +92,44 @@ export async function startEnrich(
     targetType: 'enrichment_run',
     targetId: runId,
   });
-  const done = (async () => {
-    try {
-      const { plan, pending } = await planEnrichment(
-        enrichDeps,
-        workspaceId,
-        deps.enrichmentSource,
-        settings,
-      );
-      return await runEnrichment(enrichDeps, workspaceId, client, runId, pending, settings, {
-        totals: { domains: plan.domains, fresh: plan.fresh },
-        ...(req.signal ? { signal: req.signal } : {}),
-        ...(req.onProgress ? { onProgress: req.onProgress } : {}),
-      });
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      await finishEnrichmentRun(enrichDeps.db, workspaceId, runId, {
-        status: 'failed',
-        error: message,
-        now: deps.clock.now().toISOString(),
-      });
-      return (await getEnrichmentRun(enrichDeps.db, workspaceId, runId))!;
-    }
-  })();
+  const done = executeEnrichRun(deps, workspaceId, runId, req);
   return { runId, done };
+}
+
+/**
+ * Enrich for a run opened by `startEnrich` (or by a job that carries its id): what an
+ * `enrich.run` job handler calls. Resolves with the finished run; a failure is its status and error.
+ *
+ * @example
+ * runner.register('enrich.run', (p, ctx) => executeEnrichRun(rt, p.workspaceId, p.runId, { signal: ctx.signal }).then(() => {}));
+ */
+export async function executeEnrichRun(
+  deps: EnrichmentServiceDeps,
+  workspaceId: string,
+  runId: string,
+  req: { signal?: AbortSignal; onProgress?: (p: EnrichProgress) => void } = {},
+): Promise<EnrichmentRun> {
+  const db = deps.db.kysely;
+  const run = await getEnrichmentRun(db, workspaceId, runId);
+  if (!run) throw notFound(`Enrichment run ${runId}`);
+  if (run.status !== 'running') return run;
+  try {
+    const { client, settings, enrichDeps } = await openApollo(deps, workspaceId);
+    const { plan, pending } = await planEnrichment(enrichDeps, workspaceId, deps.enrichmentSource, settings);
+    return await runEnrichment(enrichDeps, workspaceId, client, runId, pending, settings, {
+      totals: { domains: plan.domains, fresh: plan.fresh },
+      ...(req.signal ? { signal: req.signal } : {}),
+      ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    await finishEnrichmentRun(db, workspaceId, runId, {
+      status: 'failed',
+      error: message,
+      now: deps.clock.now().toISOString(),
+    });
+    return (await getEnrichmentRun(db, workspaceId, runId))!;
+  }
 }
 
 export function listEnrichRuns(

@@ -2,8 +2,8 @@ import { AppError } from '../core/errors.js';
 import apollo from './apollo/index.js';
 import attio from './attio/index.js';
 import posthog from './posthog/index.js';
-import stripe from './stripe/index.js';
 import type { AnyIntegration } from './sdk.js';
+import stripe from './stripe/index.js';
 
 /**
  * Every integration Beton ships: one import and one line each. Routes, CLI verbs, schedules and the

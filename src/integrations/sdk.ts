@@ -268,9 +268,11 @@ type StreamOf<I, K extends string> = I extends { readonly streams: infer S }
 export type StreamRecord<I, K extends string> =
   StreamOf<I, K> extends { read(...args: never[]): AsyncIterable<Page<infer R, unknown>> } ? R : never;
 
-/** The state type of a stream. */
+/** The state type of a stream, as its `read` declares it (without the `null` of a fresh start). */
 export type StreamState<I, K extends string> =
-  StreamOf<I, K> extends { read(...args: never[]): AsyncIterable<Page<unknown, infer S>> } ? S : never;
+  StreamOf<I, K> extends { read(client: never, state: infer S, ...rest: never[]): unknown }
+    ? Exclude<S, null>
+    : never;
 
 /** Names of an integration's streams. */
 export type StreamName<I> = I extends { readonly streams: infer S } ? keyof S & string : never;

@@ -198,7 +198,11 @@ export class PgBossJobRunner implements JobRunner {
       await previous?.boss.stop({ graceful: false, close: false }).catch(() => undefined);
       let pool = previous?.pool;
       if (!pool) {
-        pool = new pg.Pool({ connectionString: this.opts.connectionString, max: 5, application_name: 'beton-jobs' });
+        pool = new pg.Pool({
+          connectionString: this.opts.connectionString,
+          max: 5,
+          application_name: 'beton-jobs',
+        });
         pool.on('error', (err) => this.opts.logger.warn({ err }, 'job queue connection error'));
       }
       const db = pool;
@@ -224,10 +228,25 @@ export class PgBossJobRunner implements JobRunner {
     return ready;
   }
 
-  private ensureQueue(boss: PgBoss, name: string): Promise<void> {
+  /**
+   * pg-boss 10 needs a queue (a partition of its job table) before the first send or fetch.
+   * Creating two at once deadlocks inside pg-boss, so creation is serialized across processes.
+   */
+  private ensureQueue({ boss, pool, schema }: Queue, name: string): Promise<void> {
     let created = this.queues.get(name);
     if (!created) {
-      created = boss.createQueue(name);
+      created = (async () => {
+        if (await boss.getQueue(name)) return;
+        const client = await pool.connect();
+        const lock = `${schema}:create-queue`;
+        try {
+          await client.query('select pg_advisory_lock(hashtextextended($1, 0))', [lock]);
+          await boss.createQueue(name);
+        } finally {
+          await client.query('select pg_advisory_unlock(hashtextextended($1, 0))', [lock]).catch(() => undefined);
+          client.release();
+        }
+      })();
       created.catch(() => this.queues.delete(name));
       this.queues.set(name, created);
     }
@@ -240,8 +259,9 @@ export class PgBossJobRunner implements JobRunner {
     opts: EnqueueOptions,
     slotSeconds?: number,
   ): Promise<string | null> {
-    const { boss, schema, pool } = await this.open(this.started ? 'worker' : 'producer');
-    await this.ensureQueue(boss, name);
+    const queue = await this.open(this.started ? 'worker' : 'producer');
+    const { boss, schema, pool } = queue;
+    await this.ensureQueue(queue, name);
     const envelope: Envelope = { payload, ...(opts.exclusiveKey ? { exclusiveKey: opts.exclusiveKey } : {}) };
     const options: PgBoss.SendOptions = {
       retryLimit: opts.retryLimit ?? 2,
@@ -317,7 +337,7 @@ export class PgBossJobRunner implements JobRunner {
       if (free > 0) {
         try {
           const queue = await this.open('worker');
-          await this.ensureQueue(queue.boss, name);
+          await this.ensureQueue(queue, name);
           const jobs = await queue.boss.fetch<Envelope>(name, { batchSize: free, includeMetadata: true });
           for (const job of jobs) this.run(queue, name, registered, job);
         } catch (err) {
@@ -328,7 +348,12 @@ export class PgBossJobRunner implements JobRunner {
     }
   }
 
-  private run(queue: Queue, name: string, registered: Registered, job: PgBoss.JobWithMetadata<Envelope>): void {
+  private run(
+    queue: Queue,
+    name: string,
+    registered: Registered,
+    job: PgBoss.JobWithMetadata<Envelope>,
+  ): void {
     registered.active += 1;
     const signal = this.controller.signal;
     const attempt = job.retryCount + 1;
@@ -349,9 +374,12 @@ export class PgBossJobRunner implements JobRunner {
           }
         }
         await this.heartbeat(queue, name, job.id);
-        const beat = setInterval(() => {
-          this.heartbeat(queue, name, job.id).catch((err) => logger.warn({ err }, 'job heartbeat failed'));
-        }, (this.leaseSeconds * 1000) / 4);
+        const beat = setInterval(
+          () => {
+            this.heartbeat(queue, name, job.id).catch((err) => logger.warn({ err }, 'job heartbeat failed'));
+          },
+          (this.leaseSeconds * 1000) / 4,
+        );
         beat.unref();
         let failure: unknown;
         let ok = false;
@@ -371,7 +399,10 @@ export class PgBossJobRunner implements JobRunner {
           await queue.boss.complete(name, job.id);
         } else {
           const retrying = job.retryCount < job.retryLimit;
-          logger[retrying ? 'warn' : 'error']({ err: failure }, retrying ? 'job failed; retrying' : 'job failed');
+          logger[retrying ? 'warn' : 'error'](
+            { err: failure },
+            retrying ? 'job failed; retrying' : 'job failed',
+          );
           const message = failure instanceof Error ? failure.message : String(failure);
           await queue.boss.fail(name, job.id, { message: scrubString(message) });
         }
@@ -395,12 +426,20 @@ export class PgBossJobRunner implements JobRunner {
       [name, id, this.leaseSeconds],
     );
     if (result.rowCount === 0) {
-      this.opts.logger.warn({ job: name, jobId: id }, 'job lease lost (expired); another worker may take it over');
+      this.opts.logger.warn(
+        { job: name, jobId: id },
+        'job lease lost (expired); another worker may take it over',
+      );
     }
   }
 
   /** Back to the queue, not counted as an attempt (`started_on` cleared keeps `retry_count`). */
-  private async release({ pool, schema }: Queue, name: string, id: string, afterSeconds: number): Promise<void> {
+  private async release(
+    { pool, schema }: Queue,
+    name: string,
+    id: string,
+    afterSeconds: number,
+  ): Promise<void> {
     await pool.query(
       `update ${schema}.job set state = 'created', started_on = null,
           start_after = now() + $3 * interval '1 second'

@@ -9,7 +9,7 @@ import {
   type SyncRun,
   startSync,
 } from '../sync/index.js';
-import { connectionJobKey, type JobRunner } from './runner.js';
+import { connectionJobKey, type EnqueueOptions, type JobRunner } from './runner.js';
 
 export const SYNC_RUN_JOB = 'sync.run';
 export const SYNC_SCHEDULE_JOB = 'sync.schedule';
@@ -44,7 +44,10 @@ export function registerSyncJobs(runner: JobRunner, deps: ConnectionDeps, opts: 
     SYNC_RUN_JOB,
     async (payload, ctx) => {
       for (;;) {
-        const run = await executeRun(deps, payload.workspaceId, payload.runId, { leaseMs, signal: ctx.signal });
+        const run = await executeRun(deps, payload.workspaceId, payload.runId, {
+          leaseMs,
+          signal: ctx.signal,
+        });
         if (!ACTIVE_STATUSES.includes(run.status) || ctx.signal.aborted) {
           const what = run.status === 'queued' ? 'sync run handed back' : 'sync run finished';
           ctx.logger.info({ runId: run.id, status: run.status, counts: run.counts }, what);
@@ -66,6 +69,17 @@ export function registerSyncJobs(runner: JobRunner, deps: ConnectionDeps, opts: 
 }
 
 /**
+ * One job per run (its id is the singleton key); one connection's jobs on one worker at a time (the
+ * exclusive key); a job re-delivered after its worker died retries soon, since the run's lease has
+ * run out by the time the job's has.
+ */
+const runJobOptions = (workspaceId: string, integration: string, runId: string): EnqueueOptions => ({
+  singletonKey: runId,
+  exclusiveKey: connectionJobKey(workspaceId, integration),
+  retryDelayMs: 1_000,
+});
+
+/**
  * Queue a sync and hand it to the runner: what `POST /integrations/:name/sync` does.
  *
  * @example
@@ -82,7 +96,7 @@ export async function enqueueSync(
   await runner.enqueue<SyncRunPayload>(
     SYNC_RUN_JOB,
     { workspaceId, runId: run.id },
-    { singletonKey: run.id, exclusiveKey: connectionJobKey(workspaceId, integration) },
+    runJobOptions(workspaceId, integration, run.id),
   );
   return run;
 }
@@ -167,7 +181,7 @@ export async function resumeQueuedRuns(
     const id = await runner.enqueue<SyncRunPayload>(
       SYNC_RUN_JOB,
       { workspaceId: run.workspace_id, runId: run.id },
-      { singletonKey: run.id, exclusiveKey: connectionJobKey(run.workspace_id, run.integration) },
+      runJobOptions(run.workspace_id, run.integration, run.id),
     );
     if (id) resumed += 1;
   }

@@ -18,6 +18,7 @@ export {
 export { recordKey, valuesHash } from './plan.js';
 export type { PushRun, PushRunItem, RunKind, RunStatus } from './repository.js';
 export {
+  executePushRun,
   getPushRun,
   listPushRejects,
   listPushRuns,

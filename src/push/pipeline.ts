@@ -220,7 +220,8 @@ async function pool<T>(
  * run restores the values each record had before it.
  *
  * @example
- * const run = await applyPushPlan(deps, ws, destination, plan, { mapping, trigger: 'api', actor });
+ * const runId = await openPushRun(deps, ws, 'attio', { trigger: 'api', actor });
+ * const run = await applyPushPlan(deps, ws, destination, plan, { mapping, runId });
  * run.status; // 'succeeded' | 'partial' | 'failed'
  */
 export async function applyPushPlan(
@@ -306,7 +307,7 @@ export async function applyPushPlan(
     const recordIds = new Map<string, string>();
     await pool(
       toWrite,
-      opts.concurrency ?? 8,
+      opts.concurrency ?? 16,
       () => fatal !== undefined || opts.signal?.aborted === true,
       async (item) => {
         try {

@@ -145,35 +145,54 @@ export async function startPush(
     targetId: runId,
     details: { destination: destinationName, full: req.full === true },
   });
-  const done = (async () => {
-    const stopBeating = keepAlive(deps, workspaceId, runId);
-    try {
-      const plan = await buildPushPlan(o.pushDeps, workspaceId, o.destination, deps.pushSource, {
-        mapping: o.mapping,
-        notes: o.notes,
-        ...(req.full ? { full: true } : {}),
-        ...(req.signal ? { signal: req.signal } : {}),
-      });
-      return await applyPushPlan(o.pushDeps, workspaceId, o.destination, plan, {
-        mapping: o.mapping,
-        runId,
-        ...(req.signal ? { signal: req.signal } : {}),
-        ...(req.onProgress ? { onProgress: req.onProgress } : {}),
-      });
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      deps.logger.warn({ runId, error: message }, 'push run could not be planned');
-      await finishRun(o.pushDeps.db, workspaceId, runId, {
-        status: 'failed',
-        error: message,
-        now: deps.clock.now().toISOString(),
-      });
-      return (await getRun(o.pushDeps.db, workspaceId, runId))!;
-    } finally {
-      stopBeating();
-    }
-  })();
+  const done = executePushRun(deps, workspaceId, runId, req);
   return { runId, done };
+}
+
+/**
+ * Plan and apply a push run opened by `startPush` (or by a job that carries its id): what a
+ * `push.run` job handler calls. Resolves with the finished run; a failure is its status and error.
+ *
+ * @example
+ * runner.register('push.run', (p, ctx) => executePushRun(rt, p.workspaceId, p.runId, { signal: ctx.signal }).then(() => {}));
+ */
+export async function executePushRun(
+  deps: PushServiceDeps,
+  workspaceId: string,
+  runId: string,
+  req: Omit<PushRequest, 'trigger' | 'actor'> & { onProgress?: (p: PushProgress) => void } = {},
+): Promise<PushRun> {
+  const db = deps.db.kysely;
+  const run = await getRun(db, workspaceId, runId);
+  if (!run) throw notFound(`Push run ${runId}`);
+  if (run.status !== 'running' || run.kind !== 'push') return run;
+  const stopBeating = keepAlive(deps, workspaceId, runId);
+  try {
+    const o = await openDestination(deps, workspaceId, run.destination);
+    const plan = await buildPushPlan(o.pushDeps, workspaceId, o.destination, deps.pushSource, {
+      mapping: o.mapping,
+      notes: o.notes,
+      ...(req.full ? { full: true } : {}),
+      ...(req.signal ? { signal: req.signal } : {}),
+    });
+    return await applyPushPlan(o.pushDeps, workspaceId, o.destination, plan, {
+      mapping: o.mapping,
+      runId,
+      ...(req.signal ? { signal: req.signal } : {}),
+      ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    deps.logger.warn({ runId, error: message }, 'push run could not be planned');
+    await finishRun(db, workspaceId, runId, {
+      status: 'failed',
+      error: message,
+      now: deps.clock.now().toISOString(),
+    });
+    return (await getRun(db, workspaceId, runId))!;
+  } finally {
+    stopBeating();
+  }
 }
 
 /**

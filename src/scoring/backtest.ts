@@ -7,7 +7,7 @@ import {
   dayNumber,
   OUTCOME_CLASS,
   type OutcomeClass,
-  subscriptionAt,
+  type SubscriptionHistory,
   toMs,
 } from '../accounts/index.js';
 import type { DB } from '../db/index.js';
@@ -81,10 +81,7 @@ export function tallyAccount(input: TallyInput, grid: readonly number[]): Accoun
     const asOf = (d + 1) * DAY_MS;
     const lastChurn = churns.filter((ms) => ms <= asOf).reduce((a, b) => Math.max(a, b), -1);
     const alive = lastChurn < 0 || starts.some((s) => s > lastChurn && s <= asOf);
-    const paying = input.history.subscriptions.some((s) => {
-      const state = subscriptionAt(s, asOf, false);
-      return state !== null && (state.status === 'active' || state.status === 'past_due') && state.arr > 0;
-    });
+    const paying = input.history.subscriptions.some((s) => payingAt(s, asOf));
     const eligible: [boolean, boolean] = [alive, paying];
     const firstHit: [number | null, number | null] = [null, null];
     for (const o of outcomes) {
@@ -111,6 +108,19 @@ export function tallyAccount(input: TallyInput, grid: readonly number[]): Accoun
     }
   }
   return tally;
+}
+
+/** Whether a subscription was billing a non-zero amount at `ms` (no trial, not ended). */
+function payingAt(sub: SubscriptionHistory, ms: number): boolean {
+  if (sub.createdAt && toMs(sub.createdAt) > ms) return false;
+  if (sub.endedAt && toMs(sub.endedAt) <= ms) return false;
+  if (sub.trialEnd && toMs(sub.trialEnd) > ms) return false;
+  let arr = sub.points.length === 0 ? sub.current.arr : 0;
+  for (const p of sub.points) {
+    if (toMs(p.at) > ms) break;
+    arr = p.arr;
+  }
+  return arr > 0;
 }
 
 /** Totals of many accounts' tallies: what backtest_results stores. */

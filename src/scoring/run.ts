@@ -120,15 +120,37 @@ function signatureOf(signals: readonly ConfiguredSignal[], replayWeeks: number):
  * run.counts.accountsScored;
  */
 export async function runScore(db: Kysely<DB>, workspaceId: string, options: RunScoreOptions = {}): Promise<ScoreRun> {
+  const { finished } = await beginScoreRun(db, workspaceId, options);
+  return finished;
+}
+
+/**
+ * Claim the workspace's run slot now (409 while another run holds it) and carry on in the
+ * background: what the API does, answering with the run before it finishes.
+ *
+ * @example
+ * const { run, finished } = await beginScoreRun(db, ws, { trigger: 'api' });
+ * finished.catch((e) => logger.error(e));
+ */
+export async function beginScoreRun(
+  db: Kysely<DB>,
+  workspaceId: string,
+  options: RunScoreOptions = {},
+): Promise<{ run: ScoreRun; finished: Promise<ScoreRun> }> {
   const clock = options.clock ?? systemClock;
-  const now = clock.now();
-  const nowIso = now.toISOString();
   const run = await startScoreRun(db, workspaceId, {
     mode: options.mode === 'incremental' ? 'incremental' : 'full',
     trigger: options.trigger ?? 'manual',
     actorId: options.actorId ?? null,
-    now: nowIso,
+    now: clock.now().toISOString(),
   });
+  return { run, finished: executeScoreRun(db, workspaceId, run, options) };
+}
+
+async function executeScoreRun(db: Kysely<DB>, workspaceId: string, run: ScoreRun, options: RunScoreOptions): Promise<ScoreRun> {
+  const clock = options.clock ?? systemClock;
+  const now = clock.now();
+  const nowIso = now.toISOString();
   const counts: ScoreRunCounts = {
     accountsScored: 0,
     accountsTouched: 0,

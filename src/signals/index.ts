@@ -5,3 +5,4 @@ export * from './detector.js';
 export * from './titles.js';
 export * from './store.js';
 export * from './occurrences.js';
+export * from './preview.js';

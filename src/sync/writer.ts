@@ -234,9 +234,15 @@ const statements = new WeakMap<BetterSqlite3.Database, Map<string, BetterSqlite3
 
 function statement(db: BetterSqlite3.Database, sql: string): BetterSqlite3.Statement {
   let cache = statements.get(db);
-  if (!cache) statements.set(db, (cache = new Map()));
+  if (!cache) {
+    cache = new Map();
+    statements.set(db, cache);
+  }
   let prepared = cache.get(sql);
-  if (!prepared) cache.set(sql, (prepared = db.prepare(sql)));
+  if (!prepared) {
+    prepared = db.prepare(sql);
+    cache.set(sql, prepared);
+  }
   return prepared;
 }
 
@@ -270,7 +276,8 @@ function writePageSqlite(
       stream,
       JSON.stringify(page.records.map((r) => r.externalId)),
     ) as Array<{ external_id: string; payload_hash: string; deleted_at: string | null }>;
-    for (const row of rows) existing.set(row.external_id, { hash: row.payload_hash, deleted: row.deleted_at !== null });
+    for (const row of rows)
+      existing.set(row.external_id, { hash: row.payload_hash, deleted: row.deleted_at !== null });
   }
   const upsert = statement(db, UPSERT);
   const unchanged: string[] = [];
@@ -281,7 +288,18 @@ function writePageSqlite(
       unchanged.push(r.externalId);
       continue;
     }
-    upsert.run(workspaceId, connectionId, integration, stream, r.externalId, r.json, r.hash, opts.now, opts.now, opts.now);
+    upsert.run(
+      workspaceId,
+      connectionId,
+      integration,
+      stream,
+      r.externalId,
+      r.json,
+      r.hash,
+      opts.now,
+      opts.now,
+      opts.now,
+    );
     written += 1;
   }
   if (opts.fullPass && unchanged.length > 0) {
@@ -289,8 +307,14 @@ function writePageSqlite(
   }
   const deleted =
     page.deletedIds.length > 0
-      ? statement(db, MARK_DELETED).run(opts.now, opts.now, workspaceId, integration, stream, JSON.stringify(page.deletedIds))
-          .changes
+      ? statement(db, MARK_DELETED).run(
+          opts.now,
+          opts.now,
+          workspaceId,
+          integration,
+          stream,
+          JSON.stringify(page.deletedIds),
+        ).changes
       : 0;
   const reject = statement(db, INSERT_REJECT);
   for (const r of page.rejects) {

@@ -77,7 +77,9 @@ describe('the web app', () => {
     await screenshot(page, '05-stripe-wrong-key');
 
     const answer = await page.request.get('/api/v1/integrations/stripe');
-    expect(((await answer.json()) as { integration: { status: string } }).integration.status).toBe('not_connected');
+    expect(((await answer.json()) as { integration: { status: string } }).integration.status).toBe(
+      'not_connected',
+    );
   });
 
   it('connects Stripe with a good key, never showing the key again', async () => {
@@ -107,28 +109,35 @@ describe('the web app', () => {
     await visible(page.getByText('Succeeded', { exact: true }).first(), 90_000);
     const customers = page.getByRole('row').filter({ hasText: 'customers' });
     await hasText(customers, /succeeded/i);
-    const written = Number((await customers.getByRole('cell').nth(4).innerText()).replace(/\D/g, ''));
+    const written = Number(
+      ((await customers.getByRole('cell').nth(4).textContent()) ?? '').replace(/\D/g, ''),
+    );
     expect(written).toBeGreaterThan(0);
     await screenshot(page, '08-sync-run');
 
     await page.goto('/sync-runs');
     await hasText(page.getByRole('row').filter({ hasText: 'Stripe' }).first(), /succeeded/i);
     await screenshot(page, '09-sync-runs');
+
+    await page.getByRole('link', { name: 'Home', exact: true }).click();
+    const syncs = page.getByRole('row').filter({ hasText: 'Stripe' }).first();
+    await hasText(syncs, 'Succeeded');
+    await screenshot(page, '10-home');
   });
 
   it('adds a viewer, who sees everything but no configuration controls', async () => {
     await page.goto('/settings/members');
     await page.getByRole('button', { name: 'Add member' }).click();
     await page.getByLabel('Email').fill(VIEWER.email);
-    await page.getByLabel('Role').click();
+    await page.getByRole('combobox', { name: 'Role' }).click();
     await page.getByRole('option', { name: /^Viewer/ }).click();
     await page.getByRole('button', { name: 'Add member', exact: true }).last().click();
     await page.getByRole('button', { name: 'Create their account with a first password' }).click();
     await page.getByLabel('Their name').fill(VIEWER.name);
     await page.getByLabel('First password').fill(VIEWER.password);
     await page.getByRole('button', { name: 'Add member', exact: true }).last().click();
-    await visible(page.getByRole('cell', { name: new RegExp(VIEWER.email) }));
-    await screenshot(page, '10-members');
+    await hasValue(page.getByRole('combobox', { name: `Role of ${VIEWER.email}` }), 'viewer');
+    await screenshot(page, '11-members');
 
     const viewer = await newPage(browser, stack.url);
     await signIn(viewer, VIEWER);
@@ -139,7 +148,7 @@ describe('the web app', () => {
     await absent(viewer.getByRole('button', { name: /More actions/ }));
     await absent(viewer.getByRole('link', { name: 'Members' }));
     await absent(viewer.getByRole('link', { name: 'API keys' }));
-    await screenshot(viewer, '11-viewer-integrations');
+    await screenshot(viewer, '12-viewer-integrations');
 
     await viewer.goto('/sync-runs');
     await visible(viewer.getByRole('row').filter({ hasText: 'Stripe' }).first());
@@ -157,7 +166,7 @@ describe('the web app', () => {
     await page.getByRole('button', { name: 'Toggle navigation' }).click();
     await page.getByRole('link', { name: 'Sync runs' }).click();
     await visible(page.getByRole('heading', { name: 'Sync runs' }));
-    await screenshot(page, '12-narrow-sync-runs');
+    await screenshot(page, '13-narrow-sync-runs');
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 });

@@ -14,7 +14,9 @@ const root = path.resolve(import.meta.dirname, '../..');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'beton-cli-sync-'));
 const schema = `t_${randomBytes(6).toString('hex')}`;
 const dbEnv: Record<string, string> = postgresUrl()
-  ? { DATABASE_URL: `${postgresUrl()}${postgresUrl()!.includes('?') ? '&' : '?'}options=-c%20search_path%3D${schema}` }
+  ? {
+      DATABASE_URL: `${postgresUrl()}${postgresUrl()!.includes('?') ? '&' : '?'}options=-c%20search_path%3D${schema}`,
+    }
   : {};
 
 async function beton(args: string[]) {
@@ -52,7 +54,15 @@ describe('beton integrations / connect / sync / runs', () => {
   beforeAll(async () => {
     if (postgresUrl()) await withPg(`create schema ${schema}`);
     sims = await startSimulators({ companies: 20 });
-    const init = await beton(['init', '--workspace', 'Acme', '--email', 'owner@acme.test', '--password', 'a-long-password-1']);
+    const init = await beton([
+      'init',
+      '--workspace',
+      'Acme',
+      '--email',
+      'owner@acme.test',
+      '--password',
+      'a-long-password-1',
+    ]);
     expect(init.code, init.stderr).toBe(0);
   }, 120_000);
   afterAll(async () => {
@@ -64,14 +74,30 @@ describe('beton integrations / connect / sync / runs', () => {
   it('lists integrations, refuses a wrong key, connects, syncs with a summary, and shows the run', async () => {
     const list = await beton(['integrations', 'list', '--json']);
     expect(list.code, list.stderr).toBe(0);
-    expect(JSON.parse(list.stdout)).toContainEqual(expect.objectContaining({ name: 'attio', status: 'not_connected' }));
+    expect(JSON.parse(list.stdout)).toContainEqual(
+      expect.objectContaining({ name: 'attio', status: 'not_connected' }),
+    );
 
-    const wrong = await beton(['connect', 'attio', '--credential', 'apiKey=attio_wrong_token_99', '--setting', `baseUrl=${sims.attio.url}`]);
+    const wrong = await beton([
+      'connect',
+      'attio',
+      '--credential',
+      'apiKey=attio_wrong_token_99',
+      '--setting',
+      `baseUrl=${sims.attio.url}`,
+    ]);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/rejected the credentials/);
     expect(wrong.stderr).not.toContain('attio_wrong_token_99');
 
-    const connect = await beton(['connect', 'attio', '--credential', `apiKey=${sims.attio.apiKey}`, '--setting', `baseUrl=${sims.attio.url}`]);
+    const connect = await beton([
+      'connect',
+      'attio',
+      '--credential',
+      `apiKey=${sims.attio.apiKey}`,
+      '--setting',
+      `baseUrl=${sims.attio.url}`,
+    ]);
     expect(connect.code, connect.stderr).toBe(0);
     expect(connect.stdout).toMatch(/^Connected Attio: /);
     expect(connect.stdout).toContain(`apiKey=…${sims.attio.apiKey.slice(-4)}`);

@@ -24,7 +24,9 @@ export const integrations: readonly AnyIntegration[] = [apollo, stripe];
     expect(out).toContain(
       "import apollo from './apollo/index.js';\nimport hubspotCrm from './hubspot_crm/index.js';\nimport stripe from './stripe/index.js';",
     );
-    expect(out).toContain('export const integrations: readonly AnyIntegration[] = [apollo, stripe, hubspotCrm];');
+    expect(out).toContain(
+      'export const integrations: readonly AnyIntegration[] = [apollo, stripe, hubspotCrm];',
+    );
   });
 
   it('wraps a list that no longer fits on one line, and reads a wrapped one', () => {
@@ -51,9 +53,13 @@ describe('beton integration new', () => {
   afterAll(() => fs.rmSync(copy, { recursive: true, force: true }));
 
   it('writes a folder that typechecks and whose tests pass at once', async () => {
-    const cli = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'integration', 'new', 'acme_crm', '--json'], {
-      cwd: copy,
-    });
+    const cli = await run(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'integration', 'new', 'acme_crm', '--json'],
+      {
+        cwd: copy,
+      },
+    );
     const result = JSON.parse(cli.stdout) as { files: string[] };
     expect(result.files).toEqual([
       'src/integrations/acme_crm/client.ts',
@@ -72,7 +78,12 @@ describe('beton integration new', () => {
       path.join(copy, 'tsconfig.scaffold.json'),
       JSON.stringify({
         extends: './tsconfig.json',
-        include: ['src/integrations/acme_crm', 'src/simulators/acme_crm', 'test/integrations/acme_crm.test.ts', 'src/integrations/registry.ts'],
+        include: [
+          'src/integrations/acme_crm',
+          'src/simulators/acme_crm',
+          'test/integrations/acme_crm.test.ts',
+          'src/integrations/registry.ts',
+        ],
       }),
     );
     await run(path.join(copy, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.scaffold.json', '--noEmit'], {
@@ -81,15 +92,21 @@ describe('beton integration new', () => {
       throw new Error(`The scaffolded code does not typecheck:\n${error.stdout}`);
     });
 
-    const tests = await run(path.join(copy, 'node_modules/.bin/vitest'), ['run', 'test/integrations/acme_crm.test.ts'], {
-      cwd: copy,
-      env: { ...process.env, DATABASE_URL: process.env.DATABASE_URL ?? '' },
-    });
+    const tests = await run(
+      path.join(copy, 'node_modules/.bin/vitest'),
+      ['run', 'test/integrations/acme_crm.test.ts'],
+      {
+        cwd: copy,
+        env: { ...process.env, DATABASE_URL: process.env.DATABASE_URL ?? '' },
+      },
+    );
     expect(tests.stdout).toMatch(/3 passed/);
 
     // A second run refuses to overwrite.
     await expect(
-      run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'integration', 'new', 'acme_crm'], { cwd: copy }),
+      run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'integration', 'new', 'acme_crm'], {
+        cwd: copy,
+      }),
     ).rejects.toMatchObject({ stderr: expect.stringContaining('already') });
   }, 180_000);
 });

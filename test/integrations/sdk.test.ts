@@ -6,12 +6,13 @@ import {
   defineIntegration,
   externalIdOf,
   isSecretField,
+  type StreamDefinition,
   type StreamRecord,
   type StreamState,
   secret,
   secretFieldNames,
 } from '../../src/integrations/index.js';
-import { type TestkitItem, testkit } from '../support/testkit-integration/index.js';
+import type { TestkitItem, testkit } from '../support/testkit-integration/index.js';
 
 const base = {
   name: 'acme',
@@ -50,9 +51,14 @@ describe('defineIntegration', () => {
   it('fails loudly at load time on a wrong declaration, saying what to fix', () => {
     expect(() => defineIntegration({ ...base, name: 'Acme!' })).toThrow(/name must match/);
     expect(() => defineIntegration({ ...base, settings: z.object({}) })).toThrow(/baseUrl/);
-    expect(() => defineIntegration({ ...base, credentials: z.object({ apiKey: z.string() }) })).toThrow(/secret\(\)/);
+    expect(() => defineIntegration({ ...base, credentials: z.object({ apiKey: z.string() }) })).toThrow(
+      /secret\(\)/,
+    );
     expect(() =>
-      defineIntegration({ ...base, settings: z.object({ baseUrl: baseUrlSetting('x'), token: secret(z.string()) }) }),
+      defineIntegration({
+        ...base,
+        settings: z.object({ baseUrl: baseUrlSetting('x'), token: secret(z.string()) }),
+      }),
     ).toThrow(/secrets belong in credentials/);
     expect(() => defineIntegration({ ...base, streams: {} })).toThrow(/at least one stream/);
     expect(() =>
@@ -64,7 +70,11 @@ describe('defineIntegration', () => {
   });
 
   it('marks secrets through optional wrappers and shows them writeOnly in JSON Schema', () => {
-    const schema = z.object({ apiKey: secret(z.string()), webhookSecret: secret(z.string()).optional(), region: z.string() });
+    const schema = z.object({
+      apiKey: secret(z.string()),
+      webhookSecret: secret(z.string()).optional(),
+      region: z.string(),
+    });
     expect(secretFieldNames(schema)).toEqual(['apiKey', 'webhookSecret']);
     expect(isSecretField(z.string())).toBe(false);
     const json = z.toJSONSchema(schema) as { properties: Record<string, { writeOnly?: boolean }> };
@@ -74,10 +84,16 @@ describe('defineIntegration', () => {
 
   it('finds a record’s external id, or says why not', () => {
     const stream = { ...base.streams.things, primaryKey: 'id' as const };
-    expect(externalIdOf(stream, { id: 'x' })).toBe('x');
+    expect(externalIdOf(stream, { id: 'x', n: 0 })).toBe('x');
     expect(externalIdOf(stream, { id: 42 } as never)).toBe('42');
     expect(() => externalIdOf(stream, { n: 1 } as never)).toThrow('record has no "id"');
-    expect(externalIdOf({ ...stream, externalId: (r: { a: string; b: string }) => `${r.a}:${r.b}` }, { a: '1', b: '2' })).toBe('1:2');
+    const composite: StreamDefinition<unknown, { a: string; b: string }, null> = {
+      description: 'composite',
+      cursor: 'none',
+      externalId: (r) => `${r.a}:${r.b}`,
+      read: async function* () {},
+    };
+    expect(externalIdOf(composite, { a: '1', b: '2' })).toBe('1:2');
   });
 
   it('carries each stream’s record and state types to its consumers', () => {

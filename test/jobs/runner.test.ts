@@ -69,7 +69,9 @@ describe('InProcessJobRunner', () => {
     const runner = new InProcessJobRunner({ logger });
     let aborted = false;
     runner.register('wait', async (_p, ctx) => {
-      await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+      await new Promise<void>((resolve) =>
+        ctx.signal.addEventListener('abort', () => resolve(), { once: true }),
+      );
       aborted = true;
     });
     await runner.start();
@@ -122,7 +124,10 @@ describe('sync jobs', () => {
     const first = new InProcessJobRunner({ logger });
     registerSyncJobs(first, bed.deps, { intervalMinutes: 60 });
     await first.start();
-    const run = await enqueueSync(bed.deps, first, bed.workspaceId, 'testkit', { trigger: 'api', full: true });
+    const run = await enqueueSync(bed.deps, first, bed.workspaceId, 'testkit', {
+      trigger: 'api',
+      full: true,
+    });
     for (let i = 0; i < 200; i++) {
       await new Promise((r) => setTimeout(r, 20));
       if ((await getRun(bed.deps.db.kysely, bed.workspaceId, run.id)).counts.pages >= 3) break;
@@ -141,8 +146,12 @@ describe('sync jobs', () => {
     await second.idle();
     const done = await getRun(bed.deps.db.kysely, bed.workspaceId, run.id);
     expect(done).toMatchObject({ status: 'succeeded', counts: { written: 300, read: 300 } });
-    expect(await allRecords(bed.deps.db.kysely, bed.workspaceId, { integration: 'testkit', stream: 'items' })).toHaveLength(300);
-    expect((await listRuns(bed.deps.db.kysely, bed.workspaceId)).filter((r) => r.status === 'queued')).toHaveLength(0);
+    expect(
+      await allRecords(bed.deps.db.kysely, bed.workspaceId, { integration: 'testkit', stream: 'items' }),
+    ).toHaveLength(300);
+    expect(
+      (await listRuns(bed.deps.db.kysely, bed.workspaceId)).filter((r) => r.status === 'queued'),
+    ).toHaveLength(0);
     await second.stop();
   });
 

@@ -25,14 +25,25 @@ describe('a sync killed with SIGKILL mid-run', () => {
       bed.testDb.dialect === 'sqlite'
         ? { dialect: 'sqlite', file: bed.testDb.db.describe }
         : { dialect: 'postgres', url: process.env.DATABASE_URL, schema: bed.testDb.schema, poolSize: 2 };
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/testkit-integration/sync-child.ts'], {
-      env: {
-        ...process.env,
-        SYNC_CHILD: JSON.stringify({ database, keyringSpec: bed.keyringSpec, workspaceId: bed.workspaceId, runId: run.id }),
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'test/support/testkit-integration/sync-child.ts'],
+      {
+        env: {
+          ...process.env,
+          SYNC_CHILD: JSON.stringify({
+            database,
+            keyringSpec: bed.keyringSpec,
+            workspaceId: bed.workspaceId,
+            runId: run.id,
+          }),
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
       },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    );
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on('exit', (_code, signal) => resolve(signal)),
+    );
 
     // Kill it once a dozen pages are committed.
     let pages = 0;
@@ -46,7 +57,9 @@ describe('a sync killed with SIGKILL mid-run', () => {
     expect(killed.status).toBe('running');
     expect(killed.counts.written).toBeGreaterThan(0);
     expect(killed.counts.written).toBeLessThan(3000);
-    const storedAfterKill = (await allRecords(bed.deps.db.kysely, bed.workspaceId, { integration: 'testkit', stream: 'items' })).length;
+    const storedAfterKill = (
+      await allRecords(bed.deps.db.kysely, bed.workspaceId, { integration: 'testkit', stream: 'items' })
+    ).length;
     // Counts and records commit together: what the run says it wrote is exactly what is stored.
     expect(storedAfterKill).toBe(killed.counts.written);
 
@@ -61,7 +74,10 @@ describe('a sync killed with SIGKILL mid-run', () => {
     expect(killed.counts.written + resumed.counts.written).toBe(3000);
     expect(resumed.counts.read).toBe(3000 - killed.counts.written);
 
-    const rows = await allRecords<{ id: string }>(bed.deps.db.kysely, bed.workspaceId, { integration: 'testkit', stream: 'items' });
+    const rows = await allRecords<{ id: string }>(bed.deps.db.kysely, bed.workspaceId, {
+      integration: 'testkit',
+      stream: 'items',
+    });
     expect(rows.map((r) => r.payload)).toEqual(sim.liveItems());
     const total = await bed.deps.db.kysely
       .selectFrom('records')

@@ -7,6 +7,7 @@ import { createQueryClient } from './api/query.js';
 import { Layout } from './components/Layout.js';
 import { SignInPage } from './pages/auth/SignIn.js';
 import { SignUpPage } from './pages/auth/SignUp.js';
+import { HomePage } from './pages/home/HomePage.js';
 import { IntegrationsPage } from './pages/integrations/IntegrationsPage.js';
 import { NotFoundPage } from './pages/NotFound.js';
 import { PushPage } from './pages/push/PushPage.js';
@@ -28,6 +29,7 @@ const router = createBrowserRouter([
       </SessionGate>
     ),
     children: [
+      { path: '/', element: <HomePage /> },
       { path: '/integrations', element: <IntegrationsPage /> },
       { path: '/sync-runs', element: <SyncRunsPage /> },
       { path: '/sync-runs/:id', element: <SyncRunPage /> },

@@ -202,11 +202,13 @@ export const pushRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const actor = actorOf(request);
-      const { runId } = await startPush(deps, actor.workspaceId, request.params.destination, {
+      const { runId, done } = await startPush(deps, actor.workspaceId, request.params.destination, {
         trigger: 'api',
         actor: auditActorOf(actor),
         full: request.body.full === true,
       });
+      // The run goes on after the answer; its outcome is in its row, this only reports a lost database.
+      done.catch((error) => app.log.error({ runId, err: error }, 'push run could not record its end'));
       const { run } = await getPushRun(rt, actor.workspaceId, runId, { limit: 0 });
       return reply.status(202).send({ run });
     },
@@ -309,10 +311,11 @@ export const pushRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const actor = actorOf(request);
-      const { runId } = await startRollback(deps, actor.workspaceId, request.params.id, {
+      const { runId, done } = await startRollback(deps, actor.workspaceId, request.params.id, {
         trigger: 'api',
         actor: auditActorOf(actor),
       });
+      done.catch((error) => app.log.error({ runId, err: error }, 'rollback could not record its end'));
       const { run } = await getPushRun(rt, actor.workspaceId, runId, { limit: 0 });
       return reply.status(202).send({ run });
     },

@@ -12,6 +12,7 @@ import { registerRuns } from './runs.js';
 import { registerServe } from './serve.js';
 import { registerSimulate } from './simulate.js';
 import { registerSync } from './sync.js';
+import { registerWorker } from './worker.js';
 import { registerWorkspaces } from './workspaces.js';
 
 /**
@@ -21,6 +22,7 @@ import { registerWorkspaces } from './workspaces.js';
  */
 export const commands: ((program: Command) => void)[] = [
   registerServe,
+  registerWorker,
   registerInit,
   registerMigrate,
   registerWorkspaces,

@@ -21,6 +21,11 @@ export function registerServe(program: Command) {
             const stop = await step.run(rt, options);
             if (stop) stops.push(stop);
           }
+          if (!options.worker) {
+            // Jobs this server enqueues wait for `beton worker` (pg-boss on Postgres; on SQLite, the
+            // worker's once-a-minute schedule picks up the queued runs).
+            rt.logger.info({ jobs: rt.jobs.kind }, 'no job worker in this process: run `beton worker`');
+          }
           const { buildApp } = await import('../../api/index.js');
           const app = await buildApp(rt);
           await app.listen({ host: rt.config.HOST, port: rt.config.PORT });

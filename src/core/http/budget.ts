@@ -73,7 +73,12 @@ export class RateBudget {
       .filter(([limit]) => limit !== undefined && limit > 0)
       .map(([limit, span]) => {
         const capacity = Math.min(burst, limit!);
-        return { intervalMs: span / (limit! * PACE), capacity: capacity + SLACK, tokens: capacity, updatedAt: start };
+        return {
+          intervalMs: span / (limit! * PACE),
+          capacity: capacity + SLACK,
+          tokens: capacity,
+          updatedAt: start,
+        };
       });
     this.concurrency = Math.max(1, limits.concurrency ?? Number.POSITIVE_INFINITY);
   }

@@ -10,11 +10,11 @@ export type { OffsetState } from './streams.js';
 export type * from './types.js';
 
 /**
- * Attio's write limit (25/s) paced a little under the ceiling, so jitter in arrival times does not
- * push a second over it and cost a 1-second `Retry-After` pause. A bucket of 2 lets a write that a
- * late timer delayed be made up for instead of lost.
+ * Attio's write limit (25/s) paced a little under the ceiling, so jitter in arrival times rarely
+ * pushes a second over it. A bucket of 4 lets writes that late timers delayed be made up for
+ * instead of lost; a 429 it may cause costs only the rest of a second already used up.
  */
-export const ATTIO_WRITE_BUDGET = { perSecond: 24, burst: 2 } as const;
+export const ATTIO_WRITE_BUDGET = { perSecond: 24, burst: 4 } as const;
 
 /**
  * Attio: the CRM. Beton reads companies and people (to match accounts by domain and to see which

@@ -166,7 +166,8 @@ function buildCompany(
       const announced = rng.chance(0.85);
       const from = { plan, seats };
       const to = outcomeTarget(rng, kind, from);
-      const leadFrom = Math.max(createdUnix + 3 * DAY, at - rng.int(14, 28) * DAY);
+      // The lead starts 2–4 weeks before the outcome and at least a week before now, so it shows.
+      const leadFrom = Math.max(createdUnix + 3 * DAY, Math.min(at - rng.int(14, 28) * DAY, now - rng.int(7, 21) * DAY));
       future = { kind, at, leadFrom, leading: announced ? leadingFor(rng, kind, plan) : new Set(), from, to };
     }
   }
@@ -285,6 +286,8 @@ function buildCompany(
 
   // Churn leading behaviour in Stripe: a seat reduction some weeks before.
   const churn = future?.kind === 'churn' ? future : past?.kind === 'churn' ? past : null;
+  // (Not after an earlier story: its seat change and this one would have to be ordered.)
+  if (churn?.leading.has('arr_decrease') && churn === future && past) churn.leading.delete('arr_decrease');
   if (churn?.leading.has('arr_decrease') && subscriptionStart !== null) {
     const at = Math.min(churn.leadFrom + rng.int(1, 5) * DAY, now - DAY);
     const count = Math.max(1, Math.round(churn.from.seats * 0.3));

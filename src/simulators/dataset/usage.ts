@@ -128,7 +128,7 @@ function plantedDay(story: Story, tl: Timeline, d: number, salt: number, seed: n
   const first = tl.dayIndexOf(story.leadFrom);
   const last = Math.min(tl.dayIndexOf(story.at), tl.historyDays) - 1;
   if (d < first || d > last) return false;
-  if (d === first + 1 || d === last - 1) return true;
+  if (d === first || d === last) return true;
   return hashInts(seed, salt, d) / 4294967296 < 0.3;
 }
 

@@ -172,18 +172,16 @@ function hang(request: FastifyRequest, reply: FastifyReply, ms: number): Promise
   });
 }
 
-/** Half of the body, then an error: Fastify destroys the socket mid-answer. */
+/** Half of the body, then an error: Fastify destroys the socket mid-answer (after the half is sent). */
 function truncatedStream(body: string): Readable {
   const half = body.slice(0, Math.max(1, Math.floor(body.length / 2)));
   let sent = false;
   return new Readable({
     read() {
-      if (!sent) {
-        sent = true;
-        this.push(half);
-      } else {
-        this.destroy(new Error('simulated truncated answer'));
-      }
+      if (sent) return;
+      sent = true;
+      this.push(half);
+      setTimeout(() => this.destroy(new Error('simulated truncated answer')), 20);
     },
   });
 }

@@ -98,6 +98,10 @@ export interface PostHogSimulator {
   readonly stats: PostHogQueryStats;
   /** Accept another personal key with only these scopes. */
   addKey(key: string, scopes: readonly PostHogScope[]): void;
+  /** Answer the next `count` requests 429 (detail "Expected available in `seconds` seconds"). */
+  throttleNext(count: number, seconds?: number): void;
+  /** The last queries received (text and values), newest last, for tests of what the client sends. */
+  readonly recentQueries: readonly { query: string; values: Record<string, unknown> }[];
   ingestLate(events: LateEvent[]): number;
   setOptions(
     options: Pick<PostHogSimulatorOptions, 'asyncQueryRate' | 'asyncCompleteMs' | 'authErrorCode' | 'limits'>,
@@ -143,6 +147,8 @@ export async function startPostHogSimulator(options: PostHogSimulatorOptions): P
   const dice = new Rng(hashString(`${dataset.seed}:posthog-async`));
   const asyncQueries = new Map<string, AsyncQuery>();
   const cache = new Map<string, EvaluatedQuery>();
+  const recentQueries: { query: string; values: Record<string, unknown> }[] = [];
+  const storm = { left: 0, seconds: 1 };
 
   const error = (type: string, code: string, detail: string, attr: string | null = null) => ({
     type,
@@ -248,6 +254,11 @@ export async function startPostHogSimulator(options: PostHogSimulatorOptions): P
         reply.code(404).send(error('invalid_request', 'not_found', 'Not found.'));
         return null;
       }
+    }
+    if (storm.left > 0) {
+      storm.left--;
+      throttled(reply, storm.seconds);
+      return null;
     }
     if (server.knobs.rateLimits) {
       for (const window of limiters[kind]) {
@@ -498,6 +509,8 @@ export async function startPostHogSimulator(options: PostHogSimulatorOptions): P
     }
     const values =
       query.values && typeof query.values === 'object' ? (query.values as Record<string, unknown>) : {};
+    recentQueries.push({ query: query.query, values });
+    if (recentQueries.length > 50) recentQueries.shift();
     const main = isMainProject(request);
     let outcome: AsyncQuery['outcome'] | { ok: false; message: string };
     try {
@@ -565,6 +578,11 @@ export async function startPostHogSimulator(options: PostHogSimulatorOptions): P
     addKey(key, scopes) {
       keys.set(key, [...scopes]);
     },
+    throttleNext(count, seconds = 1) {
+      storm.left = count;
+      storm.seconds = seconds;
+    },
+    recentQueries,
     ingestLate(events) {
       return table.ingest(events);
     },

@@ -102,7 +102,10 @@ describe('HttpClient', () => {
 
   it('reads "available in N seconds" from a 429 body without the header', async () => {
     server.play(
-      { status: 429, body: JSON.stringify({ detail: 'Request was throttled. Expected available in 1 seconds.' }) },
+      {
+        status: 429,
+        body: JSON.stringify({ detail: 'Request was throttled. Expected available in 1 seconds.' }),
+      },
       { status: 200, body: '{}' },
     );
     expect(await elapsed(() => client.get('/v1/x'))).toBeGreaterThanOrEqual(950);
@@ -145,7 +148,10 @@ describe('HttpClient', () => {
   });
 
   it('classifies 4xx answers and never carries the key, even when the service echoes it', async () => {
-    server.play({ status: 401, body: JSON.stringify({ error: { message: `Invalid API key provided: ${KEY}` } }) });
+    server.play({
+      status: 401,
+      body: JSON.stringify({ error: { message: `Invalid API key provided: ${KEY}` } }),
+    });
     const auth = await caught(client.get('/v1/x'));
     expect(auth).toBeInstanceOf(AuthError);
     expect(JSON.stringify({ m: auth.message, d: auth.details, u: auth.upstreamMessage })).not.toContain(KEY);
@@ -192,7 +198,12 @@ describe('HttpClient', () => {
   it('turns a refused connection into a NetworkError', async () => {
     const dead = await scripted();
     await dead.close();
-    const offline = new HttpClient({ integration: 'acme', baseUrl: dead.url, allowPrivateHosts: true, retry: { maxAttempts: 2, baseDelayMs: 1 } });
+    const offline = new HttpClient({
+      integration: 'acme',
+      baseUrl: dead.url,
+      allowPrivateHosts: true,
+      retry: { maxAttempts: 2, baseDelayMs: 1 },
+    });
     const error = await caught(offline.get('/v1/x'));
     expect(error).toBeInstanceOf(NetworkError);
     expect(error.message).toContain('ECONNREFUSED');

@@ -96,6 +96,8 @@ describe('RateBudget', () => {
     expect(fp).toMatch(/^[0-9a-f]{32}$/);
     const a = sharedBudget('stripe', fp, { perSecond: 25 });
     expect(sharedBudget('stripe', fp, { perSecond: 25 })).toBe(a);
-    expect(sharedBudget('stripe', credentialFingerprint('stripe', { apiKey: 'other' }), { perSecond: 25 })).not.toBe(a);
+    expect(
+      sharedBudget('stripe', credentialFingerprint('stripe', { apiKey: 'other' }), { perSecond: 25 }),
+    ).not.toBe(a);
   });
 });

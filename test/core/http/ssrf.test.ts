@@ -30,10 +30,15 @@ describe('SSRF guard', () => {
   });
 
   const strict = (resolve: (host: string) => Promise<string[]>) => ({ allowPrivateHosts: false, resolve });
-  const resolvesTo = (...addresses: string[]) => async () => addresses;
+  const resolvesTo =
+    (...addresses: string[]) =>
+    async () =>
+      addresses;
 
   it('allows https to public hosts', async () => {
-    await expect(assertSafeUrl(new URL('https://us.posthog.com/api/'), strict(resolvesTo('93.184.216.34')))).resolves.toBeUndefined();
+    await expect(
+      assertSafeUrl(new URL('https://us.posthog.com/api/'), strict(resolvesTo('93.184.216.34'))),
+    ).resolves.toBeUndefined();
   });
 
   it('refuses http, private literals, and names that resolve privately (any of their addresses)', async () => {
@@ -66,6 +71,8 @@ describe('SSRF guard', () => {
   });
 
   it('lets everything through with BETON_ALLOW_PRIVATE_HOSTS', async () => {
-    await expect(assertSafeUrl(new URL('http://127.0.0.1:4010/'), { allowPrivateHosts: true })).resolves.toBeUndefined();
+    await expect(
+      assertSafeUrl(new URL('http://127.0.0.1:4010/'), { allowPrivateHosts: true }),
+    ).resolves.toBeUndefined();
   });
 });

@@ -29,15 +29,21 @@ export async function absent(locator: Locator): Promise<void> {
 }
 
 /** The element's text comes to include `text`. */
-export async function hasText(locator: Locator, text: string | RegExp, timeout = DEFAULT_TIMEOUT): Promise<string> {
+export async function hasText(
+  locator: Locator,
+  text: string | RegExp,
+  timeout = DEFAULT_TIMEOUT,
+): Promise<string> {
   const deadline = Date.now() + timeout;
   let last = '';
   while (Date.now() < deadline) {
-    last = (await locator.innerText({ timeout: Math.max(1, deadline - Date.now()) }).catch(() => '')) ?? '';
+    last = (await locator.textContent({ timeout: Math.max(1, deadline - Date.now()) }).catch(() => '')) ?? '';
     if (typeof text === 'string' ? last.includes(text) : text.test(last)) return last;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`Expected ${locator} to contain ${String(text)}; it read: ${JSON.stringify(last.slice(0, 500))}`);
+  throw new Error(
+    `Expected ${locator} to contain ${String(text)}; it read: ${JSON.stringify(last.slice(0, 500))}`,
+  );
 }
 
 /** An input's value becomes `value`. */

@@ -30,8 +30,12 @@ export function ensureWebBuild(): void {
     fs.statSync(path.join(root, 'web/vite.config.ts')).mtimeMs,
   );
   if (fs.existsSync(dist) && fs.statSync(dist).mtimeMs >= sources) return;
-  execFileSync(path.join(root, 'node_modules/.bin/vite'), ['build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  execFileSync(
+    path.join(root, 'node_modules/.bin/vite'),
+    ['build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
 }

@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import attio, { type AttioRecord } from '../../../src/integrations/attio/index.js';
+import {
+  type AttioSimulator,
+  createAttioSimulator,
+  DEFAULT_ATTIO_TOKEN,
+} from '../../../src/simulators/attio/index.js';
 import { generateDataset } from '../../../src/simulators/dataset/index.js';
-import { type AttioSimulator, createAttioSimulator, DEFAULT_ATTIO_TOKEN } from '../../../src/simulators/attio/index.js';
 import { allRecords, executeRun, startSync } from '../../../src/sync/index.js';
 import { createSyncTestbed, type SyncTestbed } from '../../support/testkit-integration/testbed.js';
 
@@ -41,14 +45,18 @@ describe('Attio streams through the sync engine', () => {
       c.values.some((v) => v.attribute.startsWith('beton_') && v.actor.type === 'workspace-member'),
     )!;
     const record = companies.find((r) => r.externalId === edited.recordId)!.payload;
-    const human = edited.values.find((v) => v.attribute.startsWith('beton_') && v.actor.type === 'workspace-member')!;
+    const human = edited.values.find(
+      (v) => v.attribute.startsWith('beton_') && v.actor.type === 'workspace-member',
+    )!;
     expect(record.values[human.attribute]![0]).toMatchObject({
       created_by_actor: { type: 'workspace-member', id: human.actor.id },
       active_from: human.activeFrom,
     });
     expect(record.values.domains![0]!.domain).toBe(dataset.companyById.get(edited.companyId)!.domain);
     const person = people.find((p) => p.externalId === dataset.crm.people[0]!.recordId)!.payload;
-    expect(person.values.company![0]).toMatchObject({ target_record_id: dataset.crm.people[0]!.companyRecordId });
+    expect(person.values.company![0]).toMatchObject({
+      target_record_id: dataset.crm.people[0]!.companyRecordId,
+    });
   });
 
   it('marks a company deleted in Attio as deleted on the next run, and counts the rest unchanged', async () => {

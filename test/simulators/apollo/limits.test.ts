@@ -18,7 +18,10 @@ describe('Apollo fixed windows', () => {
     // Other endpoints (and teams) have their own windows.
     expect(limiter.check('t|bulk').allowed).toBe(true);
     now += 2_000;
-    expect(limiter.check('t|enrich')).toMatchObject({ allowed: true, headers: { 'x-hourly-requests-left': '0' } });
+    expect(limiter.check('t|enrich')).toMatchObject({
+      allowed: true,
+      headers: { 'x-hourly-requests-left': '0' },
+    });
     const hour = limiter.check('t|enrich');
     expect(hour.allowed).toBe(false);
     expect(hour.retryAfterSeconds).toBe(3540);

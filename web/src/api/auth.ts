@@ -25,12 +25,20 @@ async function unwrap<T>(call: Promise<AuthResult<T>>, fallback: string): Promis
   try {
     result = await call;
   } catch {
-    throw new ApiError(0, 'network_error', 'Cannot reach the Beton server. Check that it is running, then retry.');
+    throw new ApiError(
+      0,
+      'network_error',
+      'Cannot reach the Beton server. Check that it is running, then retry.',
+    );
   }
   if (result.error) {
     const { status, code, message } = result.error;
     if (status === 429) {
-      throw new ApiError(429, 'rate_limited', 'Too many attempts from this address. Wait a minute, then try again.');
+      throw new ApiError(
+        429,
+        'rate_limited',
+        'Too many attempts from this address. Wait a minute, then try again.',
+      );
     }
     throw new ApiError(status, code ?? 'auth_error', message || fallback);
   }

@@ -16,19 +16,26 @@ export type PathsWith<M extends Method> = {
   [P in keyof paths]: paths[P] extends { [K in M]: object } ? P : never;
 }[keyof paths];
 
-type Operation<P extends keyof paths, M extends Method> = paths[P] extends { [K in M]: infer Op } ? Op : never;
+type Operation<P extends keyof paths, M extends Method> = paths[P] extends { [K in M]: infer Op }
+  ? Op
+  : never;
 
 type JsonOf<T> = T extends { content: { 'application/json': infer B } } ? B : undefined;
 type SuccessStatus = 200 | 201 | 202 | 204;
 
 /** The JSON body of an operation's success answer. */
-export type ResponseOf<P extends keyof paths, M extends Method> = Operation<P, M> extends {
-  responses: infer R;
-}
-  ? JsonOf<R[Extract<keyof R, SuccessStatus>]>
-  : never;
+export type ResponseOf<P extends keyof paths, M extends Method> =
+  Operation<P, M> extends {
+    responses: infer R;
+  }
+    ? JsonOf<R[Extract<keyof R, SuccessStatus>]>
+    : never;
 
-type PathParams<Op> = Op extends { parameters: { path: infer PP } } ? (PP extends object ? PP : never) : never;
+type PathParams<Op> = Op extends { parameters: { path: infer PP } }
+  ? PP extends object
+    ? PP
+    : never
+  : never;
 type QueryParams<Op> = Op extends { parameters: { query?: infer Q } } ? Q : never;
 type BodyOf<Op> = Op extends { requestBody?: infer RB }
   ? [NonNullable<RB>] extends [never]
@@ -64,7 +71,8 @@ export const isUnauthenticated = (error: unknown) => error instanceof ApiError &
 function buildUrl(path: string, params?: Record<string, unknown>, query?: Record<string, unknown>): string {
   const filled = path.replace(/\{(\w+)\}/g, (_, name: string) => {
     const value = params?.[name];
-    if (value === undefined || value === null) throw new Error(`Missing path parameter "${name}" for ${path}`);
+    if (value === undefined || value === null)
+      throw new Error(`Missing path parameter "${name}" for ${path}`);
     return encodeURIComponent(String(value));
   });
   const search = new URLSearchParams();
@@ -85,7 +93,12 @@ async function toApiError(response: Response): Promise<ApiError> {
   try {
     const body = JSON.parse(text) as { error?: { code?: string; message?: string; details?: unknown } };
     if (body.error?.message) {
-      return new ApiError(response.status, body.error.code ?? 'error', body.error.message, body.error.details);
+      return new ApiError(
+        response.status,
+        body.error.code ?? 'error',
+        body.error.message,
+        body.error.details,
+      );
     }
   } catch {
     // not JSON: fall through to the generic message
@@ -104,19 +117,30 @@ export async function request<T>(
   path: string,
   options: { params?: object; query?: object; body?: unknown; signal?: AbortSignal } = {},
 ): Promise<T> {
-  const url = buildUrl(path, options.params as Record<string, unknown>, options.query as Record<string, unknown>);
+  const url = buildUrl(
+    path,
+    options.params as Record<string, unknown>,
+    options.query as Record<string, unknown>,
+  );
   let response: Response;
   try {
     response = await fetch(url, {
       method: method.toUpperCase(),
       credentials: 'same-origin',
-      headers: options.body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' },
+      headers:
+        options.body === undefined
+          ? { accept: 'application/json' }
+          : { 'content-type': 'application/json', accept: 'application/json' },
       body: options.body === undefined ? null : JSON.stringify(options.body),
       signal: options.signal ?? null,
     });
   } catch (error) {
     if ((error as Error).name === 'AbortError') throw error;
-    throw new ApiError(0, 'network_error', 'Cannot reach the Beton server. Check that it is running, then retry.');
+    throw new ApiError(
+      0,
+      'network_error',
+      'Cannot reach the Beton server. Check that it is running, then retry.',
+    );
   }
   if (!response.ok) throw await toApiError(response);
   if (response.status === 204) return undefined as T;

@@ -7,7 +7,7 @@
  * const { integration } = await integrationApi.get('stripe');
  * await integrationApi.put('stripe', { credentials: { apiKey } });
  */
-import { request, type ResponseOf } from './client.js';
+import { type ResponseOf, request } from './client.js';
 import type { paths } from './schema.js';
 
 type IntegrationPath = Extract<keyof paths, `/api/v1/integrations/${string}`>;

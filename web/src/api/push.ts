@@ -15,7 +15,8 @@ export type PushRunItem = ResponseOf<'/api/v1/push-runs/{id}', 'get'>['items'][n
 export type PushValue = PushPlanItem['changes'][number]['before'];
 
 /** A CRM Beton pushes to (the integrations whose roles include `destination`). */
-export type PushDestination = paths['/api/v1/push/{destination}/plan']['post']['parameters']['path']['destination'];
+export type PushDestination =
+  paths['/api/v1/push/{destination}/plan']['post']['parameters']['path']['destination'];
 
 export const pushKeys = {
   runs: ['push-runs'] as const,

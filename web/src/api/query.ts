@@ -43,7 +43,8 @@ export function createQueryClient(onUnauthenticated: () => void): QueryClient {
         staleTime: 10_000,
         refetchOnWindowFocus: true,
         // 4xx answers will not change on retry; network blips and 5xx may.
-        retry: (count, error) => !(error instanceof ApiError && error.status >= 400 && error.status < 500) && count < 2,
+        retry: (count, error) =>
+          !(error instanceof ApiError && error.status >= 400 && error.status < 500) && count < 2,
       },
     },
   });

@@ -86,7 +86,13 @@ export function Layout() {
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
-            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
+            <Burger
+              opened={opened}
+              onClick={toggle}
+              hiddenFrom="sm"
+              size="sm"
+              aria-label="Toggle navigation"
+            />
             <UnstyledButton component={Link} to="/" aria-label="Beton home">
               <Group gap={8} wrap="nowrap">
                 <ThemeIcon size="md" radius="md" aria-hidden>

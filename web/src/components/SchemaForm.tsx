@@ -7,7 +7,17 @@
  * @example
  * <SchemaFields schema={detail.credentialsSchema} values={values} onChange={setValues} masked={{ apiKey: '••••4242' }} />
  */
-import { Group, Input, NumberInput, PasswordInput, Select, Stack, Switch, Text, TextInput } from '@mantine/core';
+import {
+  Group,
+  Input,
+  NumberInput,
+  PasswordInput,
+  Select,
+  Stack,
+  Switch,
+  Text,
+  TextInput,
+} from '@mantine/core';
 import { humanize } from '../lib/format.js';
 
 export interface JsonSchemaField {
@@ -39,7 +49,8 @@ export interface JsonSchemaObject {
 
 export type FieldValues = Record<string, unknown>;
 
-export const isSecret = (field: JsonSchemaField) => field.writeOnly === true || field['x-beton-secret'] === true;
+export const isSecret = (field: JsonSchemaField) =>
+  field.writeOnly === true || field['x-beton-secret'] === true;
 
 /** A map from a fixed set of keys to one of a fixed set of values, e.g. a policy per push field. */
 export function enumRecord(field: JsonSchemaField): { keys: string[]; options: string[] } | null {
@@ -61,10 +72,13 @@ function effective(field: JsonSchemaField): JsonSchemaField {
   const options = field.anyOf ?? field.oneOf;
   if (!options) return field;
   const concrete = options.find((o) => o.type !== 'null');
-  return concrete ? { ...concrete, ...field, anyOf: undefined, oneOf: undefined, type: concrete.type } : field;
+  return concrete
+    ? { ...concrete, ...field, anyOf: undefined, oneOf: undefined, type: concrete.type }
+    : field;
 }
 
-const typeOf = (field: JsonSchemaField) => (Array.isArray(field.type) ? field.type.find((t) => t !== 'null') : field.type);
+const typeOf = (field: JsonSchemaField) =>
+  Array.isArray(field.type) ? field.type.find((t) => t !== 'null') : field.type;
 
 /** Check values against the schema's simple rules, so obvious mistakes are caught before a live check. */
 export function validateFields(
@@ -84,9 +98,12 @@ export function validateFields(
       continue;
     }
     if (typeof value === 'string') {
-      if (field.minLength && value.length < field.minLength) errors[name] = `At least ${field.minLength} characters`;
+      if (field.minLength && value.length < field.minLength)
+        errors[name] = `At least ${field.minLength} characters`;
       else if (field.pattern && !new RegExp(field.pattern).test(value)) {
-        errors[name] = field.description ? `Does not look right: ${field.description}` : `Must match ${field.pattern}`;
+        errors[name] = field.description
+          ? `Does not look right: ${field.description}`
+          : `Must match ${field.pattern}`;
       } else if (field.format === 'uri' && !/^https?:\/\/\S+$/.test(value)) {
         errors[name] = 'Enter a URL such as https://api.example.com';
       }
@@ -96,7 +113,10 @@ export function validateFields(
 }
 
 /** The values to send: empty inputs dropped (a blank secret keeps the stored one). */
-export function valuesToSend(schema: JsonSchemaObject | undefined, values: FieldValues): Record<string, unknown> {
+export function valuesToSend(
+  schema: JsonSchemaObject | undefined,
+  values: FieldValues,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const name of Object.keys(schema?.properties ?? {})) {
     const value = values[name];
@@ -223,7 +243,9 @@ export function SchemaFields({
             {...common}
             required={required}
             description={field.description}
-            placeholder={field.default != null ? String(field.default) : (field.examples?.[0] as string | undefined)}
+            placeholder={
+              field.default != null ? String(field.default) : (field.examples?.[0] as string | undefined)
+            }
             value={String(values[name] ?? '')}
             onChange={(e) => set(name, e.currentTarget.value)}
           />
@@ -256,7 +278,10 @@ export function EnumRecordField({
   onChange: (value: Record<string, string>) => void;
   disabled?: boolean;
 }) {
-  const data = [{ value: '', label: 'Default' }, ...options.map((o) => ({ value: o, label: optionLabel(o) }))];
+  const data = [
+    { value: '', label: 'Default' },
+    ...options.map((o) => ({ value: o, label: optionLabel(o) })),
+  ];
   return (
     <Input.Wrapper label={label} description={description} id={id}>
       <Stack gap={6} mt={6}>

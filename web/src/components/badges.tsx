@@ -63,7 +63,7 @@ const STATUS_COLOR: Record<string, string> = {
 /** A status word in a colour that says good / busy / partial / bad. */
 export function StatusBadge({ status, size = 'sm' }: { status: string; size?: 'xs' | 'sm' | 'md' }) {
   return (
-    <Badge size={size} variant="light" color={STATUS_COLOR[status] ?? 'gray'}>
+    <Badge size={size} variant="light" color={STATUS_COLOR[status] ?? 'gray'} style={{ flexShrink: 0 }}>
       {humanize(status)}
     </Badge>
   );

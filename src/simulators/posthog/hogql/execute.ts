@@ -1099,8 +1099,8 @@ function serialize(v: unknown): unknown {
 }
 
 function copyUuid(uuid: string, copy: number): string {
-  const suffix = copy.toString(16).padStart(4, '0');
-  return `${uuid.slice(0, uuid.length - 4)}${suffix}`;
+  if (uuid.length < 8) return `${uuid}-${copy}`;
+  return `${uuid.slice(0, uuid.length - 4)}${copy.toString(16).padStart(4, '0')}`;
 }
 
 function typeName(e: Expr, sample: unknown): string {

@@ -3,7 +3,15 @@ import { IconBuildingFactory2 } from '@tabler/icons-react';
 import type { ReactNode } from 'react';
 
 /** The frame around sign-in, sign-up and workspace creation: brand, a title, one card. */
-export function AuthLayout({ title, subtitle, children }: { title: string; subtitle?: ReactNode; children: ReactNode }) {
+export function AuthLayout({
+  title,
+  subtitle,
+  children,
+}: {
+  title: string;
+  subtitle?: ReactNode;
+  children: ReactNode;
+}) {
   return (
     <Center mih="100vh" p="md" bg="var(--mantine-color-gray-0)">
       <Stack w="100%" maw={420} gap="lg">

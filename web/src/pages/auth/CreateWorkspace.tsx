@@ -35,7 +35,13 @@ export function CreateWorkspacePage({ onSignOut }: { onSignOut: () => void }) {
               {errorMessage(mutation.error)}
             </Alert>
           )}
-          <TextInput label="Workspace name" placeholder="Acme Inc." required data-autofocus {...form.getInputProps('name')} />
+          <TextInput
+            label="Workspace name"
+            placeholder="Acme Inc."
+            required
+            data-autofocus
+            {...form.getInputProps('name')}
+          />
           <Group justify="space-between">
             <Button variant="subtle" color="gray" onClick={onSignOut}>
               Sign out

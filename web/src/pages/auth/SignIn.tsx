@@ -44,7 +44,12 @@ export function SignInPage() {
             data-autofocus
             {...form.getInputProps('email')}
           />
-          <PasswordInput label="Password" autoComplete="current-password" required {...form.getInputProps('password')} />
+          <PasswordInput
+            label="Password"
+            autoComplete="current-password"
+            required
+            {...form.getInputProps('password')}
+          />
           <Button type="submit" loading={mutation.isPending} fullWidth>
             Sign in
           </Button>

@@ -30,16 +30,34 @@ export function SignUpPage() {
   });
 
   return (
-    <AuthLayout title="Create your account" subtitle="Then connect your tools and see which accounts to call today.">
-      <form onSubmit={form.onSubmit((values) => mutation.mutate({ ...values, name: values.name.trim() }))} noValidate>
+    <AuthLayout
+      title="Create your account"
+      subtitle="Then connect your tools and see which accounts to call today."
+    >
+      <form
+        onSubmit={form.onSubmit((values) => mutation.mutate({ ...values, name: values.name.trim() }))}
+        noValidate
+      >
         <Stack>
           {mutation.isError && (
             <Alert color="red" variant="light" role="alert">
               {errorMessage(mutation.error)}
             </Alert>
           )}
-          <TextInput label="Name" autoComplete="name" required data-autofocus {...form.getInputProps('name')} />
-          <TextInput label="Work email" type="email" autoComplete="email" required {...form.getInputProps('email')} />
+          <TextInput
+            label="Name"
+            autoComplete="name"
+            required
+            data-autofocus
+            {...form.getInputProps('name')}
+          />
+          <TextInput
+            label="Work email"
+            type="email"
+            autoComplete="email"
+            required
+            {...form.getInputProps('email')}
+          />
           <PasswordInput
             label="Password"
             description={`At least ${MIN_PASSWORD} characters`}

@@ -18,7 +18,7 @@ import { useEffect, useState } from 'react';
 import { ApiError } from '../../api/client.js';
 import { integrationApi, integrationKeys } from '../../api/integrations.js';
 import { errorMessage } from '../../api/query.js';
-import { Loading, ErrorAlert } from '../../components/QueryState.js';
+import { ErrorAlert, Loading } from '../../components/QueryState.js';
 import {
   type FieldValues,
   type JsonSchemaObject,
@@ -49,7 +49,15 @@ const pick = (errors: Record<string, string>, section: string) =>
  * Connect or reconfigure one integration. The form comes from the integration's credential and
  * settings JSON Schemas; saving checks the key live on the server before anything is stored.
  */
-export function ConfigureModal({ name, opened, onClose }: { name: string; opened: boolean; onClose: () => void }) {
+export function ConfigureModal({
+  name,
+  opened,
+  onClose,
+}: {
+  name: string;
+  opened: boolean;
+  onClose: () => void;
+}) {
   const queryClient = useQueryClient();
   const detail = useQuery({
     queryKey: integrationKeys.detail(name),
@@ -95,14 +103,15 @@ export function ConfigureModal({ name, opened, onClose }: { name: string; opened
     const errors = {
       ...Object.fromEntries(
         Object.entries(
-          validateFields(integration.credentialsSchema as JsonSchemaObject, credentials, { keepSecrets: masked }),
+          validateFields(integration.credentialsSchema as JsonSchemaObject, credentials, {
+            keepSecrets: masked,
+          }),
         ).map(([k, v]) => [`credentials.${k}`, v]),
       ),
       ...Object.fromEntries(
-        Object.entries(validateFields(integration.settingsSchema as JsonSchemaObject, settings)).map(([k, v]) => [
-          `settings.${k}`,
-          v,
-        ]),
+        Object.entries(validateFields(integration.settingsSchema as JsonSchemaObject, settings)).map(
+          ([k, v]) => [`settings.${k}`, v],
+        ),
       ),
     };
     setLocalErrors(errors);
@@ -117,7 +126,9 @@ export function ConfigureModal({ name, opened, onClose }: { name: string; opened
       opened={opened}
       onClose={close}
       size="lg"
-      title={integration ? `${connected ? 'Configure' : 'Connect'} ${integration.displayName}` : 'Integration'}
+      title={
+        integration ? `${connected ? 'Configure' : 'Connect'} ${integration.displayName}` : 'Integration'
+      }
     >
       {detail.isPending ? (
         <Loading label="Loading the integration…" />
@@ -166,7 +177,8 @@ export function ConfigureModal({ name, opened, onClose }: { name: string; opened
             {integration.envFields.length > 0 && (
               <Alert variant="light" color="gray" role="note">
                 Set by the server’s environment (BETON_{integration.name.toUpperCase()}_…):{' '}
-                {integration.envFields.join(', ')}. Values entered here are used only where the environment is silent.
+                {integration.envFields.join(', ')}. Values entered here are used only where the environment is
+                silent.
               </Alert>
             )}
             {save.isError && (
@@ -200,7 +212,8 @@ export function ConfigureModal({ name, opened, onClose }: { name: string; opened
             />
             <Group justify="space-between" mt="sm">
               <Text size="xs" c="dimmed" maw={300}>
-                Saving checks the key with {integration.displayName} first; nothing is stored if it is refused.
+                Saving checks the key with {integration.displayName} first; nothing is stored if it is
+                refused.
               </Text>
               <Group>
                 <Button variant="default" onClick={close}>

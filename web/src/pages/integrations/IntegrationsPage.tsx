@@ -43,7 +43,10 @@ function LastSync({ name }: { name: string }) {
   const runs = useQuery({
     queryKey: ['sync-runs', { integration: name, limit: 1 }],
     queryFn: () => api.get('/api/v1/sync-runs', { query: { integration: name, limit: 1 } }),
-    refetchInterval: (q) => (q.state.data?.runs[0]?.status === 'running' || q.state.data?.runs[0]?.status === 'queued' ? 2000 : false),
+    refetchInterval: (q) =>
+      q.state.data?.runs[0]?.status === 'running' || q.state.data?.runs[0]?.status === 'queued'
+        ? 2000
+        : false,
   });
   const run = runs.data?.runs[0];
   if (!run) return <Text size="sm">{runs.isPending ? '…' : 'Never synced'}</Text>;
@@ -51,7 +54,9 @@ function LastSync({ name }: { name: string }) {
     <Group gap={6} wrap="nowrap">
       <StatusBadge status={run.status} size="xs" />
       <Text size="sm" component={Link} to={`/sync-runs/${run.id}`} td="underline" c="inherit">
-        {run.finishedAt ? formatRelative(run.finishedAt) : `started ${formatRelative(run.startedAt ?? run.createdAt)}`}
+        {run.finishedAt
+          ? formatRelative(run.finishedAt)
+          : `started ${formatRelative(run.startedAt ?? run.createdAt)}`}
       </Text>
       <Text size="xs" c="dimmed">
         {formatNumber(run.counts.written)} written
@@ -60,7 +65,13 @@ function LastSync({ name }: { name: string }) {
   );
 }
 
-function IntegrationCard({ integration, onConfigure }: { integration: IntegrationSummary; onConfigure: () => void }) {
+function IntegrationCard({
+  integration,
+  onConfigure,
+}: {
+  integration: IntegrationSummary;
+  onConfigure: () => void;
+}) {
   const { can } = useSession();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
@@ -130,14 +141,22 @@ function IntegrationCard({ integration, onConfigure }: { integration: Integratio
                 <Tooltip label={connection.health.message ?? ''} disabled={!connection.health.message}>
                   <span>
                     <StatusBadge
-                      status={connection.health.status === 'ok' ? 'healthy' : connection.health.status === 'down' ? 'unhealthy' : 'degraded'}
+                      status={
+                        connection.health.status === 'ok'
+                          ? 'healthy'
+                          : connection.health.status === 'down'
+                            ? 'unhealthy'
+                            : 'degraded'
+                      }
                       size="xs"
                     />
                   </span>
                 </Tooltip>
               ) : (
                 <Text size="sm">
-                  {connection.lastValidatedAt ? `Key checked ${formatRelative(connection.lastValidatedAt)}` : 'Not checked yet'}
+                  {connection.lastValidatedAt
+                    ? `Key checked ${formatRelative(connection.lastValidatedAt)}`
+                    : 'Not checked yet'}
                 </Text>
               )}
               {connection.health && connection.lastValidatedAt && (
@@ -157,7 +176,11 @@ function IntegrationCard({ integration, onConfigure }: { integration: Integratio
           )}
           {connection?.lastError && (
             <Group gap={6} wrap="nowrap" align="flex-start">
-              <IconAlertTriangle size={16} color="var(--mantine-color-red-6)" style={{ flexShrink: 0, marginTop: 2 }} />
+              <IconAlertTriangle
+                size={16}
+                color="var(--mantine-color-red-6)"
+                style={{ flexShrink: 0, marginTop: 2 }}
+              />
               <Text size="sm" c="red">
                 {connection.lastError}
               </Text>
@@ -191,16 +214,28 @@ function IntegrationCard({ integration, onConfigure }: { integration: Integratio
           {connection && can('member') && (
             <Menu position="bottom-end" withinPortal>
               <Menu.Target>
-                <ActionIcon variant="subtle" color="gray" aria-label={`More actions for ${integration.displayName}`}>
+                <ActionIcon
+                  variant="subtle"
+                  color="gray"
+                  aria-label={`More actions for ${integration.displayName}`}
+                >
                   <IconDots size={18} />
                 </ActionIcon>
               </Menu.Target>
               <Menu.Dropdown>
-                <Menu.Item leftSection={<IconStethoscope size={14} />} onClick={() => test.mutate()} disabled={test.isPending}>
+                <Menu.Item
+                  leftSection={<IconStethoscope size={14} />}
+                  onClick={() => test.mutate()}
+                  disabled={test.isPending}
+                >
                   Test connection
                 </Menu.Item>
                 {can('admin') && (
-                  <Menu.Item color="red" leftSection={<IconPlugConnectedX size={14} />} onClick={() => setConfirming(true)}>
+                  <Menu.Item
+                    color="red"
+                    leftSection={<IconPlugConnectedX size={14} />}
+                    onClick={() => setConfirming(true)}
+                  >
                     Disconnect
                   </Menu.Item>
                 )}
@@ -243,7 +278,8 @@ export function IntegrationsPage() {
         {({ integrations }) =>
           integrations.length === 0 ? (
             <Empty icon={<IconPlugConnected />} title="No integrations are registered">
-              This Beton build ships no integrations. Add one with <code>beton integration new &lt;name&gt;</code>.
+              This Beton build ships no integrations. Add one with{' '}
+              <code>beton integration new &lt;name&gt;</code>.
             </Empty>
           ) : (
             <SimpleGrid cols={{ base: 1, md: 2, xl: 3 }} spacing="md">
@@ -259,7 +295,11 @@ export function IntegrationsPage() {
         }
       </QueryState>
       {configuring && (
-        <ConfigureModal name={configuring} opened={configuring !== null} onClose={() => setConfiguring(null)} />
+        <ConfigureModal
+          name={configuring}
+          opened={configuring !== null}
+          onClose={() => setConfiguring(null)}
+        />
       )}
     </>
   );

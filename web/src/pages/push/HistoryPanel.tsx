@@ -8,7 +8,13 @@ import { isPushActive, type PushRun, pushKeys } from '../../api/push.js';
 import { StatusBadge } from '../../components/badges.js';
 import { ConfirmModal } from '../../components/ConfirmModal.js';
 import { Empty, ErrorAlert, Loading } from '../../components/QueryState.js';
-import { durationBetween, formatDateTime, formatDuration, formatNumber, formatRelative } from '../../lib/format.js';
+import {
+  durationBetween,
+  formatDateTime,
+  formatDuration,
+  formatNumber,
+  formatRelative,
+} from '../../lib/format.js';
 import { useSession } from '../../session.js';
 
 const PAGE = 25;
@@ -58,8 +64,8 @@ export function RollbackButton({ run, size = 'xs' }: { run: PushRun; size?: 'xs'
         onClose={() => setConfirming(false)}
         pending={rollback.isPending}
       >
-        Every field this run wrote returns to the value it had before — unless it changed since, in which case it is
-        left alone.
+        Every field this run wrote returns to the value it had before — unless it changed since, in which case
+        it is left alone.
       </ConfirmModal>
     </>
   );
@@ -70,9 +76,12 @@ export function HistoryPanel({ destination }: { destination: string }) {
   const runs = useInfiniteQuery({
     queryKey: [...pushKeys.runs, 'history', destination],
     queryFn: ({ pageParam }) =>
-      api.get('/api/v1/push-runs', { query: { destination, limit: PAGE, ...(pageParam ? { before: pageParam } : {}) } }),
+      api.get('/api/v1/push-runs', {
+        query: { destination, limit: PAGE, ...(pageParam ? { before: pageParam } : {}) },
+      }),
     initialPageParam: '',
-    getNextPageParam: (last) => (last.runs.length === PAGE ? last.runs[last.runs.length - 1]!.startedAt : undefined),
+    getNextPageParam: (last) =>
+      last.runs.length === PAGE ? last.runs[last.runs.length - 1]!.startedAt : undefined,
     refetchInterval: (q) => (q.state.data?.pages.some((p) => p.runs.some(isPushActive)) ? 1500 : false),
   });
   if (runs.isPending) return <Loading label="Loading push history…" />;
@@ -81,8 +90,8 @@ export function HistoryPanel({ destination }: { destination: string }) {
   if (all.length === 0) {
     return (
       <Empty icon={<IconHistory />} title="Nothing pushed yet">
-        Run a dry run on the “Plan and apply” tab, check the diff, then apply it. Each push appears here with what it
-        wrote, and can be rolled back.
+        Run a dry run on the “Plan and apply” tab, check the diff, then apply it. Each push appears here with
+        what it wrote, and can be rolled back.
       </Empty>
     );
   }
@@ -108,7 +117,14 @@ export function HistoryPanel({ destination }: { destination: string }) {
               {all.map((run) => (
                 <Table.Tr key={run.id} data-clickable onClick={() => navigate(`/push/runs/${run.id}`)}>
                   <Table.Td>
-                    <Text size="sm" fw={500} component={Link} to={`/push/runs/${run.id}`} c="inherit" onClick={(e) => e.stopPropagation()}>
+                    <Text
+                      size="sm"
+                      fw={500}
+                      component={Link}
+                      to={`/push/runs/${run.id}`}
+                      c="inherit"
+                      onClick={(e) => e.stopPropagation()}
+                    >
                       {run.kind === 'rollback' ? 'Rollback' : 'Push'}
                     </Text>
                     <Text size="xs" c="dimmed">

@@ -18,7 +18,10 @@ const NOTES_SETTING = 'notes';
 export function MappingPanel({ destination }: { destination: string }) {
   const { can } = useSession();
   const queryClient = useQueryClient();
-  const detail = useQuery({ queryKey: integrationKeys.detail(destination), queryFn: () => integrationApi.get(destination) });
+  const detail = useQuery({
+    queryKey: integrationKeys.detail(destination),
+    queryFn: () => integrationApi.get(destination),
+  });
   const integration = detail.data?.integration;
   const stored = integration?.connection?.settings as Record<string, unknown> | undefined;
   const [policies, setPolicies] = useState<Record<string, string>>({});
@@ -31,7 +34,8 @@ export function MappingPanel({ destination }: { destination: string }) {
   }, [stored]);
 
   const save = useMutation({
-    mutationFn: () => integrationApi.put(destination, { settings: { [POLICY_SETTING]: policies, [NOTES_SETTING]: notes } }),
+    mutationFn: () =>
+      integrationApi.put(destination, { settings: { [POLICY_SETTING]: policies, [NOTES_SETTING]: notes } }),
     meta: { inlineError: true, successMessage: 'Mapping saved; the next dry run uses it' },
     onSuccess: ({ integration: saved }) => {
       queryClient.setQueryData(integrationKeys.detail(destination), { integration: saved });
@@ -59,8 +63,8 @@ export function MappingPanel({ destination }: { destination: string }) {
       >
         <Stack>
           <Text size="sm" c="dimmed">
-            Beton writes each field below onto the matching company (by domain). “Default” never overwrites a value a
-            person set in the CRM, so a rep’s correction survives the next push.
+            Beton writes each field below onto the matching company (by domain). “Default” never overwrites a
+            value a person set in the CRM, so a rep’s correction survives the next push.
           </Text>
           {save.isError && (
             <Alert color="red" variant="light" role="alert">

@@ -17,7 +17,13 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api } from '../../api/client.js';
-import { isPushActive, type PushDestination, type PushPlan, type PushPlanItem, pushKeys } from '../../api/push.js';
+import {
+  isPushActive,
+  type PushDestination,
+  type PushPlan,
+  type PushPlanItem,
+  pushKeys,
+} from '../../api/push.js';
 import { StatusBadge } from '../../components/badges.js';
 import { ConfirmModal } from '../../components/ConfirmModal.js';
 import { Empty } from '../../components/QueryState.js';
@@ -25,7 +31,12 @@ import { ValueDiff, ValueText } from '../../components/ValueDiff.js';
 import { formatNumber, formatRelative, humanize } from '../../lib/format.js';
 import { useSession } from '../../session.js';
 
-const ACTION_COLOR: Record<string, string> = { create: 'teal', update: 'blue', unchanged: 'gray', reject: 'red' };
+const ACTION_COLOR: Record<string, string> = {
+  create: 'teal',
+  update: 'blue',
+  unchanged: 'gray',
+  reject: 'red',
+};
 type Filter = 'all' | 'create' | 'update' | 'reject';
 
 function Stat({ label, value, color }: { label: string; value: number; color?: string }) {
@@ -107,12 +118,17 @@ function PlanView({ plan }: { plan: PushPlan }) {
         <Stat label="Write calls" value={s.writes} />
       </SimpleGrid>
       {plan.attributes.conflicts.length > 0 && (
-        <Alert color="red" variant="light" icon={<IconAlertTriangle size={18} />} title="Attributes with the wrong type">
+        <Alert
+          color="red"
+          variant="light"
+          icon={<IconAlertTriangle size={18} />}
+          title="Attributes with the wrong type"
+        >
           <List size="sm">
             {plan.attributes.conflicts.map((c) => (
               <List.Item key={c.attribute}>
-                <b>{c.attribute}</b> is a {c.actual} attribute in the CRM; Beton writes {c.expected}. Rename or delete
-                it there, then plan again.
+                <b>{c.attribute}</b> is a {c.actual} attribute in the CRM; Beton writes {c.expected}. Rename
+                or delete it there, then plan again.
               </List.Item>
             ))}
           </List>
@@ -173,7 +189,13 @@ function PlanView({ plan }: { plan: PushPlan }) {
 }
 
 /** Dry run, then apply: the diff comes first, and applying is one confirmed step away. */
-export function PlanPanel({ destination, displayName }: { destination: PushDestination; displayName: string }) {
+export function PlanPanel({
+  destination,
+  displayName,
+}: {
+  destination: PushDestination;
+  displayName: string;
+}) {
   const { can } = useSession();
   const queryClient = useQueryClient();
   const [confirming, setConfirming] = useState(false);
@@ -204,7 +226,8 @@ export function PlanPanel({ destination, displayName }: { destination: PushDesti
   if (!can('member')) {
     return (
       <Empty icon={<IconEye />} title="Viewers see the history only">
-        Planning and applying a push needs the member role. The History tab shows every push and what it wrote.
+        Planning and applying a push needs the member role. The History tab shows every push and what it
+        wrote.
       </Empty>
     );
   }
@@ -216,8 +239,8 @@ export function PlanPanel({ destination, displayName }: { destination: PushDesti
           <Stack gap={2} maw={620}>
             <Text fw={600}>Preview what Beton would write to {displayName}</Text>
             <Text size="sm" c="dimmed">
-              A dry run compares Beton’s scores with the last successful write per company and writes nothing. Apply
-              when the diff looks right.
+              A dry run compares Beton’s scores with the last successful write per company and writes nothing.
+              Apply when the diff looks right.
             </Text>
           </Stack>
           <Group>
@@ -247,7 +270,15 @@ export function PlanPanel({ destination, displayName }: { destination: PushDesti
       )}
       {current && (
         <Alert
-          color={finished ? (current.status === 'succeeded' ? 'teal' : current.status === 'failed' ? 'red' : 'yellow') : 'blue'}
+          color={
+            finished
+              ? current.status === 'succeeded'
+                ? 'teal'
+                : current.status === 'failed'
+                  ? 'red'
+                  : 'yellow'
+              : 'blue'
+          }
           variant="light"
           role="status"
           title={
@@ -259,8 +290,8 @@ export function PlanPanel({ destination, displayName }: { destination: PushDesti
         >
           <Text size="sm">
             {formatNumber(current.counts.created)} created · {formatNumber(current.counts.updated)} updated ·{' '}
-            {formatNumber(current.counts.unchanged)} unchanged · {formatNumber(current.counts.rejected)} rejected ·{' '}
-            {formatNumber(current.counts.writes)} write calls
+            {formatNumber(current.counts.unchanged)} unchanged · {formatNumber(current.counts.rejected)}{' '}
+            rejected · {formatNumber(current.counts.writes)} write calls
             {current.finishedAt ? ` · finished ${formatRelative(current.finishedAt)}` : ''}
           </Text>
           {current.error && (
@@ -278,7 +309,8 @@ export function PlanPanel({ destination, displayName }: { destination: PushDesti
       ) : (
         !plan.isPending && (
           <Empty icon={<IconCloudUpload />} title="No dry run yet">
-            Press “Dry run” to see which companies Beton would create or update in {displayName}, field by field.
+            Press “Dry run” to see which companies Beton would create or update in {displayName}, field by
+            field.
           </Empty>
         )
       )}
@@ -294,9 +326,9 @@ export function PlanPanel({ destination, displayName }: { destination: PushDesti
         {plan.data && (
           <>
             Beton will create {formatNumber(plan.data.plan.summary.creates)} and update{' '}
-            {formatNumber(plan.data.plan.summary.updates)} companies (about {formatNumber(plan.data.plan.summary.writes)}{' '}
-            write calls). Values a person set stay as they are under the default policy. You can roll the run back
-            from History.
+            {formatNumber(plan.data.plan.summary.updates)} companies (about{' '}
+            {formatNumber(plan.data.plan.summary.writes)} write calls). Values a person set stay as they are
+            under the default policy. You can roll the run back from History.
           </>
         )}
       </ConfirmModal>

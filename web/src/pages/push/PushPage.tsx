@@ -65,7 +65,11 @@ export function PushPage() {
         return (
           <>
             {header}
-            <Tabs value={tab} onChange={(v) => setParams(v && v !== 'plan' ? { tab: v } : {}, { replace: true })} keepMounted={false}>
+            <Tabs
+              value={tab}
+              onChange={(v) => setParams(v && v !== 'plan' ? { tab: v } : {}, { replace: true })}
+              keepMounted={false}
+            >
               <Tabs.List mb="md">
                 <Tabs.Tab value="plan">Plan and apply</Tabs.Tab>
                 <Tabs.Tab value="mapping">Field mapping</Tabs.Tab>

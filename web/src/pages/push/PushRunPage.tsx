@@ -1,4 +1,16 @@
-import { Alert, Anchor, Badge, Breadcrumbs, Button, Card, Group, SimpleGrid, Stack, Table, Text } from '@mantine/core';
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Breadcrumbs,
+  Button,
+  Card,
+  Group,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+} from '@mantine/core';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router-dom';
 import { api } from '../../api/client.js';
@@ -44,9 +56,13 @@ export function PushRunPage() {
   const query = useInfiniteQuery({
     queryKey: ['push-runs', id, 'items'],
     queryFn: ({ pageParam }) =>
-      api.get('/api/v1/push-runs/{id}', { params: { id }, query: { limit: PAGE, ...(pageParam ? { after: pageParam } : {}) } }),
+      api.get('/api/v1/push-runs/{id}', {
+        params: { id },
+        query: { limit: PAGE, ...(pageParam ? { after: pageParam } : {}) },
+      }),
     initialPageParam: 0,
-    getNextPageParam: (last) => (last.items.length === PAGE ? last.items[last.items.length - 1]!.id : undefined),
+    getNextPageParam: (last) =>
+      last.items.length === PAGE ? last.items[last.items.length - 1]!.id : undefined,
     refetchInterval: (q) => (q.state.data && isPushActive(q.state.data.pages[0]!.run) ? 1000 : false),
   });
   if (query.isPending) return <Loading label="Loading the push run…" />;
@@ -65,7 +81,9 @@ export function PushRunPage() {
       <PageHeader
         title={
           <Group gap="sm">
-            <span>{run.kind === 'rollback' ? 'Rollback' : 'Push'} to {run.destination}</span>
+            <span>
+              {run.kind === 'rollback' ? 'Rollback' : 'Push'} to {run.destination}
+            </span>
             <StatusBadge status={run.status} size="md" />
             {run.rolledBackBy && (
               <Badge color="grape" variant="outline">
@@ -85,12 +103,19 @@ export function PushRunPage() {
         )}
         {run.rollbackOf && (
           <Alert color="grape" variant="light" role="note">
-            This run undid <Anchor component={Link} to={`/push/runs/${run.rollbackOf}`}>an earlier push</Anchor>.
+            This run undid{' '}
+            <Anchor component={Link} to={`/push/runs/${run.rollbackOf}`}>
+              an earlier push
+            </Anchor>
+            .
           </Alert>
         )}
         {run.rolledBackBy && (
           <Alert color="grape" variant="light" role="note">
-            <Anchor component={Link} to={`/push/runs/${run.rolledBackBy}`}>A rollback</Anchor> undid this push.
+            <Anchor component={Link} to={`/push/runs/${run.rolledBackBy}`}>
+              A rollback
+            </Anchor>{' '}
+            undid this push.
           </Alert>
         )}
         <Counts run={run} />
@@ -109,7 +134,9 @@ export function PushRunPage() {
                   <Table.Tr>
                     <Table.Td colSpan={3}>
                       <Text size="sm" c="dimmed">
-                        {isPushActive(run) ? 'Nothing written yet…' : 'This run wrote nothing: every value was already in place.'}
+                        {isPushActive(run)
+                          ? 'Nothing written yet…'
+                          : 'This run wrote nothing: every value was already in place.'}
                       </Text>
                     </Table.Td>
                   </Table.Tr>
@@ -139,7 +166,12 @@ export function PushRunPage() {
                           </Text>
                         )}
                         {item.changes.map((c) => (
-                          <ValueDiff key={c.attribute} attribute={c.attribute} before={c.before} after={c.after} />
+                          <ValueDiff
+                            key={c.attribute}
+                            attribute={c.attribute}
+                            before={c.before}
+                            after={c.after}
+                          />
                         ))}
                       </Stack>
                     </Table.Td>
@@ -151,7 +183,11 @@ export function PushRunPage() {
         </Card>
         {query.hasNextPage && (
           <Group justify="center">
-            <Button variant="default" onClick={() => query.fetchNextPage()} loading={query.isFetchingNextPage}>
+            <Button
+              variant="default"
+              onClick={() => query.fetchNextPage()}
+              loading={query.isFetchingNextPage}
+            >
               Load more
             </Button>
           </Group>

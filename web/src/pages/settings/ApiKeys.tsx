@@ -83,7 +83,8 @@ function CreateKeyModal({ opened, onClose }: { opened: boolean; onClose: () => v
             </CopyButton>
           </Group>
           <Text size="sm" c="dimmed">
-            Use it as <Code>Authorization: Bearer {create.data.apiKey.prefix}…</Code> with the Beton API or CLI.
+            Use it as <Code>Authorization: Bearer {create.data.apiKey.prefix}…</Code> with the Beton API or
+            CLI.
           </Text>
           <Group justify="flex-end">
             <Button onClick={close}>I have copied it</Button>
@@ -188,8 +189,12 @@ function KeyRow({ apiKey }: { apiKey: ApiKey }) {
 export function ApiKeysPage() {
   const { can } = useSession();
   const [creating, setCreating] = useState(false);
-  const keys = useQuery({ queryKey: ['api-keys'], queryFn: () => api.get('/api/v1/api-keys'), enabled: can('admin') });
-  if (!can('admin')) return <NeedsRole role="admin" what="manage API keys" />;
+  const keys = useQuery({
+    queryKey: ['api-keys'],
+    queryFn: () => api.get('/api/v1/api-keys'),
+    enabled: can('admin'),
+  });
+  if (!can('admin')) return <NeedsRole needed="admin" what="manage API keys" />;
 
   const createButton = (
     <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)}>

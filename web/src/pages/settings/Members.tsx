@@ -38,14 +38,15 @@ export const ROLE_HELP: Record<Role, string> = {
 
 /** Roles the caller may hand out: only an owner grants owner. */
 export function grantableRoles(myRole: Role): { value: Role; label: string }[] {
-  const roles: Role[] = myRole === 'owner' ? ['owner', 'admin', 'member', 'viewer'] : ['admin', 'member', 'viewer'];
+  const roles: Role[] =
+    myRole === 'owner' ? ['owner', 'admin', 'member', 'viewer'] : ['admin', 'member', 'viewer'];
   return roles.map((r) => ({ value: r, label: ROLE_HELP[r] }));
 }
 
 /** Shown instead of a settings page to someone whose role does not allow it. */
-export function NeedsRole({ role, what }: { role: Role; what: string }) {
+export function NeedsRole({ needed, what }: { needed: Role; what: string }) {
   return (
-    <Empty icon={<IconLock />} title={`Only an ${role} can ${what}`}>
+    <Empty icon={<IconLock />} title={`Only an ${needed} can ${what}`}>
       Ask an owner or admin of this workspace to do it, or to change your role.
     </Empty>
   );
@@ -68,7 +69,9 @@ function AddMemberForm({ onDone }: { onDone: () => void }) {
         body: {
           email: v.email.trim(),
           role: v.role,
-          ...(withPassword ? { password: v.password, ...(v.name.trim() ? { name: v.name.trim() } : {}) } : {}),
+          ...(withPassword
+            ? { password: v.password, ...(v.name.trim() ? { name: v.name.trim() } : {}) }
+            : {}),
         },
       }),
     meta: { inlineError: true, successMessage: 'Member added' },
@@ -137,7 +140,8 @@ function MemberRow({ member, owners }: { member: Member; owners: number }) {
   const [confirming, setConfirming] = useState(false);
   const invalidate = () => queryClient.invalidateQueries({ queryKey: ['members'] });
   const change = useMutation({
-    mutationFn: (role: Role) => api.patch('/api/v1/members/{id}', { params: { id: member.id }, body: { role } }),
+    mutationFn: (role: Role) =>
+      api.patch('/api/v1/members/{id}', { params: { id: member.id }, body: { role } }),
     meta: { successMessage: `Role of ${member.email} changed` },
     onSettled: invalidate,
   });
@@ -181,7 +185,9 @@ function MemberRow({ member, owners }: { member: Member; owners: number }) {
             disabled={change.isPending}
           />
         ) : (
-          <Tooltip label={lastOwner ? 'The last owner keeps the owner role' : 'Only an owner changes an owner'}>
+          <Tooltip
+            label={lastOwner ? 'The last owner keeps the owner role' : 'Only an owner changes an owner'}
+          >
             <Text size="sm">{member.role}</Text>
           </Tooltip>
         )}
@@ -221,7 +227,7 @@ export function MembersPage() {
     queryFn: () => api.get('/api/v1/members'),
     enabled: can('admin'),
   });
-  if (!can('admin')) return <NeedsRole role="admin" what="manage members" />;
+  if (!can('admin')) return <NeedsRole needed="admin" what="manage members" />;
 
   return (
     <>
@@ -255,7 +261,11 @@ export function MembersPage() {
                   </Table.Thead>
                   <Table.Tbody>
                     {list.map((m) => (
-                      <MemberRow key={m.id} member={m} owners={list.filter((x) => x.role === 'owner').length} />
+                      <MemberRow
+                        key={m.id}
+                        member={m}
+                        owners={list.filter((x) => x.role === 'owner').length}
+                      />
                     ))}
                   </Table.Tbody>
                 </Table>

@@ -10,7 +10,11 @@ export function SyncNowMenu() {
   const { can } = useSession();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
-  const list = useQuery({ queryKey: integrationKeys.all, queryFn: integrationApi.list, enabled: can('member') });
+  const list = useQuery({
+    queryKey: integrationKeys.all,
+    queryFn: integrationApi.list,
+    enabled: can('member'),
+  });
   const sync = useMutation({
     mutationFn: (name: string) => integrationApi.sync(name),
     onSuccess: ({ runId }) => {

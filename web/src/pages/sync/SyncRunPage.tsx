@@ -66,8 +66,8 @@ function Rejects({ run }: { run: SyncRun }) {
   return (
     <Stack gap="sm">
       <Text size="sm" c="dimmed">
-        Each was skipped with the reason below while the run went on. Fix the cause in the source; the next sync
-        reads them again.
+        Each was skipped with the reason below while the run went on. Fix the cause in the source; the next
+        sync reads them again.
       </Text>
       <Table.ScrollContainer minWidth={640}>
         <Table verticalSpacing="xs">
@@ -100,7 +100,11 @@ function Rejects({ run }: { run: SyncRun }) {
         </Table>
       </Table.ScrollContainer>
       {rejects.hasNextPage && (
-        <Button variant="default" onClick={() => rejects.fetchNextPage()} loading={rejects.isFetchingNextPage}>
+        <Button
+          variant="default"
+          onClick={() => rejects.fetchNextPage()}
+          loading={rejects.isFetchingNextPage}
+        >
           Load more
         </Button>
       )}
@@ -111,7 +115,8 @@ function Rejects({ run }: { run: SyncRun }) {
 function RunDetail({ run }: { run: SyncRun }) {
   const { can } = useSession();
   const integrations = useQuery({ queryKey: integrationKeys.all, queryFn: integrationApi.list });
-  const name = integrations.data?.integrations.find((i) => i.name === run.integration)?.displayName ?? run.integration;
+  const name =
+    integrations.data?.integrations.find((i) => i.name === run.integration)?.displayName ?? run.integration;
   const queryClient = useQueryClient();
   const cancel = useMutation({
     mutationFn: () => api.post('/api/v1/sync-runs/{id}/cancel', { params: { id: run.id } }),
@@ -153,12 +158,23 @@ function RunDetail({ run }: { run: SyncRun }) {
       />
       <Stack>
         {run.error && (
-          <Alert color="red" variant="light" icon={<IconAlertTriangle size={18} />} title="The run failed" role="alert">
+          <Alert
+            color="red"
+            variant="light"
+            icon={<IconAlertTriangle size={18} />}
+            title="The run failed"
+            role="alert"
+          >
             {run.error.message}
           </Alert>
         )}
         {run.warnings.map((w) => (
-          <Alert key={`${w.stream}-${w.kind}`} color="yellow" variant="light" title={`Warning on ${w.stream}`}>
+          <Alert
+            key={`${w.stream}-${w.kind}`}
+            color="yellow"
+            variant="light"
+            title={`Warning on ${w.stream}`}
+          >
             {w.message} (Beton holds {formatNumber(w.local)}, the source reports {formatNumber(w.upstream)}.)
           </Alert>
         ))}
@@ -172,7 +188,11 @@ function RunDetail({ run }: { run: SyncRun }) {
           <Stat label="Written" value={formatNumber(run.counts.written)} />
           <Stat label="Unchanged" value={formatNumber(run.counts.unchanged)} />
           <Stat label="Deleted" value={formatNumber(run.counts.deleted)} />
-          <Stat label="Rejected" value={formatNumber(run.counts.rejected)} color={run.counts.rejected ? 'orange' : undefined} />
+          <Stat
+            label="Rejected"
+            value={formatNumber(run.counts.rejected)}
+            color={run.counts.rejected ? 'orange' : undefined}
+          />
           <Stat label="Rate" value={`${formatNumber(run.recordsPerSecond)}/s`} />
         </SimpleGrid>
         <Card withBorder p={0}>

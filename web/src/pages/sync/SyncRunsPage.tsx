@@ -8,7 +8,13 @@ import { integrationApi, integrationKeys, type SyncRun } from '../../api/integra
 import { StatusBadge } from '../../components/badges.js';
 import { PageHeader } from '../../components/PageHeader.js';
 import { Empty, ErrorAlert, Loading } from '../../components/QueryState.js';
-import { durationBetween, formatDateTime, formatDuration, formatNumber, formatRelative } from '../../lib/format.js';
+import {
+  durationBetween,
+  formatDateTime,
+  formatDuration,
+  formatNumber,
+  formatRelative,
+} from '../../lib/format.js';
 import { SyncNowMenu } from './SyncNowMenu.js';
 
 const PAGE = 25;
@@ -43,7 +49,8 @@ export function RunProgress({ run }: { run: SyncRun }) {
         aria-label={`Streams done: ${done} of ${streams.length}`}
       />
       <Text size="xs" c="dimmed">
-        {done} of {streams.length || '?'} streams done · started {formatRelative(run.startedAt ?? run.createdAt)}
+        {done} of {streams.length || '?'} streams done · started{' '}
+        {formatRelative(run.startedAt ?? run.createdAt)}
       </Text>
     </Stack>
   );
@@ -55,7 +62,14 @@ function RunRow({ run, names }: { run: SyncRun; names: Record<string, string> })
   return (
     <Table.Tr data-clickable onClick={open}>
       <Table.Td>
-        <Text size="sm" fw={500} component={Link} to={`/sync-runs/${run.id}`} c="inherit" onClick={(e) => e.stopPropagation()}>
+        <Text
+          size="sm"
+          fw={500}
+          component={Link}
+          to={`/sync-runs/${run.id}`}
+          c="inherit"
+          onClick={(e) => e.stopPropagation()}
+        >
           {names[run.integration] ?? run.integration}
         </Text>
         <Text size="xs" c="dimmed">
@@ -93,7 +107,8 @@ function RunRow({ run, names }: { run: SyncRun; names: Record<string, string> })
           </Text>
         ) : isActive(run) ? (
           <Text size="xs" c="dimmed">
-            {run.currentStream ? `reading ${run.currentStream}` : 'starting'} · {formatNumber(run.recordsPerSecond)}/s
+            {run.currentStream ? `reading ${run.currentStream}` : 'starting'} ·{' '}
+            {formatNumber(run.recordsPerSecond)}/s
           </Text>
         ) : null}
       </Table.Td>
@@ -105,7 +120,9 @@ export function SyncRunsPage() {
   const [integration, setIntegration] = useState<string | null>(null);
   const [status, setStatus] = useState<Status | null>(null);
   const integrations = useQuery({ queryKey: integrationKeys.all, queryFn: integrationApi.list });
-  const names = Object.fromEntries((integrations.data?.integrations ?? []).map((i) => [i.name, i.displayName]));
+  const names = Object.fromEntries(
+    (integrations.data?.integrations ?? []).map((i) => [i.name, i.displayName]),
+  );
   const sources = (integrations.data?.integrations ?? []).filter((i) => i.streams.length > 0);
 
   const runs = useInfiniteQuery({
@@ -120,7 +137,8 @@ export function SyncRunsPage() {
         },
       }),
     initialPageParam: '' as string,
-    getNextPageParam: (last) => (last.runs.length === PAGE ? last.runs[last.runs.length - 1]!.createdAt : undefined),
+    getNextPageParam: (last) =>
+      last.runs.length === PAGE ? last.runs[last.runs.length - 1]!.createdAt : undefined,
     // Poll while anything on screen is still running, so progress and results appear by themselves.
     refetchInterval: (q) => (q.state.data?.pages.some((p) => p.runs.some(isActive)) ? 2000 : false),
   });
