@@ -1,9 +1,12 @@
 import { enrichApollo } from './enrichment/apollo-enrich.js';
+import { scaleOut } from './jobs/scale-out.js';
 import { pushAttio } from './push/attio-push.js';
+import { posthogUsage } from './sources/posthog-usage.js';
+import { stripeBackfill } from './sources/stripe-backfill.js';
 import { syncEngineOverhead } from './sync/engine-overhead.js';
 import { syncMemory } from './sync/memory.js';
 import { syncRateLimit } from './sync/rate-limit.js';
 import type { BenchSuite } from './types.js';
 
 /** Every benchmark suite `npm run bench` runs, in order: add one line per suite. */
-export const suites: BenchSuite[] = [syncEngineOverhead, syncMemory, syncRateLimit, pushAttio, enrichApollo];
+export const suites: BenchSuite[] = [syncEngineOverhead, syncMemory, syncRateLimit, pushAttio, enrichApollo, stripeBackfill, posthogUsage, scaleOut];

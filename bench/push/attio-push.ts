@@ -76,11 +76,14 @@ export const pushAttio: BenchSuite = {
       const push = async () =>
         (await startPush(deps, workspaceId, 'attio', { trigger: 'bench', actor })).done;
 
+      const cpuBefore = process.cpuUsage();
       const first = await push();
+      const cpu = process.cpuUsage(cpuBefore);
+      const cpuMsPerWrite = (cpu.user + cpu.system) / 1000 / Math.max(1, first.counts.created + first.counts.updated);
       const afterFirst = await stats();
       const throughput = (first.counts.created + first.counts.updated) / seconds(first);
       ctx.log(
-        `first push ${first.status}: ${first.counts.created} created in ${seconds(first).toFixed(1)} s = ${throughput.toFixed(1)} writes/s; ${afterFirst.rateLimited} answered 429`,
+        `first push ${first.status}: ${first.counts.created} created in ${seconds(first).toFixed(1)} s = ${throughput.toFixed(1)} writes/s; ${afterFirst.rateLimited} answered 429; ${cpuMsPerWrite.toFixed(2)} ms CPU per write in this process`,
       );
       const second = await push();
       const afterSecond = await stats();

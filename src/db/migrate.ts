@@ -1,26 +1,35 @@
-import { type Kysely, type MigrationResultSet, Migrator } from 'kysely';
+import { type Kysely, Migrator, PostgresAdapter, sql } from 'kysely';
 import { migrations } from './migrations/index.js';
 
 const MIGRATION_TABLE = 'beton_migration';
 const MIGRATION_LOCK_TABLE = 'beton_migration_lock';
 
-function migrator(kysely: Kysely<any>) {
+/**
+ * Kysely's migrator looks for its bookkeeping tables in every schema it can see, so on Postgres we
+ * pin it to the connection's current schema: several Beton databases can then share one Postgres
+ * database in separate schemas (the tests do) without reading each other's migration state.
+ */
+async function migrator(kysely: Kysely<any>) {
+  let migrationTableSchema: string | undefined;
+  if (kysely.getExecutor().adapter instanceof PostgresAdapter) {
+    const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(kysely);
+    migrationTableSchema = rows[0]?.schema;
+  }
   return new Migrator({
     db: kysely,
     provider: { getMigrations: async () => migrations },
     migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: MIGRATION_LOCK_TABLE,
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
   });
 }
 
 /** Apply every pending migration. Throws with the failing migration's name. */
 export async function migrateToLatest(kysely: Kysely<any>): Promise<string[]> {
-  const { error, results } = await migrator(kysely).migrateToLatest();
+  const { error, results } = await (await migrator(kysely)).migrateToLatest();
   const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   if (error) {
-    const failed = (results ?? []).find(
-      (r: MigrationResultSet['results'] extends (infer R)[] | undefined ? R : never) => r.status === 'Error',
-    );
+    const failed = (results ?? []).find((r) => r.status === 'Error');
     throw new Error(
       `Migration ${failed?.migrationName ?? '(unknown)'} failed: ${error instanceof Error ? error.message : String(error)}`,
     );
@@ -30,6 +39,6 @@ export async function migrateToLatest(kysely: Kysely<any>): Promise<string[]> {
 
 /** Names of migrations not yet applied (for /readyz). */
 export async function pendingMigrations(kysely: Kysely<any>): Promise<string[]> {
-  const all = await migrator(kysely).getMigrations();
+  const all = await (await migrator(kysely)).getMigrations();
   return all.filter((m) => !m.executedAt).map((m) => m.name);
 }

@@ -96,11 +96,14 @@ export class PgBossJobRunner implements JobRunner {
   private readonly running = new Map<string, Promise<void>>();
   private readonly loops = new Map<string, Promise<void>>();
   private readonly wakers = new Map<string, () => void>();
-  private readonly heldLocally = new Set<string>();
+  /** Exclusive keys held by this runner, with the lock session (generation) that holds them. */
+  private readonly heldLocally = new Map<string, number>();
+  private lockGeneration = 0;
   private controller = new AbortController();
   private started = false;
   private opened: Opened | undefined;
   private lockClient: Promise<pg.Client> | undefined;
+  private lockChain: Promise<unknown> = Promise.resolve();
   private readonly leaseSeconds: number;
   private readonly pollMs: number;
 
@@ -178,6 +181,7 @@ export class PgBossJobRunner implements JobRunner {
     this.queues.clear();
     const lockClient = this.lockClient;
     this.lockClient = undefined;
+    this.lockGeneration += 1;
     const queue = await opened?.ready.catch(() => undefined);
     await queue?.boss.stop({ graceful: false, close: false }).catch(() => undefined);
     await (await lockClient?.catch(() => undefined))?.end().catch(() => undefined);
@@ -243,7 +247,9 @@ export class PgBossJobRunner implements JobRunner {
           await client.query('select pg_advisory_lock(hashtextextended($1, 0))', [lock]);
           await boss.createQueue(name);
         } finally {
-          await client.query('select pg_advisory_unlock(hashtextextended($1, 0))', [lock]).catch(() => undefined);
+          await client
+            .query('select pg_advisory_unlock(hashtextextended($1, 0))', [lock])
+            .catch(() => undefined);
           client.release();
         }
       })();
@@ -360,15 +366,15 @@ export class PgBossJobRunner implements JobRunner {
     const logger = this.opts.logger.child({ job: name, jobId: job.id, attempt });
     const key = job.data?.exclusiveKey;
     const done = (async () => {
-      let lock: pg.Client | undefined;
+      let holding = false;
       try {
         if (signal.aborted) {
           await this.release(queue, name, job.id, 0);
           return;
         }
         if (key) {
-          lock = await this.lockExclusive(queue, key);
-          if (!lock) {
+          holding = await this.lockExclusive(queue, key);
+          if (!holding) {
             await this.release(queue, name, job.id, EXCLUSIVE_RETRY_SECONDS);
             return;
           }
@@ -409,7 +415,7 @@ export class PgBossJobRunner implements JobRunner {
       } catch (err) {
         logger.error({ err }, 'job bookkeeping failed; the job is retried when its lease runs out');
       } finally {
-        if (lock && key) await this.unlockExclusive(queue, lock, key);
+        if (holding && key) await this.unlockExclusive(queue, key);
         registered.active -= 1;
         this.running.delete(job.id);
         this.wake(name);
@@ -448,7 +454,23 @@ export class PgBossJobRunner implements JobRunner {
     );
   }
 
-  /** One session holds this runner's exclusive keys; if the process dies, Postgres frees them. */
+  /**
+   * One session holds this runner's exclusive keys (if the process dies, Postgres frees them). Its
+   * queries run one after another: a pg client must not be handed a query while it runs one.
+   */
+  private lockQuery(text: string, key: string): Promise<{ ok: boolean } | undefined> {
+    const result = this.lockChain.then(async () => {
+      const client = await this.locks();
+      const { rows } = await client.query<{ ok: boolean }>(text, [key]);
+      return rows[0];
+    });
+    this.lockChain = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
   private locks(): Promise<pg.Client> {
     if (!this.lockClient) {
       const connecting = (async () => {
@@ -458,7 +480,10 @@ export class PgBossJobRunner implements JobRunner {
         });
         client.on('error', (err) => {
           this.opts.logger.error({ err }, 'job lock connection lost; its exclusive keys are free again');
-          if (this.lockClient === connecting) this.lockClient = undefined;
+          if (this.lockClient === connecting) {
+            this.lockClient = undefined;
+            this.lockGeneration += 1;
+          }
         });
         await client.connect();
         return client;
@@ -471,31 +496,34 @@ export class PgBossJobRunner implements JobRunner {
     return this.lockClient;
   }
 
-  /** The lock session when the key was free (in this process and every other), else undefined. */
-  private async lockExclusive({ schema }: Queue, key: string): Promise<pg.Client | undefined> {
+  /** Whether the key was free (in this process and every other); it is then held until unlocked. */
+  private async lockExclusive({ schema }: Queue, key: string): Promise<boolean> {
     // Advisory locks are re-entrant within a session: this process's own holders are checked here.
-    if (this.heldLocally.has(key)) return undefined;
-    this.heldLocally.add(key);
+    if (this.heldLocally.has(key)) return false;
+    this.heldLocally.set(key, this.lockGeneration);
+    let ok = false;
     try {
-      const client = await this.locks();
-      const { rows } = await client.query<{ ok: boolean }>(
+      const row = await this.lockQuery(
         'select pg_try_advisory_lock(hashtextextended($1, 0)) as ok',
-        [`${schema}:exclusive:${key}`],
+        `${schema}:exclusive:${key}`,
       );
-      if (rows[0]?.ok) return client;
-    } catch (error) {
-      this.heldLocally.delete(key);
-      throw error;
+      ok = Boolean(row?.ok);
+      return ok;
+    } finally {
+      if (!ok) this.heldLocally.delete(key);
     }
-    this.heldLocally.delete(key);
-    return undefined;
   }
 
-  private async unlockExclusive({ schema }: Queue, client: pg.Client, key: string): Promise<void> {
+  private async unlockExclusive({ schema }: Queue, key: string): Promise<void> {
+    // A session that closed meanwhile (runner stopped, connection lost) has let go of it already.
+    if (this.heldLocally.get(key) !== this.lockGeneration) {
+      this.heldLocally.delete(key);
+      return;
+    }
+    await this.lockQuery(
+      'select pg_advisory_unlock(hashtextextended($1, 0)) as ok',
+      `${schema}:exclusive:${key}`,
+    ).catch(() => undefined);
     this.heldLocally.delete(key);
-    // A closed session (runner stopped, connection lost) has already let go of it.
-    await client
-      .query('select pg_advisory_unlock(hashtextextended($1, 0))', [`${schema}:exclusive:${key}`])
-      .catch(() => undefined);
   }
 }

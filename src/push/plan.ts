@@ -239,7 +239,8 @@ export function assemblePlan(
   accounts: number,
 ): PushPlan {
   const order: Record<PlanItem['action'], number> = { create: 0, update: 1, reject: 2, unchanged: 3 };
-  const sorted = [...items].sort((a, b) => order[a.action] - order[b.action] || a.key.localeCompare(b.key));
+  const byKey = (a: PlanItem, b: PlanItem) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+  const sorted = [...items].sort((a, b) => order[a.action] - order[b.action] || byKey(a, b));
   return {
     destination,
     generatedAt,

@@ -412,6 +412,8 @@ export async function recordWritten(
         .where('record_key', '=', input.item.key)
         .execute();
     }
+    // The plan knows whether the record had an open reject: most writes skip this statement.
+    if (!input.item.retry) return;
     await trx
       .updateTable('push_rejects')
       .set({ resolved_at: input.now })

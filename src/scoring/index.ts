@@ -6,3 +6,4 @@ export * from './queries.js';
 export * from './run.js';
 export * from './runs.js';
 export * from './state.js';
+export * from './trends.js';

@@ -219,7 +219,7 @@ export async function listAccounts(db: Kysely<DB>, workspaceId: string, query: A
 }
 
 /** Titles and the latest texts of a signal, to decorate stored explanations when they are read. */
-function decorate(drivers: { key: string }[], signals: Map<string, ConfiguredSignal>, texts: Map<string, string>) {
+function decorate<T extends { key: string }>(drivers: T[], signals: Map<string, ConfiguredSignal>, texts: Map<string, string>) {
   return drivers.map((d) => ({
     ...d,
     title: signals.get(d.key)?.detector.title ?? builtInDetector(d.key)?.title ?? d.key,
@@ -329,7 +329,7 @@ export async function signalDefinitions(db: Kysely<DB>, workspaceId: string, now
         description: s.detector.description,
         direction: s.detector.direction,
         custom: s.custom,
-        inputs: s.detector.inputs,
+        inputs: [...s.detector.inputs],
         replayable: s.detector.replayable,
         enabled: s.enabled,
         weight: s.weight,

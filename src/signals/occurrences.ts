@@ -1,6 +1,6 @@
 import { type AccountHistory, DAY_MS, DailySeries, factsAt, toMs, type UsageView } from '../accounts/index.js';
 import { type ConfiguredSignal, type DetectedSignal, detectSignals } from './configure.js';
-import type { NewOccurrence, OccurrenceExtension, OccurrenceHead } from './store.js';
+import type { NewOccurrence, OccurrenceHead, OccurrenceRefresh } from './store.js';
 
 /**
  * Turning detections into stored occurrences: each occurrence is stored once; a re-detection
@@ -24,6 +24,7 @@ export function replayAccount(
   const open = new Map<string, NewOccurrence>();
   const out: NewOccurrence[] = [];
   const series = input.series ?? EMPTY_SERIES;
+  const last = grid[grid.length - 1];
   for (const day of grid) {
     const asOf = new Date((day + 1) * DAY_MS);
     const facts = factsAt({ accountId: input.accountId, domain: input.domain, history: input.history, usage: series.view(day, day) }, asOf, false);
@@ -44,6 +45,7 @@ export function replayAccount(
         occurredAt: d.occurredAt < iso ? d.occurredAt : iso,
         firstSeenAt: iso,
         lastSeenAt: iso,
+        open: false,
         strength: d.strength,
         evidence: d.evidence,
         explanation: d.explanation,
@@ -52,52 +54,71 @@ export function replayAccount(
       out.push(next);
     }
   }
+  // Still holding at the last replayed moment: the first live run continues it.
+  if (last !== undefined) {
+    const end = new Date((last + 1) * DAY_MS).toISOString();
+    for (const o of open.values()) if (o.lastSeenAt === end) o.open = true;
+  }
   return out;
 }
 
 export interface OccurrencePlan {
   inserts: NewOccurrence[];
-  extensions: OccurrenceExtension[];
+  refreshes: OccurrenceRefresh[];
+  closes: { id: number; lastSeenAt: string }[];
 }
 
-/** Re-detections within this long of the last sighting, with the same strength, are not rewritten. */
-const REWRITE_AFTER_MS = 12 * 3_600_000;
+/** An open occurrence is rewritten only when its strength moves at least this much. */
+const STRENGTH_STEP = 0.1;
 
 /**
- * Decide, for this run's detections, which occurrences to add and which to extend.
- * `latest` holds each (account, signal)'s most recent stored occurrence.
+ * Decide what this run's detections change. An open occurrence that still holds costs nothing; one
+ * that stopped is closed, last seen at `lastConfirmedAt` (the previous evaluation); a detection
+ * reopens a closed occurrence inside its dedupe window, else starts a new one.
  *
- * @example planOccurrences(detections, latest, signals, now)
+ * @example planOccurrences(['acc_1'], detections, latest, signals, now, state.last_full_run_at)
  */
 export function planOccurrences(
+  evaluated: Iterable<string>,
   detections: ReadonlyMap<string, readonly DetectedSignal[]>,
   latest: ReadonlyMap<string, ReadonlyMap<string, OccurrenceHead>>,
   signals: readonly ConfiguredSignal[],
   now: Date,
+  lastConfirmedAt: string | null,
 ): OccurrencePlan {
   const dedupe = new Map(signals.map((s) => [s.key, s.dedupeDays * DAY_MS]));
   const nowMs = now.getTime();
   const iso = now.toISOString();
-  const plan: OccurrencePlan = { inserts: [], extensions: [] };
-  for (const [accountId, found] of detections) {
+  const plan: OccurrencePlan = { inserts: [], refreshes: [], closes: [] };
+  for (const accountId of evaluated) {
+    const found = detections.get(accountId) ?? [];
+    const heads = latest.get(accountId);
+    const seen = new Set<string>();
     for (const d of found) {
-      const head = latest.get(accountId)?.get(d.key);
-      if (head && toMs(head.lastSeenAt) >= nowMs - (dedupe.get(d.key) ?? 0)) {
-        if (nowMs - toMs(head.lastSeenAt) < REWRITE_AFTER_MS && head.strength === d.strength) continue;
-        plan.extensions.push({ id: head.id, lastSeenAt: iso, strength: d.strength, evidence: d.evidence, explanation: d.explanation });
-        continue;
+      seen.add(d.key);
+      const head = heads?.get(d.key);
+      const refresh = { lastSeenAt: iso, strength: d.strength, evidence: d.evidence, explanation: d.explanation };
+      if (head?.open) {
+        if (Math.abs(head.strength - d.strength) >= STRENGTH_STEP) plan.refreshes.push({ id: head.id, ...refresh });
+      } else if (head && toMs(head.lastSeenAt) >= nowMs - (dedupe.get(d.key) ?? 0)) {
+        plan.refreshes.push({ id: head.id, ...refresh });
+      } else {
+        plan.inserts.push({
+          accountId,
+          key: d.key,
+          origin: 'live',
+          occurredAt: d.occurredAt < iso ? d.occurredAt : iso,
+          firstSeenAt: iso,
+          lastSeenAt: iso,
+          open: true,
+          ...refresh,
+        });
       }
-      plan.inserts.push({
-        accountId,
-        key: d.key,
-        origin: 'live',
-        occurredAt: d.occurredAt < iso ? d.occurredAt : iso,
-        firstSeenAt: iso,
-        lastSeenAt: iso,
-        strength: d.strength,
-        evidence: d.evidence,
-        explanation: d.explanation,
-      });
+    }
+    for (const [key, head] of heads ?? []) {
+      if (!head.open || seen.has(key)) continue;
+      const confirmed = lastConfirmedAt && lastConfirmedAt > head.lastSeenAt && lastConfirmedAt < iso ? lastConfirmedAt : head.lastSeenAt;
+      plan.closes.push({ id: head.id, lastSeenAt: confirmed });
     }
   }
   return plan;

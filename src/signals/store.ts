@@ -169,6 +169,8 @@ export interface Occurrence {
   occurredAt: string;
   firstSeenAt: string;
   lastSeenAt: string;
+  /** Still holding at the account's last evaluation. */
+  open: boolean;
   strength: number;
   evidence: Record<string, EvidenceValue>;
   explanation: string;
@@ -181,6 +183,7 @@ export interface OccurrenceHead {
   key: string;
   firstSeenAt: string;
   lastSeenAt: string;
+  open: boolean;
   strength: number;
 }
 
@@ -191,13 +194,14 @@ export interface NewOccurrence {
   occurredAt: string;
   firstSeenAt: string;
   lastSeenAt: string;
+  open: boolean;
   strength: number;
   evidence: Record<string, EvidenceValue>;
   explanation: string;
 }
 
 /**
- * Occurrences last seen at or after `since` (null: all), for some accounts (null: all), ordered by
+ * Occurrences still open or last seen at or after `since` (null: all), for some accounts (null: all), ordered by
  * account then time.
  */
 export async function loadOccurrenceHeads(
@@ -209,9 +213,9 @@ export async function loadOccurrenceHeads(
   const read = async (chunk: readonly string[] | null) => {
     let q = db
       .selectFrom('signal_occurrences')
-      .select(['id', 'account_id', 'signal_key', 'first_seen_at', 'last_seen_at', 'strength'])
+      .select(['id', 'account_id', 'signal_key', 'first_seen_at', 'last_seen_at', 'open', 'strength'])
       .where('workspace_id', '=', workspaceId);
-    if (since) q = q.where('last_seen_at', '>=', since);
+    if (since) q = q.where((eb) => eb.or([eb('last_seen_at', '>=', since), eb('open', '=', 1)]));
     if (chunk) q = q.where('account_id', 'in', chunk);
     const rows = await q.execute();
     return rows.map((r) => ({
@@ -220,6 +224,7 @@ export async function loadOccurrenceHeads(
       key: r.signal_key,
       firstSeenAt: r.first_seen_at,
       lastSeenAt: r.last_seen_at,
+      open: Boolean(r.open),
       strength: Number(r.strength),
     }));
   };
@@ -243,6 +248,7 @@ export async function insertOccurrences(db: Kysely<DB>, workspaceId: string, row
           occurred_at: o.occurredAt,
           first_seen_at: o.firstSeenAt,
           last_seen_at: o.lastSeenAt,
+          open: o.open ? 1 : 0,
           strength: o.strength,
           evidence_json: toJson(o.evidence),
           explanation: o.explanation,
@@ -253,7 +259,8 @@ export async function insertOccurrences(db: Kysely<DB>, workspaceId: string, row
   }
 }
 
-export interface OccurrenceExtension {
+/** A stored occurrence seen again: reopened after a pause inside its dedupe window, or refreshed. */
+export interface OccurrenceRefresh {
   id: number;
   lastSeenAt: string;
   strength: number;
@@ -261,19 +268,30 @@ export interface OccurrenceExtension {
   explanation: string;
 }
 
-/** Extend occurrences that were detected again inside their dedupe window. */
-export async function extendOccurrences(db: Kysely<DB>, workspaceId: string, rows: readonly OccurrenceExtension[]): Promise<void> {
+/** Mark occurrences open again (or refresh their strength and evidence). */
+export async function refreshOccurrences(db: Kysely<DB>, workspaceId: string, rows: readonly OccurrenceRefresh[]): Promise<void> {
   for (const chunk of chunks(rows, 300)) {
-    const values = sql.join(
-      chunk.map((r) => sql`(${r.id}, ${r.lastSeenAt}, ${r.strength}, ${toJson(r.evidence)}, ${r.explanation})`),
-    );
+    const values = sql.join(chunk.map((r) => sql`(${r.id}, ${r.lastSeenAt}, ${r.strength}, ${toJson(r.evidence)}, ${r.explanation})`));
     await sql`
       with v(id, last_seen_at, strength, evidence_json, explanation) as (values ${values})
       update signal_occurrences set
         last_seen_at = v.last_seen_at,
+        open = 1,
         strength = cast(v.strength as double precision),
         evidence_json = v.evidence_json,
         explanation = v.explanation
+      from v
+      where signal_occurrences.workspace_id = ${workspaceId} and signal_occurrences.id = cast(v.id as bigint)`.execute(db);
+  }
+}
+
+/** Close occurrences whose condition stopped holding, with the last moment it was known to hold. */
+export async function closeOccurrences(db: Kysely<DB>, workspaceId: string, rows: readonly { id: number; lastSeenAt: string }[]): Promise<void> {
+  for (const chunk of chunks(rows, 400)) {
+    const values = sql.join(chunk.map((r) => sql`(${r.id}, ${r.lastSeenAt})`));
+    await sql`
+      with v(id, last_seen_at) as (values ${values})
+      update signal_occurrences set open = 0, last_seen_at = v.last_seen_at
       from v
       where signal_occurrences.workspace_id = ${workspaceId} and signal_occurrences.id = cast(v.id as bigint)`.execute(db);
   }
@@ -306,6 +324,7 @@ const toOccurrence = (r: DB['signal_occurrences'] & { id: number }): Occurrence 
   occurredAt: r.occurred_at,
   firstSeenAt: r.first_seen_at,
   lastSeenAt: r.last_seen_at,
+  open: Boolean(r.open),
   strength: Number(r.strength),
   evidence: fromJson(r.evidence_json, {}),
   explanation: r.explanation,
@@ -361,7 +380,7 @@ export async function signalCounts(db: Kysely<DB>, workspaceId: string, activeSi
       'signal_key',
       eb.fn.countAll<number>().as('occurrences'),
       eb.fn.count<number>('account_id').distinct().as('accounts'),
-      sql<number>`count(distinct case when last_seen_at >= ${activeSince} then account_id end)`.as('active_accounts'),
+      sql<number>`count(distinct case when open = 1 or last_seen_at >= ${activeSince} then account_id end)`.as('active_accounts'),
       eb.fn.max('occurred_at').as('last_occurred_at'),
     ])
     .where('workspace_id', '=', workspaceId)

@@ -10,6 +10,7 @@ export {
   getRecord,
   listRecords,
   payloadHash,
+  type Queryable,
   type RecordQuery,
   type StoredRecord,
   upsertRecord,

@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import type { Db } from '../db/dialect.js';
 import { fromJson } from '../db/json.js';
 import type { DB } from '../db/schema/index.js';
+
+/** Repository functions take the runtime's `Db` or a Kysely instance (or transaction). */
+export type Queryable = Db | Kysely<DB>;
+const kyselyOf = (db: Queryable): Kysely<DB> => ('kysely' in db ? db.kysely : db);
 
 /** A stored record as downstream code sees it: the payload parsed, typed by the caller. */
 export interface StoredRecord<T = unknown> {
@@ -40,14 +45,14 @@ export const payloadHash = (json: string): string => createHash('sha1').update(j
  * }
  */
 export async function* listRecords<T = unknown>(
-  db: Kysely<DB>,
+  db: Queryable,
   workspaceId: string,
   query: RecordQuery,
 ): AsyncGenerator<StoredRecord<T>[]> {
   const size = query.batchSize ?? 1000;
   let after: string | undefined;
   for (;;) {
-    let q = db
+    let q = kyselyOf(db)
       .selectFrom('records')
       .select([
         'external_id',
@@ -76,7 +81,7 @@ export async function* listRecords<T = unknown>(
 
 /** Every record of a stream in one array: for small streams only (group types, prices). */
 export async function allRecords<T = unknown>(
-  db: Kysely<DB>,
+  db: Queryable,
   workspaceId: string,
   query: RecordQuery,
 ): Promise<StoredRecord<T>[]> {
@@ -87,11 +92,11 @@ export async function allRecords<T = unknown>(
 
 /** One record by its external id, or undefined. Deleted records are returned (check `deletedAt`). */
 export async function getRecord<T = unknown>(
-  db: Kysely<DB>,
+  db: Queryable,
   workspaceId: string,
   ref: { integration: string; stream: string; externalId: string },
 ): Promise<StoredRecord<T> | undefined> {
-  const row = await db
+  const row = await kyselyOf(db)
     .selectFrom('records')
     .select([
       'external_id',
@@ -114,11 +119,11 @@ export async function getRecord<T = unknown>(
 
 /** Live (not deleted) records of a stream. */
 export async function countRecords(
-  db: Kysely<DB>,
+  db: Queryable,
   workspaceId: string,
   ref: { integration: string; stream: string; includeDeleted?: boolean },
 ): Promise<number> {
-  let q = db
+  let q = kyselyOf(db)
     .selectFrom('records')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('workspace_id', '=', workspaceId)
@@ -137,7 +142,7 @@ export async function countRecords(
  * await upsertRecord(db, ws, { connectionId, integration: 'stripe', stream: 'customers', externalId: 'cus_1', payload, now });
  */
 export async function upsertRecord(
-  db: Kysely<DB>,
+  db: Queryable,
   workspaceId: string,
   input: {
     connectionId: string;
@@ -152,7 +157,7 @@ export async function upsertRecord(
   const json = JSON.stringify(input.payload);
   const hash = payloadHash(json);
   const deletedAt = input.deleted ? input.now : null;
-  const result = await db
+  const result = await kyselyOf(db)
     .insertInto('records')
     .values({
       workspace_id: workspaceId,

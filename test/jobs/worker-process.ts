@@ -54,7 +54,9 @@ const rt = await createRuntime(config, {
 });
 if (orders.tickSeconds) {
   rt.jobs.register('test.tick', async (_payload, ctx) => {
-    await sql`insert into tick_fires (job_id, pid) values (${ctx.jobId}, ${process.pid})`.execute(rt.db.kysely);
+    await sql`insert into tick_fires (job_id, pid) values (${ctx.jobId}, ${process.pid})`.execute(
+      rt.db.kysely,
+    );
   });
   await rt.jobs.schedule('test.tick', { everyMinutes: orders.tickSeconds / 60 });
 }

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { accountRoutes } from './accounts.js';
 import { apiKeyRoutes } from './api-keys.js';
 import { auditRoutes } from './audit.js';
 import { enrichmentRoutes } from './enrichment.js';
@@ -6,6 +7,8 @@ import { integrationRoutes } from './integrations.js';
 import { meRoutes } from './me.js';
 import { memberRoutes } from './members.js';
 import { pushRoutes } from './push.js';
+import { scoringRoutes } from './scoring.js';
+import { signalRoutes } from './signals.js';
 import { syncRunRoutes } from './sync-runs.js';
 import { stripeWebhookRoutes } from './webhooks-stripe.js';
 import { workspaceRoutes } from './workspaces.js';
@@ -25,6 +28,9 @@ export const apiRoutes: FastifyPluginAsyncZod[] = [
   integrationRoutes,
   syncRunRoutes,
   enrichmentRoutes,
+  accountRoutes,
+  signalRoutes,
+  scoringRoutes,
   pushRoutes,
   stripeWebhookRoutes,
 ];

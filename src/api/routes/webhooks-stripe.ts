@@ -55,13 +55,19 @@ export async function acceptStripeWebhook(
   if (!signature) {
     throw new AppError(400, 'invalid_signature', 'The Stripe-Signature header is missing: only Stripe-signed deliveries are accepted.');
   }
-  const nowSeconds = Math.floor(deps.clock.now().getTime() / 1000);
+  const nowMs = deps.clock.now().getTime();
   let event: Stripe.Event;
   try {
-    event = Stripe.webhooks.constructEvent(rawBody, signature, secret, WEBHOOK_TOLERANCE_SECONDS, undefined, nowSeconds);
+    // `receivedAt` is in milliseconds: the age check runs on Beton's clock.
+    event = Stripe.webhooks.constructEvent(rawBody, signature, secret, WEBHOOK_TOLERANCE_SECONDS, undefined, nowMs);
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : 'verification failed';
     throw new AppError(400, 'invalid_signature', `The Stripe signature did not verify: ${reason}`);
+  }
+  // Stripe's check looks at age only; a timestamp far ahead of our clock is refused too.
+  const signedAt = Number(/(?:^|,)t=(\d+)/.exec(signature)?.[1]);
+  if (signedAt * 1000 > nowMs + WEBHOOK_TOLERANCE_SECONDS * 1000) {
+    throw new AppError(400, 'invalid_signature', 'The Stripe signature did not verify: its timestamp is in the future.');
   }
 
   const object = (event.data?.object ?? {}) as { id?: unknown; object?: unknown };

@@ -134,6 +134,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('occurred_at', 'text', (c) => c.notNull())
     .addColumn('first_seen_at', 'text', (c) => c.notNull())
     .addColumn('last_seen_at', 'text', (c) => c.notNull())
+    .addColumn('open', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('strength', 'double precision', (c) => c.notNull())
     .addColumn('evidence_json', 'text', (c) => c.notNull())
     .addColumn('explanation', 'text', (c) => c.notNull())

@@ -120,8 +120,13 @@ export interface SignalOccurrencesTable {
   /** When the underlying thing happened. */
   occurred_at: Timestamp;
   first_seen_at: Timestamp;
-  /** The last moment the condition held; a re-detection within the dedupe window moves it. */
+  /** The last moment the condition was known to hold. */
   last_seen_at: Timestamp;
+  /**
+   * 1 while the condition still held at the account's last evaluation (nothing is written while it
+   * keeps holding); 0 once it stopped. A re-detection within the dedupe window reopens it.
+   */
+  open: Bool;
   strength: number;
   evidence_json: JsonText;
   explanation: string;

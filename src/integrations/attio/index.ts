@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AppError } from '../../core/errors.js';
 import { credentialFingerprint, sharedBudget } from '../../core/http/index.js';
 import { baseUrlSetting, defineIntegration, secret } from '../sdk.js';
+import { assertCompany, ensureCompanyAttribute, noteOnCompany } from './actions.js';
 import { AttioClient } from './client.js';
 import { companiesStream, peopleStream } from './streams.js';
 
@@ -89,4 +90,5 @@ export default defineIntegration({
     return self.active ? { status: 'ok' } : { status: 'down', message: 'The Attio token is inactive.' };
   },
   streams: { companies: companiesStream, people: peopleStream },
+  actions: { assertCompany, ensureCompanyAttribute, noteOnCompany },
 });

@@ -120,6 +120,17 @@ export class StripeClient {
     }
   }
 
+  /** When the Stripe account was created (unix seconds), or null when the key may not read the account. */
+  async accountCreated(): Promise<number | null> {
+    try {
+      const account = await this.call(() => this.sdk.accounts.retrieveCurrent());
+      return typeof account.created === 'number' ? account.created : null;
+    } catch (error) {
+      if (error instanceof PermissionError) return null;
+      throw error;
+    }
+  }
+
   /** One page of a list, newest first. */
   list<K extends StripeResourceName>(resource: K, params: ListParams): Promise<StripeList<StripeResources[K]>> {
     const api = this.sdk[resource] as unknown as { list(p: ListParams): Promise<StripeList<StripeResources[K]>> };

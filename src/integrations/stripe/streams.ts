@@ -9,15 +9,29 @@ export const EVENT_OVERLAP_SECONDS = 300;
 /** Stripe keeps events 30 days; a cursor older than this needs a full re-read. */
 export const EVENT_RETENTION_DAYS = 30;
 
+/** Concurrent slices of a full listing: cursor pagination is sequential, slices of `created` are not. */
+export const LIST_SLICES = 4;
+/** Stripe's first day: nothing in an account is older. */
+const STRIPE_EPOCH = Date.UTC(2011, 0, 1) / 1000;
+
+/** One `created` range of a full listing and how far it has been read (newest first). */
+export interface ListSlice {
+  gte: number | null;
+  lt: number | null;
+  after: string | null;
+  done: boolean;
+}
+
 /**
  * Where a stream stands.
- * - `list`: a full pass over the list endpoint, resumable after the last id read. `eventsFrom` is
- *   when the pass began: the events since then are read next, so nothing changed during the pass is lost.
+ * - `list`: a full pass over the list endpoint in `created` slices read side by side, each
+ *   resumable after its last id. `eventsFrom` is when the pass began: the events since then are
+ *   read next, so nothing changed during the pass is lost.
  * - `events`: incremental. `since` is the newest event `created` already applied (Stripe's clock);
  *   `pass` is an events pass in progress (resumable after its last event id).
  */
 export type StripeStreamState =
-  | { phase: 'list'; after: string | null; eventsFrom: number }
+  | { phase: 'list'; slices: ListSlice[]; eventsFrom: number }
   | { phase: 'events'; since: number; pass?: { from: number; after: string; newest: number } };
 
 interface ChangeFeed {
@@ -55,6 +69,24 @@ function eventSourcedStream<K extends StripeResourceName>(
   };
 }
 
+/**
+ * Split [account creation, now] into equal `created` ranges; the newest is open above (objects
+ * created during the pass land there, or in the events read next) and the oldest open below.
+ */
+async function initialSlices(client: StripeClient, ctx: StreamReadContext): Promise<ListSlice[]> {
+  const now = Math.floor(ctx.clock.now().getTime() / 1000);
+  const floor = Math.min((await client.accountCreated()) ?? STRIPE_EPOCH, now - 86_400);
+  const bounds = Array.from({ length: LIST_SLICES - 1 }, (_, k) => Math.floor(floor + ((now - floor) * (k + 1)) / LIST_SLICES));
+  return Array.from({ length: LIST_SLICES }, (_, k) => ({
+    gte: k === 0 ? null : bounds[k - 1]!,
+    lt: k === LIST_SLICES - 1 ? null : bounds[k]!,
+    after: null,
+    done: false,
+  }));
+}
+
+type SliceResult<T> = { index: number; page?: { data: T[]; has_more: boolean }; error?: unknown };
+
 async function* listPass<K extends StripeResourceName>(
   client: StripeClient,
   resource: K,
@@ -63,21 +95,47 @@ async function* listPass<K extends StripeResourceName>(
   ctx: StreamReadContext,
 ): AsyncGenerator<Page<StripeResources[K], StripeStreamState>> {
   const eventsFrom = state?.eventsFrom ?? Math.floor(ctx.clock.now().getTime() / 1000) - EVENT_OVERLAP_SECONDS;
-  let after = state?.after ?? null;
-  for (;;) {
+  const slices: ListSlice[] = state?.slices?.map((x) => ({ ...x })) ?? (await initialSlices(client, ctx));
+  const fetchSlice = (index: number): Promise<SliceResult<StripeResources[K]>> => {
+    const slice = slices[index]!;
+    const created = { ...(slice.gte !== null ? { gte: slice.gte } : {}), ...(slice.lt !== null ? { lt: slice.lt } : {}) };
+    return client
+      .list(resource, {
+        ...listParams,
+        limit: STRIPE_PAGE_SIZE,
+        ...(Object.keys(created).length > 0 ? { created } : {}),
+        ...(slice.after ? { starting_after: slice.after } : {}),
+      })
+      .then(
+        (page) => ({ index, page }),
+        (error: unknown) => ({ index, error }),
+      );
+  };
+  // Every unfinished slice has one request in flight; the rate budget paces them together.
+  const inflight = new Map<number, Promise<SliceResult<StripeResources[K]>>>();
+  slices.forEach((slice, index) => {
+    if (!slice.done) inflight.set(index, fetchSlice(index));
+  });
+  if (inflight.size === 0) {
+    yield { records: [], state: { phase: 'events', since: eventsFrom }, done: true };
+    return;
+  }
+  while (inflight.size > 0) {
     ctx.signal.throwIfAborted();
-    const page = await client.list(resource, {
-      ...listParams,
-      limit: STRIPE_PAGE_SIZE,
-      ...(after ? { starting_after: after } : {}),
-    });
+    const result = await Promise.race(inflight.values());
+    inflight.delete(result.index);
+    if (result.error !== undefined) throw result.error;
+    const page = result.page!;
+    const slice = slices[result.index]!;
     const last = page.data[page.data.length - 1] as { id: string } | undefined;
-    if (!page.has_more || !last) {
+    slice.done = !page.has_more || !last;
+    if (last) slice.after = last.id;
+    if (!slice.done) inflight.set(result.index, fetchSlice(result.index));
+    if (inflight.size === 0) {
       yield { records: page.data, state: { phase: 'events', since: eventsFrom }, done: true };
       return;
     }
-    after = last.id;
-    yield { records: page.data, state: { phase: 'list', after, eventsFrom } };
+    yield { records: page.data, state: { phase: 'list', slices: slices.map((x) => ({ ...x })), eventsFrom } };
   }
 }
 

@@ -153,6 +153,8 @@ export interface SubscriptionRenderOptions {
   /** Also put `current_period_start/end` on the subscription (API versions before 2025-03-31). */
   legacyPeriodFields: boolean;
   latestInvoice: string | null;
+  /** The period, when the caller already knows it (saves recomputing calendar months). */
+  period?: { start: number; end: number };
 }
 
 export function renderSubscription(
@@ -163,7 +165,7 @@ export function renderSubscription(
   options: SubscriptionRenderOptions,
 ): Record<string, unknown> {
   const price = catalogue.price(v.priceId);
-  const period = currentPeriod(s, v, now);
+  const period = options.period ?? currentPeriod(s, v, now);
   const item = {
     id: s.itemId,
     object: 'subscription_item',

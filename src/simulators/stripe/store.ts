@@ -80,6 +80,7 @@ export class StripeStore implements Catalogue {
   private readonly latestInvoice = new Map<string, string>();
   private readonly eventById = new Map<string, StoredEvent>();
   private readonly listeners: ((event: StoredEvent) => void)[] = [];
+  private readonly periods = new WeakMap<SubscriptionVersion, { start: number; end: number }>();
 
   constructor(
     billing: BillingWorld,
@@ -162,9 +163,14 @@ export class StripeStore implements Catalogue {
   }
 
   renderSubscription(s: BillingSubscription, version = this.currentVersion(s), at = this.clock.nowUnix()) {
+    // A period holds for a month or a year: remember it instead of walking the calendar per render.
+    const cached = this.periods.get(version);
+    const period = cached && at >= cached.start && at < cached.end ? cached : currentPeriod(s, version, at);
+    if (period !== cached) this.periods.set(version, period);
     return renderSubscription(s, version, at, this, {
       legacyPeriodFields: this.legacyPeriodFields,
       latestInvoice: this.latestInvoice.get(s.id) ?? null,
+      period,
     });
   }
 

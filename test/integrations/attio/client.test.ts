@@ -117,6 +117,39 @@ describe('Attio client against the simulator', () => {
     expect(history).toHaveLength(1);
   });
 
+  it('declares its destination actions and runs them through the client', async () => {
+    const client = clientFor(sim);
+    const ctx = {
+      signal: new AbortController().signal,
+      logger,
+      clock: systemClock,
+      workspaceId: 'ws',
+      connectionId: 'c',
+    };
+    expect(Object.keys(attio.actions)).toEqual(['assertCompany', 'ensureCompanyAttribute', 'noteOnCompany']);
+    const attr = attio.actions.ensureCompanyAttribute.input.parse({
+      api_slug: 'beton_grade',
+      title: 'Grade',
+      type: 'text',
+    });
+    await attio.actions.ensureCompanyAttribute.run(client, attr, ctx);
+    const record = await attio.actions.assertCompany.run(
+      client,
+      { domain: 'action.com', values: { beton_grade: 'M50' } },
+      ctx,
+    );
+    expect(record.values.beton_grade![0]).toMatchObject({
+      value: 'M50',
+      created_by_actor: { type: 'api-token' },
+    });
+    await attio.actions.noteOnCompany.run(
+      client,
+      { recordId: record.id.record_id, title: 't', content: 'c' },
+      ctx,
+    );
+    expect(sim.store.listNotes({ parent_record_id: record.id.record_id })).toHaveLength(1);
+  });
+
   it('answers a missing scope with 403', async () => {
     const client = clientFor(sim, 'attio_readonly_token_1');
     await expect(client.assertRecord('companies', 'domains', { domains: ['x.com'] })).rejects.toMatchObject({

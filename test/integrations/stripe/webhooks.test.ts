@@ -59,6 +59,7 @@ describe('POST /api/v1/webhooks/stripe/:connectionId', () => {
   it('refuses a tampered body, a wrong secret and an expired signature with 400, storing nothing', async () => {
     const { id, payload } = subscriptionEvent(44);
     const tampered = payload.replace('"quantity": 44', '"quantity": 4400');
+    expect(tampered).not.toBe(payload);
     const header = Stripe.webhooks.generateTestHeaderString({ payload, secret: sim.webhookSecret });
     const bad = await t.request('POST', `/api/v1/webhooks/stripe/${connectionId}`, {
       rawBody: tampered,
@@ -70,6 +71,8 @@ describe('POST /api/v1/webhooks/stripe/:connectionId', () => {
     const expired = await deliver(payload, { timestamp: Math.floor(Date.now() / 1000) - 301 });
     expect(expired.status).toBe(400);
     expect(expired.json.error.message).toMatch(/tolerance|timestamp/i);
+    const future = await deliver(payload, { timestamp: Math.floor(Date.now() / 1000) + 400 });
+    expect(future.status).toBe(400);
     const missing = await t.request('POST', `/api/v1/webhooks/stripe/${connectionId}`, {
       rawBody: payload,
       headers: { 'content-type': 'application/json' },

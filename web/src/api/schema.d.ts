@@ -4,6 +4,687 @@
  */
 
 export type paths = {
+  '/api/v1/accounts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List accounts with their scores (filter, search, sort, cursor pagination) */
+    get: {
+      parameters: {
+        query?: {
+          cursor?: string;
+          grade?: string;
+          limit?: number;
+          maxScore?: number;
+          minScore?: number;
+          q?: string;
+          scoreField?: 'score' | 'health' | 'expansion' | 'churnRisk' | 'fit';
+          signal?: string;
+          sort?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                churnRisk: number | null;
+                domain: string;
+                expansion: number | null;
+                fit: number | null;
+                grade: ('M100' | 'M75' | 'M50' | 'M25' | 'M10') | null;
+                health: number | null;
+                id: string;
+                linkCount: number;
+                name: string;
+                score: number | null;
+                scoredAt: string | null;
+                topSignals: {
+                  direction: string;
+                  key: string;
+                  share: number;
+                  title: string;
+                }[];
+                /** @description Daily overall score over the last 30 days, oldest first (for a sparkline) */
+                trend: {
+                  day: string;
+                  score: number;
+                }[];
+              }[];
+              nextCursor: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/accounts/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One account: scores with their explanation, signal timeline, linked records, score history */
+    get: {
+      parameters: {
+        query?: {
+          historyDays?: number;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              account: {
+                createdAt: string;
+                domain: string;
+                id: string;
+                linkCount: number;
+                name: string;
+                nameSource: string;
+                signupAt: string | null;
+                updatedAt: string;
+              };
+              history: {
+                churnRisk: number;
+                day: string;
+                expansion: number;
+                fit: number | null;
+                grade: string;
+                health: number;
+                score: number;
+              }[];
+              links: {
+                conflict: unknown;
+                externalId: string;
+                integration: string;
+                linkedAt: string;
+                manual: boolean;
+                method: string;
+                status: string;
+                stream: string;
+                via: string | null;
+              }[];
+              scores: {
+                churnRisk: number;
+                expansion: number;
+                explanation: {
+                  churnRisk: {
+                    drivers: {
+                      ageDays: number;
+                      contribution: number;
+                      direction: string;
+                      explanation: string | null;
+                      key: string;
+                      /** @description percent of this score */
+                      share: number;
+                      strength: number;
+                      title: string;
+                    }[];
+                    score: number;
+                  };
+                  expansion: {
+                    drivers: {
+                      ageDays: number;
+                      contribution: number;
+                      direction: string;
+                      explanation: string | null;
+                      key: string;
+                      /** @description percent of this score */
+                      share: number;
+                      strength: number;
+                      title: string;
+                    }[];
+                    score: number;
+                  };
+                  fit: {
+                    criteria: unknown[];
+                    reason: string | null;
+                    score: number | null;
+                  };
+                  health: {
+                    engagement: number | null;
+                    engagementDetail: {
+                      activeWeeks: number;
+                      events28: number;
+                      users: number;
+                    } | null;
+                    score: number;
+                    sentiment: number;
+                  };
+                  overall: {
+                    /** @enum {string} */
+                    grade: 'M100' | 'M75' | 'M50' | 'M25' | 'M10';
+                    score: number;
+                    weights: {
+                      expansion: number;
+                      fit: number;
+                      health: number;
+                    };
+                  };
+                  summary: string;
+                } & {
+                  [key: string]: unknown;
+                };
+                fit: number | null;
+                /** @enum {string} */
+                grade: 'M100' | 'M75' | 'M50' | 'M25' | 'M10';
+                health: number;
+                score: number;
+                scoredAt: string;
+                topSignals: {
+                  direction: string;
+                  key: string;
+                  share: number;
+                  title: string;
+                }[];
+              } | null;
+              signals: {
+                direction: string | null;
+                evidence: {
+                  [key: string]: unknown;
+                };
+                explanation: string;
+                firstSeenAt: string;
+                id: number;
+                key: string;
+                lastSeenAt: string;
+                occurredAt: string;
+                origin: string;
+                strength: number;
+                title: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/accounts/{id}/links': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Link a source record to this account by hand (its dependents follow; the next score run rescores) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            externalId: string;
+            integration: string;
+            stream: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              links: {
+                conflict: unknown;
+                externalId: string;
+                integration: string;
+                linkedAt: string;
+                manual: boolean;
+                method: string;
+                status: string;
+                stream: string;
+                via: string | null;
+              }[];
+              touched: string[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/accounts/{id}/links/{integration}/{stream}/{externalId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Unlink a source record from this account (it stays unlinked until linked again) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          externalId: string;
+          id: string;
+          integration: string;
+          stream: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              links: {
+                conflict: unknown;
+                externalId: string;
+                integration: string;
+                linkedAt: string;
+                manual: boolean;
+                method: string;
+                status: string;
+                stream: string;
+                via: string | null;
+              }[];
+              touched: string[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/accounts/unresolved': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Source records that resolved to no account, with the reason (link them by hand) */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                externalId: string;
+                integration: string;
+                linkedAt: string;
+                reason: string | null;
+                status: string;
+                stream: string;
+                via: string | null;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/api-keys': {
     parameters: {
       query?: never;
@@ -2481,6 +3162,1517 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/integrations/posthog': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** PostHog: metadata, credential and settings schemas, masked stored values */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              integration: {
+                actions: string[];
+                category: string;
+                connection: {
+                  accountLabel: string | null;
+                  createdAt: string;
+                  /** @description Secret fields masked to their last 4 characters (…abcd) */
+                  credentials: {
+                    [key: string]: string | null;
+                  };
+                  health: {
+                    details?: {
+                      [key: string]: unknown;
+                    };
+                    message?: string;
+                    /** @enum {string} */
+                    status: 'ok' | 'degraded' | 'down';
+                  } | null;
+                  id: string;
+                  lastError: string | null;
+                  lastValidatedAt: string | null;
+                  settings: {
+                    [key: string]: unknown;
+                  };
+                  /** @enum {string} */
+                  status: 'connected' | 'error';
+                  updatedAt: string;
+                } | null;
+                /** @description JSON Schema; secret fields are writeOnly */
+                credentialsSchema: {
+                  [key: string]: unknown;
+                };
+                description: string;
+                displayName: string;
+                docs: {
+                  keyUrl: string;
+                  scopes: string[];
+                  setup: string;
+                };
+                /** @description Fields set by BETON_<NAME>_<FIELD> environment variables */
+                envFields: string[];
+                name: string;
+                roles: string[];
+                /** @description JSON Schema */
+                settingsSchema: {
+                  [key: string]: unknown;
+                };
+                /** @enum {string} */
+                status: 'not_connected' | 'connected' | 'error';
+                streams: {
+                  cursor: string;
+                  description: string;
+                  name: string;
+                }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    /**
+     * Connect PostHog: the key is checked live before anything is stored
+     * @description Fields left out keep their stored (or environment) value. A key the service refuses → 400 `invalid_credentials` with its reason; the service unreachable → 502; nothing is stored in either case.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            credentials?: {
+              apiKey?: string;
+            };
+            settings?: {
+              /** @description Days of usage the first sync reads (default 180). */
+              backfillDays?: number;
+              /**
+               * Format: uri
+               * @description Base URL of the API (default https://us.posthog.com (or eu), or your self-hosted PostHog); for self-hosted instances and proxies.
+               */
+              baseUrl?: string;
+              /** @description The project to read (GET /api/projects/ lists the ones your key can see); optional when there is only one. */
+              projectId?: number;
+              /**
+               * @description PostHog Cloud region (default us); ignored when baseUrl is set.
+               * @enum {string}
+               */
+              region?: 'us' | 'eu';
+              /** @description Events counted in daily usage (default: $pageview and every event whose name does not start with $). */
+              usageEvents?: string[];
+            };
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              integration: {
+                actions: string[];
+                category: string;
+                connection: {
+                  accountLabel: string | null;
+                  createdAt: string;
+                  /** @description Secret fields masked to their last 4 characters (…abcd) */
+                  credentials: {
+                    [key: string]: string | null;
+                  };
+                  health: {
+                    details?: {
+                      [key: string]: unknown;
+                    };
+                    message?: string;
+                    /** @enum {string} */
+                    status: 'ok' | 'degraded' | 'down';
+                  } | null;
+                  id: string;
+                  lastError: string | null;
+                  lastValidatedAt: string | null;
+                  settings: {
+                    [key: string]: unknown;
+                  };
+                  /** @enum {string} */
+                  status: 'connected' | 'error';
+                  updatedAt: string;
+                } | null;
+                /** @description JSON Schema; secret fields are writeOnly */
+                credentialsSchema: {
+                  [key: string]: unknown;
+                };
+                description: string;
+                displayName: string;
+                docs: {
+                  keyUrl: string;
+                  scopes: string[];
+                  setup: string;
+                };
+                /** @description Fields set by BETON_<NAME>_<FIELD> environment variables */
+                envFields: string[];
+                name: string;
+                roles: string[];
+                /** @description JSON Schema */
+                settingsSchema: {
+                  [key: string]: unknown;
+                };
+                /** @enum {string} */
+                status: 'not_connected' | 'connected' | 'error';
+                streams: {
+                  cursor: string;
+                  description: string;
+                  name: string;
+                }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        502: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    post?: never;
+    /** Disconnect PostHog and erase its stored secrets */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/integrations/posthog/sync': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Start a PostHog sync (group_types, groups, persons, event_definitions, usage_daily, survey_responses); 409 while one runs */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description Re-read everything from the start (marks records the source no longer has) */
+            full?: boolean;
+            /** @description Default: every stream */
+            streams?: string[];
+          } | null;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              run: {
+                cancelRequestedAt: string | null;
+                connectionId: string;
+                counts: {
+                  deleted: number;
+                  pages: number;
+                  read: number;
+                  rejected: number;
+                  unchanged: number;
+                  written: number;
+                };
+                createdAt: string;
+                currentStream: string | null;
+                error: {
+                  code: string;
+                  message: string;
+                } | null;
+                finishedAt: string | null;
+                fullRefresh: boolean;
+                heartbeatAt: string;
+                id: string;
+                integration: string;
+                recordsPerSecond: number;
+                requestedStreams: string[] | null;
+                startedAt: string | null;
+                /** @enum {string} */
+                status: 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | 'canceled';
+                streams: {
+                  [key: string]: {
+                    deleted: number;
+                    error: string | null;
+                    finishedAt: string | null;
+                    full: boolean;
+                    pages: number;
+                    read: number;
+                    rejected: number;
+                    startedAt: string | null;
+                    /** @enum {string} */
+                    status: 'pending' | 'running' | 'succeeded' | 'partial' | 'failed' | 'canceled';
+                    unchanged: number;
+                    written: number;
+                  };
+                };
+                trigger: string;
+                warnings: {
+                  /** @enum {string} */
+                  kind: 'reconciliation_drift';
+                  local: number;
+                  message: string;
+                  stream: string;
+                  upstream: number;
+                }[];
+                workspaceId: string;
+              };
+              runId: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/integrations/posthog/test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Re-check the stored PostHog credentials now */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              integration: {
+                actions: string[];
+                category: string;
+                connection: {
+                  accountLabel: string | null;
+                  createdAt: string;
+                  /** @description Secret fields masked to their last 4 characters (…abcd) */
+                  credentials: {
+                    [key: string]: string | null;
+                  };
+                  health: {
+                    details?: {
+                      [key: string]: unknown;
+                    };
+                    message?: string;
+                    /** @enum {string} */
+                    status: 'ok' | 'degraded' | 'down';
+                  } | null;
+                  id: string;
+                  lastError: string | null;
+                  lastValidatedAt: string | null;
+                  settings: {
+                    [key: string]: unknown;
+                  };
+                  /** @enum {string} */
+                  status: 'connected' | 'error';
+                  updatedAt: string;
+                } | null;
+                /** @description JSON Schema; secret fields are writeOnly */
+                credentialsSchema: {
+                  [key: string]: unknown;
+                };
+                description: string;
+                displayName: string;
+                docs: {
+                  keyUrl: string;
+                  scopes: string[];
+                  setup: string;
+                };
+                /** @description Fields set by BETON_<NAME>_<FIELD> environment variables */
+                envFields: string[];
+                name: string;
+                roles: string[];
+                /** @description JSON Schema */
+                settingsSchema: {
+                  [key: string]: unknown;
+                };
+                /** @enum {string} */
+                status: 'not_connected' | 'connected' | 'error';
+                streams: {
+                  cursor: string;
+                  description: string;
+                  name: string;
+                }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        502: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/integrations/stripe': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Stripe: metadata, credential and settings schemas, masked stored values */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              integration: {
+                actions: string[];
+                category: string;
+                connection: {
+                  accountLabel: string | null;
+                  createdAt: string;
+                  /** @description Secret fields masked to their last 4 characters (…abcd) */
+                  credentials: {
+                    [key: string]: string | null;
+                  };
+                  health: {
+                    details?: {
+                      [key: string]: unknown;
+                    };
+                    message?: string;
+                    /** @enum {string} */
+                    status: 'ok' | 'degraded' | 'down';
+                  } | null;
+                  id: string;
+                  lastError: string | null;
+                  lastValidatedAt: string | null;
+                  settings: {
+                    [key: string]: unknown;
+                  };
+                  /** @enum {string} */
+                  status: 'connected' | 'error';
+                  updatedAt: string;
+                } | null;
+                /** @description JSON Schema; secret fields are writeOnly */
+                credentialsSchema: {
+                  [key: string]: unknown;
+                };
+                description: string;
+                displayName: string;
+                docs: {
+                  keyUrl: string;
+                  scopes: string[];
+                  setup: string;
+                };
+                /** @description Fields set by BETON_<NAME>_<FIELD> environment variables */
+                envFields: string[];
+                name: string;
+                roles: string[];
+                /** @description JSON Schema */
+                settingsSchema: {
+                  [key: string]: unknown;
+                };
+                /** @enum {string} */
+                status: 'not_connected' | 'connected' | 'error';
+                streams: {
+                  cursor: string;
+                  description: string;
+                  name: string;
+                }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    /**
+     * Connect Stripe: the key is checked live before anything is stored
+     * @description Fields left out keep their stored (or environment) value. A key the service refuses → 400 `invalid_credentials` with its reason; the service unreachable → 502; nothing is stored in either case.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            credentials?: {
+              apiKey?: string;
+              /** @description Signing secret of the webhook endpoint pointing at Beton (optional). */
+              webhookSecret?: string;
+            };
+            settings?: {
+              /**
+               * Format: uri
+               * @description Base URL of the API (default https://api.stripe.com); for self-hosted instances and proxies.
+               */
+              baseUrl?: string;
+            };
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              integration: {
+                actions: string[];
+                category: string;
+                connection: {
+                  accountLabel: string | null;
+                  createdAt: string;
+                  /** @description Secret fields masked to their last 4 characters (…abcd) */
+                  credentials: {
+                    [key: string]: string | null;
+                  };
+                  health: {
+                    details?: {
+                      [key: string]: unknown;
+                    };
+                    message?: string;
+                    /** @enum {string} */
+                    status: 'ok' | 'degraded' | 'down';
+                  } | null;
+                  id: string;
+                  lastError: string | null;
+                  lastValidatedAt: string | null;
+                  settings: {
+                    [key: string]: unknown;
+                  };
+                  /** @enum {string} */
+                  status: 'connected' | 'error';
+                  updatedAt: string;
+                } | null;
+                /** @description JSON Schema; secret fields are writeOnly */
+                credentialsSchema: {
+                  [key: string]: unknown;
+                };
+                description: string;
+                displayName: string;
+                docs: {
+                  keyUrl: string;
+                  scopes: string[];
+                  setup: string;
+                };
+                /** @description Fields set by BETON_<NAME>_<FIELD> environment variables */
+                envFields: string[];
+                name: string;
+                roles: string[];
+                /** @description JSON Schema */
+                settingsSchema: {
+                  [key: string]: unknown;
+                };
+                /** @enum {string} */
+                status: 'not_connected' | 'connected' | 'error';
+                streams: {
+                  cursor: string;
+                  description: string;
+                  name: string;
+                }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        502: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    post?: never;
+    /** Disconnect Stripe and erase its stored secrets */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/integrations/stripe/sync': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Start a Stripe sync (customers, subscriptions, invoices, prices); 409 while one runs */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description Re-read everything from the start (marks records the source no longer has) */
+            full?: boolean;
+            /** @description Default: every stream */
+            streams?: string[];
+          } | null;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              run: {
+                cancelRequestedAt: string | null;
+                connectionId: string;
+                counts: {
+                  deleted: number;
+                  pages: number;
+                  read: number;
+                  rejected: number;
+                  unchanged: number;
+                  written: number;
+                };
+                createdAt: string;
+                currentStream: string | null;
+                error: {
+                  code: string;
+                  message: string;
+                } | null;
+                finishedAt: string | null;
+                fullRefresh: boolean;
+                heartbeatAt: string;
+                id: string;
+                integration: string;
+                recordsPerSecond: number;
+                requestedStreams: string[] | null;
+                startedAt: string | null;
+                /** @enum {string} */
+                status: 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | 'canceled';
+                streams: {
+                  [key: string]: {
+                    deleted: number;
+                    error: string | null;
+                    finishedAt: string | null;
+                    full: boolean;
+                    pages: number;
+                    read: number;
+                    rejected: number;
+                    startedAt: string | null;
+                    /** @enum {string} */
+                    status: 'pending' | 'running' | 'succeeded' | 'partial' | 'failed' | 'canceled';
+                    unchanged: number;
+                    written: number;
+                  };
+                };
+                trigger: string;
+                warnings: {
+                  /** @enum {string} */
+                  kind: 'reconciliation_drift';
+                  local: number;
+                  message: string;
+                  stream: string;
+                  upstream: number;
+                }[];
+                workspaceId: string;
+              };
+              runId: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/integrations/stripe/test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Re-check the stored Stripe credentials now */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              integration: {
+                actions: string[];
+                category: string;
+                connection: {
+                  accountLabel: string | null;
+                  createdAt: string;
+                  /** @description Secret fields masked to their last 4 characters (…abcd) */
+                  credentials: {
+                    [key: string]: string | null;
+                  };
+                  health: {
+                    details?: {
+                      [key: string]: unknown;
+                    };
+                    message?: string;
+                    /** @enum {string} */
+                    status: 'ok' | 'degraded' | 'down';
+                  } | null;
+                  id: string;
+                  lastError: string | null;
+                  lastValidatedAt: string | null;
+                  settings: {
+                    [key: string]: unknown;
+                  };
+                  /** @enum {string} */
+                  status: 'connected' | 'error';
+                  updatedAt: string;
+                } | null;
+                /** @description JSON Schema; secret fields are writeOnly */
+                credentialsSchema: {
+                  [key: string]: unknown;
+                };
+                description: string;
+                displayName: string;
+                docs: {
+                  keyUrl: string;
+                  scopes: string[];
+                  setup: string;
+                };
+                /** @description Fields set by BETON_<NAME>_<FIELD> environment variables */
+                envFields: string[];
+                name: string;
+                roles: string[];
+                /** @description JSON Schema */
+                settingsSchema: {
+                  [key: string]: unknown;
+                };
+                /** @enum {string} */
+                status: 'not_connected' | 'connected' | 'error';
+                streams: {
+                  cursor: string;
+                  description: string;
+                  name: string;
+                }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        502: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/me': {
     parameters: {
       query?: never;
@@ -3879,6 +6071,1431 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/score-runs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Recent score runs, newest first */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              runs: {
+                actorId: string | null;
+                counts: {
+                  [key: string]: unknown;
+                };
+                error: string | null;
+                finishedAt: string | null;
+                id: string;
+                /** @enum {string} */
+                mode: 'full' | 'incremental';
+                progress: {
+                  detail?: string;
+                  done: number;
+                  stage: string;
+                  total: number;
+                } | null;
+                stage: string | null;
+                startedAt: string;
+                /** @enum {string} */
+                status: 'running' | 'succeeded' | 'failed';
+                trigger: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Start a score run: ingest synced records, detect signals, score, backtest (answers at once; poll the run) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * @default auto
+             * @enum {string}
+             */
+            mode?: 'auto' | 'full' | 'incremental';
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              run: {
+                actorId: string | null;
+                counts: {
+                  [key: string]: unknown;
+                };
+                error: string | null;
+                finishedAt: string | null;
+                id: string;
+                /** @enum {string} */
+                mode: 'full' | 'incremental';
+                progress: {
+                  detail?: string;
+                  done: number;
+                  stage: string;
+                  total: number;
+                } | null;
+                stage: string | null;
+                startedAt: string;
+                /** @enum {string} */
+                status: 'running' | 'succeeded' | 'failed';
+                trigger: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/score-runs/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One score run: status, stage, progress, counts, timings */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              run: {
+                actorId: string | null;
+                counts: {
+                  [key: string]: unknown;
+                };
+                error: string | null;
+                finishedAt: string | null;
+                id: string;
+                /** @enum {string} */
+                mode: 'full' | 'incremental';
+                progress: {
+                  detail?: string;
+                  done: number;
+                  stage: string;
+                  total: number;
+                } | null;
+                stage: string | null;
+                startedAt: string;
+                /** @enum {string} */
+                status: 'running' | 'succeeded' | 'failed';
+                trigger: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/scoring/settings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Scoring settings: ideal customer profile, decay half-life, saturation */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              settings: {
+                halfLifeDays: number;
+                icp: {
+                  employees?: {
+                    max?: number;
+                    min?: number;
+                  };
+                  /** @default [] */
+                  industries: string[];
+                  /**
+                   * @description ISO country codes (US, DE) or regions: NA, EU, UK, APAC, LATAM, MEA
+                   * @default []
+                   */
+                  regions: string[];
+                  /** @description annual revenue in USD */
+                  revenue?: {
+                    max?: number;
+                    min?: number;
+                  };
+                } | null;
+                saturation: number;
+                targetEventsPerUser: number;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    /** Change scoring settings (fields not sent keep their value; the next run uses them) */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            halfLifeDays?: number;
+            icp?: {
+              employees?: {
+                max?: number;
+                min?: number;
+              };
+              /** @default [] */
+              industries?: string[];
+              /**
+               * @description ISO country codes (US, DE) or regions: NA, EU, UK, APAC, LATAM, MEA
+               * @default []
+               */
+              regions?: string[];
+              /** @description annual revenue in USD */
+              revenue?: {
+                max?: number;
+                min?: number;
+              };
+            } | null;
+            saturation?: number;
+            targetEventsPerUser?: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              settings: {
+                halfLifeDays: number;
+                icp: {
+                  employees?: {
+                    max?: number;
+                    min?: number;
+                  };
+                  /** @default [] */
+                  industries: string[];
+                  /**
+                   * @description ISO country codes (US, DE) or regions: NA, EU, UK, APAC, LATAM, MEA
+                   * @default []
+                   */
+                  regions: string[];
+                  /** @description annual revenue in USD */
+                  revenue?: {
+                    max?: number;
+                    min?: number;
+                  };
+                } | null;
+                saturation: number;
+                targetEventsPerUser: number;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/signals': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every signal: definition, effective parameters, counts, backtest precision and lift */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              baseRates: {
+                churn: number | null;
+                expansion: number | null;
+              };
+              /** @description when the backtest was last computed */
+              computedAt: string | null;
+              signals: {
+                backtest: {
+                  churn: {
+                    baseRate: number | null;
+                    firedHits: number;
+                    firedUnits: number;
+                    lift: number | null;
+                    medianLeadDays: number | null;
+                    otherHits: number;
+                    otherUnits: number;
+                    /** @enum {string} */
+                    outcome: 'expansion' | 'churn';
+                    precision: number | null;
+                    signal: string;
+                    supportAccounts: number;
+                  } | null;
+                  expansion: {
+                    baseRate: number | null;
+                    firedHits: number;
+                    firedUnits: number;
+                    lift: number | null;
+                    medianLeadDays: number | null;
+                    otherHits: number;
+                    otherUnits: number;
+                    /** @enum {string} */
+                    outcome: 'expansion' | 'churn';
+                    precision: number | null;
+                    signal: string;
+                    supportAccounts: number;
+                  } | null;
+                };
+                counts: {
+                  accounts: number;
+                  activeAccounts: number;
+                  lastOccurredAt: string | null;
+                  occurrences: number;
+                };
+                custom: boolean;
+                dedupeDays: number;
+                defaults: {
+                  [key: string]: unknown;
+                };
+                description: string;
+                /** @enum {string} */
+                direction: 'expansion' | 'churn' | 'timing';
+                enabled: boolean;
+                inputs: string[];
+                key: string;
+                lift: number | null;
+                medianLeadDays: number | null;
+                params: {
+                  [key: string]: unknown;
+                };
+                /** @description JSON Schema of the parameters */
+                paramsSchema: unknown;
+                /** @description backtest precision for the outcome the signal points to */
+                precision: number | null;
+                replayable: boolean;
+                support: number;
+                title: string;
+                weight: number;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Create a custom signal: the sum of some events over the last N days compared with a threshold */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            description?: string;
+            /** @enum {string} */
+            direction: 'expansion' | 'churn';
+            enabled?: boolean;
+            events: string[];
+            name: string;
+            /** @enum {string} */
+            operator: 'gte' | 'gt' | 'lte' | 'lt' | 'eq';
+            threshold: number;
+            weight?: number;
+            windowDays: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              signal: {
+                description: string;
+                /** @enum {string} */
+                direction: 'expansion' | 'churn';
+                enabled: boolean;
+                events: string[];
+                id: string;
+                key: string;
+                name: string;
+                /** @enum {string} */
+                operator: 'gte' | 'gt' | 'lte' | 'lt' | 'eq';
+                threshold: number;
+                weight: number;
+                windowDays: number;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/signals/{key}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /** Override a built-in signal's parameters, weight, dedupe window or enable it (replaces the previous override) */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          key: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            dedupeDays?: number;
+            enabled?: boolean;
+            params?: {
+              [key: string]: unknown;
+            };
+            weight?: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              signal: {
+                backtest: {
+                  churn: {
+                    baseRate: number | null;
+                    firedHits: number;
+                    firedUnits: number;
+                    lift: number | null;
+                    medianLeadDays: number | null;
+                    otherHits: number;
+                    otherUnits: number;
+                    /** @enum {string} */
+                    outcome: 'expansion' | 'churn';
+                    precision: number | null;
+                    signal: string;
+                    supportAccounts: number;
+                  } | null;
+                  expansion: {
+                    baseRate: number | null;
+                    firedHits: number;
+                    firedUnits: number;
+                    lift: number | null;
+                    medianLeadDays: number | null;
+                    otherHits: number;
+                    otherUnits: number;
+                    /** @enum {string} */
+                    outcome: 'expansion' | 'churn';
+                    precision: number | null;
+                    signal: string;
+                    supportAccounts: number;
+                  } | null;
+                };
+                counts: {
+                  accounts: number;
+                  activeAccounts: number;
+                  lastOccurredAt: string | null;
+                  occurrences: number;
+                };
+                custom: boolean;
+                dedupeDays: number;
+                defaults: {
+                  [key: string]: unknown;
+                };
+                description: string;
+                /** @enum {string} */
+                direction: 'expansion' | 'churn' | 'timing';
+                enabled: boolean;
+                inputs: string[];
+                key: string;
+                lift: number | null;
+                medianLeadDays: number | null;
+                params: {
+                  [key: string]: unknown;
+                };
+                /** @description JSON Schema of the parameters */
+                paramsSchema: unknown;
+                /** @description backtest precision for the outcome the signal points to */
+                precision: number | null;
+                replayable: boolean;
+                support: number;
+                title: string;
+                weight: number;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/api/v1/signals/custom/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Delete a custom signal with its occurrences and backtest */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Change a custom signal (fields not sent keep their value) */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            description?: string;
+            /** @enum {string} */
+            direction?: 'expansion' | 'churn';
+            enabled?: boolean;
+            events?: string[];
+            name?: string;
+            /** @enum {string} */
+            operator?: 'gte' | 'gt' | 'lte' | 'lt' | 'eq';
+            threshold?: number;
+            weight?: number;
+            windowDays?: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              signal: {
+                description: string;
+                /** @enum {string} */
+                direction: 'expansion' | 'churn';
+                enabled: boolean;
+                events: string[];
+                id: string;
+                key: string;
+                name: string;
+                /** @enum {string} */
+                operator: 'gte' | 'gt' | 'lte' | 'lt' | 'eq';
+                threshold: number;
+                weight: number;
+                windowDays: number;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/api/v1/signals/occurrences': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Signal occurrences, newest first (filter by signal, account, time; cursor pagination) */
+    get: {
+      parameters: {
+        query?: {
+          accountId?: string;
+          cursor?: string;
+          limit?: number;
+          signal?: string;
+          since?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                accountId: string;
+                evidence: {
+                  [key: string]: unknown;
+                };
+                explanation: string;
+                firstSeenAt: string;
+                id: number;
+                key: string;
+                lastSeenAt: string;
+                occurredAt: string;
+                /** @enum {string} */
+                origin: 'live' | 'replay';
+                strength: number;
+              }[];
+              nextCursor: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/signals/preview': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Which accounts a custom-signal definition would match now (nothing is stored) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            description?: string;
+            /** @enum {string} */
+            direction: 'expansion' | 'churn';
+            enabled?: boolean;
+            events: string[];
+            name: string;
+            /** @enum {string} */
+            operator: 'gte' | 'gt' | 'lte' | 'lt' | 'eq';
+            threshold: number;
+            weight?: number;
+            windowDays: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              accounts: {
+                domain: string;
+                explanation: string;
+                id: string;
+                name: string;
+                total: number;
+              }[];
+              accountsTotal: number;
+              matching: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/sync-runs': {
     parameters: {
       query?: never;
@@ -4461,6 +8078,84 @@ export type paths = {
     };
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhooks/stripe/{connectionId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Receive a signed Stripe event
+     * @description Point a Stripe webhook endpoint here. The signature (Stripe-Signature header) is checked with the connection's webhookSecret; a replayed event id is acknowledged and ignored.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          connectionId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              duplicate: boolean;
+              /** @enum {boolean} */
+              received: true;
+              stored: boolean;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
     delete?: never;
     options?: never;
     head?: never;

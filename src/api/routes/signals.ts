@@ -1,0 +1,248 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { recordAudit } from '../../audit/index.js';
+import { auditActorOf } from '../../auth/index.js';
+import { requireSignal, signalDefinitions } from '../../scoring/index.js';
+import {
+  CUSTOM_OPERATORS,
+  createCustomSignal,
+  deleteCustomSignal,
+  listOccurrences,
+  previewCustomSignal,
+  saveOverride,
+  signalOverrideInput,
+  updateCustomSignal,
+} from '../../signals/index.js';
+import { actorOf } from '../plugins/auth.js';
+import { errorResponses, errorSchema, idParams } from '../schemas.js';
+
+const backtestRow = z
+  .object({
+    signal: z.string(),
+    outcome: z.enum(['expansion', 'churn']),
+    firedUnits: z.number(),
+    firedHits: z.number(),
+    otherUnits: z.number(),
+    otherHits: z.number(),
+    precision: z.number().nullable(),
+    baseRate: z.number().nullable(),
+    lift: z.number().nullable(),
+    medianLeadDays: z.number().nullable(),
+    supportAccounts: z.number(),
+  })
+  .nullable();
+
+const definitionSchema = z.object({
+  key: z.string(),
+  title: z.string(),
+  description: z.string(),
+  direction: z.enum(['expansion', 'churn', 'timing']),
+  custom: z.boolean(),
+  inputs: z.array(z.string()),
+  replayable: z.boolean(),
+  enabled: z.boolean(),
+  weight: z.number(),
+  dedupeDays: z.number(),
+  params: z.record(z.string(), z.unknown()),
+  defaults: z.record(z.string(), z.unknown()),
+  paramsSchema: z.unknown().describe('JSON Schema of the parameters'),
+  counts: z.object({ occurrences: z.number(), accounts: z.number(), activeAccounts: z.number(), lastOccurredAt: z.string().nullable() }),
+  precision: z.number().nullable().describe('backtest precision for the outcome the signal points to'),
+  lift: z.number().nullable(),
+  medianLeadDays: z.number().nullable(),
+  support: z.number(),
+  backtest: z.object({ expansion: backtestRow, churn: backtestRow }),
+});
+
+const customBody = z.strictObject({
+  name: z.string(),
+  description: z.string().optional(),
+  direction: z.enum(['expansion', 'churn']),
+  events: z.array(z.string()),
+  operator: z.enum(CUSTOM_OPERATORS),
+  threshold: z.number(),
+  windowDays: z.number(),
+  weight: z.number().optional(),
+  enabled: z.boolean().optional(),
+});
+
+const customSchema = z.object({
+  id: z.string(),
+  key: z.string(),
+  name: z.string(),
+  description: z.string(),
+  direction: z.enum(['expansion', 'churn']),
+  events: z.array(z.string()),
+  operator: z.enum(CUSTOM_OPERATORS),
+  threshold: z.number(),
+  windowDays: z.number(),
+  weight: z.number(),
+  enabled: z.boolean(),
+});
+
+const occurrenceSchema = z.object({
+  id: z.number(),
+  accountId: z.string(),
+  key: z.string(),
+  origin: z.enum(['live', 'replay']),
+  occurredAt: z.string(),
+  firstSeenAt: z.string(),
+  lastSeenAt: z.string(),
+  strength: z.number(),
+  evidence: z.record(z.string(), z.unknown()),
+  explanation: z.string(),
+});
+
+/** Signal definitions with counts and backtest, occurrences, settings and custom signals. */
+export const signalRoutes: FastifyPluginAsyncZod = async (app) => {
+  const rt = app.runtime;
+  const db = () => rt.db.kysely;
+  const now = () => rt.clock.now();
+
+  app.get(
+    '/signals',
+    {
+      config: { access: 'viewer' },
+      schema: {
+        tags: ['signals'],
+        summary: 'Every signal: definition, effective parameters, counts, backtest precision and lift',
+        response: {
+          200: z.object({
+            computedAt: z.string().nullable().describe('when the backtest was last computed'),
+            baseRates: z.object({ expansion: z.number().nullable(), churn: z.number().nullable() }),
+            signals: z.array(definitionSchema),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => signalDefinitions(db(), actorOf(request).workspaceId, now()),
+  );
+
+  app.get(
+    '/signals/occurrences',
+    {
+      config: { access: 'viewer' },
+      schema: {
+        tags: ['signals'],
+        summary: 'Signal occurrences, newest first (filter by signal, account, time; cursor pagination)',
+        querystring: z.strictObject({
+          signal: z.string().min(1).max(120).optional(),
+          accountId: z.string().min(1).max(200).optional(),
+          since: z.iso.datetime().optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(50),
+          cursor: z.string().max(500).optional(),
+        }),
+        response: { 200: z.object({ items: z.array(occurrenceSchema), nextCursor: z.string().nullable() }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const ws = actorOf(request).workspaceId;
+      if (request.query.signal) await requireSignal(db(), ws, request.query.signal);
+      return listOccurrences(db(), ws, request.query);
+    },
+  );
+
+  app.patch(
+    '/signals/:key',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['signals'],
+        summary: "Override a built-in signal's parameters, weight, dedupe window or enable it (replaces the previous override)",
+        params: z.strictObject({ key: z.string().min(1).max(120) }),
+        body: signalOverrideInput,
+        response: { 200: z.object({ signal: definitionSchema }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const saved = await saveOverride(db(), actor.workspaceId, request.params.key, request.body, actor.userId, now().toISOString());
+      await recordAudit(db(), actor.workspaceId, auditActorOf(actor), 'signal.configure', { targetType: 'signal', targetId: request.params.key, details: saved }, rt.clock);
+      const all = await signalDefinitions(db(), actor.workspaceId, now());
+      return { signal: all.signals.find((s) => s.key === request.params.key)! };
+    },
+  );
+
+  app.post(
+    '/signals/preview',
+    {
+      config: { access: 'member' },
+      schema: {
+        tags: ['signals'],
+        summary: 'Which accounts a custom-signal definition would match now (nothing is stored)',
+        body: customBody,
+        response: {
+          200: z.object({
+            accountsTotal: z.number(),
+            matching: z.number(),
+            accounts: z.array(z.object({ id: z.string(), name: z.string(), domain: z.string(), total: z.number(), explanation: z.string() })),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { accountsTotal, matching, accounts } = await previewCustomSignal(db(), actorOf(request).workspaceId, request.body, now());
+      return { accountsTotal, matching, accounts };
+    },
+  );
+
+  app.post(
+    '/signals',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['signals'],
+        summary: 'Create a custom signal: the sum of some events over the last N days compared with a threshold',
+        body: customBody,
+        response: { 201: z.object({ signal: customSchema }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const signal = await createCustomSignal(db(), actor.workspaceId, request.body, actor.userId, now().toISOString());
+      await recordAudit(db(), actor.workspaceId, auditActorOf(actor), 'signal.create', { targetType: 'signal', targetId: signal.key, details: { ...signal } }, rt.clock);
+      return reply.status(201).send({ signal });
+    },
+  );
+
+  app.patch(
+    '/signals/custom/:id',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['signals'],
+        summary: 'Change a custom signal (fields not sent keep their value)',
+        params: idParams,
+        body: customBody.partial(),
+        response: { 200: z.object({ signal: customSchema }), 404: errorSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const signal = await updateCustomSignal(db(), actor.workspaceId, request.params.id, request.body, now().toISOString());
+      await recordAudit(db(), actor.workspaceId, auditActorOf(actor), 'signal.update', { targetType: 'signal', targetId: signal.key, details: { ...request.body } }, rt.clock);
+      return { signal };
+    },
+  );
+
+  app.delete(
+    '/signals/custom/:id',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['signals'],
+        summary: 'Delete a custom signal with its occurrences and backtest',
+        params: idParams,
+        response: { 204: z.null(), 404: errorSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      await deleteCustomSignal(db(), actor.workspaceId, request.params.id);
+      await recordAudit(db(), actor.workspaceId, auditActorOf(actor), 'signal.delete', { targetType: 'signal', targetId: `custom:${request.params.id}` }, rt.clock);
+      return reply.status(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,70 @@
+import type { Kysely } from 'kysely';
+import { chunks, DAY_MS } from '../accounts/index.js';
+import type { DB } from '../db/index.js';
+
+/** One day of an account's overall score, for sparklines. */
+export interface TrendPoint {
+  day: string;
+  score: number;
+}
+
+/**
+ * The daily overall score of each of `accountIds` over the last `days` days (oldest first), from the
+ * score snapshots — what the accounts list draws as a sparkline. Accounts without snapshots get [].
+ *
+ * @example
+ * const trends = await scoreTrends(db, ws, ['acc_1', 'acc_2'], { days: 30, now: new Date() });
+ * trends.get('acc_1'); // [{ day: '2025-01-01', score: 61 }, …]
+ */
+export async function scoreTrends(
+  db: Kysely<DB>,
+  workspaceId: string,
+  accountIds: readonly string[],
+  opts: { days: number; now: Date },
+): Promise<Map<string, TrendPoint[]>> {
+  const since = new Date(opts.now.getTime() - opts.days * DAY_MS).toISOString().slice(0, 10);
+  const out = new Map<string, TrendPoint[]>(accountIds.map((id) => [id, []]));
+  for (const chunk of chunks(accountIds)) {
+    const rows = await db
+      .selectFrom('score_snapshots')
+      .select(['account_id', 'day', 'score'])
+      .where('workspace_id', '=', workspaceId)
+      .where('account_id', 'in', chunk)
+      .where('day', '>=', since)
+      .orderBy('account_id')
+      .orderBy('day')
+      .execute();
+    for (const r of rows) out.get(r.account_id)?.push({ day: r.day, score: Number(r.score) });
+  }
+  return out;
+}
+
+/** How many accounts a workspace has, how many are scored, and how many hold each grade. */
+export interface GradeCounts {
+  total: number;
+  scored: number;
+  byGrade: Record<string, number>;
+}
+
+/**
+ * Accounts by grade — the pipeline at a glance on the home page.
+ *
+ * @example
+ * const { total, byGrade } = await gradeCounts(db, ws); // byGrade.M100 === 12
+ */
+export async function gradeCounts(db: Kysely<DB>, workspaceId: string): Promise<GradeCounts> {
+  const total = await db
+    .selectFrom('accounts')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirstOrThrow();
+  const rows = await db
+    .selectFrom('account_scores')
+    .select((eb) => ['grade', eb.fn.countAll<number>().as('n')])
+    .where('workspace_id', '=', workspaceId)
+    .groupBy('grade')
+    .execute();
+  const byGrade: Record<string, number> = {};
+  for (const r of rows) byGrade[r.grade] = Number(r.n);
+  return { total: Number(total.n), scored: rows.reduce((sum, r) => sum + Number(r.n), 0), byGrade };
+}
