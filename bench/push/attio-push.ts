@@ -79,7 +79,8 @@ export const pushAttio: BenchSuite = {
       const cpuBefore = process.cpuUsage();
       const first = await push();
       const cpu = process.cpuUsage(cpuBefore);
-      const cpuMsPerWrite = (cpu.user + cpu.system) / 1000 / Math.max(1, first.counts.created + first.counts.updated);
+      const cpuMsPerWrite =
+        (cpu.user + cpu.system) / 1000 / Math.max(1, first.counts.created + first.counts.updated);
       const afterFirst = await stats();
       const throughput = (first.counts.created + first.counts.updated) / seconds(first);
       ctx.log(

@@ -13,7 +13,10 @@ interface SimInfo {
   projectId: number;
   statsUrl: string;
 }
-type Stats = { counters: { total: number; rateLimited: number }; queries: { executed: number; rowsReturned: number } };
+type Stats = {
+  counters: { total: number; rateLimited: number };
+  queries: { executed: number; rowsReturned: number };
+};
 
 /**
  * Daily usage aggregates for N companies × 180 days, read through HogQL from the PostHog simulator
@@ -22,25 +25,34 @@ type Stats = { counters: { total: number; rateLimited: number }; queries: { exec
  */
 export const posthogUsage: BenchSuite = {
   name: 'posthog-usage',
-  description: 'PostHog usage aggregates (companies × 180 days) through HogQL: query calls against the 2,400/hour budget',
+  description:
+    'PostHog usage aggregates (companies × 180 days) through HogQL: query calls against the 2,400/hour budget',
   async run(ctx) {
     const companies = Math.max(500, Math.round(20_000 * ctx.scale));
     ctx.log(`generating ${companies} companies × 180 days in the simulator process`);
-    const child = spawnTs('bench/sources/sim-process.ts', [JSON.stringify({ service: 'posthog', companies })]);
+    const child = spawnTs('bench/sources/sim-process.ts', [
+      JSON.stringify({ service: 'posthog', companies }),
+    ]);
     const sim = await firstLine<SimInfo>(child);
     const env = await syncEnvironment(posthog, sim, { projectId: sim.projectId });
     try {
       const stats = async () => (await (await fetch(sim.statsUrl)).json()) as Stats;
       const before = await stats();
       const started = performance.now();
-      const run = await startSync(env.deps, env.workspaceId, 'posthog', { trigger: 'manual', streams: ['usage_daily'] });
+      const run = await startSync(env.deps, env.workspaceId, 'posthog', {
+        trigger: 'manual',
+        streams: ['usage_daily'],
+      });
       const done = await executeRun(env.deps, env.workspaceId, run.id);
       const seconds = (performance.now() - started) / 1000;
       const after = await stats();
-      if (done.status !== 'succeeded') throw new Error(`the usage sync ended ${done.status}: ${done.error?.message}`);
+      if (done.status !== 'succeeded')
+        throw new Error(`the usage sync ended ${done.status}: ${done.error?.message}`);
       const calls = after.queries.executed - before.queries.executed;
       const rows = done.counts.read;
-      ctx.log(`${rows} usage rows in ${calls} query calls, ${seconds.toFixed(1)} s, ${after.counters.rateLimited - before.counters.rateLimited} answered 429`);
+      ctx.log(
+        `${rows} usage rows in ${calls} query calls, ${seconds.toFixed(1)} s, ${after.counters.rateLimited - before.counters.rateLimited} answered 429`,
+      );
       return [
         {
           metric: `query calls for ${companies} companies × 180 days`,

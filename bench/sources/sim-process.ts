@@ -8,10 +8,16 @@ import { generateDataset } from '../../src/simulators/dataset/index.js';
 import { startPostHogSimulator } from '../../src/simulators/posthog/index.js';
 import { startStripeSimulator } from '../../src/simulators/stripe/index.js';
 
-const opts = JSON.parse(process.argv[2] ?? '{}') as { service: 'stripe' | 'posthog'; companies: number; seed?: string };
+const opts = JSON.parse(process.argv[2] ?? '{}') as {
+  service: 'stripe' | 'posthog';
+  companies: number;
+  seed?: string;
+};
 const dataset = generateDataset({ seed: opts.seed ?? 'bench', companies: opts.companies });
 const sim =
-  opts.service === 'stripe' ? await startStripeSimulator({ dataset }) : await startPostHogSimulator({ dataset });
+  opts.service === 'stripe'
+    ? await startStripeSimulator({ dataset })
+    : await startPostHogSimulator({ dataset });
 
 const stats = createServer((_req, res) => {
   const body = {

@@ -43,12 +43,15 @@ export const stripeBackfill: BenchSuite = {
       const done = await executeRun(env.deps, env.workspaceId, run.id);
       const seconds = (performance.now() - started) / 1000;
       const after = ((await (await fetch(sim.statsUrl)).json()) as { counters: Counters }).counters;
-      if (done.status !== 'succeeded') throw new Error(`the backfill ended ${done.status}: ${done.error?.message}`);
+      if (done.status !== 'succeeded')
+        throw new Error(`the backfill ended ${done.status}: ${done.error?.message}`);
       const records = done.counts.read;
       const requests = after.total - before.total;
       const limited = after.rateLimited - before.rateLimited;
       const ceiling = REQUESTS_PER_SECOND * PAGE;
-      ctx.log(`${records} records (${sim.customers} customers, ${sim.subscriptions} subscriptions) in ${seconds.toFixed(1)} s, ${requests} requests, ${limited} answered 429`);
+      ctx.log(
+        `${records} records (${sim.customers} customers, ${sim.subscriptions} subscriptions) in ${seconds.toFixed(1)} s, ${requests} requests, ${limited} answered 429`,
+      );
       return [
         {
           metric: 'backfill rate, share of the 25 × 100 records/s ceiling',

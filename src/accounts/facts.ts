@@ -163,29 +163,41 @@ export function subscriptionAt(sub: SubscriptionHistory, asOfMs: number, live: b
   };
 }
 
-/** ARR across all subscriptions at each billing change up to `asOfMs`. */
+/** ARR across all subscriptions at each billing change (computed once per history). */
+const timelines = new WeakMap<AccountHistory, { at: string; arr: number; ms: number }[]>();
+
 function arrTimeline(history: AccountHistory, asOfMs: number): { at: string; arr: number }[] {
-  type Change = { ms: number; sub: string; arr: number };
-  const changes: Change[] = [];
-  for (const sub of history.subscriptions) {
-    for (const p of sub.points) changes.push({ ms: toMs(p.at), sub: sub.id, arr: p.arr });
-    if (sub.endedAt) changes.push({ ms: toMs(sub.endedAt), sub: sub.id, arr: 0 });
+  let timeline = timelines.get(history);
+  if (!timeline) {
+    type Change = { ms: number; at: string; sub: string; arr: number };
+    const changes: Change[] = [];
+    for (const sub of history.subscriptions) {
+      for (const p of sub.points) changes.push({ ms: toMs(p.at), at: p.at, sub: sub.id, arr: p.arr });
+      if (sub.endedAt) changes.push({ ms: toMs(sub.endedAt), at: sub.endedAt, sub: sub.id, arr: 0 });
+    }
+    changes.sort((a, b) => a.ms - b.ms || a.sub.localeCompare(b.sub));
+    const bySub = new Map<string, number>();
+    timeline = [];
+    for (const c of changes) {
+      bySub.set(c.sub, c.arr);
+      let total = 0;
+      for (const v of bySub.values()) total += v;
+      const last = timeline[timeline.length - 1];
+      if (last && last.ms === c.ms) last.arr = total;
+      else if (!last || last.arr !== total) timeline.push({ at: c.at, arr: total, ms: c.ms });
+    }
+    timelines.set(history, timeline);
   }
-  changes.sort((a, b) => a.ms - b.ms || a.sub.localeCompare(b.sub));
-  const bySub = new Map<string, number>();
-  const timeline: { at: string; arr: number }[] = [];
-  for (const c of changes) {
-    if (c.ms > asOfMs) break;
-    bySub.set(c.sub, c.arr);
-    let total = 0;
-    for (const v of bySub.values()) total += v;
-    const at = new Date(c.ms).toISOString();
-    const last = timeline[timeline.length - 1];
-    if (last && last.at === at) last.arr = total;
-    else if (!last || last.arr !== total) timeline.push({ at, arr: total });
+  const out: { at: string; arr: number }[] = [];
+  for (const point of timeline) {
+    if (point.ms > asOfMs) break;
+    out.push({ at: point.at, arr: point.arr });
   }
-  return timeline;
+  return out;
 }
+
+/** The items visible at as-of; the same array when all are (the usual live case: no copy). */
+const visible = <T>(items: T[], keep: (item: T) => boolean): T[] => (items.every(keep) ? items : items.filter(keep));
 
 export interface FactsInput {
   accountId: string;
@@ -220,7 +232,7 @@ export function factsAt(input: FactsInput, asOf: Date, live: boolean): AccountFa
     asOfDay,
     signupAt: history.signupAt && toMs(history.signupAt) <= asOfMs ? history.signupAt : null,
     usage: input.usage,
-    persons: history.persons.filter((p) => p.createdAt === null || toMs(p.createdAt) <= asOfMs),
+    persons: visible(history.persons, (p) => p.createdAt === null || toMs(p.createdAt) <= asOfMs),
     subscription: subs[0] ?? null,
     arr,
     // Only arr_decrease reads it: built on first use.
@@ -228,7 +240,7 @@ export function factsAt(input: FactsInput, asOf: Date, live: boolean): AccountFa
       arrHistory ??= arrTimeline(history, asOfMs);
       return arrHistory;
     },
-    nps: history.nps.filter((n) => toMs(n.at) <= asOfMs),
+    nps: visible(history.nps, (n) => toMs(n.at) <= asOfMs),
     healthHistory: (input.healthHistory ?? []).filter((h) => h.day <= asOfDay),
   };
 }

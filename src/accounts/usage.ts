@@ -152,20 +152,31 @@ export interface WindowedEventUsage {
  */
 export class WindowedUsage implements UsageView {
   private readonly windowSet: ReadonlySet<number>;
+  private readonly byEvent = new Map<string, WindowedEventUsage>();
+  /** Engagement totals per window, summed once. */
+  private readonly activity = new Map<number, number>();
+
   constructor(
     readonly asOfDay: number,
     windows: Iterable<number>,
     private readonly events: readonly WindowedEventUsage[],
   ) {
     this.windowSet = new Set(windows);
+    for (const e of events) {
+      this.byEvent.set(e.event, e);
+      if (NON_ACTIVITY_EVENTS.has(e.event)) continue;
+      for (const [days, count] of e.windows) this.activity.set(days, (this.activity.get(days) ?? 0) + count);
+    }
   }
 
   sum(selector: EventSelector, days: number): number {
     if (!this.windowSet.has(days)) {
       throw new Error(`Usage window of ${days} days was not loaded; declare it in the detector's usageWindows.`);
     }
+    if (selector === ACTIVITY) return this.activity.get(days) ?? 0;
+    if (typeof selector === 'string') return this.byEvent.get(selector)?.windows.get(days) ?? 0;
     let sum = 0;
-    for (const e of this.events) if (matches(selector, e.event)) sum += e.windows.get(days) ?? 0;
+    for (const event of selector as readonly string[]) sum += this.byEvent.get(event)?.windows.get(days) ?? 0;
     return sum;
   }
 

@@ -3,11 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import helmet from '@fastify/helmet';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, type RouteOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { httpRequestDuration, httpRequestsTotal } from '../core/metrics.js';
 import type { Runtime } from '../runtime/index.js';
-import { decorateRequestActor, registerApiAuth } from './plugins/auth.js';
+import { type Access, decorateRequestActor, registerApiAuth } from './plugins/auth.js';
 import { registerBetterAuth } from './plugins/better-auth.js';
 import { registerErrorHandler, registerNotFound } from './plugins/errors.js';
 import { registerHealth } from './plugins/health.js';
@@ -19,7 +19,23 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The runtime this app serves (database, keyring, auth, and later jobs and integrations). */
     runtime: Runtime;
+    /** Every route the app serves, in registration order (see `RouteEntry`). */
+    routeTable: readonly RouteEntry[];
   }
+}
+
+/**
+ * One method of one route as registered: what the security suites and tools walk instead of a hand
+ * list, so a route added later is covered by them without anyone remembering to add it.
+ */
+export interface RouteEntry {
+  method: string;
+  /** The full path with its parameters, e.g. `/api/v1/sync-runs/:id`. */
+  url: string;
+  /** Who may call it (`config.access`); set on every `/api/v1` route. */
+  access: Access | undefined;
+  /** Left out of the OpenAPI document (`schema.hide`). */
+  hidden: boolean;
 }
 
 export interface BuildAppOptions {
@@ -70,6 +86,20 @@ export async function buildApp(rt: Runtime, opts: BuildAppOptions = {}): Promise
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorate('runtime', rt);
+  const routeTable: RouteEntry[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route: RouteOptions) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      if (method === 'HEAD') continue;
+      routeTable.push({
+        method,
+        url: route.url,
+        access: (route.config as { access?: Access } | undefined)?.access,
+        hidden: (route.schema as { hide?: boolean } | undefined)?.hide === true,
+      });
+    }
+  });
   decorateRequestActor(app);
   registerErrorHandler(app);
 

@@ -61,7 +61,7 @@ export interface TallyInput {
   history: AccountHistory;
   /** First day with any usage (signup fallback). */
   firstActivityDay: number | null;
-  occurrences: readonly { key: string; firstSeenAt: string; lastSeenAt: string }[];
+  occurrences: readonly { key: string; firstSeenAt: string; lastSeenAt: string; open: boolean }[];
 }
 
 /**
@@ -75,7 +75,11 @@ export function tallyAccount(input: TallyInput, grid: readonly number[]): Accoun
   const churns = outcomes.filter((o) => o.kind === 'churn').map((o) => o.ms);
   const starts = input.history.subscriptions.map((s) => (s.createdAt ? toMs(s.createdAt) : 0));
   const signupDay = input.history.signupAt ? dayNumber(input.history.signupAt) : input.firstActivityDay;
-  const occurrences = input.occurrences.map((o) => ({ key: o.key, first: toMs(o.firstSeenAt), last: toMs(o.lastSeenAt) }));
+  const occurrences = input.occurrences.map((o) => ({
+    key: o.key,
+    first: toMs(o.firstSeenAt),
+    last: o.open ? Number.POSITIVE_INFINITY : toMs(o.lastSeenAt),
+  }));
   for (const d of grid) {
     if (signupDay === null || signupDay > d) continue;
     const asOf = (d + 1) * DAY_MS;

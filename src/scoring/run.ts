@@ -21,13 +21,14 @@ import {
   type DetectedSignal,
   deleteReplayed,
   detectNow,
-  extendOccurrences,
+  closeOccurrences,
   insertOccurrences,
   latestOccurrences,
   loadOccurrenceHeads,
   loadSignals,
   type OccurrenceHead,
   planOccurrences,
+  refreshOccurrences,
   replayAccount,
   usageWindowsOf,
 } from '../signals/index.js';
@@ -158,7 +159,8 @@ async function executeScoreRun(db: Kysely<DB>, workspaceId: string, run: ScoreRu
     accountsRemoved: 0,
     signalsDetected: 0,
     occurrencesNew: 0,
-    occurrencesExtended: 0,
+    occurrencesRefreshed: 0,
+    occurrencesClosed: 0,
     usageRows: 0,
     linksWritten: 0,
     timingsMs: {},
@@ -233,7 +235,16 @@ async function executeScoreRun(db: Kysely<DB>, workspaceId: string, run: ScoreRu
       targetIds = rows.map((r) => r.id);
     }
     const scored = await timed('detect', () =>
-      detectAndScore(db, workspaceId, { targetIds, signals, settings, now, runId: run.id, counts, progress }),
+      detectAndScore(db, workspaceId, {
+        targetIds,
+        signals,
+        settings,
+        now,
+        runId: run.id,
+        counts,
+        progress,
+        lastConfirmedAt: state.last_full_run_at,
+      }),
     );
 
     // 5. Backtest.
@@ -299,6 +310,8 @@ async function replayHistory(
 }
 
 interface DetectInput {
+  /** When open occurrences were last confirmed for every account (the previous full run). */
+  lastConfirmedAt: string | null;
   targetIds: string[] | null;
   signals: ConfiguredSignal[];
   settings: ScoringSettings;
@@ -386,22 +399,44 @@ async function detectAndScore(db: Kysely<DB>, workspaceId: string, input: Detect
       if (found.length > 0) detections.set(account.id, found);
       counts.signalsDetected += found.length;
     }
-    const plan = planOccurrences(detections, latest, signals, now);
+    const plan = planOccurrences(
+      chunk.map((a) => a.id),
+      detections,
+      latest,
+      signals,
+      now,
+      input.lastConfirmedAt,
+    );
     __prof('detect');
     await db.transaction().execute(async (trx) => {
       await insertOccurrences(trx, workspaceId, plan.inserts, input.runId);
-      await extendOccurrences(trx, workspaceId, plan.extensions);
+      await refreshOccurrences(trx, workspaceId, plan.refreshes);
+      await closeOccurrences(trx, workspaceId, plan.closes);
     });
     counts.occurrencesNew += plan.inserts.length;
-    counts.occurrencesExtended += plan.extensions.length;
+    counts.occurrencesRefreshed += plan.refreshes.length;
+    counts.occurrencesClosed += plan.closes.length;
     __prof('occwrite');
-    // What scoring sees: every detection of this run is current, whether stored anew or extended.
-    for (const [accountId, found] of detections) {
-      let byKeyLatest = latest.get(accountId);
-      if (!byKeyLatest) latest.set(accountId, (byKeyLatest = new Map()));
-      for (const d of found) {
-        const head = byKeyLatest.get(d.key);
-        byKeyLatest.set(d.key, { id: head?.id ?? -1, accountId, key: d.key, firstSeenAt: head?.firstSeenAt ?? nowIso, lastSeenAt: nowIso, strength: d.strength });
+    // What scoring sees: this run's detections hold now; what stopped holding decays from its close.
+    const closedAt = new Map(plan.closes.map((c) => [c.id, c.lastSeenAt]));
+    for (const account of chunk) {
+      const heads = latest.get(account.id) ?? new Map<string, OccurrenceHead>();
+      latest.set(account.id, heads);
+      for (const [key, head] of heads) {
+        const at = closedAt.get(head.id);
+        if (at) heads.set(key, { ...head, open: false, lastSeenAt: at });
+      }
+      for (const d of detections.get(account.id) ?? []) {
+        const head = heads.get(d.key);
+        heads.set(d.key, {
+          id: head?.id ?? -1,
+          accountId: account.id,
+          key: d.key,
+          firstSeenAt: head?.firstSeenAt ?? nowIso,
+          lastSeenAt: nowIso,
+          open: true,
+          strength: d.strength,
+        });
       }
     }
 

@@ -27,7 +27,8 @@ export interface ScoreRunCounts {
   accountsRemoved: number;
   signalsDetected: number;
   occurrencesNew: number;
-  occurrencesExtended: number;
+  occurrencesRefreshed: number;
+  occurrencesClosed: number;
   usageRows: number;
   linksWritten: number;
   timingsMs: Partial<Record<ScoreStage, number>>;

@@ -121,7 +121,15 @@ export function detectSignals(
     } catch (error) {
       throw new Error(`Signal ${signal.key} failed on account ${facts.accountId}: ${(error as Error).message}`);
     }
-    if (detection) found.push({ key: signal.key, ...detection });
+    if (detection) {
+      found.push({
+        key: signal.key,
+        strength: detection.strength,
+        occurredAt: detection.occurredAt,
+        evidence: detection.evidence,
+        explanation: detection.explanation,
+      });
+    }
   }
   return found;
 }

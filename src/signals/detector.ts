@@ -83,11 +83,22 @@ export function ramp(value: number, threshold: number, full: number): number {
   return Math.round((0.5 + 0.5 * t) * 1000) / 1000;
 }
 
-/** A number rounded for an explanation: integers stay, others keep one decimal. */
-export const fmt = (n: number): string =>
-  Number.isInteger(n) ? n.toLocaleString('en-US') : (Math.round(n * 10) / 10).toLocaleString('en-US');
+/** Thousands separators without Intl: explanations are built for every detection of every run. */
+function grouped(n: number): string {
+  const [int, frac] = String(Math.abs(n)).split('.');
+  const digits = int!.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${n < 0 ? '-' : ''}${digits}${frac ? `.${frac}` : ''}`;
+}
 
-export const money = (n: number): string => `$${Math.round(n).toLocaleString('en-US')}`;
+/**
+ * A number rounded for an explanation: integers stay, others keep one decimal.
+ *
+ * @example fmt(12345.678) // '12,345.7'
+ */
+export const fmt = (n: number): string => grouped(Number.isInteger(n) ? n : Math.round(n * 10) / 10);
+
+/** @example money(1234.5) // '$1,235' */
+export const money = (n: number): string => `$${grouped(Math.round(n))}`;
 
 export const eventsParam = (defaults: string[] | null) =>
   z

@@ -109,7 +109,6 @@ export function planOccurrences(
           origin: 'live',
           occurredAt: d.occurredAt < iso ? d.occurredAt : iso,
           firstSeenAt: iso,
-          lastSeenAt: iso,
           open: true,
           ...refresh,
         });

@@ -47,8 +47,12 @@ describe('beton simulate', () => {
       headers: { authorization: `Bearer ${creds.stripe.apiKey}` },
     });
     expect(customers.status).toBe(200);
-    const projects = await fetch(`${creds.posthog.url}/api/projects/`, { headers: { authorization: `Bearer ${creds.posthog.apiKey}` } });
-    expect(((await projects.json()) as { results: { id: number }[] }).results[0]!.id).toBe(creds.posthog.projectId);
+    const projects = await fetch(`${creds.posthog.url}/api/projects/`, {
+      headers: { authorization: `Bearer ${creds.posthog.apiKey}` },
+    });
+    expect(((await projects.json()) as { results: { id: number }[] }).results[0]!.id).toBe(
+      creds.posthog.projectId,
+    );
 
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGINT');
@@ -58,17 +62,23 @@ describe('beton simulate', () => {
   it('turns knobs into behaviour: --error-rate 1 answers every request with a 5xx', async () => {
     const { child, line } = await simulate(['--json', '--companies', '20', '--error-rate', '1']);
     const creds = JSON.parse(line);
-    const res = await fetch(`${creds.attio.url}/v2/self`, { headers: { authorization: `Bearer ${creds.attio.apiKey}` } });
+    const res = await fetch(`${creds.attio.url}/v2/self`, {
+      headers: { authorization: `Bearer ${creds.attio.apiKey}` },
+    });
     expect(res.status).toBeGreaterThanOrEqual(500);
     child.kill('SIGINT');
   });
 
   it('refuses a knob out of range with one clear line', async () => {
     const run = promisify(execFile);
-    const result = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'simulate', '--error-rate', '3'], {
-      cwd: root,
-      env: { PATH: process.env.PATH },
-    }).catch((e: { code: number; stderr: string }) => e);
+    const result = await run(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'simulate', '--error-rate', '3'],
+      {
+        cwd: root,
+        env: { PATH: process.env.PATH },
+      },
+    ).catch((e: { code: number; stderr: string }) => e);
     expect((result as { code: number }).code).toBe(1);
     expect((result as { stderr: string }).stderr).toMatch(/--error-rate must be a number between 0 and 1/);
   });

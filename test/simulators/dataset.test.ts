@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { type Dataset, generateDataset, type PlantedOutcome, versionAt } from '../../src/simulators/dataset/index.js';
+import {
+  type Dataset,
+  generateDataset,
+  type PlantedOutcome,
+  versionAt,
+} from '../../src/simulators/dataset/index.js';
 
 const NOW = '2025-06-01T00:00:00.000Z';
 const world = generateDataset({ seed: 'dataset-test', companies: 800, now: NOW });
@@ -15,7 +20,8 @@ function usage(ds: Dataset, companyId: string, event: string, from: number, to: 
   return total;
 }
 
-const dayIndex = (ds: Dataset, iso: string) => Math.floor((Date.parse(iso) / 1000 - (ds.nowUnix - ds.historyDays * DAY)) / DAY);
+const dayIndex = (ds: Dataset, iso: string) =>
+  Math.floor((Date.parse(iso) / 1000 - (ds.nowUnix - ds.historyDays * DAY)) / DAY);
 const outcomeIds = new Set([...world.truth.futures, ...world.truth.past].map((o) => o.companyId));
 const controls = world.companies.filter((c) => !outcomeIds.has(c.id) && c.plan !== 'free');
 
@@ -40,7 +46,9 @@ describe('generateDataset', () => {
     for (const p of world.people.filter((x) => !x.freeMail).slice(0, 500)) {
       expect(p.email.endsWith(`@${world.companyById.get(p.companyId)!.domain}`)).toBe(true);
     }
-    expect(world.people.some((p) => /^(Director|VP)\b/.test(p.title) || /Director$/.test(p.title))).toBe(true);
+    expect(world.people.some((p) => /^(Director|VP)\b/.test(p.title) || /Director$/.test(p.title))).toBe(
+      true,
+    );
     expect(world.usage.days).toHaveLength(180);
     expect(world.usage.days[179]).toBe('2025-05-31');
   });
@@ -60,10 +68,19 @@ describe('generateDataset', () => {
       }
       for (const v of sub?.versions ?? []) expect(v.at).toBeLessThanOrEqual(world.nowUnix);
     }
-    expect(world.billing.prices.map((p) => p.interval).sort()).toEqual(['month', 'month', 'month', 'year', 'year', 'year']);
+    expect(world.billing.prices.map((p) => p.interval).sort()).toEqual([
+      'month',
+      'month',
+      'month',
+      'year',
+      'year',
+      'year',
+    ]);
     expect(world.billing.invoices.length).toBeGreaterThan(world.billing.subscriptions.length);
     expect(world.billing.customers.some((c) => c.metadataDomain === null)).toBe(true);
-    expect(world.billing.customers.some((c) => /@(gmail|outlook|yahoo|hotmail|icloud|proton)\./.test(c.email))).toBe(true);
+    expect(
+      world.billing.customers.some((c) => /@(gmail|outlook|yahoo|hotmail|icloud|proton)\./.test(c.email)),
+    ).toBe(true);
   });
 
   it('puts past outcomes in Stripe at their time and keeps future outcomes out of it', () => {
@@ -91,10 +108,14 @@ describe('generateDataset', () => {
   });
 
   it('plants buying intent before upgrades: pricing pages seen far more often than in other paying accounts', () => {
-    const planted = world.truth.futures.filter((o) => o.kind === 'upgrade' && o.leading.includes('upgrade_page_visit'));
+    const planted = world.truth.futures.filter(
+      (o) => o.kind === 'upgrade' && o.leading.includes('upgrade_page_visit'),
+    );
     expect(planted.length).toBeGreaterThan(10);
     const visited = (o: { companyId: string }) =>
-      usage(world, o.companyId, '$pageview:/pricing', 180 - 28, 180) + usage(world, o.companyId, '$pageview:/upgrade', 180 - 28, 180) > 0;
+      usage(world, o.companyId, '$pageview:/pricing', 180 - 28, 180) +
+        usage(world, o.companyId, '$pageview:/upgrade', 180 - 28, 180) >
+      0;
     const plantedRate = planted.filter(visited).length / planted.length;
     const controlRate = controls.filter((c) => visited({ companyId: c.id })).length / controls.length;
     expect(plantedRate).toBeGreaterThan(0.9);
@@ -103,13 +124,20 @@ describe('generateDataset', () => {
 
   it('plants declining usage and low NPS before churn', () => {
     const churners = [...world.truth.futures, ...world.truth.past].filter(
-      (o) => o.kind === 'churn' && (o.leading.includes('usage_drop') || o.leading.includes('usage_wow_decline')),
+      (o) =>
+        o.kind === 'churn' && (o.leading.includes('usage_drop') || o.leading.includes('usage_wow_decline')),
     );
     expect(churners.length).toBeGreaterThan(10);
     const ratio = (o: PlantedOutcome) => {
       const end = Math.min(dayIndex(world, o.at), 180);
       const recent = usage(world, o.companyId, 'feature_used', end - 7, end);
-      const before = usage(world, o.companyId, 'feature_used', dayIndex(world, o.leadingFrom) - 14, dayIndex(world, o.leadingFrom));
+      const before = usage(
+        world,
+        o.companyId,
+        'feature_used',
+        dayIndex(world, o.leadingFrom) - 14,
+        dayIndex(world, o.leadingFrom),
+      );
       return before === 0 ? null : recent / before;
     };
     const ratios = churners.map(ratio).filter((r): r is number => r !== null);
@@ -132,18 +160,32 @@ describe('generateDataset', () => {
     const names = new Set<string>();
     for (let c = 0; c < 200; c++) for (const row of world.usage.daily(c, 179)) names.add(row.event);
     expect(names.has('$pageview')).toBe(true);
-    expect([...names].every((n) => !n.startsWith('$pageview:') || n === '$pageview:/pricing' || n === '$pageview:/upgrade')).toBe(true);
+    expect(
+      [...names].every(
+        (n) => !n.startsWith('$pageview:') || n === '$pageview:/pricing' || n === '$pageview:/upgrade',
+      ),
+    ).toBe(true);
 
-    const company = world.companies.find((c) => world.peopleOfCompany(c.index).filter((p) => p.createdAt >= `${world.usage.days[0]}`).length >= 2)!;
-    const joined = world.peopleOfCompany(company.index).slice(1).filter((p) => p.createdAt >= `${world.usage.days[0]}`);
+    const company = world.companies.find(
+      (c) =>
+        world.peopleOfCompany(c.index).filter((p) => p.createdAt >= `${world.usage.days[0]}`).length >= 2,
+    )!;
+    const joined = world
+      .peopleOfCompany(company.index)
+      .slice(1)
+      .filter((p) => p.createdAt >= `${world.usage.days[0]}`);
     const invited = usage(world, company.id, 'user_invited', 0, 180);
     expect(invited).toBe(joined.length);
   });
 
   it('leaves some domains unknown to Apollo and some CRM values set by a person', () => {
     expect(world.firmographics.some((f) => !f.found)).toBe(true);
-    expect(world.firmographics.filter((f) => f.found).length).toBeGreaterThan(world.firmographics.length * 0.8);
-    const byPerson = world.crm.companies.flatMap((c) => c.values).filter((v) => v.actor.type === 'workspace-member');
+    expect(world.firmographics.filter((f) => f.found).length).toBeGreaterThan(
+      world.firmographics.length * 0.8,
+    );
+    const byPerson = world.crm.companies
+      .flatMap((c) => c.values)
+      .filter((v) => v.actor.type === 'workspace-member');
     expect(byPerson.some((v) => v.attribute.startsWith('beton_'))).toBe(true);
     expect(world.crm.companies.flatMap((c) => c.values).some((v) => v.actor.type === 'api-token')).toBe(true);
   });

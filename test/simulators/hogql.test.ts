@@ -9,12 +9,66 @@ import {
 
 const t = (iso: string) => Date.parse(iso);
 const rows: EventRow[] = [
-  { uuid: 'u1', event: '$pageview', time: t('2025-05-01T10:00:00Z'), distinctId: 'd1', personId: 'p1', groupKey: 'acme.com', properties: { $pathname: '/pricing' }, count: 2 },
-  { uuid: 'u2', event: '$pageview', time: t('2025-05-01T11:00:00Z'), distinctId: 'd2', personId: 'p2', groupKey: 'acme.com', properties: { $pathname: '/dashboard' }, count: 5 },
-  { uuid: 'u3', event: 'feature_used', time: t('2025-05-01T12:00:00Z'), distinctId: 'd1', personId: 'p1', groupKey: 'acme.com', properties: { feature: 'alerts' }, count: 3 },
-  { uuid: 'u4', event: 'feature_used', time: t('2025-05-02T09:00:00Z'), distinctId: 'd3', personId: 'p3', groupKey: 'beta.io', properties: { feature: 'api' }, count: 1 },
-  { uuid: 'u5', event: 'survey sent', time: t('2025-05-02T15:00:00Z'), distinctId: 'd3', personId: 'p3', groupKey: 'beta.io', properties: { $survey_id: 's1', $survey_response: 9 }, count: 1 },
-  { uuid: 'u6', event: "it's odd", time: t('2025-05-03T08:00:00Z'), distinctId: 'd4', personId: 'p4', groupKey: '', properties: {}, count: 1 },
+  {
+    uuid: 'u1',
+    event: '$pageview',
+    time: t('2025-05-01T10:00:00Z'),
+    distinctId: 'd1',
+    personId: 'p1',
+    groupKey: 'acme.com',
+    properties: { $pathname: '/pricing' },
+    count: 2,
+  },
+  {
+    uuid: 'u2',
+    event: '$pageview',
+    time: t('2025-05-01T11:00:00Z'),
+    distinctId: 'd2',
+    personId: 'p2',
+    groupKey: 'acme.com',
+    properties: { $pathname: '/dashboard' },
+    count: 5,
+  },
+  {
+    uuid: 'u3',
+    event: 'feature_used',
+    time: t('2025-05-01T12:00:00Z'),
+    distinctId: 'd1',
+    personId: 'p1',
+    groupKey: 'acme.com',
+    properties: { feature: 'alerts' },
+    count: 3,
+  },
+  {
+    uuid: 'u4',
+    event: 'feature_used',
+    time: t('2025-05-02T09:00:00Z'),
+    distinctId: 'd3',
+    personId: 'p3',
+    groupKey: 'beta.io',
+    properties: { feature: 'api' },
+    count: 1,
+  },
+  {
+    uuid: 'u5',
+    event: 'survey sent',
+    time: t('2025-05-02T15:00:00Z'),
+    distinctId: 'd3',
+    personId: 'p3',
+    groupKey: 'beta.io',
+    properties: { $survey_id: 's1', $survey_response: 9 },
+    count: 1,
+  },
+  {
+    uuid: 'u6',
+    event: "it's odd",
+    time: t('2025-05-03T08:00:00Z'),
+    distinctId: 'd4',
+    personId: 'p4',
+    groupKey: '',
+    properties: {},
+    count: 1,
+  },
 ];
 const hints: ScanHint[] = [];
 const table: EventTable = {
@@ -29,7 +83,7 @@ const run = (q: string, values?: Record<string, unknown>) => executeHogQL(q, tab
 describe('HogQL subset', () => {
   it('aggregates with GROUP BY, weighting coalesced rows by their count', () => {
     const r = run(
-      'SELECT $group_0 AS g, toDate(timestamp) AS day, count() AS c, count(DISTINCT person_id) AS persons FROM events WHERE $group_0 != \'\' GROUP BY g, day ORDER BY day, g',
+      "SELECT $group_0 AS g, toDate(timestamp) AS day, count() AS c, count(DISTINCT person_id) AS persons FROM events WHERE $group_0 != '' GROUP BY g, day ORDER BY day, g",
     );
     expect(r.columns).toEqual(['g', 'day', 'c', 'persons']);
     expect(r.types).toEqual(['String', 'Date', 'UInt64', 'UInt64']);
@@ -50,7 +104,10 @@ describe('HogQL subset', () => {
       ['feature_used', 3],
     ]);
     // The timestamp bounds narrow the scan (days outside are never generated).
-    expect(hints.at(-1)).toMatchObject({ fromMs: t('2025-05-01T00:00:00Z'), toMs: t('2025-05-02T00:00:00Z') });
+    expect(hints.at(-1)).toMatchObject({
+      fromMs: t('2025-05-01T00:00:00Z'),
+      toMs: t('2025-05-02T00:00:00Z'),
+    });
   });
 
   it('pages with LIMIT and OFFSET and says whether more rows exist; default limit 100, cap 50,000', () => {
@@ -65,7 +122,9 @@ describe('HogQL subset', () => {
   });
 
   it('expands a coalesced row into its events for a plain SELECT, each with its own uuid and second', () => {
-    const r = run("SELECT uuid, timestamp FROM events WHERE event = 'feature_used' AND $group_0 = 'acme.com' ORDER BY timestamp");
+    const r = run(
+      "SELECT uuid, timestamp FROM events WHERE event = 'feature_used' AND $group_0 = 'acme.com' ORDER BY timestamp",
+    );
     expect(r.results).toHaveLength(3);
     expect(new Set(r.results.map((x) => x[0])).size).toBe(3);
     expect(r.results.map((x) => x[1])).toEqual([
@@ -77,10 +136,14 @@ describe('HogQL subset', () => {
   });
 
   it('reads person properties, HAVING, DISTINCT and arithmetic', () => {
-    expect(run("SELECT person.properties.email, properties.$survey_response FROM events WHERE event = 'survey sent'").results).toEqual([
-      ['p3@acme.com', 9],
-    ]);
-    expect(run('SELECT $group_0, sum(1) AS n FROM events GROUP BY $group_0 HAVING n > 2 ORDER BY n DESC').results).toEqual([['acme.com', 10]]);
+    expect(
+      run(
+        "SELECT person.properties.email, properties.$survey_response FROM events WHERE event = 'survey sent'",
+      ).results,
+    ).toEqual([['p3@acme.com', 9]]);
+    expect(
+      run('SELECT $group_0, sum(1) AS n FROM events GROUP BY $group_0 HAVING n > 2 ORDER BY n DESC').results,
+    ).toEqual([['acme.com', 10]]);
     expect(run('SELECT DISTINCT event FROM events ORDER BY event').results.map((x) => x[0])).toEqual([
       '$pageview',
       'feature_used',
@@ -93,7 +156,9 @@ describe('HogQL subset', () => {
   it('keeps placeholder values as values: a quote in an event name cannot change the query', () => {
     const evil = "x' OR 1=1 --";
     expect(run('SELECT count() FROM events WHERE event = {e}', { e: evil }).results).toEqual([[0]]);
-    expect(run('SELECT count() FROM events WHERE event IN {names}', { names: [evil, "it's odd"] }).results).toEqual([[1]]);
+    expect(
+      run('SELECT count() FROM events WHERE event IN {names}', { names: [evil, "it's odd"] }).results,
+    ).toEqual([[1]]);
     // Escaped literals parse as one string too.
     expect(run("SELECT count() FROM events WHERE event = 'it\\'s odd'").results).toEqual([[1]]);
     expect(run("SELECT count() FROM events WHERE event = 'it''s odd'").results).toEqual([[1]]);
@@ -102,7 +167,9 @@ describe('HogQL subset', () => {
   it('answers errors PostHog would answer: syntax, unknown fields, missing placeholders, bad aggregation', () => {
     expect(() => run('SELECT FROM events')).toThrow(HogQLError);
     expect(() => run('SELECT nope FROM events')).toThrow(/Unable to resolve field: nope/);
-    expect(() => run('SELECT count() FROM events WHERE event = {missing}')).toThrow(/Placeholder \{missing\}/);
+    expect(() => run('SELECT count() FROM events WHERE event = {missing}')).toThrow(
+      /Placeholder \{missing\}/,
+    );
     expect(() => run('SELECT event, count() FROM events GROUP BY $group_0')).toThrow(/neither in GROUP BY/);
     expect(() => run('SELECT event FROM persons')).toThrow(/Unknown table/);
     expect(() => run("SELECT count() FROM events WHERE event = 'unterminated")).toThrow(/Unterminated/);

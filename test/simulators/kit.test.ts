@@ -13,14 +13,23 @@ let url: string;
 
 beforeAll(async () => {
   server = createSimServer({ name: 'kit-test', faultBody: (status) => ({ error: { status } }) });
-  server.app.get('/v1/items', async () => ({ items: Array.from({ length: 50 }, (_, k) => ({ id: k, name: `item ${k}` })) }));
+  server.app.get('/v1/items', async () => ({
+    items: Array.from({ length: 50 }, (_, k) => ({ id: k, name: `item ${k}` })),
+  }));
   server.app.post('/v1/items', async () => ({ ok: true }));
   server.app.get('/v1/limited', async (_req, reply) => reply.code(429).send({ error: 'slow down' }));
   url = await server.listen();
 });
 afterAll(() => server.close());
 beforeEach(() => {
-  server.setKnobs({ errorRate: 0, timeoutRate: 0, malformedRate: 0, truncatedRate: 0, latencyMs: 0, faultSeed: 1 });
+  server.setKnobs({
+    errorRate: 0,
+    timeoutRate: 0,
+    malformedRate: 0,
+    truncatedRate: 0,
+    latencyMs: 0,
+    faultSeed: 1,
+  });
   server.resetCounters();
 });
 
@@ -32,7 +41,11 @@ describe('simulator server kit', () => {
     await fetch(`${url}/v1/items`, { method: 'POST' });
     await fetch(`${url}/v1/limited`);
     expect(server.counters.total).toBe(4);
-    expect(server.counters.byRoute).toEqual({ 'GET /v1/items': 2, 'POST /v1/items': 1, 'GET /v1/limited': 1 });
+    expect(server.counters.byRoute).toEqual({
+      'GET /v1/items': 2,
+      'POST /v1/items': 1,
+      'GET /v1/limited': 1,
+    });
     expect(server.counters.writes).toBe(1);
     expect(server.counters.rateLimited).toBe(1);
     expect(server.counters.byStatus[200]).toBe(3);

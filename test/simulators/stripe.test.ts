@@ -10,7 +10,12 @@ let stripe: Stripe;
 
 const sdk = (key: string) => {
   const url = new URL(sim.url);
-  return new Stripe(key, { host: url.hostname, port: Number(url.port), protocol: 'http', maxNetworkRetries: 0 });
+  return new Stripe(key, {
+    host: url.hostname,
+    port: Number(url.port),
+    protocol: 'http',
+    maxNetworkRetries: 0,
+  });
 };
 
 beforeAll(async () => {
@@ -36,7 +41,10 @@ describe('Stripe simulator', () => {
     expect(next.data.map((c) => c.id)).toEqual(ids.slice(3, 6));
     const back = await stripe.customers.list({ limit: 2, ending_before: ids[5] });
     expect(back.data.map((c) => c.id)).toEqual(ids.slice(3, 5));
-    await expect(stripe.customers.list({ limit: 0 })).rejects.toMatchObject({ statusCode: 400, param: 'limit' });
+    await expect(stripe.customers.list({ limit: 0 })).rejects.toMatchObject({
+      statusCode: 400,
+      param: 'limit',
+    });
     await expect(stripe.customers.list({ limit: 101 })).rejects.toMatchObject({ statusCode: 400 });
   });
 
@@ -60,7 +68,10 @@ describe('Stripe simulator', () => {
     expect(live.every((s) => s.status !== 'canceled')).toBe(true);
     expect(live.length).toBeLessThan(all.length);
     const item = live[0]!.items.data[0]!;
-    expect(item).toMatchObject({ object: 'subscription_item', price: { object: 'price', recurring: { interval: expect.any(String) } } });
+    expect(item).toMatchObject({
+      object: 'subscription_item',
+      price: { object: 'price', recurring: { interval: expect.any(String) } },
+    });
     expect(item.current_period_end).toBeGreaterThan(item.current_period_start);
     expect(live[0]!.metadata.plan).toBeTruthy();
   });
@@ -70,26 +81,34 @@ describe('Stripe simulator', () => {
     expect(prices.data).toHaveLength(6);
     for (const p of prices.data) expect((p.product as Stripe.Product).name).toMatch(/^Beton Cloud /);
     await expect(stripe.prices.list({ expand: ['product'] })).rejects.toMatchObject({ statusCode: 400 });
-    await expect(stripe.customers.list({ expand: ['data.nothing'] })).rejects.toMatchObject({ statusCode: 400 });
+    await expect(stripe.customers.list({ expand: ['data.nothing'] })).rejects.toMatchObject({
+      statusCode: 400,
+    });
   });
 
-  it('answers a bad key 401 in Stripe\'s error shape', async () => {
-    const res = await fetch(`${sim.url}/v1/customers`, { headers: { authorization: 'Bearer sk_test_wrongwrongwrongwrong1234' } });
+  it("answers a bad key 401 in Stripe's error shape", async () => {
+    const res = await fetch(`${sim.url}/v1/customers`, {
+      headers: { authorization: 'Bearer sk_test_wrongwrongwrongwrong1234' },
+    });
     expect(res.status).toBe(401);
     const body = (await res.json()) as { error: { type: string; message: string } };
     expect(body.error.type).toBe('invalid_request_error');
     expect(body.error.message).toMatch(/^Invalid API Key provided: sk_test_\*+1234$/);
-    await expect(sdk('sk_test_wrongwrongwrongwrong1234').customers.list()).rejects.toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
+    await expect(sdk('sk_test_wrongwrongwrongwrong1234').customers.list()).rejects.toBeInstanceOf(
+      Stripe.errors.StripeAuthenticationError,
+    );
   });
 
   it('refuses more than 25 requests a second with 429 rate_limit', async () => {
     sim.server.setKnobs({ rateLimits: true });
     const statuses = await Promise.all(
       Array.from({ length: 40 }, () =>
-        fetch(`${sim.url}/v1/prices?limit=1`, { headers: { authorization: `Bearer ${sim.apiKey}` } }).then(async (r) => ({
-          status: r.status,
-          body: (await r.json()) as { error?: { code?: string } },
-        })),
+        fetch(`${sim.url}/v1/prices?limit=1`, { headers: { authorization: `Bearer ${sim.apiKey}` } }).then(
+          async (r) => ({
+            status: r.status,
+            body: (await r.json()) as { error?: { code?: string } },
+          }),
+        ),
       ),
     );
     const limited = statuses.filter((s) => s.status === 429);
@@ -113,7 +132,11 @@ describe('Stripe simulator', () => {
     expect(Object.keys(event.data.previous_attributes ?? {})).toContain('items');
 
     const victim = (await stripe.customers.list({ limit: 1 })).data[0]!;
-    expect(await stripe.customers.del(victim.id)).toEqual({ id: victim.id, object: 'customer', deleted: true });
+    expect(await stripe.customers.del(victim.id)).toEqual({
+      id: victim.id,
+      object: 'customer',
+      deleted: true,
+    });
     expect(await stripe.customers.retrieve(victim.id)).toMatchObject({ id: victim.id, deleted: true });
     const deletedEvents = await stripe.events.list({ limit: 10, type: 'customer.*' });
     expect(deletedEvents.data[0]).toMatchObject({ type: 'customer.deleted' });
@@ -127,12 +150,18 @@ describe('Stripe simulator', () => {
     expect(newest.data.every((e) => e.created >= cutoff)).toBe(true);
     const invoices = await stripe.events.list({ limit: 100, types: ['invoice.paid'] });
     expect(invoices.data.every((e) => e.type === 'invoice.paid')).toBe(true);
-    await expect(stripe.events.list({ types: Array.from({ length: 21 }, (_, k) => `t${k}`) })).rejects.toMatchObject({ statusCode: 400 });
+    await expect(
+      stripe.events.list({ types: Array.from({ length: 21 }, (_, k) => `t${k}`) }),
+    ).rejects.toMatchObject({ statusCode: 400 });
     const other = await startStripeSimulator({ dataset });
     try {
       other.clock.advance(31 * 86_400_000);
       const url = new URL(other.url);
-      const later = new Stripe(other.apiKey, { host: url.hostname, port: Number(url.port), protocol: 'http' });
+      const later = new Stripe(other.apiKey, {
+        host: url.hostname,
+        port: Number(url.port),
+        protocol: 'http',
+      });
       expect((await later.events.list({ limit: 100 })).data).toHaveLength(0);
     } finally {
       await other.close();
@@ -144,7 +173,11 @@ describe('Stripe simulator', () => {
     const post = () =>
       fetch(`${sim.url}/v1/customers`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${sim.apiKey}`, 'content-type': 'application/x-www-form-urlencoded', 'idempotency-key': 'k-1' },
+        headers: {
+          authorization: `Bearer ${sim.apiKey}`,
+          'content-type': 'application/x-www-form-urlencoded',
+          'idempotency-key': 'k-1',
+        },
         body,
       }).then((r) => r.json() as Promise<{ id: string }>);
     const a = await post();
@@ -170,9 +203,15 @@ describe('Stripe simulator', () => {
       await stripe.customers.create({ email: 'hooked@example.com' });
       for (let k = 0; k < 50 && received.length === 0; k++) await new Promise((r) => setTimeout(r, 20));
       expect(received).toHaveLength(1);
-      const event = Stripe.webhooks.constructEvent(received[0]!.body, received[0]!.signature, sim.webhookSecret);
+      const event = Stripe.webhooks.constructEvent(
+        received[0]!.body,
+        received[0]!.signature,
+        sim.webhookSecret,
+      );
       expect(event.type).toBe('customer.created');
-      expect(() => Stripe.webhooks.constructEvent(received[0]!.body, received[0]!.signature, 'whsec_other')).toThrow();
+      expect(() =>
+        Stripe.webhooks.constructEvent(received[0]!.body, received[0]!.signature, 'whsec_other'),
+      ).toThrow();
     } finally {
       await new Promise((resolve) => hook.close(resolve));
     }

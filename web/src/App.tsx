@@ -7,6 +7,8 @@ import { createQueryClient } from './api/query.js';
 import { Layout } from './components/Layout.js';
 import { SignInPage } from './pages/auth/SignIn.js';
 import { SignUpPage } from './pages/auth/SignUp.js';
+import { AccountPage } from './pages/accounts/AccountPage.js';
+import { AccountsPage } from './pages/accounts/AccountsPage.js';
 import { HomePage } from './pages/home/HomePage.js';
 import { IntegrationsPage } from './pages/integrations/IntegrationsPage.js';
 import { NotFoundPage } from './pages/NotFound.js';
@@ -16,6 +18,7 @@ import { ApiKeysPage } from './pages/settings/ApiKeys.js';
 import { MembersPage } from './pages/settings/Members.js';
 import { SyncRunPage } from './pages/sync/SyncRunPage.js';
 import { SyncRunsPage } from './pages/sync/SyncRunsPage.js';
+import { SignalsPage } from './pages/signals/SignalsPage.js';
 import { SessionGate } from './session.js';
 import { theme } from './theme.js';
 
@@ -33,6 +36,9 @@ const router = createBrowserRouter([
       { path: '/integrations', element: <IntegrationsPage /> },
       { path: '/sync-runs', element: <SyncRunsPage /> },
       { path: '/sync-runs/:id', element: <SyncRunPage /> },
+      { path: '/accounts', element: <AccountsPage /> },
+      { path: '/accounts/:id', element: <AccountPage /> },
+      { path: '/signals', element: <SignalsPage /> },
       { path: '/push', element: <PushPage /> },
       { path: '/push/runs/:id', element: <PushRunPage /> },
       { path: '/settings', element: <Navigate to="/settings/members" replace /> },

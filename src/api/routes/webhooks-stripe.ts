@@ -47,19 +47,30 @@ export async function acceptStripeWebhook(
     .select(['workspace_id', 'integration'])
     .where('id', '=', connectionId)
     .executeTakeFirst();
-  if (!row || row.integration !== 'stripe') throw notFound(`Stripe connection ${connectionId}`);
+  if (row?.integration !== 'stripe') throw notFound(`Stripe connection ${connectionId}`);
   const workspaceId = row.workspace_id;
   const open = await openConnectionById(deps, workspaceId, connectionId, { allowErrored: true });
   const secret = open.credentials.webhookSecret;
   if (typeof secret !== 'string' || secret === '') throw missingWebhookSecret();
   if (!signature) {
-    throw new AppError(400, 'invalid_signature', 'The Stripe-Signature header is missing: only Stripe-signed deliveries are accepted.');
+    throw new AppError(
+      400,
+      'invalid_signature',
+      'The Stripe-Signature header is missing: only Stripe-signed deliveries are accepted.',
+    );
   }
   const nowMs = deps.clock.now().getTime();
   let event: Stripe.Event;
   try {
     // `receivedAt` is in milliseconds: the age check runs on Beton's clock.
-    event = Stripe.webhooks.constructEvent(rawBody, signature, secret, WEBHOOK_TOLERANCE_SECONDS, undefined, nowMs);
+    event = Stripe.webhooks.constructEvent(
+      rawBody,
+      signature,
+      secret,
+      WEBHOOK_TOLERANCE_SECONDS,
+      undefined,
+      nowMs,
+    );
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : 'verification failed';
     throw new AppError(400, 'invalid_signature', `The Stripe signature did not verify: ${reason}`);
@@ -67,7 +78,11 @@ export async function acceptStripeWebhook(
   // Stripe's check looks at age only; a timestamp far ahead of our clock is refused too.
   const signedAt = Number(/(?:^|,)t=(\d+)/.exec(signature)?.[1]);
   if (signedAt * 1000 > nowMs + WEBHOOK_TOLERANCE_SECONDS * 1000) {
-    throw new AppError(400, 'invalid_signature', 'The Stripe signature did not verify: its timestamp is in the future.');
+    throw new AppError(
+      400,
+      'invalid_signature',
+      'The Stripe signature did not verify: its timestamp is in the future.',
+    );
   }
 
   const object = (event.data?.object ?? {}) as { id?: unknown; object?: unknown };
@@ -103,7 +118,8 @@ export async function acceptStripeWebhook(
       })
       .onConflict((oc) => oc.columns(['workspace_id', 'connection_id', 'event_id']).doNothing())
       .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return { received: true, duplicate: true, stored: false };
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0)
+      return { received: true, duplicate: true, stored: false };
     if (!apply) return { received: true, duplicate: false, stored: false };
     await upsertRecord(trx, workspaceId, {
       connectionId,
@@ -126,7 +142,9 @@ export async function acceptStripeWebhook(
 export const stripeWebhookRoutes: FastifyPluginAsyncZod = async (app) => {
   // Scoped to this plugin: every other route keeps parsed JSON bodies.
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) =>
+    done(null, body),
+  );
 
   app.post(
     '/webhooks/stripe/:connectionId',
@@ -136,7 +154,7 @@ export const stripeWebhookRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['webhooks'],
         summary: 'Receive a signed Stripe event',
         description:
-          'Point a Stripe webhook endpoint here. The signature (Stripe-Signature header) is checked with the connection\'s webhookSecret; a replayed event id is acknowledged and ignored.',
+          "Point a Stripe webhook endpoint here. The signature (Stripe-Signature header) is checked with the connection's webhookSecret; a replayed event id is acknowledged and ignored.",
         params: z.object({ connectionId: z.string().min(1).max(100) }),
         response: {
           200: z.object({ received: z.literal(true), duplicate: z.boolean(), stored: z.boolean() }),
@@ -149,7 +167,12 @@ export const stripeWebhookRoutes: FastifyPluginAsyncZod = async (app) => {
       const body = request.body;
       const raw = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : '');
       const signature = request.headers['stripe-signature'];
-      return acceptStripeWebhook(app.runtime, request.params.connectionId, raw, Array.isArray(signature) ? signature[0] : signature);
+      return acceptStripeWebhook(
+        app.runtime,
+        request.params.connectionId,
+        raw,
+        Array.isArray(signature) ? signature[0] : signature,
+      );
     },
   );
 };

@@ -31,7 +31,9 @@ function number(value: string, flag: string, min: number, max: number): number {
 export function registerSimulate(program: Command) {
   program
     .command('simulate')
-    .description('Run local PostHog, Stripe, Apollo and Attio simulators over a synthetic SaaS world until interrupted')
+    .description(
+      'Run local PostHog, Stripe, Apollo and Attio simulators over a synthetic SaaS world until interrupted',
+    )
     .option('--seed <seed>', 'seed of the world (same seed, same world)', 'beton')
     .option('--companies <n>', 'companies in the world', '300')
     .option('--latency <ms>', 'milliseconds added to every answer', '0')
@@ -67,7 +69,7 @@ export function registerSimulate(program: Command) {
             `  stripe   ${creds.stripe.url}  apiKey=${creds.stripe.apiKey}  webhookSecret=${creds.stripe.webhookSecret}`,
             `  apollo   ${creds.apollo.url}  apiKey=${creds.apollo.apiKey}`,
             `  attio    ${creds.attio.url}  apiKey=${creds.attio.apiKey}`,
-            'Use each URL as the integration\'s baseUrl setting (with BETON_ALLOW_PRIVATE_HOSTS=true). Ctrl-C stops them.',
+            "Use each URL as the integration's baseUrl setting (with BETON_ALLOW_PRIVATE_HOSTS=true). Ctrl-C stops them.",
           ];
           process.stdout.write(`${lines.join('\n')}\n`);
         }

@@ -60,7 +60,8 @@ export function registerWorker(program: Command) {
               await stop();
             } finally {
               await rt.close();
-              process.exit(0);
+              rt.logger.info('worker stopped');
+              rt.logger.flush(() => process.exit(0));
             }
           };
           process.once('SIGINT', () => void shutdown('SIGINT'));

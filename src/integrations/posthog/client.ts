@@ -113,12 +113,20 @@ export class PostHogClient {
   async persons(offset: number, limit: number, signal?: AbortSignal): Promise<PostHogPage<PostHogPerson>> {
     const project = await this.projectId(signal);
     await this.options.analyticsBudget.take(signal);
-    const page = await this.http.get<Paged<PostHogPerson>>(`/api/projects/${project}/persons/`, { limit, offset }, signal);
+    const page = await this.http.get<Paged<PostHogPerson>>(
+      `/api/projects/${project}/persons/`,
+      { limit, offset },
+      signal,
+    );
     return { results: page.results, next: page.next ? { offset: offsetOf(page.next) } : null };
   }
 
   /** One page of groups of a type, from a cursor (undefined: the first page). */
-  async groups(groupTypeIndex: number, cursor: string | undefined, signal?: AbortSignal): Promise<PostHogPage<PostHogGroup>> {
+  async groups(
+    groupTypeIndex: number,
+    cursor: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<PostHogPage<PostHogGroup>> {
     const project = await this.projectId(signal);
     await this.options.analyticsBudget.take(signal);
     const page = await this.http.get<Paged<PostHogGroup>>(
@@ -130,7 +138,11 @@ export class PostHogClient {
     return { results: page.results, next: next ? { cursor: next } : null };
   }
 
-  async eventDefinitions(offset: number, limit: number, signal?: AbortSignal): Promise<PostHogPage<PostHogEventDefinition>> {
+  async eventDefinitions(
+    offset: number,
+    limit: number,
+    signal?: AbortSignal,
+  ): Promise<PostHogPage<PostHogEventDefinition>> {
     const project = await this.projectId(signal);
     const page = await this.http.get<Paged<PostHogEventDefinition>>(
       `/api/projects/${project}/event_definitions/`,
@@ -144,7 +156,11 @@ export class PostHogClient {
    * Run a HogQL query. Values reach PostHog as placeholders (`{name}`), never pasted into the text.
    * A 202 answer means "still running": the query is polled until it completes.
    */
-  async query(hogql: string, values: Record<string, unknown> = {}, signal?: AbortSignal): Promise<PostHogQueryResponse> {
+  async query(
+    hogql: string,
+    values: Record<string, unknown> = {},
+    signal?: AbortSignal,
+  ): Promise<PostHogQueryResponse> {
     const project = await this.projectId(signal);
     const release = await this.options.queryBudget.acquire(signal);
     try {
@@ -157,29 +173,49 @@ export class PostHogClient {
         ...(signal ? { signal } : {}),
       });
       if (response.status !== 202) return response.data as PostHogQueryResponse;
-      return await this.awaitQuery(project, (response.data as { query_status: QueryStatus }).query_status, signal);
+      return await this.awaitQuery(
+        project,
+        (response.data as { query_status: QueryStatus }).query_status,
+        signal,
+      );
     } finally {
       release();
     }
   }
 
-  private async awaitQuery(project: number, status: QueryStatus, signal?: AbortSignal): Promise<PostHogQueryResponse> {
+  private async awaitQuery(
+    project: number,
+    status: QueryStatus,
+    signal?: AbortSignal,
+  ): Promise<PostHogQueryResponse> {
     const deadline = Date.now() + (this.options.maxQueryMs ?? 600_000);
     let wait = this.options.pollIntervalMs ?? 500;
     let current = status;
     while (!current.complete) {
       if (Date.now() > deadline) {
         const seconds = Math.round((this.options.maxQueryMs ?? 600_000) / 1000);
-        throw new AppError(504, 'query_timeout', `The PostHog query ${current.id} was still running after ${seconds} s; try again later.`);
+        throw new AppError(
+          504,
+          'query_timeout',
+          `The PostHog query ${current.id} was still running after ${seconds} s; try again later.`,
+        );
       }
       await sleep(wait, signal);
       wait = Math.min(wait * 2, 5_000);
       current = (
-        await this.http.get<{ query_status: QueryStatus }>(`/api/projects/${project}/query/${encodeURIComponent(current.id)}/`, undefined, signal)
+        await this.http.get<{ query_status: QueryStatus }>(
+          `/api/projects/${project}/query/${encodeURIComponent(current.id)}/`,
+          undefined,
+          signal,
+        )
       ).query_status;
     }
     if (current.error || !current.results) {
-      throw new AppError(502, 'query_failed', `PostHog could not run the query: ${current.error_message ?? 'it returned no results'}.`);
+      throw new AppError(
+        502,
+        'query_failed',
+        `PostHog could not run the query: ${current.error_message ?? 'it returned no results'}.`,
+      );
     }
     return current.results;
   }
@@ -198,7 +234,11 @@ function offsetOf(next: string): number {
   const value = new URL(next, 'http://placeholder').searchParams.get('offset');
   const n = Number(value);
   if (value === null || !Number.isInteger(n) || n < 0) {
-    throw new AppError(502, 'bad_next_link', `PostHog returned a next link without a usable offset: ${next.slice(0, 120)}`);
+    throw new AppError(
+      502,
+      'bad_next_link',
+      `PostHog returned a next link without a usable offset: ${next.slice(0, 120)}`,
+    );
   }
   return n;
 }

@@ -15,8 +15,8 @@ import {
 export { PostHogClient, type PostHogClientOptions, type PostHogPage, QUERY_MAX_ROWS } from './client.js';
 export { SPLIT_PATHS, surveyQuery, usageQuery } from './queries.js';
 export {
-  DEFAULT_BACKFILL_DAYS,
   type DailyState,
+  DEFAULT_BACKFILL_DAYS,
   LATE_DAYS,
   PERSONS_PAGE,
   TARGET_ROWS_PER_CALL,
@@ -59,20 +59,33 @@ const credentials = z.object({
 });
 
 const settings = z.object({
-  region: z.enum(['us', 'eu']).optional().describe('PostHog Cloud region (default us); ignored when baseUrl is set.'),
+  region: z
+    .enum(['us', 'eu'])
+    .optional()
+    .describe('PostHog Cloud region (default us); ignored when baseUrl is set.'),
   baseUrl: baseUrlSetting(`${POSTHOG_HOSTS.us} (or eu), or your self-hosted PostHog`),
   projectId: z.coerce
     .number()
     .int()
     .positive()
     .optional()
-    .describe('The project to read (GET /api/projects/ lists the ones your key can see); optional when there is only one.'),
+    .describe(
+      'The project to read (GET /api/projects/ lists the ones your key can see); optional when there is only one.',
+    ),
   usageEvents: z
     .array(z.string().min(1).max(200))
     .max(200)
     .optional()
-    .describe('Events counted in daily usage (default: $pageview and every event whose name does not start with $).'),
-  backfillDays: z.number().int().min(1).max(730).optional().describe('Days of usage the first sync reads (default 180).'),
+    .describe(
+      'Events counted in daily usage (default: $pageview and every event whose name does not start with $).',
+    ),
+  backfillDays: z
+    .number()
+    .int()
+    .min(1)
+    .max(730)
+    .optional()
+    .describe('Days of usage the first sync reads (default 180).'),
 });
 
 type Credentials = z.infer<typeof credentials>;
@@ -115,7 +128,8 @@ function createClient(ctx: ClientContext<Credentials, Settings>): PostHogClient 
 export default defineIntegration({
   name: 'posthog',
   displayName: 'PostHog',
-  description: 'Product analytics source: companies, people, and daily usage per company aggregated with HogQL.',
+  description:
+    'Product analytics source: companies, people, and daily usage per company aggregated with HogQL.',
   category: 'analytics',
   roles: ['source'],
   docs: {
@@ -135,7 +149,11 @@ export default defineIntegration({
     const configured = client.configuredProjectId;
     if (configured !== undefined && !projects.some((p) => p.id === configured)) {
       const choices = projects.map((p) => `${p.id} (${p.name})`).join(', ') || 'none';
-      throw new AppError(400, 'invalid_settings', `Project ${configured} is not visible to this key; choose one of: ${choices}.`);
+      throw new AppError(
+        400,
+        'invalid_settings',
+        `Project ${configured} is not visible to this key; choose one of: ${choices}.`,
+      );
     }
     const projectId = await client.projectId();
     const project = projects.find((p) => p.id === projectId);

@@ -34,7 +34,8 @@ export interface DailyState {
 const DAY_MS = 86_400_000;
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const addDays = (day: string, n: number) => dayOf(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS);
-const daysBetween = (from: string, to: string) => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
+const daysBetween = (from: string, to: string) =>
+  Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
 
 /**
  * Read [cursor − 2 days, today] (or the backfill on the first run) in day windows sized to fit a
@@ -54,14 +55,17 @@ async function* dailyWindows<T>(
 ): AsyncGenerator<Page<T, DailyState>> {
   const today = dayOf(ctx.clock.now().getTime());
   const end = addDays(today, 1);
-  let from = state?.window?.from ?? (state ? addDays(state.next, -LATE_DAYS) : addDays(today, -spec.backfillDays));
+  let from =
+    state?.window?.from ?? (state ? addDays(state.next, -LATE_DAYS) : addDays(today, -spec.backfillDays));
   let windowTo = state?.window?.to;
   let offset = state?.window?.offset ?? 0;
   let rowsPerDay = state?.rowsPerDay;
   let cursor = state?.next ?? from;
   while (from < end) {
     ctx.signal.throwIfAborted();
-    const span = rowsPerDay ? Math.max(1, Math.min(31, Math.floor(TARGET_ROWS_PER_CALL / Math.max(1, rowsPerDay)))) : spec.defaultWindowDays;
+    const span = rowsPerDay
+      ? Math.max(1, Math.min(31, Math.floor(TARGET_ROWS_PER_CALL / rowsPerDay)))
+      : spec.defaultWindowDays;
     const to = windowTo ?? (addDays(from, span) < end ? addDays(from, span) : end);
     const values = { ...spec.values, from: `${from} 00:00:00`, to: `${to} 00:00:00` };
     const response = await client.query(spec.query(offset), values, ctx.signal);
@@ -70,12 +74,18 @@ async function* dailyWindows<T>(
     if (full) {
       offset += response.results.length;
       windowTo = to;
-      yield { records, state: { next: cursor, window: { from, to, offset }, ...(rowsPerDay ? { rowsPerDay } : {}) } };
+      yield {
+        records,
+        state: { next: cursor, window: { from, to, offset }, ...(rowsPerDay ? { rowsPerDay } : {}) },
+      };
       continue;
     }
-    rowsPerDay = Math.max(1, Math.round((offset + response.results.length) / Math.max(1, daysBetween(from, to))));
+    rowsPerDay = Math.max(
+      1,
+      Math.round((offset + response.results.length) / Math.max(1, daysBetween(from, to))),
+    );
     // Today is still being written: the cursor never moves past it.
-    cursor = to > today ? today : to;
+    cursor = to < today ? to : today;
     from = to;
     windowTo = undefined;
     offset = 0;
@@ -93,63 +103,64 @@ function columnIndex(response: PostHogQueryResponse, names: string[]): number[] 
 
 /** `usage_daily`: the connection's settings (`usageEvents`, `backfillDays`) come with the client. */
 export const usageDailyStream: StreamDefinition<PostHogClient, UsageDailyRecord, DailyState> = {
-    description:
-      'Daily usage per company (group key) per event, aggregated inside PostHog with HogQL; pageviews of /pricing and /upgrade split out.',
-    externalId: (r) => `${r.group_key}|${r.day}|${r.event}`,
-    cursor: 'date',
-    deletes: 'none',
-    read(client, state, ctx) {
-      const { usageEvents, backfillDays } = client.syncOptions;
-      const explicitEvents = (usageEvents?.length ?? 0) > 0;
-      return dailyWindows(client, state, ctx, {
-        backfillDays: backfillDays ?? DEFAULT_BACKFILL_DAYS,
-        defaultWindowDays: 7,
-        query: (offset) => usageQuery({ explicitEvents, offset, limit: QUERY_MAX_ROWS }),
-        values: explicitEvents ? { events: usageEvents } : {},
-        map: (response) => {
-          const [g, d, n, c, p] = columnIndex(response, ['group_key', 'day', 'name', 'count', 'persons']);
-          return response.results.map((row) => ({
-            group_key: String(row[g!]),
-            day: String(row[d!]).slice(0, 10),
-            event: String(row[n!]),
-            count: Number(row[c!]),
-            persons: Number(row[p!]),
-          }));
-        },
-      });
-    },
+  description:
+    'Daily usage per company (group key) per event, aggregated inside PostHog with HogQL; pageviews of /pricing and /upgrade split out.',
+  externalId: (r) => `${r.group_key}|${r.day}|${r.event}`,
+  cursor: 'date',
+  deletes: 'none',
+  read(client, state, ctx) {
+    const { usageEvents, backfillDays } = client.syncOptions;
+    const explicitEvents = (usageEvents?.length ?? 0) > 0;
+    return dailyWindows(client, state, ctx, {
+      backfillDays: backfillDays ?? DEFAULT_BACKFILL_DAYS,
+      defaultWindowDays: 7,
+      query: (offset) => usageQuery({ explicitEvents, offset, limit: QUERY_MAX_ROWS }),
+      values: explicitEvents ? { events: usageEvents } : {},
+      map: (response) => {
+        const [g, d, n, c, p] = columnIndex(response, ['group_key', 'day', 'name', 'count', 'persons']);
+        return response.results.map((row) => ({
+          group_key: String(row[g!]),
+          day: String(row[d!]).slice(0, 10),
+          event: String(row[n!]),
+          count: Number(row[c!]),
+          persons: Number(row[p!]),
+        }));
+      },
+    });
+  },
 };
 
 export const surveyResponsesStream: StreamDefinition<PostHogClient, SurveyResponseRecord, DailyState> = {
-    description: 'NPS answers: `survey sent` events with a numeric $survey_response, with the person and company.',
-    primaryKey: 'uuid',
-    cursor: 'date',
-    deletes: 'none',
-    read(client, state, ctx) {
-      return dailyWindows(client, state, ctx, {
-        backfillDays: client.syncOptions.backfillDays ?? DEFAULT_BACKFILL_DAYS,
-        defaultWindowDays: 31,
-        query: (offset) => surveyQuery({ offset, limit: QUERY_MAX_ROWS }),
-        values: {},
-        map: (response) =>
-          response.results.flatMap((row) => {
-            const score = Number(row[6]);
-            // Other surveys answer with text; only numeric answers are NPS scores.
-            if (row[6] === null || row[6] === '' || !Number.isFinite(score)) return [];
-            return [
-              {
-                uuid: String(row[0]),
-                timestamp: String(row[1]),
-                distinct_id: String(row[2]),
-                person_email: row[3] === null || row[3] === undefined ? null : String(row[3]),
-                group_key: row[4] === null || row[4] === undefined ? '' : String(row[4]),
-                survey_id: String(row[5] ?? ''),
-                score,
-              },
-            ];
-          }),
-      });
-    },
+  description:
+    'NPS answers: `survey sent` events with a numeric $survey_response, with the person and company.',
+  primaryKey: 'uuid',
+  cursor: 'date',
+  deletes: 'none',
+  read(client, state, ctx) {
+    return dailyWindows(client, state, ctx, {
+      backfillDays: client.syncOptions.backfillDays ?? DEFAULT_BACKFILL_DAYS,
+      defaultWindowDays: 31,
+      query: (offset) => surveyQuery({ offset, limit: QUERY_MAX_ROWS }),
+      values: {},
+      map: (response) =>
+        response.results.flatMap((row) => {
+          const score = Number(row[6]);
+          // Other surveys answer with text; only numeric answers are NPS scores.
+          if (row[6] === null || row[6] === '' || !Number.isFinite(score)) return [];
+          return [
+            {
+              uuid: String(row[0]),
+              timestamp: String(row[1]),
+              distinct_id: String(row[2]),
+              person_email: row[3] === null || row[3] === undefined ? null : String(row[3]),
+              group_key: row[4] === null || row[4] === undefined ? '' : String(row[4]),
+              survey_id: String(row[5] ?? ''),
+              score,
+            },
+          ];
+        }),
+    });
+  },
 };
 
 /** Group types, e.g. `company` at index 0. */
@@ -164,7 +175,11 @@ export const groupTypesStream: StreamDefinition<PostHogClient, PostHogGroupType,
 };
 
 /** Every group of every type; for the company type the key is the company's domain. */
-export const groupsStream: StreamDefinition<PostHogClient, PostHogGroup, { typeIndex: number; cursor?: string }> = {
+export const groupsStream: StreamDefinition<
+  PostHogClient,
+  PostHogGroup,
+  { typeIndex: number; cursor?: string }
+> = {
   description: 'Groups (companies): key, properties (name, domain, plan, …), created_at.',
   externalId: (r) => `${r.group_type_index}:${r.group_key}`,
   cursor: 'none',
@@ -184,7 +199,11 @@ export const groupsStream: StreamDefinition<PostHogClient, PostHogGroup, { typeI
         const page = await client.groups(typeIndex, cursor, ctx.signal);
         const lastType = k === remaining.length - 1;
         if (!page.next?.cursor) {
-          yield { records: page.results, state: { typeIndex: typeIndex + 1 }, ...(lastType ? { done: true } : {}) };
+          yield {
+            records: page.results,
+            state: { typeIndex: typeIndex + 1 },
+            ...(lastType ? { done: true } : {}),
+          };
           break;
         }
         seen(page.next.cursor);
@@ -220,7 +239,11 @@ export const personsStream: StreamDefinition<PostHogClient, PostHogPerson, { off
 };
 
 /** Event names the project has seen (for custom signals and the events picker). */
-export const eventDefinitionsStream: StreamDefinition<PostHogClient, PostHogEventDefinition, { offset: number }> = {
+export const eventDefinitionsStream: StreamDefinition<
+  PostHogClient,
+  PostHogEventDefinition,
+  { offset: number }
+> = {
   description: 'Event names seen in the project, with when each was last seen.',
   primaryKey: 'name',
   cursor: 'none',
@@ -231,7 +254,11 @@ export const eventDefinitionsStream: StreamDefinition<PostHogClient, PostHogEven
     for (;;) {
       ctx.signal.throwIfAborted();
       const page = await client.eventDefinitions(offset, 100, ctx.signal);
-      const records = page.results.map((d) => ({ name: d.name, last_seen_at: d.last_seen_at ?? null, volume_30_day: d.volume_30_day ?? null }));
+      const records = page.results.map((d) => ({
+        name: d.name,
+        last_seen_at: d.last_seen_at ?? null,
+        volume_30_day: d.volume_30_day ?? null,
+      }));
       if (page.next?.offset === undefined) {
         yield { records, state: { offset: offset + page.results.length }, done: true };
         return;

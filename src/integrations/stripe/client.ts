@@ -64,7 +64,10 @@ class JsonResponse extends Stripe.HttpClientResponse {
   }
 }
 
-export type ListParams = { limit?: number; starting_after?: string; expand?: string[] } & Record<string, unknown>;
+export type ListParams = { limit?: number; starting_after?: string; expand?: string[] } & Record<
+  string,
+  unknown
+>;
 
 /** Stripe's list answer as Beton uses it. */
 export interface StripeList<T> {
@@ -111,7 +114,11 @@ export class StripeClient {
   async whoAmI(): Promise<{ label: string; accountId: string | null; restricted: boolean }> {
     try {
       const account = await this.call(() => this.sdk.accounts.retrieveCurrent());
-      const name = account.settings?.dashboard?.display_name ?? account.business_profile?.name ?? account.email ?? account.id;
+      const name =
+        account.settings?.dashboard?.display_name ??
+        account.business_profile?.name ??
+        account.email ??
+        account.id;
       return { label: `${name} (${account.id})`, accountId: account.id, restricted: false };
     } catch (error) {
       if (!(error instanceof PermissionError)) throw error;
@@ -132,14 +139,21 @@ export class StripeClient {
   }
 
   /** One page of a list, newest first. */
-  list<K extends StripeResourceName>(resource: K, params: ListParams): Promise<StripeList<StripeResources[K]>> {
-    const api = this.sdk[resource] as unknown as { list(p: ListParams): Promise<StripeList<StripeResources[K]>> };
+  list<K extends StripeResourceName>(
+    resource: K,
+    params: ListParams,
+  ): Promise<StripeList<StripeResources[K]>> {
+    const api = this.sdk[resource] as unknown as {
+      list(p: ListParams): Promise<StripeList<StripeResources[K]>>;
+    };
     return this.call(() => api.list(params));
   }
 
   /** One object by id; `null` when Stripe no longer has it (404) or it was deleted. */
   async retrieve<K extends StripeResourceName>(resource: K, id: string): Promise<StripeResources[K] | null> {
-    const api = this.sdk[resource] as unknown as { retrieve(id: string): Promise<StripeResources[K] | { deleted: true }> };
+    const api = this.sdk[resource] as unknown as {
+      retrieve(id: string): Promise<StripeResources[K] | { deleted: true }>;
+    };
     try {
       const found = await this.call(() => api.retrieve(id));
       return (found as { deleted?: boolean }).deleted ? null : (found as StripeResources[K]);

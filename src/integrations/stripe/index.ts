@@ -4,7 +4,13 @@ import { baseUrlSetting, defineIntegration, secret } from '../sdk.js';
 import { StripeClient } from './client.js';
 import { customersStream, invoicesStream, pricesStream, subscriptionsStream } from './streams.js';
 
-export { type ListParams, StripeClient, type StripeList, type StripeResourceName, type StripeResources } from './client.js';
+export {
+  type ListParams,
+  StripeClient,
+  type StripeList,
+  type StripeResourceName,
+  type StripeResources,
+} from './client.js';
 export {
   EVENT_OVERLAP_SECONDS,
   EVENT_RETENTION_DAYS,
@@ -30,7 +36,10 @@ const apiKey = z
         message: 'This is a publishable key (pk_…): use a secret or, better, a restricted key (sk_… / rk_…).',
       });
     } else if (!/^(sk|rk)_(test|live)_[A-Za-z0-9]{10,}$/.test(value)) {
-      ctx.addIssue({ code: 'custom', message: 'a Stripe secret key (sk_test_… / sk_live_…) or restricted key (rk_…)' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a Stripe secret key (sk_test_… / sk_live_…) or restricted key (rk_…)',
+      });
     }
   });
 
@@ -42,12 +51,20 @@ const apiKey = z
 export default defineIntegration({
   name: 'stripe',
   displayName: 'Stripe',
-  description: 'Billing source: customers, subscriptions and seats, invoices, prices; webhooks for live changes.',
+  description:
+    'Billing source: customers, subscriptions and seats, invoices, prices; webhooks for live changes.',
   category: 'billing',
   roles: ['source'],
   docs: {
     keyUrl: 'https://dashboard.stripe.com/apikeys',
-    scopes: ['customers:read', 'subscriptions:read', 'invoices:read', 'prices:read', 'products:read', 'events:read'],
+    scopes: [
+      'customers:read',
+      'subscriptions:read',
+      'invoices:read',
+      'prices:read',
+      'products:read',
+      'events:read',
+    ],
     setup: 'docs/integrations/stripe.md',
   },
   credentials: z.object({

@@ -76,7 +76,9 @@ function eventSourcedStream<K extends StripeResourceName>(
 async function initialSlices(client: StripeClient, ctx: StreamReadContext): Promise<ListSlice[]> {
   const now = Math.floor(ctx.clock.now().getTime() / 1000);
   const floor = Math.min((await client.accountCreated()) ?? STRIPE_EPOCH, now - 86_400);
-  const bounds = Array.from({ length: LIST_SLICES - 1 }, (_, k) => Math.floor(floor + ((now - floor) * (k + 1)) / LIST_SLICES));
+  const bounds = Array.from({ length: LIST_SLICES - 1 }, (_, k) =>
+    Math.floor(floor + ((now - floor) * (k + 1)) / LIST_SLICES),
+  );
   return Array.from({ length: LIST_SLICES }, (_, k) => ({
     gte: k === 0 ? null : bounds[k - 1]!,
     lt: k === LIST_SLICES - 1 ? null : bounds[k]!,
@@ -94,11 +96,15 @@ async function* listPass<K extends StripeResourceName>(
   state: Extract<StripeStreamState, { phase: 'list' }> | null,
   ctx: StreamReadContext,
 ): AsyncGenerator<Page<StripeResources[K], StripeStreamState>> {
-  const eventsFrom = state?.eventsFrom ?? Math.floor(ctx.clock.now().getTime() / 1000) - EVENT_OVERLAP_SECONDS;
+  const eventsFrom =
+    state?.eventsFrom ?? Math.floor(ctx.clock.now().getTime() / 1000) - EVENT_OVERLAP_SECONDS;
   const slices: ListSlice[] = state?.slices?.map((x) => ({ ...x })) ?? (await initialSlices(client, ctx));
   const fetchSlice = (index: number): Promise<SliceResult<StripeResources[K]>> => {
     const slice = slices[index]!;
-    const created = { ...(slice.gte !== null ? { gte: slice.gte } : {}), ...(slice.lt !== null ? { lt: slice.lt } : {}) };
+    const created = {
+      ...(slice.gte !== null ? { gte: slice.gte } : {}),
+      ...(slice.lt !== null ? { lt: slice.lt } : {}),
+    };
     return client
       .list(resource, {
         ...listParams,
@@ -174,7 +180,11 @@ async function* eventsPass<K extends StripeResourceName>(
       return;
     }
     after = last.id;
-    yield { records, deletedIds, state: { phase: 'events', since: state.since, pass: { from, after, newest } } };
+    yield {
+      records,
+      deletedIds,
+      state: { phase: 'events', since: state.since, pass: { from, after, newest } },
+    };
   }
 }
 

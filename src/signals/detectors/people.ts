@@ -9,8 +9,8 @@ const seniorityParam = z.array(z.enum(SENIORITIES)).min(1).default(['c_level', '
 const SENIORITY_STRENGTH: Record<Seniority, number> = { c_level: 1, vp: 0.85, director: 0.7, manager: 0.55, individual: 0.5 };
 
 const who = (p: PersonFact) => `${p.name ?? p.email ?? p.id}${p.title ? ` (${p.title})` : ''}`;
-const createdWithin = (facts: AccountFacts, p: PersonFact, days: number) =>
-  p.createdAt !== null && toMs(facts.asOf) - toMs(p.createdAt) < days * DAY_MS;
+const createdWithin = (asOfMs: number, p: PersonFact, days: number) =>
+  p.createdAt !== null && asOfMs - toMs(p.createdAt) < days * DAY_MS;
 const isPaying = (facts: AccountFacts) =>
   facts.arr > 0 || facts.subscription?.status === 'trialing';
 const FREE_PLAN = /free|hobby|starter[-_ ]?free/i;
@@ -26,8 +26,9 @@ export const directorSignup = defineDetector({
   dedupeDays: 14,
   replayable: true,
   detect(facts, p) {
+    const asOfMs = toMs(facts.asOf);
     const senior = facts.persons
-      .filter((person) => createdWithin(facts, person, p.windowDays))
+      .filter((person) => createdWithin(asOfMs, person, p.windowDays))
       .map((person) => ({ person, seniority: seniorityOf(person.title) }))
       .filter((x): x is { person: PersonFact; seniority: Seniority } => x.seniority !== null && p.seniorities.includes(x.seniority));
     if (senior.length === 0) return null;
@@ -90,12 +91,14 @@ export const newDepartmentUser = defineDetector({
   dedupeDays: 14,
   replayable: true,
   detect(facts, p) {
-    const prior = facts.persons.filter((person) => !createdWithin(facts, person, p.windowDays));
+    const asOfMs = toMs(facts.asOf);
+    if (!facts.persons.some((person) => createdWithin(asOfMs, person, p.windowDays))) return null;
+    const prior = facts.persons.filter((person) => !createdWithin(asOfMs, person, p.windowDays));
     if (prior.length < p.minPriorUsers) return null;
     const known = new Set(prior.map((person) => departmentOf(person.department, person.title)).filter((d) => d !== null));
     const newcomers = new Map<string, PersonFact>();
     const recent = facts.persons
-      .filter((person) => createdWithin(facts, person, p.windowDays))
+      .filter((person) => createdWithin(asOfMs, person, p.windowDays))
       .sort((a, b) => toMs(a.createdAt!) - toMs(b.createdAt!));
     for (const person of recent) {
       const dept = departmentOf(person.department, person.title);

@@ -153,7 +153,13 @@ function subscriptionVersions(
     changes.push(
       b.trialExpired
         ? { at: end, reason: 'canceled', apply: cancel(end) }
-        : { at: end, reason: 'trial_converted', apply: (v) => void (v.status = 'active') },
+        : {
+            at: end,
+            reason: 'trial_converted',
+            apply: (v) => {
+              v.status = 'active';
+            },
+          },
     );
   }
   if (b.seatsRemoved) {
@@ -161,7 +167,9 @@ function subscriptionVersions(
     changes.push({
       at: b.seatsRemoved.at,
       reason: 'seats_removed',
-      apply: (v) => void (v.quantity = Math.max(1, v.quantity - count)),
+      apply: (v) => {
+        v.quantity = Math.max(1, v.quantity - count);
+      },
     });
   }
   const past = model.past;

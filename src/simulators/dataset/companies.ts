@@ -167,7 +167,10 @@ function buildCompany(
       const from = { plan, seats };
       const to = outcomeTarget(rng, kind, from);
       // The lead starts 2–4 weeks before the outcome and at least a week before now, so it shows.
-      const leadFrom = Math.max(createdUnix + 3 * DAY, Math.min(at - rng.int(14, 28) * DAY, now - rng.int(7, 21) * DAY));
+      const leadFrom = Math.max(
+        createdUnix + 3 * DAY,
+        Math.min(at - rng.int(14, 28) * DAY, now - rng.int(7, 21) * DAY),
+      );
       future = { kind, at, leadFrom, leading: announced ? leadingFor(rng, kind, plan) : new Set(), from, to };
     }
   }
@@ -347,12 +350,11 @@ function buildCompany(
         : null,
     stripeCustomerId: null,
   };
-  const npsMean =
-    churn && churn.leading.has('low_nps')
-      ? 5.5
-      : future?.leading.has('high_nps')
-        ? 8.8
-        : 7.4 + rng.next() * 1.4;
+  const npsMean = churn?.leading.has('low_nps')
+    ? 5.5
+    : future?.leading.has('high_nps')
+      ? 8.8
+      : 7.4 + rng.next() * 1.4;
   return {
     company,
     seed: hashInts(worldSeed, 0x55, index),

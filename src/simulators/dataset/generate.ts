@@ -31,9 +31,7 @@ export function generateDataset(options: DatasetOptions): Dataset {
     throw new Error(`companies must be a positive integer, got ${count}`);
   const historyDays = options.historyDays ?? DEFAULT_HISTORY_DAYS;
   const nowMs =
-    options.now === undefined
-      ? Math.floor(Date.now() / 60_000) * 60_000
-      : new Date(options.now).getTime();
+    options.now === undefined ? Math.floor(Date.now() / 60_000) * 60_000 : new Date(options.now).getTime();
   if (Number.isNaN(nowMs)) throw new Error(`now is not a date: ${String(options.now)}`);
   const nowUnix = Math.floor(nowMs / 1000);
   const startUnix = Math.floor(nowUnix / DAY) * DAY - historyDays * DAY;
@@ -82,7 +80,10 @@ function fillLastSeen(model: CompanyModel, tl: Timeline): void {
     const firstDay = Math.max(0, tl.dayIndexOf(p.createdUnix));
     for (let d = tl.historyDays - 1; d >= firstDay; d--) {
       let factor = factors.get(d);
-      if (!factor) factors.set(d, (factor = dayFactor(model, tl, d)));
+      if (!factor) {
+        factor = dayFactor(model, tl, d);
+        factors.set(d, factor);
+      }
       if (personActive(model, tl, k, d, factor)) {
         p.person.lastSeenAt = isoOf(Math.max(tl.dayStart(d) + 17 * HOUR, p.createdUnix));
         return;

@@ -39,7 +39,10 @@ function foldDaily(runs: EventRun[], day: string): UsageDay[] {
   for (const run of runs) {
     const name = usageEventName(run.event, run.path);
     let row = rows.get(name);
-    if (!row) rows.set(name, (row = { count: 0, persons: new Set() }));
+    if (!row) {
+      row = { count: 0, persons: new Set() };
+      rows.set(name, row);
+    }
     row.count += run.count;
     row.persons.add(run.personId);
   }

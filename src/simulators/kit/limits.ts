@@ -34,7 +34,10 @@ export class FixedWindow {
     const now = this.now();
     const start = Math.floor(now / this.windowMs) * this.windowMs;
     let w = this.windows.get(key);
-    if (!w || w.start !== start) this.windows.set(key, (w = { start, count: 0 }));
+    if (w?.start !== start) {
+      w = { start, count: 0 };
+      this.windows.set(key, w);
+    }
     const resetAtMs = start + this.windowMs;
     if (w.count + cost > this.limit)
       return { ok: false, remaining: 0, retryAfterMs: resetAtMs - now, resetAtMs };
@@ -74,7 +77,10 @@ export class SlidingWindow {
   take(key: string): LimitDecision {
     const now = this.now();
     let log = this.logs.get(key);
-    if (!log) this.logs.set(key, (log = []));
+    if (!log) {
+      log = [];
+      this.logs.set(key, log);
+    }
     while (log.length > 0 && log[0]! <= now - this.windowMs) log.shift();
     if (log.length >= this.limit) {
       const retryAfterMs = log[0]! + this.windowMs - now;

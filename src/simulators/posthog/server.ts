@@ -495,7 +495,7 @@ export async function startPostHogSimulator(options: PostHogSimulatorOptions): P
       async?: boolean;
     };
     const query = body.query;
-    if (!query || query.kind !== 'HogQLQuery' || typeof query.query !== 'string') {
+    if (query?.kind !== 'HogQLQuery' || typeof query.query !== 'string') {
       return reply
         .code(400)
         .send(

@@ -19,7 +19,11 @@ let connectionId: string;
 beforeAll(async () => {
   sim = await startPostHogSimulator({ dataset });
   bed = await createSyncTestbed({ integrations: [posthog] });
-  connectionId = await bed.connectWith('posthog', { apiKey: sim.apiKey }, { baseUrl: sim.url, projectId: sim.projectId });
+  connectionId = await bed.connectWith(
+    'posthog',
+    { apiKey: sim.apiKey },
+    { baseUrl: sim.url, projectId: sim.projectId },
+  );
 });
 afterAll(async () => {
   await bed.close();
@@ -61,7 +65,9 @@ function expectedUsage(): Map<string, UsageDailyRecord> {
 
 describe('PostHog integration', () => {
   it('refuses a project key before calling PostHog, and a wrong personal key at validation', async () => {
-    await expect(bed.connectWith('posthog', { apiKey: sim.projectApiKey }, { baseUrl: sim.url })).rejects.toMatchObject({
+    await expect(
+      bed.connectWith('posthog', { apiKey: sim.projectApiKey }, { baseUrl: sim.url }),
+    ).rejects.toMatchObject({
       status: 400,
     });
     const before = sim.server.counters.total;
@@ -70,23 +76,39 @@ describe('PostHog integration', () => {
     ).rejects.toThrow(/project API key \(phc_/);
     expect(sim.server.counters.total).toBe(before);
     await expect(
-      bed.connectWith('posthog', { apiKey: 'phx_wrong_key_but_well_formed_000' }, { baseUrl: sim.url, projectId: sim.projectId }),
+      bed.connectWith(
+        'posthog',
+        { apiKey: 'phx_wrong_key_but_well_formed_000' },
+        { baseUrl: sim.url, projectId: sim.projectId },
+      ),
     ).rejects.toMatchObject({ code: 'invalid_credentials' });
   });
 
   it('asks for a project when the key sees several, and uses the region host when no baseUrl is set', async () => {
     const bare = createIntegrationClient(
       posthog,
-      { workspaceId: 'w', connectionId: 'c', credentials: { apiKey: sim.apiKey }, settings: { baseUrl: sim.url } },
+      {
+        workspaceId: 'w',
+        connectionId: 'c',
+        credentials: { apiKey: sim.apiKey },
+        settings: { baseUrl: sim.url },
+      },
       { logger: bed.deps.logger, clock: bed.deps.clock, allowPrivateHosts: true },
     ).client as PostHogClient;
     await expect(posthog.validate(bare)).rejects.toMatchObject({ code: 'project_required' });
     expect(posthogBaseUrl({ region: 'eu' })).toBe('https://eu.posthog.com');
     expect(posthogBaseUrl({})).toBe('https://us.posthog.com');
-    expect(posthogBaseUrl({ region: 'eu', baseUrl: 'https://ph.example.com' })).toBe('https://ph.example.com');
+    expect(posthogBaseUrl({ region: 'eu', baseUrl: 'https://ph.example.com' })).toBe(
+      'https://ph.example.com',
+    );
     const eu = createIntegrationClient(
       posthog,
-      { workspaceId: 'w', connectionId: 'c', credentials: { apiKey: sim.apiKey }, settings: { region: 'eu' } },
+      {
+        workspaceId: 'w',
+        connectionId: 'c',
+        credentials: { apiKey: sim.apiKey },
+        settings: { region: 'eu' },
+      },
       { logger: bed.deps.logger, clock: bed.deps.clock, allowPrivateHosts: true },
     ).client as PostHogClient;
     expect(eu.http.baseUrl.origin).toBe('https://eu.posthog.com');
@@ -105,7 +127,8 @@ describe('PostHog integration', () => {
     const usage = await stored<UsageDailyRecord>('usage_daily');
     const expected = expectedUsage();
     expect(usage).toHaveLength(expected.size);
-    for (const record of usage.slice(0, 2_000)) expect(record.payload).toEqual(expected.get(record.externalId));
+    for (const record of usage.slice(0, 2_000))
+      expect(record.payload).toEqual(expected.get(record.externalId));
     expect(usage.some((r) => r.payload.event === '$pageview:/pricing')).toBe(true);
 
     const answers = await stored<SurveyResponseRecord>('survey_responses');
@@ -136,14 +159,16 @@ describe('PostHog integration', () => {
     const yesterday = dataset.usage.days.at(-1)!;
     const domain = dataset.companies[3]!.domain;
     const key = `${domain}|${yesterday}|feature_used`;
-    const before = (await stored<UsageDailyRecord>('usage_daily')).find((r) => r.externalId === key)?.payload.count ?? 0;
+    const before =
+      (await stored<UsageDailyRecord>('usage_daily')).find((r) => r.externalId === key)?.payload.count ?? 0;
     sim.ingestLate([{ groupKey: domain, event: 'feature_used', at: `${yesterday}T23:30:00Z`, count: 7 }]);
     const queriesBefore = sim.stats.executed;
     const run = await sync(['usage_daily']);
     expect(run.status).toBe('succeeded');
     expect(run.streams.usage_daily).toMatchObject({ written: 1 });
     expect(sim.stats.executed - queriesBefore).toBe(1);
-    const after = (await stored<UsageDailyRecord>('usage_daily')).find((r) => r.externalId === key)!.payload.count;
+    const after = (await stored<UsageDailyRecord>('usage_daily')).find((r) => r.externalId === key)!.payload
+      .count;
     expect(after).toBe(before + 7);
     const sent = sim.recentQueries.at(-1)!;
     expect(sent.values.from).toBe(`${addDays(today, -2)} 00:00:00`);
@@ -205,13 +230,20 @@ describe('PostHog integration', () => {
     expect(run.error?.message).toMatch(/posthog/i);
   });
 
-  it('fails a run with the service\'s reason when the key loses a scope', async () => {
+  it("fails a run with the service's reason when the key loses a scope", async () => {
     const other = await startPostHogSimulator({ dataset, apiKey: 'phx_rotated_key_aaaaaaaaaaaaaaaa' });
     try {
       const bed2 = await createSyncTestbed({ integrations: [posthog] });
-      await bed2.connectWith('posthog', { apiKey: 'phx_rotated_key_aaaaaaaaaaaaaaaa' }, { baseUrl: other.url, projectId: other.projectId });
+      await bed2.connectWith(
+        'posthog',
+        { apiKey: 'phx_rotated_key_aaaaaaaaaaaaaaaa' },
+        { baseUrl: other.url, projectId: other.projectId },
+      );
       other.addKey('phx_rotated_key_aaaaaaaaaaaaaaaa', []);
-      const run = await startSync(bed2.deps, bed2.workspaceId, 'posthog', { trigger: 'manual', streams: ['groups'] });
+      const run = await startSync(bed2.deps, bed2.workspaceId, 'posthog', {
+        trigger: 'manual',
+        streams: ['groups'],
+      });
       const done = await executeRun(bed2.deps, bed2.workspaceId, run.id);
       expect(done.status).toBe('failed');
       expect(done.error?.message).toMatch(/403|permission|scope/i);

@@ -27,25 +27,34 @@ afterAll(async () => {
 beforeEach(() => sim.server.setKnobs({ errorRate: 0, rateLimits: true }));
 
 const sync = async (streams?: string[]) => {
-  const run = await startSync(bed.deps, bed.workspaceId, 'stripe', { trigger: 'manual', ...(streams ? { streams } : {}) });
+  const run = await startSync(bed.deps, bed.workspaceId, 'stripe', {
+    trigger: 'manual',
+    ...(streams ? { streams } : {}),
+  });
   return executeRun(bed.deps, bed.workspaceId, run.id);
 };
 const stored = <T>(stream: string, includeDeleted = false) =>
   allRecords<T>(bed.deps.db.kysely, bed.workspaceId, { integration: 'stripe', stream, includeDeleted });
 const stateOf = async (stream: string) =>
   JSON.parse(
-    (await readStreamState(bed.deps.db.kysely, { workspaceId: bed.workspaceId, connectionId, integration: 'stripe', stream }))!
-      .state_json!,
+    (await readStreamState(bed.deps.db.kysely, {
+      workspaceId: bed.workspaceId,
+      connectionId,
+      integration: 'stripe',
+      stream,
+    }))!.state_json!,
   ) as StripeStreamState;
 
 describe('Stripe integration', () => {
   it('validates the key live: a good key gives the account, a bad one is refused and nothing is stored', async () => {
-    await expect(bed.connectWith('stripe', { apiKey: 'sk_test_thisKeyIsNotKnown12345' }, { baseUrl: sim.url })).rejects.toMatchObject({
+    await expect(
+      bed.connectWith('stripe', { apiKey: 'sk_test_thisKeyIsNotKnown12345' }, { baseUrl: sim.url }),
+    ).rejects.toMatchObject({
       code: 'invalid_credentials',
     });
-    await expect(bed.connectWith('stripe', { apiKey: 'pk_test_publishable1234567890' }, { baseUrl: sim.url })).rejects.toThrow(
-      /publishable key/,
-    );
+    await expect(
+      bed.connectWith('stripe', { apiKey: 'pk_test_publishable1234567890' }, { baseUrl: sim.url }),
+    ).rejects.toThrow(/publishable key/);
   });
 
   it('lists everything on the first run: customers, subscriptions with status=all, invoices, prices with products', async () => {
@@ -66,7 +75,9 @@ describe('Stripe integration', () => {
   });
 
   it('picks up an update to an old subscription through events, which a created cursor would miss', async () => {
-    const oldest = sim.store.subscriptions.filter((s) => sim.store.currentVersion(s).status === 'active').at(-1)!;
+    const oldest = sim.store.subscriptions
+      .filter((s) => sim.store.currentVersion(s).status === 'active')
+      .at(-1)!;
     const quantity = sim.store.currentVersion(oldest).quantity + 4;
     sim.store.updateSubscription(oldest.id, { quantity });
     const listCallsBefore = sim.server.counters.byRoute['GET /v1/subscriptions'] ?? 0;
@@ -74,7 +85,9 @@ describe('Stripe integration', () => {
     expect(run.status).toBe('succeeded');
     expect(run.streams.subscriptions).toMatchObject({ written: 1 });
     expect(sim.server.counters.byRoute['GET /v1/subscriptions'] ?? 0).toBe(listCallsBefore);
-    const record = (await stored<Stripe.Subscription>('subscriptions')).find((r) => r.externalId === oldest.id)!;
+    const record = (await stored<Stripe.Subscription>('subscriptions')).find(
+      (r) => r.externalId === oldest.id,
+    )!;
     expect(record.payload.items.data[0]!.quantity).toBe(quantity);
   });
 
@@ -90,10 +103,16 @@ describe('Stripe integration', () => {
   });
 
   it('sees a new customer on the next run and counts the rest unchanged', async () => {
-    const created = sim.store.createCustomer({ email: 'new@fresh.io', name: 'Fresh', metadata: { domain: 'fresh.io' } });
+    const created = sim.store.createCustomer({
+      email: 'new@fresh.io',
+      name: 'Fresh',
+      metadata: { domain: 'fresh.io' },
+    });
     const run = await sync(['customers']);
     expect(run.streams.customers).toMatchObject({ written: 1, deleted: 0 });
-    expect((await stored<Stripe.Customer>('customers')).find((r) => r.externalId === created.id)!.payload.metadata).toEqual({
+    expect(
+      (await stored<Stripe.Customer>('customers')).find((r) => r.externalId === created.id)!.payload.metadata,
+    ).toEqual({
       domain: 'fresh.io',
     });
   });
@@ -117,7 +136,10 @@ describe('Stripe integration', () => {
     const bed2 = await createSyncTestbed({ integrations: [stripe], maxAttempts: 12 });
     try {
       await bed2.connectWith('stripe', { apiKey: tight.apiKey }, { baseUrl: tight.url });
-      const run = await startSync(bed2.deps, bed2.workspaceId, 'stripe', { trigger: 'manual', streams: ['invoices'] });
+      const run = await startSync(bed2.deps, bed2.workspaceId, 'stripe', {
+        trigger: 'manual',
+        streams: ['invoices'],
+      });
       const done = await executeRun(bed2.deps, bed2.workspaceId, run.id);
       expect(done.error?.message ?? null).toBeNull();
       expect(done.status).toBe('succeeded');

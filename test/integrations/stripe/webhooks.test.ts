@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDataset } from '../../../src/simulators/dataset/index.js';
 import { type StripeSimulator, startStripeSimulator } from '../../../src/simulators/stripe/index.js';
 import { allRecords } from '../../../src/sync/index.js';
-import { createTestRuntime, type TestRuntime } from '../../support/index.js';
+import { type AnyJson, createTestRuntime, type TestRuntime } from '../../support/index.js';
 
 const dataset = generateDataset({ seed: 'stripe-webhooks', companies: 60 });
 let t: TestRuntime;
@@ -15,7 +15,10 @@ beforeAll(async () => {
   t = await createTestRuntime({ env: { BETON_ALLOW_PRIVATE_HOSTS: 'true' } });
   const res = await t.request('PUT', '/api/v1/integrations/stripe', {
     key: t.keys.admin,
-    body: { credentials: { apiKey: sim.apiKey, webhookSecret: sim.webhookSecret }, settings: { baseUrl: sim.url } },
+    body: {
+      credentials: { apiKey: sim.apiKey, webhookSecret: sim.webhookSecret },
+      settings: { baseUrl: sim.url },
+    },
   });
   expect(res.status).toBe(200);
   connectionId = res.json.integration.connection.id;
@@ -40,11 +43,17 @@ const deliver = (payload: string, opts: { timestamp?: number; secret?: string; i
 const subscriptionEvent = (quantity: number) => {
   const sub = sim.store.subscriptions.find((s) => sim.store.currentVersion(s).status === 'active')!;
   sim.store.updateSubscription(sub.id, { quantity });
-  const event = sim.store.events.find((e) => e.type === 'customer.subscription.updated' && e.objectId === sub.id)!;
+  const event = sim.store.events.find(
+    (e) => e.type === 'customer.subscription.updated' && e.objectId === sub.id,
+  )!;
   return { id: sub.id, payload: JSON.stringify(sim.store.renderEvent(event), null, 2) };
 };
 const stored = (stream: string, includeDeleted = false) =>
-  allRecords<Record<string, any>>(t.rt.db.kysely, t.workspaceId, { integration: 'stripe', stream, includeDeleted });
+  allRecords<AnyJson>(t.rt.db.kysely, t.workspaceId, {
+    integration: 'stripe',
+    stream,
+    includeDeleted,
+  });
 
 describe('POST /api/v1/webhooks/stripe/:connectionId', () => {
   it('accepts a correctly signed event and upserts the object it carries', async () => {
@@ -78,7 +87,9 @@ describe('POST /api/v1/webhooks/stripe/:connectionId', () => {
       headers: { 'content-type': 'application/json' },
     });
     expect(missing.status).toBe(400);
-    expect((await stored('subscriptions')).find((r) => r.externalId === id)?.payload.items.data[0].quantity).not.toBe(4400);
+    expect(
+      (await stored('subscriptions')).find((r) => r.externalId === id)?.payload.items.data[0].quantity,
+    ).not.toBe(4400);
   });
 
   it('acknowledges a replayed event without writing it again', async () => {
@@ -101,7 +112,9 @@ describe('POST /api/v1/webhooks/stripe/:connectionId', () => {
     expect((await deliver(newerPayload)).json.stored).toBe(true);
     const late = await deliver(older.payload);
     expect(late.json).toEqual({ received: true, duplicate: false, stored: false });
-    expect((await stored('subscriptions')).find((r) => r.externalId === older.id)!.payload.items.data[0].quantity).toBe(61);
+    expect(
+      (await stored('subscriptions')).find((r) => r.externalId === older.id)!.payload.items.data[0].quantity,
+    ).toBe(61);
   });
 
   it('marks a customer deleted by customer.deleted', async () => {
@@ -114,7 +127,13 @@ describe('POST /api/v1/webhooks/stripe/:connectionId', () => {
   });
 
   it('acknowledges events it does not store, and answers 404 for an unknown connection', async () => {
-    const other = JSON.stringify({ id: 'evt_1Other', object: 'event', type: 'charge.succeeded', created: Math.floor(Date.now() / 1000), data: { object: { id: 'ch_1', object: 'charge' } } });
+    const other = JSON.stringify({
+      id: 'evt_1Other',
+      object: 'event',
+      type: 'charge.succeeded',
+      created: Math.floor(Date.now() / 1000),
+      data: { object: { id: 'ch_1', object: 'charge' } },
+    });
     expect((await deliver(other)).json).toEqual({ received: true, duplicate: false, stored: false });
     const unknown = await deliver(other, { id: 'no-such-connection' });
     expect(unknown.status).toBe(404);

@@ -232,26 +232,40 @@ class Compiler {
     const orderFns = q.orderBy.map((o) => this.group(this.resolveAlias(o.expr), groupSignatures, aggs));
     return () => {
       let rowsScanned = 0;
-      const groups = new Map<string, Group>();
+      // Groups in nested maps, one level per GROUP BY key: no key strings built per row.
+      const root = new Map<unknown, unknown>();
+      const groups: Group[] = [];
+      const depth = groupFns.length;
       this.table.scan(hint, (row) => {
         rowsScanned++;
         if (where && !truthy(where(row, 0))) return;
-        let id = '';
-        for (let k = 0; k < groupFns.length; k++) {
-          const v = groupFns[k]!(row, 0);
-          id += (typeof v === 'string' ? `s${v}` : keyString(v)) + '\u0001';
+        let level = root;
+        let g: Group | undefined;
+        for (let k = 0; k < depth; k++) {
+          const key = mapKey(groupFns[k]!(row, 0));
+          let next = level.get(key);
+          if (next === undefined) {
+            next =
+              k === depth - 1
+                ? { keys: groupFns.map((f) => f(row, 0)), accs: aggs.map((a) => a.init()) }
+                : new Map();
+            if (k === depth - 1) groups.push(next as Group);
+            level.set(key, next);
+          }
+          if (k === depth - 1) g = next as Group;
+          else level = next as Map<unknown, unknown>;
         }
-        let g = groups.get(id);
-        if (!g)
-          groups.set(id, (g = { keys: groupFns.map((f) => f(row, 0)), accs: aggs.map((a) => a.init()) }));
-        for (let k = 0; k < aggs.length; k++) g.accs[k] = aggs[k]!.add(g.accs[k], row);
+        if (depth === 0) {
+          if (groups.length === 0) groups.push({ keys: [], accs: aggs.map((a) => a.init()) });
+          g = groups[0];
+        }
+        for (let k = 0; k < aggs.length; k++) g!.accs[k] = aggs[k]!.add(g!.accs[k], row);
       });
       // An aggregate without GROUP BY answers one row even when nothing matched.
-      if (groups.size === 0 && groupExprs.length === 0)
-        groups.set('', { keys: [], accs: aggs.map((a) => a.init()) });
+      if (groups.length === 0 && depth === 0) groups.push({ keys: [], accs: aggs.map((a) => a.init()) });
       const output: unknown[][] = [];
       const sortKeys: unknown[][] = [];
-      for (const g of groups.values()) {
+      for (const g of groups) {
         if (havingFn && !truthy(havingFn(g))) continue;
         output.push(itemFns.map((f) => f(g)));
         sortKeys.push(orderFns.map((f) => f(g)));
@@ -991,6 +1005,13 @@ function toNumber(v: unknown): number {
 function toText(v: unknown): string {
   if (v === null || v === undefined) return '';
   return v instanceof Date ? formatDateTime(v) : String(v);
+}
+
+/** A Map key for a value: primitives as themselves (1 and '1' stay apart), dates by time, tuples as text. */
+function mapKey(v: unknown): unknown {
+  if (v instanceof Date) return v.getTime();
+  if (Array.isArray(v)) return keyString(v);
+  return v === undefined ? null : v;
 }
 
 function keyString(v: unknown): string {

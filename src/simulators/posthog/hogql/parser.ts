@@ -255,7 +255,8 @@ class Parser {
       this.expectKeyword('by');
       do {
         const expr = this.expr();
-        const desc = this.acceptKeyword('desc') ? true : (this.acceptKeyword('asc'), false);
+        const desc = this.acceptKeyword('desc');
+        if (!desc) this.acceptKeyword('asc');
         orderBy.push({ expr, desc });
       } while (this.acceptOp(','));
     }

@@ -1,0 +1,201 @@
+import { createHmac } from 'node:crypto';
+import type { DestinationStream } from 'pino';
+import { createLogger } from '../../../src/core/logger.js';
+import { type RunningSimulators, startSimulators } from '../../../src/simulators/index.js';
+import { type AnyJson, createTestRuntime, type TestRuntime, type TestWorkspace } from '../../support/index.js';
+
+/**
+ * A workspace that has been through the whole pipeline, for the security suites: all four
+ * integrations connected to the simulators, every source synced, accounts scored, Apollo
+ * enrichment, a push to Attio and its rollback, a custom signal, a manual link and a Stripe
+ * webhook. Every log line is captured, and every answer the world-building received is kept so the
+ * suites can harvest ids and scan for secrets. A second, empty workspace plays the curious tenant.
+ *
+ * @example
+ * const world = await buildWorld();
+ * world.answers.length; // every JSON answer received so far
+ * await world.close();
+ */
+export interface World {
+  t: TestRuntime;
+  sims: RunningSimulators;
+  /** The curious tenant: its own users and keys, no data. */
+  other: TestWorkspace;
+  /** Raw log lines written so far (pino JSON). */
+  logs: string[];
+  /** Every answer received through `call`, with what was asked. */
+  answers: { method: string; path: string; status: number; text: string }[];
+  /** The integrations' secrets, as given to Beton (plus keys Beton was shown and refused). */
+  secrets: Record<string, string>;
+  /** Call the API and keep the answer. */
+  call(method: string, path: string, opts?: Parameters<TestRuntime['request']>[2]): Promise<AnyJson>;
+  /** Poll `path` until `json.run.status` is final; answers the final JSON. */
+  settle(path: string): Promise<AnyJson>;
+  close(): Promise<void>;
+}
+
+const ACTIVE = new Set(['queued', 'running']);
+
+export async function buildWorld(opts: { companies?: number } = {}): Promise<World> {
+  const logs: string[] = [];
+  const destination: DestinationStream = { write: (line: string) => void logs.push(line) };
+  const sims = await startSimulators({ seed: 'h8-security', companies: opts.companies ?? 24 });
+  const t = await createTestRuntime({
+    env: { BETON_ALLOW_PRIVATE_HOSTS: 'true' },
+    logger: createLogger({ level: 'trace', destination }),
+    httpOptions: { retry: { baseDelayMs: 5, maxWaitMs: 2_000, maxAttempts: 4 }, timeoutMs: 10_000 },
+  });
+  const answers: World['answers'] = [];
+  const secrets: Record<string, string> = {
+    posthog: sims.posthog.apiKey,
+    stripe: sims.stripe.apiKey,
+    stripeWebhook: sims.stripe.webhookSecret,
+    apollo: sims.apollo.apiKey,
+    attio: sims.attio.apiKey,
+    // Keys Beton is shown and must refuse: they must not be echoed or stored either.
+    wrongStripe: 'sk_test_h8WrongKeyThatStripeRefuses0000000000',
+    wrongApollo: 'h8-wrong-apollo-key-9f8e7d6c5b4a',
+    wrongAttio: 'h8wrongattiotoken5a4b3c2d1e0f',
+  };
+  const owner = t.keys.owner;
+
+  const call: World['call'] = async (method, path, o = {}) => {
+    const res = await t.request(method, path, { key: owner, ...o });
+    answers.push({ method, path, status: res.status, text: res.text });
+    return res;
+  };
+  const settle: World['settle'] = async (path) => {
+    for (let i = 0; i < 1200; i++) {
+      const res = await call('GET', path);
+      if (res.status !== 200) throw new Error(`${path} answered ${res.status}: ${res.text}`);
+      if (!ACTIVE.has(res.json.run.status)) return res.json;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`${path} did not finish`);
+  };
+
+  try {
+    const connect = async (name: string, body: unknown) => {
+      const res = await call('PUT', `/api/v1/integrations/${name}`, { body });
+      if (res.status !== 200) throw new Error(`connecting ${name}: ${res.status} ${res.text}`);
+      return res.json;
+    };
+    // Refused keys first: the answers and logs of a refusal are scanned too.
+    for (const [name, apiKey, url] of [
+      ['stripe', secrets.wrongStripe, sims.stripe.url],
+      ['apollo', secrets.wrongApollo, sims.apollo.url],
+      ['attio', secrets.wrongAttio, sims.attio.url],
+    ] as const) {
+      const refused = await call('PUT', `/api/v1/integrations/${name}`, {
+        body: { credentials: { apiKey }, settings: { baseUrl: url } },
+      });
+      if (refused.status !== 400) throw new Error(`${name} accepted a wrong key: ${refused.status}`);
+    }
+    await connect('posthog', {
+      credentials: { apiKey: sims.posthog.apiKey },
+      settings: { baseUrl: sims.posthog.url, projectId: sims.posthog.projectId },
+    });
+    const stripe = await connect('stripe', {
+      credentials: { apiKey: sims.stripe.apiKey, webhookSecret: sims.stripe.webhookSecret },
+      settings: { baseUrl: sims.stripe.url },
+    });
+    await connect('apollo', { credentials: { apiKey: sims.apollo.apiKey }, settings: { baseUrl: sims.apollo.url } });
+    await connect('attio', { credentials: { apiKey: sims.attio.apiKey }, settings: { baseUrl: sims.attio.url } });
+    for (const name of ['posthog', 'stripe', 'apollo', 'attio']) {
+      await call('POST', `/api/v1/integrations/${name}/test`);
+    }
+
+    await t.rt.jobs.start();
+    for (const name of ['posthog', 'stripe', 'attio']) {
+      const started = await call('POST', `/api/v1/integrations/${name}/sync`, { body: {} });
+      if (started.status !== 202) throw new Error(`sync ${name}: ${started.status} ${started.text}`);
+      const done = await settle(`/api/v1/sync-runs/${started.json.runId}`);
+      if (done.run.status !== 'succeeded') throw new Error(`sync ${name} ended ${JSON.stringify(done.run)}`);
+    }
+    await stripeWebhook({ t, sims, secrets, answers }, stripe.integration.connection.id);
+
+    const scored = await call('POST', '/api/v1/score-runs', { body: {} });
+    await settle(`/api/v1/score-runs/${scored.json.run.id}`);
+    await call('POST', '/api/v1/enrichment/plan');
+    const enriched = await call('POST', '/api/v1/enrichment/run');
+    await settle(`/api/v1/enrichment/runs/${enriched.json.run.id}`);
+    const rescored = await call('POST', '/api/v1/score-runs', { body: {} });
+    await settle(`/api/v1/score-runs/${rescored.json.run.id}`);
+
+    await call('POST', '/api/v1/push/attio/plan', { body: {} });
+    const pushed = await call('POST', '/api/v1/push/attio/run', { body: {} });
+    if (pushed.status !== 202) throw new Error(`push: ${pushed.status} ${pushed.text}`);
+    const pushDone = await settle(`/api/v1/push-runs/${pushed.json.run.id}`);
+    if (pushDone.run.status !== 'succeeded') throw new Error(`push ended ${JSON.stringify(pushDone.run)}`);
+    const rollback = await call('POST', `/api/v1/push-runs/${pushed.json.run.id}/rollback`);
+    await settle(`/api/v1/push-runs/${rollback.json.run.id}`);
+
+    await call('POST', '/api/v1/signals', {
+      body: {
+        name: 'H8 heavy usage',
+        direction: 'expansion',
+        events: ['$pageview'],
+        operator: 'gte',
+        threshold: 5,
+        windowDays: 7,
+      },
+    });
+    const unresolved = await call('GET', '/api/v1/accounts/unresolved?limit=5');
+    const accounts = await call('GET', '/api/v1/accounts?limit=5');
+    const record = unresolved.json.items?.[0];
+    const account = accounts.json.items?.[0];
+    if (record && account) {
+      await call('POST', `/api/v1/accounts/${account.id}/links`, {
+        body: { integration: record.integration, stream: record.stream, externalId: record.externalId },
+      });
+    }
+    // A workspace to keep the history honest: a second admin key, revoked.
+    const spare = await call('POST', '/api/v1/api-keys', { body: { name: 'spare', role: 'viewer' } });
+    await call('DELETE', `/api/v1/api-keys/${spare.json.apiKey.id}`);
+    await t.rt.jobs.stop({ graceMs: 5_000 });
+  } catch (error) {
+    await Promise.allSettled([t.close(), sims.close()]);
+    throw error;
+  }
+
+  const other = await t.createOtherWorkspace();
+  return {
+    t,
+    sims,
+    other,
+    logs,
+    answers,
+    secrets,
+    call,
+    settle,
+    async close() {
+      await t.close();
+      await sims.close();
+    },
+  };
+}
+
+/** Deliver one signed `customer.updated` event, as Stripe would. */
+async function stripeWebhook(
+  world: Pick<World, 't' | 'sims' | 'secrets' | 'answers'>,
+  connectionId: string,
+) {
+  const customer = world.sims.dataset.companies[0];
+  const payload = JSON.stringify({
+    id: 'evt_h8_0001',
+    object: 'event',
+    type: 'customer.updated',
+    created: Math.floor(Date.now() / 1000),
+    data: { object: { id: `cus_h8_${customer?.id ?? 'x'}`, object: 'customer', email: 'h8@example.test' } },
+  });
+  const timestamp = Math.floor(Date.now() / 1000);
+  const signature = createHmac('sha256', world.secrets.stripeWebhook!)
+    .update(`${timestamp}.${payload}`)
+    .digest('hex');
+  const res = await world.t.request('POST', `/api/v1/webhooks/stripe/${connectionId}`, {
+    rawBody: payload,
+    headers: { 'content-type': 'application/json', 'stripe-signature': `t=${timestamp},v1=${signature}` },
+  });
+  world.answers.push({ method: 'POST', path: 'webhook', status: res.status, text: res.text });
+  if (res.status >= 300) throw new Error(`webhook: ${res.status} ${res.text}`);
+}

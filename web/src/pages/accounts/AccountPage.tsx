@@ -1,0 +1,392 @@
+import {
+  Anchor,
+  Badge,
+  Breadcrumbs,
+  Card,
+  Code,
+  Grid,
+  Group,
+  Progress,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+  Timeline,
+  Title,
+  Tooltip,
+} from '@mantine/core';
+import { LineChart } from '@mantine/charts';
+import { IconArrowDownRight, IconArrowUpRight, IconClock, IconLink } from '@tabler/icons-react';
+import { useQuery } from '@tanstack/react-query';
+import { Link, useParams } from 'react-router-dom';
+import { type AccountDetail, type AccountSignal, DIRECTION_COLOR, type Driver } from '../../api/accounts.js';
+import { api } from '../../api/client.js';
+import { GradeBadge } from '../../components/badges.js';
+import { PageHeader } from '../../components/PageHeader.js';
+import { Empty, QueryState } from '../../components/QueryState.js';
+import { formatDate, formatDateTime, formatNumber, formatRelative, humanize } from '../../lib/format.js';
+import { ScoreNowButton } from './ScoreNowButton.js';
+
+type Scores = NonNullable<AccountDetail['scores']>;
+
+function ScoreCard({ label, value, hint, inverse = false }: { label: string; value: number | null; hint: string; inverse?: boolean }) {
+  const v = value == null ? null : Math.round(value);
+  const good = v == null ? 0 : inverse ? 100 - v : v;
+  const color = v == null ? 'gray' : good >= 60 ? 'teal' : good >= 40 ? 'yellow' : 'red';
+  return (
+    <Card withBorder padding="md">
+      <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
+        {label}
+      </Text>
+      <Text size="xl" fw={700} fz={28} c={v == null ? 'dimmed' : undefined}>
+        {v ?? '—'}
+      </Text>
+      <Progress value={v ?? 0} color={color} size="sm" my={6} aria-label={`${label} ${v ?? 'unknown'} of 100`} />
+      <Text size="xs" c="dimmed">
+        {hint}
+      </Text>
+    </Card>
+  );
+}
+
+function Drivers({ title, score, drivers, direction }: { title: string; score: number; drivers: Driver[]; direction: 'expansion' | 'churn' }) {
+  return (
+    <Card withBorder h="100%">
+      <Group justify="space-between" mb="sm">
+        <Title order={3} size="h5">
+          {title}
+        </Title>
+        <Badge variant="light" color={DIRECTION_COLOR[direction]}>
+          {Math.round(score)}
+        </Badge>
+      </Group>
+      {drivers.length === 0 ? (
+        <Text size="sm" c="dimmed">
+          {direction === 'churn'
+            ? 'No churn signal fired, so churn risk stays at its floor.'
+            : 'No expansion signal fired recently.'}
+        </Text>
+      ) : (
+        <Stack gap="sm">
+          {drivers.map((d) => (
+            <div key={d.key}>
+              <Group justify="space-between" gap="xs" wrap="nowrap">
+                <Text size="sm" fw={600}>
+                  {d.title}
+                </Text>
+                <Text size="xs" c="dimmed" style={{ flexShrink: 0 }}>
+                  {Math.round(d.share)}% of the score
+                </Text>
+              </Group>
+              <Progress value={d.share} color={DIRECTION_COLOR[direction]} size="xs" my={4} aria-hidden />
+              {d.explanation && <Text size="sm">{d.explanation}</Text>}
+              <Text size="xs" c="dimmed">
+                Strength {d.strength.toFixed(2)} · {d.ageDays === 0 ? 'today' : `${formatNumber(d.ageDays)} days ago`} (older
+                signals count less)
+              </Text>
+            </div>
+          ))}
+        </Stack>
+      )}
+    </Card>
+  );
+}
+
+interface FitCriterion {
+  name: string;
+  weight: number;
+  match: number;
+  value: string | number | null;
+  expected: string;
+}
+
+const isCriterion = (c: unknown): c is FitCriterion =>
+  typeof c === 'object' && c !== null && 'name' in c && 'match' in c && 'expected' in c;
+
+function HealthAndFit({ scores }: { scores: Scores }) {
+  const { health, fit } = scores.explanation;
+  const criteria = fit.criteria.filter(isCriterion);
+  return (
+    <Card withBorder h="100%">
+      <Title order={3} size="h5" mb="sm">
+        Health and fit
+      </Title>
+      <Stack gap="xs">
+        <Text size="sm">
+          <b>Health {Math.round(health.score)}</b>
+          {health.engagementDetail
+            ? ` — ${formatNumber(health.engagementDetail.users)} active users, ${formatNumber(health.engagementDetail.events28)} events in 28 days, active ${health.engagementDetail.activeWeeks} of the last 4 weeks`
+            : ' — no product usage seen yet'}
+          {`; sentiment ${Math.round(health.sentiment)}.`}
+        </Text>
+        <Text size="sm">
+          <b>Fit {fit.score == null ? 'unknown' : Math.round(fit.score)}</b>
+          {fit.reason ? ` — ${fit.reason}` : ''}
+        </Text>
+        {criteria.length > 0 && (
+          <Table verticalSpacing={4} fz="sm">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Criterion</Table.Th>
+                <Table.Th>This account</Table.Th>
+                <Table.Th>Your ICP</Table.Th>
+                <Table.Th ta="right">Match</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {criteria.map((c) => (
+                <Table.Tr key={c.name}>
+                  <Table.Td>{humanize(c.name)}</Table.Td>
+                  <Table.Td>{c.value == null ? '—' : typeof c.value === 'number' ? formatNumber(c.value) : c.value}</Table.Td>
+                  <Table.Td>{c.expected}</Table.Td>
+                  <Table.Td ta="right">{Math.round(c.match * 100)}%</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        )}
+      </Stack>
+    </Card>
+  );
+}
+
+function History({ history }: { history: AccountDetail['history'] }) {
+  if (history.length < 2) {
+    return (
+      <Text size="sm" c="dimmed">
+        The chart appears after two days of scores; Beton keeps one snapshot a day.
+      </Text>
+    );
+  }
+  return (
+    <LineChart
+      h={260}
+      data={history.map((h) => ({ ...h, day: h.day.slice(5) }))}
+      dataKey="day"
+      withLegend
+      yAxisProps={{ domain: [0, 100] }}
+      curveType="monotone"
+      withDots={false}
+      series={[
+        { name: 'score', label: 'Overall', color: 'indigo.6' },
+        { name: 'health', label: 'Health', color: 'teal.6' },
+        { name: 'expansion', label: 'Expansion', color: 'green.5' },
+        { name: 'churnRisk', label: 'Churn risk', color: 'red.6' },
+      ]}
+    />
+  );
+}
+
+function Evidence({ evidence }: { evidence: Record<string, unknown> }) {
+  const entries = Object.entries(evidence).slice(0, 8);
+  if (entries.length === 0) return null;
+  return (
+    <Group gap={6} mt={4}>
+      {entries.map(([k, v]) => (
+        <Code key={k} fz="xs">
+          {humanize(k)}: {typeof v === 'object' ? JSON.stringify(v) : String(v)}
+        </Code>
+      ))}
+    </Group>
+  );
+}
+
+function SignalTimeline({ signals }: { signals: AccountSignal[] }) {
+  if (signals.length === 0) {
+    return (
+      <Text size="sm" c="dimmed">
+        No signal has fired for this account.
+      </Text>
+    );
+  }
+  return (
+    <Timeline bulletSize={22} lineWidth={2}>
+      {signals.map((s) => (
+        <Timeline.Item
+          key={s.id}
+          color={DIRECTION_COLOR[s.direction ?? ''] ?? 'gray'}
+          bullet={
+            s.direction === 'churn' ? (
+              <IconArrowDownRight size={13} />
+            ) : s.direction === 'expansion' ? (
+              <IconArrowUpRight size={13} />
+            ) : (
+              <IconClock size={13} />
+            )
+          }
+          title={
+            <Group gap="xs">
+              <Text size="sm" fw={600}>
+                {s.title}
+              </Text>
+              <Tooltip label={formatDateTime(s.occurredAt)}>
+                <Text size="xs" c="dimmed">
+                  {formatDate(s.occurredAt)}
+                </Text>
+              </Tooltip>
+              {s.origin === 'replay' && (
+                <Tooltip label="Found by replaying history (backtest), not live">
+                  <Badge size="xs" variant="outline" color="gray">
+                    history
+                  </Badge>
+                </Tooltip>
+              )}
+            </Group>
+          }
+        >
+          <Text size="sm">{s.explanation}</Text>
+          <Evidence evidence={s.evidence} />
+        </Timeline.Item>
+      ))}
+    </Timeline>
+  );
+}
+
+function Links({ links }: { links: AccountDetail['links'] }) {
+  if (links.length === 0) {
+    return (
+      <Text size="sm" c="dimmed">
+        No source records are linked.
+      </Text>
+    );
+  }
+  return (
+    <Table.ScrollContainer minWidth={560}>
+      <Table verticalSpacing={4} fz="sm">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Source</Table.Th>
+            <Table.Th>Record</Table.Th>
+            <Table.Th>Matched by</Table.Th>
+            <Table.Th>Since</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {links.map((l) => (
+            <Table.Tr key={`${l.integration}:${l.stream}:${l.externalId}`}>
+              <Table.Td>
+                {humanize(l.integration)} · {l.stream}
+              </Table.Td>
+              <Table.Td>
+                <Code>{l.externalId}</Code>
+              </Table.Td>
+              <Table.Td>
+                {humanize(l.method)}
+                {l.via ? ` (${l.via})` : ''}
+                {l.manual && (
+                  <Badge size="xs" variant="outline" ml={4}>
+                    by hand
+                  </Badge>
+                )}
+              </Table.Td>
+              <Table.Td>{formatDate(l.linkedAt)}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  );
+}
+
+function AccountView({ detail }: { detail: AccountDetail }) {
+  const { account, scores } = detail;
+  return (
+    <>
+      <Breadcrumbs mb="xs">
+        <Anchor component={Link} to="/accounts" size="sm">
+          Accounts
+        </Anchor>
+        <Text size="sm">{account.name}</Text>
+      </Breadcrumbs>
+      <PageHeader
+        title={
+          <Group gap="sm">
+            <span>{account.name}</span>
+            <GradeBadge grade={scores?.grade} />
+          </Group>
+        }
+        description={
+          <>
+            <Anchor href={`https://${account.domain}`} target="_blank" rel="noreferrer" size="sm">
+              {account.domain}
+            </Anchor>
+            {account.signupAt ? ` · signed up ${formatDate(account.signupAt)}` : ''}
+            {scores ? ` · scored ${formatRelative(scores.scoredAt)}` : ''}
+          </>
+        }
+      />
+      {!scores ? (
+        <Empty icon={<IconLink />} title="Not scored yet" action={<ScoreNowButton />}>
+          This account exists but has no scores: run a score run to detect its signals and score it.
+        </Empty>
+      ) : (
+        <Stack>
+          <Card withBorder bg="var(--mantine-color-indigo-light)">
+            <Text size="xs" tt="uppercase" fw={600} c="dimmed">
+              Why {scores.grade} (overall {Math.round(scores.score)})
+            </Text>
+            <Text size="md" mt={4} data-testid="score-summary">
+              {scores.explanation.summary}
+            </Text>
+          </Card>
+          <SimpleGrid cols={{ base: 2, md: 4 }}>
+            <ScoreCard label="Health" value={scores.health} hint="Usage and sentiment" />
+            <ScoreCard label="Expansion" value={scores.expansion} hint="Likelihood to grow" />
+            <ScoreCard label="Churn risk" value={scores.churnRisk} hint="Higher is riskier" inverse />
+            <ScoreCard label="Fit" value={scores.fit} hint="Match with your ICP" />
+          </SimpleGrid>
+          <Grid>
+            <Grid.Col span={{ base: 12, md: 6 }}>
+              <Drivers title="What drives expansion" score={scores.expansion} drivers={scores.explanation.expansion.drivers} direction="expansion" />
+            </Grid.Col>
+            <Grid.Col span={{ base: 12, md: 6 }}>
+              <Drivers title="What drives churn risk" score={scores.churnRisk} drivers={scores.explanation.churnRisk.drivers} direction="churn" />
+            </Grid.Col>
+            <Grid.Col span={{ base: 12, md: 6 }}>
+              <HealthAndFit scores={scores} />
+            </Grid.Col>
+            <Grid.Col span={{ base: 12, md: 6 }}>
+              <Card withBorder h="100%">
+                <Title order={3} size="h5" mb="sm">
+                  Score history
+                </Title>
+                <History history={detail.history} />
+              </Card>
+            </Grid.Col>
+          </Grid>
+        </Stack>
+      )}
+      <Grid mt="md">
+        <Grid.Col span={{ base: 12, md: 7 }}>
+          <Card withBorder h="100%">
+            <Title order={3} size="h5" mb="md">
+              Signal timeline
+            </Title>
+            <SignalTimeline signals={detail.signals} />
+          </Card>
+        </Grid.Col>
+        <Grid.Col span={{ base: 12, md: 5 }}>
+          <Card withBorder h="100%">
+            <Title order={3} size="h5" mb="sm">
+              Source records ({formatNumber(detail.links.length)})
+            </Title>
+            <Links links={detail.links} />
+          </Card>
+        </Grid.Col>
+      </Grid>
+    </>
+  );
+}
+
+export function AccountPage() {
+  const { id = '' } = useParams();
+  const detail = useQuery({
+    queryKey: ['accounts', 'detail', id],
+    queryFn: () => api.get('/api/v1/accounts/{id}', { params: { id }, query: { historyDays: 90 } }),
+  });
+  return (
+    <QueryState query={detail} loadingLabel="Loading the account…">
+      {(d) => <AccountView detail={d} />}
+    </QueryState>
+  );
+}
