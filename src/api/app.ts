@@ -3,13 +3,23 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import helmet from '@fastify/helmet';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, type RouteOptions } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  LogController,
+  type RouteOptions,
+} from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { httpRequestDuration, httpRequestsTotal } from '../core/metrics.js';
 import type { Runtime } from '../runtime/index.js';
 import { type Access, decorateRequestActor, registerApiAuth } from './plugins/auth.js';
 import { registerBetterAuth } from './plugins/better-auth.js';
-import { registerErrorHandler, registerNotFound } from './plugins/errors.js';
+import {
+  frameworkErrorHandler,
+  MAX_PARAM_LENGTH,
+  registerErrorHandler,
+  registerNotFound,
+} from './plugins/errors.js';
 import { registerHealth } from './plugins/health.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerSpa } from './plugins/spa.js';
@@ -80,7 +90,8 @@ export async function buildApp(rt: Runtime, opts: BuildAppOptions = {}): Promise
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

@@ -1,4 +1,5 @@
 import type { Runtime } from '../runtime/index.js';
+import { demoStep } from './demo-step.js';
 import { jobWorkerStep } from './worker-step.js';
 
 /**
@@ -28,4 +29,4 @@ export interface ServeOptions {
   worker: boolean;
 }
 
-export const startupSteps: StartupStep[] = [jobWorkerStep];
+export const startupSteps: StartupStep[] = [jobWorkerStep, demoStep];

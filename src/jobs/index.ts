@@ -11,6 +11,15 @@ export {
   type JobRunner,
 } from './runner.js';
 export {
+  enqueueAfterSync,
+  PIPELINE_JOB,
+  type PipelinePayload,
+  type PipelineResult,
+  type PipelineStage,
+  registerPipelineJobs,
+  runPipeline,
+} from './pipeline.js';
+export {
   enqueueSync,
   registerSyncJobs,
   resumeQueuedRuns,

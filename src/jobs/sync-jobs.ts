@@ -25,6 +25,8 @@ export interface SyncJobOptions {
   leaseMs?: number;
   /** Sync runs at once in this process. */
   concurrency?: number;
+  /** Called after a run ends (the pipeline queues scoring from here). */
+  onRunFinished?: (run: SyncRun, workspaceId: string) => Promise<unknown>;
 }
 
 /**

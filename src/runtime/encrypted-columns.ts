@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { type AuditActor, recordAudit } from '../audit/index.js';
 import { type Keyring, KeyringError, keyIdOf } from '../core/crypto.js';
 import type { DB } from '../db/index.js';
 
@@ -16,6 +17,8 @@ export interface EncryptedColumn {
   keyIdColumn?: string;
   /** Optional column set to the rotation time when a row is re-encrypted. */
   updatedAtColumn?: string;
+  /** The row's workspace: rotation writes an audit entry there for the secrets it re-encrypted. */
+  workspaceColumn?: string;
 }
 
 export const encryptedColumns: EncryptedColumn[] = [
@@ -25,6 +28,7 @@ export const encryptedColumns: EncryptedColumn[] = [
     column: 'secrets_enc',
     keyIdColumn: 'key_id',
     updatedAtColumn: 'updated_at',
+    workspaceColumn: 'workspace_id',
   },
 ];
 
@@ -127,7 +131,9 @@ async function countNotUnderKey(db: Kysely<DB>, c: EncryptedColumn, activeId: st
 /**
  * Re-encrypt every secret not under the active key, in batches, each row updated only if its
  * ciphertext is unchanged since it was read (a concurrent write wins and is not clobbered). Safe
- * to interrupt and run again: finished rows no longer match and are skipped.
+ * to interrupt and run again: finished rows no longer match and are skipped. Each batch records,
+ * in the same transaction, an `encryption_key.rotate` audit entry in every workspace it touched
+ * (which key ids were replaced and how many secrets; never a key).
  *
  * @example
  * const { rotated } = await rotateSecrets(db.kysely, keyring, { onProgress: (p) => bar.update(p.rotated) });
@@ -135,10 +141,17 @@ async function countNotUnderKey(db: Kysely<DB>, c: EncryptedColumn, activeId: st
 export async function rotateSecrets(
   db: Kysely<DB>,
   keyring: Keyring,
-  opts: { batchSize?: number; now?: () => string; onProgress?: (p: RotationProgress) => void } = {},
+  opts: {
+    batchSize?: number;
+    now?: () => string;
+    onProgress?: (p: RotationProgress) => void;
+    /** Who rotates (default: the local operator, `cli`). */
+    actor?: AuditActor;
+  } = {},
 ): Promise<{ rotated: number; remaining: number }> {
   const batchSize = opts.batchSize ?? 100;
   const now = opts.now ?? (() => new Date().toISOString());
+  const actor: AuditActor = opts.actor ?? { actorType: 'cli', actorId: null };
   let total = 0;
   for (const c of encryptedColumns) {
     let rotated = 0;
@@ -151,9 +164,11 @@ export async function rotateSecrets(
         .orderBy(sql.ref(c.idColumn))
         .limit(batchSize);
       if (after !== undefined) q = q.where(sql.ref(c.idColumn), '>', after);
-      const rows = (await q.execute()) as { id: unknown; box: string }[];
+      if (c.workspaceColumn) q = q.select(sql.ref(c.workspaceColumn).as('workspace'));
+      const rows = (await q.execute()) as { id: unknown; box: string; workspace?: string }[];
       if (rows.length === 0) break;
       await db.transaction().execute(async (trx) => {
+        const touched = new Map<string, { secrets: number; from: Set<string> }>();
         for (const row of rows) {
           const set: Record<string, unknown> = { [c.column]: keyring.encrypt(keyring.decrypt(row.box)) };
           if (c.keyIdColumn) set[c.keyIdColumn] = keyring.activeId;
@@ -164,7 +179,30 @@ export async function rotateSecrets(
             .where(sql.ref(c.idColumn), '=', row.id)
             .where(sql.ref(c.column), '=', row.box)
             .executeTakeFirst();
-          if (Number(result.numUpdatedRows) > 0) rotated++;
+          if (Number(result.numUpdatedRows) === 0) continue;
+          rotated++;
+          if (row.workspace === undefined) continue;
+          const entry = touched.get(row.workspace) ?? { secrets: 0, from: new Set<string>() };
+          entry.secrets++;
+          entry.from.add(keyIdOf(row.box));
+          touched.set(row.workspace, entry);
+        }
+        for (const [workspaceId, entry] of touched) {
+          await recordAudit(
+            trx,
+            workspaceId,
+            actor,
+            'encryption_key.rotate',
+            {
+              targetType: c.table,
+              details: {
+                activeKey: keyring.activeId,
+                replacedKeys: [...entry.from].sort(),
+                secrets: entry.secrets,
+              },
+            },
+            { now: () => new Date(now()) },
+          );
         }
       });
       after = rows[rows.length - 1]!.id;

@@ -6,7 +6,14 @@ import type { RetryPolicy } from '../core/http/index.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { type Db, migrateToLatest, openDatabase } from '../db/index.js';
 import { type AnyIntegration, createRegistry, type IntegrationRegistry } from '../integrations/index.js';
-import { createJobRunner, type JobRunner, type JobRunnerTuning, registerSyncJobs } from '../jobs/index.js';
+import {
+  createJobRunner,
+  enqueueAfterSync,
+  type JobRunner,
+  type JobRunnerTuning,
+  registerPipelineJobs,
+  registerSyncJobs,
+} from '../jobs/index.js';
 import { assertKeyringOpensSecrets, databaseHoldsSecrets } from './encrypted-columns.js';
 
 export {
@@ -121,7 +128,15 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       intervalMinutes: config.BETON_SYNC_INTERVAL_MINUTES,
       ...(opts.jobs?.leaseSeconds ? { leaseMs: opts.jobs.leaseSeconds * 1000 } : {}),
       ...(opts.jobs?.syncConcurrency ? { concurrency: opts.jobs.syncConcurrency } : {}),
+      // A scheduled or manual sync that changed data flows on into scores (a pipeline pass syncs itself).
+      onRunFinished: async (run, workspaceId) => {
+        const changed = run.counts.written + run.counts.deleted > 0;
+        if (run.trigger !== 'pipeline' && changed && run.status !== 'failed') {
+          await enqueueAfterSync(runtime.jobs, workspaceId);
+        }
+      },
     });
+    registerPipelineJobs(runtime.jobs, runtime);
     return runtime;
   } catch (error) {
     await db.close();

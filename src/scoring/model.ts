@@ -67,7 +67,6 @@ export interface Driver {
 }
 
 export interface ScoreExplanation {
-  summary: string;
   expansion: { score: number; drivers: Driver[] };
   churnRisk: { score: number; drivers: Driver[] };
   health: { score: number; engagement: number | null; sentiment: number; engagementDetail: Engagement | null };
@@ -124,10 +123,27 @@ function drivers(signals: { s: ScoredSignal; contribution: number; ageDays: numb
     .sort((a, b) => b.contribution - a.contribution || a.key.localeCompare(b.key));
 }
 
-function summarize(label: string, score: number, list: Driver[]): string {
+function summarize(label: string, score: number, list: readonly { title: string; share: number }[]): string {
   if (list.length === 0) return `${label} ${score}: no ${label === 'Churn risk' ? 'churn' : 'expansion'} signals.`;
   const top = list.slice(0, 2).map((d) => `${d.title.toLowerCase()} (${d.share} %)`);
   return `${label} ${score} from ${top.join(' and ')}.`;
+}
+
+/**
+ * One paragraph a person can read: grade, what drives expansion and churn risk, health, fit.
+ *
+ * @example describeScore(score.explanation, (key) => titleOf(key))
+ */
+export function describeScore(e: ScoreExplanation, titleOf: (key: string) => string): string {
+  const titled = (drivers: readonly { key: string; share: number }[]) => drivers.map((d) => ({ title: titleOf(d.key), share: d.share }));
+  const health = e.health;
+  return [
+    `Grade ${e.overall.grade} (score ${e.overall.score}).`,
+    summarize('Expansion', e.expansion.score, titled(e.expansion.drivers)),
+    summarize('Churn risk', e.churnRisk.score, titled(e.churnRisk.drivers)),
+    `Health ${health.score}${health.engagement === null ? ' (no product usage synced)' : ` (engagement ${health.engagement}, sentiment ${health.sentiment})`}.`,
+    e.fit.score === null ? `Fit unknown: ${e.fit.reason}` : `Fit ${e.fit.score}.`,
+  ].join(' ');
 }
 
 export interface ScoreInput {
@@ -180,13 +196,6 @@ export function scoreAccount(input: ScoreInput, settings: ScoringSettings = DEFA
     .sort((a, b) => b.contribution - a.contribution || a.key.localeCompare(b.key))
     .slice(0, 3)
     .map(({ key, title, direction, share, explanation }) => ({ key, title, direction, share, explanation }));
-  const summary = [
-    `Grade ${grade} (score ${score}).`,
-    summarize('Expansion', expansion, upDrivers),
-    summarize('Churn risk', churnRisk, downDrivers),
-    `Health ${health}${engagement === null ? ' (no product usage synced)' : ` (engagement ${engagement}, sentiment ${sentiment})`}.`,
-    fit.score === null ? `Fit unknown: ${fit.reason}` : `Fit ${fit.score}.`,
-  ].join(' ');
   return {
     health,
     expansion,
@@ -196,7 +205,6 @@ export function scoreAccount(input: ScoreInput, settings: ScoringSettings = DEFA
     grade,
     topSignals,
     explanation: {
-      summary,
       expansion: { score: expansion, drivers: upDrivers },
       churnRisk: { score: churnRisk, drivers: downDrivers },
       health: { score: health, engagement, sentiment, engagementDetail: input.engagement },

@@ -14,7 +14,7 @@ import {
   signalCounts,
 } from '../signals/index.js';
 import { readBacktest } from './backtest.js';
-import type { Grade, ScoreExplanation } from './model.js';
+import { describeScore, type Grade, type ScoreExplanation } from './model.js';
 
 /**
  * Reading accounts and their scores: the list the API and the web app page through, one account's
@@ -241,15 +241,7 @@ export async function accountDetail(db: Kysely<DB>, workspaceId: string, account
   const timeline = await listOccurrences(db, workspaceId, { accountId, limit: 200 });
   const texts = new Map<string, string>();
   for (const o of timeline.items) if (!texts.has(o.key)) texts.set(o.key, o.explanation);
-  const since = new Date(opts.now.getTime() - (opts.historyDays ?? 90) * DAY_MS).toISOString().slice(0, 10);
-  const history = await db
-    .selectFrom('score_snapshots')
-    .select(['day', 'health', 'expansion', 'churn_risk', 'fit', 'score', 'grade'])
-    .where('workspace_id', '=', workspaceId)
-    .where('account_id', '=', accountId)
-    .where('day', '>=', since)
-    .orderBy('day')
-    .execute();
+  const history = await dailyHistory(db, workspaceId, accountId, opts.now, opts.historyDays ?? 90);
   let scores = null;
   if (score) {
     const e = fromJson<ScoreExplanation>(score.explanation_json, null as never);
@@ -264,6 +256,7 @@ export async function accountDetail(db: Kysely<DB>, workspaceId: string, account
       topSignals: fromJson<TopSignal[]>(score.top_signals_json, []),
       explanation: {
         ...e,
+        summary: describeScore(e, (key) => signals.get(key)?.detector.title ?? builtInDetector(key)?.title ?? key),
         expansion: { ...e.expansion, drivers: decorate(e.expansion.drivers, signals, texts) },
         churnRisk: { ...e.churnRisk, drivers: decorate(e.churnRisk.drivers, signals, texts) },
       },
@@ -295,16 +288,55 @@ export async function accountDetail(db: Kysely<DB>, workspaceId: string, account
       explanation: o.explanation,
     })),
     links: await accountLinks(db, workspaceId, accountId),
-    history: history.map((h) => ({
-      day: h.day,
-      health: Number(h.health),
-      expansion: Number(h.expansion),
-      churnRisk: Number(h.churn_risk),
-      fit: h.fit === null ? null : Number(h.fit),
-      score: Number(h.score),
-      grade: h.grade,
-    })),
+    history,
   };
+}
+
+export interface HistoryPoint {
+  day: string;
+  health: number;
+  expansion: number;
+  churnRisk: number;
+  fit: number | null;
+  score: number;
+  grade: string;
+}
+
+/**
+ * One point per day over the last `days` days (up to the latest snapshot): snapshots are stored as
+ * change points, each value holding until the next.
+ *
+ * @example await dailyHistory(db, ws, 'acc_…', new Date(), 30)
+ */
+export async function dailyHistory(db: Kysely<DB>, workspaceId: string, accountId: string, now: Date, days: number): Promise<HistoryPoint[]> {
+  const since = new Date(now.getTime() - (days - 1) * DAY_MS).toISOString().slice(0, 10);
+  const base = db
+    .selectFrom('score_snapshots')
+    .select(['day', 'health', 'expansion', 'churn_risk', 'fit', 'score', 'grade'])
+    .where('workspace_id', '=', workspaceId)
+    .where('account_id', '=', accountId);
+  const before = await base.where('day', '<', since).orderBy('day', 'desc').limit(1).execute();
+  const rows = [...before, ...(await base.where('day', '>=', since).orderBy('day').execute())];
+  if (rows.length === 0) return [];
+  const toPoint = (r: (typeof rows)[number], day: string): HistoryPoint => ({
+    day,
+    health: Number(r.health),
+    expansion: Number(r.expansion),
+    churnRisk: Number(r.churn_risk),
+    fit: r.fit === null ? null : Number(r.fit),
+    score: Number(r.score),
+    grade: r.grade,
+  });
+  const out: HistoryPoint[] = [];
+  const today = now.toISOString().slice(0, 10);
+  let i = 0;
+  for (let d = Math.max(Date.parse(since), Date.parse(rows[0]!.day)); ; d += DAY_MS) {
+    const day = new Date(d).toISOString().slice(0, 10);
+    if (day > today) break;
+    while (i + 1 < rows.length && rows[i + 1]!.day <= day) i++;
+    out.push(toPoint(rows[i]!, day));
+  }
+  return out;
 }
 
 /**

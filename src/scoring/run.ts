@@ -455,21 +455,28 @@ async function detectAndScore(db: Kysely<DB>, workspaceId: string, input: Detect
       );
       const prior = previous.get(account.id);
       const healthHistory = healthChangePoints(prior?.healthHistory ?? [], today, score.health);
-      const explanation = toJson(storedExplanation(score));
       const top = toJson(score.topSignals.map(({ key, title, direction, share }) => ({ key, title, direction, share })));
-      const hash = sha1([score.health, score.expansion, score.churnRisk, score.fit, score.score, score.grade, top, explanation, toJson(healthHistory)].join('|'));
-      snapshots.push({
-        workspace_id: workspaceId,
-        account_id: account.id,
-        day: dayString(today),
-        health: score.health,
-        expansion: score.expansion,
-        churn_risk: score.churnRisk,
-        fit: score.fit,
-        score: score.score,
-        grade: score.grade,
-      });
+      const visible = [score.health, score.expansion, score.churnRisk, score.fit, score.score, score.grade];
+      // What a person sees: scores, grade, top signals, drivers and their shares. Decimals of a
+      // decaying contribution alone do not rewrite the row.
+      const drivers = [...score.explanation.expansion.drivers, ...score.explanation.churnRisk.drivers].map((d) => `${d.key}:${d.share}`);
+      const hash = sha1([...visible, top, drivers.join(','), score.explanation.fit.score, toJson(healthHistory)].join('|'));
       if (prior?.hash === hash) continue;
+      // Snapshots are change points: a day's row exists when any score or the grade changed.
+      if (!prior || prior.visible !== visible.join('|')) {
+        snapshots.push({
+          workspace_id: workspaceId,
+          account_id: account.id,
+          day: dayString(today),
+          health: score.health,
+          expansion: score.expansion,
+          churn_risk: score.churnRisk,
+          fit: score.fit,
+          score: score.score,
+          grade: score.grade,
+        });
+      }
+      const explanation = toJson(storedExplanation(score));
       const contributing = [...score.explanation.expansion.drivers, ...score.explanation.churnRisk.drivers].map((d) => d.key).sort();
       scoreRows.push({
         workspace_id: workspaceId,
@@ -526,11 +533,20 @@ function healthChangePoints(points: [number, number][], today: number, health: n
 }
 
 async function loadPreviousScores(db: Kysely<DB>, workspaceId: string, ids: readonly string[] | null) {
-  const out = new Map<string, { hash: string; healthHistory: [number, number][] }>();
+  const out = new Map<string, { hash: string; visible: string; healthHistory: [number, number][] }>();
   const read = async (chunk: readonly string[] | null) => {
-    let q = db.selectFrom('account_scores').select(['account_id', 'row_hash', 'health_history_json']).where('workspace_id', '=', workspaceId);
+    let q = db
+      .selectFrom('account_scores')
+      .select(['account_id', 'row_hash', 'health_history_json', 'health', 'expansion', 'churn_risk', 'fit', 'score', 'grade'])
+      .where('workspace_id', '=', workspaceId);
     if (chunk) q = q.where('account_id', 'in', chunk);
-    for (const r of await q.execute()) out.set(r.account_id, { hash: r.row_hash, healthHistory: fromJson(r.health_history_json, []) });
+    for (const r of await q.execute()) {
+      out.set(r.account_id, {
+        hash: r.row_hash,
+        visible: [r.health, r.expansion, r.churn_risk, r.fit, r.score, r.grade].map((v) => (v === null ? null : String(v))).join('|'),
+        healthHistory: fromJson(r.health_history_json, []),
+      });
+    }
   };
   if (ids === null) await read(null);
   else for (const chunk of chunks(ids)) await read(chunk);

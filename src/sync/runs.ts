@@ -6,7 +6,7 @@ import type { DB, SyncRunStatus, SyncRunsTable } from '../db/schema/index.js';
 import { abortLocalRun } from './active.js';
 
 export type { SyncRunStatus } from '../db/schema/index.js';
-export type SyncTrigger = 'manual' | 'schedule' | 'api' | 'cli';
+export type SyncTrigger = 'manual' | 'schedule' | 'api' | 'cli' | 'pipeline';
 
 export interface RunCounts {
   pages: number;

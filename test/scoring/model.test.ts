@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computeFit } from '../../src/scoring/fit.js';
-import { DEFAULT_SCORING, gradeOf, type ScoredSignal, scoreAccount } from '../../src/scoring/model.js';
+import { DEFAULT_SCORING, describeScore, gradeOf, type ScoredSignal, scoreAccount } from '../../src/scoring/model.js';
 
 const NOW = new Date('2025-06-15T12:00:00Z');
 const ago = (days: number) => new Date(NOW.getTime() - days * 86_400_000).toISOString();
@@ -23,7 +23,7 @@ describe('scoreAccount', () => {
     expect(quiet.churnRisk).toBe(0);
     const busy = scoreAccount({ now: NOW, signals: [signal({}), signal({ key: 'invites_sent' })], engagement: engaged, firmographics: null });
     expect(busy.churnRisk).toBe(0);
-    expect(busy.explanation.summary).toContain('Churn risk 0: no churn signals.');
+    expect(describeScore(busy.explanation, (k) => k)).toContain('Churn risk 0: no churn signals.');
   });
 
   it('one full-strength signal of weight 1 gives 49; decay halves it every half-life', () => {
@@ -50,7 +50,7 @@ describe('scoreAccount', () => {
     ]);
     expect(result.explanation.churnRisk.drivers).toHaveLength(1);
     expect(result.topSignals.map((s) => s.key)).toEqual(['nearing_paywall', 'usage_drop', 'invites_sent']);
-    expect(result.explanation.summary).toContain('nearing the paywall (77 %)');
+    expect(describeScore(result.explanation, (k) => (k === 'nearing_paywall' ? 'Nearing the paywall' : k))).toContain('nearing the paywall (77 %)');
   });
 
   it('a signal that reads past health raises churn risk but never lowers health (no feedback loop)', () => {

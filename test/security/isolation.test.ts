@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouteEntry } from '../../src/api/index.js';
-import { type AnyJson, type TestResponse, signIn } from '../support/index.js';
+import { type AnyJson, signIn, type TestResponse } from '../support/index.js';
 import { sampleOf } from './support/json-schema.js';
 import {
   apiRoutes,
@@ -99,7 +99,9 @@ async function candidatesFor(route: RouteEntry): Promise<Record<string, string>[
     if (needed.length > 0) {
       const parent = segments.slice(0, segments.indexOf(`:${needed[0]}`) - 1).join('/');
       const source = routes.some((r) => r.method === 'GET' && r.url === parent)
-        ? harvest([(await world.t.request('GET', fillUrl(parent, assignment), { key: world.t.keys.owner })).text])
+        ? harvest([
+            (await world.t.request('GET', fillUrl(parent, assignment), { key: world.t.keys.owner })).text,
+          ])
         : poolA;
       const holder = source.objects.find((o) => needed.every((p) => typeof o[p] === 'string'));
       if (!holder) continue;
@@ -146,7 +148,8 @@ describe('another workspace', () => {
       if (route.method === 'GET') {
         // Keep ids A itself can read: proof they are real.
         const real: Record<string, string>[] = [];
-        for (const c of candidates) if ((await send(route, c, world.t.keys.owner)).status === 200) real.push(c);
+        for (const c of candidates)
+          if ((await send(route, c, world.t.keys.owner)).status === 200) real.push(c);
         candidates = real;
       }
       if (candidates.length === 0) {
@@ -162,9 +165,12 @@ describe('another workspace', () => {
           cases++;
           const same =
             theirs.status === none.status &&
-            normalizeAnswer(theirs.text, Object.values(values)) === normalizeAnswer(none.text, Object.values(missing));
+            normalizeAnswer(theirs.text, Object.values(values)) ===
+              normalizeAnswer(none.text, Object.values(missing));
           if (!same || theirs.status < 400) {
-            leaks.push(`${route.method} ${fillUrl(route.url, values)} → ${theirs.status} ${theirs.text.slice(0, 200)} | missing → ${none.status} ${none.text.slice(0, 200)}`);
+            leaks.push(
+              `${route.method} ${fillUrl(route.url, values)} → ${theirs.status} ${theirs.text.slice(0, 200)} | missing → ${none.status} ${none.text.slice(0, 200)}`,
+            );
           }
           if (key === world.other.keys.owner) {
             ownerCases++;
@@ -179,7 +185,9 @@ describe('another workspace', () => {
     // lookup (B's viewer is stopped earlier, by its role).
     expect(notFound).toBeGreaterThan(ownerCases * 0.9);
     expect(await tenantSnapshot(world.t.workspaceId)).toEqual(snapshot);
-    console.info(`isolation: ${idRoutes.length} routes with ids, ${cases} cross-workspace cases, ${notFound} × 404`);
+    console.info(
+      `isolation: ${idRoutes.length} routes with ids, ${cases} cross-workspace cases, ${notFound} × 404`,
+    );
   }, 240_000);
 
   it('sees none of this workspace’s data on any listing route', async () => {
@@ -201,7 +209,9 @@ describe('credentials that must not work', () => {
       key: world.t.keys.owner,
       body: { name: 'to revoke', role: 'owner' },
     });
-    await world.t.request('DELETE', `/api/v1/api-keys/${created.json.apiKey.id}`, { key: world.t.keys.owner });
+    await world.t.request('DELETE', `/api/v1/api-keys/${created.json.apiKey.id}`, {
+      key: world.t.keys.owner,
+    });
     const revoked: string = created.json.key;
     const variants: [string, Record<string, string>][] = [
       ['no credentials', {}],
@@ -209,13 +219,20 @@ describe('credentials that must not work', () => {
       ['not a key', { authorization: 'Bearer hello' }],
       ['wrong scheme', { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` }],
       ['revoked key', { authorization: `Bearer ${revoked}` }],
-      ['tampered key', { authorization: `Bearer ${world.t.keys.owner.slice(0, -1)}${world.t.keys.owner.endsWith('a') ? 'b' : 'a'}` }],
+      [
+        'tampered key',
+        {
+          authorization: `Bearer ${world.t.keys.owner.slice(0, -1)}${world.t.keys.owner.endsWith('a') ? 'b' : 'a'}`,
+        },
+      ],
     ];
     const protectedRoutes = routes.filter((r) => r.access !== 'public');
     expect(protectedRoutes.length).toBeGreaterThan(MIN_API_ROUTES - 5);
     const wrong: string[] = [];
     for (const route of protectedRoutes) {
-      const values = Object.fromEntries(paramNames(route.url).map((p) => [p, String(pathParamSchema(doc, route, p)?.enum?.[0] ?? 'x1')]));
+      const values = Object.fromEntries(
+        paramNames(route.url).map((p) => [p, String(pathParamSchema(doc, route, p)?.enum?.[0] ?? 'x1')]),
+      );
       const schema = bodySchema(doc, route);
       for (const [label, headers] of variants) {
         const res = await world.t.request(route.method, fillUrl(route.url, values), {
@@ -238,7 +255,9 @@ describe('credentials that must not work', () => {
       const [candidate] = await candidatesFor(route);
       const values =
         candidate ??
-        Object.fromEntries(paramNames(route.url).map((p) => [p, String(pathParamSchema(doc, route, p)?.enum?.[0] ?? 'x1')]));
+        Object.fromEntries(
+          paramNames(route.url).map((p) => [p, String(pathParamSchema(doc, route, p)?.enum?.[0] ?? 'x1')]),
+        );
       const schema = bodySchema(doc, route);
       const asKey = await send(route, values, world.t.keys.viewer);
       const asSession = await world.t.request(route.method, fillUrl(route.url, values), {
@@ -248,7 +267,8 @@ describe('credentials that must not work', () => {
       // Any signed-in person may create a workspace of their own: not a write in this one.
       const answers = route.access === 'authenticated' ? [asKey] : [asKey, asSession];
       for (const res of answers) {
-        if (res.status !== 403) wrong.push(`${route.method} ${route.url} → ${res.status} ${res.text.slice(0, 120)}`);
+        if (res.status !== 403)
+          wrong.push(`${route.method} ${route.url} → ${res.status} ${res.text.slice(0, 120)}`);
       }
     }
     expect(writes.length).toBeGreaterThan(25);
@@ -273,8 +293,9 @@ async function tenantSnapshot(workspaceId: string): Promise<Record<string, unkno
   const db = world.t.rt.db.kysely;
   const schema =
     world.t.rt.db.dialect === 'postgres'
-      ? ((await db.selectNoFrom((eb) => eb.fn<string>('current_schema', []).as('s')).executeTakeFirstOrThrow())
-          .s as string)
+      ? ((
+          await db.selectNoFrom((eb) => eb.fn<string>('current_schema', []).as('s')).executeTakeFirstOrThrow()
+        ).s as string)
       : undefined;
   const tables = (await db.introspection.getTables()).filter(
     (t) => (schema === undefined || t.schema === schema) && t.columns.some((c) => c.name === 'workspace_id'),

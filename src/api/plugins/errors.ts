@@ -99,6 +99,34 @@ export function registerErrorHandler(app: FastifyInstance) {
   });
 }
 
+/** Longest path parameter the router accepts (ids such as a record's external id run to 500 characters). */
+export const MAX_PARAM_LENGTH = 500;
+
+/**
+ * Errors the router raises before any route or error handler runs (Fastify's `frameworkErrors`):
+ * a malformed %-escape in the path, or a path segment longer than `MAX_PARAM_LENGTH`. Answered in
+ * the one error shape, without echoing the path back.
+ */
+export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return send(reply, 414, {
+      code: 'uri_too_long',
+      message: `A path segment is longer than ${MAX_PARAM_LENGTH} characters; no id is that long.`,
+    });
+  }
+  if (error.code === 'FST_ERR_BAD_URL') {
+    return send(reply, 400, {
+      code: 'bad_request',
+      message: 'The URL path is not valid: it holds a malformed %-escape.',
+    });
+  }
+  return send(reply, 500, {
+    code: 'internal',
+    message: `Something went wrong on the server; the log has the details under request id ${reply.request.id}.`,
+    requestId: reply.request.id,
+  });
+}
+
 /** Unknown routes answer 404 in the same shape (after `fallback`, e.g. the web app's index.html). */
 export function registerNotFound(
   app: FastifyInstance,

@@ -112,15 +112,16 @@ export async function assertSafeUrl(url: URL, opts: UrlGuardOptions): Promise<vo
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new UnsafeUrlError(`Only https URLs are allowed (got ${url.protocol}//${url.host}).`);
   }
+  // Checked even on a private network: a password in a URL would be stored and shown as a setting.
+  if (url.username || url.password) {
+    throw new UnsafeUrlError(
+      'The URL must not carry a user name or password; put the key in the credentials.',
+    );
+  }
   if (opts.allowPrivateHosts) return;
   if (url.protocol !== 'https:') {
     throw new UnsafeUrlError(
       `Only https URLs are allowed (got http://${url.host}). Use https, or set BETON_ALLOW_PRIVATE_HOSTS=true for a local test service.`,
-    );
-  }
-  if (url.username || url.password) {
-    throw new UnsafeUrlError(
-      'The URL must not carry a user name or password; put the key in the credentials.',
     );
   }
   const host = url.hostname.replace(/^\[|\]$/g, '');

@@ -3,9 +3,9 @@ import { autoIncrementId, autoIncrementType, isSqlite } from './util.js';
 
 /**
  * Accounts (identity resolution and its links), typed daily usage, signal settings, custom signals,
- * occurrences, scores with daily snapshots, score runs and the backtest. Usage tables are clustered
- * on (workspace, account, event, day) — WITHOUT ROWID on SQLite — so a score run reads them as one
- * ordered scan and a re-score reads one account's slice.
+ * occurrences, scores with daily snapshots, score runs and the backtest. Usage, scores and snapshots
+ * are clustered on their key — WITHOUT ROWID on SQLite — so a score run reads usage as one ordered
+ * scan, a re-score reads one account's slice, and a score write touches one B-tree.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   const clustered = <T extends string, C extends string>(table: CreateTableBuilder<T, C>) =>
@@ -156,8 +156,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .columns(['workspace_id', 'last_seen_at'])
     .execute();
 
-  await db.schema
-    .createTable('account_scores')
+  await clustered(
+    db.schema
+      .createTable('account_scores')
     .addColumn('workspace_id', 'text', (c) => c.notNull())
     .addColumn('account_id', 'text', (c) => c.notNull())
     .addColumn('health', 'integer', (c) => c.notNull())
@@ -173,8 +174,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('row_hash', 'text', (c) => c.notNull())
     .addColumn('scored_at', 'text', (c) => c.notNull())
     .addColumn('run_id', 'text')
-    .addPrimaryKeyConstraint('account_scores_pk', ['workspace_id', 'account_id'])
-    .execute();
+    .addPrimaryKeyConstraint('account_scores_pk', ['workspace_id', 'account_id']),
+  ).execute();
   for (const column of ['score', 'health', 'expansion', 'churn_risk', 'fit']) {
     await db.schema
       .createIndex(`account_scores_${column}`)
@@ -183,8 +184,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       .execute();
   }
 
-  await db.schema
-    .createTable('score_snapshots')
+  await clustered(
+    db.schema
+      .createTable('score_snapshots')
     .addColumn('workspace_id', 'text', (c) => c.notNull())
     .addColumn('account_id', 'text', (c) => c.notNull())
     .addColumn('day', 'text', (c) => c.notNull())
@@ -194,8 +196,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('fit', 'integer')
     .addColumn('score', 'integer', (c) => c.notNull())
     .addColumn('grade', 'text', (c) => c.notNull())
-    .addPrimaryKeyConstraint('score_snapshots_pk', ['workspace_id', 'account_id', 'day'])
-    .execute();
+    .addPrimaryKeyConstraint('score_snapshots_pk', ['workspace_id', 'account_id', 'day']),
+  ).execute();
 
   await db.schema
     .createTable('score_runs')

@@ -153,6 +153,7 @@ export interface AccountScoresTable {
   run_id: string | null;
 }
 
+/** Daily scores as change points: a row for each day on which a score or the grade changed. */
 export interface ScoreSnapshotsTable {
   workspace_id: string;
   account_id: string;

@@ -37,6 +37,7 @@ export function personProperties(person: Person, companyDomain: string): Record<
 export class DatasetEventTable implements EventTable {
   private readonly late: EventRow[] = [];
   private readonly persons = new Map<string, PersonRow>();
+  private readonly lastSeenCache = new Map<string, number | null>();
   private readonly firstDayMs: number;
   private readonly lateIds: Rng;
   /** Bumped by every ingest: cached query results are keyed by it. */
@@ -115,16 +116,26 @@ export class DatasetEventTable implements EventTable {
 
   /** The last time an event name was seen, scanning back from the newest day. */
   lastSeen(event: string): string | null {
-    const { usage, companies } = this.dataset;
-    let latest: number | null = null;
+    let latest = this.generatedLastSeen(event);
     for (const row of this.late)
       if (row.event === event && (latest === null || row.time > latest)) latest = row.time;
+    return latest === null ? null : new Date(latest).toISOString();
+  }
+
+  /** The newest time the generated usage has an event, scanning back from the last day (cached: it never changes). */
+  private generatedLastSeen(event: string): number | null {
+    const cached = this.lastSeenCache.get(event);
+    if (cached !== undefined) return cached;
+    const { usage, companies } = this.dataset;
+    let latest: number | null = null;
     for (let d = usage.days.length - 1; d >= 0 && latest === null; d--) {
       for (let ci = 0; ci < companies.length; ci++) {
-        for (const run of usage.runs(ci, d))
+        for (const run of usage.runs(ci, d)) {
           if (run.event === event && (latest === null || run.time > latest)) latest = run.time;
+        }
       }
     }
-    return latest === null ? null : new Date(latest).toISOString();
+    this.lastSeenCache.set(event, latest);
+    return latest;
   }
 }

@@ -2,7 +2,12 @@ import { createHmac } from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import { createLogger } from '../../../src/core/logger.js';
 import { type RunningSimulators, startSimulators } from '../../../src/simulators/index.js';
-import { type AnyJson, createTestRuntime, type TestRuntime, type TestWorkspace } from '../../support/index.js';
+import {
+  type AnyJson,
+  createTestRuntime,
+  type TestRuntime,
+  type TestWorkspace,
+} from '../../support/index.js';
 
 /**
  * A workspace that has been through the whole pipeline, for the security suites: all four
@@ -99,8 +104,14 @@ export async function buildWorld(opts: { companies?: number } = {}): Promise<Wor
       credentials: { apiKey: sims.stripe.apiKey, webhookSecret: sims.stripe.webhookSecret },
       settings: { baseUrl: sims.stripe.url },
     });
-    await connect('apollo', { credentials: { apiKey: sims.apollo.apiKey }, settings: { baseUrl: sims.apollo.url } });
-    await connect('attio', { credentials: { apiKey: sims.attio.apiKey }, settings: { baseUrl: sims.attio.url } });
+    await connect('apollo', {
+      credentials: { apiKey: sims.apollo.apiKey },
+      settings: { baseUrl: sims.apollo.url },
+    });
+    await connect('attio', {
+      credentials: { apiKey: sims.attio.apiKey },
+      settings: { baseUrl: sims.attio.url },
+    });
     for (const name of ['posthog', 'stripe', 'apollo', 'attio']) {
       await call('POST', `/api/v1/integrations/${name}/test`);
     }
@@ -176,10 +187,7 @@ export async function buildWorld(opts: { companies?: number } = {}): Promise<Wor
 }
 
 /** Deliver one signed `customer.updated` event, as Stripe would. */
-async function stripeWebhook(
-  world: Pick<World, 't' | 'sims' | 'secrets' | 'answers'>,
-  connectionId: string,
-) {
+async function stripeWebhook(world: Pick<World, 't' | 'sims' | 'secrets' | 'answers'>, connectionId: string) {
   const customer = world.sims.dataset.companies[0];
   const payload = JSON.stringify({
     id: 'evt_h8_0001',

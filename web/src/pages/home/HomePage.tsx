@@ -1,11 +1,13 @@
 import { Anchor, Button, Card, Grid, Group, Stack, Table, Text, ThemeIcon, Title } from '@mantine/core';
 import { IconCircleCheck, IconCircleDashed, IconPlugConnected } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
-import type { ReactNode } from 'react';
+import { type ReactNode, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api } from '../../api/client.js';
 import { integrationApi, integrationKeys } from '../../api/integrations.js';
-import { StatusBadge } from '../../components/badges.js';
+import { BarChart } from '@mantine/charts';
+import { GRADES, StatusBadge } from '../../components/badges.js';
+import { SignalChip } from '../../components/SignalChip.js';
 import { PageHeader } from '../../components/PageHeader.js';
 import { Empty, ErrorAlert, Loading } from '../../components/QueryState.js';
 import { formatNumber, formatRelative } from '../../lib/format.js';
@@ -89,6 +91,88 @@ function Section({
       </Group>
       {children}
     </Card>
+  );
+}
+
+const WEEK_MS = 7 * 86_400_000;
+
+function AccountsByGrade() {
+  const summary = useQuery({ queryKey: ['accounts', 'summary'], queryFn: () => api.get('/api/v1/accounts/summary') });
+  if (summary.isPending) return <Loading label="Counting accounts…" />;
+  if (summary.isError) return <ErrorAlert error={summary.error} onRetry={() => summary.refetch()} />;
+  const { total, scored, byGrade } = summary.data;
+  if (total === 0) {
+    return (
+      <Text size="sm" c="dimmed">
+        No accounts yet. They appear once a source has synced and a score run has resolved its records.
+      </Text>
+    );
+  }
+  return (
+    <Stack gap="xs">
+      <BarChart
+        h={180}
+        data={GRADES.map((g) => ({ grade: g, accounts: byGrade[g] ?? 0 }))}
+        dataKey="grade"
+        series={[{ name: 'accounts', label: 'Accounts', color: 'indigo.6' }]}
+        tickLine="none"
+        gridAxis="none"
+        withBarValueLabel
+        aria-label="Accounts by grade"
+      />
+      <Group gap="xs">
+        {GRADES.map((g) => (
+          <Anchor key={g} component={Link} to={`/accounts?grade=${g}`} size="xs">
+            {g}: {formatNumber(byGrade[g] ?? 0)}
+          </Anchor>
+        ))}
+      </Group>
+      <Text size="xs" c="dimmed">
+        {formatNumber(scored)} of {formatNumber(total)} accounts scored.
+      </Text>
+    </Stack>
+  );
+}
+
+function NewSignals() {
+  const [since] = useState(() => new Date(Date.now() - WEEK_MS).toISOString());
+  const signals = useQuery({ queryKey: ['signals'], queryFn: () => api.get('/api/v1/signals') });
+  const recent = useQuery({
+    queryKey: ['signals', 'occurrences', 'week', since],
+    queryFn: () => api.get('/api/v1/signals/occurrences', { query: { since, limit: 500 } }),
+  });
+  if (recent.isPending) return <Loading label="Loading signals…" />;
+  if (recent.isError) return <ErrorAlert error={recent.error} onRetry={() => recent.refetch()} />;
+  const items = recent.data.items;
+  if (items.length === 0) {
+    return (
+      <Text size="sm" c="dimmed">
+        No signal fired in the last 7 days. Signals fire during score runs, after your sources sync.
+      </Text>
+    );
+  }
+  const defs = new Map((signals.data?.signals ?? []).map((s) => [s.key, s]));
+  const byKey = new Map<string, number>();
+  for (const o of items) byKey.set(o.key, (byKey.get(o.key) ?? 0) + 1);
+  const top = [...byKey.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6);
+  return (
+    <Stack gap="xs">
+      <Text size="sm">
+        <b>{formatNumber(items.length)}</b>
+        {recent.data.nextCursor ? '+' : ''} signals fired in the last 7 days.
+      </Text>
+      {top.map(([key, count]) => {
+        const def = defs.get(key);
+        return (
+          <Group key={key} justify="space-between" wrap="nowrap">
+            <Anchor component={Link} to={`/accounts?signal=${encodeURIComponent(key)}`} size="sm" c="inherit">
+              <SignalChip title={def?.title ?? key} direction={def?.direction ?? null} />
+            </Anchor>
+            <Text size="sm">{formatNumber(count)}</Text>
+          </Group>
+        );
+      })}
+    </Stack>
   );
 }
 
@@ -197,6 +281,16 @@ export function HomePage() {
                 ))}
               </Stack>
             )}
+          </Section>
+        </Grid.Col>
+        <Grid.Col span={{ base: 12, md: 6 }}>
+          <Section title="Accounts by grade" link={{ to: '/accounts', label: 'All accounts' }}>
+            <AccountsByGrade />
+          </Section>
+        </Grid.Col>
+        <Grid.Col span={{ base: 12, md: 6 }}>
+          <Section title="New signals this week" link={{ to: '/signals?tab=occurrences', label: 'All occurrences' }}>
+            <NewSignals />
           </Section>
         </Grid.Col>
         <Grid.Col span={12}>

@@ -54,6 +54,13 @@ function Lift({ signal }: { signal: SignalDefinition }) {
   );
 }
 
+/** The PATCH replaces the whole override: keep the parameters this workspace changed from the defaults. */
+function changedParams(signal: SignalDefinition): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(signal.params).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(signal.defaults[k])),
+  );
+}
+
 function SignalRow({ signal, onEdit }: { signal: SignalDefinition; onEdit: () => void }) {
   const { can } = useSession();
   const queryClient = useQueryClient();
@@ -63,7 +70,7 @@ function SignalRow({ signal, onEdit }: { signal: SignalDefinition; onEdit: () =>
     mutationFn: async (enabled: boolean): Promise<void> => {
       await (signal.custom
         ? api.patch('/api/v1/signals/custom/{id}', { params: { id: signal.key.replace(/^custom:/, '') }, body: { enabled } })
-        : api.patch('/api/v1/signals/{key}', { params: { key: signal.key }, body: { enabled, params: signal.params, weight: signal.weight, dedupeDays: signal.dedupeDays } }));
+        : api.patch('/api/v1/signals/{key}', { params: { key: signal.key }, body: { enabled, params: changedParams(signal), weight: signal.weight, dedupeDays: signal.dedupeDays } }));
     },
     onSettled: refresh,
   });
