@@ -113,6 +113,10 @@ export function betterAuthOptions({ config, db, logger, secret }: BetonAuthDeps)
       customRules: { '/sign-in/*': AUTH_RATE_LIMIT, '/sign-up/*': AUTH_RATE_LIMIT },
     },
     advanced: {
+      // better-auth turns its origin (CSRF) check off by itself when NODE_ENV is `test`; a server
+      // started that way must not lose it, so it is on whatever the environment says.
+      disableOriginCheck: false,
+      disableCSRFCheck: false,
       cookiePrefix: 'beton',
       useSecureCookies: publicUrl?.startsWith('https://') ?? false,
       defaultCookieAttributes: { httpOnly: true, sameSite: 'lax' },

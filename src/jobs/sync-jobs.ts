@@ -57,6 +57,7 @@ export function registerSyncJobs(runner: JobRunner, deps: ConnectionDeps, opts: 
         }
         // Another process holds the run (or died holding it): try again until it ends or its lease runs out.
         await sleep(Math.min(leaseMs / 4, 5_000), ctx.signal).catch(() => undefined);
+        if (ctx.signal.aborted) return;
       }
     },
     { concurrency: opts.concurrency ?? 2 },

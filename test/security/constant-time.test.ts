@@ -18,7 +18,9 @@ beforeAll(async () => {
   t = await createTestRuntime();
 });
 afterAll(() => t?.close());
-beforeEach(() => vi.mocked(crypto.timingSafeEqual).mockClear());
+beforeEach(() => {
+  vi.mocked(crypto.timingSafeEqual).mockClear();
+});
 
 describe('API key comparison', () => {
   it('goes through timingSafeEqual on SHA-256 digests for every kind of presented key', async () => {

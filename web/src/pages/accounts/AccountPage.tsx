@@ -1,3 +1,4 @@
+import { LineChart } from '@mantine/charts';
 import {
   Anchor,
   Badge,
@@ -15,7 +16,6 @@ import {
   Title,
   Tooltip,
 } from '@mantine/core';
-import { LineChart } from '@mantine/charts';
 import { IconArrowDownRight, IconArrowUpRight, IconClock, IconLink } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router-dom';
@@ -29,7 +29,17 @@ import { ScoreNowButton } from './ScoreNowButton.js';
 
 type Scores = NonNullable<AccountDetail['scores']>;
 
-function ScoreCard({ label, value, hint, inverse = false }: { label: string; value: number | null; hint: string; inverse?: boolean }) {
+function ScoreCard({
+  label,
+  value,
+  hint,
+  inverse = false,
+}: {
+  label: string;
+  value: number | null;
+  hint: string;
+  inverse?: boolean;
+}) {
   const v = value == null ? null : Math.round(value);
   const good = v == null ? 0 : inverse ? 100 - v : v;
   const color = v == null ? 'gray' : good >= 60 ? 'teal' : good >= 40 ? 'yellow' : 'red';
@@ -41,7 +51,13 @@ function ScoreCard({ label, value, hint, inverse = false }: { label: string; val
       <Text size="xl" fw={700} fz={28} c={v == null ? 'dimmed' : undefined}>
         {v ?? '—'}
       </Text>
-      <Progress value={v ?? 0} color={color} size="sm" my={6} aria-label={`${label} ${v ?? 'unknown'} of 100`} />
+      <Progress
+        value={v ?? 0}
+        color={color}
+        size="sm"
+        my={6}
+        aria-label={`${label} ${v ?? 'unknown'} of 100`}
+      />
       <Text size="xs" c="dimmed">
         {hint}
       </Text>
@@ -49,7 +65,17 @@ function ScoreCard({ label, value, hint, inverse = false }: { label: string; val
   );
 }
 
-function Drivers({ title, score, drivers, direction }: { title: string; score: number; drivers: Driver[]; direction: 'expansion' | 'churn' }) {
+function Drivers({
+  title,
+  score,
+  drivers,
+  direction,
+}: {
+  title: string;
+  score: number;
+  drivers: Driver[];
+  direction: 'expansion' | 'churn';
+}) {
   return (
     <Card withBorder h="100%">
       <Group justify="space-between" mb="sm">
@@ -81,8 +107,8 @@ function Drivers({ title, score, drivers, direction }: { title: string; score: n
               <Progress value={d.share} color={DIRECTION_COLOR[direction]} size="xs" my={4} aria-hidden />
               {d.explanation && <Text size="sm">{d.explanation}</Text>}
               <Text size="xs" c="dimmed">
-                Strength {d.strength.toFixed(2)} · {d.ageDays === 0 ? 'today' : `${formatNumber(d.ageDays)} days ago`} (older
-                signals count less)
+                Strength {d.strength.toFixed(2)} ·{' '}
+                {d.ageDays === 0 ? 'today' : `${formatNumber(d.ageDays)} days ago`} (older signals count less)
               </Text>
             </div>
           ))}
@@ -137,7 +163,9 @@ function HealthAndFit({ scores }: { scores: Scores }) {
               {criteria.map((c) => (
                 <Table.Tr key={c.name}>
                   <Table.Td>{humanize(c.name)}</Table.Td>
-                  <Table.Td>{c.value == null ? '—' : typeof c.value === 'number' ? formatNumber(c.value) : c.value}</Table.Td>
+                  <Table.Td>
+                    {c.value == null ? '—' : typeof c.value === 'number' ? formatNumber(c.value) : c.value}
+                  </Table.Td>
                   <Table.Td>{c.expected}</Table.Td>
                   <Table.Td ta="right">{Math.round(c.match * 100)}%</Table.Td>
                 </Table.Tr>
@@ -337,10 +365,20 @@ function AccountView({ detail }: { detail: AccountDetail }) {
           </SimpleGrid>
           <Grid>
             <Grid.Col span={{ base: 12, md: 6 }}>
-              <Drivers title="What drives expansion" score={scores.expansion} drivers={scores.explanation.expansion.drivers} direction="expansion" />
+              <Drivers
+                title="What drives expansion"
+                score={scores.expansion}
+                drivers={scores.explanation.expansion.drivers}
+                direction="expansion"
+              />
             </Grid.Col>
             <Grid.Col span={{ base: 12, md: 6 }}>
-              <Drivers title="What drives churn risk" score={scores.churnRisk} drivers={scores.explanation.churnRisk.drivers} direction="churn" />
+              <Drivers
+                title="What drives churn risk"
+                score={scores.churnRisk}
+                drivers={scores.explanation.churnRisk.drivers}
+                direction="churn"
+              />
             </Grid.Col>
             <Grid.Col span={{ base: 12, md: 6 }}>
               <HealthAndFit scores={scores} />

@@ -1,3 +1,4 @@
+import { Sparkline } from '@mantine/charts';
 import {
   ActionIcon,
   Anchor,
@@ -12,9 +13,14 @@ import {
   TextInput,
   Tooltip,
 } from '@mantine/core';
-import { Sparkline } from '@mantine/charts';
 import { useDebouncedValue } from '@mantine/hooks';
-import { IconSearch, IconSortAscending, IconSortDescending, IconUsersGroup, IconX } from '@tabler/icons-react';
+import {
+  IconSearch,
+  IconSortAscending,
+  IconSortDescending,
+  IconUsersGroup,
+  IconX,
+} from '@tabler/icons-react';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
@@ -51,7 +57,10 @@ function Trend({ account }: { account: AccountListItem }) {
   const change = Math.round(last - first);
   return (
     <Tooltip label={`${change >= 0 ? '+' : ''}${change} over ${account.trend.length} days`} withArrow>
-      <div role="img" aria-label={`Score trend: ${change >= 0 ? 'up' : 'down'} ${Math.abs(change)} points in 30 days`}>
+      <div
+        role="img"
+        aria-label={`Score trend: ${change >= 0 ? 'up' : 'down'} ${Math.abs(change)} points in 30 days`}
+      >
         <Sparkline
           w={110}
           h={32}
@@ -164,7 +173,8 @@ export function AccountsPage() {
   };
   const accounts = useInfiniteQuery({
     queryKey: ['accounts', query],
-    queryFn: ({ pageParam }) => api.get('/api/v1/accounts', { query: { ...query, ...(pageParam ? { cursor: pageParam } : {}) } }),
+    queryFn: ({ pageParam }) =>
+      api.get('/api/v1/accounts', { query: { ...query, ...(pageParam ? { cursor: pageParam } : {}) } }),
     initialPageParam: '',
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     placeholderData: (previous) => previous,
@@ -189,7 +199,13 @@ export function AccountsPage() {
             onChange={(e) => setSearch(e.currentTarget.value)}
             rightSection={
               search ? (
-                <ActionIcon variant="subtle" color="gray" size="sm" aria-label="Clear search" onClick={() => setSearch('')}>
+                <ActionIcon
+                  variant="subtle"
+                  color="gray"
+                  size="sm"
+                  aria-label="Clear search"
+                  onClick={() => setSearch('')}
+                >
                   <IconX size={14} />
                 </ActionIcon>
               ) : null
@@ -219,7 +235,11 @@ export function AccountsPage() {
               <ActionIcon
                 variant="default"
                 size="input-sm"
-                aria-label={descending ? 'Sorted highest first; sort lowest first' : 'Sorted lowest first; sort highest first'}
+                aria-label={
+                  descending
+                    ? 'Sorted highest first; sort lowest first'
+                    : 'Sorted lowest first; sort highest first'
+                }
                 onClick={() => update({ sort: `${descending ? '' : '-'}${sortField}` })}
               >
                 {descending ? <IconSortDescending size={18} /> : <IconSortAscending size={18} />}
@@ -227,7 +247,11 @@ export function AccountsPage() {
             </Tooltip>
           </Group>
         </Group>
-        <Chip.Group multiple value={grades} onChange={(v) => update({ grade: v.length ? v.join(',') : null })}>
+        <Chip.Group
+          multiple
+          value={grades}
+          onChange={(v) => update({ grade: v.length ? v.join(',') : null })}
+        >
           <Group gap={6} role="group" aria-label="Filter by grade">
             {GRADES.map((g) => (
               <Chip key={g} value={g} size="sm" color={gradeColor(g)} variant="light">
@@ -246,7 +270,13 @@ export function AccountsPage() {
               icon={<IconSearch />}
               title="No accounts match"
               action={
-                <Button variant="default" onClick={() => { setSearch(''); setParams({}, { replace: true }); }}>
+                <Button
+                  variant="default"
+                  onClick={() => {
+                    setSearch('');
+                    setParams({}, { replace: true });
+                  }}
+                >
                   Clear filters
                 </Button>
               }
@@ -255,8 +285,8 @@ export function AccountsPage() {
             </Empty>
           ) : (
             <Empty icon={<IconUsersGroup />} title="No accounts yet" action={<ScoreNowButton />}>
-              Accounts appear when a source has synced and a score run has resolved its records into companies. Connect
-              PostHog or Stripe on the Integrations page, sync, then score.
+              Accounts appear when a source has synced and a score run has resolved its records into
+              companies. Connect PostHog or Stripe on the Integrations page, sync, then score.
             </Empty>
           )
         ) : (
@@ -283,7 +313,11 @@ export function AccountsPage() {
         )}
         {accounts.hasNextPage && (
           <Group justify="center">
-            <Button variant="default" onClick={() => accounts.fetchNextPage()} loading={accounts.isFetchingNextPage}>
+            <Button
+              variant="default"
+              onClick={() => accounts.fetchNextPage()}
+              loading={accounts.isFetchingNextPage}
+            >
               Show more accounts
             </Button>
           </Group>

@@ -1,3 +1,4 @@
+import { BarChart } from '@mantine/charts';
 import { Anchor, Button, Card, Grid, Group, Stack, Table, Text, ThemeIcon, Title } from '@mantine/core';
 import { IconCircleCheck, IconCircleDashed, IconPlugConnected } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
@@ -5,11 +6,10 @@ import { type ReactNode, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api } from '../../api/client.js';
 import { integrationApi, integrationKeys } from '../../api/integrations.js';
-import { BarChart } from '@mantine/charts';
 import { GRADES, StatusBadge } from '../../components/badges.js';
-import { SignalChip } from '../../components/SignalChip.js';
 import { PageHeader } from '../../components/PageHeader.js';
 import { Empty, ErrorAlert, Loading } from '../../components/QueryState.js';
+import { SignalChip } from '../../components/SignalChip.js';
 import { formatNumber, formatRelative } from '../../lib/format.js';
 import { useSession } from '../../session.js';
 import { isActive } from '../sync/SyncRunsPage.js';
@@ -97,7 +97,10 @@ function Section({
 const WEEK_MS = 7 * 86_400_000;
 
 function AccountsByGrade() {
-  const summary = useQuery({ queryKey: ['accounts', 'summary'], queryFn: () => api.get('/api/v1/accounts/summary') });
+  const summary = useQuery({
+    queryKey: ['accounts', 'summary'],
+    queryFn: () => api.get('/api/v1/accounts/summary'),
+  });
   if (summary.isPending) return <Loading label="Counting accounts…" />;
   if (summary.isError) return <ErrorAlert error={summary.error} onRetry={() => summary.refetch()} />;
   const { total, scored, byGrade } = summary.data;
@@ -289,7 +292,10 @@ export function HomePage() {
           </Section>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 6 }}>
-          <Section title="New signals this week" link={{ to: '/signals?tab=occurrences', label: 'All occurrences' }}>
+          <Section
+            title="New signals this week"
+            link={{ to: '/signals?tab=occurrences', label: 'All occurrences' }}
+          >
             <NewSignals />
           </Section>
         </Grid.Col>

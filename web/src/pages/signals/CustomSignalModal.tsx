@@ -98,7 +98,8 @@ export function CustomSignalModal({
   useEffect(() => {
     if (opened) setForm(editing ? formFromDefinition(editing) : EMPTY);
   }, [opened, editing]);
-  const set = <K extends keyof CustomSignalForm>(key: K, value: CustomSignalForm[K]) => setForm((f) => ({ ...f, [key]: value }));
+  const set = <K extends keyof CustomSignalForm>(key: K, value: CustomSignalForm[K]) =>
+    setForm((f) => ({ ...f, [key]: value }));
 
   const body = { ...form, name: form.name.trim(), description: form.description.trim() };
   const [previewBody] = useDebouncedValue(body, 400);
@@ -118,7 +119,10 @@ export function CustomSignalModal({
             body: form.events.length ? body : { ...body, events: undefined },
           })
         : api.post('/api/v1/signals', { body }),
-    meta: { inlineError: true, successMessage: editing ? 'Signal saved' : 'Signal created; the next score run uses it' },
+    meta: {
+      inlineError: true,
+      successMessage: editing ? 'Signal saved' : 'Signal created; the next score run uses it',
+    },
     onSuccess: () => {
       queryClient.invalidateQueries({ queryKey: ['signals'] });
       onClose();
@@ -126,7 +130,12 @@ export function CustomSignalModal({
   });
 
   return (
-    <Modal opened={opened} onClose={onClose} size="xl" title={editing ? `Edit “${editing.title}”` : 'New custom signal'}>
+    <Modal
+      opened={opened}
+      onClose={onClose}
+      size="xl"
+      title={editing ? `Edit “${editing.title}”` : 'New custom signal'}
+    >
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -140,7 +149,14 @@ export function CustomSignalModal({
                 {errorMessage(save.error)}
               </Alert>
             )}
-            <TextInput label="Name" required value={form.name} onChange={(e) => set('name', e.currentTarget.value)} data-autofocus maxLength={80} />
+            <TextInput
+              label="Name"
+              required
+              value={form.name}
+              onChange={(e) => set('name', e.currentTarget.value)}
+              data-autofocus
+              maxLength={80}
+            />
             <SegmentedControl
               aria-label="Direction"
               value={form.direction}
@@ -168,7 +184,12 @@ export function CustomSignalModal({
                 allowDeselect={false}
                 onChange={(v) => v && set('operator', v as Operator)}
               />
-              <NumberInput label="Threshold" min={0} value={form.threshold} onChange={(v) => set('threshold', Number(v) || 0)} />
+              <NumberInput
+                label="Threshold"
+                min={0}
+                value={form.threshold}
+                onChange={(v) => set('threshold', Number(v) || 0)}
+              />
               <NumberInput
                 label="Over the last"
                 suffix=" days"
@@ -198,7 +219,11 @@ export function CustomSignalModal({
               value={form.description}
               onChange={(e) => set('description', e.currentTarget.value)}
             />
-            <Switch label="Enabled" checked={form.enabled} onChange={(e) => set('enabled', e.currentTarget.checked)} />
+            <Switch
+              label="Enabled"
+              checked={form.enabled}
+              onChange={(e) => set('enabled', e.currentTarget.checked)}
+            />
           </Stack>
           <Stack gap="xs" aria-live="polite">
             <Text fw={600}>Live preview</Text>
@@ -217,8 +242,9 @@ export function CustomSignalModal({
             ) : (
               <>
                 <Text size="sm" data-testid="preview-count">
-                  Matches <b>{formatNumber(preview.data.matching)}</b> of {formatNumber(preview.data.accountsTotal)} accounts
-                  today{preview.isFetching ? ' (updating…)' : '.'}
+                  Matches <b>{formatNumber(preview.data.matching)}</b> of{' '}
+                  {formatNumber(preview.data.accountsTotal)} accounts today
+                  {preview.isFetching ? ' (updating…)' : '.'}
                 </Text>
                 <Stack gap={6} mah={380} style={{ overflowY: 'auto' }}>
                   {preview.data.accounts.map((a) => (

@@ -33,7 +33,9 @@ type Direction = 'all' | 'expansion' | 'churn' | 'timing';
 function Lift({ signal }: { signal: SignalDefinition }) {
   if (signal.lift == null) {
     return (
-      <Tooltip label={signal.support ? 'Too few outcomes to compare' : 'Not fired in the backtest period yet'}>
+      <Tooltip
+        label={signal.support ? 'Too few outcomes to compare' : 'Not fired in the backtest period yet'}
+      >
         <Text size="sm" c="dimmed">
           —
         </Text>
@@ -57,7 +59,9 @@ function Lift({ signal }: { signal: SignalDefinition }) {
 /** The PATCH replaces the whole override: keep the parameters this workspace changed from the defaults. */
 function changedParams(signal: SignalDefinition): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(signal.params).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(signal.defaults[k])),
+    Object.entries(signal.params).filter(
+      ([k, v]) => JSON.stringify(v) !== JSON.stringify(signal.defaults[k]),
+    ),
   );
 }
 
@@ -69,13 +73,25 @@ function SignalRow({ signal, onEdit }: { signal: SignalDefinition; onEdit: () =>
   const toggle = useMutation({
     mutationFn: async (enabled: boolean): Promise<void> => {
       await (signal.custom
-        ? api.patch('/api/v1/signals/custom/{id}', { params: { id: signal.key.replace(/^custom:/, '') }, body: { enabled } })
-        : api.patch('/api/v1/signals/{key}', { params: { key: signal.key }, body: { enabled, params: changedParams(signal), weight: signal.weight, dedupeDays: signal.dedupeDays } }));
+        ? api.patch('/api/v1/signals/custom/{id}', {
+            params: { id: signal.key.replace(/^custom:/, '') },
+            body: { enabled },
+          })
+        : api.patch('/api/v1/signals/{key}', {
+            params: { key: signal.key },
+            body: {
+              enabled,
+              params: changedParams(signal),
+              weight: signal.weight,
+              dedupeDays: signal.dedupeDays,
+            },
+          }));
     },
     onSettled: refresh,
   });
   const remove = useMutation({
-    mutationFn: () => api.delete('/api/v1/signals/custom/{id}', { params: { id: signal.key.replace(/^custom:/, '') } }),
+    mutationFn: () =>
+      api.delete('/api/v1/signals/custom/{id}', { params: { id: signal.key.replace(/^custom:/, '') } }),
     meta: { successMessage: `“${signal.title}” deleted` },
     onSuccess: () => setDeleting(false),
     onSettled: refresh,
@@ -101,7 +117,11 @@ function SignalRow({ signal, onEdit }: { signal: SignalDefinition; onEdit: () =>
         </Text>
       </Table.Td>
       <Table.Td ta="right">
-        <Anchor component={Link} to={`/signals?tab=occurrences&signal=${encodeURIComponent(signal.key)}`} size="sm">
+        <Anchor
+          component={Link}
+          to={`/signals?tab=occurrences&signal=${encodeURIComponent(signal.key)}`}
+          size="sm"
+        >
           {formatNumber(signal.counts.occurrences)}
         </Anchor>
       </Table.Td>
@@ -110,7 +130,9 @@ function SignalRow({ signal, onEdit }: { signal: SignalDefinition; onEdit: () =>
           {formatNumber(signal.counts.accounts)}
         </Anchor>
       </Table.Td>
-      <Table.Td visibleFrom="md">{signal.counts.lastOccurredAt ? formatRelative(signal.counts.lastOccurredAt) : 'never'}</Table.Td>
+      <Table.Td visibleFrom="md">
+        {signal.counts.lastOccurredAt ? formatRelative(signal.counts.lastOccurredAt) : 'never'}
+      </Table.Td>
       <Table.Td ta="right">{formatPercent(signal.precision)}</Table.Td>
       <Table.Td ta="right">
         <Lift signal={signal} />
@@ -139,7 +161,11 @@ function SignalRow({ signal, onEdit }: { signal: SignalDefinition; onEdit: () =>
                   <Menu.Item leftSection={<IconPencil size={14} />} onClick={onEdit}>
                     Edit
                   </Menu.Item>
-                  <Menu.Item color="red" leftSection={<IconTrash size={14} />} onClick={() => setDeleting(true)}>
+                  <Menu.Item
+                    color="red"
+                    leftSection={<IconTrash size={14} />}
+                    onClick={() => setDeleting(true)}
+                  >
                     Delete
                   </Menu.Item>
                 </Menu.Dropdown>
@@ -298,7 +324,8 @@ function Occurrences() {
         <ErrorAlert error={occurrences.error} onRetry={() => occurrences.refetch()} />
       ) : rows.length === 0 ? (
         <Empty icon={<IconSparkles />} title={signal ? 'This signal has not fired' : 'No signals yet'}>
-          Signals fire during score runs, from synced usage, billing and people data. Sync your sources, then score.
+          Signals fire during score runs, from synced usage, billing and people data. Sync your sources, then
+          score.
         </Empty>
       ) : (
         <Card withBorder p={0}>
@@ -323,7 +350,11 @@ function Occurrences() {
                         </Tooltip>
                       </Table.Td>
                       <Table.Td>
-                        <Badge variant="light" color={DIRECTION_COLOR[def?.direction ?? ''] ?? 'gray'} tt="none">
+                        <Badge
+                          variant="light"
+                          color={DIRECTION_COLOR[def?.direction ?? ''] ?? 'gray'}
+                          tt="none"
+                        >
                           {def?.title ?? o.key}
                         </Badge>
                       </Table.Td>
@@ -344,7 +375,11 @@ function Occurrences() {
       )}
       {occurrences.hasNextPage && (
         <Group justify="center">
-          <Button variant="default" onClick={() => occurrences.fetchNextPage()} loading={occurrences.isFetchingNextPage}>
+          <Button
+            variant="default"
+            onClick={() => occurrences.fetchNextPage()}
+            loading={occurrences.isFetchingNextPage}
+          >
             Load older
           </Button>
         </Group>
