@@ -9,4 +9,13 @@ import { syncRateLimit } from './sync/rate-limit.js';
 import type { BenchSuite } from './types.js';
 
 /** Every benchmark suite `npm run bench` runs, in order: add one line per suite. */
-export const suites: BenchSuite[] = [syncEngineOverhead, syncMemory, syncRateLimit, pushAttio, enrichApollo, stripeBackfill, posthogUsage, scaleOut];
+export const suites: BenchSuite[] = [
+  syncEngineOverhead,
+  syncMemory,
+  syncRateLimit,
+  pushAttio,
+  enrichApollo,
+  stripeBackfill,
+  posthogUsage,
+  scaleOut,
+];

@@ -15,13 +15,13 @@ import type { BenchResult, BenchSuite } from '../types.js';
 
 const CONNECTIONS = 40;
 /** Requests per second the client budgets for each key (the integration's declared limit). */
-const RATE = 4;
+const RATE = 2;
 /**
  * What each source enforces, in fixed one-second windows: one request of headroom for arrival
  * jitter. Two processes spending one key's budget would send 2 × RATE and be answered 429 at once.
  */
 const SOURCE_LIMIT = RATE + 1;
-const PAGE = 50;
+const PAGE = 25;
 /** Sync runs at once per worker: four workers run all forty connections at once. */
 const PER_WORKER = 10;
 const WORKER_COUNTS = [1, 2, 4];
@@ -195,7 +195,8 @@ export const scaleOut: BenchSuite = {
       ctx.log('skipped: no Postgres answers at 127.0.0.1:5432 (or DATABASE_URL); this suite needs one');
       return [];
     }
-    const items = Math.max(PAGE * 4, Math.round(1000 * ctx.scale));
+    // Ten pages a source: five seconds a run at its budget, so every run is bound by its limit.
+    const items = Math.max(PAGE * 4, Math.round(PAGE * 10 * Math.max(ctx.scale, 0.4)));
     const database = `beton_bench_${Date.now().toString(36)}_${process.pid}`;
     await adminQuery(server, `create database ${database}`);
     const url = new URL(server);

@@ -1,5 +1,6 @@
 import { type Kysely, Migrator, PostgresAdapter, sql } from 'kysely';
 import { migrations } from './migrations/index.js';
+import type { DB } from './schema/index.js';
 
 const MIGRATION_TABLE = 'beton_migration';
 const MIGRATION_LOCK_TABLE = 'beton_migration_lock';
@@ -9,7 +10,7 @@ const MIGRATION_LOCK_TABLE = 'beton_migration_lock';
  * pin it to the connection's current schema: several Beton databases can then share one Postgres
  * database in separate schemas (the tests do) without reading each other's migration state.
  */
-async function migrator(kysely: Kysely<any>) {
+async function migrator(kysely: Kysely<DB>) {
   let migrationTableSchema: string | undefined;
   if (kysely.getExecutor().adapter instanceof PostgresAdapter) {
     const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(kysely);
@@ -25,7 +26,7 @@ async function migrator(kysely: Kysely<any>) {
 }
 
 /** Apply every pending migration. Throws with the failing migration's name. */
-export async function migrateToLatest(kysely: Kysely<any>): Promise<string[]> {
+export async function migrateToLatest(kysely: Kysely<DB>): Promise<string[]> {
   const { error, results } = await (await migrator(kysely)).migrateToLatest();
   const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   if (error) {
@@ -38,7 +39,7 @@ export async function migrateToLatest(kysely: Kysely<any>): Promise<string[]> {
 }
 
 /** Names of migrations not yet applied (for /readyz). */
-export async function pendingMigrations(kysely: Kysely<any>): Promise<string[]> {
+export async function pendingMigrations(kysely: Kysely<DB>): Promise<string[]> {
   const all = await (await migrator(kysely)).getMigrations();
   return all.filter((m) => !m.executedAt).map((m) => m.name);
 }

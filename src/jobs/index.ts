@@ -3,14 +3,6 @@ export { createJobRunner, type JobRunnerTuning } from './create.js';
 export { InProcessJobRunner } from './in-process.js';
 export { PgBossJobRunner, type PgBossRunnerOptions, pgBossSchema } from './pg-boss.js';
 export {
-  connectionJobKey,
-  type EnqueueOptions,
-  type HandlerOptions,
-  type JobContext,
-  type JobHandler,
-  type JobRunner,
-} from './runner.js';
-export {
   enqueueAfterSync,
   PIPELINE_JOB,
   type PipelinePayload,
@@ -19,6 +11,14 @@ export {
   registerPipelineJobs,
   runPipeline,
 } from './pipeline.js';
+export {
+  connectionJobKey,
+  type EnqueueOptions,
+  type HandlerOptions,
+  type JobContext,
+  type JobHandler,
+  type JobRunner,
+} from './runner.js';
 export {
   enqueueSync,
   registerSyncJobs,

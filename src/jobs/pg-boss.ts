@@ -226,10 +226,46 @@ export class PgBossJobRunner implements JobRunner {
       });
       boss.on('error', (err) => this.opts.logger.warn({ err }, 'job queue error'));
       await boss.start();
+      await this.ensureSingletonIndex(pool, schema);
       return { boss, schema, pool };
     })();
     this.opened = { mode, ready };
+    // A database that was down is tried again on the next call.
+    ready.catch(() => {
+      if (this.opened?.ready === ready) this.opened = undefined;
+    });
     return ready;
+  }
+
+  /**
+   * The singleton check looks jobs up by key among the unfinished ones; pg-boss indexes keys only
+   * for its other queue policies, so Beton adds one (on every queue's partition).
+   */
+  private async ensureSingletonIndex(pool: pg.Pool, schema: string): Promise<void> {
+    const index = 'job_beton_singleton';
+    const exists = await pool.query('select 1 from pg_indexes where schemaname = $1 and indexname = $2', [
+      schema,
+      index,
+    ]);
+    if (exists.rowCount) return;
+    await this.underQueueLock(pool, schema, () =>
+      pool.query(
+        `create index if not exists ${index} on ${schema}.job (name, singleton_key) where state < 'completed'`,
+      ),
+    );
+  }
+
+  /** Schema changes inside pg-boss's tables, one process at a time. */
+  private async underQueueLock<T>(pool: pg.Pool, schema: string, fn: () => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    const lock = `${schema}:create-queue`;
+    try {
+      await client.query('select pg_advisory_lock(hashtextextended($1, 0))', [lock]);
+      return await fn();
+    } finally {
+      await client.query('select pg_advisory_unlock(hashtextextended($1, 0))', [lock]).catch(() => undefined);
+      client.release();
+    }
   }
 
   /**
@@ -241,17 +277,7 @@ export class PgBossJobRunner implements JobRunner {
     if (!created) {
       created = (async () => {
         if (await boss.getQueue(name)) return;
-        const client = await pool.connect();
-        const lock = `${schema}:create-queue`;
-        try {
-          await client.query('select pg_advisory_lock(hashtextextended($1, 0))', [lock]);
-          await boss.createQueue(name);
-        } finally {
-          await client
-            .query('select pg_advisory_unlock(hashtextextended($1, 0))', [lock])
-            .catch(() => undefined);
-          client.release();
-        }
+        await this.underQueueLock(pool, schema, () => boss.createQueue(name));
       })();
       created.catch(() => this.queues.delete(name));
       this.queues.set(name, created);

@@ -35,7 +35,12 @@ export interface PipelineResult {
 export async function runPipeline(
   deps: ConnectionDeps,
   workspaceId: string,
-  opts: { sync?: boolean; trigger?: string; signal?: AbortSignal; onStage?: (stage: PipelineStage) => void } = {},
+  opts: {
+    sync?: boolean;
+    trigger?: string;
+    signal?: AbortSignal;
+    onStage?: (stage: PipelineStage) => void;
+  } = {},
 ): Promise<PipelineResult> {
   const trigger = opts.trigger ?? 'pipeline';
   const result: PipelineResult = { synced: [], scored: false, enriched: null };
@@ -43,7 +48,9 @@ export async function runPipeline(
 
   if (opts.sync !== false) {
     opts.onStage?.('sync');
-    for (const name of connected.filter((n) => Object.keys(deps.integrations.require(n).streams).length > 0)) {
+    for (const name of connected.filter(
+      (n) => Object.keys(deps.integrations.require(n).streams).length > 0,
+    )) {
       if (opts.signal?.aborted) return result;
       try {
         const run = await startSync(deps, workspaceId, name, { trigger: 'pipeline' });
@@ -69,7 +76,7 @@ export async function runPipeline(
       });
       const run = await done;
       result.enriched = { runId, status: run.status };
-      if ((run.counts.found) > 0) {
+      if (run.counts.found > 0) {
         opts.onStage?.('rescore');
         await scoreSkippingConflict(deps, workspaceId, trigger);
       }
@@ -119,7 +126,11 @@ async function connectedIntegrations(deps: ConnectionDeps, workspaceId: string):
   return rows.map((r) => r.integration).filter((n) => deps.integrations.get(n));
 }
 
-async function scoreSkippingConflict(deps: ConnectionDeps, workspaceId: string, trigger: string): Promise<boolean> {
+async function scoreSkippingConflict(
+  deps: ConnectionDeps,
+  workspaceId: string,
+  trigger: string,
+): Promise<boolean> {
   try {
     await runScore(deps.db.kysely, workspaceId, { trigger, clock: deps.clock });
     return true;

@@ -50,9 +50,15 @@ export function registerSyncJobs(runner: JobRunner, deps: ConnectionDeps, opts: 
           leaseMs,
           signal: ctx.signal,
         });
-        if (!ACTIVE_STATUSES.includes(run.status) || ctx.signal.aborted) {
-          const what = run.status === 'queued' ? 'sync run handed back' : 'sync run finished';
-          ctx.logger.info({ runId: run.id, status: run.status, counts: run.counts }, what);
+        if (!ACTIVE_STATUSES.includes(run.status)) {
+          ctx.logger.info({ runId: run.id, status: run.status, counts: run.counts }, 'sync run finished');
+          await opts
+            .onRunFinished?.(run, payload.workspaceId)
+            .catch((err) => ctx.logger.warn({ err, runId: run.id }, 'after-sync step failed'));
+          return;
+        }
+        if (ctx.signal.aborted) {
+          ctx.logger.info({ runId: run.id, status: run.status }, 'sync run handed back');
           return;
         }
         // Another process holds the run (or died holding it): try again until it ends or its lease runs out.

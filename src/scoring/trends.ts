@@ -10,7 +10,9 @@ export interface TrendPoint {
 
 /**
  * The daily overall score of each of `accountIds` over the last `days` days (oldest first), from the
- * score snapshots — what the accounts list draws as a sparkline. Accounts without snapshots get [].
+ * score snapshots — what the accounts list draws as a sparkline. Snapshots are change points (a row
+ * on each day a score changed), so each value is carried forward to the next one and to today.
+ * Accounts without snapshots get [].
  *
  * @example
  * const trends = await scoreTrends(db, ws, ['acc_1', 'acc_2'], { days: 30, now: new Date() });
@@ -22,10 +24,27 @@ export async function scoreTrends(
   accountIds: readonly string[],
   opts: { days: number; now: Date },
 ): Promise<Map<string, TrendPoint[]>> {
-  const since = new Date(opts.now.getTime() - opts.days * DAY_MS).toISOString().slice(0, 10);
-  const out = new Map<string, TrendPoint[]>(accountIds.map((id) => [id, []]));
+  const sinceMs = Date.parse(new Date(opts.now.getTime() - (opts.days - 1) * DAY_MS).toISOString().slice(0, 10));
+  const since = new Date(sinceMs).toISOString().slice(0, 10);
+  const today = opts.now.toISOString().slice(0, 10);
+  const changes = new Map<string, TrendPoint[]>(accountIds.map((id) => [id, []]));
   for (const chunk of chunks(accountIds)) {
-    const rows = await db
+    // The change in force at the window's start, then every change inside it.
+    const before = await db
+      .selectFrom('score_snapshots as s')
+      .select(['s.account_id', 's.day', 's.score'])
+      .where('s.workspace_id', '=', workspaceId)
+      .where('s.account_id', 'in', chunk)
+      .where('s.day', '=', (eb) =>
+        eb
+          .selectFrom('score_snapshots as p')
+          .select((p) => p.fn.max('p.day').as('day'))
+          .whereRef('p.workspace_id', '=', 's.workspace_id')
+          .whereRef('p.account_id', '=', 's.account_id')
+          .where('p.day', '<', since),
+      )
+      .execute();
+    const inside = await db
       .selectFrom('score_snapshots')
       .select(['account_id', 'day', 'score'])
       .where('workspace_id', '=', workspaceId)
@@ -34,7 +53,21 @@ export async function scoreTrends(
       .orderBy('account_id')
       .orderBy('day')
       .execute();
-    for (const r of rows) out.get(r.account_id)?.push({ day: r.day, score: Number(r.score) });
+    for (const r of [...before, ...inside]) changes.get(r.account_id)?.push({ day: r.day, score: Number(r.score) });
+  }
+  const out = new Map<string, TrendPoint[]>();
+  for (const [id, points] of changes) {
+    const daily: TrendPoint[] = [];
+    let i = 0;
+    if (points.length > 0) {
+      for (let d = Math.max(sinceMs, Date.parse(points[0]!.day)); ; d += DAY_MS) {
+        const day = new Date(d).toISOString().slice(0, 10);
+        if (day > today) break;
+        while (i + 1 < points.length && points[i + 1]!.day <= day) i++;
+        daily.push({ day, score: points[i]!.score });
+      }
+    }
+    out.set(id, daily);
   }
   return out;
 }

@@ -9,7 +9,7 @@ import { createSyncTestbed, type SyncTestbed } from '../support/testkit-integrat
 import { NEEDS_POSTGRES, spawnWorker, sqlOnce, type WorkerProcess, waitFor } from './support.js';
 
 const CONNECTIONS = 30;
-const ITEMS = 400;
+const ITEMS = 300;
 const LEASE_SECONDS = 3;
 const TICK_SECONDS = 2;
 
@@ -18,7 +18,7 @@ const TICK_SECONDS = 2;
  * with SIGKILL mid-run, another stopped with SIGTERM mid-run, and still every run completes once,
  * with the stored records equal to the sources.
  */
-describe.skipIf(!postgresUrl())(`scale-out on Postgres ${NEEDS_POSTGRES}`, { timeout: 120_000 }, () => {
+describe.skipIf(!postgresUrl())(`scale-out on Postgres ${NEEDS_POSTGRES}`, { timeout: 150_000 }, () => {
   let bed: SyncTestbed;
   const sims: TestkitSimulator[] = [];
   const workers: WorkerProcess[] = [];
@@ -106,7 +106,7 @@ describe.skipIf(!postgresUrl())(`scale-out on Postgres ${NEEDS_POSTGRES}`, { tim
     await waitFor(
       'every run to end',
       async () => (await runs()).every((r) => r.status !== 'queued' && r.status !== 'running'),
-      75_000,
+      90_000,
     );
 
     const all = await runs();

@@ -141,11 +141,15 @@ describe('later runs', () => {
     expect(calm!.churnRisk).toBe(0);
   });
 
-  it('the next day rescores everything (time moves windows and decay) and stores one snapshot a day', async () => {
-    const run = await runScore(db(), WS, { clock: fixedClock(new Date(NOW.getTime() + 86_400_000)), trigger: 'test' });
+  it('the next day rescores everything (time moves windows and decay); history has a point a day', async () => {
+    const tomorrow = new Date(NOW.getTime() + 86_400_000);
+    const run = await runScore(db(), WS, { clock: fixedClock(tomorrow), trigger: 'test' });
     expect(run).toMatchObject({ mode: 'full', counts: expect.objectContaining({ accountsScored: 4 }) });
-    const detail = await accountDetail(db(), WS, id('acme.io'), { now: NOW });
+    const detail = await accountDetail(db(), WS, id('acme.io'), { now: tomorrow });
     expect(detail.history.map((h) => h.day)).toEqual(['2025-06-15', '2025-06-16']);
+    // Stored as change points: an unchanged day adds no row.
+    const rows = await db().selectFrom('score_snapshots').select('day').where('account_id', '=', id('calm.dev')).execute();
+    expect(rows.length).toBeLessThanOrEqual(2);
     // Still firing: extended, not duplicated.
     expect(detail.signals.filter((s) => s.key === 'usage_spike' && s.origin === 'live')).toHaveLength(1);
   });

@@ -150,16 +150,20 @@ describe('the audit log', () => {
     const created = await t.request('POST', '/api/v1/api-keys', { key: admin, body: { name: 'audited' } });
     await t.request('DELETE', `/api/v1/api-keys/${created.json.apiKey.id}`, { key: admin });
 
+    const stripeId = (await t.request('GET', '/api/v1/integrations/stripe', { key: admin })).json.integration.connection.id;
     // `beton keys rotate`: a new active key first, the old one after it.
     const oldSpec = fs.readFileSync(keyFilePath(t.config.dataDir), 'utf8').trim();
     const newSpec = Keyring.generateSpec('h8new');
     const rotation = await rotateSecrets(t.rt.db.kysely, Keyring.fromSpec(`${newSpec},${oldSpec}`));
     expect(rotation).toMatchObject({ rotated: 2, remaining: 0 });
+    // A server whose ring lacks the new key says which key to add (the runbook adds it everywhere first).
+    const stale = await t.request('GET', '/api/v1/integrations/stripe', { key: admin });
+    expect(stale.json.error).toMatchObject({ code: 'encryption_key_error', message: expect.stringContaining('"h8new"') });
+    expect(stale.text).not.toContain(newSpec.split(':')[1]!);
 
     const log = await t.request('GET', '/api/v1/audit-log?limit=200', { key: t.keys.owner });
     const entries = log.json.entries as AnyJson[];
     const byAction = (action: string) => entries.filter((e) => e.action === action);
-    const stripeId = (await t.request('GET', '/api/v1/integrations/stripe', { key: admin })).json.integration.connection.id;
 
     expect(byAction('connection.create').map((e) => e.details.integration).sort()).toEqual(['apollo', 'attio', 'stripe']);
     expect(byAction('connection.update')).toEqual([

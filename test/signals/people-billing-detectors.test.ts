@@ -104,10 +104,10 @@ describe('approaching_seat_limit and overage', () => {
   const sub = (seats: number, seatLimit: number | null = null) =>
     subscription({ current: { arr: seats * 480, seats, plan: 'pro', seatLimit } });
 
-  it('approaching: 8 users on 10 seats fires, 7 does not', () => {
-    const d = approachingSeatLimit.detect(facts({ persons: users(8), subscriptions: [sub(10)] }), approachingSeatLimit.defaults());
-    expect(d?.explanation).toBe('8 users on 10 paid seats (80 %, threshold 80 %).');
-    expect(approachingSeatLimit.detect(facts({ persons: users(7), subscriptions: [sub(10)] }), approachingSeatLimit.defaults())).toBeNull();
+  it('approaching: 9 users on 10 seats fires, 8 does not', () => {
+    const d = approachingSeatLimit.detect(facts({ persons: users(9), subscriptions: [sub(10)] }), approachingSeatLimit.defaults());
+    expect(d?.explanation).toBe('9 users on 10 paid seats (90 %, threshold 90 %).');
+    expect(approachingSeatLimit.detect(facts({ persons: users(8), subscriptions: [sub(10)] }), approachingSeatLimit.defaults())).toBeNull();
   });
 
   it('approaching: paid seats against the plan limit', () => {

@@ -151,6 +151,9 @@ describe('HogQL subset', () => {
       'survey sent',
     ]);
     expect(run('SELECT count() * 2 + 1 FROM events').results).toEqual([[27]]);
+    expect(run("SELECT count() FROM events WHERE event LIKE '%_used'").results).toEqual([[4]]);
+    expect(run("SELECT count() FROM events WHERE event LIKE '%vey%' OR event = 'x'").results).toEqual([[1]]);
+    expect(run("SELECT count() FROM events WHERE event ILIKE 'FEATURE%'").results).toEqual([[4]]);
   });
 
   it('keeps placeholder values as values: a quote in an event name cannot change the query', () => {

@@ -16,6 +16,7 @@ import { PushPage } from './pages/push/PushPage.js';
 import { PushRunPage } from './pages/push/PushRunPage.js';
 import { ApiKeysPage } from './pages/settings/ApiKeys.js';
 import { MembersPage } from './pages/settings/Members.js';
+import { ScoringSettingsPage } from './pages/settings/Scoring.js';
 import { SignalsPage } from './pages/signals/SignalsPage.js';
 import { SyncRunPage } from './pages/sync/SyncRunPage.js';
 import { SyncRunsPage } from './pages/sync/SyncRunsPage.js';
@@ -44,6 +45,7 @@ const router = createBrowserRouter([
       { path: '/settings', element: <Navigate to="/settings/members" replace /> },
       { path: '/settings/members', element: <MembersPage /> },
       { path: '/settings/api-keys', element: <ApiKeysPage /> },
+      { path: '/settings/scoring', element: <ScoringSettingsPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

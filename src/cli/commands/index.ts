@@ -9,6 +9,7 @@ import { registerKeys } from './keys.js';
 import { registerMigrate } from './migrate.js';
 import { registerPush } from './push.js';
 import { registerRuns } from './runs.js';
+import { registerScore } from './score.js';
 import { registerServe } from './serve.js';
 import { registerSimulate } from './simulate.js';
 import { registerSync } from './sync.js';
@@ -34,6 +35,7 @@ export const commands: ((program: Command) => void)[] = [
   registerRuns,
   registerIntegrationNew,
   registerEnrich,
+  registerScore,
   registerPush,
   registerSimulate,
 ];

@@ -151,7 +151,11 @@ export class HttpClient {
       const retryable = outcome.kind === 'rate_limited' || (idempotent && outcome.error.retryable);
       const isLast = attempt === this.policy.maxAttempts - 1;
       if (!retryable || isLast) break;
-      const wait = outcome.waitMs ?? backoffDelay(attempt, this.policy, this.opts.random);
+      // A hint of zero (or an HTTP date already past: clocks differ) is no hint: back off instead.
+      const wait =
+        outcome.waitMs !== undefined && outcome.waitMs > 0
+          ? outcome.waitMs
+          : backoffDelay(attempt, this.policy, this.opts.random);
       if (wait > this.policy.maxWaitMs) break;
       httpRetries.inc({ integration: this.integration, reason: outcome.error.code });
       this.opts.logger?.debug(

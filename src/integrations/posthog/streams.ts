@@ -34,6 +34,8 @@ export interface DailyState {
 const DAY_MS = 86_400_000;
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const addDays = (day: string, n: number) => dayOf(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS);
+/** The earlier of two `YYYY-MM-DD` days (they sort as text). */
+const earlierDay = (a: string, b: string) => [a, b].sort()[0]!;
 const daysBetween = (from: string, to: string) =>
   Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
 
@@ -66,7 +68,7 @@ async function* dailyWindows<T>(
     const span = rowsPerDay
       ? Math.max(1, Math.min(31, Math.floor(TARGET_ROWS_PER_CALL / rowsPerDay)))
       : spec.defaultWindowDays;
-    const to = windowTo ?? (addDays(from, span) < end ? addDays(from, span) : end);
+    const to = windowTo ?? earlierDay(addDays(from, span), end);
     const values = { ...spec.values, from: `${from} 00:00:00`, to: `${to} 00:00:00` };
     const response = await client.query(spec.query(offset), values, ctx.signal);
     const records = spec.map(response);
@@ -85,7 +87,7 @@ async function* dailyWindows<T>(
       Math.round((offset + response.results.length) / Math.max(1, daysBetween(from, to))),
     );
     // Today is still being written: the cursor never moves past it.
-    cursor = to < today ? to : today;
+    cursor = earlierDay(to, today);
     from = to;
     windowTo = undefined;
     offset = 0;

@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import { cursorGuard } from '../paging.js';
 import type { Page, StreamDefinition, StreamReadContext } from '../sdk.js';
 import type { StripeClient, StripeResourceName, StripeResources } from './client.js';
 
@@ -6,6 +7,8 @@ import type { StripeClient, StripeResourceName, StripeResources } from './client
 export const STRIPE_PAGE_SIZE = 100;
 /** Events are re-read from a little before the cursor, for clock skew and late writes. */
 export const EVENT_OVERLAP_SECONDS = 300;
+/** Objects re-fetched at once after reading a page of events. */
+const REFETCH_CONCURRENCY = 4;
 /** Stripe keeps events 30 days; a cursor older than this needs a full re-read. */
 export const EVENT_RETENTION_DAYS = 30;
 
@@ -168,11 +171,15 @@ async function* eventsPass<K extends StripeResourceName>(
     const ids = [...new Set(page.data.map((e) => objectIdOf(e)).filter((id): id is string => id !== null))];
     const records: StripeResources[K][] = [];
     const deletedIds: string[] = [];
-    for (const id of ids) {
+    // A few re-fetches at once; the rate budget paces them.
+    for (let k = 0; k < ids.length; k += REFETCH_CONCURRENCY) {
       ctx.signal.throwIfAborted();
-      const current = await client.retrieve(resource, id);
-      if (current === null) deletedIds.push(id);
-      else records.push(current);
+      const batch = ids.slice(k, k + REFETCH_CONCURRENCY);
+      const found = await Promise.all(batch.map((id) => client.retrieve(resource, id)));
+      found.forEach((current, i) => {
+        if (current === null) deletedIds.push(batch[i]!);
+        else records.push(current);
+      });
     }
     const last = page.data[page.data.length - 1];
     if (!page.has_more || !last) {
@@ -225,6 +232,8 @@ export const pricesStream: StreamDefinition<StripeClient, Stripe.Price, { after:
   deletes: 'full-refresh',
   async *read(client, state, ctx) {
     let after = state?.after;
+    // A `cursor: 'none'` stream gets no repeat check from the engine: guard the pages here.
+    const seen = cursorGuard('prices starting_after');
     for (;;) {
       ctx.signal.throwIfAborted();
       const page = await client.list('prices', {
@@ -238,6 +247,7 @@ export const pricesStream: StreamDefinition<StripeClient, Stripe.Price, { after:
         return;
       }
       after = last.id;
+      seen(after);
       yield { records: page.data, state: { after } };
     }
   },

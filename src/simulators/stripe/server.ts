@@ -226,6 +226,7 @@ export async function startStripeSimulator(options: StripeSimulatorOptions): Pro
         } else throw e;
       }
       if (idempotencyKey) idempotent.set(idempotencyKey, { status, body, at: Date.now() });
+      if (typeof body === 'string') reply.type('application/json; charset=utf-8');
       return reply.code(status).send(body);
     };
 
@@ -314,7 +315,8 @@ export async function startStripeSimulator(options: StripeSimulatorOptions): Pro
     keep: (item: T) => boolean,
     render: (item: T) => Record<string, unknown>,
     kind: string,
-  ) => {
+    json?: (item: T) => string,
+  ): Record<string, unknown> | string => {
     const limit = int(p, 'limit', 10, 1, 100);
     const created = range(p, 'created');
     const after = str(p, 'starting_after');
@@ -348,7 +350,8 @@ export async function startStripeSimulator(options: StripeSimulatorOptions): Pro
       page.reverse();
     } else {
       let start = 0;
-      if (after) {
+      // The repeatNext knob: the cursor does not move, so the first page is served again.
+      if (after && !server.knobs.repeatNext) {
         const index = items.findIndex((x) => x.id === after);
         if (index < 0)
           throw new StripeError(
@@ -369,9 +372,14 @@ export async function startStripeSimulator(options: StripeSimulatorOptions): Pro
         page.push(items[k]!);
       }
     }
+    const more = hasMore || server.knobs.repeatNext;
+    // Without expansions, a page is the objects' cached JSON joined (same bytes as rendering them).
+    if (json && list(p, 'expand').length === 0) {
+      return `{"object":"list","data":[${page.map(json).join(',')}],"has_more":${more},"url":${JSON.stringify(url)}}`;
+    }
     const data = page.map(render);
     applyExpand(p, data, true);
-    return { object: 'list', data, has_more: hasMore, url };
+    return { object: 'list', data, has_more: more, url };
   };
 
   const one = (p: Params, object: Record<string, unknown>) => {
@@ -441,6 +449,7 @@ export async function startStripeSimulator(options: StripeSimulatorOptions): Pro
         (c) => c.deleted === null && (!email || c.email === email),
         (c) => store.renderCustomer(c),
         'customer',
+        (c) => store.customerJson(c),
       );
     }),
   );
@@ -518,6 +527,7 @@ export async function startStripeSimulator(options: StripeSimulatorOptions): Pro
         keep,
         (s) => store.renderSubscription(s),
         'subscription',
+        (s) => store.subscriptionJson(s),
       );
     }),
   );
@@ -589,6 +599,7 @@ export async function startStripeSimulator(options: StripeSimulatorOptions): Pro
           (!status || i.status === status),
         (i) => store.renderInvoice(i),
         'invoice',
+        (i) => store.invoiceJson(i),
       );
     }),
   );

@@ -81,6 +81,7 @@ export class StripeStore implements Catalogue {
   private readonly eventById = new Map<string, StoredEvent>();
   private readonly listeners: ((event: StoredEvent) => void)[] = [];
   private readonly periods = new WeakMap<SubscriptionVersion, { start: number; end: number }>();
+  private readonly jsonCache = new WeakMap<object, { stamp: string; json: string }>();
 
   constructor(
     billing: BillingWorld,
@@ -162,11 +163,45 @@ export class StripeStore implements Catalogue {
     return renderCustomer(c, this.invoiceCount.get(c.id) ?? 0);
   }
 
-  renderSubscription(s: BillingSubscription, version = this.currentVersion(s), at = this.clock.nowUnix()) {
-    // A period holds for a month or a year: remember it instead of walking the calendar per render.
+  /** The billing period a version shows at `at`, remembered: it holds for a month or a year. */
+  private periodOf(s: BillingSubscription, version: SubscriptionVersion, at: number) {
     const cached = this.periods.get(version);
     const period = cached && at >= cached.start && at < cached.end ? cached : currentPeriod(s, version, at);
     if (period !== cached) this.periods.set(version, period);
+    return period;
+  }
+
+  /**
+   * The JSON text of an object in a list, reused while its `stamp` (everything it renders from that
+   * can change) stays the same: a 100-object page is then a join, not 100 renders and a stringify.
+   */
+  private cachedJson(object: object, stamp: string, render: () => unknown): string {
+    const hit = this.jsonCache.get(object);
+    if (hit?.stamp === stamp) return hit.json;
+    const json = JSON.stringify(render());
+    this.jsonCache.set(object, { stamp, json });
+    return json;
+  }
+
+  customerJson(c: BillingCustomer): string {
+    const stamp = `${c.email}|${c.name}|${c.metadataDomain}|${c.deleted}|${this.invoiceCount.get(c.id) ?? 0}`;
+    return this.cachedJson(c, stamp, () => this.renderCustomer(c));
+  }
+
+  subscriptionJson(s: BillingSubscription): string {
+    const version = this.currentVersion(s);
+    const period = this.periodOf(s, version, this.clock.nowUnix());
+    const stamp = `${s.versions.length}|${period.start}|${this.latestInvoice.get(s.id)}|${this.legacyPeriodFields}`;
+    return this.cachedJson(s, stamp, () => this.renderSubscription(s, version));
+  }
+
+  invoiceJson(inv: BillingInvoice): string {
+    const c = this.customerById.get(inv.customerId);
+    return this.cachedJson(inv, `${c?.email}|${c?.name}`, () => this.renderInvoice(inv));
+  }
+
+  renderSubscription(s: BillingSubscription, version = this.currentVersion(s), at = this.clock.nowUnix()) {
+    const period = this.periodOf(s, version, at);
     return renderSubscription(s, version, at, this, {
       legacyPeriodFields: this.legacyPeriodFields,
       latestInvoice: this.latestInvoice.get(s.id) ?? null,

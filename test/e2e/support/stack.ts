@@ -1,12 +1,14 @@
 /**
- * Everything a browser test talks to, started in this process: the four simulators over one small
- * synthetic world, and a Beton server (runtime, job worker, API and the built web app) on
- * 127.0.0.1:0 with a fresh data directory.
+ * Everything a browser test talks to, started in this process: a Beton server (runtime, job worker,
+ * API and the built web app) on 127.0.0.1:0 with a fresh data directory, and the demo workspace —
+ * the four simulators over one small synthetic world, connected and run through the pipeline, as
+ * `npm start` does.
  *
  * @example
  * const stack = await startStack();
- * stack.url;            // http://127.0.0.1:41234
- * stack.sims.stripe;    // { url, apiKey, webhookSecret }
+ * stack.url;                 // http://127.0.0.1:41234
+ * stack.sims.stripe;         // { url, apiKey, webhookSecret }
+ * await stack.demo.ready;    // sync → score → enrich finished
  * await stack.close();
  *
  * Run it alone to click around by hand: `node --import tsx test/e2e/support/stack.ts`.
@@ -19,7 +21,8 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../../src/api/index.js';
 import { loadConfig } from '../../../src/core/config.js';
 import { createRuntime, type Runtime } from '../../../src/runtime/index.js';
-import { type RunningSimulators, startSimulators } from '../../../src/simulators/index.js';
+import { type DemoHandle, seedDemo } from '../../../src/demo/index.js';
+import type { RunningSimulators } from '../../../src/simulators/index.js';
 import { ensureWebBuild } from './web-build.js';
 
 export interface Stack {
@@ -27,21 +30,22 @@ export interface Stack {
   rt: Runtime;
   app: FastifyInstance;
   sims: RunningSimulators;
+  /** The demo workspace: its owner's sign-in, and `ready` once its first pipeline pass ended. */
+  demo: DemoHandle;
   dataDir: string;
   close(): Promise<void>;
 }
 
 export interface StackOptions {
-  /** Companies in the synthetic world (small keeps syncs quick). */
+  /** Companies in the demo's synthetic world (small keeps the pipeline quick). */
   companies?: number;
-  seed?: string;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   ensureWebBuild();
-  const sims = await startSimulators({ seed: opts.seed ?? 'e2e', companies: opts.companies ?? 40 });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'beton-e2e-'));
   let rt: Runtime | undefined;
+  let demo: DemoHandle | undefined;
   try {
     const config = loadConfig({
       BETON_DATA_DIR: dataDir,
@@ -53,34 +57,41 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     });
     rt = await createRuntime(config);
     await rt.jobs.start();
+    demo = await seedDemo(rt, { companies: opts.companies ?? 60 });
     const app = await buildApp(rt);
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     const runtime = rt;
+    const seeded = demo;
     return {
       url: `http://127.0.0.1:${port}`,
       rt: runtime,
       app,
-      sims,
+      sims: seeded.simulators,
+      demo: seeded,
       dataDir,
       async close() {
         await app.close();
+        await seeded.stop();
+        await runtime.jobs.stop({ graceMs: 5_000 });
         await runtime.close();
-        await sims.close();
         fs.rmSync(dataDir, { recursive: true, force: true });
       },
     };
   } catch (error) {
+    await demo?.stop();
     await rt?.close();
-    await sims.close();
     throw error;
   }
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const stack = await startStack({ companies: Number(process.env.COMPANIES ?? 40) });
-  console.log(JSON.stringify({ url: stack.url, simulators: stack.sims.credentials() }, null, 2));
+  const stack = await startStack({ companies: Number(process.env.COMPANIES ?? 60) });
+  const signIn = { email: stack.demo.email, password: stack.demo.password };
+  console.log(JSON.stringify({ url: stack.url, demo: signIn, simulators: stack.sims.credentials() }, null, 2));
+  await stack.demo.ready;
+  console.log('demo pipeline finished');
   const stop = async () => {
     await stack.close();
     process.exit(0);

@@ -14,6 +14,7 @@ import {
 } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import {
+  IconAdjustments,
   IconBuildingFactory2,
   IconChevronDown,
   IconCloudUpload,
@@ -49,6 +50,7 @@ const NAV: NavItem[] = [
 const SETTINGS: NavItem[] = [
   { to: '/settings/members', label: 'Members', icon: <IconUsers size={18} /> },
   { to: '/settings/api-keys', label: 'API keys', icon: <IconKey size={18} /> },
+  { to: '/settings/scoring', label: 'Scoring', icon: <IconAdjustments size={18} /> },
 ];
 
 function isActive(pathname: string, to: string) {

@@ -25,7 +25,13 @@ export function GradeBadge({ grade }: { grade: string | null | undefined }) {
     );
   }
   return (
-    <Badge variant="filled" color={gradeColor(grade)} aria-label={`Grade ${grade}`}>
+    <Badge
+      variant="filled"
+      color={gradeColor(grade)}
+      aria-label={`Grade ${grade}`}
+      miw={52}
+      style={{ flexShrink: 0, overflow: 'visible' }}
+    >
       {grade}
     </Badge>
   );
@@ -106,6 +112,31 @@ export function ScoreBar({
           {v ?? '—'}
         </Text>
       </Group>
+    </Tooltip>
+  );
+}
+
+/** A score in a table cell: the number over a thin bar, coloured good / middling / bad. */
+export function ScoreCell({
+  label,
+  value,
+  inverse = false,
+}: {
+  label: string;
+  value: number | null | undefined;
+  inverse?: boolean;
+}) {
+  const v = value == null ? null : Math.max(0, Math.min(100, Math.round(value)));
+  const good = v == null ? 0 : inverse ? 100 - v : v;
+  const color = v == null ? 'gray' : good >= 60 ? 'teal' : good >= 40 ? 'yellow' : 'red';
+  return (
+    <Tooltip label={`${label}: ${v ?? 'unknown'}`} withArrow openDelay={300}>
+      <div style={{ minWidth: 56 }}>
+        <Text size="sm" fw={500} c={v == null ? 'dimmed' : undefined}>
+          {v ?? '—'}
+        </Text>
+        <Progress value={v ?? 0} color={color} size={4} aria-label={`${label} ${v ?? 'unknown'} of 100`} />
+      </div>
     </Tooltip>
   );
 }

@@ -382,18 +382,7 @@ class Compiler {
     }
     const constant = this.row(constSide)(EMPTY_ROW, 0);
     if (constant === null || constant === undefined) return null;
-    const test = (c: number) =>
-      op === '='
-        ? c === 0
-        : op === '!='
-          ? c !== 0
-          : op === '<'
-            ? c < 0
-            : op === '<='
-              ? c <= 0
-              : op === '>'
-                ? c > 0
-                : c >= 0;
+    const test = comparisonTest(op);
     if (this.isTimestampField(fieldSide)) {
       const bound = toDateTime(constant);
       if (!bound) throw new HogQLError(`Cannot compare a DateTime with ${JSON.stringify(constant)}`);
@@ -764,16 +753,16 @@ class Compiler {
         const negate = op === 'not like';
         const flags = op === 'ilike' ? 'i' : '';
         let cachedPattern: unknown;
-        let cachedRe: RegExp | null = null;
+        let matches: (text: string) => boolean = () => false;
         return (row, c) => {
           const v = l(row, c);
           const p = r(row, c);
           if (v === null || p === null) return null;
           if (p !== cachedPattern) {
             cachedPattern = p;
-            cachedRe = likeRegExp(String(p), flags);
+            matches = likeMatcher(String(p), flags);
           }
-          return cachedRe!.test(String(v)) !== negate;
+          return matches(String(v)) !== negate;
         };
       }
       case '+':
@@ -1093,6 +1082,39 @@ function arithmetic(op: string, a: unknown, b: unknown): unknown {
     default:
       return y === 0 ? null : x % y;
   }
+}
+
+/** A comparison result test for an operator, chosen once at compile time. */
+function comparisonTest(op: string): (c: number) => boolean {
+  switch (op) {
+    case '=':
+      return (c) => c === 0;
+    case '!=':
+      return (c) => c !== 0;
+    case '<':
+      return (c) => c < 0;
+    case '<=':
+      return (c) => c <= 0;
+    case '>':
+      return (c) => c > 0;
+    default:
+      return (c) => c >= 0;
+  }
+}
+
+/** LIKE as a function: plain prefix/suffix/contains patterns skip the regular expression. */
+function likeMatcher(pattern: string, flags: string): (text: string) => boolean {
+  const inner = pattern.replace(/^%/, '').replace(/%$/, '');
+  if (flags === '' && !/[%_\\]/.test(inner)) {
+    const starts = !pattern.startsWith('%');
+    const ends = !pattern.endsWith('%') || pattern === '%';
+    if (starts && ends) return (t) => t === inner;
+    if (starts) return (t) => t.startsWith(inner);
+    if (ends) return (t) => t.endsWith(inner);
+    return (t) => t.includes(inner);
+  }
+  const re = likeRegExp(pattern, flags);
+  return (t) => re.test(t);
 }
 
 function likeRegExp(pattern: string, flags: string): RegExp {

@@ -1,5 +1,6 @@
 import { LineChart } from '@mantine/charts';
 import {
+  Accordion,
   Anchor,
   Badge,
   Breadcrumbs,
@@ -149,6 +150,11 @@ function HealthAndFit({ scores }: { scores: Scores }) {
           <b>Fit {fit.score == null ? 'unknown' : Math.round(fit.score)}</b>
           {fit.reason ? ` — ${fit.reason}` : ''}
         </Text>
+        {fit.score == null && (
+          <Anchor component={Link} to="/settings/scoring" size="sm">
+            Set your ideal customer profile
+          </Anchor>
+        )}
         {criteria.length > 0 && (
           <Table verticalSpacing={4} fz="sm">
             <Table.Thead>
@@ -211,8 +217,13 @@ function Evidence({ evidence }: { evidence: Record<string, unknown> }) {
   return (
     <Group gap={6} mt={4}>
       {entries.map(([k, v]) => (
-        <Code key={k} fz="xs">
-          {humanize(k)}: {typeof v === 'object' ? JSON.stringify(v) : String(v)}
+        <Code key={k} fz="xs" style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-word', maxWidth: '100%' }}>
+          {humanize(k)}:{' '}
+          {Array.isArray(v)
+            ? v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(', ')
+            : typeof v === 'object' && v !== null
+              ? JSON.stringify(v)
+              : String(v)}
         </Code>
       ))}
     </Group>
@@ -270,6 +281,7 @@ function SignalTimeline({ signals }: { signals: AccountSignal[] }) {
   );
 }
 
+/** Source records grouped by where they came from; each group opens to list its record ids. */
 function Links({ links }: { links: AccountDetail['links'] }) {
   if (links.length === 0) {
     return (
@@ -278,41 +290,49 @@ function Links({ links }: { links: AccountDetail['links'] }) {
       </Text>
     );
   }
+  const groups = new Map<string, AccountDetail['links']>();
+  for (const l of links) {
+    const key = `${l.integration} · ${l.stream}`;
+    groups.set(key, [...(groups.get(key) ?? []), l]);
+  }
   return (
-    <Table.ScrollContainer minWidth={560}>
-      <Table verticalSpacing={4} fz="sm">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Source</Table.Th>
-            <Table.Th>Record</Table.Th>
-            <Table.Th>Matched by</Table.Th>
-            <Table.Th>Since</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {links.map((l) => (
-            <Table.Tr key={`${l.integration}:${l.stream}:${l.externalId}`}>
-              <Table.Td>
-                {humanize(l.integration)} · {l.stream}
-              </Table.Td>
-              <Table.Td>
-                <Code>{l.externalId}</Code>
-              </Table.Td>
-              <Table.Td>
-                {humanize(l.method)}
-                {l.via ? ` (${l.via})` : ''}
-                {l.manual && (
-                  <Badge size="xs" variant="outline" ml={4}>
-                    by hand
-                  </Badge>
-                )}
-              </Table.Td>
-              <Table.Td>{formatDate(l.linkedAt)}</Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
+    <Accordion variant="separated" multiple chevronPosition="left">
+      {[...groups.entries()].map(([key, items]) => (
+        <Accordion.Item key={key} value={key}>
+          <Accordion.Control>
+            <Group justify="space-between" wrap="nowrap">
+              <Text size="sm">
+                {humanize(items[0]!.integration)} · {humanize(items[0]!.stream)}
+              </Text>
+              <Badge variant="light" color="gray">
+                {formatNumber(items.length)}
+              </Badge>
+            </Group>
+          </Accordion.Control>
+          <Accordion.Panel>
+            <Stack gap={6}>
+              {items.slice(0, 100).map((l) => (
+                <Group key={l.externalId} gap={6} wrap="nowrap" justify="space-between">
+                  <Code fz="xs" style={{ wordBreak: 'break-all' }}>
+                    {l.externalId}
+                  </Code>
+                  <Text size="xs" c="dimmed" style={{ flexShrink: 0 }}>
+                    {humanize(l.method)}
+                    {l.via ? ` (${l.via})` : ''}
+                    {l.manual ? ' · by hand' : ''}
+                  </Text>
+                </Group>
+              ))}
+              {items.length > 100 && (
+                <Text size="xs" c="dimmed">
+                  …and {formatNumber(items.length - 100)} more.
+                </Text>
+              )}
+            </Stack>
+          </Accordion.Panel>
+        </Accordion.Item>
+      ))}
+    </Accordion>
   );
 }
 

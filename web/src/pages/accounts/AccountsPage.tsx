@@ -26,7 +26,7 @@ import { useEffect, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import type { AccountListItem } from '../../api/accounts.js';
 import { api } from '../../api/client.js';
-import { GRADES, GradeBadge, gradeColor, ScoreBar } from '../../components/badges.js';
+import { GRADES, GradeBadge, gradeColor, ScoreCell } from '../../components/badges.js';
 import { PageHeader } from '../../components/PageHeader.js';
 import { Empty, ErrorAlert, Loading } from '../../components/QueryState.js';
 import { SignalChip } from '../../components/SignalChip.js';
@@ -99,21 +99,19 @@ function AccountRow({ account }: { account: AccountListItem }) {
       <Table.Td>
         <GradeBadge grade={account.grade} />
       </Table.Td>
-      <Table.Td miw={220}>
-        {account.score == null ? (
-          <Text size="xs" c="dimmed">
-            Not scored yet
-          </Text>
-        ) : (
-          <Stack gap={2}>
-            <ScoreBar label="Health" value={account.health} />
-            <ScoreBar label="Expansion" value={account.expansion} />
-            <ScoreBar label="Churn risk" value={account.churnRisk} inverse />
-            <ScoreBar label="Fit" value={account.fit} />
-          </Stack>
-        )}
+      <Table.Td>
+        <ScoreCell label="Health" value={account.health} />
       </Table.Td>
-      <Table.Td maw={280}>
+      <Table.Td>
+        <ScoreCell label="Expansion" value={account.expansion} />
+      </Table.Td>
+      <Table.Td>
+        <ScoreCell label="Churn risk" value={account.churnRisk} inverse />
+      </Table.Td>
+      <Table.Td>
+        <ScoreCell label="Fit" value={account.fit} />
+      </Table.Td>
+      <Table.Td maw={300}>
         <Group gap={4}>
           {account.topSignals.slice(0, 3).map((s) => (
             <SignalChip key={s.key} title={s.title} direction={s.direction} share={s.share} />
@@ -123,9 +121,9 @@ function AccountRow({ account }: { account: AccountListItem }) {
               +{account.topSignals.length - 3}
             </Text>
           )}
-          {account.topSignals.length === 0 && account.score != null && (
+          {account.topSignals.length === 0 && (
             <Text size="xs" c="dimmed">
-              No signals
+              {account.score == null ? 'Not scored yet' : 'No signals'}
             </Text>
           )}
         </Group>
@@ -291,13 +289,16 @@ export function AccountsPage() {
           )
         ) : (
           <Card withBorder p={0}>
-            <Table.ScrollContainer minWidth={820}>
+            <Table.ScrollContainer minWidth={900}>
               <Table highlightOnHover verticalSpacing="sm">
                 <Table.Thead>
                   <Table.Tr>
                     <Table.Th>Account</Table.Th>
-                    <Table.Th>Grade</Table.Th>
-                    <Table.Th>Scores</Table.Th>
+                    <Table.Th w={80}>Grade</Table.Th>
+                    <Table.Th>Health</Table.Th>
+                    <Table.Th>Expansion</Table.Th>
+                    <Table.Th>Churn risk</Table.Th>
+                    <Table.Th>Fit</Table.Th>
                     <Table.Th>Top signals</Table.Th>
                     <Table.Th visibleFrom="md">30 days</Table.Th>
                   </Table.Tr>

@@ -8,7 +8,6 @@ import {
   SegmentedControl,
   SimpleGrid,
   Stack,
-  Table,
   Text,
   Tooltip,
 } from '@mantine/core';
@@ -17,26 +16,14 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api } from '../../api/client.js';
-import {
-  isPushActive,
-  type PushDestination,
-  type PushPlan,
-  type PushPlanItem,
-  pushKeys,
-} from '../../api/push.js';
+import { isPushActive, type PushDestination, type PushPlan, pushKeys } from '../../api/push.js';
 import { StatusBadge } from '../../components/badges.js';
 import { ConfirmModal } from '../../components/ConfirmModal.js';
+import { DiffTable } from '../../components/DiffTable.js';
 import { Empty } from '../../components/QueryState.js';
-import { ValueDiff, ValueText } from '../../components/ValueDiff.js';
-import { formatNumber, formatRelative, humanize } from '../../lib/format.js';
+import { formatNumber, formatRelative } from '../../lib/format.js';
 import { useSession } from '../../session.js';
 
-const ACTION_COLOR: Record<string, string> = {
-  create: 'teal',
-  update: 'blue',
-  unchanged: 'gray',
-  reject: 'red',
-};
 type Filter = 'all' | 'create' | 'update' | 'reject';
 
 function Stat({ label, value, color }: { label: string; value: number; color?: string }) {
@@ -49,57 +36,6 @@ function Stat({ label, value, color }: { label: string; value: number; color?: s
         {formatNumber(value)}
       </Text>
     </Card>
-  );
-}
-
-function PlanItemRow({ item }: { item: PushPlanItem }) {
-  return (
-    <Table.Tr>
-      <Table.Td>
-        <Text size="sm" fw={500} component={Link} to={`/accounts/${item.accountId}`} c="inherit">
-          {item.name}
-        </Text>
-        <Text size="xs" c="dimmed">
-          {item.key}
-        </Text>
-      </Table.Td>
-      <Table.Td>
-        <Badge color={ACTION_COLOR[item.action] ?? 'gray'} variant="light">
-          {item.action}
-        </Badge>
-        {item.retry && (
-          <Tooltip label={`Rejected before (${item.retry.attempts}×): ${item.retry.reason}`}>
-            <Badge color="orange" variant="outline" ml={4}>
-              retry
-            </Badge>
-          </Tooltip>
-        )}
-      </Table.Td>
-      <Table.Td>
-        <Stack gap={4}>
-          {item.reason && (
-            <Text size="sm" c="red">
-              {item.reason}
-            </Text>
-          )}
-          {item.changes.map((c) => (
-            <ValueDiff key={c.attribute} attribute={c.attribute} before={c.before} after={c.after} />
-          ))}
-          {item.kept.map((k) => (
-            <Group key={k.attribute} gap={6}>
-              <Text size="xs" fw={500} w={130}>
-                {humanize(k.attribute.replace(/^beton_/, ''))}
-              </Text>
-              <Text size="xs" c="dimmed">
-                kept <ValueText value={k.current} /> (
-                {k.reason === 'set_by_person' ? 'a person set it' : 'not empty'}; Beton has{' '}
-                <ValueText value={k.wanted} />)
-              </Text>
-            </Group>
-          ))}
-        </Stack>
-      </Table.Td>
-    </Table.Tr>
   );
 }
 
@@ -158,32 +94,32 @@ function PlanView({ plan }: { plan: PushPlan }) {
           </Text>
         )}
       </Group>
-      {items.length === 0 ? (
-        <Text size="sm" c="dimmed" ta="center" py="md">
-          {plan.items.length === 0
-            ? 'Nothing to write: the CRM already holds every value Beton would push.'
-            : 'No records of this kind in the plan.'}
-        </Text>
-      ) : (
-        <Card withBorder p={0}>
-          <Table.ScrollContainer minWidth={640}>
-            <Table verticalSpacing="sm">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Account</Table.Th>
-                  <Table.Th>Action</Table.Th>
-                  <Table.Th>Before → after</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {items.map((item) => (
-                  <PlanItemRow key={item.key} item={item} />
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-        </Card>
-      )}
+      <Card withBorder p={0}>
+        <DiffTable
+          empty={
+            plan.items.length === 0
+              ? 'Nothing to write: the CRM already holds every value Beton would push.'
+              : 'No records of this kind in the plan.'
+          }
+          rows={items.map((item) => ({
+            key: item.key,
+            title: item.name,
+            subtitle: item.key,
+            href: `/accounts/${item.accountId}`,
+            action: item.action,
+            reason: item.reason ?? null,
+            changes: item.changes,
+            kept: item.kept,
+            note: item.retry ? (
+              <Tooltip label={`Rejected before (${item.retry.attempts}×): ${item.retry.reason}`}>
+                <Badge color="orange" variant="outline" size="xs" ml={4}>
+                  retry
+                </Badge>
+              </Tooltip>
+            ) : undefined,
+          }))}
+        />
+      </Card>
     </Stack>
   );
 }

@@ -8,7 +8,6 @@ import {
   Group,
   SimpleGrid,
   Stack,
-  Table,
   Text,
 } from '@mantine/core';
 import { useInfiniteQuery } from '@tanstack/react-query';
@@ -16,9 +15,9 @@ import { Link, useParams } from 'react-router-dom';
 import { api } from '../../api/client.js';
 import { isPushActive, type PushRun } from '../../api/push.js';
 import { StatusBadge } from '../../components/badges.js';
+import { DiffTable } from '../../components/DiffTable.js';
 import { PageHeader } from '../../components/PageHeader.js';
 import { ErrorAlert, Loading } from '../../components/QueryState.js';
-import { ValueDiff } from '../../components/ValueDiff.js';
 import { durationBetween, formatDateTime, formatDuration, formatNumber } from '../../lib/format.js';
 import { RollbackButton } from './HistoryPanel.js';
 
@@ -120,66 +119,22 @@ export function PushRunPage() {
         )}
         <Counts run={run} />
         <Card withBorder p={0}>
-          <Table.ScrollContainer minWidth={640}>
-            <Table verticalSpacing="sm">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Company</Table.Th>
-                  <Table.Th>Result</Table.Th>
-                  <Table.Th>Before → after</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {items.length === 0 && (
-                  <Table.Tr>
-                    <Table.Td colSpan={3}>
-                      <Text size="sm" c="dimmed">
-                        {isPushActive(run)
-                          ? 'Nothing written yet…'
-                          : 'This run wrote nothing: every value was already in place.'}
-                      </Text>
-                    </Table.Td>
-                  </Table.Tr>
-                )}
-                {items.map((item) => (
-                  <Table.Tr key={item.id}>
-                    <Table.Td>
-                      {item.accountId ? (
-                        <Anchor component={Link} to={`/accounts/${item.accountId}`} size="sm">
-                          {item.key}
-                        </Anchor>
-                      ) : (
-                        <Text size="sm">{item.key}</Text>
-                      )}
-                    </Table.Td>
-                    <Table.Td>
-                      <StatusBadge status={item.status} size="xs" />
-                      <Text size="xs" c="dimmed">
-                        {item.action}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Stack gap={4}>
-                        {item.reason && (
-                          <Text size="sm" c="red">
-                            {item.reason}
-                          </Text>
-                        )}
-                        {item.changes.map((c) => (
-                          <ValueDiff
-                            key={c.attribute}
-                            attribute={c.attribute}
-                            before={c.before}
-                            after={c.after}
-                          />
-                        ))}
-                      </Stack>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+          <DiffTable
+            empty={
+              isPushActive(run)
+                ? 'Nothing written yet…'
+                : 'This run wrote nothing: every value was already in place.'
+            }
+            rows={items.map((item) => ({
+              key: String(item.id),
+              title: item.key,
+              ...(item.accountId ? { href: `/accounts/${item.accountId}` } : {}),
+              action: item.status,
+              subtitle: item.action,
+              reason: item.reason,
+              changes: item.changes,
+            }))}
+          />
         </Card>
         {query.hasNextPage && (
           <Group justify="center">

@@ -25,11 +25,11 @@ import { errorMessage } from '../../api/query.js';
 import { formatNumber } from '../../lib/format.js';
 
 const OPERATORS = [
-  { value: 'gte', label: '≥ at least' },
-  { value: 'gt', label: '> more than' },
-  { value: 'lte', label: '≤ at most' },
-  { value: 'lt', label: '< fewer than' },
-  { value: 'eq', label: '= exactly' },
+  { value: 'gte', label: '≥' },
+  { value: 'gt', label: '>' },
+  { value: 'lte', label: '≤' },
+  { value: 'lt', label: '<' },
+  { value: 'eq', label: '=' },
 ] as const;
 type Operator = (typeof OPERATORS)[number]['value'];
 
@@ -167,6 +167,7 @@ export function CustomSignalModal({
               ]}
             />
             <TagsInput
+              id="custom-signal-events"
               label="Events"
               description="PostHog event names whose daily counts are summed. Press Enter after each."
               placeholder={form.events.length ? '' : 'e.g. report_created'}
@@ -178,7 +179,7 @@ export function CustomSignalModal({
             />
             <Group grow align="flex-start">
               <Select
-                label="Is"
+                label="Total is"
                 data={OPERATORS.map((o) => ({ value: o.value, label: o.label }))}
                 value={form.operator}
                 allowDeselect={false}
