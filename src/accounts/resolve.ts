@@ -177,7 +177,10 @@ async function resolveBatch(ctx: Context, integration: string, stream: string, b
   });
   if (work.length === 0) return;
 
-  const claims = work.map((r) => ({ r, claim: claimOf(integration, stream, JSON.parse(r.payloadJson), ctx.groupTypes) }));
+  const claims = work.map((r) => {
+    const payload = JSON.parse(r.payloadJson) as unknown;
+    return { r, payload, claim: claimOf(integration, stream, payload, ctx.groupTypes) };
+  });
   const domains = claims.flatMap(({ claim }) => (claim.kind === 'domain' ? [claim.domain] : []));
   const accounts = await ensureAccounts(ctx.db, ctx.workspaceId, domains, ctx.now);
   const customers = await customerAccounts(ctx, claims.flatMap(({ claim }) => (claim.kind === 'customer' ? [claim.customerId] : [])));
@@ -194,9 +197,9 @@ async function resolveBatch(ctx: Context, integration: string, stream: string, b
 
   const rows: LinkRow[] = [];
   const groupMappings: { key: string; accountId: string }[] = [];
-  for (const { r, claim } of claims) {
+  for (const { r, payload, claim } of claims) {
     const before = existing.get(r.externalId);
-    const via = viaOf(integration, stream, r, claim);
+    const via = viaOf(integration, stream, payload, claim);
     let fields: Pick<LinkRow, 'account_id' | 'status' | 'method' | 'via' | 'conflict_json'>;
     if (overrides.has(r.externalId)) {
       const target = overrides.get(r.externalId)!;
@@ -210,7 +213,7 @@ async function resolveBatch(ctx: Context, integration: string, stream: string, b
     rows.push(next);
     noteChange(ctx, before, next, before?.payload_hash !== r.payloadHash);
     if (integration === 'posthog' && stream === 'groups' && next.status === 'linked') {
-      const key = (JSON.parse(r.payloadJson) as { group_key?: unknown }).group_key;
+      const key = (payload as { group_key?: unknown }).group_key;
       if (typeof key === 'string' && key) groupMappings.push({ key, accountId: next.account_id! });
     }
   }
@@ -219,13 +222,13 @@ async function resolveBatch(ctx: Context, integration: string, stream: string, b
 }
 
 /** What a link keys on, so dependents can be found again: a person's or customer's email, an invoice's customer. */
-function viaOf(integration: string, stream: string, r: ChangedRecord, claim: Claim): string | null {
+function viaOf(integration: string, stream: string, payload: unknown, claim: Claim): string | null {
   if (claim.kind === 'customer') return claim.customerId;
   if (claim.kind === 'email') return claim.email;
   if (claim.kind === 'group_or_email') return claim.email ?? claim.groupKey;
   if ((integration === 'posthog' && stream === 'persons') || (integration === 'stripe' && stream === 'customers')) {
-    const payload = JSON.parse(r.payloadJson) as { email?: unknown; properties?: { email?: unknown } };
-    return normalizeEmail(payload.properties?.email ?? payload.email);
+    const p = payload as { email?: unknown; properties?: { email?: unknown } };
+    return normalizeEmail(p.properties?.email ?? p.email);
   }
   return null;
 }

@@ -1,12 +1,13 @@
 import { type Kysely, type RawBuilder, SqliteAdapter, sql } from 'kysely';
 import type { DB } from '../db/index.js';
+import { changedRecords } from './source.js';
 import { chunks, mapGroupKeys } from './store.js';
 
 /**
  * `posthog/usage_daily` records → the typed `usage_daily` table (account, event, day number, count),
- * plus per-event lifetime bounds in `usage_totals`. Done in SQL (INSERT … SELECT over the records'
- * JSON) because the first pass can be millions of rows; later passes read only what changed
- * (`changed_at` index) and report which accounts really changed.
+ * plus per-event lifetime bounds in `usage_totals`. Records stream through in batches (each payload
+ * parsed once); later passes read only what changed (`changed_at` index) and report the accounts
+ * whose rows really changed.
  */
 
 export const isSqliteDb = (db: Kysely<DB>) => db.getExecutor().adapter instanceof SqliteAdapter;
@@ -52,8 +53,30 @@ export interface UsageIngestResult {
   rows: number;
 }
 
+interface UsageRow {
+  accountId: string;
+  event: string;
+  day: number;
+  count: number;
+  persons: number;
+}
+
+const rowKey = (r: { accountId: string; event: string; day: number }) => `${r.accountId}\u0000${r.event}\u0000${r.day}`;
+
+/** A usage record's fields, or null when it is not shaped like the contract. */
+function parseUsage(json: string): { key: string; day: number; event: string; count: number; persons: number } | null {
+  const p = JSON.parse(json) as Record<string, unknown>;
+  if (typeof p.group_key !== 'string' || typeof p.event !== 'string' || typeof p.day !== 'string') return null;
+  const day = Math.floor(Date.parse(`${p.day.slice(0, 10)}T00:00:00Z`) / 86_400_000);
+  if (!Number.isFinite(day)) return null;
+  const count = Number(p.count);
+  const persons = Number(p.persons);
+  return { key: p.group_key, day, event: p.event, count: Number.isFinite(count) ? count : 0, persons: Number.isFinite(persons) ? persons : 0 };
+}
+
 /**
  * Bring usage_daily up to date with the usage records changed since `since` (null: all of them).
+ * Reports the accounts whose rows really changed (a sync's overlap re-reads unchanged days).
  *
  * @example const { changed } = await ingestUsage(db, ws, { since: watermark, now });
  */
@@ -62,50 +85,102 @@ export async function ingestUsage(
   workspaceId: string,
   options: { since: string | null; now: string },
 ): Promise<UsageIngestResult> {
-  const f = usageFields(db, workspaceId, options.since);
-  const keys = await sql<{ k: string | null }>`select distinct ${f.key} as k from ${f.from}`.execute(db);
-  await mapGroupKeys(db, workspaceId, keys.rows.map((r) => r.k).filter((k): k is string => typeof k === 'string' && k !== ''), options.now);
-
-  const join = sql`join account_group_keys k on k.workspace_id = u.workspace_id and k.group_key = ${f.key}`;
-  // Which accounts really change: rows that are new, differ, or were deleted at the source.
-  const diff = await sql<{ account_id: string; min_day: number; n: number }>`
-    select k.account_id as account_id, min(${f.day}) as min_day, count(*) as n
-    from ${f.from} ${join}
-    left join usage_daily d on d.workspace_id = u.workspace_id and d.account_id = k.account_id
-      and d.event = ${f.event} and d.day = ${f.day}
-    where (u.deleted_at is null and (d.count is null or d.count <> ${f.count} or d.persons <> ${f.persons}))
-       or (u.deleted_at is not null and d.count is not null)
-    group by k.account_id`.execute(db);
-  const changed = new Map(diff.rows.map((r) => [r.account_id, Number(r.min_day)]));
-  const rows = diff.rows.reduce((n, r) => n + Number(r.n), 0);
-  if (changed.size === 0) return { changed, rows: 0 };
-
-  if (isSqliteDb(db)) {
-    await sql`
-      insert into usage_daily (workspace_id, account_id, event, day, count, persons)
-      select u.workspace_id, k.account_id, ${f.event}, ${f.day}, ${f.count}, ${f.persons}
-      from ${f.from} ${join}
-      where u.deleted_at is null and ${f.event} is not null
-      on conflict (workspace_id, account_id, event, day) do update set count = excluded.count, persons = excluded.persons`.execute(db);
-  } else {
-    // One statement may not update a row twice on Postgres: fold keys that share an account first.
-    await sql`
-      insert into usage_daily (workspace_id, account_id, event, day, count, persons)
-      select u.workspace_id, k.account_id, ${f.event}, ${f.day}, sum(${f.count}), max(${f.persons})
-      from ${f.from} ${join}
-      where u.deleted_at is null and ${f.event} is not null
-      group by u.workspace_id, k.account_id, ${f.event}, ${f.day}
-      on conflict (workspace_id, account_id, event, day) do update set count = excluded.count, persons = excluded.persons`.execute(db);
+  const changed = new Map<string, number>();
+  const keyMap = new Map<string, string>();
+  let rows = 0;
+  const note = (accountId: string, day: number) => {
+    const known = changed.get(accountId);
+    if (known === undefined || day < known) changed.set(accountId, day);
+  };
+  for await (const batch of changedRecords(db, workspaceId, 'posthog', 'usage_daily', options.since, 5000)) {
+    const parsed = batch.map((r) => ({ r, u: parseUsage(r.payloadJson) })).filter((x) => x.u !== null);
+    const unknownKeys = [...new Set(parsed.map((x) => x.u!.key))].filter((k) => !keyMap.has(k));
+    for (const [k, v] of await mapGroupKeys(db, workspaceId, unknownKeys, options.now)) keyMap.set(k, v);
+    // Fold records that land on the same (account, event, day): a person may have merged group keys.
+    const upserts = new Map<string, UsageRow>();
+    const deletes = new Map<string, UsageRow>();
+    for (const { r, u } of parsed) {
+      const accountId = keyMap.get(u!.key);
+      if (!accountId) continue;
+      const row = { accountId, event: u!.event, day: u!.day, count: u!.count, persons: u!.persons };
+      const key = rowKey(row);
+      if (r.deletedAt) {
+        deletes.set(key, row);
+        continue;
+      }
+      const existing = upserts.get(key);
+      if (existing) {
+        existing.count += row.count;
+        existing.persons = Math.max(existing.persons, row.persons);
+      } else upserts.set(key, row);
+    }
+    // First pass: everything is new. Later passes: keep only rows that differ from what is stored.
+    const stored = options.since === null ? new Map<string, UsageRow>() : await storedRows(db, workspaceId, [...upserts.values(), ...deletes.values()]);
+    const writes = [...upserts.values()].filter((row) => {
+      const before = stored.get(rowKey(row));
+      return !before || before.count !== row.count || before.persons !== row.persons;
+    });
+    const removals = [...deletes.values()].filter((row) => stored.has(rowKey(row)));
+    for (const row of [...writes, ...removals]) note(row.accountId, row.day);
+    rows += writes.length + removals.length;
+    await db.transaction().execute(async (trx) => {
+      for (const chunk of chunks(writes, 500)) {
+        await trx
+          .insertInto('usage_daily')
+          .values(chunk.map((w) => ({ workspace_id: workspaceId, account_id: w.accountId, event: w.event, day: w.day, count: w.count, persons: w.persons })))
+          .onConflict((oc) =>
+            oc.columns(['workspace_id', 'account_id', 'event', 'day']).doUpdateSet((eb) => ({ count: eb.ref('excluded.count'), persons: eb.ref('excluded.persons') })),
+          )
+          .execute();
+      }
+      for (const row of removals) {
+        await trx
+          .deleteFrom('usage_daily')
+          .where('workspace_id', '=', workspaceId)
+          .where('account_id', '=', row.accountId)
+          .where('event', '=', row.event)
+          .where('day', '=', row.day)
+          .execute();
+      }
+    });
   }
-  await sql`
-    delete from usage_daily where workspace_id = ${workspaceId} and (account_id, event, day) in (
-      select k.account_id, ${f.event}, ${f.day} from ${f.from} ${join} where u.deleted_at is not null)`.execute(db);
-
+  if (changed.size === 0) return { changed, rows: 0 };
   // An account fed by several group keys (merged by a person) sums them: rebuild it whole.
   const shared = await accountsWithSeveralKeys(db, workspaceId, [...changed.keys()]);
   if (shared.length > 0) await rederiveUsage(db, workspaceId, shared);
   await refreshTotals(db, workspaceId, options.since === null ? null : [...changed.keys()]);
   return { changed, rows };
+}
+
+/** The stored rows among `rows`' accounts and days, keyed like rowKey. */
+async function storedRows(db: Kysely<DB>, workspaceId: string, rows: UsageRow[]): Promise<Map<string, UsageRow>> {
+  const out = new Map<string, UsageRow>();
+  const byAccount = new Map<string, { min: number; max: number }>();
+  for (const r of rows) {
+    const span = byAccount.get(r.accountId);
+    if (!span) byAccount.set(r.accountId, { min: r.day, max: r.day });
+    else {
+      span.min = Math.min(span.min, r.day);
+      span.max = Math.max(span.max, r.day);
+    }
+  }
+  for (const chunk of chunks([...byAccount.keys()], 200)) {
+    const min = Math.min(...chunk.map((id) => byAccount.get(id)!.min));
+    const max = Math.max(...chunk.map((id) => byAccount.get(id)!.max));
+    const found = await db
+      .selectFrom('usage_daily')
+      .select(['account_id', 'event', 'day', 'count', 'persons'])
+      .where('workspace_id', '=', workspaceId)
+      .where('account_id', 'in', chunk)
+      .where('day', '>=', min)
+      .where('day', '<=', max)
+      .execute();
+    for (const f of found) {
+      const row = { accountId: f.account_id, event: f.event, day: Number(f.day), count: Number(f.count), persons: Number(f.persons) };
+      out.set(rowKey(row), row);
+    }
+  }
+  return out;
 }
 
 async function accountsWithSeveralKeys(db: Kysely<DB>, workspaceId: string, accountIds: string[]): Promise<string[]> {

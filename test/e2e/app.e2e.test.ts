@@ -1,8 +1,9 @@
 /**
- * The web app walked through as a RevOps person would, in Chromium, against a real server and the
- * simulators: sign up, connect Stripe (a wrong key first), sync, check the run, and what a viewer
- * can and cannot see. Each step builds on the previous one; a screenshot of every page lands in
- * test-results/e2e/.
+ * The web app walked through as a RevOps person would, in Chromium, against a real server, the
+ * simulators and the demo workspace: sign up, connect Stripe (a wrong key first), sync and watch the
+ * run, read an account's explanation, dry-run a push and apply it (then find the values in the Attio
+ * simulator), and check what a viewer can and cannot see. Each step builds on the previous one; a
+ * screenshot of every page lands in test-results/e2e/.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +17,8 @@ const VIEWER = { name: 'Vic Viewer', email: 'vic@acme.test', password: 'viewer-p
 let stack: Stack;
 let browser: Browser;
 let page: Page;
+/** The demo workspace's owner. */
+let demo: Page;
 
 beforeAll(async () => {
   stack = await startStack();
@@ -154,9 +157,86 @@ describe('the web app', () => {
     await visible(viewer.getByRole('row').filter({ hasText: 'Stripe' }).first());
     await absent(viewer.getByRole('button', { name: 'Sync now' }));
 
+    await viewer.goto('/push');
+    await visible(viewer.getByText('Connect Attio first'));
+    await visible(viewer.getByText('Ask an admin to connect Attio'));
+    await absent(viewer.getByRole('button', { name: /Dry run|Apply|Go to Integrations/ }));
+
     await viewer.goto('/settings/api-keys');
     await visible(viewer.getByText('Only an admin can manage API keys'));
     await viewer.context().close();
+  });
+
+  it('opens an account in the demo workspace and reads its explanation', async () => {
+    await stack.demo.ready;
+    demo = await newPage(browser, stack.url);
+    await signIn(demo, { email: stack.demo.email, password: stack.demo.password });
+    await hasText(
+      demo.getByRole('heading', { name: 'Accounts by grade' }).locator('xpath=../..'),
+      'accounts scored',
+    );
+    await screenshot(demo, '14-demo-home');
+
+    await demo.getByRole('link', { name: 'Accounts', exact: true }).click();
+    const firstAccount = demo.getByRole('table').getByRole('link').first();
+    const name = (await visible(firstAccount)).textContent();
+    await screenshot(demo, '15-accounts', { fullPage: false });
+    await firstAccount.click();
+
+    await visible(demo.getByRole('heading', { name: await name }));
+    await hasText(demo.getByTestId('score-summary'), /Grade M(100|75|50|25|10) \(score \d+\)/);
+    await visible(demo.getByRole('heading', { name: 'What drives expansion' }));
+    await visible(demo.getByRole('heading', { name: 'Signal timeline' }));
+    await screenshot(demo, '16-account', { fullPage: false });
+  });
+
+  it('dry-runs a push to Attio, applies it, and the values arrive in the Attio simulator', async () => {
+    const attio = stack.sims.sims.attio.store;
+    const writesBefore = attio.countRecords('companies');
+    await demo.getByRole('link', { name: 'CRM push' }).click();
+    await demo.getByRole('button', { name: 'Dry run' }).click();
+    const creates = await visible(demo.getByText('Creates', { exact: true }).locator('xpath=..'));
+    const planned = Number(((await creates.textContent()) ?? '').replace(/\D/g, ''));
+    expect(planned).toBeGreaterThan(0);
+    expect(attio.countRecords('companies')).toBe(writesBefore);
+    await screenshot(demo, '17-push-plan', { fullPage: false });
+
+    await demo.getByRole('button', { name: 'Apply', exact: true }).click();
+    await demo.getByRole('dialog').getByRole('button', { name: 'Apply push' }).click();
+    const result = demo.getByRole('status').filter({ hasText: 'Push finished' });
+    await hasText(result, /succeeded/i, 90_000);
+    await screenshot(demo, '18-push-applied', { fullPage: false });
+
+    const href = await demo.getByRole('link', { name: 'See what it wrote' }).getAttribute('href');
+    const runId = href!.split('/').pop()!;
+    const answer = await demo.request.get(`/api/v1/push-runs/${runId}?status=written&limit=50`);
+    const { items } = (await answer.json()) as {
+      items: { key: string; changes: { attribute: string; after: string | number | null }[] }[];
+    };
+    expect(items.length).toBeGreaterThan(0);
+    expect(attio.countRecords('companies')).toBeGreaterThanOrEqual(writesBefore + planned);
+    for (const item of items) {
+      const record = attio.queryRecords('companies', { filter: { domains: item.key } })[0];
+      expect(record, `company ${item.key} in Attio`).toBeDefined();
+      for (const change of item.changes) {
+        const stored = (record!.values as Record<string, { value: unknown }[]>)[change.attribute]?.[0]?.value;
+        if (typeof change.after === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(change.after)) {
+          expect(Date.parse(String(stored))).toBe(Date.parse(change.after));
+        } else {
+          expect(stored, `${item.key} ${change.attribute}`).toEqual(change.after);
+        }
+      }
+    }
+
+    await demo.getByRole('link', { name: 'See what it wrote' }).click();
+    await visible(demo.getByRole('heading', { name: /Push to attio/ }));
+    await screenshot(demo, '19-push-run', { fullPage: false });
+    await demo.goto('/push?tab=history');
+    await hasText(demo.getByRole('row').nth(1), /succeeded/i);
+    await screenshot(demo, '20-push-history');
+    await demo.goto('/signals');
+    await visible(demo.getByRole('table'));
+    await screenshot(demo, '21-signals', { fullPage: false });
   });
 
   it('is usable in a narrow window', async () => {
@@ -166,7 +246,7 @@ describe('the web app', () => {
     await page.getByRole('button', { name: 'Toggle navigation' }).click();
     await page.getByRole('link', { name: 'Sync runs' }).click();
     await visible(page.getByRole('heading', { name: 'Sync runs' }));
-    await screenshot(page, '13-narrow-sync-runs');
+    await screenshot(page, '22-narrow-sync-runs');
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 });

@@ -3,7 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { putConnection } from '../../src/connections/index.js';
 import { HttpClient } from '../../src/core/http/index.js';
 import { type PushAccount, type PushServiceDeps, startPush } from '../../src/push/index.js';
-import { type AttioSimulator, createAttioSimulator, DEFAULT_ATTIO_TOKEN } from '../../src/simulators/attio/index.js';
+import {
+  type AttioSimulator,
+  createAttioSimulator,
+  DEFAULT_ATTIO_TOKEN,
+} from '../../src/simulators/attio/index.js';
 import type { Knobs } from '../../src/simulators/index.js';
 import { startStripeSimulator } from '../../src/simulators/stripe/index.js';
 import type { SyncRun } from '../../src/sync/index.js';
@@ -43,7 +47,11 @@ const knobs = (source: Source, k: Partial<Knobs>) => {
 
 const scenarios: Scenario[] = [
   { name: '10% random 5xx', ridesOut: () => true, arm: (s) => void knobs(s, { errorRate: 0.1 }) },
-  { name: '10% hung requests (timeouts)', ridesOut: () => true, arm: (s) => void knobs(s, { timeoutRate: 0.1, hangMs: 2_000 }) },
+  {
+    name: '10% hung requests (timeouts)',
+    ridesOut: () => true,
+    arm: (s) => void knobs(s, { timeoutRate: 0.1, hangMs: 2_000 }),
+  },
   { name: '10% malformed JSON', ridesOut: () => true, arm: (s) => void knobs(s, { malformedRate: 0.1 }) },
   { name: '10% truncated answers', ridesOut: () => true, arm: (s) => void knobs(s, { truncatedRate: 0.1 }) },
   {
@@ -97,27 +105,44 @@ describe('source streams under faults', () => {
           try {
             if (url) {
               // The storm lives on another simulator instance: point the connection there.
-              await putConnection(bed.deps, { workspaceId, audit: { actorType: 'cli', actorId: null } }, source, {
-                settings: { baseUrl: url },
-              });
+              await putConnection(
+                bed.deps,
+                { workspaceId, audit: { actorType: 'cli', actorId: null } },
+                source,
+                {
+                  settings: { baseUrl: url },
+                },
+              );
             }
             run = await bed.sync(workspaceId, source);
           } finally {
             const server = source === 'attio' ? bed.sims.attio : bed.sims[source].server;
-            server.setKnobs({ errorRate: 0, timeoutRate: 0, malformedRate: 0, truncatedRate: 0, repeatNext: false });
+            server.setKnobs({
+              errorRate: 0,
+              timeoutRate: 0,
+              malformedRate: 0,
+              truncatedRate: 0,
+              repeatNext: false,
+            });
           }
           trials++;
           expectCleanEnd(run, label);
           outcomes.push(`${label}: ${run.status}${run.error ? ` (${run.error.code})` : ''}`);
-          if (scenario.ridesOut(source)) expect(run.status, `${label}: ${run.error?.message}`).toBe('succeeded');
+          if (scenario.ridesOut(source))
+            expect(run.status, `${label}: ${run.error?.message}`).toBe('succeeded');
           if (scenario.name.includes('repeating') && run.status !== 'succeeded') {
             expect(run.error?.code, label).toBe('repeating_cursor');
           }
           if (run.status !== 'succeeded') {
             if (url) {
-              await putConnection(bed.deps, { workspaceId, audit: { actorType: 'cli', actorId: null } }, source, {
-                settings: { baseUrl: bed.sims[source].url },
-              });
+              await putConnection(
+                bed.deps,
+                { workspaceId, audit: { actorType: 'cli', actorId: null } },
+                source,
+                {
+                  settings: { baseUrl: bed.sims[source].url },
+                },
+              );
             }
             const again = await bed.sync(workspaceId, source);
             expect(again.status, `${label}, run again: ${again.error?.message}`).toBe('succeeded');
@@ -142,7 +167,14 @@ describe('the push under faults', () => {
 
   beforeAll(async () => {
     accounts = pushAccounts(ACCOUNTS);
-    deps = { ...bed.deps, pushSource: { accounts: async function* () { yield accounts; } } };
+    deps = {
+      ...bed.deps,
+      pushSource: {
+        accounts: async function* () {
+          yield accounts;
+        },
+      },
+    };
   });
 
   const pushScenarios: [string, (sim: AttioSimulator) => void][] = [
@@ -180,7 +212,7 @@ describe('the push under faults', () => {
         const companies = attioCompanies(sim);
         expect(sim.store.countRecords('companies') - before).toBe(ACCOUNTS);
         for (const account of accounts) {
-          const record = companies.get(account.domain);
+          const record = companies.get(account.domain!);
           expect(record?.count, `${name}: ${account.domain}`).toBe(1);
           for (const [field, value] of Object.entries(account.fields)) {
             const history = record!.history(field);

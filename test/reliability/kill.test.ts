@@ -12,8 +12,8 @@ import {
   SOURCES,
   type Source,
 } from './support/bed.js';
-import { attioCompanies, pushAccounts } from './support/push.js';
 import type { Orders } from './support/kill-child.js';
+import { attioCompanies, pushAccounts } from './support/push.js';
 import { pool, prepareKillChild, seeded, warmChildren } from './support/spawn.js';
 
 /**
@@ -50,7 +50,8 @@ beforeAll(async () => {
       const run = await startSync(bed.deps, ws, source, { trigger: 'manual', streams: [stream] });
       const outcome = await children.run(orders(ws, NEVER, { kind: 'sync', runId: run.id }));
       const [, status, ms] = outcome.split(' ');
-      if (status !== 'succeeded') throw new Error(`a clean ${source}/${stream} run in a child ended ${outcome}`);
+      if (status !== 'succeeded')
+        throw new Error(`a clean ${source}/${stream} run in a child ended ${outcome}`);
       cleanMs.set(`${source}/${stream}`, Math.max(30, Number(ms)));
     }),
   );
@@ -111,7 +112,8 @@ async function killTrial(source: Source, stream: string, trial: number): Promise
 
     // The next run takes over (the dead one's lease is given up at once here) and finishes the job.
     const resumed = await bed.sync(workspaceId, source, { streams: [stream], leaseMs: 1 });
-    if (resumed.status !== 'succeeded') return `${label}: resumed run ${resumed.status}: ${resumed.error?.message}`;
+    if (resumed.status !== 'succeeded')
+      return `${label}: resumed run ${resumed.status}: ${resumed.error?.message}`;
     const after = await bed.fingerprint(workspaceId, source, stream);
     const want = bed.reference[source][stream]!;
     if (after.count !== want.count || after.hash !== want.hash || after.duplicates !== 0) {
@@ -151,7 +153,9 @@ async function pushTrial(trial: number, killAfterMs: number): Promise<string | u
       credentials: { apiKey: DEFAULT_ATTIO_TOKEN },
       settings: { baseUrl: sim.url },
     });
-    const outcome = await children.run(orders(workspaceId, killAfterMs, { kind: 'push', accounts: PUSH_ACCOUNTS }));
+    const outcome = await children.run(
+      orders(workspaceId, killAfterMs, { kind: 'push', accounts: PUSH_ACCOUNTS }),
+    );
     if (trial < 0) pushCleanMs = Number(outcome.split(' ')[2]);
     else {
       tally.trials++;
@@ -167,9 +171,18 @@ async function pushTrial(trial: number, killAfterMs: number): Promise<string | u
       .execute();
     const deps: PushServiceDeps = {
       ...bed.deps,
-      pushSource: { accounts: async function* () { yield accounts; } },
+      pushSource: {
+        accounts: async function* () {
+          yield accounts;
+        },
+      },
     };
-    const run = await (await startPush(deps, workspaceId, 'attio', { trigger: 'test', actor: { actorType: 'cli', actorId: null } })).done;
+    const run = await (
+      await startPush(deps, workspaceId, 'attio', {
+        trigger: 'test',
+        actor: { actorType: 'cli', actorId: null },
+      })
+    ).done;
     if (run.status !== 'succeeded') return `${label}: resumed push ${run.status}: ${run.error}`;
     const companies = attioCompanies(sim);
     if (companies.size !== PUSH_ACCOUNTS) return `${label}: ${companies.size} companies in the CRM`;
@@ -184,7 +197,8 @@ async function pushTrial(trial: number, killAfterMs: number): Promise<string | u
       }
     }
     const plan = await planPush(deps, workspaceId, 'attio');
-    if (plan.summary.writes !== 0) return `${label}: a plan after the resume still wants ${plan.summary.writes} writes`;
+    if (plan.summary.writes !== 0)
+      return `${label}: a plan after the resume still wants ${plan.summary.writes} writes`;
     return undefined;
   } catch (error) {
     return `${label}: ${(error as Error).message}`;

@@ -52,7 +52,8 @@ describe('CSRF on cookie-authenticated writes', () => {
       (r) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(r.method) && r.access !== 'public' && !r.hidden,
     );
     expect(writes.length).toBeGreaterThan(30);
-    const keysBefore = (await t.request('GET', '/api/v1/api-keys', { key: t.keys.owner })).json.apiKeys.length;
+    const keysBefore = (await t.request('GET', '/api/v1/api-keys', { key: t.keys.owner })).json.apiKeys
+      .length;
     const wrong: string[] = [];
     for (const route of writes) {
       const schema = bodySchema(doc, route);
@@ -67,7 +68,9 @@ describe('CSRF on cookie-authenticated writes', () => {
       }
     }
     expect(wrong).toEqual([]);
-    expect((await t.request('GET', '/api/v1/api-keys', { key: t.keys.owner })).json.apiKeys.length).toBe(keysBefore);
+    expect((await t.request('GET', '/api/v1/api-keys', { key: t.keys.owner })).json.apiKeys.length).toBe(
+      keysBefore,
+    );
 
     // Control: the same write from our own page goes through; so does one with an API key and no Origin.
     const ours = await t.request('POST', '/api/v1/api-keys', {
@@ -80,7 +83,9 @@ describe('CSRF on cookie-authenticated writes', () => {
       body: { name: 'same-origin fetch' },
     });
     expect(sameOriginFetch.status).toBe(201);
-    expect((await t.request('POST', '/api/v1/api-keys', { key: t.keys.owner, body: { name: 'tool' } })).status).toBe(201);
+    expect(
+      (await t.request('POST', '/api/v1/api-keys', { key: t.keys.owner, body: { name: 'tool' } })).status,
+    ).toBe(201);
   });
 
   it('applies better-auth’s own origin check to its cookie endpoints', async () => {
@@ -124,11 +129,35 @@ describe('the audit log', () => {
     const admin = t.keys.admin;
     const adminKeyId = (await t.request('GET', '/api/v1/me', { key: admin })).json.apiKeyId;
 
-    const put = (name: string, body: unknown) => t.request('PUT', `/api/v1/integrations/${name}`, { key: admin, body });
-    expect((await put('stripe', { credentials: { apiKey: sims.stripe.apiKey }, settings: { baseUrl: sims.stripe.url } })).status).toBe(200);
-    expect((await put('stripe', { credentials: { webhookSecret: sims.stripe.webhookSecret } })).status).toBe(200);
-    expect((await put('attio', { credentials: { apiKey: sims.attio.apiKey }, settings: { baseUrl: sims.attio.url } })).status).toBe(200);
-    expect((await put('apollo', { credentials: { apiKey: sims.apollo.apiKey }, settings: { baseUrl: sims.apollo.url } })).status).toBe(200);
+    const put = (name: string, body: unknown) =>
+      t.request('PUT', `/api/v1/integrations/${name}`, { key: admin, body });
+    expect(
+      (
+        await put('stripe', {
+          credentials: { apiKey: sims.stripe.apiKey },
+          settings: { baseUrl: sims.stripe.url },
+        })
+      ).status,
+    ).toBe(200);
+    expect((await put('stripe', { credentials: { webhookSecret: sims.stripe.webhookSecret } })).status).toBe(
+      200,
+    );
+    expect(
+      (
+        await put('attio', {
+          credentials: { apiKey: sims.attio.apiKey },
+          settings: { baseUrl: sims.attio.url },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await put('apollo', {
+          credentials: { apiKey: sims.apollo.apiKey },
+          settings: { baseUrl: sims.apollo.url },
+        })
+      ).status,
+    ).toBe(200);
     expect((await t.request('POST', '/api/v1/integrations/attio/test', { key: admin })).status).toBe(200);
     expect((await t.request('DELETE', '/api/v1/integrations/apollo', { key: admin })).status).toBe(204);
 
@@ -143,14 +172,17 @@ describe('the audit log', () => {
     const push = await t.request('POST', '/api/v1/push/attio/run', { key: admin, body: {} });
     expect(push.status, push.text).toBe(202);
     expect((await settle(`/api/v1/push-runs/${push.json.run.id}`)).run.status).toBe('succeeded');
-    const rollback = await t.request('POST', `/api/v1/push-runs/${push.json.run.id}/rollback`, { key: admin });
+    const rollback = await t.request('POST', `/api/v1/push-runs/${push.json.run.id}/rollback`, {
+      key: admin,
+    });
     expect(rollback.status, rollback.text).toBe(202);
     await settle(`/api/v1/push-runs/${rollback.json.run.id}`);
 
     const created = await t.request('POST', '/api/v1/api-keys', { key: admin, body: { name: 'audited' } });
     await t.request('DELETE', `/api/v1/api-keys/${created.json.apiKey.id}`, { key: admin });
 
-    const stripeId = (await t.request('GET', '/api/v1/integrations/stripe', { key: admin })).json.integration.connection.id;
+    const stripeId = (await t.request('GET', '/api/v1/integrations/stripe', { key: admin })).json.integration
+      .connection.id;
     // `beton keys rotate`: a new active key first, the old one after it.
     const oldSpec = fs.readFileSync(keyFilePath(t.config.dataDir), 'utf8').trim();
     const newSpec = Keyring.generateSpec('h8new');
@@ -158,14 +190,21 @@ describe('the audit log', () => {
     expect(rotation).toMatchObject({ rotated: 2, remaining: 0 });
     // A server whose ring lacks the new key says which key to add (the runbook adds it everywhere first).
     const stale = await t.request('GET', '/api/v1/integrations/stripe', { key: admin });
-    expect(stale.json.error).toMatchObject({ code: 'encryption_key_error', message: expect.stringContaining('"h8new"') });
+    expect(stale.json.error).toMatchObject({
+      code: 'encryption_key_error',
+      message: expect.stringContaining('"h8new"'),
+    });
     expect(stale.text).not.toContain(newSpec.split(':')[1]!);
 
     const log = await t.request('GET', '/api/v1/audit-log?limit=200', { key: t.keys.owner });
     const entries = log.json.entries as AnyJson[];
     const byAction = (action: string) => entries.filter((e) => e.action === action);
 
-    expect(byAction('connection.create').map((e) => e.details.integration).sort()).toEqual(['apollo', 'attio', 'stripe']);
+    expect(
+      byAction('connection.create')
+        .map((e) => e.details.integration)
+        .sort(),
+    ).toEqual(['apollo', 'attio', 'stripe']);
     expect(byAction('connection.update')).toEqual([
       expect.objectContaining({
         actorType: 'api_key',
@@ -177,7 +216,11 @@ describe('the audit log', () => {
     ]);
     expect(byAction('connection.test')).toHaveLength(1);
     expect(byAction('connection.delete')[0].details).toEqual({ integration: 'apollo' });
-    expect(byAction('push.run')[0]).toMatchObject({ actorType: 'api_key', actorId: adminKeyId, targetId: push.json.run.id });
+    expect(byAction('push.run')[0]).toMatchObject({
+      actorType: 'api_key',
+      actorId: adminKeyId,
+      targetId: push.json.run.id,
+    });
     expect(byAction('push.rollback')[0]).toMatchObject({
       actorType: 'api_key',
       actorId: adminKeyId,
@@ -197,7 +240,15 @@ describe('the audit log', () => {
       expect(e.createdAt >= started && e.createdAt <= new Date().toISOString()).toBe(true);
     }
     // Never the secret, whole or in part.
-    for (const secret of [sims.stripe.apiKey, sims.stripe.webhookSecret, sims.attio.apiKey, sims.apollo.apiKey, created.json.key, newSpec.split(':')[1]!, oldSpec.split(':')[1]!]) {
+    for (const secret of [
+      sims.stripe.apiKey,
+      sims.stripe.webhookSecret,
+      sims.attio.apiKey,
+      sims.apollo.apiKey,
+      created.json.key,
+      newSpec.split(':')[1]!,
+      oldSpec.split(':')[1]!,
+    ]) {
       expect(log.text).not.toContain(secret);
       expect(log.text).not.toContain(secret.slice(-12));
     }

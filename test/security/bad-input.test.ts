@@ -3,7 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouteEntry } from '../../src/api/index.js';
 import { type AnyJson, createTestRuntime, type TestResponse, type TestRuntime } from '../support/index.js';
 import { deeplyNested, hostileBodyText, validArbitrary } from './support/json-schema.js';
-import { apiRoutes, bodySchema, fillUrl, paramNames, pathParamSchema, queryParams } from './support/routes.js';
+import {
+  apiRoutes,
+  bodySchema,
+  fillUrl,
+  paramNames,
+  pathParamSchema,
+  queryParams,
+} from './support/routes.js';
 
 /**
  * Hostile input on every route, derived from the OpenAPI document at /api/openapi.json: fast-check
@@ -53,7 +60,9 @@ function queryArbitrary(route: RouteEntry): fc.Arbitrary<string> {
   const entries = params.map((p) =>
     fc.option(
       fc.oneof(
-        validArbitrary(p.schema).map((v) => [[p.name, typeof v === 'string' ? v : JSON.stringify(v) ?? '']]),
+        validArbitrary(p.schema).map((v) => [
+          [p.name, typeof v === 'string' ? v : (JSON.stringify(v) ?? '')],
+        ]),
         // The same parameter twice (arrays where a scalar is expected).
         fc.tuple(fc.string({ maxLength: 10 }), fc.string({ maxLength: 10 })).map(([a, b]) => [
           [p.name, a],
@@ -63,7 +72,13 @@ function queryArbitrary(route: RouteEntry): fc.Arbitrary<string> {
       { nil: [] as string[][] },
     ),
   );
-  const unknown = fc.option(fc.tuple(fc.constantFrom('unknown', '__proto__', 'constructor[prototype]', ''), fc.string({ maxLength: 20 })), { nil: undefined });
+  const unknown = fc.option(
+    fc.tuple(
+      fc.constantFrom('unknown', '__proto__', 'constructor[prototype]', ''),
+      fc.string({ maxLength: 20 }),
+    ),
+    { nil: undefined },
+  );
   return fc.tuple(fc.tuple(...entries), unknown).map(([chosen, extra]) => {
     const search = new URLSearchParams();
     for (const pairs of chosen) for (const [k, v] of pairs as string[][]) search.append(k!, v!);
@@ -86,7 +101,9 @@ describe('every route under fast-check', () => {
           return enumValues ? fc.oneof(fc.constantFrom(...enumValues), pathValue) : pathValue;
         }),
       );
-      const bodyArb = schema ? fc.option(hostileBodyText(schema), { nil: undefined, freq: 8 }) : fc.constant(undefined);
+      const bodyArb = schema
+        ? fc.option(hostileBodyText(schema), { nil: undefined, freq: 8 })
+        : fc.constant(undefined);
       await fc.assert(
         fc.asyncProperty(pathArb, queryArbitrary(route), bodyArb, async (values, query, body) => {
           const url = fillUrl(route.url, Object.fromEntries(params.map((p, i) => [p, values[i]!]))) + query;
@@ -113,7 +130,12 @@ describe('bodies that are too big, too deep or not JSON', () => {
     expect(withBody().length).toBeGreaterThan(15);
     const big = JSON.stringify({ padding: 'x'.repeat(BODY_LIMIT + 10) });
     for (const route of withBody()) {
-      const url = fillUrl(route.url, Object.fromEntries(paramNames(route.url).map((p) => [p, String(pathParamSchema(doc, route, p)?.enum?.[0] ?? 'x')])));
+      const url = fillUrl(
+        route.url,
+        Object.fromEntries(
+          paramNames(route.url).map((p) => [p, String(pathParamSchema(doc, route, p)?.enum?.[0] ?? 'x')]),
+        ),
+      );
       const res = await t.request(route.method, url, {
         key: t.keys.owner,
         rawBody: big,
@@ -127,8 +149,17 @@ describe('bodies that are too big, too deep or not JSON', () => {
 
   it('answers deeply nested JSON with a 4xx, and the server stays up', async () => {
     for (const route of withBody()) {
-      const url = fillUrl(route.url, Object.fromEntries(paramNames(route.url).map((p) => [p, String(pathParamSchema(doc, route, p)?.enum?.[0] ?? 'x')])));
-      for (const body of [deeplyNested(10_000, 'array'), deeplyNested(5_000, 'object'), `{"a":${deeplyNested(10_000, 'array')}}`]) {
+      const url = fillUrl(
+        route.url,
+        Object.fromEntries(
+          paramNames(route.url).map((p) => [p, String(pathParamSchema(doc, route, p)?.enum?.[0] ?? 'x')]),
+        ),
+      );
+      for (const body of [
+        deeplyNested(10_000, 'array'),
+        deeplyNested(5_000, 'object'),
+        `{"a":${deeplyNested(10_000, 'array')}}`,
+      ]) {
         const res = await t.request(route.method, url, {
           key: t.keys.owner,
           rawBody: body,
@@ -151,7 +182,12 @@ describe('bodies that are too big, too deep or not JSON', () => {
       'application/jsonx',
     ];
     for (const route of withBody()) {
-      const url = fillUrl(route.url, Object.fromEntries(paramNames(route.url).map((p) => [p, String(pathParamSchema(doc, route, p)?.enum?.[0] ?? 'x')])));
+      const url = fillUrl(
+        route.url,
+        Object.fromEntries(
+          paramNames(route.url).map((p) => [p, String(pathParamSchema(doc, route, p)?.enum?.[0] ?? 'x')]),
+        ),
+      );
       // A caller refused before the body is read (an API key creating a workspace) keeps that answer.
       const baseline = await t.request(route.method, url, { key: t.keys.owner, body: { name: 'x' } });
       if (baseline.status === 401 || baseline.status === 403) continue;
@@ -163,7 +199,9 @@ describe('bodies that are too big, too deep or not JSON', () => {
         });
         tried++;
         expect(problem(res), `${route.method} ${route.url} as ${type}`).toBeUndefined();
-        expect([400, 415], `${route.method} ${route.url} as ${type}: ${res.status} ${res.text}`).toContain(res.status);
+        expect([400, 415], `${route.method} ${route.url} as ${type}: ${res.status} ${res.text}`).toContain(
+          res.status,
+        );
       }
     }
   });
@@ -181,7 +219,9 @@ describe('bodies that are too big, too deep or not JSON', () => {
     for (const [method, url, statuses] of cases) {
       const res = await t.request(method, url, { key: t.keys.owner });
       tried++;
-      expect(statuses, `${method} ${url.slice(0, 60)}: ${res.status} ${res.text.slice(0, 200)}`).toContain(res.status);
+      expect(statuses, `${method} ${url.slice(0, 60)}: ${res.status} ${res.text.slice(0, 200)}`).toContain(
+        res.status,
+      );
       expect(problem(res), url).toBeUndefined();
     }
   });

@@ -115,7 +115,9 @@ describe('assertSafeUrl', () => {
         /private or reserved|does not resolve/,
       );
     }
-    await expect(assertSafeUrl(name, resolving(['93.184.216.34', '2606:2800:220:1::1']))).resolves.toBeUndefined();
+    await expect(
+      assertSafeUrl(name, resolving(['93.184.216.34', '2606:2800:220:1::1'])),
+    ).resolves.toBeUndefined();
   });
 
   it('refuses credentials in the URL even when private hosts are allowed', async () => {
@@ -143,7 +145,9 @@ describe('connecting an integration with a hostile baseUrl', () => {
         expect(res.status, `${integration.name} ${baseUrl}: ${res.text}`).toBe(400);
         expect(['unsafe_url', 'validation_failed'], res.text).toContain(res.json.error.code);
         if (res.json.error.code === 'unsafe_url') {
-          expect(res.json.error.message).toMatch(/private or reserved|only https|user name or password|does not resolve/i);
+          expect(res.json.error.message).toMatch(
+            /private or reserved|only https|user name or password|does not resolve/i,
+          );
         }
       }
       const after = await t.request('GET', `/api/v1/integrations/${integration.name}`, { key: t.keys.admin });
@@ -172,11 +176,29 @@ describe('redirects', () => {
 
   beforeAll(() => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'beton-tls-'));
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-      '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
-    ], { stdio: 'ignore' });
-    tls = { key: fs.readFileSync(path.join(dir, 'key.pem')), cert: fs.readFileSync(path.join(dir, 'cert.pem')) };
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    tls = {
+      key: fs.readFileSync(path.join(dir, 'key.pem')),
+      cert: fs.readFileSync(path.join(dir, 'cert.pem')),
+    };
     fs.rmSync(dir, { recursive: true, force: true });
     // Trust the self-signed certificate in this test process only.
     process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
@@ -226,8 +248,8 @@ describe('redirects', () => {
     expect(await client.get('/start', { to: `https://localhost:${port}/home` })).toEqual({ ok: 'home' });
     expect(await client.get('/start', { to: `https://localhost:${other}/` })).toEqual({ ok: 'other' });
     expect(seen.filter((s) => s.port === other).map((s) => s.authorization)).toEqual([undefined]);
-    expect(seen.filter((s) => s.port === port).every((s) => s.authorization === 'Bearer h8-redirect-secret')).toBe(
-      true,
-    );
+    expect(
+      seen.filter((s) => s.port === port).every((s) => s.authorization === 'Bearer h8-redirect-secret'),
+    ).toBe(true);
   });
 });

@@ -74,6 +74,9 @@ describe('Stripe simulator', () => {
     });
     expect(item.current_period_end).toBeGreaterThan(item.current_period_start);
     expect(live[0]!.metadata.plan).toBeTruthy();
+    // A listed object is the same object a retrieve renders.
+    const retrieved = await stripe.subscriptions.retrieve(live[0]!.id);
+    expect(JSON.parse(JSON.stringify(live[0]))).toEqual(JSON.parse(JSON.stringify(retrieved)));
   });
 
   it('expands data.product on prices and refuses an unknown expansion', async () => {

@@ -50,7 +50,11 @@ export async function newPage(
  * Save a screenshot as test-results/e2e/<name>.png and return its path: the whole page by default,
  * or just the window (`{ fullPage: false }`) for long pages.
  */
-export async function screenshot(page: Page, name: string, opts: { fullPage?: boolean } = {}): Promise<string> {
+export async function screenshot(
+  page: Page,
+  name: string,
+  opts: { fullPage?: boolean } = {},
+): Promise<string> {
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);
   await page.screenshot({ path: file, fullPage: opts.fullPage ?? true });

@@ -20,8 +20,8 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../../src/api/index.js';
 import { loadConfig } from '../../../src/core/config.js';
-import { createRuntime, type Runtime } from '../../../src/runtime/index.js';
 import { type DemoHandle, seedDemo } from '../../../src/demo/index.js';
+import { createRuntime, type Runtime } from '../../../src/runtime/index.js';
 import type { RunningSimulators } from '../../../src/simulators/index.js';
 import { ensureWebBuild } from './web-build.js';
 
@@ -89,7 +89,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const stack = await startStack({ companies: Number(process.env.COMPANIES ?? 60) });
   const signIn = { email: stack.demo.email, password: stack.demo.password };
-  console.log(JSON.stringify({ url: stack.url, demo: signIn, simulators: stack.sims.credentials() }, null, 2));
+  console.log(
+    JSON.stringify({ url: stack.url, demo: signIn, simulators: stack.sims.credentials() }, null, 2),
+  );
   await stack.demo.ready;
   console.log('demo pipeline finished');
   const stop = async () => {

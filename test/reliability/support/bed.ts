@@ -14,7 +14,7 @@ import {
 import { type Dataset, generateDataset, type Knobs } from '../../../src/simulators/index.js';
 import { type PostHogSimulator, startPostHogSimulator } from '../../../src/simulators/posthog/index.js';
 import { type StripeSimulator, startStripeSimulator } from '../../../src/simulators/stripe/index.js';
-import { executeRun, startSync, type SyncRun } from '../../../src/sync/index.js';
+import { executeRun, type SyncRun, startSync } from '../../../src/sync/index.js';
 import { createTestDb, type TestDb } from '../../support/index.js';
 
 /**
@@ -61,7 +61,11 @@ export interface ReliabilityBed {
   /** A workspace with `source` connected (to `url` when given: another simulator instance). */
   newWorkspace(source: Source, url?: string): Promise<string>;
   /** Queue and execute a run in this process. */
-  sync(workspaceId: string, source: Source, opts?: { streams?: string[]; leaseMs?: number; clock?: Clock }): Promise<SyncRun>;
+  sync(
+    workspaceId: string,
+    source: Source,
+    opts?: { streams?: string[]; leaseMs?: number; clock?: Clock },
+  ): Promise<SyncRun>;
   fingerprint(workspaceId: string, source: Source, stream: string): Promise<Fingerprint>;
   /** Turn every source simulator's fault knobs back to none. */
   calm(): void;
@@ -131,7 +135,12 @@ export async function createReliabilityBed(opts: { companies?: number } = {}): P
     reference: {} as ReliabilityBed['reference'],
     async newWorkspace(source, url) {
       const workspaceId = `ws_${randomUUID().slice(0, 12)}`;
-      await putConnection(deps, { workspaceId, audit: { actorType: 'cli', actorId: null } }, source, credentials(source, url));
+      await putConnection(
+        deps,
+        { workspaceId, audit: { actorType: 'cli', actorId: null } },
+        source,
+        credentials(source, url),
+      );
       return workspaceId;
     },
     async sync(workspaceId, source, o = {}) {
@@ -153,7 +162,8 @@ export async function createReliabilityBed(opts: { companies?: number } = {}): P
         .execute();
       const live = rows.filter((r) => r.deleted_at === null);
       const hash = createHash('sha256');
-      for (const line of live.map((r) => `${r.external_id}:${r.payload_hash}`).sort()) hash.update(`${line}\n`);
+      for (const line of live.map((r) => `${r.external_id}:${r.payload_hash}`).sort())
+        hash.update(`${line}\n`);
       return {
         count: live.length,
         duplicates: rows.length - new Set(rows.map((r) => r.external_id)).size,
@@ -174,9 +184,11 @@ export async function createReliabilityBed(opts: { companies?: number } = {}): P
   for (const source of SOURCES) {
     const ws = await bed.newWorkspace(source);
     const run = await bed.sync(ws, source);
-    if (run.status !== 'succeeded') throw new Error(`reference sync of ${source} ended ${run.status}: ${run.error?.message}`);
+    if (run.status !== 'succeeded')
+      throw new Error(`reference sync of ${source} ended ${run.status}: ${run.error?.message}`);
     bed.reference[source] = {};
-    for (const stream of streams[source]) bed.reference[source][stream] = await bed.fingerprint(ws, source, stream);
+    for (const stream of streams[source])
+      bed.reference[source][stream] = await bed.fingerprint(ws, source, stream);
   }
   return bed;
 }

@@ -44,11 +44,21 @@ const started = performance.now();
 const elapsed = () => Math.round(performance.now() - started);
 setTimeout(() => process.kill(process.pid, 'SIGKILL'), orders.killAfterMs);
 if (orders.job.kind === 'sync') {
-  const run = await executeRun(deps, orders.workspaceId, orders.job.runId, { leaseMs: 60_000, heartbeatMs: 200 });
+  const run = await executeRun(deps, orders.workspaceId, orders.job.runId, {
+    leaseMs: 60_000,
+    heartbeatMs: 200,
+  });
   process.stdout.write(`finished ${run.status} ${elapsed()}\n`);
 } else {
   const accounts = pushAccounts(orders.job.accounts);
-  const pushDeps = { ...deps, pushSource: { accounts: async function* () { yield accounts; } } };
+  const pushDeps = {
+    ...deps,
+    pushSource: {
+      accounts: async function* () {
+        yield accounts;
+      },
+    },
+  };
   const { done } = await startPush(pushDeps, orders.workspaceId, 'attio', {
     trigger: 'test',
     actor: { actorType: 'cli', actorId: null },

@@ -16,7 +16,13 @@ const source = path.join(import.meta.dirname, 'kill-child.ts');
  * const children = warmChildren(await prepareKillChild(), 3);
  */
 export async function prepareKillChild(): Promise<{ args: string[]; cleanup(): void }> {
-  const outfile = path.join(root, 'node_modules', '.cache', 'beton-reliability', `kill-child-${process.pid}.mjs`);
+  const outfile = path.join(
+    root,
+    'node_modules',
+    '.cache',
+    'beton-reliability',
+    `kill-child-${process.pid}.mjs`,
+  );
   try {
     const { build } = await import('esbuild');
     await build({

@@ -22,6 +22,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router-dom';
 import { type AccountDetail, type AccountSignal, DIRECTION_COLOR, type Driver } from '../../api/accounts.js';
 import { api } from '../../api/client.js';
+import { integrationApi, integrationKeys } from '../../api/integrations.js';
 import { GradeBadge } from '../../components/badges.js';
 import { PageHeader } from '../../components/PageHeader.js';
 import { Empty, QueryState } from '../../components/QueryState.js';
@@ -283,6 +284,9 @@ function SignalTimeline({ signals }: { signals: AccountSignal[] }) {
 
 /** Source records grouped by where they came from; each group opens to list its record ids. */
 function Links({ links }: { links: AccountDetail['links'] }) {
+  const integrations = useQuery({ queryKey: integrationKeys.all, queryFn: integrationApi.list });
+  const displayName = (name: string) =>
+    integrations.data?.integrations.find((i) => i.name === name)?.displayName ?? humanize(name);
   if (links.length === 0) {
     return (
       <Text size="sm" c="dimmed">
