@@ -1,4 +1,10 @@
-import { companyDomainOfEmail, emailDomain, isFreeMailDomain, normalizeDomain, normalizeEmail } from './domains.js';
+import {
+  companyDomainOfEmail,
+  emailDomain,
+  isFreeMailDomain,
+  normalizeDomain,
+  normalizeEmail,
+} from './domains.js';
 
 /**
  * What one source record says about which company it belongs to — a pure function of its payload,
@@ -59,7 +65,8 @@ function attioValues(record: Obj, slug: string, field: string): string[] {
 }
 
 /** The first item of a value list that is a usable company domain. */
-const firstDomain = (values: unknown[]) => values.map(normalizeDomain).find((d) => d !== null && !isFreeMailDomain(d)) ?? null;
+const firstDomain = (values: unknown[]) =>
+  values.map(normalizeDomain).find((d) => d !== null && !isFreeMailDomain(d)) ?? null;
 
 function personClaim(payload: Obj): Claim {
   const props = obj(payload.properties);
@@ -105,7 +112,12 @@ function customerClaim(payload: Obj): Claim {
     return { kind: 'domain', domain: stated, method: 'metadata_domain', ...(conflict ? { conflict } : {}) };
   }
   if (fromEmail) return { kind: 'domain', domain: fromEmail, method: 'email_domain' };
-  if (email) return { kind: 'email', email, reason: `personal billing email (${emailDomain(email)}) and no metadata.domain` };
+  if (email)
+    return {
+      kind: 'email',
+      email,
+      reason: `personal billing email (${emailDomain(email)}) and no metadata.domain`,
+    };
   return { kind: 'none', reason: 'no email and no metadata.domain' };
 }
 
@@ -125,10 +137,12 @@ export function claimOf(
   switch (`${integration}/${stream}`) {
     case 'posthog/groups': {
       const index = typeof p.group_type_index === 'number' ? p.group_type_index : Number(p.group_type_index);
-      if (companyGroupTypes && !companyGroupTypes.has(index)) return { kind: 'none', reason: `group type ${index} is not a company` };
+      if (companyGroupTypes && !companyGroupTypes.has(index))
+        return { kind: 'none', reason: `group type ${index} is not a company` };
       const props = obj(p.group_properties);
       const domain = normalizeDomain(props.domain) ?? normalizeDomain(p.group_key);
-      if (!domain || isFreeMailDomain(domain)) return { kind: 'none', reason: 'the group has no company domain' };
+      if (!domain || isFreeMailDomain(domain))
+        return { kind: 'none', reason: 'the group has no company domain' };
       return { kind: 'domain', domain, method: 'group' };
     }
     case 'posthog/persons':
@@ -137,11 +151,18 @@ export function claimOf(
       return customerClaim(p);
     case 'attio/companies': {
       const domain = firstDomain(attioValues(p, 'domains', 'domain'));
-      return domain ? { kind: 'domain', domain, method: 'crm_domain' } : { kind: 'none', reason: 'the CRM company has no domain' };
+      return domain
+        ? { kind: 'domain', domain, method: 'crm_domain' }
+        : { kind: 'none', reason: 'the CRM company has no domain' };
     }
     case 'attio/people': {
-      const domain = attioValues(p, 'email_addresses', 'email_address').map(companyDomainOfEmail).find((d) => d) ?? null;
-      return domain ? { kind: 'domain', domain, method: 'email_domain' } : { kind: 'none', reason: 'no company email' };
+      const domain =
+        attioValues(p, 'email_addresses', 'email_address')
+          .map(companyDomainOfEmail)
+          .find((d) => d) ?? null;
+      return domain
+        ? { kind: 'domain', domain, method: 'email_domain' }
+        : { kind: 'none', reason: 'no company email' };
     }
     case 'stripe/subscriptions':
     case 'stripe/invoices': {

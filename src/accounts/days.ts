@@ -8,7 +8,10 @@ export const DAY_MS = 86_400_000;
  * @example dayNumber('2025-03-01') // 20148
  */
 export function dayNumber(value: string | Date): number {
-  const ms = typeof value === 'string' ? Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value) : value.getTime();
+  const ms =
+    typeof value === 'string'
+      ? Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value)
+      : value.getTime();
   if (Number.isNaN(ms)) throw new Error(`Not a date: ${String(value)}`);
   return Math.floor(ms / DAY_MS);
 }

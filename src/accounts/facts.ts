@@ -129,7 +129,11 @@ function nextPeriodEnd(sub: SubscriptionHistory, asOfMs: number): string | null 
 }
 
 /** The subscription as it stood at `asOfMs`, or null if it did not exist yet. */
-export function subscriptionAt(sub: SubscriptionHistory, asOfMs: number, live: boolean): SubscriptionFact | null {
+export function subscriptionAt(
+  sub: SubscriptionHistory,
+  asOfMs: number,
+  live: boolean,
+): SubscriptionFact | null {
   if (sub.createdAt && toMs(sub.createdAt) > asOfMs) return null;
   let point: Omit<BillingPoint, 'at'> = sub.current;
   if (!live) {
@@ -138,11 +142,19 @@ export function subscriptionAt(sub: SubscriptionHistory, asOfMs: number, live: b
   }
   let status: SubscriptionFact['status'];
   if (before(sub.endedAt, asOfMs)) status = 'canceled';
-  else if (!live && sub.trialEnd && toMs(sub.trialEnd) > asOfMs && before(sub.trialStart ?? sub.createdAt, asOfMs)) {
+  else if (
+    !live &&
+    sub.trialEnd &&
+    toMs(sub.trialEnd) > asOfMs &&
+    before(sub.trialStart ?? sub.createdAt, asOfMs)
+  ) {
     status = 'trialing';
   } else if (!live) status = 'active';
-  else status = (['trialing', 'active', 'past_due', 'canceled'] as const).find((s) => s === sub.status) ?? 'other';
-  const cancellationKnown = before(sub.canceledAt, asOfMs) || (live && (sub.cancelAt !== null || sub.cancelAtPeriodEnd));
+  else
+    status =
+      (['trialing', 'active', 'past_due', 'canceled'] as const).find((s) => s === sub.status) ?? 'other';
+  const cancellationKnown =
+    before(sub.canceledAt, asOfMs) || (live && (sub.cancelAt !== null || sub.cancelAtPeriodEnd));
   const periodEnd = live ? sub.currentPeriodEnd : nextPeriodEnd(sub, asOfMs);
   let cancelAt: string | null = null;
   if (cancellationKnown && status !== 'canceled') {
@@ -197,7 +209,8 @@ function arrTimeline(history: AccountHistory, asOfMs: number): { at: string; arr
 }
 
 /** The items visible at as-of; the same array when all are (the usual live case: no copy). */
-const visible = <T>(items: T[], keep: (item: T) => boolean): T[] => (items.every(keep) ? items : items.filter(keep));
+const visible = <T>(items: T[], keep: (item: T) => boolean): T[] =>
+  items.every(keep) ? items : items.filter(keep);
 
 export interface FactsInput {
   accountId: string;
@@ -220,7 +233,8 @@ export function factsAt(input: FactsInput, asOf: Date, live: boolean): AccountFa
   const subs = history.subscriptions
     .map((s) => subscriptionAt(s, asOfMs, live))
     .filter((s): s is SubscriptionFact => s !== null);
-  const rank = (s: SubscriptionFact) => (s.status === 'active' || s.status === 'past_due' ? 2 : s.status === 'trialing' ? 1 : 0);
+  const rank = (s: SubscriptionFact) =>
+    s.status === 'active' || s.status === 'past_due' ? 2 : s.status === 'trialing' ? 1 : 0;
   subs.sort((a, b) => rank(b) - rank(a) || b.arr - a.arr || b.seats - a.seats || a.id.localeCompare(b.id));
   const arr = subs.reduce((sum, s) => sum + s.arr, 0);
   const asOfDay = dayNumber(asOf) - 1;

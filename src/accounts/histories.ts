@@ -42,7 +42,11 @@ export async function rebuildHistories(
       .where('id', 'in', chunk)
       .execute();
     const records = await linkedRecords(db, workspaceId, chunk);
-    const firmNames = await apolloNames(db, workspaceId, accounts.map((a) => a.domain));
+    const firmNames = await apolloNames(
+      db,
+      workspaceId,
+      accounts.map((a) => a.domain),
+    );
     const keyCounts = await groupKeyCounts(db, workspaceId, chunk);
     for (const account of accounts) {
       const linked = records.get(account.id) ?? [];
@@ -91,7 +95,11 @@ export async function rebuildHistories(
   return result;
 }
 
-async function apolloNames(db: Kysely<DB>, workspaceId: string, domains: string[]): Promise<Map<string, string>> {
+async function apolloNames(
+  db: Kysely<DB>,
+  workspaceId: string,
+  domains: string[],
+): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   if (domains.length === 0) return out;
   const rows = await db
@@ -120,16 +128,41 @@ async function groupKeyCounts(db: Kysely<DB>, workspaceId: string, accountIds: s
 }
 
 /** Delete accounts and everything derived from them. */
-export async function removeAccounts(db: Kysely<DB>, workspaceId: string, accountIds: string[]): Promise<void> {
-  const tables = ['usage_daily', 'usage_totals', 'signal_occurrences', 'account_scores', 'score_snapshots', 'account_backtest'] as const;
+export async function removeAccounts(
+  db: Kysely<DB>,
+  workspaceId: string,
+  accountIds: string[],
+): Promise<void> {
+  const tables = [
+    'usage_daily',
+    'usage_totals',
+    'signal_occurrences',
+    'account_scores',
+    'score_snapshots',
+    'account_backtest',
+  ] as const;
   for (const chunk of chunks(accountIds)) {
     for (const table of tables) {
-      await db.deleteFrom(table).where('workspace_id', '=', workspaceId).where('account_id', 'in', chunk).execute();
+      await db
+        .deleteFrom(table)
+        .where('workspace_id', '=', workspaceId)
+        .where('account_id', 'in', chunk)
+        .execute();
     }
-    await db.deleteFrom('accounts').where('workspace_id', '=', workspaceId).where('id', 'in', chunk).execute();
+    await db
+      .deleteFrom('accounts')
+      .where('workspace_id', '=', workspaceId)
+      .where('id', 'in', chunk)
+      .execute();
   }
 }
 
 /** Parse a cached history (an account without one has an empty history). */
 export const parseHistory = (json: string | null): AccountHistory =>
-  fromJson<AccountHistory>(json, { observedAt: new Date(0).toISOString(), signupAt: null, persons: [], subscriptions: [], nps: [] });
+  fromJson<AccountHistory>(json, {
+    observedAt: new Date(0).toISOString(),
+    signupAt: null,
+    persons: [],
+    subscriptions: [],
+    nps: [],
+  });

@@ -37,7 +37,24 @@ const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const iso = (v: unknown): string | null => fromUnix(v);
 
 /** Currencies Stripe counts in whole units (no cents). */
-const ZERO_DECIMAL = new Set(['bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf']);
+const ZERO_DECIMAL = new Set([
+  'bif',
+  'clp',
+  'djf',
+  'gnf',
+  'jpy',
+  'kmf',
+  'krw',
+  'mga',
+  'pyg',
+  'rwf',
+  'ugx',
+  'vnd',
+  'vuv',
+  'xaf',
+  'xof',
+  'xpf',
+]);
 const major = (minor: number, currency: string | null) =>
   currency && ZERO_DECIMAL.has(currency.toLowerCase()) ? minor : minor / 100;
 
@@ -69,7 +86,10 @@ export function priceInfo(price: unknown): PriceInfo {
   };
 }
 
-function priceOf(ref: unknown, prices: ReadonlyMap<string, PriceInfo>): { id: string | null; info: PriceInfo | null } {
+function priceOf(
+  ref: unknown,
+  prices: ReadonlyMap<string, PriceInfo>,
+): { id: string | null; info: PriceInfo | null } {
   if (typeof ref === 'string') return { id: ref, info: prices.get(ref) ?? null };
   const p = obj(ref);
   const id = str(p.id);
@@ -113,7 +133,8 @@ function parseSubscription(payload: unknown, prices: ReadonlyMap<string, PriceIn
       currency ??= info.currency;
       plan ??= info.plan;
       seatLimit ??= info.seatLimit;
-      if (info.unitAmount !== null) arrTotal += major(info.unitAmount * quantity, currency) * perYear(info.interval, info.intervalCount);
+      if (info.unitAmount !== null)
+        arrTotal += major(info.unitAmount * quantity, currency) * perYear(info.interval, info.intervalCount);
     }
     const itemEnd = iso(item.current_period_end);
     if (itemEnd && (!periodEnd || toMs(itemEnd) > toMs(periodEnd))) periodEnd = itemEnd;
@@ -149,7 +170,9 @@ interface InvoiceLine {
 
 function parseInvoiceLines(invoice: Obj, prices: ReadonlyMap<string, PriceInfo>): InvoiceLine[] {
   const invoiceSub =
-    str(invoice.subscription) ?? str(obj(invoice.subscription).id) ?? str(obj(obj(invoice.parent).subscription_details).subscription);
+    str(invoice.subscription) ??
+    str(obj(invoice.subscription).id) ??
+    str(obj(obj(invoice.parent).subscription_details).subscription);
   return arr(obj(invoice.lines).data).map((raw) => {
     const line = obj(raw);
     const parent = obj(line.parent);
@@ -163,7 +186,8 @@ function parseInvoiceLines(invoice: Obj, prices: ReadonlyMap<string, PriceInfo>)
       info,
       quantity: num(line.quantity) ?? 1,
       amount: num(line.amount),
-      proration: line.proration === true || itemDetails.proration === true || invoiceItemDetails.proration === true,
+      proration:
+        line.proration === true || itemDetails.proration === true || invoiceItemDetails.proration === true,
     };
   });
 }
@@ -182,7 +206,8 @@ function invoicePoints(invoice: Obj, prices: ReadonlyMap<string, PriceInfo>): Ma
     list.push(line);
     bySub.set(line.subscription, list);
   }
-  const free = (num(invoice.amount_paid) ?? 0) === 0 && (num(invoice.total) ?? num(invoice.amount_due) ?? 0) === 0;
+  const free =
+    (num(invoice.amount_paid) ?? 0) === 0 && (num(invoice.total) ?? num(invoice.amount_due) ?? 0) === 0;
   const update = invoice.billing_reason === 'subscription_update';
   for (const [sub, lines] of bySub) {
     // A mid-cycle change bills the new state as a (positive) proration line: that is the state now.
@@ -202,7 +227,8 @@ function invoicePoints(invoice: Obj, prices: ReadonlyMap<string, PriceInfo>): Ma
       const year = perYear(info?.interval ?? null, info?.intervalCount ?? 1);
       // The price is the run rate; a line's amount may be a partial period or a trial's zero.
       if (info?.unitAmount != null) arrTotal += major(info.unitAmount * line.quantity, currency) * year;
-      else if (line.amount !== null && !line.proration && !update) arrTotal += major(line.amount, currency) * year;
+      else if (line.amount !== null && !line.proration && !update)
+        arrTotal += major(line.amount, currency) * year;
     }
     points.set(sub, { at, arr: free ? 0 : arrTotal, seats, plan, seatLimit });
   }
@@ -241,7 +267,10 @@ const earliest = (values: (string | null)[]) =>
  * const history = buildHistory(records, priceMap);
  * history.subscriptions[0]?.points; // paid invoices as billing points
  */
-export function buildHistory(records: readonly SourceRecord[], prices: ReadonlyMap<string, PriceInfo>): AccountHistory {
+export function buildHistory(
+  records: readonly SourceRecord[],
+  prices: ReadonlyMap<string, PriceInfo>,
+): AccountHistory {
   const persons: PersonFact[] = [];
   const nps: NpsAnswer[] = [];
   const subs = new Map<string, SubscriptionHistory>();

@@ -44,17 +44,27 @@ export interface IngestOptions {
  * @example
  * const { touched, watermark } = await ingestChanges(db, ws, { watermark: state.records_watermark, now, liveSinceDay });
  */
-export async function ingestChanges(db: Kysely<DB>, workspaceId: string, options: IngestOptions): Promise<IngestResult> {
-  const latest = await latestChange(db, workspaceId, [...LINKED_STREAMS, { integration: 'posthog', stream: 'usage_daily' }]);
+export async function ingestChanges(
+  db: Kysely<DB>,
+  workspaceId: string,
+  options: IngestOptions,
+): Promise<IngestResult> {
+  const latest = await latestChange(db, workspaceId, [
+    ...LINKED_STREAMS,
+    { integration: 'posthog', stream: 'usage_daily' },
+  ]);
   const since = options.watermark;
   // Changes stamped before (now − lag) are committed by now; later ones are read again next time.
   const settled = new Date(Date.parse(options.now) - COMMIT_LAG_MS).toISOString();
-  const next = latest === null ? options.watermark : latest < settled ? latest : settled;
+  const next = latest === null ? options.watermark : Math.min(latest, settled);
   let resolved = 0;
   const identities = await resolveIdentities(db, workspaceId, {
     since,
     now: options.now,
-    onBatch: (stream, n) => options.onStep?.('identities', `${stream}: ${(resolved += n)} records`),
+    onBatch: (stream, n) => {
+      resolved += n;
+      options.onStep?.('identities', `${stream}: ${resolved} records`);
+    },
   });
   options.onStep?.('usage', 'deriving daily usage');
   const usage = await ingestUsage(db, workspaceId, { since, now: options.now });
@@ -86,7 +96,12 @@ export async function ingestChanges(db: Kysely<DB>, workspaceId: string, options
   }
   for (const id of moved) replay.add(id);
   for (const id of rebuilt.removed) replay.delete(id);
-  await touchAccounts(db, workspaceId, [...touched].filter((id) => !replay.has(id)), options.now);
+  await touchAccounts(
+    db,
+    workspaceId,
+    [...touched].filter((id) => !replay.has(id)),
+    options.now,
+  );
   await touchAccounts(db, workspaceId, [...replay], options.now, { replay: true });
   return {
     touched,

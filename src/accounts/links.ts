@@ -29,14 +29,19 @@ export interface AccountLink extends RecordKey {
   manual: boolean;
 }
 
-const isLinkable = (key: RecordKey) => LINKED_STREAMS.some((s) => s.integration === key.integration && s.stream === key.stream);
+const isLinkable = (key: RecordKey) =>
+  LINKED_STREAMS.some((s) => s.integration === key.integration && s.stream === key.stream);
 
 /**
  * The source records linked to an account (and those a person unlinked from it are not listed).
  *
  * @example await accountLinks(db, ws, 'acc_…')
  */
-export async function accountLinks(db: Kysely<DB>, workspaceId: string, accountId: string): Promise<AccountLink[]> {
+export async function accountLinks(
+  db: Kysely<DB>,
+  workspaceId: string,
+  accountId: string,
+): Promise<AccountLink[]> {
   const rows = await db
     .selectFrom('account_links')
     .selectAll()
@@ -102,7 +107,9 @@ async function applyOverride(
       created_at: now,
     })
     .onConflict((oc) =>
-      oc.columns(['workspace_id', 'integration', 'stream', 'external_id']).doUpdateSet({ account_id: accountId, actor_id: actorId, created_at: now }),
+      oc
+        .columns(['workspace_id', 'integration', 'stream', 'external_id'])
+        .doUpdateSet({ account_id: accountId, actor_id: actorId, created_at: now }),
     )
     .execute();
   const result = await reresolveRecord(db, workspaceId, key, now);
@@ -182,6 +189,7 @@ export async function unlinkRecord(
     .where('stream', '=', key.stream)
     .where('external_id', '=', key.externalId)
     .executeTakeFirst();
-  if (!link || link.account_id !== accountId) throw notFound(`A link from this account to ${key.integration}/${key.stream}/${key.externalId}`);
+  if (!link || link.account_id !== accountId)
+    throw notFound(`A link from this account to ${key.integration}/${key.stream}/${key.externalId}`);
   return applyOverride(db, workspaceId, key, null, actorId, now);
 }

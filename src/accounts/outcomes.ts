@@ -56,12 +56,27 @@ export function billingOutcomes(history: AccountHistory): Outcome[] {
     for (const point of sub.points.slice(1)) {
       const prior = previous!;
       if (point.seats > prior.seats) {
-        outcomes.push({ at: point.at, kind: 'seat_expansion', subscriptionId: sub.id, detail: `seats ${prior.seats} → ${point.seats}` });
+        outcomes.push({
+          at: point.at,
+          kind: 'seat_expansion',
+          subscriptionId: sub.id,
+          detail: `seats ${prior.seats} → ${point.seats}`,
+        });
       } else if (point.arr > prior.arr * 1.01) {
         const plans = prior.plan !== point.plan ? ` (${prior.plan ?? '?'} → ${point.plan ?? '?'})` : '';
-        outcomes.push({ at: point.at, kind: 'upgrade', subscriptionId: sub.id, detail: `ARR ${round(prior.arr)} → ${round(point.arr)}${plans}` });
+        outcomes.push({
+          at: point.at,
+          kind: 'upgrade',
+          subscriptionId: sub.id,
+          detail: `ARR ${round(prior.arr)} → ${round(point.arr)}${plans}`,
+        });
       } else if (point.arr < prior.arr * 0.99 || point.seats < prior.seats) {
-        outcomes.push({ at: point.at, kind: 'contraction', subscriptionId: sub.id, detail: `ARR ${round(prior.arr)} → ${round(point.arr)}` });
+        outcomes.push({
+          at: point.at,
+          kind: 'contraction',
+          subscriptionId: sub.id,
+          detail: `ARR ${round(prior.arr)} → ${round(point.arr)}`,
+        });
       }
       previous = point;
     }
@@ -69,9 +84,15 @@ export function billingOutcomes(history: AccountHistory): Outcome[] {
     const everPaid = sub.points.some((p) => p.arr > 0) || (sub.current.arr > 0 && sub.trialEnd === null);
     if (!everPaid) continue;
     if (sub.canceledAt && (sub.cancelAtPeriodEnd || sub.cancelAt || sub.endedAt)) {
-      outcomes.push({ at: sub.canceledAt, kind: 'cancellation', subscriptionId: sub.id, detail: 'cancellation requested' });
+      outcomes.push({
+        at: sub.canceledAt,
+        kind: 'cancellation',
+        subscriptionId: sub.id,
+        detail: 'cancellation requested',
+      });
     }
-    if (sub.endedAt) outcomes.push({ at: sub.endedAt, kind: 'churn', subscriptionId: sub.id, detail: 'subscription ended' });
+    if (sub.endedAt)
+      outcomes.push({ at: sub.endedAt, kind: 'churn', subscriptionId: sub.id, detail: 'subscription ended' });
   }
   return outcomes.sort((a, b) => toMs(a.at) - toMs(b.at) || a.kind.localeCompare(b.kind));
 }

@@ -47,7 +47,6 @@ interface Context {
   changedEmails: Set<string>;
 }
 
-
 async function existingLinks(ctx: Context, integration: string, stream: string, ids: string[]) {
   const out = new Map<string, LinkRow>();
   for (const chunk of chunks(ids)) {
@@ -144,9 +143,12 @@ function noteChange(ctx: Context, before: LinkRow | undefined, after: LinkRow, c
   if (moved && before?.account_id) ctx.result.touched.add(before.account_id);
   if ((moved || contentChanged) && after.account_id) ctx.result.touched.add(after.account_id);
   if (!moved) return;
-  if (after.integration === 'stripe' && after.stream === 'customers') ctx.changedCustomers.add(after.external_id);
-  if (after.integration === 'posthog' && after.stream === 'persons' && after.via) ctx.changedEmails.add(after.via);
-  if (after.integration === 'posthog' && after.stream === 'persons' && before?.via) ctx.changedEmails.add(before.via);
+  if (after.integration === 'stripe' && after.stream === 'customers')
+    ctx.changedCustomers.add(after.external_id);
+  if (after.integration === 'posthog' && after.stream === 'persons' && after.via)
+    ctx.changedEmails.add(after.via);
+  if (after.integration === 'posthog' && after.stream === 'persons' && before?.via)
+    ctx.changedEmails.add(before.via);
 }
 
 function row(
@@ -166,7 +168,9 @@ function row(
 }
 
 async function resolveBatch(ctx: Context, integration: string, stream: string, batch: ChangedRecord[]) {
-  for (const r of batch) if (!ctx.result.latestChange || r.changedAt > ctx.result.latestChange) ctx.result.latestChange = r.changedAt;
+  for (const r of batch)
+    if (!ctx.result.latestChange || r.changedAt > ctx.result.latestChange)
+      ctx.result.latestChange = r.changedAt;
   const ids = batch.map((r) => r.externalId);
   const existing = await existingLinks(ctx, integration, stream, ids);
   const overrides = await overridesFor(ctx, integration, stream, ids);
@@ -183,15 +187,24 @@ async function resolveBatch(ctx: Context, integration: string, stream: string, b
   });
   const domains = claims.flatMap(({ claim }) => (claim.kind === 'domain' ? [claim.domain] : []));
   const accounts = await ensureAccounts(ctx.db, ctx.workspaceId, domains, ctx.now);
-  const customers = await customerAccounts(ctx, claims.flatMap(({ claim }) => (claim.kind === 'customer' ? [claim.customerId] : [])));
+  const customers = await customerAccounts(
+    ctx,
+    claims.flatMap(({ claim }) => (claim.kind === 'customer' ? [claim.customerId] : [])),
+  );
   const groupKeys = await mapGroupKeys(
     ctx.db,
     ctx.workspaceId,
-    claims.flatMap(({ claim }) => (claim.kind === 'group_or_email' && claim.groupKey ? [claim.groupKey] : [])),
+    claims.flatMap(({ claim }) =>
+      claim.kind === 'group_or_email' && claim.groupKey ? [claim.groupKey] : [],
+    ),
     ctx.now,
   );
   const emails = claims.flatMap(({ claim }) =>
-    claim.kind === 'email' ? [claim.email] : claim.kind === 'group_or_email' && claim.email ? [claim.email] : [],
+    claim.kind === 'email'
+      ? [claim.email]
+      : claim.kind === 'group_or_email' && claim.email
+        ? [claim.email]
+        : [],
   );
   const persons = await personAccounts(ctx, emails);
 
@@ -226,7 +239,10 @@ function viaOf(integration: string, stream: string, payload: unknown, claim: Cla
   if (claim.kind === 'customer') return claim.customerId;
   if (claim.kind === 'email') return claim.email;
   if (claim.kind === 'group_or_email') return claim.email ?? claim.groupKey;
-  if ((integration === 'posthog' && stream === 'persons') || (integration === 'stripe' && stream === 'customers')) {
+  if (
+    (integration === 'posthog' && stream === 'persons') ||
+    (integration === 'stripe' && stream === 'customers')
+  ) {
     const p = payload as { email?: unknown; properties?: { email?: unknown } };
     return normalizeEmail(p.properties?.email ?? p.email);
   }
@@ -240,7 +256,11 @@ interface Lookups {
   persons: Map<string, string>;
 }
 
-function resolveClaim(claim: Claim, via: string | null, lookups: Lookups): Pick<LinkRow, 'account_id' | 'status' | 'method' | 'via' | 'conflict_json'> {
+function resolveClaim(
+  claim: Claim,
+  via: string | null,
+  lookups: Lookups,
+): Pick<LinkRow, 'account_id' | 'status' | 'method' | 'via' | 'conflict_json'> {
   const unresolved = (method: LinkRow['method'], reason: string) =>
     ({ account_id: null, status: 'unresolved', method, via, conflict_json: toJson({ reason }) }) as const;
   switch (claim.kind) {
@@ -254,19 +274,28 @@ function resolveClaim(claim: Claim, via: string | null, lookups: Lookups): Pick<
       };
     case 'customer': {
       const account = lookups.customers.get(claim.customerId);
-      if (account) return { account_id: account, status: 'linked', method: 'customer', via, conflict_json: null };
-      return unresolved('customer', account === null ? 'its Stripe customer is not linked to an account' : 'its Stripe customer is not synced yet');
+      if (account)
+        return { account_id: account, status: 'linked', method: 'customer', via, conflict_json: null };
+      return unresolved(
+        'customer',
+        account === null
+          ? 'its Stripe customer is not linked to an account'
+          : 'its Stripe customer is not synced yet',
+      );
     }
     case 'group_or_email': {
       const byGroup = claim.groupKey ? lookups.groupKeys.get(claim.groupKey) : undefined;
-      if (byGroup) return { account_id: byGroup, status: 'linked', method: 'group_key', via, conflict_json: null };
+      if (byGroup)
+        return { account_id: byGroup, status: 'linked', method: 'group_key', via, conflict_json: null };
       const byPerson = claim.email ? lookups.persons.get(claim.email) : undefined;
-      if (byPerson) return { account_id: byPerson, status: 'linked', method: 'person_email', via, conflict_json: null };
+      if (byPerson)
+        return { account_id: byPerson, status: 'linked', method: 'person_email', via, conflict_json: null };
       return unresolved('none', 'neither its group nor its respondent belongs to an account');
     }
     case 'email': {
       const byPerson = lookups.persons.get(claim.email);
-      if (byPerson) return { account_id: byPerson, status: 'linked', method: 'person_email', via, conflict_json: null };
+      if (byPerson)
+        return { account_id: byPerson, status: 'linked', method: 'person_email', via, conflict_json: null };
       return unresolved('none', `${claim.reason}; no PostHog person with that email`);
     }
     case 'none':
@@ -294,8 +323,14 @@ async function writeGroupMappings(ctx: Context, mappings: { key: string; account
   for (const chunk of chunks(changed, 400)) {
     await ctx.db
       .insertInto('account_group_keys')
-      .values(chunk.map((m) => ({ workspace_id: ctx.workspaceId, group_key: m.key, account_id: m.accountId })))
-      .onConflict((oc) => oc.columns(['workspace_id', 'group_key']).doUpdateSet((eb) => ({ account_id: eb.ref('excluded.account_id') })))
+      .values(
+        chunk.map((m) => ({ workspace_id: ctx.workspaceId, group_key: m.key, account_id: m.accountId })),
+      )
+      .onConflict((oc) =>
+        oc
+          .columns(['workspace_id', 'group_key'])
+          .doUpdateSet((eb) => ({ account_id: eb.ref('excluded.account_id') })),
+      )
       .execute();
   }
 }
@@ -341,12 +376,30 @@ async function cascade(ctx: Context) {
         const owner = owners.get(link.via!);
         next = owner
           ? { ...link, account_id: owner, status: 'linked', conflict_json: null }
-          : { ...link, account_id: null, status: 'unresolved', conflict_json: toJson({ reason: 'its Stripe customer is not linked to an account' }) };
+          : {
+              ...link,
+              account_id: null,
+              status: 'unresolved',
+              conflict_json: toJson({ reason: 'its Stripe customer is not linked to an account' }),
+            };
       } else {
         const owner = link.via ? persons.get(link.via) : undefined;
-        if (owner) next = { ...link, account_id: owner, status: 'linked', method: 'person_email', conflict_json: null };
+        if (owner)
+          next = {
+            ...link,
+            account_id: owner,
+            status: 'linked',
+            method: 'person_email',
+            conflict_json: null,
+          };
         else if (link.method === 'person_email') {
-          next = { ...link, account_id: null, status: 'unresolved', method: 'none', conflict_json: toJson({ reason: 'the person with this email is no longer linked' }) };
+          next = {
+            ...link,
+            account_id: null,
+            status: 'unresolved',
+            method: 'none',
+            conflict_json: toJson({ reason: 'the person with this email is no longer linked' }),
+          };
         }
       }
       if (!next || (next.account_id === link.account_id && next.status === link.status)) continue;
@@ -442,4 +495,3 @@ export async function reresolveRecord(
   await cascade(ctx);
   return ctx.result;
 }
-

@@ -37,20 +37,39 @@ export async function* changedRecords(
   since: string | null,
   batchSize = 2000,
 ): AsyncGenerator<ChangedRecord[]> {
-  let after: { changedAt: string; id: number } | null = null;
-  for (;;) {
-    let q = db
+  const base = () =>
+    db
       .selectFrom('records')
       .select(['id', 'external_id', 'payload_json', 'payload_hash', 'changed_at', 'synced_at', 'deleted_at'])
       .where('workspace_id', '=', workspaceId)
       .where('integration', '=', integration)
       .where('stream', '=', stream);
-    if (since) q = q.where('changed_at', '>', since);
+  let after: { changedAt: string; id: number } | null = null;
+  for (;;) {
+    // Keyset pages in two index ranges: the rest of the last timestamp (by id), then later ones.
+    // (One bulk write stamps thousands of rows alike; a combined OR would rescan them per page.)
+    let rows: Awaited<ReturnType<ReturnType<typeof base>['execute']>> = [];
     if (after) {
-      const { changedAt, id } = after;
-      q = q.where((eb) => eb.or([eb('changed_at', '>', changedAt), eb.and([eb('changed_at', '=', changedAt), eb('id', '>', id)])]));
+      rows = await base()
+        .where('changed_at', '=', after.changedAt)
+        .where('id', '>', after.id)
+        .orderBy('id')
+        .limit(batchSize)
+        .execute();
     }
-    const rows = await q.orderBy('changed_at').orderBy('id').limit(batchSize).execute();
+    if (rows.length < batchSize) {
+      let q = base();
+      const from = after?.changedAt ?? since;
+      if (from) q = q.where('changed_at', '>', from);
+      rows = [
+        ...rows,
+        ...(await q
+          .orderBy('changed_at')
+          .orderBy('id')
+          .limit(batchSize - rows.length)
+          .execute()),
+      ];
+    }
     if (rows.length === 0) return;
     yield rows.map((r) => ({
       id: Number(r.id),
@@ -142,7 +161,15 @@ export async function linkedRecords(
           .onRef('r.stream', '=', 'l.stream')
           .onRef('r.external_id', '=', 'l.external_id'),
       )
-      .select(['l.account_id', 'r.integration', 'r.stream', 'r.external_id', 'r.payload_json', 'r.synced_at', 'r.deleted_at'])
+      .select([
+        'l.account_id',
+        'r.integration',
+        'r.stream',
+        'r.external_id',
+        'r.payload_json',
+        'r.synced_at',
+        'r.deleted_at',
+      ])
       .where('l.workspace_id', '=', workspaceId)
       .where('l.status', '=', 'linked')
       .where('l.account_id', 'in', chunk)
@@ -175,7 +202,14 @@ export async function loadPrices(db: Kysely<DB>, workspaceId: string): Promise<M
   return new Map(rows.map((r) => [r.external_id, priceInfo(JSON.parse(r.payload_json))]));
 }
 
-const COMPANY_TYPES = new Set(['company', 'companies', 'organization', 'organisation', 'account', 'customer']);
+const COMPANY_TYPES = new Set([
+  'company',
+  'companies',
+  'organization',
+  'organisation',
+  'account',
+  'customer',
+]);
 
 /** PostHog group type indexes that mean "company"; null when no group types are synced. */
 export async function companyGroupTypes(db: Kysely<DB>, workspaceId: string): Promise<Set<number> | null> {
@@ -190,9 +224,13 @@ export async function companyGroupTypes(db: Kysely<DB>, workspaceId: string): Pr
   if (rows.length === 0) return null;
   const indexes = new Set<number>();
   for (const r of rows) {
-    const t = fromJson<{ group_type?: string; group_type_index?: number; name_singular?: string }>(r.payload_json, {});
+    const t = fromJson<{ group_type?: string; group_type_index?: number; name_singular?: string }>(
+      r.payload_json,
+      {},
+    );
     const names = [t.group_type, t.name_singular].map((n) => n?.toLowerCase() ?? '');
-    if (names.some((n) => COMPANY_TYPES.has(n)) && typeof t.group_type_index === 'number') indexes.add(t.group_type_index);
+    if (names.some((n) => COMPANY_TYPES.has(n)) && typeof t.group_type_index === 'number')
+      indexes.add(t.group_type_index);
   }
   return indexes.size > 0 ? indexes : null;
 }

@@ -96,7 +96,11 @@ export async function mapGroupKeys(
     }
     if (missing.size === 0) continue;
     const accounts = await ensureAccounts(db, workspaceId, missing.values(), now);
-    const values = [...missing].map(([key, domain]) => ({ workspace_id: workspaceId, group_key: key, account_id: accounts.get(domain)! }));
+    const values = [...missing].map(([key, domain]) => ({
+      workspace_id: workspaceId,
+      group_key: key,
+      account_id: accounts.get(domain)!,
+    }));
     await db
       .insertInto('account_group_keys')
       .values(values)

@@ -61,17 +61,27 @@ interface UsageRow {
   persons: number;
 }
 
-const rowKey = (r: { accountId: string; event: string; day: number }) => `${r.accountId}\u0000${r.event}\u0000${r.day}`;
+const rowKey = (r: { accountId: string; event: string; day: number }) =>
+  `${r.accountId}\u0000${r.event}\u0000${r.day}`;
 
 /** A usage record's fields, or null when it is not shaped like the contract. */
-function parseUsage(json: string): { key: string; day: number; event: string; count: number; persons: number } | null {
+function parseUsage(
+  json: string,
+): { key: string; day: number; event: string; count: number; persons: number } | null {
   const p = JSON.parse(json) as Record<string, unknown>;
-  if (typeof p.group_key !== 'string' || typeof p.event !== 'string' || typeof p.day !== 'string') return null;
+  if (typeof p.group_key !== 'string' || typeof p.event !== 'string' || typeof p.day !== 'string')
+    return null;
   const day = Math.floor(Date.parse(`${p.day.slice(0, 10)}T00:00:00Z`) / 86_400_000);
   if (!Number.isFinite(day)) return null;
   const count = Number(p.count);
   const persons = Number(p.persons);
-  return { key: p.group_key, day, event: p.event, count: Number.isFinite(count) ? count : 0, persons: Number.isFinite(persons) ? persons : 0 };
+  return {
+    key: p.group_key,
+    day,
+    event: p.event,
+    count: Number.isFinite(count) ? count : 0,
+    persons: Number.isFinite(persons) ? persons : 0,
+  };
 }
 
 /**
@@ -115,7 +125,10 @@ export async function ingestUsage(
       } else upserts.set(key, row);
     }
     // First pass: everything is new. Later passes: keep only rows that differ from what is stored.
-    const stored = options.since === null ? new Map<string, UsageRow>() : await storedRows(db, workspaceId, [...upserts.values(), ...deletes.values()]);
+    const stored =
+      options.since === null
+        ? new Map<string, UsageRow>()
+        : await storedRows(db, workspaceId, [...upserts.values(), ...deletes.values()]);
     const writes = [...upserts.values()].filter((row) => {
       const before = stored.get(rowKey(row));
       return !before || before.count !== row.count || before.persons !== row.persons;
@@ -127,9 +140,21 @@ export async function ingestUsage(
       for (const chunk of chunks(writes, 500)) {
         await trx
           .insertInto('usage_daily')
-          .values(chunk.map((w) => ({ workspace_id: workspaceId, account_id: w.accountId, event: w.event, day: w.day, count: w.count, persons: w.persons })))
+          .values(
+            chunk.map((w) => ({
+              workspace_id: workspaceId,
+              account_id: w.accountId,
+              event: w.event,
+              day: w.day,
+              count: w.count,
+              persons: w.persons,
+            })),
+          )
           .onConflict((oc) =>
-            oc.columns(['workspace_id', 'account_id', 'event', 'day']).doUpdateSet((eb) => ({ count: eb.ref('excluded.count'), persons: eb.ref('excluded.persons') })),
+            oc.columns(['workspace_id', 'account_id', 'event', 'day']).doUpdateSet((eb) => ({
+              count: eb.ref('excluded.count'),
+              persons: eb.ref('excluded.persons'),
+            })),
           )
           .execute();
       }
@@ -153,7 +178,11 @@ export async function ingestUsage(
 }
 
 /** The stored rows among `rows`' accounts and days, keyed like rowKey. */
-async function storedRows(db: Kysely<DB>, workspaceId: string, rows: UsageRow[]): Promise<Map<string, UsageRow>> {
+async function storedRows(
+  db: Kysely<DB>,
+  workspaceId: string,
+  rows: UsageRow[],
+): Promise<Map<string, UsageRow>> {
   const out = new Map<string, UsageRow>();
   const byAccount = new Map<string, { min: number; max: number }>();
   for (const r of rows) {
@@ -176,14 +205,24 @@ async function storedRows(db: Kysely<DB>, workspaceId: string, rows: UsageRow[])
       .where('day', '<=', max)
       .execute();
     for (const f of found) {
-      const row = { accountId: f.account_id, event: f.event, day: Number(f.day), count: Number(f.count), persons: Number(f.persons) };
+      const row = {
+        accountId: f.account_id,
+        event: f.event,
+        day: Number(f.day),
+        count: Number(f.count),
+        persons: Number(f.persons),
+      };
       out.set(rowKey(row), row);
     }
   }
   return out;
 }
 
-async function accountsWithSeveralKeys(db: Kysely<DB>, workspaceId: string, accountIds: string[]): Promise<string[]> {
+async function accountsWithSeveralKeys(
+  db: Kysely<DB>,
+  workspaceId: string,
+  accountIds: string[],
+): Promise<string[]> {
   const out: string[] = [];
   for (const chunk of chunks(accountIds)) {
     const rows = await db
@@ -203,10 +242,18 @@ async function accountsWithSeveralKeys(db: Kysely<DB>, workspaceId: string, acco
  * Rebuild the usage of some accounts from all their group keys' records (after a merge, or when a
  * key moved to another account). Reads each key's records by external-id prefix (`key|day|event`).
  */
-export async function rederiveUsage(db: Kysely<DB>, workspaceId: string, accountIds: string[]): Promise<void> {
+export async function rederiveUsage(
+  db: Kysely<DB>,
+  workspaceId: string,
+  accountIds: string[],
+): Promise<void> {
   const sqlite = isSqliteDb(db);
   for (const chunk of chunks(accountIds, 100)) {
-    await db.deleteFrom('usage_daily').where('workspace_id', '=', workspaceId).where('account_id', 'in', chunk).execute();
+    await db
+      .deleteFrom('usage_daily')
+      .where('workspace_id', '=', workspaceId)
+      .where('account_id', 'in', chunk)
+      .execute();
     const keys = await db
       .selectFrom('account_group_keys')
       .select(['group_key', 'account_id'])
@@ -236,7 +283,11 @@ export async function rederiveUsage(db: Kysely<DB>, workspaceId: string, account
 }
 
 /** Recompute usage_totals for some accounts (null: the whole workspace). */
-export async function refreshTotals(db: Kysely<DB>, workspaceId: string, accountIds: string[] | null): Promise<void> {
+export async function refreshTotals(
+  db: Kysely<DB>,
+  workspaceId: string,
+  accountIds: string[] | null,
+): Promise<void> {
   const insert = (filter: RawBuilder<unknown>) => sql`
     insert into usage_totals (workspace_id, account_id, event, first_day, last_day, total)
     select workspace_id, account_id, event, min(day), max(day), sum(count)
@@ -248,7 +299,11 @@ export async function refreshTotals(db: Kysely<DB>, workspaceId: string, account
     return;
   }
   for (const chunk of chunks(accountIds)) {
-    await db.deleteFrom('usage_totals').where('workspace_id', '=', workspaceId).where('account_id', 'in', chunk).execute();
+    await db
+      .deleteFrom('usage_totals')
+      .where('workspace_id', '=', workspaceId)
+      .where('account_id', 'in', chunk)
+      .execute();
     await insert(sql`and account_id in (${sql.join(chunk)})`).execute(db);
   }
 }

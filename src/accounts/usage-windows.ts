@@ -28,15 +28,28 @@ export async function loadWindowedUsage(
   const perAccount = new Map<string, Map<string, WindowedEventUsage>>();
   const entry = (accountId: string, event: string) => {
     let events = perAccount.get(accountId);
-    if (!events) perAccount.set(accountId, (events = new Map()));
+    if (!events) {
+      events = new Map();
+      perAccount.set(accountId, events);
+    }
     let e = events.get(event);
-    if (!e) events.set(event, (e = { event, windows: new Map(), firstDay: null, lastDay: null }));
-    return e as { event: string; windows: Map<number, number>; firstDay: number | null; lastDay: number | null };
+    if (!e) {
+      e = { event, windows: new Map(), firstDay: null, lastDay: null };
+      events.set(event, e);
+    }
+    return e as {
+      event: string;
+      windows: Map<number, number>;
+      firstDay: number | null;
+      lastDay: number | null;
+    };
   };
 
   const longest = sorted[sorted.length - 1] ?? 0;
   const columns = sql.join(
-    sorted.map((w, i) => sql`sum(case when day >= ${asOfDay - w + 1} then count else 0 end) as ${sql.ref(`w${i}`)}`),
+    sorted.map(
+      (w, i) => sql`sum(case when day >= ${asOfDay - w + 1} then count else 0 end) as ${sql.ref(`w${i}`)}`,
+    ),
   );
   // Event names reach SQL only as bound parameters.
   const eventFilter = events && events.length > 0 ? sql`and event in (${sql.join([...events])})` : sql``;
@@ -49,11 +62,16 @@ export async function loadWindowedUsage(
       group by account_id, event`.execute(db);
     for (const row of result.rows) {
       const e = entry(row.account_id as string, row.event as string);
-      sorted.forEach((w, i) => e.windows.set(w, Number(row[`w${i}`] ?? 0)));
+      sorted.forEach((w, i) => {
+        e.windows.set(w, Number(row[`w${i}`] ?? 0));
+      });
     }
   };
   const bounds = async (ids: readonly string[] | null) => {
-    let q = db.selectFrom('usage_totals').select(['account_id', 'event', 'first_day', 'last_day']).where('workspace_id', '=', workspaceId);
+    let q = db
+      .selectFrom('usage_totals')
+      .select(['account_id', 'event', 'first_day', 'last_day'])
+      .where('workspace_id', '=', workspaceId);
     if (ids) q = q.where('account_id', 'in', ids);
     if (events && events.length > 0) q = q.where('event', 'in', [...events]);
     for (const r of await q.execute()) {
@@ -72,7 +90,8 @@ export async function loadWindowedUsage(
     }
   }
   const out = new Map<string, WindowedUsage>();
-  for (const [accountId, events] of perAccount) out.set(accountId, new WindowedUsage(asOfDay, sorted, [...events.values()]));
+  for (const [accountId, events] of perAccount)
+    out.set(accountId, new WindowedUsage(asOfDay, sorted, [...events.values()]));
   return out;
 }
 
@@ -98,7 +117,10 @@ export async function loadDailySeries(
       .execute();
     for (const r of result) {
       let list = rows.get(r.account_id);
-      if (!list) rows.set(r.account_id, (list = []));
+      if (!list) {
+        list = [];
+        rows.set(r.account_id, list);
+      }
       list.push({ event: r.event, day: Number(r.day), count: Number(r.count) });
     }
   }

@@ -43,54 +43,97 @@ interface EventSeries {
   start: number;
   /** prefix[i] = total of days start .. start+i-1 */
   prefix: Float64Array;
+  /** lastActive[i] = offset of the last day ≤ start+i with a count, or -1. */
+  lastActive: Int32Array;
   first: number;
   last: number;
 }
 
+function seriesOf(days: ReadonlyMap<number, number>): EventSeries | null {
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const [day, count] of days) {
+    if (!(count > 0)) continue;
+    if (day < first) first = day;
+    if (day > last) last = day;
+  }
+  if (first > last) return null;
+  const length = last - first + 1;
+  const prefix = new Float64Array(length + 1);
+  const lastActive = new Int32Array(length);
+  let seen = -1;
+  for (let i = 0; i < length; i++) {
+    const count = days.get(first + i) ?? 0;
+    prefix[i + 1] = prefix[i]! + count;
+    if (count > 0) seen = i;
+    lastActive[i] = seen;
+  }
+  return { start: first, prefix, lastActive, first, last };
+}
+
+/** Total of a series on days [from, to] inclusive. */
+function total(series: EventSeries, from: number, to: number): number {
+  if (to < from) return 0;
+  const at = (day: number) =>
+    series.prefix[Math.min(Math.max(day - series.start + 1, 0), series.prefix.length - 1)]!;
+  return at(to) - at(from - 1);
+}
+
+/** The last day ≤ `until` with a count, or null. */
+function lastActiveDay(series: EventSeries, until: number): number | null {
+  if (until < series.first) return null;
+  const offset = series.lastActive[Math.min(until, series.last) - series.start]!;
+  return offset < 0 ? null : series.start + offset;
+}
+
 /**
- * Every day of one account's usage, with prefix sums so any window is O(1) per event.
+ * Every day of one account's usage, with prefix sums so any window is O(1) per event (and for all
+ * engagement events at once).
  *
  * @example
  * const series = DailySeries.from([{ event: 'feature_used', day: 20100, count: 5 }]);
  * series.view(20106).sum('feature_used', 7); // 5
  */
 export class DailySeries {
-  private constructor(private readonly byEvent: ReadonlyMap<string, EventSeries>) {}
+  private constructor(
+    private readonly byEvent: ReadonlyMap<string, EventSeries>,
+    private readonly activity: EventSeries | null,
+  ) {}
 
   static from(rows: Iterable<DailyCount>): DailySeries {
     const grouped = new Map<string, Map<number, number>>();
+    const engaged = new Map<number, number>();
     for (const row of rows) {
       if (!(row.count > 0)) continue;
       let days = grouped.get(row.event);
-      if (!days) grouped.set(row.event, (days = new Map()));
+      if (!days) {
+        days = new Map();
+        grouped.set(row.event, days);
+      }
       days.set(row.day, (days.get(row.day) ?? 0) + row.count);
+      if (!NON_ACTIVITY_EVENTS.has(row.event)) engaged.set(row.day, (engaged.get(row.day) ?? 0) + row.count);
     }
     const byEvent = new Map<string, EventSeries>();
     for (const [event, days] of grouped) {
-      let first = Number.POSITIVE_INFINITY;
-      let last = Number.NEGATIVE_INFINITY;
-      for (const day of days.keys()) {
-        if (day < first) first = day;
-        if (day > last) last = day;
-      }
-      const prefix = new Float64Array(last - first + 2);
-      for (let i = 0; i <= last - first; i++) prefix[i + 1] = prefix[i]! + (days.get(first + i) ?? 0);
-      byEvent.set(event, { start: first, prefix, first, last });
+      const series = seriesOf(days);
+      if (series) byEvent.set(event, series);
     }
-    return new DailySeries(byEvent);
+    return new DailySeries(byEvent, seriesOf(engaged));
   }
 
   events(): string[] {
     return [...this.byEvent.keys()];
   }
 
-  /** Total of one event on days [from, to] inclusive. */
-  private total(series: EventSeries, from: number, to: number): number {
-    const at = (day: number) => {
-      const i = Math.min(Math.max(day - series.start + 1, 0), series.prefix.length - 1);
-      return series.prefix[i]!;
-    };
-    return to < from ? 0 : at(to) - at(from - 1);
+  private select(selector: EventSelector): EventSeries[] {
+    if (selector === ACTIVITY) return this.activity ? [this.activity] : [];
+    if (typeof selector === 'string') {
+      const one = this.byEvent.get(selector);
+      return one ? [one] : [];
+    }
+    return (selector as readonly string[])
+      .map((e) => this.byEvent.get(e))
+      .filter((e): e is EventSeries => e !== undefined);
   }
 
   /**
@@ -99,34 +142,25 @@ export class DailySeries {
    * nothing from its future leaks in).
    */
   view(asOfDay: number, visibleUntil = asOfDay): UsageView {
-    const series = this;
     return {
       asOfDay,
-      sum(events, days) {
+      sum: (events, days) => {
         let sum = 0;
-        for (const [event, s] of series.byEvent) {
-          if (matches(events, event)) sum += series.total(s, asOfDay - days + 1, asOfDay);
-        }
+        for (const s of this.select(events)) sum += total(s, asOfDay - days + 1, asOfDay);
         return sum;
       },
-      lastDay(events) {
+      lastDay: (events) => {
         let best: number | null = null;
-        for (const [event, s] of series.byEvent) {
-          if (!matches(events, event) || s.first > visibleUntil) continue;
-          // The last visible day with a count: walk back over the prefix sums.
-          let day = Math.min(s.last, visibleUntil);
-          while (day >= s.first && series.total(s, day, day) === 0) day--;
-          if (day >= s.first && (best === null || day > best)) best = day;
+        for (const s of this.select(events)) {
+          const day = lastActiveDay(s, visibleUntil);
+          if (day !== null && (best === null || day > best)) best = day;
         }
         return best;
       },
-      firstDay(events) {
+      firstDay: (events) => {
         let best: number | null = null;
-        for (const [event, s] of series.byEvent) {
-          if (matches(events, event) && s.first <= visibleUntil && (best === null || s.first < best)) {
-            best = s.first;
-          }
-        }
+        for (const s of this.select(events))
+          if (s.first <= visibleUntil && (best === null || s.first < best)) best = s.first;
         return best;
       },
     };
@@ -171,7 +205,9 @@ export class WindowedUsage implements UsageView {
 
   sum(selector: EventSelector, days: number): number {
     if (!this.windowSet.has(days)) {
-      throw new Error(`Usage window of ${days} days was not loaded; declare it in the detector's usageWindows.`);
+      throw new Error(
+        `Usage window of ${days} days was not loaded; declare it in the detector's usageWindows.`,
+      );
     }
     if (selector === ACTIVITY) return this.activity.get(days) ?? 0;
     if (typeof selector === 'string') return this.byEvent.get(selector)?.windows.get(days) ?? 0;
@@ -183,7 +219,8 @@ export class WindowedUsage implements UsageView {
   lastDay(selector: EventSelector): number | null {
     let best: number | null = null;
     for (const e of this.events) {
-      if (matches(selector, e.event) && e.lastDay !== null && (best === null || e.lastDay > best)) best = e.lastDay;
+      if (matches(selector, e.event) && e.lastDay !== null && (best === null || e.lastDay > best))
+        best = e.lastDay;
     }
     return best;
   }

@@ -71,7 +71,11 @@ export interface TallyInput {
  */
 export function tallyAccount(input: TallyInput, grid: readonly number[]): AccountTally {
   const tally: AccountTally = { units: [0, 0], hits: [0, 0], signals: {} };
-  const outcomes = billingOutcomes(input.history).map((o) => ({ ms: toMs(o.at), cls: OUTCOME_CLASS[o.kind], kind: o.kind }));
+  const outcomes = billingOutcomes(input.history).map((o) => ({
+    ms: toMs(o.at),
+    cls: OUTCOME_CLASS[o.kind],
+    kind: o.kind,
+  }));
   const churns = outcomes.filter((o) => o.kind === 'churn').map((o) => o.ms);
   const starts = input.history.subscriptions.map((s) => (s.createdAt ? toMs(s.createdAt) : 0));
   const signupDay = input.history.signupAt ? dayNumber(input.history.signupAt) : input.firstActivityDay;
@@ -95,14 +99,16 @@ export function tallyAccount(input: TallyInput, grid: readonly number[]): Accoun
     }
     const active = new Map<string, number>();
     for (const o of occurrences) {
-      if (o.first <= asOf && o.last > asOf - ACTIVE_WEEK_MS) active.set(o.key, Math.max(active.get(o.key) ?? 0, o.first));
+      if (o.first <= asOf && o.last > asOf - ACTIVE_WEEK_MS)
+        active.set(o.key, Math.max(active.get(o.key) ?? 0, o.first));
     }
     for (const c of [0, 1] as const) {
       if (!eligible[c]) continue;
       tally.units[c]++;
       if (firstHit[c] !== null) tally.hits[c]++;
       for (const [key, since] of active) {
-        const s = (tally.signals[key] ??= { fired: [0, 0], hits: [0, 0], leads: [[], []] });
+        tally.signals[key] ??= { fired: [0, 0], hits: [0, 0], leads: [[], []] };
+        const s = tally.signals[key];
         s.fired[c]++;
         if (firstHit[c] !== null) {
           s.hits[c]++;
@@ -131,7 +137,10 @@ function payingAt(sub: SubscriptionHistory, ms: number): boolean {
 export interface BacktestTotals {
   units: Pair;
   hits: Pair;
-  signals: Record<string, { fired: Pair; hits: Pair; support: Pair; leadHist: [Record<string, number>, Record<string, number>] }>;
+  signals: Record<
+    string,
+    { fired: Pair; hits: Pair; support: Pair; leadHist: [Record<string, number>, Record<string, number>] }
+  >;
 }
 
 export const emptyTotals = (): BacktestTotals => ({ units: [0, 0], hits: [0, 0], signals: {} });
@@ -143,7 +152,8 @@ export function applyTally(totals: BacktestTotals, tally: AccountTally, sign: 1 
     totals.hits[c] += sign * tally.hits[c];
   }
   for (const [key, s] of Object.entries(tally.signals)) {
-    const t = (totals.signals[key] ??= { fired: [0, 0], hits: [0, 0], support: [0, 0], leadHist: [{}, {}] });
+    totals.signals[key] ??= { fired: [0, 0], hits: [0, 0], support: [0, 0], leadHist: [{}, {}] };
+    const t = totals.signals[key];
     for (const c of [0, 1] as const) {
       t.fired[c] += sign * s.fired[c];
       t.hits[c] += sign * s.hits[c];
@@ -226,7 +236,11 @@ export function backtestRows(totals: BacktestTotals, keys: readonly string[]): B
 
 /** Stored totals (the `*` rows carry the unit counts). */
 export async function loadTotals(db: Kysely<DB>, workspaceId: string): Promise<BacktestTotals> {
-  const rows = await db.selectFrom('backtest_results').selectAll().where('workspace_id', '=', workspaceId).execute();
+  const rows = await db
+    .selectFrom('backtest_results')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .execute();
   const totals = emptyTotals();
   for (const r of rows) {
     const c = r.outcome_class === 'churn' ? 1 : 0;
@@ -235,7 +249,13 @@ export async function loadTotals(db: Kysely<DB>, workspaceId: string): Promise<B
       totals.hits[c] = Number(r.fired_hits);
       continue;
     }
-    const s = (totals.signals[r.signal_key] ??= { fired: [0, 0], hits: [0, 0], support: [0, 0], leadHist: [{}, {}] });
+    totals.signals[r.signal_key] ??= {
+      fired: [0, 0],
+      hits: [0, 0],
+      support: [0, 0],
+      leadHist: [{}, {}],
+    };
+    const s = totals.signals[r.signal_key];
     s.fired[c] = Number(r.fired_units);
     s.hits[c] = Number(r.fired_hits);
     s.support[c] = Number(r.support_accounts);
@@ -244,7 +264,13 @@ export async function loadTotals(db: Kysely<DB>, workspaceId: string): Promise<B
   return totals;
 }
 
-export async function saveTotals(db: Kysely<DB>, workspaceId: string, totals: BacktestTotals, keys: readonly string[], now: string): Promise<void> {
+export async function saveTotals(
+  db: Kysely<DB>,
+  workspaceId: string,
+  totals: BacktestTotals,
+  keys: readonly string[],
+  now: string,
+): Promise<void> {
   const rows = backtestRows(totals, keys);
   const values = rows.map((r) => ({
     workspace_id: workspaceId,
@@ -296,7 +322,11 @@ export interface StoredBacktest {
  * @example (await readBacktest(db, ws)).rows.filter((r) => r.signal === 'usage_drop')
  */
 export async function readBacktest(db: Kysely<DB>, workspaceId: string): Promise<StoredBacktest> {
-  const rows = await db.selectFrom('backtest_results').selectAll().where('workspace_id', '=', workspaceId).execute();
+  const rows = await db
+    .selectFrom('backtest_results')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .execute();
   const out: StoredBacktest = { computedAt: null, baseRates: { expansion: null, churn: null }, rows: [] };
   for (const r of rows) {
     out.computedAt = r.computed_at;
@@ -323,7 +353,11 @@ export async function readBacktest(db: Kysely<DB>, workspaceId: string): Promise
   return out;
 }
 
-export async function loadTallies(db: Kysely<DB>, workspaceId: string, accountIds: readonly string[]): Promise<Map<string, AccountTally>> {
+export async function loadTallies(
+  db: Kysely<DB>,
+  workspaceId: string,
+  accountIds: readonly string[],
+): Promise<Map<string, AccountTally>> {
   const out = new Map<string, AccountTally>();
   for (const chunk of chunks(accountIds)) {
     const rows = await db
@@ -332,20 +366,33 @@ export async function loadTallies(db: Kysely<DB>, workspaceId: string, accountId
       .where('workspace_id', '=', workspaceId)
       .where('account_id', 'in', chunk)
       .execute();
-    for (const r of rows) out.set(r.account_id, fromJson(r.tallies_json, { units: [0, 0], hits: [0, 0], signals: {} }));
+    for (const r of rows)
+      out.set(r.account_id, fromJson(r.tallies_json, { units: [0, 0], hits: [0, 0], signals: {} }));
   }
   return out;
 }
 
-export async function saveTallies(db: Kysely<DB>, workspaceId: string, tallies: ReadonlyMap<string, AccountTally>, replaceAll: boolean): Promise<void> {
+export async function saveTallies(
+  db: Kysely<DB>,
+  workspaceId: string,
+  tallies: ReadonlyMap<string, AccountTally>,
+  replaceAll: boolean,
+): Promise<void> {
   if (replaceAll) await db.deleteFrom('account_backtest').where('workspace_id', '=', workspaceId).execute();
-  const values = [...tallies].map(([accountId, t]) => ({ workspace_id: workspaceId, account_id: accountId, tallies_json: toJson(t) }));
+  const values = [...tallies].map(([accountId, t]) => ({
+    workspace_id: workspaceId,
+    account_id: accountId,
+    tallies_json: toJson(t),
+  }));
   for (const chunk of chunks(values, 300)) {
     await db
       .insertInto('account_backtest')
       .values(chunk)
-      .onConflict((oc) => oc.columns(['workspace_id', 'account_id']).doUpdateSet((eb) => ({ tallies_json: eb.ref('excluded.tallies_json') })))
+      .onConflict((oc) =>
+        oc
+          .columns(['workspace_id', 'account_id'])
+          .doUpdateSet((eb) => ({ tallies_json: eb.ref('excluded.tallies_json') })),
+      )
       .execute();
   }
 }
-

@@ -8,7 +8,12 @@ import type { Firmographics } from './fit.js';
 export function firmographicsOf(organization: unknown): Firmographics | null {
   if (!organization || typeof organization !== 'object') return null;
   const o = organization as Record<string, unknown>;
-  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v !== '' && Number.isFinite(Number(v)) ? Number(v) : null);
+  const num = (v: unknown) =>
+    typeof v === 'number' && Number.isFinite(v)
+      ? v
+      : typeof v === 'string' && v !== '' && Number.isFinite(Number(v))
+        ? Number(v)
+        : null;
   const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : null);
   return {
     name: str(o.name),
@@ -24,10 +29,18 @@ export function firmographicsOf(organization: unknown): Firmographics | null {
  *
  * @example const firms = await loadFirmographics(db, ws, ['acme.io']);
  */
-export async function loadFirmographics(db: Kysely<DB>, workspaceId: string, domains: readonly string[] | null): Promise<Map<string, Firmographics>> {
+export async function loadFirmographics(
+  db: Kysely<DB>,
+  workspaceId: string,
+  domains: readonly string[] | null,
+): Promise<Map<string, Firmographics>> {
   const out = new Map<string, Firmographics>();
   const read = async (chunk: readonly string[] | null) => {
-    let q = db.selectFrom('enrichment_cache').select(['domain', 'organization_json']).where('workspace_id', '=', workspaceId).where('found', '=', 1);
+    let q = db
+      .selectFrom('enrichment_cache')
+      .select(['domain', 'organization_json'])
+      .where('workspace_id', '=', workspaceId)
+      .where('found', '=', 1);
     if (chunk) q = q.where('domain', 'in', chunk);
     for (const r of await q.execute()) {
       const firm = firmographicsOf(fromJson(r.organization_json, null));

@@ -52,16 +52,63 @@ const WEIGHTS = { industry: 0.35, employees: 0.25, revenue: 0.2, region: 0.2 } a
 const REGIONS: Record<string, readonly string[]> = {
   NA: ['US', 'CA', 'MX'],
   UK: ['GB'],
-  EU: ['AT', 'BE', 'BG', 'HR', 'CY', 'CZ', 'DK', 'EE', 'FI', 'FR', 'DE', 'GR', 'HU', 'IE', 'IT', 'LV', 'LT', 'LU', 'MT', 'NL', 'PL', 'PT', 'RO', 'SK', 'SI', 'ES', 'SE'],
+  EU: [
+    'AT',
+    'BE',
+    'BG',
+    'HR',
+    'CY',
+    'CZ',
+    'DK',
+    'EE',
+    'FI',
+    'FR',
+    'DE',
+    'GR',
+    'HU',
+    'IE',
+    'IT',
+    'LV',
+    'LT',
+    'LU',
+    'MT',
+    'NL',
+    'PL',
+    'PT',
+    'RO',
+    'SK',
+    'SI',
+    'ES',
+    'SE',
+  ],
   APAC: ['AU', 'NZ', 'JP', 'KR', 'SG', 'IN', 'CN', 'HK', 'TW', 'ID', 'MY', 'PH', 'TH', 'VN'],
   LATAM: ['BR', 'AR', 'CL', 'CO', 'PE', 'UY', 'MX'],
   MEA: ['AE', 'SA', 'IL', 'ZA', 'EG', 'NG', 'KE', 'TR', 'QA'],
 };
 
 const COUNTRY_NAMES: Record<string, string> = {
-  'united states': 'US', usa: 'US', 'united kingdom': 'GB', uk: 'GB', germany: 'DE', france: 'FR', canada: 'CA',
-  netherlands: 'NL', spain: 'ES', italy: 'IT', australia: 'AU', india: 'IN', japan: 'JP', brazil: 'BR', sweden: 'SE',
-  ireland: 'IE', singapore: 'SG', switzerland: 'CH', poland: 'PL', israel: 'IL', mexico: 'MX', denmark: 'DK',
+  'united states': 'US',
+  usa: 'US',
+  'united kingdom': 'GB',
+  uk: 'GB',
+  germany: 'DE',
+  france: 'FR',
+  canada: 'CA',
+  netherlands: 'NL',
+  spain: 'ES',
+  italy: 'IT',
+  australia: 'AU',
+  india: 'IN',
+  japan: 'JP',
+  brazil: 'BR',
+  sweden: 'SE',
+  ireland: 'IE',
+  singapore: 'SG',
+  switzerland: 'CH',
+  poland: 'PL',
+  israel: 'IL',
+  mexico: 'MX',
+  denmark: 'DK',
 };
 
 const countryCode = (country: string) => {
@@ -78,7 +125,11 @@ function rangeMatch(value: number, r: { min?: number; max?: number }): number {
 }
 
 const describeRange = (r: { min?: number; max?: number }) =>
-  r.min !== undefined && r.max !== undefined ? `${r.min}–${r.max}` : r.min !== undefined ? `≥ ${r.min}` : `≤ ${r.max}`;
+  r.min !== undefined && r.max !== undefined
+    ? `${r.min}–${r.max}`
+    : r.min !== undefined
+      ? `≥ ${r.min}`
+      : `≤ ${r.max}`;
 
 /**
  * @example
@@ -86,22 +137,50 @@ const describeRange = (r: { min?: number; max?: number }) =>
  */
 export function computeFit(icp: Icp | null, firm: Firmographics | null): FitResult {
   if (!icp || (icp.industries.length === 0 && !icp.employees && !icp.revenue && icp.regions.length === 0)) {
-    return { score: null, reason: 'No ideal customer profile is set: PUT /api/v1/scoring/settings with an icp.', criteria: [] };
+    return {
+      score: null,
+      reason: 'No ideal customer profile is set: PUT /api/v1/scoring/settings with an icp.',
+      criteria: [],
+    };
   }
   if (!firm) {
-    return { score: null, reason: 'No firmographics for this domain yet: connect Apollo and run enrichment.', criteria: [] };
+    return {
+      score: null,
+      reason: 'No firmographics for this domain yet: connect Apollo and run enrichment.',
+      criteria: [],
+    };
   }
   const criteria: FitCriterion[] = [];
   if (icp.industries.length > 0 && firm.industry) {
     const industry = firm.industry.toLowerCase();
-    const hit = icp.industries.some((i) => industry.includes(i.toLowerCase()) || i.toLowerCase().includes(industry));
-    criteria.push({ name: 'industry', weight: WEIGHTS.industry, match: hit ? 1 : 0, value: firm.industry, expected: icp.industries.join(', ') });
+    const hit = icp.industries.some(
+      (i) => industry.includes(i.toLowerCase()) || i.toLowerCase().includes(industry),
+    );
+    criteria.push({
+      name: 'industry',
+      weight: WEIGHTS.industry,
+      match: hit ? 1 : 0,
+      value: firm.industry,
+      expected: icp.industries.join(', '),
+    });
   }
   if (icp.employees && typeof firm.employees === 'number') {
-    criteria.push({ name: 'employees', weight: WEIGHTS.employees, match: rangeMatch(firm.employees, icp.employees), value: firm.employees, expected: describeRange(icp.employees) });
+    criteria.push({
+      name: 'employees',
+      weight: WEIGHTS.employees,
+      match: rangeMatch(firm.employees, icp.employees),
+      value: firm.employees,
+      expected: describeRange(icp.employees),
+    });
   }
   if (icp.revenue && typeof firm.annualRevenue === 'number') {
-    criteria.push({ name: 'revenue', weight: WEIGHTS.revenue, match: rangeMatch(firm.annualRevenue, icp.revenue), value: firm.annualRevenue, expected: describeRange(icp.revenue) });
+    criteria.push({
+      name: 'revenue',
+      weight: WEIGHTS.revenue,
+      match: rangeMatch(firm.annualRevenue, icp.revenue),
+      value: firm.annualRevenue,
+      expected: describeRange(icp.revenue),
+    });
   }
   if (icp.regions.length > 0 && firm.country) {
     const code = countryCode(firm.country);
@@ -109,7 +188,13 @@ export function computeFit(icp: Icp | null, firm: Firmographics | null): FitResu
       const region = r.toUpperCase();
       return region === code || (REGIONS[region]?.includes(code) ?? false);
     });
-    criteria.push({ name: 'region', weight: WEIGHTS.region, match: hit ? 1 : 0, value: firm.country, expected: icp.regions.join(', ') });
+    criteria.push({
+      name: 'region',
+      weight: WEIGHTS.region,
+      match: hit ? 1 : 0,
+      value: firm.country,
+      expected: icp.regions.join(', '),
+    });
   }
   if (criteria.length === 0) {
     return { score: null, reason: 'The firmographics answer none of the ICP criteria.', criteria };

@@ -69,7 +69,12 @@ export interface Driver {
 export interface ScoreExplanation {
   expansion: { score: number; drivers: Driver[] };
   churnRisk: { score: number; drivers: Driver[] };
-  health: { score: number; engagement: number | null; sentiment: number; engagementDetail: Engagement | null };
+  health: {
+    score: number;
+    engagement: number | null;
+    sentiment: number;
+    engagementDetail: Engagement | null;
+  };
   fit: FitResult;
   overall: { score: number; grade: Grade; weights: { health: number; expansion: number; fit: number } };
 }
@@ -124,7 +129,8 @@ function drivers(signals: { s: ScoredSignal; contribution: number; ageDays: numb
 }
 
 function summarize(label: string, score: number, list: readonly { title: string; share: number }[]): string {
-  if (list.length === 0) return `${label} ${score}: no ${label === 'Churn risk' ? 'churn' : 'expansion'} signals.`;
+  if (list.length === 0)
+    return `${label} ${score}: no ${label === 'Churn risk' ? 'churn' : 'expansion'} signals.`;
   const top = list.slice(0, 2).map((d) => `${d.title.toLowerCase()} (${d.share} %)`);
   return `${label} ${score} from ${top.join(' and ')}.`;
 }
@@ -135,7 +141,8 @@ function summarize(label: string, score: number, list: readonly { title: string;
  * @example describeScore(score.explanation, (key) => titleOf(key))
  */
 export function describeScore(e: ScoreExplanation, titleOf: (key: string) => string): string {
-  const titled = (drivers: readonly { key: string; share: number }[]) => drivers.map((d) => ({ title: titleOf(d.key), share: d.share }));
+  const titled = (drivers: readonly { key: string; share: number }[]) =>
+    drivers.map((d) => ({ title: titleOf(d.key), share: d.share }));
   const health = e.health;
   return [
     `Grade ${e.overall.grade} (score ${e.overall.score}).`,
@@ -186,8 +193,11 @@ export function scoreAccount(input: ScoreInput, settings: ScoringSettings = DEFA
   const health = Math.round(engagement === null ? sentiment : 0.6 * engagement + 0.4 * sentiment);
 
   const fit = computeFit(settings.icp, input.firmographics);
-  const weights = fit.score === null ? { health: 0.5, expansion: 0.5, fit: 0 } : { health: 0.4, expansion: 0.4, fit: 0.2 };
-  const score = Math.round(weights.health * health + weights.expansion * expansion + weights.fit * (fit.score ?? 0));
+  const weights =
+    fit.score === null ? { health: 0.5, expansion: 0.5, fit: 0 } : { health: 0.4, expansion: 0.4, fit: 0.2 };
+  const score = Math.round(
+    weights.health * health + weights.expansion * expansion + weights.fit * (fit.score ?? 0),
+  );
   const grade = gradeOf(score);
 
   const upDrivers = drivers(up);

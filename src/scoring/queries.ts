@@ -59,8 +59,22 @@ export async function listAccountScores(
   const read = async (ids: readonly string[] | undefined) => {
     let q = db
       .selectFrom('account_scores as s')
-      .innerJoin('accounts as a', (j) => j.onRef('a.id', '=', 's.account_id').onRef('a.workspace_id', '=', 's.workspace_id'))
-      .select(['s.account_id', 'a.name', 'a.domain', 's.health', 's.expansion', 's.churn_risk', 's.fit', 's.score', 's.grade', 's.top_signals_json', 's.scored_at'])
+      .innerJoin('accounts as a', (j) =>
+        j.onRef('a.id', '=', 's.account_id').onRef('a.workspace_id', '=', 's.workspace_id'),
+      )
+      .select([
+        's.account_id',
+        'a.name',
+        'a.domain',
+        's.health',
+        's.expansion',
+        's.churn_risk',
+        's.fit',
+        's.score',
+        's.grade',
+        's.top_signals_json',
+        's.scored_at',
+      ])
       .where('s.workspace_id', '=', workspaceId);
     if (ids) q = q.where('s.account_id', 'in', ids);
     if (opts.after) q = q.where('s.account_id', '>', opts.after);
@@ -89,7 +103,12 @@ export async function listAccountScores(
 
 /** Every account domain (what enrichment enriches). */
 export async function listAccountDomains(db: Kysely<DB>, workspaceId: string): Promise<string[]> {
-  const rows = await db.selectFrom('accounts').select('domain').where('workspace_id', '=', workspaceId).orderBy('domain').execute();
+  const rows = await db
+    .selectFrom('accounts')
+    .select('domain')
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('domain')
+    .execute();
   return rows.map((r) => r.domain);
 }
 
@@ -103,13 +122,22 @@ const SORTS = {
   scoredAt: 's.scored_at',
 } as const;
 type SortField = keyof typeof SORTS;
-const SCORE_FIELDS = { score: 's.score', health: 's.health', expansion: 's.expansion', churnRisk: 's.churn_risk', fit: 's.fit' } as const;
+const SCORE_FIELDS = {
+  score: 's.score',
+  health: 's.health',
+  expansion: 's.expansion',
+  churnRisk: 's.churn_risk',
+  fit: 's.fit',
+} as const;
 
 export const accountListQuery = z
   .object({
     grade: z
       .string()
-      .regex(/^(M100|M75|M50|M25|M10)(,(M100|M75|M50|M25|M10))*$/, 'grades separated by commas, e.g. M100,M75')
+      .regex(
+        /^(M100|M75|M50|M25|M10)(,(M100|M75|M50|M25|M10))*$/,
+        'grades separated by commas, e.g. M100,M75',
+      )
       .optional(),
     scoreField: z.enum(['score', 'health', 'expansion', 'churnRisk', 'fit']).default('score'),
     minScore: z.coerce.number().min(0).max(100).optional(),
@@ -118,7 +146,10 @@ export const accountListQuery = z
     q: z.string().trim().min(1).max(200).optional(),
     sort: z
       .string()
-      .regex(/^-?(score|health|expansion|churnRisk|fit|name|scoredAt)$/, 'a field, descending with a leading "-", e.g. -score')
+      .regex(
+        /^-?(score|health|expansion|churnRisk|fit|name|scoredAt)$/,
+        'a field, descending with a leading "-", e.g. -score',
+      )
       .default('-score'),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.string().max(500).optional(),
@@ -155,10 +186,14 @@ export async function listAccounts(db: Kysely<DB>, workspaceId: string, query: A
   const column = SORTS[field];
   // Unscored accounts and unknown fit sort last either way.
   const sortExpr =
-    field === 'name' || field === 'scoredAt' ? sql.ref(column) : sql`coalesce(${sql.ref(column)}, ${descending ? -1 : 101})`;
+    field === 'name' || field === 'scoredAt'
+      ? sql.ref(column)
+      : sql`coalesce(${sql.ref(column)}, ${descending ? -1 : 101})`;
   let q = db
     .selectFrom('accounts as a')
-    .leftJoin('account_scores as s', (j) => j.onRef('s.account_id', '=', 'a.id').onRef('s.workspace_id', '=', 'a.workspace_id'))
+    .leftJoin('account_scores as s', (j) =>
+      j.onRef('s.account_id', '=', 'a.id').onRef('s.workspace_id', '=', 'a.workspace_id'),
+    )
     .select([
       'a.id',
       'a.name',
@@ -179,19 +214,22 @@ export async function listAccounts(db: Kysely<DB>, workspaceId: string, query: A
   const scoreColumn = SCORE_FIELDS[query.scoreField];
   if (query.minScore !== undefined) q = q.where(sql.ref(scoreColumn), '>=', query.minScore);
   if (query.maxScore !== undefined) q = q.where(sql.ref(scoreColumn), '<=', query.maxScore);
-  if (query.signal) q = q.where(sql<boolean>`s.signal_keys like ${`%,${escapeLike(query.signal)},%`} escape '\\'`);
+  if (query.signal)
+    q = q.where(sql<boolean>`s.signal_keys like ${`%,${escapeLike(query.signal)},%`} escape '\\'`);
   if (query.q) {
     const pattern = `%${escapeLike(query.q.toLowerCase())}%`;
-    q = q.where((eb) => eb.or([sql<boolean>`lower(a.name) like ${pattern} escape '\\'`, sql<boolean>`lower(a.domain) like ${pattern} escape '\\'`]));
+    q = q.where((eb) =>
+      eb.or([
+        sql<boolean>`lower(a.name) like ${pattern} escape '\\'`,
+        sql<boolean>`lower(a.domain) like ${pattern} escape '\\'`,
+      ]),
+    );
   }
   if (query.cursor) {
     const [value = '', id = ''] = decodeCursor(query.cursor);
     const v = field === 'name' || field === 'scoredAt' ? value : Number(value);
     q = q.where((eb) =>
-      eb.or([
-        eb(sortExpr, descending ? '<' : '>', v),
-        eb.and([eb(sortExpr, '=', v), eb('a.id', '>', id)]),
-      ]),
+      eb.or([eb(sortExpr, descending ? '<' : '>', v), eb.and([eb(sortExpr, '=', v), eb('a.id', '>', id)])]),
     );
   }
   const rows = await q
@@ -214,12 +252,17 @@ export async function listAccounts(db: Kysely<DB>, workspaceId: string, query: A
     scoredAt: r.scored_at ?? null,
   }));
   const last = rows[query.limit - 1];
-  const nextCursor = rows.length > query.limit && last ? encodeCursor([String(last.sort_value), last.id]) : null;
+  const nextCursor =
+    rows.length > query.limit && last ? encodeCursor([String(last.sort_value), last.id]) : null;
   return { items, nextCursor };
 }
 
 /** Titles and the latest texts of a signal, to decorate stored explanations when they are read. */
-function decorate<T extends { key: string }>(drivers: T[], signals: Map<string, ConfiguredSignal>, texts: Map<string, string>) {
+function decorate<T extends { key: string }>(
+  drivers: T[],
+  signals: Map<string, ConfiguredSignal>,
+  texts: Map<string, string>,
+) {
   return drivers.map((d) => ({
     ...d,
     title: signals.get(d.key)?.detector.title ?? builtInDetector(d.key)?.title ?? d.key,
@@ -233,10 +276,25 @@ function decorate<T extends { key: string }>(drivers: T[], signals: Map<string, 
  *
  * @example await accountDetail(db, ws, 'acc_…', { historyDays: 90 })
  */
-export async function accountDetail(db: Kysely<DB>, workspaceId: string, accountId: string, opts: { historyDays?: number; now: Date }) {
-  const account = await db.selectFrom('accounts').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', accountId).executeTakeFirst();
+export async function accountDetail(
+  db: Kysely<DB>,
+  workspaceId: string,
+  accountId: string,
+  opts: { historyDays?: number; now: Date },
+) {
+  const account = await db
+    .selectFrom('accounts')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', accountId)
+    .executeTakeFirst();
   if (!account) throw notFound('Account');
-  const score = await db.selectFrom('account_scores').selectAll().where('workspace_id', '=', workspaceId).where('account_id', '=', accountId).executeTakeFirst();
+  const score = await db
+    .selectFrom('account_scores')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('account_id', '=', accountId)
+    .executeTakeFirst();
   const signals = new Map((await loadSignals(db, workspaceId)).map((s) => [s.key, s]));
   const timeline = await listOccurrences(db, workspaceId, { accountId, limit: 200 });
   const texts = new Map<string, string>();
@@ -256,7 +314,10 @@ export async function accountDetail(db: Kysely<DB>, workspaceId: string, account
       topSignals: fromJson<TopSignal[]>(score.top_signals_json, []),
       explanation: {
         ...e,
-        summary: describeScore(e, (key) => signals.get(key)?.detector.title ?? builtInDetector(key)?.title ?? key),
+        summary: describeScore(
+          e,
+          (key) => signals.get(key)?.detector.title ?? builtInDetector(key)?.title ?? key,
+        ),
         expansion: { ...e.expansion, drivers: decorate(e.expansion.drivers, signals, texts) },
         churnRisk: { ...e.churnRisk, drivers: decorate(e.churnRisk.drivers, signals, texts) },
       },
@@ -308,7 +369,13 @@ export interface HistoryPoint {
  *
  * @example await dailyHistory(db, ws, 'acc_…', new Date(), 30)
  */
-export async function dailyHistory(db: Kysely<DB>, workspaceId: string, accountId: string, now: Date, days: number): Promise<HistoryPoint[]> {
+export async function dailyHistory(
+  db: Kysely<DB>,
+  workspaceId: string,
+  accountId: string,
+  now: Date,
+  days: number,
+): Promise<HistoryPoint[]> {
   const since = new Date(now.getTime() - (days - 1) * DAY_MS).toISOString().slice(0, 10);
   const base = db
     .selectFrom('score_snapshots')
@@ -353,7 +420,10 @@ export async function signalDefinitions(db: Kysely<DB>, workspaceId: string, now
     baseRates: backtest.baseRates,
     signals: signals.map((s) => {
       const rows = backtest.rows.filter((r) => r.signal === s.key);
-      const byOutcome = { expansion: rows.find((r) => r.outcome === 'expansion') ?? null, churn: rows.find((r) => r.outcome === 'churn') ?? null };
+      const byOutcome = {
+        expansion: rows.find((r) => r.outcome === 'expansion') ?? null,
+        churn: rows.find((r) => r.outcome === 'churn') ?? null,
+      };
       const primary = s.detector.direction === 'churn' ? byOutcome.churn : byOutcome.expansion;
       return {
         key: s.key,
@@ -381,8 +451,13 @@ export async function signalDefinitions(db: Kysely<DB>, workspaceId: string, now
 }
 
 /** 400 for an unknown signal key (filters and occurrences). */
-export async function requireSignal(db: Kysely<DB>, workspaceId: string, key: string): Promise<ConfiguredSignal> {
+export async function requireSignal(
+  db: Kysely<DB>,
+  workspaceId: string,
+  key: string,
+): Promise<ConfiguredSignal> {
   const found = (await loadSignals(db, workspaceId)).find((s) => s.key === key);
-  if (!found) throw badRequest(`There is no signal "${key}" in this workspace. GET /api/v1/signals lists them.`);
+  if (!found)
+    throw badRequest(`There is no signal "${key}" in this workspace. GET /api/v1/signals lists them.`);
   return found;
 }

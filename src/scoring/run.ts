@@ -10,7 +10,6 @@ import {
   loadDailySeries,
   loadWindowedUsage,
   parseHistory,
-  toMs,
   WindowedUsage,
 } from '../accounts/index.js';
 import { type Clock, systemClock } from '../core/index.js';
@@ -18,10 +17,10 @@ import type { DB } from '../db/index.js';
 import { fromJson, toJson } from '../db/index.js';
 import {
   type ConfiguredSignal,
+  closeOccurrences,
   type DetectedSignal,
   deleteReplayed,
   detectNow,
-  closeOccurrences,
   insertOccurrences,
   latestOccurrences,
   loadOccurrenceHeads,
@@ -46,7 +45,14 @@ import {
 } from './backtest.js';
 import { loadFirmographics } from './firmographics.js';
 import type { Firmographics } from './fit.js';
-import { type AccountScore, ENGAGEMENT_WINDOWS, engagementOf, type ScoredSignal, type ScoringSettings, scoreAccount } from './model.js';
+import {
+  type AccountScore,
+  ENGAGEMENT_WINDOWS,
+  engagementOf,
+  type ScoredSignal,
+  type ScoringSettings,
+  scoreAccount,
+} from './model.js';
 import {
   finishScoreRun,
   type ScoreProgress,
@@ -91,9 +97,16 @@ interface AccountRow {
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
 const EMPTY_USAGE = (asOfDay: number, windows: number[]) => new WindowedUsage(asOfDay, windows, []);
 
-async function loadAccounts(db: Kysely<DB>, workspaceId: string, ids: readonly string[] | null): Promise<AccountRow[]> {
+async function loadAccounts(
+  db: Kysely<DB>,
+  workspaceId: string,
+  ids: readonly string[] | null,
+): Promise<AccountRow[]> {
   const read = async (chunk: readonly string[] | null) => {
-    let q = db.selectFrom('accounts').select(['id', 'domain', 'history_json']).where('workspace_id', '=', workspaceId);
+    let q = db
+      .selectFrom('accounts')
+      .select(['id', 'domain', 'history_json'])
+      .where('workspace_id', '=', workspaceId);
     if (chunk) q = q.where('id', 'in', chunk);
     const rows = await q.orderBy('id').execute();
     return rows.map((r) => ({ id: r.id, domain: r.domain, history: parseHistory(r.history_json) }));
@@ -108,7 +121,13 @@ function signatureOf(signals: readonly ConfiguredSignal[], replayWeeks: number):
   return sha1(
     JSON.stringify({
       replayWeeks,
-      signals: signals.map((s) => [s.key, s.enabled, s.params, s.dedupeDays, s.custom ? [s.detector.description, s.windows] : null]),
+      signals: signals.map((s) => [
+        s.key,
+        s.enabled,
+        s.params,
+        s.dedupeDays,
+        s.custom ? [s.detector.description, s.windows] : null,
+      ]),
     }),
   );
 }
@@ -120,7 +139,11 @@ function signatureOf(signals: readonly ConfiguredSignal[], replayWeeks: number):
  * const run = await runScore(db, ws, { trigger: 'cli', onProgress: (p) => bar.update(p.done) });
  * run.counts.accountsScored;
  */
-export async function runScore(db: Kysely<DB>, workspaceId: string, options: RunScoreOptions = {}): Promise<ScoreRun> {
+export async function runScore(
+  db: Kysely<DB>,
+  workspaceId: string,
+  options: RunScoreOptions = {},
+): Promise<ScoreRun> {
   const { finished } = await beginScoreRun(db, workspaceId, options);
   return finished;
 }
@@ -148,7 +171,12 @@ export async function beginScoreRun(
   return { run, finished: executeScoreRun(db, workspaceId, run, options) };
 }
 
-async function executeScoreRun(db: Kysely<DB>, workspaceId: string, run: ScoreRun, options: RunScoreOptions): Promise<ScoreRun> {
+async function executeScoreRun(
+  db: Kysely<DB>,
+  workspaceId: string,
+  run: ScoreRun,
+  options: RunScoreOptions,
+): Promise<ScoreRun> {
   const clock = options.clock ?? systemClock;
   const now = clock.now();
   const nowIso = now.toISOString();
@@ -192,7 +220,8 @@ async function executeScoreRun(db: Kysely<DB>, workspaceId: string, run: ScoreRu
         watermark: state.records_watermark,
         now: nowIso,
         liveSinceDay: state.live_since ? dayNumber(state.live_since) - 1 : null,
-        onStep: (step, detail) => void progress({ stage: 'ingest', done: 0, total: 0, detail: `${step}: ${detail}` }),
+        onStep: (step, detail) =>
+          void progress({ stage: 'ingest', done: 0, total: 0, detail: `${step}: ${detail}` }),
       }),
     );
     counts.accountsTouched = ingest.touched.size;
@@ -231,7 +260,12 @@ async function executeScoreRun(db: Kysely<DB>, workspaceId: string, run: ScoreRu
     // 3 + 4. Detect now and score.
     let targetIds: string[] | null = null;
     if (!full) {
-      const rows = await db.selectFrom('accounts').select('id').where('workspace_id', '=', workspaceId).where('touched_at', 'is not', null).execute();
+      const rows = await db
+        .selectFrom('accounts')
+        .select('id')
+        .where('workspace_id', '=', workspaceId)
+        .where('touched_at', 'is not', null)
+        .execute();
       targetIds = rows.map((r) => r.id);
     }
     const scored = await timed('detect', () =>
@@ -270,7 +304,11 @@ async function executeScoreRun(db: Kysely<DB>, workspaceId: string, run: ScoreRu
       updated_at: clock.now().toISOString(),
     });
     await progress({ stage: 'done', done: counts.accountsScored, total: counts.accountsScored }, true);
-    return await finishScoreRun(db, workspaceId, run.id, { status: 'succeeded', counts, now: clock.now().toISOString() });
+    return await finishScoreRun(db, workspaceId, run.id, {
+      status: 'succeeded',
+      counts,
+      now: clock.now().toISOString(),
+    });
   } catch (error) {
     await finishScoreRun(db, workspaceId, run.id, {
       status: 'failed',
@@ -287,7 +325,14 @@ type Progress = (p: ScoreProgress, force?: boolean) => Promise<void>;
 async function replayHistory(
   db: Kysely<DB>,
   workspaceId: string,
-  input: { all: boolean; grid: number[]; fromDay: number; signals: ConfiguredSignal[]; runId: string; progress: Progress },
+  input: {
+    all: boolean;
+    grid: number[];
+    fromDay: number;
+    signals: ConfiguredSignal[];
+    runId: string;
+    progress: Progress;
+  },
 ): Promise<string[]> {
   let q = db.selectFrom('accounts').select('id').where('workspace_id', '=', workspaceId);
   if (!input.all) q = q.where('replay_needed', '=', 1);
@@ -298,11 +343,20 @@ async function replayHistory(
     // Inactivity looks back further than a window: load a margin before the first grid day.
     const series = await loadDailySeries(db, workspaceId, chunk, input.fromDay - 120);
     const occurrences = accounts.flatMap((a) =>
-      replayAccount({ accountId: a.id, domain: a.domain, history: a.history, series: series.get(a.id) ?? null }, input.grid, input.signals),
+      replayAccount(
+        { accountId: a.id, domain: a.domain, history: a.history, series: series.get(a.id) ?? null },
+        input.grid,
+        input.signals,
+      ),
     );
     await deleteReplayed(db, workspaceId, chunk);
     await insertOccurrences(db, workspaceId, occurrences, input.runId);
-    await db.updateTable('accounts').set({ replay_needed: 0 }).where('workspace_id', '=', workspaceId).where('id', 'in', chunk).execute();
+    await db
+      .updateTable('accounts')
+      .set({ replay_needed: 0 })
+      .where('workspace_id', '=', workspaceId)
+      .where('id', 'in', chunk)
+      .execute();
     done += chunk.length;
     await input.progress({ stage: 'replay', done, total: ids.length });
   }
@@ -321,7 +375,10 @@ interface DetectInput {
   progress: Progress;
 }
 
-function scoredSignals(latest: ReadonlyMap<string, OccurrenceHead> | undefined, byKey: ReadonlyMap<string, ConfiguredSignal>): ScoredSignal[] {
+function scoredSignals(
+  latest: ReadonlyMap<string, OccurrenceHead> | undefined,
+  byKey: ReadonlyMap<string, ConfiguredSignal>,
+): ScoredSignal[] {
   const out: ScoredSignal[] = [];
   for (const [key, head] of latest ?? []) {
     const cfg = byKey.get(key);
@@ -343,7 +400,14 @@ function scoredSignals(latest: ReadonlyMap<string, OccurrenceHead> | undefined, 
 /** What is stored of an explanation: the numbers (titles and texts are joined back when read). */
 function storedExplanation(score: AccountScore) {
   const strip = (drivers: AccountScore['explanation']['expansion']['drivers']) =>
-    drivers.map(({ key, direction, contribution, share, strength, ageDays }) => ({ key, direction, contribution, share, strength, ageDays }));
+    drivers.map(({ key, direction, contribution, share, strength, ageDays }) => ({
+      key,
+      direction,
+      contribution,
+      share,
+      strength,
+      ageDays,
+    }));
   const e = score.explanation;
   return {
     ...e,
@@ -353,8 +417,15 @@ function storedExplanation(score: AccountScore) {
 }
 
 let __t = performance.now();
-const __prof = (n: string) => { if (process.env.H5_PROF) console.error('PROF', n, Math.round(performance.now() - __t)); __t = performance.now(); };
-async function detectAndScore(db: Kysely<DB>, workspaceId: string, input: DetectInput): Promise<{ accounts: AccountRow[] | null }> {
+const __prof = (n: string) => {
+  if (process.env.H5_PROF) console.error('PROF', n, Math.round(performance.now() - __t));
+  __t = performance.now();
+};
+async function detectAndScore(
+  db: Kysely<DB>,
+  workspaceId: string,
+  input: DetectInput,
+): Promise<{ accounts: AccountRow[] | null }> {
   const { now, signals, settings, counts } = input;
   const nowIso = now.toISOString();
   const today = dayNumber(now);
@@ -362,18 +433,18 @@ async function detectAndScore(db: Kysely<DB>, workspaceId: string, input: Detect
   const windows = usageWindowsOf(signals, ENGAGEMENT_WINDOWS);
   const byKey = new Map(signals.map((s) => [s.key, s]));
   const accounts = await loadAccounts(db, workspaceId, input.targetIds);
-    __prof('accounts');
+  __prof('accounts');
   await input.progress({ stage: 'detect', done: 0, total: accounts.length }, true);
   if (accounts.length === 0) return { accounts: input.targetIds === null ? accounts : null };
 
   const ids = input.targetIds === null ? null : accounts.map((a) => a.id);
   const usage = await loadWindowedUsage(db, workspaceId, ids, asOfDay, windows);
-    __prof('usage');
+  __prof('usage');
   const horizon = new Date(now.getTime() - SCORING_HORIZON_DAYS * DAY_MS).toISOString();
   const latest = latestOccurrences(await loadOccurrenceHeads(db, workspaceId, ids, horizon));
-    __prof('heads');
+  __prof('heads');
   const previous = await loadPreviousScores(db, workspaceId, ids);
-    __prof('prev');
+  __prof('prev');
   const firms: Map<string, Firmographics> = settings.icp
     ? await loadFirmographics(db, workspaceId, ids === null ? null : accounts.map((a) => a.domain))
     : new Map();
@@ -455,12 +526,18 @@ async function detectAndScore(db: Kysely<DB>, workspaceId: string, input: Detect
       );
       const prior = previous.get(account.id);
       const healthHistory = healthChangePoints(prior?.healthHistory ?? [], today, score.health);
-      const top = toJson(score.topSignals.map(({ key, title, direction, share }) => ({ key, title, direction, share })));
+      const top = toJson(
+        score.topSignals.map(({ key, title, direction, share }) => ({ key, title, direction, share })),
+      );
       const visible = [score.health, score.expansion, score.churnRisk, score.fit, score.score, score.grade];
       // What a person sees: scores, grade, top signals, drivers and their shares. Decimals of a
       // decaying contribution alone do not rewrite the row.
-      const drivers = [...score.explanation.expansion.drivers, ...score.explanation.churnRisk.drivers].map((d) => `${d.key}:${d.share}`);
-      const hash = sha1([...visible, top, drivers.join(','), score.explanation.fit.score, toJson(healthHistory)].join('|'));
+      const drivers = [...score.explanation.expansion.drivers, ...score.explanation.churnRisk.drivers].map(
+        (d) => `${d.key}:${d.share}`,
+      );
+      const hash = sha1(
+        [...visible, top, drivers.join(','), score.explanation.fit.score, toJson(healthHistory)].join('|'),
+      );
       if (prior?.hash === hash) continue;
       // Snapshots are change points: a day's row exists when any score or the grade changed.
       if (!prior || prior.visible !== visible.join('|')) {
@@ -477,7 +554,9 @@ async function detectAndScore(db: Kysely<DB>, workspaceId: string, input: Detect
         });
       }
       const explanation = toJson(storedExplanation(score));
-      const contributing = [...score.explanation.expansion.drivers, ...score.explanation.churnRisk.drivers].map((d) => d.key).sort();
+      const contributing = [...score.explanation.expansion.drivers, ...score.explanation.churnRisk.drivers]
+        .map((d) => d.key)
+        .sort();
       scoreRows.push({
         workspace_id: workspaceId,
         account_id: account.id,
@@ -537,13 +616,25 @@ async function loadPreviousScores(db: Kysely<DB>, workspaceId: string, ids: read
   const read = async (chunk: readonly string[] | null) => {
     let q = db
       .selectFrom('account_scores')
-      .select(['account_id', 'row_hash', 'health_history_json', 'health', 'expansion', 'churn_risk', 'fit', 'score', 'grade'])
+      .select([
+        'account_id',
+        'row_hash',
+        'health_history_json',
+        'health',
+        'expansion',
+        'churn_risk',
+        'fit',
+        'score',
+        'grade',
+      ])
       .where('workspace_id', '=', workspaceId);
     if (chunk) q = q.where('account_id', 'in', chunk);
     for (const r of await q.execute()) {
       out.set(r.account_id, {
         hash: r.row_hash,
-        visible: [r.health, r.expansion, r.churn_risk, r.fit, r.score, r.grade].map((v) => (v === null ? null : String(v))).join('|'),
+        visible: [r.health, r.expansion, r.churn_risk, r.fit, r.score, r.grade]
+          .map((v) => (v === null ? null : String(v)))
+          .join('|'),
         healthHistory: fromJson(r.health_history_json, []),
       });
     }
@@ -620,7 +711,9 @@ async function recomputeBacktest(db: Kysely<DB>, workspaceId: string, input: Bac
   const ids = full ? null : input.changedIds;
   if (ids !== null && ids.length === 0) return key;
 
-  const accounts = full ? (input.accounts ?? (await loadAccounts(db, workspaceId, null))) : await loadAccounts(db, workspaceId, ids!);
+  const accounts = full
+    ? (input.accounts ?? (await loadAccounts(db, workspaceId, null)))
+    : await loadAccounts(db, workspaceId, ids!);
   const heads = await loadOccurrenceHeads(db, workspaceId, ids, null);
   const byAccount = new Map<string, OccurrenceHead[]>();
   for (const h of heads) {
@@ -632,7 +725,17 @@ async function recomputeBacktest(db: Kysely<DB>, workspaceId: string, input: Bac
   const tallies = new Map<string, AccountTally>();
   let done = 0;
   for (const account of accounts) {
-    tallies.set(account.id, tallyAccount({ history: account.history, firstActivityDay: firstActivity.get(account.id) ?? null, occurrences: byAccount.get(account.id) ?? [] }, grid));
+    tallies.set(
+      account.id,
+      tallyAccount(
+        {
+          history: account.history,
+          firstActivityDay: firstActivity.get(account.id) ?? null,
+          occurrences: byAccount.get(account.id) ?? [],
+        },
+        grid,
+      ),
+    );
     if (++done % 2000 === 0) await input.progress({ stage: 'backtest', done, total: accounts.length });
   }
   let totals = emptyTotals();
@@ -650,7 +753,11 @@ async function recomputeBacktest(db: Kysely<DB>, workspaceId: string, input: Bac
   return key;
 }
 
-async function firstActivityDays(db: Kysely<DB>, workspaceId: string, ids: readonly string[] | null): Promise<Map<string, number>> {
+async function firstActivityDays(
+  db: Kysely<DB>,
+  workspaceId: string,
+  ids: readonly string[] | null,
+): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   const read = async (chunk: readonly string[] | null) => {
     let q = db
@@ -664,4 +771,3 @@ async function firstActivityDays(db: Kysely<DB>, workspaceId: string, ids: reado
   else for (const chunk of chunks(ids)) await read(chunk);
   return out;
 }
-

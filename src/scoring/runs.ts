@@ -81,11 +81,20 @@ export async function startScoreRun(
       .executeTakeFirst();
     if (holder) {
       if (Date.parse(input.now) - Date.parse(holder.heartbeat_at) < STALE_RUN_MS) {
-        throw conflict(`A score run is already running (${holder.id}, started ${holder.started_at}). Wait for it to finish.`, { runId: holder.id }, 'score_run_running');
+        throw conflict(
+          `A score run is already running (${holder.id}, started ${holder.started_at}). Wait for it to finish.`,
+          { runId: holder.id },
+          'score_run_running',
+        );
       }
       await db
         .updateTable('score_runs')
-        .set({ status: 'failed', error: 'The process running it stopped (no heartbeat).', finished_at: input.now, active_lock: null })
+        .set({
+          status: 'failed',
+          error: 'The process running it stopped (no heartbeat).',
+          finished_at: input.now,
+          active_lock: null,
+        })
         .where('id', '=', holder.id)
         .where('active_lock', '=', workspaceId)
         .execute();
@@ -139,7 +148,12 @@ export async function finishScoreRun(
   db: Kysely<DB>,
   workspaceId: string,
   id: string,
-  result: { status: 'succeeded' | 'failed'; counts: Partial<ScoreRunCounts>; error?: string | null; now: string },
+  result: {
+    status: 'succeeded' | 'failed';
+    counts: Partial<ScoreRunCounts>;
+    error?: string | null;
+    now: string;
+  },
 ): Promise<ScoreRun> {
   await db
     .updateTable('score_runs')
@@ -159,7 +173,12 @@ export async function finishScoreRun(
 }
 
 export async function getScoreRun(db: Kysely<DB>, workspaceId: string, id: string): Promise<ScoreRun> {
-  const row = await db.selectFrom('score_runs').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+  const row = await db
+    .selectFrom('score_runs')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!row) throw notFound('Score run');
   return toRun(row);
 }

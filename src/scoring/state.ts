@@ -9,7 +9,11 @@ import { type ScoringSettings, scoringSettingsSchema } from './model.js';
 export type ScoringState = DB['scoring_state'];
 
 export async function loadState(db: Kysely<DB>, workspaceId: string, now: string): Promise<ScoringState> {
-  const row = await db.selectFrom('scoring_state').selectAll().where('workspace_id', '=', workspaceId).executeTakeFirst();
+  const row = await db
+    .selectFrom('scoring_state')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirst();
   if (row) return row;
   const fresh: ScoringState = {
     workspace_id: workspaceId,
@@ -21,7 +25,11 @@ export async function loadState(db: Kysely<DB>, workspaceId: string, now: string
     settings_json: '{}',
     updated_at: now,
   };
-  await db.insertInto('scoring_state').values(fresh).onConflict((oc) => oc.column('workspace_id').doNothing()).execute();
+  await db
+    .insertInto('scoring_state')
+    .values(fresh)
+    .onConflict((oc) => oc.column('workspace_id').doNothing())
+    .execute();
   return fresh;
 }
 
@@ -38,7 +46,11 @@ export async function saveState(
  *
  * @example (await getScoringSettings(db, ws, now)).halfLifeDays // 14 unless changed
  */
-export async function getScoringSettings(db: Kysely<DB>, workspaceId: string, now: string): Promise<ScoringSettings> {
+export async function getScoringSettings(
+  db: Kysely<DB>,
+  workspaceId: string,
+  now: string,
+): Promise<ScoringSettings> {
   const state = await loadState(db, workspaceId, now);
   const parsed = scoringSettingsSchema.safeParse(fromJson(state.settings_json, {}));
   return parsed.success ? parsed.data : scoringSettingsSchema.parse({});
@@ -49,7 +61,12 @@ export async function getScoringSettings(db: Kysely<DB>, workspaceId: string, no
  *
  * @example await updateScoringSettings(db, ws, { icp: { industries: ['Software'], regions: ['EU'] } }, now)
  */
-export async function updateScoringSettings(db: Kysely<DB>, workspaceId: string, patch: unknown, now: string): Promise<ScoringSettings> {
+export async function updateScoringSettings(
+  db: Kysely<DB>,
+  workspaceId: string,
+  patch: unknown,
+  now: string,
+): Promise<ScoringSettings> {
   const current = await getScoringSettings(db, workspaceId, now);
   const parsed = scoringSettingsSchema.safeParse({ ...current, ...(patch as object) });
   if (!parsed.success) {

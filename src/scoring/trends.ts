@@ -24,7 +24,9 @@ export async function scoreTrends(
   accountIds: readonly string[],
   opts: { days: number; now: Date },
 ): Promise<Map<string, TrendPoint[]>> {
-  const sinceMs = Date.parse(new Date(opts.now.getTime() - (opts.days - 1) * DAY_MS).toISOString().slice(0, 10));
+  const sinceMs = Date.parse(
+    new Date(opts.now.getTime() - (opts.days - 1) * DAY_MS).toISOString().slice(0, 10),
+  );
   const since = new Date(sinceMs).toISOString().slice(0, 10);
   const today = opts.now.toISOString().slice(0, 10);
   const changes = new Map<string, TrendPoint[]>(accountIds.map((id) => [id, []]));
@@ -53,7 +55,8 @@ export async function scoreTrends(
       .orderBy('account_id')
       .orderBy('day')
       .execute();
-    for (const r of [...before, ...inside]) changes.get(r.account_id)?.push({ day: r.day, score: Number(r.score) });
+    for (const r of [...before, ...inside])
+      changes.get(r.account_id)?.push({ day: r.day, score: Number(r.score) });
   }
   const out = new Map<string, TrendPoint[]>();
   for (const [id, points] of changes) {

@@ -38,7 +38,8 @@ export function validateOverride(key: string, override: unknown): SignalOverride
   const detector = builtInDetector(key);
   if (!detector) throw badRequest(`There is no built-in signal "${key}". GET /api/v1/signals lists them.`);
   const parsed = signalOverrideInput.safeParse(override);
-  if (!parsed.success) throw badRequest('Invalid signal settings.', z.flattenError(parsed.error), 'validation_error');
+  if (!parsed.success)
+    throw badRequest('Invalid signal settings.', z.flattenError(parsed.error), 'validation_error');
   safeParams(detector, parsed.data.params ?? {});
   return parsed.data;
 }
@@ -119,7 +120,9 @@ export function detectSignals(
     try {
       detection = signal.detector.detect(facts, signal.params);
     } catch (error) {
-      throw new Error(`Signal ${signal.key} failed on account ${facts.accountId}: ${(error as Error).message}`);
+      throw new Error(
+        `Signal ${signal.key} failed on account ${facts.accountId}: ${(error as Error).message}`,
+      );
     }
     if (detection) {
       found.push({
@@ -135,7 +138,10 @@ export function detectSignals(
 }
 
 /** Union of the usage windows a set of signals reads (plus any extra the caller needs). */
-export function usageWindowsOf(signals: readonly ConfiguredSignal[], extra: readonly number[] = []): number[] {
+export function usageWindowsOf(
+  signals: readonly ConfiguredSignal[],
+  extra: readonly number[] = [],
+): number[] {
   const windows = new Set<number>(extra);
   for (const s of signals) if (s.enabled) for (const w of s.windows) windows.add(w);
   return [...windows].sort((a, b) => a - b);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineDetector, type Detector, fmt, ramp } from './detector.js';
+import { type Detector, defineDetector, fmt, ramp } from './detector.js';
 
 /**
  * Custom signals: a workspace defines "the sum of these events over the last N days <op> threshold".
@@ -82,11 +82,18 @@ export function customDetector(signal: CustomSignal): Detector {
     detect(facts) {
       const total = facts.usage.sum(signal.events, signal.windowDays);
       if (!compare(total, signal.threshold)) return null;
-      const strength = upward && signal.threshold > 0 ? ramp(total, signal.threshold, signal.threshold * 3) : 1;
+      const strength =
+        upward && signal.threshold > 0 ? ramp(total, signal.threshold, signal.threshold * 3) : 1;
       return {
         strength,
         occurredAt: facts.asOf,
-        evidence: { total, threshold: signal.threshold, operator: signal.operator, windowDays: signal.windowDays, events: signal.events },
+        evidence: {
+          total,
+          threshold: signal.threshold,
+          operator: signal.operator,
+          windowDays: signal.windowDays,
+          events: signal.events,
+        },
         explanation: `${fmt(total)} ${signal.events.join(' + ')} in the last ${signal.windowDays} days ${symbol} ${fmt(signal.threshold)}.`,
       };
     },

@@ -1,4 +1,11 @@
-import { type AccountHistory, DAY_MS, DailySeries, factsAt, toMs, type UsageView } from '../accounts/index.js';
+import {
+  type AccountHistory,
+  DAY_MS,
+  DailySeries,
+  factsAt,
+  toMs,
+  type UsageView,
+} from '../accounts/index.js';
 import { type ConfiguredSignal, type DetectedSignal, detectSignals } from './configure.js';
 import type { NewOccurrence, OccurrenceHead, OccurrenceRefresh } from './store.js';
 
@@ -27,7 +34,16 @@ export function replayAccount(
   const last = grid[grid.length - 1];
   for (const day of grid) {
     const asOf = new Date((day + 1) * DAY_MS);
-    const facts = factsAt({ accountId: input.accountId, domain: input.domain, history: input.history, usage: series.view(day, day) }, asOf, false);
+    const facts = factsAt(
+      {
+        accountId: input.accountId,
+        domain: input.domain,
+        history: input.history,
+        usage: series.view(day, day),
+      },
+      asOf,
+      false,
+    );
     for (const d of detectSignals(facts, signals, { replayOnly: true })) {
       const iso = asOf.toISOString();
       const current = open.get(d.key);
@@ -42,7 +58,7 @@ export function replayAccount(
         accountId: input.accountId,
         key: d.key,
         origin: 'replay',
-        occurredAt: d.occurredAt < iso ? d.occurredAt : iso,
+        occurredAt: Math.min(d.occurredAt, iso),
         firstSeenAt: iso,
         lastSeenAt: iso,
         open: false,
@@ -97,9 +113,15 @@ export function planOccurrences(
     for (const d of found) {
       seen.add(d.key);
       const head = heads?.get(d.key);
-      const refresh = { lastSeenAt: iso, strength: d.strength, evidence: d.evidence, explanation: d.explanation };
+      const refresh = {
+        lastSeenAt: iso,
+        strength: d.strength,
+        evidence: d.evidence,
+        explanation: d.explanation,
+      };
       if (head?.open) {
-        if (Math.abs(head.strength - d.strength) >= STRENGTH_STEP) plan.refreshes.push({ id: head.id, ...refresh });
+        if (Math.abs(head.strength - d.strength) >= STRENGTH_STEP)
+          plan.refreshes.push({ id: head.id, ...refresh });
       } else if (head && toMs(head.lastSeenAt) >= nowMs - (dedupe.get(d.key) ?? 0)) {
         plan.refreshes.push({ id: head.id, ...refresh });
       } else {
@@ -107,7 +129,7 @@ export function planOccurrences(
           accountId,
           key: d.key,
           origin: 'live',
-          occurredAt: d.occurredAt < iso ? d.occurredAt : iso,
+          occurredAt: Math.min(d.occurredAt, iso),
           firstSeenAt: iso,
           open: true,
           ...refresh,
@@ -116,7 +138,10 @@ export function planOccurrences(
     }
     for (const [key, head] of heads ?? []) {
       if (!head.open || seen.has(key)) continue;
-      const confirmed = lastConfirmedAt && lastConfirmedAt > head.lastSeenAt && lastConfirmedAt < iso ? lastConfirmedAt : head.lastSeenAt;
+      const confirmed =
+        lastConfirmedAt && lastConfirmedAt > head.lastSeenAt && lastConfirmedAt < iso
+          ? lastConfirmedAt
+          : head.lastSeenAt;
       plan.closes.push({ id: head.id, lastSeenAt: confirmed });
     }
   }
@@ -124,20 +149,36 @@ export function planOccurrences(
 }
 
 /** The most recent occurrence of each (account, signal). */
-export function latestOccurrences(heads: readonly OccurrenceHead[]): Map<string, Map<string, OccurrenceHead>> {
+export function latestOccurrences(
+  heads: readonly OccurrenceHead[],
+): Map<string, Map<string, OccurrenceHead>> {
   const out = new Map<string, Map<string, OccurrenceHead>>();
   for (const h of heads) {
     let byKey = out.get(h.accountId);
-    if (!byKey) out.set(h.accountId, (byKey = new Map()));
+    if (!byKey) {
+      byKey = new Map();
+      out.set(h.accountId, byKey);
+    }
     const current = byKey.get(h.key);
-    if (!current || h.lastSeenAt > current.lastSeenAt || (h.lastSeenAt === current.lastSeenAt && h.id > current.id)) byKey.set(h.key, h);
+    if (
+      !current ||
+      h.lastSeenAt > current.lastSeenAt ||
+      (h.lastSeenAt === current.lastSeenAt && h.id > current.id)
+    )
+      byKey.set(h.key, h);
   }
   return out;
 }
 
 /** Live detection for one account as of now. */
 export function detectNow(
-  input: { accountId: string; domain: string; history: AccountHistory; usage: UsageView; healthHistory: { day: number; health: number }[] },
+  input: {
+    accountId: string;
+    domain: string;
+    history: AccountHistory;
+    usage: UsageView;
+    healthHistory: { day: number; health: number }[];
+  },
   signals: readonly ConfiguredSignal[],
   now: Date,
 ) {

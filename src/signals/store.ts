@@ -4,7 +4,12 @@ import { chunks } from '../accounts/index.js';
 import { badRequest, notFound } from '../core/index.js';
 import type { DB } from '../db/index.js';
 import { fromJson, toJson } from '../db/index.js';
-import { type ConfiguredSignal, configureSignals, type SignalOverride, validateOverride } from './configure.js';
+import {
+  type ConfiguredSignal,
+  configureSignals,
+  type SignalOverride,
+  validateOverride,
+} from './configure.js';
 import { type CustomSignal, type CustomSignalInput, customKey, customSignalInput } from './custom.js';
 import type { EvidenceValue } from './detector.js';
 
@@ -26,7 +31,10 @@ export async function loadSignals(db: Kysely<DB>, workspaceId: string): Promise<
   return configureSignals(overrides, await listCustomSignals(db, workspaceId));
 }
 
-export async function loadOverrides(db: Kysely<DB>, workspaceId: string): Promise<Map<string, SignalOverride>> {
+export async function loadOverrides(
+  db: Kysely<DB>,
+  workspaceId: string,
+): Promise<Map<string, SignalOverride>> {
   const rows = await db
     .selectFrom('signal_settings')
     .select(['signal_key', 'settings_json'])
@@ -51,8 +59,18 @@ export async function saveOverride(
   const valid = validateOverride(key, override);
   await db
     .insertInto('signal_settings')
-    .values({ workspace_id: workspaceId, signal_key: key, settings_json: toJson(valid), updated_by: actorId, updated_at: now })
-    .onConflict((oc) => oc.columns(['workspace_id', 'signal_key']).doUpdateSet({ settings_json: toJson(valid), updated_by: actorId, updated_at: now }))
+    .values({
+      workspace_id: workspaceId,
+      signal_key: key,
+      settings_json: toJson(valid),
+      updated_by: actorId,
+      updated_at: now,
+    })
+    .onConflict((oc) =>
+      oc
+        .columns(['workspace_id', 'signal_key'])
+        .doUpdateSet({ settings_json: toJson(valid), updated_by: actorId, updated_at: now }),
+    )
     .execute();
   return valid;
 }
@@ -74,12 +92,27 @@ const toCustom = (r: CustomRow): CustomSignal => ({
 });
 
 export async function listCustomSignals(db: Kysely<DB>, workspaceId: string): Promise<CustomSignal[]> {
-  const rows = await db.selectFrom('custom_signals').selectAll().where('workspace_id', '=', workspaceId).orderBy('created_at').orderBy('id').execute();
+  const rows = await db
+    .selectFrom('custom_signals')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
   return rows.map(toCustom);
 }
 
-export async function getCustomSignal(db: Kysely<DB>, workspaceId: string, id: string): Promise<CustomSignal> {
-  const row = await db.selectFrom('custom_signals').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+export async function getCustomSignal(
+  db: Kysely<DB>,
+  workspaceId: string,
+  id: string,
+): Promise<CustomSignal> {
+  const row = await db
+    .selectFrom('custom_signals')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!row) throw notFound('Custom signal');
   return toCustom(row);
 }
@@ -100,7 +133,13 @@ export function parseCustomSignal(input: unknown, base?: CustomSignalInput): Cus
 /**
  * @example await createCustomSignal(db, ws, { name: 'Exports', direction: 'expansion', events: ['export'], operator: 'gte', threshold: 10, windowDays: 7 }, userId, now)
  */
-export async function createCustomSignal(db: Kysely<DB>, workspaceId: string, input: unknown, actorId: string | null, now: string): Promise<CustomSignal> {
+export async function createCustomSignal(
+  db: Kysely<DB>,
+  workspaceId: string,
+  input: unknown,
+  actorId: string | null,
+  now: string,
+): Promise<CustomSignal> {
   const valid = parseCustomSignal(input);
   const id = `cs_${randomBytes(8).toString('hex')}`;
   await db
@@ -125,7 +164,13 @@ export async function createCustomSignal(db: Kysely<DB>, workspaceId: string, in
   return getCustomSignal(db, workspaceId, id);
 }
 
-export async function updateCustomSignal(db: Kysely<DB>, workspaceId: string, id: string, patch: unknown, now: string): Promise<CustomSignal> {
+export async function updateCustomSignal(
+  db: Kysely<DB>,
+  workspaceId: string,
+  id: string,
+  patch: unknown,
+  now: string,
+): Promise<CustomSignal> {
   const current = await getCustomSignal(db, workspaceId, id);
   const { id: _id, key: _key, ...base } = current;
   const valid = parseCustomSignal(patch, base);
@@ -153,9 +198,21 @@ export async function updateCustomSignal(db: Kysely<DB>, workspaceId: string, id
 export async function deleteCustomSignal(db: Kysely<DB>, workspaceId: string, id: string): Promise<void> {
   await getCustomSignal(db, workspaceId, id);
   const key = customKey(id);
-  await db.deleteFrom('signal_occurrences').where('workspace_id', '=', workspaceId).where('signal_key', '=', key).execute();
-  await db.deleteFrom('backtest_results').where('workspace_id', '=', workspaceId).where('signal_key', '=', key).execute();
-  await db.deleteFrom('custom_signals').where('workspace_id', '=', workspaceId).where('id', '=', id).execute();
+  await db
+    .deleteFrom('signal_occurrences')
+    .where('workspace_id', '=', workspaceId)
+    .where('signal_key', '=', key)
+    .execute();
+  await db
+    .deleteFrom('backtest_results')
+    .where('workspace_id', '=', workspaceId)
+    .where('signal_key', '=', key)
+    .execute();
+  await db
+    .deleteFrom('custom_signals')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .execute();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -235,7 +292,12 @@ export async function loadOccurrenceHeads(
 }
 
 /** Store new occurrences (multi-row inserts). */
-export async function insertOccurrences(db: Kysely<DB>, workspaceId: string, rows: readonly NewOccurrence[], runId: string | null): Promise<void> {
+export async function insertOccurrences(
+  db: Kysely<DB>,
+  workspaceId: string,
+  rows: readonly NewOccurrence[],
+  runId: string | null,
+): Promise<void> {
   for (const chunk of chunks(rows, 400)) {
     await db
       .insertInto('signal_occurrences')
@@ -269,9 +331,17 @@ export interface OccurrenceRefresh {
 }
 
 /** Mark occurrences open again (or refresh their strength and evidence). */
-export async function refreshOccurrences(db: Kysely<DB>, workspaceId: string, rows: readonly OccurrenceRefresh[]): Promise<void> {
+export async function refreshOccurrences(
+  db: Kysely<DB>,
+  workspaceId: string,
+  rows: readonly OccurrenceRefresh[],
+): Promise<void> {
   for (const chunk of chunks(rows, 300)) {
-    const values = sql.join(chunk.map((r) => sql`(${r.id}, ${r.lastSeenAt}, ${r.strength}, ${toJson(r.evidence)}, ${r.explanation})`));
+    const values = sql.join(
+      chunk.map(
+        (r) => sql`(${r.id}, ${r.lastSeenAt}, ${r.strength}, ${toJson(r.evidence)}, ${r.explanation})`,
+      ),
+    );
     await sql`
       with v(id, last_seen_at, strength, evidence_json, explanation) as (values ${values})
       update signal_occurrences set
@@ -281,24 +351,36 @@ export async function refreshOccurrences(db: Kysely<DB>, workspaceId: string, ro
         evidence_json = v.evidence_json,
         explanation = v.explanation
       from v
-      where signal_occurrences.workspace_id = ${workspaceId} and signal_occurrences.id = cast(v.id as bigint)`.execute(db);
+      where signal_occurrences.workspace_id = ${workspaceId} and signal_occurrences.id = cast(v.id as bigint)`.execute(
+      db,
+    );
   }
 }
 
 /** Close occurrences whose condition stopped holding, with the last moment it was known to hold. */
-export async function closeOccurrences(db: Kysely<DB>, workspaceId: string, rows: readonly { id: number; lastSeenAt: string }[]): Promise<void> {
+export async function closeOccurrences(
+  db: Kysely<DB>,
+  workspaceId: string,
+  rows: readonly { id: number; lastSeenAt: string }[],
+): Promise<void> {
   for (const chunk of chunks(rows, 400)) {
     const values = sql.join(chunk.map((r) => sql`(${r.id}, ${r.lastSeenAt})`));
     await sql`
       with v(id, last_seen_at) as (values ${values})
       update signal_occurrences set open = 0, last_seen_at = v.last_seen_at
       from v
-      where signal_occurrences.workspace_id = ${workspaceId} and signal_occurrences.id = cast(v.id as bigint)`.execute(db);
+      where signal_occurrences.workspace_id = ${workspaceId} and signal_occurrences.id = cast(v.id as bigint)`.execute(
+      db,
+    );
   }
 }
 
 /** Remove the replayed history of some accounts before replaying it again. */
-export async function deleteReplayed(db: Kysely<DB>, workspaceId: string, accountIds: readonly string[]): Promise<void> {
+export async function deleteReplayed(
+  db: Kysely<DB>,
+  workspaceId: string,
+  accountIds: readonly string[],
+): Promise<void> {
   for (const chunk of chunks(accountIds)) {
     await db
       .deleteFrom('signal_occurrences')
@@ -310,9 +392,17 @@ export async function deleteReplayed(db: Kysely<DB>, workspaceId: string, accoun
 }
 
 /** Remove occurrences of signals that no longer exist or were disabled from scoring's view. */
-export async function deleteOccurrencesOf(db: Kysely<DB>, workspaceId: string, keys: readonly string[]): Promise<void> {
+export async function deleteOccurrencesOf(
+  db: Kysely<DB>,
+  workspaceId: string,
+  keys: readonly string[],
+): Promise<void> {
   for (const chunk of chunks(keys)) {
-    await db.deleteFrom('signal_occurrences').where('workspace_id', '=', workspaceId).where('signal_key', 'in', chunk).execute();
+    await db
+      .deleteFrom('signal_occurrences')
+      .where('workspace_id', '=', workspaceId)
+      .where('signal_key', 'in', chunk)
+      .execute();
   }
 }
 
@@ -353,12 +443,21 @@ export async function listOccurrences(db: Kysely<DB>, workspaceId: string, query
   if (query.since) q = q.where('occurred_at', '>=', query.since);
   if (query.cursor) {
     const [at = '', id = '0'] = decodeCursor(query.cursor);
-    q = q.where((eb) => eb.or([eb('occurred_at', '<', at), eb.and([eb('occurred_at', '=', at), eb('id', '<', Number(id))])]));
+    q = q.where((eb) =>
+      eb.or([eb('occurred_at', '<', at), eb.and([eb('occurred_at', '=', at), eb('id', '<', Number(id))])]),
+    );
   }
-  const rows = await q.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+  const rows = await q
+    .orderBy('occurred_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit + 1)
+    .execute();
   const items = rows.slice(0, limit).map((r) => toOccurrence(r as never));
   const last = items[items.length - 1];
-  return { items, nextCursor: rows.length > limit && last ? encodeCursor([last.occurredAt, String(last.id)]) : null };
+  return {
+    items,
+    nextCursor: rows.length > limit && last ? encodeCursor([last.occurredAt, String(last.id)]) : null,
+  };
 }
 
 export const encodeCursor = (parts: string[]) => Buffer.from(JSON.stringify(parts)).toString('base64url');
@@ -380,7 +479,9 @@ export async function signalCounts(db: Kysely<DB>, workspaceId: string, activeSi
       'signal_key',
       eb.fn.countAll<number>().as('occurrences'),
       eb.fn.count<number>('account_id').distinct().as('accounts'),
-      sql<number>`count(distinct case when open = 1 or last_seen_at >= ${activeSince} then account_id end)`.as('active_accounts'),
+      sql<number>`count(distinct case when open = 1 or last_seen_at >= ${activeSince} then account_id end)`.as(
+        'active_accounts',
+      ),
       eb.fn.max('occurred_at').as('last_occurred_at'),
     ])
     .where('workspace_id', '=', workspaceId)

@@ -6,7 +6,11 @@
 export type Seniority = 'c_level' | 'vp' | 'director' | 'manager' | 'individual';
 export const SENIORITIES = ['c_level', 'vp', 'director', 'manager', 'individual'] as const;
 
-const words = (title: string) => ` ${title.toLowerCase().replace(/[^a-z0-9&]+/g, ' ').trim()} `;
+const words = (title: string) =>
+  ` ${title
+    .toLowerCase()
+    .replace(/[^a-z0-9&]+/g, ' ')
+    .trim()} `;
 const has = (w: string, ...keys: string[]) => keys.some((k) => w.includes(` ${k} `));
 
 /**
@@ -29,7 +33,27 @@ const departmentCache = new Map<string, string | null>();
 
 function classifySeniority(title: string): Seniority {
   const w = words(title);
-  if (has(w, 'ceo', 'cto', 'cfo', 'coo', 'cmo', 'cro', 'cio', 'cpo', 'ciso', 'chief', 'founder', 'cofounder', 'co founder', 'owner', 'president', 'managing director')) {
+  if (
+    has(
+      w,
+      'ceo',
+      'cto',
+      'cfo',
+      'coo',
+      'cmo',
+      'cro',
+      'cio',
+      'cpo',
+      'ciso',
+      'chief',
+      'founder',
+      'cofounder',
+      'co founder',
+      'owner',
+      'president',
+      'managing director',
+    )
+  ) {
     if (!has(w, 'vice president', 'vp')) return 'c_level';
   }
   if (has(w, 'vp', 'svp', 'evp', 'vice president')) return 'vp';
@@ -40,12 +64,45 @@ function classifySeniority(title: string): Seniority {
 
 const DEPARTMENT_KEYWORDS: [string, string[]][] = [
   ['executive', ['ceo', 'founder', 'cofounder', 'co founder', 'owner', 'president', 'managing director']],
-  ['engineering', ['engineer', 'engineering', 'developer', 'cto', 'devops', 'sre', 'software', 'architect', 'data', 'it', 'security', 'ciso', 'cio']],
+  [
+    'engineering',
+    [
+      'engineer',
+      'engineering',
+      'developer',
+      'cto',
+      'devops',
+      'sre',
+      'software',
+      'architect',
+      'data',
+      'it',
+      'security',
+      'ciso',
+      'cio',
+    ],
+  ],
   ['product', ['product', 'cpo', 'designer', 'design', 'ux', 'ui', 'research']],
-  ['sales', ['sales', 'account executive', 'ae', 'sdr', 'bdr', 'cro', 'revenue', 'business development', 'partnerships']],
+  [
+    'sales',
+    [
+      'sales',
+      'account executive',
+      'ae',
+      'sdr',
+      'bdr',
+      'cro',
+      'revenue',
+      'business development',
+      'partnerships',
+    ],
+  ],
   ['marketing', ['marketing', 'cmo', 'growth', 'content', 'brand', 'seo', 'demand', 'communications']],
   ['customer_success', ['success', 'support', 'customer', 'service', 'onboarding', 'implementation']],
-  ['finance', ['finance', 'financial', 'cfo', 'accountant', 'accounting', 'controller', 'treasury', 'procurement']],
+  [
+    'finance',
+    ['finance', 'financial', 'cfo', 'accountant', 'accounting', 'controller', 'treasury', 'procurement'],
+  ],
   ['operations', ['operations', 'ops', 'coo', 'logistics', 'supply']],
   ['people', ['hr', 'people', 'talent', 'recruiter', 'recruiting', 'human resources']],
   ['legal', ['legal', 'counsel', 'compliance', 'lawyer', 'attorney']],
@@ -58,7 +115,11 @@ const DEPARTMENT_KEYWORDS: [string, string[]][] = [
  * @example departmentOf(null, 'Senior Software Engineer') // 'engineering'
  */
 export function departmentOf(department: string | null, title: string | null): string | null {
-  if (department?.trim()) return department.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  if (department?.trim())
+    return department
+      .trim()
+      .toLowerCase()
+      .replace(/[\s-]+/g, '_');
   if (!title) return null;
   let known = departmentCache.get(title);
   if (known === undefined) {

@@ -29,7 +29,12 @@ export class RecordWriter {
   }
 
   groupType(index: number, type: string) {
-    return this.put('posthog', 'group_types', String(index), { group_type: type, group_type_index: index, name_singular: type, name_plural: `${type}s` });
+    return this.put('posthog', 'group_types', String(index), {
+      group_type: type,
+      group_type_index: index,
+      name_singular: type,
+      name_plural: `${type}s`,
+    });
   }
 
   group(domain: string, name: string, createdAt: string, extra: Record<string, unknown> = {}) {
@@ -41,12 +46,30 @@ export class RecordWriter {
     });
   }
 
-  person(id: string, props: { email?: string; name?: string; title?: string; department?: string; company_domain?: string }, createdAt: string, lastSeenAt = createdAt) {
-    return this.put('posthog', 'persons', id, { id, uuid: id, distinct_ids: [id], properties: props, created_at: createdAt, last_seen_at: lastSeenAt });
+  person(
+    id: string,
+    props: { email?: string; name?: string; title?: string; department?: string; company_domain?: string },
+    createdAt: string,
+    lastSeenAt = createdAt,
+  ) {
+    return this.put('posthog', 'persons', id, {
+      id,
+      uuid: id,
+      distinct_ids: [id],
+      properties: props,
+      created_at: createdAt,
+      last_seen_at: lastSeenAt,
+    });
   }
 
   usage(groupKey: string, day: string, event: string, count: number, persons = 1) {
-    return this.put('posthog', 'usage_daily', `${groupKey}|${day}|${event}`, { group_key: groupKey, day, event, count, persons });
+    return this.put('posthog', 'usage_daily', `${groupKey}|${day}|${event}`, {
+      group_key: groupKey,
+      day,
+      event,
+      count,
+      persons,
+    });
   }
 
   /** `count` of `event` on each of the `days` days ending at `lastDay`. */
@@ -98,7 +121,16 @@ export class RecordWriter {
     priceId: string,
     quantity: number,
     created: string,
-    extra: Partial<{ status: string; trial_start: number; trial_end: number; cancel_at: number; cancel_at_period_end: boolean; canceled_at: number; ended_at: number; current_period_end: number }> = {},
+    extra: Partial<{
+      status: string;
+      trial_start: number;
+      trial_end: number;
+      cancel_at: number;
+      cancel_at_period_end: boolean;
+      canceled_at: number;
+      ended_at: number;
+      current_period_end: number;
+    }> = {},
   ) {
     return this.put('stripe', 'subscriptions', id, {
       id,
@@ -119,7 +151,16 @@ export class RecordWriter {
     });
   }
 
-  invoice(id: string, customer: string, subscription: string, priceId: string, quantity: number, amount: number, created: string, reason = 'subscription_cycle') {
+  invoice(
+    id: string,
+    customer: string,
+    subscription: string,
+    priceId: string,
+    quantity: number,
+    amount: number,
+    created: string,
+    reason = 'subscription_cycle',
+  ) {
     return this.put('stripe', 'invoices', id, {
       id,
       object: 'invoice',
@@ -132,7 +173,18 @@ export class RecordWriter {
       currency: 'usd',
       billing_reason: reason,
       created: unix(created),
-      lines: { data: [{ id: `il_${id}`, amount, quantity, subscription, price: { id: priceId }, proration: reason === 'subscription_update' }] },
+      lines: {
+        data: [
+          {
+            id: `il_${id}`,
+            amount,
+            quantity,
+            subscription,
+            price: { id: priceId },
+            proration: reason === 'subscription_update',
+          },
+        ],
+      },
     });
   }
 
@@ -141,8 +193,21 @@ export class RecordWriter {
       id: { workspace_id: 'w', object_id: 'companies', record_id: recordId },
       created_at: this.now,
       values: {
-        name: [{ value: name, active_from: this.now, active_until: null, created_by_actor: { type: 'workspace-member', id: 'm1' } }],
-        domains: domains.map((domain) => ({ domain, root_domain: domain, active_from: this.now, active_until: null, created_by_actor: { type: 'system', id: null } })),
+        name: [
+          {
+            value: name,
+            active_from: this.now,
+            active_until: null,
+            created_by_actor: { type: 'workspace-member', id: 'm1' },
+          },
+        ],
+        domains: domains.map((domain) => ({
+          domain,
+          root_domain: domain,
+          active_from: this.now,
+          active_until: null,
+          created_by_actor: { type: 'system', id: null },
+        })),
       },
     });
   }

@@ -37,11 +37,19 @@ beforeAll(async () => {
   await w.group('globex.com', 'Globex', '2024-03-01T00:00:00Z');
   await w.person('p1', { email: 'ann@acme.io', name: 'Ann', title: 'VP Sales' }, '2024-01-10T00:00:00Z');
   // Works at Globex per the property, though the email says acme: a conflict, property wins.
-  await w.person('p2', { email: 'bob@acme.io', name: 'Bob', company_domain: 'globex.com' }, '2024-04-01T00:00:00Z');
+  await w.person(
+    'p2',
+    { email: 'bob@acme.io', name: 'Bob', company_domain: 'globex.com' },
+    '2024-04-01T00:00:00Z',
+  );
   // Free-mail person with no company: unresolved.
   await w.person('p3', { email: 'carol@gmail.com', name: 'Carol' }, '2024-05-01T00:00:00Z');
   // Free-mail person whose company is stated.
-  await w.person('p4', { email: 'dan@gmail.com', name: 'Dan', company_domain: 'acme.io' }, '2024-05-01T00:00:00Z');
+  await w.person(
+    'p4',
+    { email: 'dan@gmail.com', name: 'Dan', company_domain: 'acme.io' },
+    '2024-05-01T00:00:00Z',
+  );
   await w.price('price_pro', 'pro', 4000, 'month');
   await w.customer('cus_acme', 'billing@acme.io', 'Acme Inc', '2024-02-01T00:00:00Z', 'acme.io');
   // Personal billing email of a known person (Dan, at acme): matched through the person.
@@ -66,10 +74,22 @@ afterAll(() => t.close());
 describe('first pass', () => {
   it('resolves every source to accounts keyed by domain, deterministically', async () => {
     const result = await ingest(T0);
-    const accounts = await db().selectFrom('accounts').select(['id', 'domain', 'name', 'name_source']).where('workspace_id', '=', WS).orderBy('domain').execute();
+    const accounts = await db()
+      .selectFrom('accounts')
+      .select(['id', 'domain', 'name', 'name_source'])
+      .where('workspace_id', '=', WS)
+      .orderBy('domain')
+      .execute();
     expect(accounts.map((a) => a.domain)).toEqual(['acme.io', 'globex.com', 'initech.net']);
-    expect(accounts.find((a) => a.domain === 'acme.io')).toMatchObject({ id: acme, name: 'ACME (CRM)', name_source: 'attio' });
-    expect(accounts.find((a) => a.domain === 'globex.com')).toMatchObject({ name: 'Globex', name_source: 'posthog' });
+    expect(accounts.find((a) => a.domain === 'acme.io')).toMatchObject({
+      id: acme,
+      name: 'ACME (CRM)',
+      name_source: 'attio',
+    });
+    expect(accounts.find((a) => a.domain === 'globex.com')).toMatchObject({
+      name: 'Globex',
+      name_source: 'posthog',
+    });
     expect(result.touched).toEqual(new Set(accounts.map((a) => a.id)));
   });
 
@@ -93,7 +113,10 @@ describe('first pass', () => {
   it('a person seen at two companies goes where the company property says, with the conflict recorded', async () => {
     const links = await accountLinks(db(), WS, globex);
     const bob = links.find((l) => l.externalId === 'p2');
-    expect(bob?.conflict).toMatchObject({ chosen: 'globex.com', rule: expect.stringContaining('company_domain') });
+    expect(bob?.conflict).toMatchObject({
+      chosen: 'globex.com',
+      rule: expect.stringContaining('company_domain'),
+    });
     // Bob's NPS answer follows Bob (matched by email).
     expect(links.find((l) => l.externalId === 'n2')?.method).toBe('person_email');
   });
@@ -108,17 +131,37 @@ describe('first pass', () => {
   });
 
   it('derives typed daily usage and lifetime totals', async () => {
-    const rows = await db().selectFrom('usage_daily').selectAll().where('workspace_id', '=', WS).orderBy('account_id').orderBy('day').execute();
-    expect(rows.filter((r) => r.account_id === acme).map((r) => [r.day, r.event, r.count, r.persons])).toEqual([
+    const rows = await db()
+      .selectFrom('usage_daily')
+      .selectAll()
+      .where('workspace_id', '=', WS)
+      .orderBy('account_id')
+      .orderBy('day')
+      .execute();
+    expect(
+      rows.filter((r) => r.account_id === acme).map((r) => [r.day, r.event, r.count, r.persons]),
+    ).toEqual([
       [dayNumber('2025-05-30'), 'feature_used', 12, 3],
       [dayNumber('2025-05-31'), 'feature_used', 7, 2],
     ]);
-    const totals = await db().selectFrom('usage_totals').selectAll().where('account_id', '=', acme).executeTakeFirstOrThrow();
-    expect(totals).toMatchObject({ first_day: dayNumber('2025-05-30'), last_day: dayNumber('2025-05-31'), total: 19 });
+    const totals = await db()
+      .selectFrom('usage_totals')
+      .selectAll()
+      .where('account_id', '=', acme)
+      .executeTakeFirstOrThrow();
+    expect(totals).toMatchObject({
+      first_day: dayNumber('2025-05-30'),
+      last_day: dayNumber('2025-05-31'),
+      total: 19,
+    });
   });
 
   it('builds the account history from its records', async () => {
-    const row = await db().selectFrom('accounts').select('history_json').where('id', '=', acme).executeTakeFirstOrThrow();
+    const row = await db()
+      .selectFrom('accounts')
+      .select('history_json')
+      .where('id', '=', acme)
+      .executeTakeFirstOrThrow();
     const history = parseHistory(row.history_json);
     expect(history.persons.map((p) => p.id)).toEqual(['p1', 'p4']);
     expect(history.signupAt).toBe('2024-01-10T00:00:00.000Z');
@@ -143,15 +186,30 @@ describe('incremental passes', () => {
     await w.usage('acme.io', '2025-05-31', 'feature_used', 9, 2);
     const result = await ingest(T1);
     expect([...result.touched]).toEqual([acme]);
-    const row = await db().selectFrom('usage_daily').select('count').where('account_id', '=', acme).where('day', '=', dayNumber('2025-05-31')).executeTakeFirstOrThrow();
+    const row = await db()
+      .selectFrom('usage_daily')
+      .select('count')
+      .where('account_id', '=', acme)
+      .where('day', '=', dayNumber('2025-05-31'))
+      .executeTakeFirstOrThrow();
     expect(row.count).toBe(9);
   });
 
   it('a deleted usage record removes its row', async () => {
-    await w.put('posthog', 'usage_daily', 'initech.net|2025-05-31|$pageview', { group_key: 'initech.net', day: '2025-05-31', event: '$pageview', count: 4, persons: 1 }, true);
+    await w.put(
+      'posthog',
+      'usage_daily',
+      'initech.net|2025-05-31|$pageview',
+      { group_key: 'initech.net', day: '2025-05-31', event: '$pageview', count: 4, persons: 1 },
+      true,
+    );
     const result = await ingest(T1);
     expect([...result.touched]).toEqual([accountIdFor(WS, 'initech.net')]);
-    const rows = await db().selectFrom('usage_daily').select('count').where('account_id', '=', accountIdFor(WS, 'initech.net')).execute();
+    const rows = await db()
+      .selectFrom('usage_daily')
+      .select('count')
+      .where('account_id', '=', accountIdFor(WS, 'initech.net'))
+      .execute();
     expect(rows).toEqual([]);
   });
 
@@ -169,11 +227,21 @@ describe('incremental passes', () => {
 
 describe('manual link and unlink', () => {
   it('links an unresolved personal-email customer, with its subscription', async () => {
-    const touched = await linkRecord(db(), WS, globex, { integration: 'stripe', stream: 'customers', externalId: 'cus_lost' }, 'user_1', T1);
+    const touched = await linkRecord(
+      db(),
+      WS,
+      globex,
+      { integration: 'stripe', stream: 'customers', externalId: 'cus_lost' },
+      'user_1',
+      T1,
+    );
     expect(touched.has(globex)).toBe(true);
     const links = await accountLinks(db(), WS, globex);
     expect(links.find((l) => l.externalId === 'cus_lost')).toMatchObject({ method: 'manual', manual: true });
-    expect(links.find((l) => l.externalId === 'sub_lost')).toMatchObject({ method: 'customer', status: 'linked' });
+    expect(links.find((l) => l.externalId === 'sub_lost')).toMatchObject({
+      method: 'customer',
+      status: 'linked',
+    });
   });
 
   it('the manual decision survives the next sync of the record', async () => {
@@ -184,16 +252,51 @@ describe('manual link and unlink', () => {
   });
 
   it('unlinks a person from the company its email points to', async () => {
-    await unlinkRecord(db(), WS, acme, { integration: 'posthog', stream: 'persons', externalId: 'p1' }, 'user_1', T1);
+    await unlinkRecord(
+      db(),
+      WS,
+      acme,
+      { integration: 'posthog', stream: 'persons', externalId: 'p1' },
+      'user_1',
+      T1,
+    );
     expect((await accountLinks(db(), WS, acme)).some((l) => l.externalId === 'p1')).toBe(false);
-    const history = parseHistory((await db().selectFrom('accounts').select('history_json').where('id', '=', acme).executeTakeFirstOrThrow()).history_json);
+    const history = parseHistory(
+      (
+        await db()
+          .selectFrom('accounts')
+          .select('history_json')
+          .where('id', '=', acme)
+          .executeTakeFirstOrThrow()
+      ).history_json,
+    );
     expect(history.persons.map((p) => p.id)).toEqual(['p4']);
   });
 
   it('refuses what it cannot do, saying why', async () => {
-    await expect(linkRecord(db(), WS, acme, { integration: 'posthog', stream: 'usage_daily', externalId: 'x' }, null, T1)).rejects.toThrow(/not linked to accounts/);
-    await expect(linkRecord(db(), WS, 'acc_missing', { integration: 'stripe', stream: 'customers', externalId: 'cus_lost' }, null, T1)).rejects.toMatchObject({ status: 404 });
-    await expect(unlinkRecord(db(), WS, acme, { integration: 'posthog', stream: 'persons', externalId: 'p2' }, null, T1)).rejects.toMatchObject({ status: 404 });
+    await expect(
+      linkRecord(
+        db(),
+        WS,
+        acme,
+        { integration: 'posthog', stream: 'usage_daily', externalId: 'x' },
+        null,
+        T1,
+      ),
+    ).rejects.toThrow(/not linked to accounts/);
+    await expect(
+      linkRecord(
+        db(),
+        WS,
+        'acc_missing',
+        { integration: 'stripe', stream: 'customers', externalId: 'cus_lost' },
+        null,
+        T1,
+      ),
+    ).rejects.toMatchObject({ status: 404 });
+    await expect(
+      unlinkRecord(db(), WS, acme, { integration: 'posthog', stream: 'persons', externalId: 'p2' }, null, T1),
+    ).rejects.toMatchObject({ status: 404 });
   });
 });
 

@@ -178,12 +178,13 @@ describe('the web app', () => {
     await screenshot(demo, '14-demo-home');
 
     await demo.getByRole('link', { name: 'Accounts', exact: true }).click();
+    await visible(demo.getByRole('heading', { name: 'Accounts', exact: true }));
     const firstAccount = demo.getByRole('table').getByRole('link').first();
-    const name = (await visible(firstAccount)).textContent();
+    const name = (await (await visible(firstAccount)).textContent()) ?? '';
     await screenshot(demo, '15-accounts', { fullPage: false });
     await firstAccount.click();
 
-    await visible(demo.getByRole('heading', { name: await name }));
+    await visible(demo.getByRole('heading', { name }));
     await hasText(demo.getByTestId('score-summary'), /Grade M(100|75|50|25|10) \(score \d+\)/);
     await visible(demo.getByRole('heading', { name: 'What drives expansion' }));
     await visible(demo.getByRole('heading', { name: 'Signal timeline' }));
@@ -195,7 +196,7 @@ describe('the web app', () => {
     const writesBefore = attio.countRecords('companies');
     await demo.getByRole('link', { name: 'CRM push' }).click();
     await demo.getByRole('button', { name: 'Dry run' }).click();
-    const creates = await visible(demo.getByText('Creates', { exact: true }).locator('xpath=..'));
+    const creates = await visible(demo.getByTestId('plan-creates'));
     const planned = Number(((await creates.textContent()) ?? '').replace(/\D/g, ''));
     expect(planned).toBeGreaterThan(0);
     expect(attio.countRecords('companies')).toBe(writesBefore);
@@ -211,7 +212,11 @@ describe('the web app', () => {
     const runId = href!.split('/').pop()!;
     const answer = await demo.request.get(`/api/v1/push-runs/${runId}?status=written&limit=50`);
     const { items } = (await answer.json()) as {
-      items: { key: string; changes: { attribute: string; after: string | number | null }[] }[];
+      items: {
+        key: string;
+        action: string;
+        changes: { attribute: string; before: string | number | null; after: string | number | null }[];
+      }[];
     };
     expect(items.length).toBeGreaterThan(0);
     expect(attio.countRecords('companies')).toBeGreaterThanOrEqual(writesBefore + planned);
@@ -219,7 +224,8 @@ describe('the web app', () => {
       const record = attio.queryRecords('companies', { filter: { domains: item.key } })[0];
       expect(record, `company ${item.key} in Attio`).toBeDefined();
       for (const change of item.changes) {
-        const stored = (record!.values as Record<string, { value: unknown }[]>)[change.attribute]?.[0]?.value;
+        const values = record!.values as unknown as Record<string, { value: unknown }[] | undefined>;
+        const stored = values[change.attribute]?.[0]?.value;
         if (typeof change.after === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(change.after)) {
           expect(Date.parse(String(stored))).toBe(Date.parse(change.after));
         } else {
@@ -229,10 +235,22 @@ describe('the web app', () => {
     }
 
     await demo.getByRole('link', { name: 'See what it wrote' }).click();
-    await visible(demo.getByRole('heading', { name: /Push to attio/ }));
+    await visible(demo.getByRole('heading', { name: /Push to Attio/ }));
     await screenshot(demo, '19-push-run', { fullPage: false });
+
+    await demo.getByRole('button', { name: 'Roll back' }).click();
+    await demo.getByRole('dialog').getByRole('button', { name: 'Roll back' }).click();
+    await visible(demo.getByRole('heading', { name: /Rollback in Attio/ }));
+    await hasText(demo.getByRole('heading', { name: /Rollback in Attio/ }), /succeeded/i, 60_000);
+    const restored = items[0]!;
+    const record = attio.queryRecords('companies', { filter: { domains: restored.key } })[0]!;
+    const health = (record.values as unknown as Record<string, { value: unknown }[] | undefined>)
+      .beton_health;
+    expect(health?.[0]?.value).not.toBe(restored.changes.find((c) => c.attribute === 'beton_health')?.after);
+
     await demo.goto('/push?tab=history');
-    await hasText(demo.getByRole('row').nth(1), /succeeded/i);
+    await hasText(demo.getByRole('row').nth(1), /rollback/i);
+    await hasText(demo.getByRole('row').nth(2), /rolled back/i);
     await screenshot(demo, '20-push-history');
     await demo.goto('/signals');
     await visible(demo.getByRole('table'));

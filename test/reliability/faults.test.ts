@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { putConnection } from '../../src/connections/index.js';
 import { HttpClient } from '../../src/core/http/index.js';
+import { ATTIO_PAGE_LIMIT, AttioClient } from '../../src/integrations/attio/index.js';
+import { RepeatingCursorError } from '../../src/integrations/index.js';
 import { type PushAccount, type PushServiceDeps, startPush } from '../../src/push/index.js';
 import {
   type AttioSimulator,
@@ -50,7 +54,7 @@ const scenarios: Scenario[] = [
   {
     name: '10% hung requests (timeouts)',
     ridesOut: () => true,
-    arm: (s) => void knobs(s, { timeoutRate: 0.1, hangMs: 2_000 }),
+    arm: (s) => void knobs(s, { timeoutRate: 0.1, hangMs: 5_000 }),
   },
   { name: '10% malformed JSON', ridesOut: () => true, arm: (s) => void knobs(s, { malformedRate: 0.1 }) },
   { name: '10% truncated answers', ridesOut: () => true, arm: (s) => void knobs(s, { truncatedRate: 0.1 }) },
@@ -182,7 +186,7 @@ describe('the push under faults', () => {
     ['a short 429 storm on writes', (s) => s.rateLimitStorm({ writes: 5 })],
     // 12 refusals in a row outlast the 8 attempts of one write: a run ends `failed`, a later one finishes.
     ['a 429 storm longer than the retries', (s) => s.rateLimitStorm({ writes: 12 })],
-    ['10% hung requests', (s) => s.setKnobs({ timeoutRate: 0.1, hangMs: 2_000, faultSeed: 3 })],
+    ['10% hung requests', (s) => s.setKnobs({ timeoutRate: 0.1, hangMs: 5_000, faultSeed: 3 })],
     ['10% malformed JSON', (s) => s.setKnobs({ malformedRate: 0.1, faultSeed: 3 })],
     ['10% truncated answers (written, answer lost)', (s) => s.setKnobs({ truncatedRate: 0.1, faultSeed: 3 })],
   ];
@@ -258,6 +262,42 @@ describe('a Retry-After date that is already past', () => {
       expect(sim.counters.rateLimited).toBeLessThan(5);
     } finally {
       await sim.close();
+    }
+  });
+});
+
+describe('an Attio that ignores the offset', () => {
+  it('stops with a repeating-cursor error instead of reading the same page forever', async () => {
+    // Attio pages by offset, so the client computes every next position itself and no `next`
+    // can repeat; a proxy or a broken server that ignores `offset` serves one full page forever.
+    const page = Array.from({ length: ATTIO_PAGE_LIMIT }, (_, i) => ({
+      id: { workspace_id: 'w', object_id: 'o', record_id: `rec-${i}` },
+      created_at: '2025-01-01T00:00:00.000Z',
+      values: {},
+    }));
+    let served = 0;
+    const server = http.createServer((_req, res) => {
+      served++;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ data: page }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const client = new AttioClient(
+        new HttpClient({
+          integration: 'attio',
+          baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+          allowPrivateHosts: true,
+        }),
+      );
+      const read = async () => {
+        for await (const _ of client.records('companies')) if (served > 20) return 'looped';
+        return 'ended';
+      };
+      await expect(read()).rejects.toBeInstanceOf(RepeatingCursorError);
+      expect(served).toBeLessThanOrEqual(3);
+    } finally {
+      await new Promise((r) => server.close(r));
     }
   });
 });

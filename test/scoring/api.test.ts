@@ -38,7 +38,11 @@ describe('GET /api/v1/accounts', () => {
     expect(res.json.items).toHaveLength(1);
     expect(res.json.items[0]).toMatchObject({ domain: 'acme.io', grade: expect.stringMatching(/^M/) });
     expect(res.json.nextCursor).toEqual(expect.any(String));
-    const next = await t.request('GET', `/api/v1/accounts?sort=-expansion&limit=1&cursor=${res.json.nextCursor}`, { key: t.keys.viewer });
+    const next = await t.request(
+      'GET',
+      `/api/v1/accounts?sort=-expansion&limit=1&cursor=${res.json.nextCursor}`,
+      { key: t.keys.viewer },
+    );
     expect(next.json.items[0].domain).toBe('globex.com');
     const bySignal = await t.request('GET', '/api/v1/accounts?signal=usage_drop', { key: t.keys.viewer });
     expect(bySignal.json.items.map((i: { domain: string }) => i.domain)).toEqual(['globex.com']);
@@ -58,7 +62,11 @@ describe('GET /api/v1/accounts/:id', () => {
     const res = await t.request('GET', `/api/v1/accounts/${acme()}`, { key: t.keys.viewer });
     expect(res.status).toBe(200);
     expect(res.json.scores.explanation.summary).toContain('Expansion');
-    expect(res.json.scores.explanation.expansion.drivers[0]).toMatchObject({ key: 'usage_spike', title: 'Usage spike', explanation: expect.stringContaining('×') });
+    expect(res.json.scores.explanation.expansion.drivers[0]).toMatchObject({
+      key: 'usage_spike',
+      title: 'Usage spike',
+      explanation: expect.stringContaining('×'),
+    });
     expect(res.json.signals.map((s: { key: string }) => s.key)).toContain('usage_spike');
     expect(res.json.links.map((l: { stream: string }) => l.stream)).toEqual(['groups', 'persons']);
     expect(res.json.history).toHaveLength(1);
@@ -76,14 +84,23 @@ describe('manual link and unlink', () => {
     const body = { integration: 'stripe', stream: 'customers', externalId: 'cus_lost' };
     const unresolved = await t.request('GET', '/api/v1/accounts/unresolved', { key: t.keys.viewer });
     expect(unresolved.json.items.map((i: { externalId: string }) => i.externalId)).toContain('cus_lost');
-    expect((await t.request('POST', `/api/v1/accounts/${acme()}/links`, { key: t.keys.viewer, body })).status).toBe(403);
+    expect(
+      (await t.request('POST', `/api/v1/accounts/${acme()}/links`, { key: t.keys.viewer, body })).status,
+    ).toBe(403);
     const linked = await t.request('POST', `/api/v1/accounts/${acme()}/links`, { key: t.keys.member, body });
     expect(linked.status).toBe(200);
-    expect(linked.json.links.find((l: { externalId: string }) => l.externalId === 'cus_lost')).toMatchObject({ manual: true });
-    const unlinked = await t.request('DELETE', `/api/v1/accounts/${acme()}/links/stripe/customers/cus_lost`, { key: t.keys.member });
+    expect(linked.json.links.find((l: { externalId: string }) => l.externalId === 'cus_lost')).toMatchObject({
+      manual: true,
+    });
+    const unlinked = await t.request('DELETE', `/api/v1/accounts/${acme()}/links/stripe/customers/cus_lost`, {
+      key: t.keys.member,
+    });
     expect(unlinked.status).toBe(200);
     expect(unlinked.json.links.some((l: { externalId: string }) => l.externalId === 'cus_lost')).toBe(false);
-    const missing = await t.request('POST', `/api/v1/accounts/${acme()}/links`, { key: t.keys.member, body: { ...body, externalId: 'cus_nope' } });
+    const missing = await t.request('POST', `/api/v1/accounts/${acme()}/links`, {
+      key: t.keys.member,
+      body: { ...body, externalId: 'cus_nope' },
+    });
     expect(missing.status).toBe(404);
   });
 });
@@ -94,16 +111,33 @@ describe('signals', () => {
     expect(res.status).toBe(200);
     expect(res.json.signals).toHaveLength(20);
     const spike = res.json.signals.find((s: { key: string }) => s.key === 'usage_spike');
-    expect(spike).toMatchObject({ direction: 'expansion', params: { ratio: 2 }, counts: { activeAccounts: 1 } });
+    expect(spike).toMatchObject({
+      direction: 'expansion',
+      params: { ratio: 2 },
+      counts: { activeAccounts: 1 },
+    });
     expect(spike.paramsSchema.properties.ratio).toBeDefined();
   });
 
   it('an admin overrides parameters; a bad override is a 400 naming the field', async () => {
-    expect((await t.request('PATCH', '/api/v1/signals/usage_spike', { key: t.keys.member, body: { params: { ratio: 3 } } })).status).toBe(403);
-    const ok = await t.request('PATCH', '/api/v1/signals/usage_spike', { key: t.keys.admin, body: { params: { ratio: 3 }, weight: 1.2 } });
+    expect(
+      (
+        await t.request('PATCH', '/api/v1/signals/usage_spike', {
+          key: t.keys.member,
+          body: { params: { ratio: 3 } },
+        })
+      ).status,
+    ).toBe(403);
+    const ok = await t.request('PATCH', '/api/v1/signals/usage_spike', {
+      key: t.keys.admin,
+      body: { params: { ratio: 3 }, weight: 1.2 },
+    });
     expect(ok.status).toBe(200);
     expect(ok.json.signal).toMatchObject({ params: { ratio: 3 }, weight: 1.2 });
-    const bad = await t.request('PATCH', '/api/v1/signals/usage_spike', { key: t.keys.admin, body: { params: { ratio: 'high' } } });
+    const bad = await t.request('PATCH', '/api/v1/signals/usage_spike', {
+      key: t.keys.admin,
+      body: { params: { ratio: 'high' } },
+    });
     expect(bad.status).toBe(400);
     expect(bad.json.error.message).toContain('ratio');
     const unknown = await t.request('PATCH', '/api/v1/signals/nope', { key: t.keys.admin, body: {} });
@@ -111,34 +145,66 @@ describe('signals', () => {
   });
 
   it('lists occurrences with filters', async () => {
-    const res = await t.request('GET', '/api/v1/signals/occurrences?signal=usage_drop', { key: t.keys.viewer });
+    const res = await t.request('GET', '/api/v1/signals/occurrences?signal=usage_drop', {
+      key: t.keys.viewer,
+    });
     expect(res.status).toBe(200);
-    expect(res.json.items[0]).toMatchObject({ key: 'usage_drop', accountId: accountIdFor(t.workspaceId, 'globex.com') });
+    expect(res.json.items[0]).toMatchObject({
+      key: 'usage_drop',
+      accountId: accountIdFor(t.workspaceId, 'globex.com'),
+    });
     const unknown = await t.request('GET', '/api/v1/signals/occurrences?signal=nope', { key: t.keys.viewer });
     expect(unknown.status).toBe(400);
   });
 });
 
 describe('custom signals', () => {
-  const definition = { name: 'Exporters', direction: 'expansion', events: ['export_clicked'], operator: 'gte', threshold: 10, windowDays: 7 };
+  const definition = {
+    name: 'Exporters',
+    direction: 'expansion',
+    events: ['export_clicked'],
+    operator: 'gte',
+    threshold: 10,
+    windowDays: 7,
+  };
 
   it('previews, creates, updates and deletes', async () => {
-    const preview = await t.request('POST', '/api/v1/signals/preview', { key: t.keys.member, body: definition });
+    const preview = await t.request('POST', '/api/v1/signals/preview', {
+      key: t.keys.member,
+      body: definition,
+    });
     expect(preview.status).toBe(200);
-    expect(preview.json).toMatchObject({ accountsTotal: 2, matching: 1, accounts: [{ domain: 'acme.io', total: 12 }] });
+    expect(preview.json).toMatchObject({
+      accountsTotal: 2,
+      matching: 1,
+      accounts: [{ domain: 'acme.io', total: 12 }],
+    });
     const created = await t.request('POST', '/api/v1/signals', { key: t.keys.admin, body: definition });
     expect(created.status).toBe(201);
     const id = created.json.signal.id;
-    const updated = await t.request('PATCH', `/api/v1/signals/custom/${id}`, { key: t.keys.admin, body: { threshold: 20 } });
+    const updated = await t.request('PATCH', `/api/v1/signals/custom/${id}`, {
+      key: t.keys.admin,
+      body: { threshold: 20 },
+    });
     expect(updated.json.signal).toMatchObject({ threshold: 20, events: ['export_clicked'] });
     const listed = await t.request('GET', '/api/v1/signals', { key: t.keys.viewer });
-    expect(listed.json.signals.find((s: { key: string }) => s.key === `custom:${id}`)).toMatchObject({ custom: true, title: 'Exporters' });
-    expect((await t.request('DELETE', `/api/v1/signals/custom/${id}`, { key: t.keys.admin })).status).toBe(204);
-    expect((await t.request('DELETE', `/api/v1/signals/custom/${id}`, { key: t.keys.admin })).status).toBe(404);
+    expect(listed.json.signals.find((s: { key: string }) => s.key === `custom:${id}`)).toMatchObject({
+      custom: true,
+      title: 'Exporters',
+    });
+    expect((await t.request('DELETE', `/api/v1/signals/custom/${id}`, { key: t.keys.admin })).status).toBe(
+      204,
+    );
+    expect((await t.request('DELETE', `/api/v1/signals/custom/${id}`, { key: t.keys.admin })).status).toBe(
+      404,
+    );
   });
 
   it('validates definitions; event names are data, never query text', async () => {
-    const bad = await t.request('POST', '/api/v1/signals', { key: t.keys.admin, body: { ...definition, operator: 'like', windowDays: 0 } });
+    const bad = await t.request('POST', '/api/v1/signals', {
+      key: t.keys.admin,
+      body: { ...definition, operator: 'like', windowDays: 0 },
+    });
     expect(bad.status).toBe(400);
     const hostile = { ...definition, events: ["x') or 1=1 --", 'export_clicked'] };
     const preview = await t.request('POST', '/api/v1/signals/preview', { key: t.keys.member, body: hostile });
@@ -166,11 +232,16 @@ describe('score runs and settings', () => {
 
   it('settings: admins set the ICP, validated', async () => {
     const icp = { industries: ['Software'], regions: ['EU'], employees: { min: 10, max: 500 } };
-    expect((await t.request('PUT', '/api/v1/scoring/settings', { key: t.keys.member, body: { icp } })).status).toBe(403);
+    expect(
+      (await t.request('PUT', '/api/v1/scoring/settings', { key: t.keys.member, body: { icp } })).status,
+    ).toBe(403);
     const ok = await t.request('PUT', '/api/v1/scoring/settings', { key: t.keys.admin, body: { icp } });
     expect(ok.status).toBe(200);
     expect(ok.json.settings).toMatchObject({ icp: { industries: ['Software'] }, halfLifeDays: 14 });
-    const bad = await t.request('PUT', '/api/v1/scoring/settings', { key: t.keys.admin, body: { icp: { employees: { min: 50, max: 10 } } } });
+    const bad = await t.request('PUT', '/api/v1/scoring/settings', {
+      key: t.keys.admin,
+      body: { icp: { employees: { min: 50, max: 10 } } },
+    });
     expect(bad.status).toBe(400);
   });
 });

@@ -38,12 +38,19 @@ export async function scoreWorld(opts: { seed: string; companies: number; now: s
   const t = await createTestRuntime({ clock, env: { BETON_ALLOW_PRIVATE_HOSTS: 'true' } });
   try {
     const creds = sims.credentials();
-    const actor = { workspaceId: t.workspaceId, audit: { actorType: 'system' as const, actorId: null }, userId: null };
+    const actor = {
+      workspaceId: t.workspaceId,
+      audit: { actorType: 'system' as const, actorId: null },
+      userId: null,
+    };
     await putConnection(t.rt, actor, 'posthog', {
       credentials: { apiKey: creds.posthog.apiKey },
       settings: { baseUrl: creds.posthog.url, projectId: creds.posthog.projectId },
     });
-    await putConnection(t.rt, actor, 'stripe', { credentials: { apiKey: creds.stripe.apiKey }, settings: { baseUrl: creds.stripe.url } });
+    await putConnection(t.rt, actor, 'stripe', {
+      credentials: { apiKey: creds.stripe.apiKey },
+      settings: { baseUrl: creds.stripe.url },
+    });
     const result = await runPipeline(t.rt, t.workspaceId, { trigger: 'test' });
     if (!result.scored || result.synced.some((s) => s.status !== 'succeeded')) {
       throw new Error(`pipeline did not complete: ${JSON.stringify(result)}`);
@@ -70,7 +77,11 @@ export async function scoreWorld(opts: { seed: string; companies: number; now: s
 /** Signals active at "now" (open occurrences) against the planted futures, per outcome class. */
 async function truthTable(t: TestRuntime, sims: RunningSimulators): Promise<TruthRow[]> {
   const db = t.rt.db.kysely;
-  const accounts = await db.selectFrom('accounts').select(['id', 'domain', 'history_json']).where('workspace_id', '=', t.workspaceId).execute();
+  const accounts = await db
+    .selectFrom('accounts')
+    .select(['id', 'domain', 'history_json'])
+    .where('workspace_id', '=', t.workspaceId)
+    .execute();
   const domainOf = new Map(accounts.map((a) => [a.id, a.domain]));
   const futures = new Map<string, Set<'expansion' | 'churn'>>();
   for (const f of sims.dataset.truth.futures) {
@@ -79,7 +90,11 @@ async function truthTable(t: TestRuntime, sims: RunningSimulators): Promise<Trut
     futures.get(f.domain)!.add(cls);
   }
   // Churn is possible only for paying companies: the dataset's paid plans at now.
-  const paying = new Set(sims.dataset.companies.filter((c) => c.plan !== 'free' && !c.trial?.status.startsWith('active')).map((c) => c.domain));
+  const paying = new Set(
+    sims.dataset.companies
+      .filter((c) => c.plan !== 'free' && !c.trial?.status.startsWith('active'))
+      .map((c) => c.domain),
+  );
   const open = await db
     .selectFrom('signal_occurrences')
     .select(['account_id', 'signal_key'])

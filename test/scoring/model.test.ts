@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { computeFit } from '../../src/scoring/fit.js';
-import { DEFAULT_SCORING, describeScore, gradeOf, type ScoredSignal, scoreAccount } from '../../src/scoring/model.js';
+import {
+  DEFAULT_SCORING,
+  describeScore,
+  gradeOf,
+  type ScoredSignal,
+  scoreAccount,
+} from '../../src/scoring/model.js';
 
 const NOW = new Date('2025-06-15T12:00:00Z');
 const ago = (days: number) => new Date(NOW.getTime() - days * 86_400_000).toISOString();
@@ -19,16 +25,33 @@ const engaged = { activeWeeks: 4, events28: 2_000, users: 10 };
 
 describe('scoreAccount', () => {
   it('no negative signals means no churn risk, whatever else is going on', () => {
-    const quiet = scoreAccount({ now: NOW, signals: [], engagement: { activeWeeks: 0, events28: 0, users: 3 }, firmographics: null });
+    const quiet = scoreAccount({
+      now: NOW,
+      signals: [],
+      engagement: { activeWeeks: 0, events28: 0, users: 3 },
+      firmographics: null,
+    });
     expect(quiet.churnRisk).toBe(0);
-    const busy = scoreAccount({ now: NOW, signals: [signal({}), signal({ key: 'invites_sent' })], engagement: engaged, firmographics: null });
+    const busy = scoreAccount({
+      now: NOW,
+      signals: [signal({}), signal({ key: 'invites_sent' })],
+      engagement: engaged,
+      firmographics: null,
+    });
     expect(busy.churnRisk).toBe(0);
     expect(describeScore(busy.explanation, (k) => k)).toContain('Churn risk 0: no churn signals.');
   });
 
   it('one full-strength signal of weight 1 gives 49; decay halves it every half-life', () => {
-    expect(scoreAccount({ now: NOW, signals: [signal({})], engagement: null, firmographics: null }).expansion).toBe(49);
-    const aged = scoreAccount({ now: NOW, signals: [signal({ lastSeenAt: ago(14) })], engagement: null, firmographics: null });
+    expect(
+      scoreAccount({ now: NOW, signals: [signal({})], engagement: null, firmographics: null }).expansion,
+    ).toBe(49);
+    const aged = scoreAccount({
+      now: NOW,
+      signals: [signal({ lastSeenAt: ago(14) })],
+      engagement: null,
+      firmographics: null,
+    });
     expect(aged.expansion).toBe(Math.round(100 * (1 - Math.exp(-0.5 / 1.5))));
     expect(aged.explanation.expansion.drivers[0]).toMatchObject({ contribution: 0.5, ageDays: 14 });
   });
@@ -50,7 +73,9 @@ describe('scoreAccount', () => {
     ]);
     expect(result.explanation.churnRisk.drivers).toHaveLength(1);
     expect(result.topSignals.map((s) => s.key)).toEqual(['nearing_paywall', 'usage_drop', 'invites_sent']);
-    expect(describeScore(result.explanation, (k) => (k === 'nearing_paywall' ? 'Nearing the paywall' : k))).toContain('nearing the paywall (77 %)');
+    expect(
+      describeScore(result.explanation, (k) => (k === 'nearing_paywall' ? 'Nearing the paywall' : k)),
+    ).toContain('nearing the paywall (77 %)');
   });
 
   it('a signal that reads past health raises churn risk but never lowers health (no feedback loop)', () => {
@@ -72,8 +97,18 @@ describe('scoreAccount', () => {
   });
 
   it('engagement rewards steady weeks and volume per user', () => {
-    const full = scoreAccount({ now: NOW, signals: [], engagement: { activeWeeks: 4, events28: 1_000, users: 10 }, firmographics: null });
-    const half = scoreAccount({ now: NOW, signals: [], engagement: { activeWeeks: 2, events28: 0, users: 10 }, firmographics: null });
+    const full = scoreAccount({
+      now: NOW,
+      signals: [],
+      engagement: { activeWeeks: 4, events28: 1_000, users: 10 },
+      firmographics: null,
+    });
+    const half = scoreAccount({
+      now: NOW,
+      signals: [],
+      engagement: { activeWeeks: 2, events28: 0, users: 10 },
+      firmographics: null,
+    });
     expect(full.explanation.health.engagement).toBe(100);
     expect(half.explanation.health.engagement).toBe(25);
     expect(full.health).toBe(80);
@@ -82,10 +117,21 @@ describe('scoreAccount', () => {
   it('fit enters the score only when it is known', () => {
     const icp = { industries: ['Software'], regions: ['EU'], employees: { min: 50, max: 500 } };
     const settings = { ...DEFAULT_SCORING, icp };
-    const known = scoreAccount({ now: NOW, signals: [], engagement: engaged, firmographics: { industry: 'Computer Software', country: 'DE', employees: 120 } }, settings);
+    const known = scoreAccount(
+      {
+        now: NOW,
+        signals: [],
+        engagement: engaged,
+        firmographics: { industry: 'Computer Software', country: 'DE', employees: 120 },
+      },
+      settings,
+    );
     expect(known.fit).toBe(100);
     expect(known.explanation.overall.weights.fit).toBe(0.2);
-    const unknown = scoreAccount({ now: NOW, signals: [], engagement: engaged, firmographics: null }, settings);
+    const unknown = scoreAccount(
+      { now: NOW, signals: [], engagement: engaged, firmographics: null },
+      settings,
+    );
     expect(unknown.fit).toBeNull();
     expect(unknown.explanation.fit.reason).toContain('Apollo');
   });
@@ -116,7 +162,11 @@ describe('computeFit', () => {
 
   it('weights criteria and matches regions by country', () => {
     const icp = { industries: ['Fintech'], regions: ['NA'], revenue: { min: 1_000_000 } };
-    const result = computeFit(icp, { industry: 'Retail', country: 'United States', annualRevenue: 5_000_000 });
+    const result = computeFit(icp, {
+      industry: 'Retail',
+      country: 'United States',
+      annualRevenue: 5_000_000,
+    });
     expect(result.criteria.map((c) => [c.name, c.match])).toEqual([
       ['industry', 0],
       ['revenue', 1],
@@ -126,6 +176,9 @@ describe('computeFit', () => {
   });
 
   it('no ICP: no fit, and says how to set one', () => {
-    expect(computeFit(null, { industry: 'x' })).toMatchObject({ score: null, reason: expect.stringContaining('icp') });
+    expect(computeFit(null, { industry: 'x' })).toMatchObject({
+      score: null,
+      reason: expect.stringContaining('icp'),
+    });
   });
 });

@@ -13,7 +13,8 @@ import {
 export const NOW = new Date('2025-06-15T12:00:00.000Z');
 export const AS_OF_DAY = dayNumber(NOW) - 1;
 
-export const daysAgo = (n: number, from: Date = NOW) => new Date(from.getTime() - n * 86_400_000).toISOString();
+export const daysAgo = (n: number, from: Date = NOW) =>
+  new Date(from.getTime() - n * 86_400_000).toISOString();
 export const daysAhead = (n: number, from: Date = NOW) => daysAgo(-n, from);
 
 export interface UsageSpec {
@@ -77,7 +78,9 @@ export interface FactsSpec {
 export function facts(spec: FactsSpec = {}): AccountFacts {
   const now = spec.now ?? NOW;
   const asOfDay = dayNumber(now) - 1;
-  const series = DailySeries.from((spec.usage ?? []).map((u) => ({ event: u.event, day: asOfDay - u.daysAgo, count: u.count })));
+  const series = DailySeries.from(
+    (spec.usage ?? []).map((u) => ({ event: u.event, day: asOfDay - u.daysAgo, count: u.count })),
+  );
   const history: AccountHistory = {
     observedAt: now.toISOString(),
     signupAt: spec.signupAt === undefined ? daysAgo(365, now) : spec.signupAt,

@@ -38,16 +38,26 @@ describe('director_signup', () => {
   const p = directorSignup.defaults();
 
   it('fires on a director created 13 days ago, not 14', () => {
-    const d = directorSignup.detect(facts({ persons: [person({ name: 'Ann', title: 'Director of Sales', createdAt: daysAgo(13) })] }), p);
+    const d = directorSignup.detect(
+      facts({ persons: [person({ name: 'Ann', title: 'Director of Sales', createdAt: daysAgo(13) })] }),
+      p,
+    );
     expect(d?.explanation).toContain('Ann (Director of Sales)');
     expect(d?.strength).toBe(0.7);
-    expect(directorSignup.detect(facts({ persons: [person({ title: 'Director of Sales', createdAt: daysAgo(14) })] }), p)).toBeNull();
+    expect(
+      directorSignup.detect(
+        facts({ persons: [person({ title: 'Director of Sales', createdAt: daysAgo(14) })] }),
+        p,
+      ),
+    ).toBeNull();
   });
 
   it('ignores non-senior titles unless configured', () => {
     const persons = [person({ title: 'Engineering Manager', createdAt: daysAgo(2) })];
     expect(directorSignup.detect(facts({ persons }), p)).toBeNull();
-    expect(directorSignup.detect(facts({ persons }), directorSignup.resolveParams({ seniorities: ['manager'] }))).not.toBeNull();
+    expect(
+      directorSignup.detect(facts({ persons }), directorSignup.resolveParams({ seniorities: ['manager'] })),
+    ).not.toBeNull();
   });
 
   it('does not see people created after the as-of moment (replay)', () => {
@@ -67,17 +77,37 @@ describe('free_decision_maker', () => {
   });
 
   it('stays quiet for a paying account', () => {
-    expect(freeDecisionMaker.detect(facts({ persons: [vp], usage: daily('feature_used', 2, 3), subscriptions: [subscription()] }), p)).toBeNull();
+    expect(
+      freeDecisionMaker.detect(
+        facts({ persons: [vp], usage: daily('feature_used', 2, 3), subscriptions: [subscription()] }),
+        p,
+      ),
+    ).toBeNull();
   });
 
   it('counts a plan named free as free', () => {
     const sub = subscription({ current: { arr: 0, seats: 3, plan: 'Free', seatLimit: 3 } });
-    expect(freeDecisionMaker.detect(facts({ persons: [vp], usage: daily('feature_used', 2, 3), subscriptions: [sub] }), p)).not.toBeNull();
+    expect(
+      freeDecisionMaker.detect(
+        facts({ persons: [vp], usage: daily('feature_used', 2, 3), subscriptions: [sub] }),
+        p,
+      ),
+    ).not.toBeNull();
   });
 
   it('needs activity in the last activeDays', () => {
-    expect(freeDecisionMaker.detect(facts({ persons: [vp], usage: [{ event: 'feature_used', daysAgo: 14, count: 5 }] }), p)).toBeNull();
-    expect(freeDecisionMaker.detect(facts({ persons: [vp], usage: [{ event: 'feature_used', daysAgo: 13, count: 5 }] }), p)).not.toBeNull();
+    expect(
+      freeDecisionMaker.detect(
+        facts({ persons: [vp], usage: [{ event: 'feature_used', daysAgo: 14, count: 5 }] }),
+        p,
+      ),
+    ).toBeNull();
+    expect(
+      freeDecisionMaker.detect(
+        facts({ persons: [vp], usage: [{ event: 'feature_used', daysAgo: 13, count: 5 }] }),
+        p,
+      ),
+    ).not.toBeNull();
   });
 });
 
@@ -86,17 +116,35 @@ describe('new_department_user', () => {
   const eng = person({ title: 'Software Engineer', createdAt: daysAgo(100) });
 
   it('fires when someone from a new department joins', () => {
-    const d = newDepartmentUser.detect(facts({ persons: [eng, person({ name: 'Sam', title: 'Account Executive', createdAt: daysAgo(3) })] }), p);
+    const d = newDepartmentUser.detect(
+      facts({ persons: [eng, person({ name: 'Sam', title: 'Account Executive', createdAt: daysAgo(3) })] }),
+      p,
+    );
     expect(d?.evidence).toMatchObject({ departments: ['sales'], knownDepartments: ['engineering'] });
   });
 
   it('stays quiet for the same department or an old arrival', () => {
-    expect(newDepartmentUser.detect(facts({ persons: [eng, person({ title: 'Backend Engineer', createdAt: daysAgo(3) })] }), p)).toBeNull();
-    expect(newDepartmentUser.detect(facts({ persons: [eng, person({ title: 'Account Executive', createdAt: daysAgo(14) })] }), p)).toBeNull();
+    expect(
+      newDepartmentUser.detect(
+        facts({ persons: [eng, person({ title: 'Backend Engineer', createdAt: daysAgo(3) })] }),
+        p,
+      ),
+    ).toBeNull();
+    expect(
+      newDepartmentUser.detect(
+        facts({ persons: [eng, person({ title: 'Account Executive', createdAt: daysAgo(14) })] }),
+        p,
+      ),
+    ).toBeNull();
   });
 
   it('needs prior users: the first people of an account are not a "new department"', () => {
-    expect(newDepartmentUser.detect(facts({ persons: [person({ title: 'Account Executive', createdAt: daysAgo(3) })] }), p)).toBeNull();
+    expect(
+      newDepartmentUser.detect(
+        facts({ persons: [person({ title: 'Account Executive', createdAt: daysAgo(3) })] }),
+        p,
+      ),
+    ).toBeNull();
   });
 });
 
@@ -105,36 +153,70 @@ describe('approaching_seat_limit and overage', () => {
     subscription({ current: { arr: seats * 480, seats, plan: 'pro', seatLimit } });
 
   it('approaching: 9 users on 10 seats fires, 8 does not', () => {
-    const d = approachingSeatLimit.detect(facts({ persons: users(9), subscriptions: [sub(10)] }), approachingSeatLimit.defaults());
+    const d = approachingSeatLimit.detect(
+      facts({ persons: users(9), subscriptions: [sub(10)] }),
+      approachingSeatLimit.defaults(),
+    );
     expect(d?.explanation).toBe('9 users on 10 paid seats (90 %, threshold 90 %).');
-    expect(approachingSeatLimit.detect(facts({ persons: users(8), subscriptions: [sub(10)] }), approachingSeatLimit.defaults())).toBeNull();
+    expect(
+      approachingSeatLimit.detect(
+        facts({ persons: users(8), subscriptions: [sub(10)] }),
+        approachingSeatLimit.defaults(),
+      ),
+    ).toBeNull();
   });
 
   it('approaching: paid seats against the plan limit', () => {
-    const d = approachingSeatLimit.detect(facts({ persons: users(1), subscriptions: [sub(9, 10)] }), approachingSeatLimit.defaults());
+    const d = approachingSeatLimit.detect(
+      facts({ persons: users(1), subscriptions: [sub(9, 10)] }),
+      approachingSeatLimit.defaults(),
+    );
     expect(d?.evidence).toMatchObject({ basis: 'plan_limit', used: 9, available: 10 });
   });
 
   it('overage: 11 users on 10 seats fires; 10 is approaching, not over', () => {
     const d = overage.detect(facts({ persons: users(11), subscriptions: [sub(10)] }), overage.defaults());
     expect(d?.evidence).toMatchObject({ over: 1, basis: 'paid_seats' });
-    expect(overage.detect(facts({ persons: users(10), subscriptions: [sub(10)] }), overage.defaults())).toBeNull();
-    expect(approachingSeatLimit.detect(facts({ persons: users(11), subscriptions: [sub(10)] }), approachingSeatLimit.defaults())).toBeNull();
+    expect(
+      overage.detect(facts({ persons: users(10), subscriptions: [sub(10)] }), overage.defaults()),
+    ).toBeNull();
+    expect(
+      approachingSeatLimit.detect(
+        facts({ persons: users(11), subscriptions: [sub(10)] }),
+        approachingSeatLimit.defaults(),
+      ),
+    ).toBeNull();
   });
 
   it('no subscription, a trial or a canceled one: no seat signal', () => {
     expect(overage.detect(facts({ persons: users(11) }), overage.defaults())).toBeNull();
-    const trial = subscription({ status: 'trialing', trialEnd: daysAhead(5), current: { arr: 0, seats: 2, plan: 'pro', seatLimit: null } });
-    expect(overage.detect(facts({ persons: users(5), subscriptions: [trial] }), overage.defaults())).toBeNull();
+    const trial = subscription({
+      status: 'trialing',
+      trialEnd: daysAhead(5),
+      current: { arr: 0, seats: 2, plan: 'pro', seatLimit: null },
+    });
+    expect(
+      overage.detect(facts({ persons: users(5), subscriptions: [trial] }), overage.defaults()),
+    ).toBeNull();
     const ended = subscription({ status: 'canceled', endedAt: daysAgo(3) });
-    expect(approachingSeatLimit.detect(facts({ persons: users(10), subscriptions: [ended] }), approachingSeatLimit.defaults())).toBeNull();
+    expect(
+      approachingSeatLimit.detect(
+        facts({ persons: users(10), subscriptions: [ended] }),
+        approachingSeatLimit.defaults(),
+      ),
+    ).toBeNull();
   });
 });
 
 describe('trial_ending', () => {
   const p = trialEnding.defaults();
   const trial = (endsIn: number) =>
-    subscription({ status: 'trialing', trialStart: daysAgo(10), trialEnd: daysAhead(endsIn), current: { arr: 0, seats: 3, plan: 'pro', seatLimit: null } });
+    subscription({
+      status: 'trialing',
+      trialStart: daysAgo(10),
+      trialEnd: daysAhead(endsIn),
+      current: { arr: 0, seats: 3, plan: 'pro', seatLimit: null },
+    });
 
   it('fires 7 days before the end, not 7.1', () => {
     expect(trialEnding.detect(facts({ subscriptions: [trial(7)] }), p)?.evidence.daysLeft).toBe(7);
@@ -146,9 +228,16 @@ describe('trial_ending', () => {
   });
 
   it('a replayed past moment sees the trial as it was', () => {
-    const sub = subscription({ status: 'active', createdAt: daysAgo(20), trialStart: daysAgo(20), trialEnd: daysAgo(6) });
+    const sub = subscription({
+      status: 'active',
+      createdAt: daysAgo(20),
+      trialStart: daysAgo(20),
+      trialEnd: daysAgo(6),
+    });
     const tenDaysAgo = new Date(Date.parse(daysAgo(10)));
-    expect(trialEnding.detect(facts({ now: tenDaysAgo, subscriptions: [sub], live: false }), p)).not.toBeNull();
+    expect(
+      trialEnding.detect(facts({ now: tenDaysAgo, subscriptions: [sub], live: false }), p),
+    ).not.toBeNull();
     expect(trialEnding.detect(facts({ subscriptions: [sub], live: false }), p)).toBeNull();
   });
 });
@@ -156,21 +245,38 @@ describe('trial_ending', () => {
 describe('upcoming_renewal', () => {
   const p = upcomingRenewal.defaults();
   const annual = (renewsIn: number, over = {}) =>
-    subscription({ interval: 'year', currentPeriodEnd: daysAhead(renewsIn), current: { arr: 24_000, seats: 5, plan: 'pro', seatLimit: null }, ...over });
+    subscription({
+      interval: 'year',
+      currentPeriodEnd: daysAhead(renewsIn),
+      current: { arr: 24_000, seats: 5, plan: 'pro', seatLimit: null },
+      ...over,
+    });
 
   it('fires 30 days out, not 31', () => {
-    expect(upcomingRenewal.detect(facts({ subscriptions: [annual(30)] }), p)?.explanation).toContain('$24,000 ARR');
+    expect(upcomingRenewal.detect(facts({ subscriptions: [annual(30)] }), p)?.explanation).toContain(
+      '$24,000 ARR',
+    );
     expect(upcomingRenewal.detect(facts({ subscriptions: [annual(31)] }), p)).toBeNull();
   });
 
   it('monthly plans renew every month: not a signal unless configured', () => {
     const monthly = subscription({ currentPeriodEnd: daysAhead(5) });
     expect(upcomingRenewal.detect(facts({ subscriptions: [monthly] }), p)).toBeNull();
-    expect(upcomingRenewal.detect(facts({ subscriptions: [monthly] }), upcomingRenewal.resolveParams({ intervals: ['month'] }))).not.toBeNull();
+    expect(
+      upcomingRenewal.detect(
+        facts({ subscriptions: [monthly] }),
+        upcomingRenewal.resolveParams({ intervals: ['month'] }),
+      ),
+    ).not.toBeNull();
   });
 
   it('a subscription set to cancel does not renew', () => {
-    expect(upcomingRenewal.detect(facts({ subscriptions: [annual(10, { cancelAtPeriodEnd: true, canceledAt: daysAgo(2) })] }), p)).toBeNull();
+    expect(
+      upcomingRenewal.detect(
+        facts({ subscriptions: [annual(10, { cancelAtPeriodEnd: true, canceledAt: daysAgo(2) })] }),
+        p,
+      ),
+    ).toBeNull();
   });
 });
 
@@ -183,18 +289,31 @@ describe('future_cancellation', () => {
   });
 
   it('cancel_at_period_end uses the period end', () => {
-    const sub = subscription({ canceledAt: daysAgo(1), cancelAtPeriodEnd: true, currentPeriodEnd: daysAhead(9) });
+    const sub = subscription({
+      canceledAt: daysAgo(1),
+      cancelAtPeriodEnd: true,
+      currentPeriodEnd: daysAhead(9),
+    });
     expect(futureCancellation.detect(facts({ subscriptions: [sub] }), {})?.evidence.daysLeft).toBe(9);
   });
 
   it('not once it ended, and not before it was requested (replay)', () => {
-    const ended = subscription({ status: 'canceled', canceledAt: daysAgo(40), endedAt: daysAgo(10), cancelAt: daysAgo(10) });
+    const ended = subscription({
+      status: 'canceled',
+      canceledAt: daysAgo(40),
+      endedAt: daysAgo(10),
+      cancelAt: daysAgo(10),
+    });
     expect(futureCancellation.detect(facts({ subscriptions: [ended] }), {})).toBeNull();
     const pending = subscription({ canceledAt: daysAgo(3), cancelAt: daysAhead(12) });
     const before = new Date(Date.parse(daysAgo(5)));
-    expect(futureCancellation.detect(facts({ now: before, subscriptions: [pending], live: false }), {})).toBeNull();
+    expect(
+      futureCancellation.detect(facts({ now: before, subscriptions: [pending], live: false }), {}),
+    ).toBeNull();
     const after = new Date(Date.parse(daysAgo(2)));
-    expect(futureCancellation.detect(facts({ now: after, subscriptions: [pending], live: false }), {})).not.toBeNull();
+    expect(
+      futureCancellation.detect(facts({ now: after, subscriptions: [pending], live: false }), {}),
+    ).not.toBeNull();
   });
 });
 
@@ -207,34 +326,92 @@ describe('arr_decrease', () => {
     });
 
   it('fires on exactly a 10 % decrease inside 60 days', () => {
-    const d = arrDecrease.detect(facts({ subscriptions: [withPoints([[90, 10_000], [20, 9_000]], 9_000)] }), p);
-    expect(d?.explanation).toBe('ARR fell from $10,000 to $9,000 (−10 %) in the last 60 days (threshold 10 %).');
+    const d = arrDecrease.detect(
+      facts({
+        subscriptions: [
+          withPoints(
+            [
+              [90, 10_000],
+              [20, 9_000],
+            ],
+            9_000,
+          ),
+        ],
+      }),
+      p,
+    );
+    expect(d?.explanation).toBe(
+      'ARR fell from $10,000 to $9,000 (−10 %) in the last 60 days (threshold 10 %).',
+    );
     expect(d?.occurredAt).toBe(daysAgo(20));
   });
 
   it('stays quiet at 9 %', () => {
-    expect(arrDecrease.detect(facts({ subscriptions: [withPoints([[90, 10_000], [20, 9_100]], 9_100)] }), p)).toBeNull();
+    expect(
+      arrDecrease.detect(
+        facts({
+          subscriptions: [
+            withPoints(
+              [
+                [90, 10_000],
+                [20, 9_100],
+              ],
+              9_100,
+            ),
+          ],
+        }),
+        p,
+      ),
+    ).toBeNull();
   });
 
   it('a decrease older than the lookback does not count', () => {
-    expect(arrDecrease.detect(facts({ subscriptions: [withPoints([[200, 10_000], [61, 5_000]], 5_000)] }), p)).toBeNull();
+    expect(
+      arrDecrease.detect(
+        facts({
+          subscriptions: [
+            withPoints(
+              [
+                [200, 10_000],
+                [61, 5_000],
+              ],
+              5_000,
+            ),
+          ],
+        }),
+        p,
+      ),
+    ).toBeNull();
   });
 
   it('a canceled account is the churn itself, not a leading signal', () => {
-    const ended = subscription({ status: 'canceled', endedAt: daysAgo(3), points: [{ at: daysAgo(40), arr: 10_000, seats: 1, plan: 'pro', seatLimit: null }] });
+    const ended = subscription({
+      status: 'canceled',
+      endedAt: daysAgo(3),
+      points: [{ at: daysAgo(40), arr: 10_000, seats: 1, plan: 'pro', seatLimit: null }],
+    });
     expect(arrDecrease.detect(facts({ subscriptions: [ended] }), p)).toBeNull();
   });
 
   it('sees a live downgrade before it is invoiced', () => {
-    expect(arrDecrease.detect(facts({ subscriptions: [withPoints([[20, 10_000]], 6_000)] }), p)?.evidence.decreasePct).toBe(40);
+    expect(
+      arrDecrease.detect(facts({ subscriptions: [withPoints([[20, 10_000]], 6_000)] }), p)?.evidence
+        .decreasePct,
+    ).toBe(40);
   });
 });
 
 describe('high_nps and low_nps', () => {
-  const answer = (score: number, ago: number, email: string | null = 'a@acme.io') => ({ at: daysAgo(ago), score, email });
+  const answer = (score: number, ago: number, email: string | null = 'a@acme.io') => ({
+    at: daysAgo(ago),
+    score,
+    email,
+  });
 
   it('high: a 9 fires, an 8 does not', () => {
-    expect(highNps.detect(facts({ nps: [answer(9, 5)] }), highNps.defaults())?.explanation).toContain('NPS 9 from a@acme.io');
+    expect(highNps.detect(facts({ nps: [answer(9, 5)] }), highNps.defaults())?.explanation).toContain(
+      'NPS 9 from a@acme.io',
+    );
     expect(highNps.detect(facts({ nps: [answer(8, 5)] }), highNps.defaults())).toBeNull();
   });
 
@@ -258,16 +435,56 @@ describe('health_score_decrease', () => {
   const p = healthScoreDecrease.defaults();
 
   it('fires on a 15-point fall inside 14 days, not 14 points', () => {
-    const d = healthScoreDecrease.detect(facts({ health: [{ daysAgo: 10, health: 80 }, { daysAgo: 0, health: 65 }] }), p);
-    expect(d?.explanation).toBe('Health fell 15 points, from 80 on 2025-06-04 to 65 on 2025-06-14 (threshold 15).');
-    expect(healthScoreDecrease.detect(facts({ health: [{ daysAgo: 10, health: 80 }, { daysAgo: 0, health: 66 }] }), p)).toBeNull();
+    const d = healthScoreDecrease.detect(
+      facts({
+        health: [
+          { daysAgo: 10, health: 80 },
+          { daysAgo: 0, health: 65 },
+        ],
+      }),
+      p,
+    );
+    expect(d?.explanation).toBe(
+      'Health fell 15 points, from 80 on 2025-06-04 to 65 on 2025-06-14 (threshold 15).',
+    );
+    expect(
+      healthScoreDecrease.detect(
+        facts({
+          health: [
+            { daysAgo: 10, health: 80 },
+            { daysAgo: 0, health: 66 },
+          ],
+        }),
+        p,
+      ),
+    ).toBeNull();
   });
 
   it('the value in force when the lookback starts counts; a fall completed before it does not', () => {
     // Health was 90 until yesterday: within the last 14 days it fell 40 points.
-    expect(healthScoreDecrease.detect(facts({ health: [{ daysAgo: 30, health: 90 }, { daysAgo: 0, health: 50 }] }), p)?.evidence.drop).toBe(40);
+    expect(
+      healthScoreDecrease.detect(
+        facts({
+          health: [
+            { daysAgo: 30, health: 90 },
+            { daysAgo: 0, health: 50 },
+          ],
+        }),
+        p,
+      )?.evidence.drop,
+    ).toBe(40);
     // It fell 20 days ago and has held since.
-    expect(healthScoreDecrease.detect(facts({ health: [{ daysAgo: 30, health: 90 }, { daysAgo: 20, health: 50 }] }), p)).toBeNull();
+    expect(
+      healthScoreDecrease.detect(
+        facts({
+          health: [
+            { daysAgo: 30, health: 90 },
+            { daysAgo: 20, health: 50 },
+          ],
+        }),
+        p,
+      ),
+    ).toBeNull();
   });
 
   it('is never replayed: past health is not a source fact', () => {

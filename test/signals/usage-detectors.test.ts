@@ -35,7 +35,9 @@ describe('usage_spike', () => {
   });
 
   it('needs a baseline: a brand-new account is not a spike', () => {
-    expect(usageSpike.detect(facts({ usage: [{ event: 'feature_used', daysAgo: 0, count: 500 }] }), p)).toBeNull();
+    expect(
+      usageSpike.detect(facts({ usage: [{ event: 'feature_used', daysAgo: 0, count: 500 }] }), p),
+    ).toBeNull();
     expect(usageSpike.detect(facts({ usage: baselineThen(100, 9.8) }), p)).toBeNull();
   });
 
@@ -45,14 +47,20 @@ describe('usage_spike', () => {
   });
 
   it('ignores non-engagement events and today’s partial day', () => {
-    const usage = [...baselineThen(70, 70), { event: 'usage_limit_warning', daysAgo: 0, count: 500 }, { event: 'feature_used', daysAgo: -1, count: 900 }];
+    const usage = [
+      ...baselineThen(70, 70),
+      { event: 'usage_limit_warning', daysAgo: 0, count: 500 },
+      { event: 'feature_used', daysAgo: -1, count: 900 },
+    ];
     expect(usageSpike.detect(facts({ usage }), p)).toBeNull();
   });
 
   it('counts only the configured events', () => {
     const usage = [...baselineThen(140, 70, 'report_created'), ...daily('feature_used', 100, 35)];
     expect(usageSpike.detect(facts({ usage }), p)).toBeNull();
-    expect(usageSpike.detect(facts({ usage }), usageSpike.resolveParams({ events: ['report_created'] }))).not.toBeNull();
+    expect(
+      usageSpike.detect(facts({ usage }), usageSpike.resolveParams({ events: ['report_created'] })),
+    ).not.toBeNull();
   });
 });
 
@@ -125,11 +133,16 @@ describe('inactivity', () => {
   });
 
   it('stays quiet at 13 idle days', () => {
-    expect(inactivity.detect(facts({ usage: [{ event: '$pageview', daysAgo: 13, count: 3 }] }), p)).toBeNull();
+    expect(
+      inactivity.detect(facts({ usage: [{ event: '$pageview', daysAgo: 13, count: 3 }] }), p),
+    ).toBeNull();
   });
 
   it('activity today (partial day) counts as active', () => {
-    const usage = [{ event: '$pageview', daysAgo: 30, count: 3 }, { event: '$pageview', daysAgo: -1, count: 1 }];
+    const usage = [
+      { event: '$pageview', daysAgo: 30, count: 3 },
+      { event: '$pageview', daysAgo: -1, count: 1 },
+    ];
     expect(inactivity.detect(facts({ usage }), p)).toBeNull();
   });
 
@@ -138,7 +151,10 @@ describe('inactivity', () => {
   });
 
   it('NPS answers and limit warnings are not engagement', () => {
-    const usage = [{ event: '$pageview', daysAgo: 20, count: 3 }, { event: 'survey sent', daysAgo: 1, count: 1 }];
+    const usage = [
+      { event: '$pageview', daysAgo: 20, count: 3 },
+      { event: 'survey sent', daysAgo: 1, count: 1 },
+    ];
     expect(inactivity.detect(facts({ usage }), p)).not.toBeNull();
   });
 });
@@ -146,18 +162,24 @@ describe('inactivity', () => {
 describe('window counts: nearing_paywall, invites_sent, upgrade_page_visit', () => {
   it('nearing_paywall fires on one warning inside 14 days, not on one 14 days ago', () => {
     const p = nearingPaywall.defaults();
-    expect(nearingPaywall.detect(facts({ usage: [{ event: 'usage_limit_warning', daysAgo: 13, count: 1 }] }), p)).toMatchObject({
+    expect(
+      nearingPaywall.detect(facts({ usage: [{ event: 'usage_limit_warning', daysAgo: 13, count: 1 }] }), p),
+    ).toMatchObject({
       evidence: { count: 1, windowDays: 14 },
     });
-    expect(nearingPaywall.detect(facts({ usage: [{ event: 'usage_limit_warning', daysAgo: 14, count: 1 }] }), p)).toBeNull();
+    expect(
+      nearingPaywall.detect(facts({ usage: [{ event: 'usage_limit_warning', daysAgo: 14, count: 1 }] }), p),
+    ).toBeNull();
   });
 
   it('invites_sent fires at 3 invites, not at 2', () => {
     const p = invitesSent.defaults();
-    expect(invitesSent.detect(facts({ usage: [{ event: 'user_invited', daysAgo: 2, count: 3 }] }), p)?.explanation).toBe(
-      '3 invites sent in the last 14 days (threshold 3).',
-    );
-    expect(invitesSent.detect(facts({ usage: [{ event: 'user_invited', daysAgo: 2, count: 2 }] }), p)).toBeNull();
+    expect(
+      invitesSent.detect(facts({ usage: [{ event: 'user_invited', daysAgo: 2, count: 3 }] }), p)?.explanation,
+    ).toBe('3 invites sent in the last 14 days (threshold 3).');
+    expect(
+      invitesSent.detect(facts({ usage: [{ event: 'user_invited', daysAgo: 2, count: 2 }] }), p),
+    ).toBeNull();
   });
 
   it('upgrade_page_visit adds pricing and upgrade views', () => {
@@ -167,13 +189,17 @@ describe('window counts: nearing_paywall, invites_sent, upgrade_page_visit', () 
     const two = [...one, { event: '$pageview:/upgrade', daysAgo: 5, count: 1 }];
     expect(upgradePageVisit.detect(facts({ usage: two }), p)?.evidence.count).toBe(2);
     // A plain $pageview is not a pricing visit.
-    expect(upgradePageVisit.detect(facts({ usage: [...one, { event: '$pageview', daysAgo: 1, count: 9 }] }), p)).toBeNull();
+    expect(
+      upgradePageVisit.detect(facts({ usage: [...one, { event: '$pageview', daysAgo: 1, count: 9 }] }), p),
+    ).toBeNull();
   });
 
   it('a workspace can widen the window', () => {
     const usage = [{ event: 'user_invited', daysAgo: 20, count: 5 }];
     expect(invitesSent.detect(facts({ usage }), invitesSent.defaults())).toBeNull();
-    expect(invitesSent.detect(facts({ usage }), invitesSent.resolveParams({ windowDays: 30 }))).not.toBeNull();
+    expect(
+      invitesSent.detect(facts({ usage }), invitesSent.resolveParams({ windowDays: 30 })),
+    ).not.toBeNull();
   });
 });
 
@@ -181,7 +207,10 @@ describe('incomplete_onboarding', () => {
   const p = incompleteOnboarding.defaults();
 
   it('fires 14 days after signup without onboarding_completed', () => {
-    const d = incompleteOnboarding.detect(facts({ signupAt: daysAgo(15), usage: daily('feature_used', 1, 10) }), p);
+    const d = incompleteOnboarding.detect(
+      facts({ signupAt: daysAgo(15), usage: daily('feature_used', 1, 10) }),
+      p,
+    );
     expect(d).not.toBeNull();
     expect(d!.evidence.daysSinceSignup).toBe(14);
   });
@@ -202,7 +231,9 @@ describe('incomplete_onboarding', () => {
 
   it('falls back to the first usage day when no source dated the signup', () => {
     const usage = [{ event: '$pageview', daysAgo: 20, count: 1 }];
-    expect(incompleteOnboarding.detect(facts({ signupAt: null, usage }), p)?.evidence.daysSinceSignup).toBe(20);
+    expect(incompleteOnboarding.detect(facts({ signupAt: null, usage }), p)?.evidence.daysSinceSignup).toBe(
+      20,
+    );
   });
 });
 

@@ -3,7 +3,13 @@ import { z } from 'zod';
 import { accountLinks, linkRecord, unlinkRecord, unresolvedRecords } from '../../accounts/index.js';
 import { recordAudit } from '../../audit/index.js';
 import { auditActorOf } from '../../auth/index.js';
-import { accountDetail, accountListQuery, gradeCounts, listAccounts, scoreTrends } from '../../scoring/index.js';
+import {
+  accountDetail,
+  accountListQuery,
+  gradeCounts,
+  listAccounts,
+  scoreTrends,
+} from '../../scoring/index.js';
 import { actorOf } from '../plugins/auth.js';
 import { errorResponses, errorSchema, idParams } from '../schemas.js';
 
@@ -81,10 +87,20 @@ const detailSchema = z.object({
             score: z.number(),
             engagement: z.number().nullable(),
             sentiment: z.number(),
-            engagementDetail: z.object({ activeWeeks: z.number(), events28: z.number(), users: z.number() }).nullable(),
+            engagementDetail: z
+              .object({ activeWeeks: z.number(), events28: z.number(), users: z.number() })
+              .nullable(),
           }),
-          fit: z.object({ score: z.number().nullable(), reason: z.string().nullable(), criteria: z.array(z.unknown()) }),
-          overall: z.object({ score: z.number(), grade, weights: z.object({ health: z.number(), expansion: z.number(), fit: z.number() }) }),
+          fit: z.object({
+            score: z.number().nullable(),
+            reason: z.string().nullable(),
+            criteria: z.array(z.unknown()),
+          }),
+          overall: z.object({
+            score: z.number(),
+            grade,
+            weights: z.object({ health: z.number(), expansion: z.number(), fit: z.number() }),
+          }),
         })
         .passthrough(),
     })
@@ -137,13 +153,21 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['accounts'],
         summary: 'List accounts with their scores (filter, search, sort, cursor pagination)',
         querystring: accountListQuery,
-        response: { 200: z.object({ items: z.array(listItem), nextCursor: z.string().nullable() }), ...errorResponses },
+        response: {
+          200: z.object({ items: z.array(listItem), nextCursor: z.string().nullable() }),
+          ...errorResponses,
+        },
       },
     },
     async (request) => {
       const ws = actorOf(request).workspaceId;
       const page = await listAccounts(db(), ws, request.query);
-      const trends = await scoreTrends(db(), ws, page.items.map((a) => a.id), { days: 30, now: rt.clock.now() });
+      const trends = await scoreTrends(
+        db(),
+        ws,
+        page.items.map((a) => a.id),
+        { days: 30, now: rt.clock.now() },
+      );
       return { ...page, items: page.items.map((a) => ({ ...a, trend: trends.get(a.id) ?? [] })) };
     },
   );
@@ -190,7 +214,9 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
     },
-    async (request) => ({ items: await unresolvedRecords(db(), actorOf(request).workspaceId, request.query.limit) }),
+    async (request) => ({
+      items: await unresolvedRecords(db(), actorOf(request).workspaceId, request.query.limit),
+    }),
   );
 
   app.get(
@@ -206,7 +232,10 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) =>
-      accountDetail(db(), actorOf(request).workspaceId, request.params.id, { historyDays: request.query.historyDays, now: rt.clock.now() }),
+      accountDetail(db(), actorOf(request).workspaceId, request.params.id, {
+        historyDays: request.query.historyDays,
+        now: rt.clock.now(),
+      }),
   );
 
   app.post(
@@ -215,22 +244,44 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { access: 'member' },
       schema: {
         tags: ['accounts'],
-        summary: 'Link a source record to this account by hand (its dependents follow; the next score run rescores)',
+        summary:
+          'Link a source record to this account by hand (its dependents follow; the next score run rescores)',
         params: idParams,
         body: recordKey,
-        response: { 200: z.object({ links: z.array(linkSchema), touched: z.array(z.string()) }), 404: errorSchema, ...errorResponses },
+        response: {
+          200: z.object({ links: z.array(linkSchema), touched: z.array(z.string()) }),
+          404: errorSchema,
+          ...errorResponses,
+        },
       },
     },
     async (request) => {
       const actor = actorOf(request);
       const now = rt.clock.now().toISOString();
-      const touched = await linkRecord(db(), actor.workspaceId, request.params.id, request.body, actor.userId, now);
-      await recordAudit(db(), actor.workspaceId, auditActorOf(actor), 'account.link', {
-        targetType: 'account',
-        targetId: request.params.id,
-        details: { ...request.body },
-      }, rt.clock);
-      return { links: await accountLinks(db(), actor.workspaceId, request.params.id), touched: [...touched].sort() };
+      const touched = await linkRecord(
+        db(),
+        actor.workspaceId,
+        request.params.id,
+        request.body,
+        actor.userId,
+        now,
+      );
+      await recordAudit(
+        db(),
+        actor.workspaceId,
+        auditActorOf(actor),
+        'account.link',
+        {
+          targetType: 'account',
+          targetId: request.params.id,
+          details: { ...request.body },
+        },
+        rt.clock,
+      );
+      return {
+        links: await accountLinks(db(), actor.workspaceId, request.params.id),
+        touched: [...touched].sort(),
+      };
     },
   );
 
@@ -247,14 +298,32 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
           stream: z.string().min(1).max(50),
           externalId: z.string().min(1).max(500),
         }),
-        response: { 200: z.object({ links: z.array(linkSchema), touched: z.array(z.string()) }), 404: errorSchema, ...errorResponses },
+        response: {
+          200: z.object({ links: z.array(linkSchema), touched: z.array(z.string()) }),
+          404: errorSchema,
+          ...errorResponses,
+        },
       },
     },
     async (request) => {
       const actor = actorOf(request);
       const { id, ...key } = request.params;
-      const touched = await unlinkRecord(db(), actor.workspaceId, id, key, actor.userId, rt.clock.now().toISOString());
-      await recordAudit(db(), actor.workspaceId, auditActorOf(actor), 'account.unlink', { targetType: 'account', targetId: id, details: key }, rt.clock);
+      const touched = await unlinkRecord(
+        db(),
+        actor.workspaceId,
+        id,
+        key,
+        actor.userId,
+        rt.clock.now().toISOString(),
+      );
+      await recordAudit(
+        db(),
+        actor.workspaceId,
+        auditActorOf(actor),
+        'account.unlink',
+        { targetType: 'account', targetId: id, details: key },
+        rt.clock,
+      );
       return { links: await accountLinks(db(), actor.workspaceId, id), touched: [...touched].sort() };
     },
   );

@@ -2,7 +2,14 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { recordAudit } from '../../audit/index.js';
 import { auditActorOf } from '../../auth/index.js';
-import { beginScoreRun, getScoreRun, getScoringSettings, icpSchema, listScoreRuns, updateScoringSettings } from '../../scoring/index.js';
+import {
+  beginScoreRun,
+  getScoreRun,
+  getScoringSettings,
+  icpSchema,
+  listScoreRuns,
+  updateScoringSettings,
+} from '../../scoring/index.js';
 import { actorOf } from '../plugins/auth.js';
 import { errorResponses, errorSchema, idParams } from '../schemas.js';
 
@@ -13,7 +20,9 @@ const runSchema = z.object({
   trigger: z.string(),
   actorId: z.string().nullable(),
   stage: z.string().nullable(),
-  progress: z.object({ stage: z.string(), done: z.number(), total: z.number(), detail: z.string().optional() }).nullable(),
+  progress: z
+    .object({ stage: z.string(), done: z.number(), total: z.number(), detail: z.string().optional() })
+    .nullable(),
   counts: z.record(z.string(), z.unknown()),
   error: z.string().nullable(),
   startedAt: z.string(),
@@ -38,8 +47,11 @@ export const scoringRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { access: 'member' },
       schema: {
         tags: ['scoring'],
-        summary: 'Start a score run: ingest synced records, detect signals, score, backtest (answers at once; poll the run)',
-        body: z.strictObject({ mode: z.enum(['auto', 'full', 'incremental']).default('auto') }).default({ mode: 'auto' }),
+        summary:
+          'Start a score run: ingest synced records, detect signals, score, backtest (answers at once; poll the run)',
+        body: z
+          .strictObject({ mode: z.enum(['auto', 'full', 'incremental']).default('auto') })
+          .default({ mode: 'auto' }),
         response: { 202: z.object({ run: runSchema }), 409: errorSchema, ...errorResponses },
       },
     },
@@ -52,7 +64,14 @@ export const scoringRoutes: FastifyPluginAsyncZod = async (app) => {
         clock: rt.clock,
       });
       finished.catch((error: unknown) => rt.logger.error({ err: error, runId: run.id }, 'score run failed'));
-      await recordAudit(db(), actor.workspaceId, auditActorOf(actor), 'score.run', { targetType: 'score_run', targetId: run.id }, rt.clock);
+      await recordAudit(
+        db(),
+        actor.workspaceId,
+        auditActorOf(actor),
+        'score.run',
+        { targetType: 'score_run', targetId: run.id },
+        rt.clock,
+      );
       return reply.status(202).send({ run });
     },
   );
@@ -68,7 +87,9 @@ export const scoringRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.object({ runs: z.array(runSchema) }), ...errorResponses },
       },
     },
-    async (request) => ({ runs: await listScoreRuns(db(), actorOf(request).workspaceId, request.query.limit) }),
+    async (request) => ({
+      runs: await listScoreRuns(db(), actorOf(request).workspaceId, request.query.limit),
+    }),
   );
 
   app.get(
@@ -95,7 +116,9 @@ export const scoringRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.object({ settings: settingsSchema }), ...errorResponses },
       },
     },
-    async (request) => ({ settings: await getScoringSettings(db(), actorOf(request).workspaceId, rt.clock.now().toISOString()) }),
+    async (request) => ({
+      settings: await getScoringSettings(db(), actorOf(request).workspaceId, rt.clock.now().toISOString()),
+    }),
   );
 
   app.put(
@@ -116,8 +139,20 @@ export const scoringRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const actor = actorOf(request);
-      const settings = await updateScoringSettings(db(), actor.workspaceId, request.body, rt.clock.now().toISOString());
-      await recordAudit(db(), actor.workspaceId, auditActorOf(actor), 'scoring.settings', { targetType: 'scoring', details: { ...request.body } }, rt.clock);
+      const settings = await updateScoringSettings(
+        db(),
+        actor.workspaceId,
+        request.body,
+        rt.clock.now().toISOString(),
+      );
+      await recordAudit(
+        db(),
+        actor.workspaceId,
+        auditActorOf(actor),
+        'scoring.settings',
+        { targetType: 'scoring', details: { ...request.body } },
+        rt.clock,
+      );
       return { settings };
     },
   );

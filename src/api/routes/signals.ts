@@ -46,7 +46,12 @@ const definitionSchema = z.object({
   params: z.record(z.string(), z.unknown()),
   defaults: z.record(z.string(), z.unknown()),
   paramsSchema: z.unknown().describe('JSON Schema of the parameters'),
-  counts: z.object({ occurrences: z.number(), accounts: z.number(), activeAccounts: z.number(), lastOccurredAt: z.string().nullable() }),
+  counts: z.object({
+    occurrences: z.number(),
+    accounts: z.number(),
+    activeAccounts: z.number(),
+    lastOccurredAt: z.string().nullable(),
+  }),
   precision: z.number().nullable().describe('backtest precision for the outcome the signal points to'),
   lift: z.number().nullable(),
   medianLeadDays: z.number().nullable(),
@@ -133,7 +138,10 @@ export const signalRoutes: FastifyPluginAsyncZod = async (app) => {
           limit: z.coerce.number().int().min(1).max(500).default(50),
           cursor: z.string().max(500).optional(),
         }),
-        response: { 200: z.object({ items: z.array(occurrenceSchema), nextCursor: z.string().nullable() }), ...errorResponses },
+        response: {
+          200: z.object({ items: z.array(occurrenceSchema), nextCursor: z.string().nullable() }),
+          ...errorResponses,
+        },
       },
     },
     async (request) => {
@@ -149,7 +157,8 @@ export const signalRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { access: 'admin' },
       schema: {
         tags: ['signals'],
-        summary: "Override a built-in signal's parameters, weight, dedupe window or enable it (replaces the previous override)",
+        summary:
+          "Override a built-in signal's parameters, weight, dedupe window or enable it (replaces the previous override)",
         params: z.strictObject({ key: z.string().min(1).max(120) }),
         body: signalOverrideInput,
         response: { 200: z.object({ signal: definitionSchema }), ...errorResponses },
@@ -157,8 +166,22 @@ export const signalRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const actor = actorOf(request);
-      const saved = await saveOverride(db(), actor.workspaceId, request.params.key, request.body, actor.userId, now().toISOString());
-      await recordAudit(db(), actor.workspaceId, auditActorOf(actor), 'signal.configure', { targetType: 'signal', targetId: request.params.key, details: saved }, rt.clock);
+      const saved = await saveOverride(
+        db(),
+        actor.workspaceId,
+        request.params.key,
+        request.body,
+        actor.userId,
+        now().toISOString(),
+      );
+      await recordAudit(
+        db(),
+        actor.workspaceId,
+        auditActorOf(actor),
+        'signal.configure',
+        { targetType: 'signal', targetId: request.params.key, details: saved },
+        rt.clock,
+      );
       const all = await signalDefinitions(db(), actor.workspaceId, now());
       return { signal: all.signals.find((s) => s.key === request.params.key)! };
     },
@@ -176,14 +199,27 @@ export const signalRoutes: FastifyPluginAsyncZod = async (app) => {
           200: z.object({
             accountsTotal: z.number(),
             matching: z.number(),
-            accounts: z.array(z.object({ id: z.string(), name: z.string(), domain: z.string(), total: z.number(), explanation: z.string() })),
+            accounts: z.array(
+              z.object({
+                id: z.string(),
+                name: z.string(),
+                domain: z.string(),
+                total: z.number(),
+                explanation: z.string(),
+              }),
+            ),
           }),
           ...errorResponses,
         },
       },
     },
     async (request) => {
-      const { accountsTotal, matching, accounts } = await previewCustomSignal(db(), actorOf(request).workspaceId, request.body, now());
+      const { accountsTotal, matching, accounts } = await previewCustomSignal(
+        db(),
+        actorOf(request).workspaceId,
+        request.body,
+        now(),
+      );
       return { accountsTotal, matching, accounts };
     },
   );
@@ -194,15 +230,29 @@ export const signalRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { access: 'admin' },
       schema: {
         tags: ['signals'],
-        summary: 'Create a custom signal: the sum of some events over the last N days compared with a threshold',
+        summary:
+          'Create a custom signal: the sum of some events over the last N days compared with a threshold',
         body: customBody,
         response: { 201: z.object({ signal: customSchema }), ...errorResponses },
       },
     },
     async (request, reply) => {
       const actor = actorOf(request);
-      const signal = await createCustomSignal(db(), actor.workspaceId, request.body, actor.userId, now().toISOString());
-      await recordAudit(db(), actor.workspaceId, auditActorOf(actor), 'signal.create', { targetType: 'signal', targetId: signal.key, details: { ...signal } }, rt.clock);
+      const signal = await createCustomSignal(
+        db(),
+        actor.workspaceId,
+        request.body,
+        actor.userId,
+        now().toISOString(),
+      );
+      await recordAudit(
+        db(),
+        actor.workspaceId,
+        auditActorOf(actor),
+        'signal.create',
+        { targetType: 'signal', targetId: signal.key, details: { ...signal } },
+        rt.clock,
+      );
       return reply.status(201).send({ signal });
     },
   );
@@ -221,8 +271,21 @@ export const signalRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const actor = actorOf(request);
-      const signal = await updateCustomSignal(db(), actor.workspaceId, request.params.id, request.body, now().toISOString());
-      await recordAudit(db(), actor.workspaceId, auditActorOf(actor), 'signal.update', { targetType: 'signal', targetId: signal.key, details: { ...request.body } }, rt.clock);
+      const signal = await updateCustomSignal(
+        db(),
+        actor.workspaceId,
+        request.params.id,
+        request.body,
+        now().toISOString(),
+      );
+      await recordAudit(
+        db(),
+        actor.workspaceId,
+        auditActorOf(actor),
+        'signal.update',
+        { targetType: 'signal', targetId: signal.key, details: { ...request.body } },
+        rt.clock,
+      );
       return { signal };
     },
   );
@@ -241,7 +304,14 @@ export const signalRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const actor = actorOf(request);
       await deleteCustomSignal(db(), actor.workspaceId, request.params.id);
-      await recordAudit(db(), actor.workspaceId, auditActorOf(actor), 'signal.delete', { targetType: 'signal', targetId: `custom:${request.params.id}` }, rt.clock);
+      await recordAudit(
+        db(),
+        actor.workspaceId,
+        auditActorOf(actor),
+        'signal.delete',
+        { targetType: 'signal', targetId: `custom:${request.params.id}` },
+        rt.clock,
+      );
       return reply.status(204).send(null);
     },
   );

@@ -1,6 +1,14 @@
 import type { Command } from 'commander';
 import type { ScoreProgress, ScoreRun } from '../../scoring/index.js';
-import { jsonOption, output, type Progress, progressBar, resolveWorkspaceOption, withRuntime, workspaceOption } from '../support.js';
+import {
+  jsonOption,
+  output,
+  type Progress,
+  progressBar,
+  resolveWorkspaceOption,
+  withRuntime,
+  workspaceOption,
+} from '../support.js';
 
 interface ScoreOptions {
   workspace?: string;
@@ -38,7 +46,9 @@ function stageBars(json: boolean | undefined) {
 
 function summary(run: ScoreRun): string {
   const c = run.counts;
-  const seconds = run.finishedAt ? ((Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000).toFixed(1) : '?';
+  const seconds = run.finishedAt
+    ? ((Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000).toFixed(1)
+    : '?';
   return [
     `Score run ${run.status} (${run.mode}) in ${seconds} s — run ${run.id}`,
     `  accounts scored ${c.accountsScored ?? 0} · touched by syncs ${c.accountsTouched ?? 0} · history replayed ${c.accountsReplayed ?? 0}`,
@@ -61,7 +71,9 @@ export function registerScore(program: Command) {
     .option('--top <n>', 'accounts to list by expansion and by churn risk', '5');
   jsonOption(workspaceOption(score)).action((opts: ScoreOptions) =>
     withRuntime(async (rt) => {
-      const { runScore, listAccounts, accountListQuery, gradeCounts } = await import('../../scoring/index.js');
+      const { runScore, listAccounts, accountListQuery, gradeCounts } = await import(
+        '../../scoring/index.js'
+      );
       const ws = await resolveWorkspaceOption(rt, opts);
       const bars = stageBars(opts.json);
       let run: ScoreRun;
@@ -77,9 +89,13 @@ export function registerScore(program: Command) {
       }
       const top = Math.min(Math.max(Number.parseInt(opts.top ?? '5', 10) || 0, 0), 100);
       const { byGrade } = await gradeCounts(rt.db.kysely, ws.id);
-      const grades = Object.fromEntries(['M100', 'M75', 'M50', 'M25', 'M10'].map((g) => [g, byGrade[g] ?? 0]));
+      const grades = Object.fromEntries(
+        ['M100', 'M75', 'M50', 'M25', 'M10'].map((g) => [g, byGrade[g] ?? 0]),
+      );
       const pick = async (sort: string) =>
-        top === 0 ? [] : (await listAccounts(rt.db.kysely, ws.id, accountListQuery.parse({ sort, limit: top }))).items;
+        top === 0
+          ? []
+          : (await listAccounts(rt.db.kysely, ws.id, accountListQuery.parse({ sort, limit: top }))).items;
       const expansion = await pick('-expansion');
       const churn = await pick('-churnRisk');
       if (opts.json) {
@@ -96,10 +112,16 @@ export function registerScore(program: Command) {
         signals: a.topSignals.map((s) => s.key).join(', '),
       });
       output(summary(run));
-      output(`  grades: ${Object.entries(grades).map(([g, n]) => `${g} ${n}`).join(' · ')}`);
+      output(
+        `  grades: ${Object.entries(grades)
+          .map(([g, n]) => `${g} ${n}`)
+          .join(' · ')}`,
+      );
       if (expansion.length > 0) {
         output('\nTop expansion');
-        output(expansion.map(row), { columns: ['account', 'domain', 'grade', 'expansion', 'churnRisk', 'signals'] });
+        output(expansion.map(row), {
+          columns: ['account', 'domain', 'grade', 'expansion', 'churnRisk', 'signals'],
+        });
         output('\nTop churn risk');
         output(churn.map(row), { columns: ['account', 'domain', 'grade', 'churnRisk', 'health', 'signals'] });
       }

@@ -28,8 +28,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .addUniqueConstraint('accounts_workspace_domain', ['workspace_id', 'domain'])
     .execute();
-  await db.schema.createIndex('accounts_workspace_touched').on('accounts').columns(['workspace_id', 'touched_at']).execute();
-  await db.schema.createIndex('accounts_workspace_name').on('accounts').columns(['workspace_id', 'name']).execute();
+  await db.schema
+    .createIndex('accounts_workspace_touched')
+    .on('accounts')
+    .columns(['workspace_id', 'touched_at'])
+    .execute();
+  await db.schema
+    .createIndex('accounts_workspace_name')
+    .on('accounts')
+    .columns(['workspace_id', 'name'])
+    .execute();
 
   await db.schema
     .createTable('account_links')
@@ -46,9 +54,21 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('linked_at', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('account_links_pk', ['workspace_id', 'integration', 'stream', 'external_id'])
     .execute();
-  await db.schema.createIndex('account_links_account').on('account_links').columns(['workspace_id', 'account_id']).execute();
-  await db.schema.createIndex('account_links_via').on('account_links').columns(['workspace_id', 'via']).execute();
-  await db.schema.createIndex('account_links_status').on('account_links').columns(['workspace_id', 'status']).execute();
+  await db.schema
+    .createIndex('account_links_account')
+    .on('account_links')
+    .columns(['workspace_id', 'account_id'])
+    .execute();
+  await db.schema
+    .createIndex('account_links_via')
+    .on('account_links')
+    .columns(['workspace_id', 'via'])
+    .execute();
+  await db.schema
+    .createIndex('account_links_status')
+    .on('account_links')
+    .columns(['workspace_id', 'status'])
+    .execute();
 
   await db.schema
     .createTable('account_link_overrides')
@@ -59,7 +79,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('account_id', 'text')
     .addColumn('actor_id', 'text')
     .addColumn('created_at', 'text', (c) => c.notNull())
-    .addPrimaryKeyConstraint('account_link_overrides_pk', ['workspace_id', 'integration', 'stream', 'external_id'])
+    .addPrimaryKeyConstraint('account_link_overrides_pk', [
+      'workspace_id',
+      'integration',
+      'stream',
+      'external_id',
+    ])
     .execute();
 
   await db.schema
@@ -69,7 +94,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('account_id', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('account_group_keys_pk', ['workspace_id', 'group_key'])
     .execute();
-  await db.schema.createIndex('account_group_keys_account').on('account_group_keys').columns(['workspace_id', 'account_id']).execute();
+  await db.schema
+    .createIndex('account_group_keys_account')
+    .on('account_group_keys')
+    .columns(['workspace_id', 'account_id'])
+    .execute();
 
   await clustered(
     db.schema
@@ -122,7 +151,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('custom_signals_workspace').on('custom_signals').column('workspace_id').execute();
+  await db.schema
+    .createIndex('custom_signals_workspace')
+    .on('custom_signals')
+    .column('workspace_id')
+    .execute();
 
   await db.schema
     .createTable('signal_occurrences')
@@ -159,22 +192,22 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await clustered(
     db.schema
       .createTable('account_scores')
-    .addColumn('workspace_id', 'text', (c) => c.notNull())
-    .addColumn('account_id', 'text', (c) => c.notNull())
-    .addColumn('health', 'integer', (c) => c.notNull())
-    .addColumn('expansion', 'integer', (c) => c.notNull())
-    .addColumn('churn_risk', 'integer', (c) => c.notNull())
-    .addColumn('fit', 'integer')
-    .addColumn('score', 'integer', (c) => c.notNull())
-    .addColumn('grade', 'text', (c) => c.notNull())
-    .addColumn('top_signals_json', 'text', (c) => c.notNull())
-    .addColumn('explanation_json', 'text', (c) => c.notNull())
-    .addColumn('signal_keys', 'text', (c) => c.notNull())
-    .addColumn('health_history_json', 'text', (c) => c.notNull().defaultTo('[]'))
-    .addColumn('row_hash', 'text', (c) => c.notNull())
-    .addColumn('scored_at', 'text', (c) => c.notNull())
-    .addColumn('run_id', 'text')
-    .addPrimaryKeyConstraint('account_scores_pk', ['workspace_id', 'account_id']),
+      .addColumn('workspace_id', 'text', (c) => c.notNull())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('health', 'integer', (c) => c.notNull())
+      .addColumn('expansion', 'integer', (c) => c.notNull())
+      .addColumn('churn_risk', 'integer', (c) => c.notNull())
+      .addColumn('fit', 'integer')
+      .addColumn('score', 'integer', (c) => c.notNull())
+      .addColumn('grade', 'text', (c) => c.notNull())
+      .addColumn('top_signals_json', 'text', (c) => c.notNull())
+      .addColumn('explanation_json', 'text', (c) => c.notNull())
+      .addColumn('signal_keys', 'text', (c) => c.notNull())
+      .addColumn('health_history_json', 'text', (c) => c.notNull().defaultTo('[]'))
+      .addColumn('row_hash', 'text', (c) => c.notNull())
+      .addColumn('scored_at', 'text', (c) => c.notNull())
+      .addColumn('run_id', 'text')
+      .addPrimaryKeyConstraint('account_scores_pk', ['workspace_id', 'account_id']),
   ).execute();
   for (const column of ['score', 'health', 'expansion', 'churn_risk', 'fit']) {
     await db.schema
@@ -187,16 +220,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await clustered(
     db.schema
       .createTable('score_snapshots')
-    .addColumn('workspace_id', 'text', (c) => c.notNull())
-    .addColumn('account_id', 'text', (c) => c.notNull())
-    .addColumn('day', 'text', (c) => c.notNull())
-    .addColumn('health', 'integer', (c) => c.notNull())
-    .addColumn('expansion', 'integer', (c) => c.notNull())
-    .addColumn('churn_risk', 'integer', (c) => c.notNull())
-    .addColumn('fit', 'integer')
-    .addColumn('score', 'integer', (c) => c.notNull())
-    .addColumn('grade', 'text', (c) => c.notNull())
-    .addPrimaryKeyConstraint('score_snapshots_pk', ['workspace_id', 'account_id', 'day']),
+      .addColumn('workspace_id', 'text', (c) => c.notNull())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('day', 'text', (c) => c.notNull())
+      .addColumn('health', 'integer', (c) => c.notNull())
+      .addColumn('expansion', 'integer', (c) => c.notNull())
+      .addColumn('churn_risk', 'integer', (c) => c.notNull())
+      .addColumn('fit', 'integer')
+      .addColumn('score', 'integer', (c) => c.notNull())
+      .addColumn('grade', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('score_snapshots_pk', ['workspace_id', 'account_id', 'day']),
   ).execute();
 
   await db.schema
@@ -216,7 +249,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('heartbeat_at', 'text', (c) => c.notNull())
     .addColumn('active_lock', 'text', (c) => c.unique())
     .execute();
-  await db.schema.createIndex('score_runs_workspace_time').on('score_runs').columns(['workspace_id', 'started_at']).execute();
+  await db.schema
+    .createIndex('score_runs_workspace_time')
+    .on('score_runs')
+    .columns(['workspace_id', 'started_at'])
+    .execute();
 
   await db.schema
     .createTable('scoring_state')

@@ -1,4 +1,5 @@
 import { type HttpClient, type RateBudget, ValidationError } from '../../core/http/index.js';
+import { RepeatingCursorError } from '../paging.js';
 import type {
   AttioAttribute,
   AttioAttributeInput,
@@ -103,6 +104,7 @@ export class AttioClient {
     opts: { from?: number; signal?: AbortSignal } = {},
   ): AsyncGenerator<{ records: AttioRecord[]; offset: number; next: number | null }> {
     let offset = opts.from ?? 0;
+    let previousFirst: string | undefined;
     for (;;) {
       const records = await this.queryRecords(
         object,
@@ -110,6 +112,14 @@ export class AttioClient {
         opts.signal,
       );
       const next = records.length < ATTIO_PAGE_LIMIT ? null : offset + records.length;
+      // The offset moved but the page did not (a proxy or server ignoring it): stop, do not loop.
+      const first = records[0]?.id.record_id;
+      if (next !== null && first !== undefined && first === previousFirst) {
+        throw new RepeatingCursorError(
+          `Attio served the same page of ${object} at offset ${offset}; stopped instead of looping.`,
+        );
+      }
+      previousFirst = first;
       yield { records, offset, next };
       if (next === null) return;
       offset = next;

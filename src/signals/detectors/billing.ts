@@ -22,7 +22,8 @@ function seatPressure(facts: AccountFacts) {
   const candidates: { basis: 'paid_seats' | 'plan_limit'; used: number; available: number }[] = [
     { basis: 'paid_seats', used: users, available: sub.seats },
   ];
-  if (sub.seatLimit && sub.seatLimit > 0) candidates.push({ basis: 'plan_limit', used: sub.seats, available: sub.seatLimit });
+  if (sub.seatLimit && sub.seatLimit > 0)
+    candidates.push({ basis: 'plan_limit', used: sub.seats, available: sub.seatLimit });
   const worst = candidates.reduce((a, b) => (b.used / b.available > a.used / a.available ? b : a));
   return { sub, users, ...worst, pct: (worst.used / worst.available) * 100 };
 }
@@ -49,7 +50,14 @@ export const approachingSeatLimit = defineDetector({
     return {
       strength: ramp(x.pct, p.thresholdPct, 100),
       occurredAt: facts.asOf,
-      evidence: { used: x.used, available: x.available, basis: x.basis, usedPct: Math.round(x.pct), threshold: p.thresholdPct, plan: x.sub.plan },
+      evidence: {
+        used: x.used,
+        available: x.available,
+        basis: x.basis,
+        usedPct: Math.round(x.pct),
+        threshold: p.thresholdPct,
+        plan: x.sub.plan,
+      },
       explanation: `${describeSeats(x)} (${Math.round(x.pct)} %, threshold ${fmt(p.thresholdPct)} %).`,
     };
   },
@@ -92,13 +100,18 @@ export const trialEnding = defineDetector({
   replayable: true,
   detect(facts, p) {
     const sub = facts.subscription;
-    if (!sub || sub.status !== 'trialing' || !sub.trialEnd) return null;
+    if (sub?.status !== 'trialing' || !sub.trialEnd) return null;
     const left = daysUntil(facts, sub.trialEnd);
     if (left <= 0 || left > p.withinDays) return null;
     return {
       strength: ramp(p.withinDays - left, 0, p.withinDays),
       occurredAt: new Date(toMs(sub.trialEnd) - p.withinDays * DAY_MS).toISOString(),
-      evidence: { trialEnd: sub.trialEnd, daysLeft: Math.ceil(left), plan: sub.plan, withinDays: p.withinDays },
+      evidence: {
+        trialEnd: sub.trialEnd,
+        daysLeft: Math.ceil(left),
+        plan: sub.plan,
+        withinDays: p.withinDays,
+      },
       explanation: `Trial${sub.plan ? ` of ${sub.plan}` : ''} ends on ${day(sub.trialEnd)}, in ${Math.ceil(left)} day${Math.ceil(left) === 1 ? '' : 's'} (window ${p.withinDays} days).`,
     };
   },
@@ -107,26 +120,35 @@ export const trialEnding = defineDetector({
 export const upcomingRenewal = defineDetector({
   key: 'upcoming_renewal',
   title: 'Upcoming renewal',
-  description: 'A subscription billed by one of `intervals` renews within `withinDays` days and no cancellation is scheduled.',
+  description:
+    'A subscription billed by one of `intervals` renews within `withinDays` days and no cancellation is scheduled.',
   direction: 'timing',
   inputs: ['subscription'],
   params: z.object({
     withinDays: z.number().int().min(1).max(120).default(30),
-    intervals: z.array(z.enum(['day', 'week', 'month', 'year'])).min(1).default(['year']),
+    intervals: z
+      .array(z.enum(['day', 'week', 'month', 'year']))
+      .min(1)
+      .default(['year']),
   }),
   weight: 0.3,
   dedupeDays: 60,
   replayable: true,
   detect(facts, p) {
     const sub = facts.subscription;
-    if (!sub || sub.status !== 'active' || sub.cancelAt || !sub.currentPeriodEnd || !sub.interval) return null;
+    if (sub?.status !== 'active' || sub.cancelAt || !sub.currentPeriodEnd || !sub.interval) return null;
     if (!p.intervals.includes(sub.interval)) return null;
     const left = daysUntil(facts, sub.currentPeriodEnd);
     if (left <= 0 || left > p.withinDays) return null;
     return {
       strength: ramp(p.withinDays - left, 0, p.withinDays),
       occurredAt: new Date(toMs(sub.currentPeriodEnd) - p.withinDays * DAY_MS).toISOString(),
-      evidence: { renewsAt: sub.currentPeriodEnd, daysLeft: Math.ceil(left), arr: Math.round(sub.arr), interval: sub.interval },
+      evidence: {
+        renewsAt: sub.currentPeriodEnd,
+        daysLeft: Math.ceil(left),
+        arr: Math.round(sub.arr),
+        interval: sub.interval,
+      },
       explanation: `${sub.interval === 'year' ? 'Annual' : `Per-${sub.interval}`} subscription (${money(sub.arr)} ARR) renews on ${day(sub.currentPeriodEnd)}, in ${Math.ceil(left)} days (window ${p.withinDays} days).`,
     };
   },
@@ -135,7 +157,8 @@ export const upcomingRenewal = defineDetector({
 export const futureCancellation = defineDetector({
   key: 'future_cancellation',
   title: 'Cancellation scheduled',
-  description: 'The subscription is set to cancel at a future date (Stripe `cancel_at` or `cancel_at_period_end`).',
+  description:
+    'The subscription is set to cancel at a future date (Stripe `cancel_at` or `cancel_at_period_end`).',
   direction: 'churn',
   inputs: ['subscription'],
   params: z.object({}),
@@ -144,14 +167,24 @@ export const futureCancellation = defineDetector({
   replayable: true,
   detect(facts) {
     const sub = facts.subscription;
-    if (!sub || !sub.cancelAt || sub.status === 'canceled') return null;
+    if (!sub?.cancelAt || sub.status === 'canceled') return null;
     const left = daysUntil(facts, sub.cancelAt);
     if (left <= 0) return null;
     return {
       strength: 1,
       occurredAt: sub.canceledAt ?? facts.asOf,
-      evidence: { cancelAt: sub.cancelAt, requestedAt: sub.canceledAt, daysLeft: Math.ceil(left), arr: Math.round(sub.arr), plan: sub.plan },
-      explanation: `Cancellation${sub.canceledAt ? ` requested on ${day(sub.canceledAt)}` : ' scheduled'}: the ${sub.plan ?? ''} subscription (${money(sub.arr)} ARR) ends on ${day(sub.cancelAt)}, in ${Math.ceil(left)} days.`.replace('the  subscription', 'the subscription'),
+      evidence: {
+        cancelAt: sub.cancelAt,
+        requestedAt: sub.canceledAt,
+        daysLeft: Math.ceil(left),
+        arr: Math.round(sub.arr),
+        plan: sub.plan,
+      },
+      explanation:
+        `Cancellation${sub.canceledAt ? ` requested on ${day(sub.canceledAt)}` : ' scheduled'}: the ${sub.plan ?? ''} subscription (${money(sub.arr)} ARR) ends on ${day(sub.cancelAt)}, in ${Math.ceil(left)} days.`.replace(
+          'the  subscription',
+          'the subscription',
+        ),
     };
   },
 });
@@ -194,7 +227,12 @@ export const arrDecrease = defineDetector({
     return {
       strength: ramp(decrease, p.minDecreasePct, 60),
       occurredAt: dropAt ?? facts.asOf,
-      evidence: { arrBefore: Math.round(peak), arrNow: Math.round(facts.arr), decreasePct: Math.round(decrease), lookbackDays: p.lookbackDays },
+      evidence: {
+        arrBefore: Math.round(peak),
+        arrNow: Math.round(facts.arr),
+        decreasePct: Math.round(decrease),
+        lookbackDays: p.lookbackDays,
+      },
       explanation: `ARR fell from ${money(peak)} to ${money(facts.arr)} (−${Math.round(decrease)} %) in the last ${p.lookbackDays} days (threshold ${fmt(p.minDecreasePct)} %).`,
     };
   },

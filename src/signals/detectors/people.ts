@@ -6,19 +6,25 @@ import { departmentOf, SENIORITIES, type Seniority, seniorityOf } from '../title
 /** Detectors over the people of an account (PostHog persons; titles from PostHog or Apollo). */
 
 const seniorityParam = z.array(z.enum(SENIORITIES)).min(1).default(['c_level', 'vp', 'director']);
-const SENIORITY_STRENGTH: Record<Seniority, number> = { c_level: 1, vp: 0.85, director: 0.7, manager: 0.55, individual: 0.5 };
+const SENIORITY_STRENGTH: Record<Seniority, number> = {
+  c_level: 1,
+  vp: 0.85,
+  director: 0.7,
+  manager: 0.55,
+  individual: 0.5,
+};
 
 const who = (p: PersonFact) => `${p.name ?? p.email ?? p.id}${p.title ? ` (${p.title})` : ''}`;
 const createdWithin = (asOfMs: number, p: PersonFact, days: number) =>
   p.createdAt !== null && asOfMs - toMs(p.createdAt) < days * DAY_MS;
-const isPaying = (facts: AccountFacts) =>
-  facts.arr > 0 || facts.subscription?.status === 'trialing';
+const isPaying = (facts: AccountFacts) => facts.arr > 0 || facts.subscription?.status === 'trialing';
 const FREE_PLAN = /free|hobby|starter[-_ ]?free/i;
 
 export const directorSignup = defineDetector({
   key: 'director_signup',
   title: 'Senior signup',
-  description: 'Someone with a director-or-above title (by default) joined the account in the last `windowDays` days.',
+  description:
+    'Someone with a director-or-above title (by default) joined the account in the last `windowDays` days.',
   direction: 'expansion',
   inputs: ['persons'],
   params: z.object({ windowDays: z.number().int().min(1).max(180).default(14), seniorities: seniorityParam }),
@@ -30,14 +36,24 @@ export const directorSignup = defineDetector({
     const senior = facts.persons
       .filter((person) => createdWithin(asOfMs, person, p.windowDays))
       .map((person) => ({ person, seniority: seniorityOf(person.title) }))
-      .filter((x): x is { person: PersonFact; seniority: Seniority } => x.seniority !== null && p.seniorities.includes(x.seniority));
+      .filter(
+        (x): x is { person: PersonFact; seniority: Seniority } =>
+          x.seniority !== null && p.seniorities.includes(x.seniority),
+      );
     if (senior.length === 0) return null;
     const latest = senior.reduce((a, b) => (toMs(b.person.createdAt!) > toMs(a.person.createdAt!) ? b : a));
-    const strength = Math.min(1, Math.max(...senior.map((x) => SENIORITY_STRENGTH[x.seniority])) + 0.1 * (senior.length - 1));
+    const strength = Math.min(
+      1,
+      Math.max(...senior.map((x) => SENIORITY_STRENGTH[x.seniority])) + 0.1 * (senior.length - 1),
+    );
     return {
       strength: Math.round(strength * 1000) / 1000,
       occurredAt: latest.person.createdAt!,
-      evidence: { people: senior.map((x) => who(x.person)), seniorities: senior.map((x) => x.seniority), windowDays: p.windowDays },
+      evidence: {
+        people: senior.map((x) => who(x.person)),
+        seniorities: senior.map((x) => x.seniority),
+        windowDays: p.windowDays,
+      },
       explanation: `${senior.length === 1 ? 'A senior person' : `${senior.length} senior people`} joined in the last ${p.windowDays} days: ${senior.map((x) => who(x.person)).join(', ')}.`,
     };
   },
@@ -70,7 +86,12 @@ export const freeDecisionMaker = defineDetector({
     return {
       strength: best,
       occurredAt: facts.asOf,
-      evidence: { plan: plan ?? 'none', decisionMakers: deciders.map(who), activity, activeDays: p.activeDays },
+      evidence: {
+        plan: plan ?? 'none',
+        decisionMakers: deciders.map(who),
+        activity,
+        activeDays: p.activeDays,
+      },
       explanation: `On ${plan ? `the ${plan} plan` : 'no paid plan'} with ${deciders.length} decision maker${deciders.length > 1 ? 's' : ''} (${deciders.slice(0, 3).map(who).join(', ')}) and ${activity} events in the last ${p.activeDays} days.`,
     };
   },
@@ -95,7 +116,9 @@ export const newDepartmentUser = defineDetector({
     if (!facts.persons.some((person) => createdWithin(asOfMs, person, p.windowDays))) return null;
     const prior = facts.persons.filter((person) => !createdWithin(asOfMs, person, p.windowDays));
     if (prior.length < p.minPriorUsers) return null;
-    const known = new Set(prior.map((person) => departmentOf(person.department, person.title)).filter((d) => d !== null));
+    const known = new Set(
+      prior.map((person) => departmentOf(person.department, person.title)).filter((d) => d !== null),
+    );
     const newcomers = new Map<string, PersonFact>();
     const recent = facts.persons
       .filter((person) => createdWithin(asOfMs, person, p.windowDays))
@@ -110,7 +133,11 @@ export const newDepartmentUser = defineDetector({
     return {
       strength: ramp(newcomers.size, 1, 3),
       occurredAt: latest.createdAt!,
-      evidence: { departments: entries.map(([d]) => d), people: entries.map(([, x]) => who(x)), knownDepartments: [...known].sort() },
+      evidence: {
+        departments: entries.map(([d]) => d),
+        people: entries.map(([, x]) => who(x)),
+        knownDepartments: [...known].sort(),
+      },
       explanation: `New department${newcomers.size > 1 ? 's' : ''} in the last ${p.windowDays} days: ${entries.map(([d, x]) => `${d} (${who(x)})`).join(', ')}; before: ${known.size > 0 ? [...known].sort().join(', ') : 'none known'}.`,
     };
   },

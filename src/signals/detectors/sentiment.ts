@@ -37,7 +37,12 @@ export const highNps = defineDetector({
     return {
       strength: ramp(promoters.length, 1, 3),
       occurredAt: last.at,
-      evidence: { scores: promoters.map((a) => a.score), respondents: promoters.length, threshold: p.minScore, windowDays: p.windowDays },
+      evidence: {
+        scores: promoters.map((a) => a.score),
+        respondents: promoters.length,
+        threshold: p.minScore,
+        windowDays: p.windowDays,
+      },
       explanation: `NPS ${promoters.map(whoSaid).join('; ')} (promoter threshold ${p.minScore}, last ${p.windowDays} days).`,
     };
   },
@@ -64,7 +69,12 @@ export const lowNps = defineDetector({
     return {
       strength: ramp(p.maxScore - lowest, 0, Math.max(1, p.maxScore)),
       occurredAt: last.at,
-      evidence: { scores: detractors.map((a) => a.score), respondents: detractors.length, threshold: p.maxScore, windowDays: p.windowDays },
+      evidence: {
+        scores: detractors.map((a) => a.score),
+        respondents: detractors.length,
+        threshold: p.maxScore,
+        windowDays: p.windowDays,
+      },
       explanation: `NPS ${detractors.map(whoSaid).join('; ')} (detractor threshold ${p.maxScore}, last ${p.windowDays} days).`,
     };
   },
@@ -100,7 +110,14 @@ export const healthScoreDecrease = defineDetector({
     return {
       strength: ramp(drop, p.minDrop, p.minDrop * 3),
       occurredAt: new Date((latest.day + 1) * DAY_MS).toISOString(),
-      evidence: { from: peak.health, to: latest.health, drop, fromDay: dayString(peak.day), toDay: dayString(latest.day), threshold: p.minDrop },
+      evidence: {
+        from: peak.health,
+        to: latest.health,
+        drop,
+        fromDay: dayString(peak.day),
+        toDay: dayString(latest.day),
+        threshold: p.minDrop,
+      },
       explanation: `Health fell ${drop} points, from ${peak.health} on ${dayString(peak.day)} to ${latest.health} on ${dayString(latest.day)} (threshold ${p.minDrop}).`,
     };
   },

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { ACTIVITY, type AccountFacts, DAY_MS, dayNumber, dayString, type EventSelector } from '../../accounts/index.js';
+import {
+  ACTIVITY,
+  type AccountFacts,
+  DAY_MS,
+  dayNumber,
+  dayString,
+  type EventSelector,
+} from '../../accounts/index.js';
 import { defineDetector, eventsParam, fmt, ramp } from '../detector.js';
 
 /** Detectors over daily usage aggregates (PostHog `usage_daily`). */
@@ -30,12 +37,18 @@ export const usageSpike = defineDetector({
   detect(facts, p) {
     const recent = facts.usage.sum(selector(p.events), 7);
     const baseline = (facts.usage.sum(selector(p.events), 35) - recent) / 4;
-    if (baseline < p.minBaseline || baseline <= 0 || recent < p.minRecent || recent < p.ratio * baseline) return null;
+    if (baseline < p.minBaseline || baseline <= 0 || recent < p.minRecent || recent < p.ratio * baseline)
+      return null;
     const ratio = recent / baseline;
     return {
       strength: ramp(ratio, p.ratio, p.ratio * 2),
       occurredAt: at(facts),
-      evidence: { recent7d: recent, weeklyBaseline: round1(baseline), ratio: round2(ratio), threshold: p.ratio },
+      evidence: {
+        recent7d: recent,
+        weeklyBaseline: round1(baseline),
+        ratio: round2(ratio),
+        threshold: p.ratio,
+      },
       explanation: `${fmt(recent)} ${label(p.events)} in the last 7 days, ${fmt(round1(ratio))}× the weekly average of ${fmt(round1(baseline))} over the 28 days before (threshold ${fmt(p.ratio)}×).`,
     };
   },
@@ -66,7 +79,12 @@ export const usageDrop = defineDetector({
     return {
       strength: ramp(drop, p.dropPct, 100),
       occurredAt: at(facts),
-      evidence: { recent7d: recent, weeklyBaseline: round1(baseline), dropPct: round1(drop), threshold: p.dropPct },
+      evidence: {
+        recent7d: recent,
+        weeklyBaseline: round1(baseline),
+        dropPct: round1(drop),
+        threshold: p.dropPct,
+      },
       explanation: `${fmt(recent)} ${label(p.events)} in the last 7 days against a weekly average of ${fmt(round1(baseline))} over the 28 days before: down ${fmt(round1(drop))} % (threshold ${fmt(p.dropPct)} %).`,
     };
   },
@@ -108,7 +126,12 @@ export const usageWowDecline = defineDetector({
     return {
       strength: ramp(decline, p.minDeclinePct, 100),
       occurredAt: at(facts),
-      evidence: { weeklyTotals: series, declinePct: round1(decline), weeks: p.weeks, threshold: p.minDeclinePct },
+      evidence: {
+        weeklyTotals: series,
+        declinePct: round1(decline),
+        weeks: p.weeks,
+        threshold: p.minDeclinePct,
+      },
       explanation: `Weekly ${label(p.events)} fell ${p.weeks} weeks in a row (${series.map(fmt).join(' → ')}), down ${fmt(round1(decline))} % (threshold ${fmt(p.minDeclinePct)} %).`,
     };
   },
@@ -138,15 +161,20 @@ export const inactivity = defineDetector({
   },
 });
 
-function windowCount(key: string, title: string, description: string, options: {
-  direction: 'expansion' | 'churn';
-  events: string[];
-  windowDays: number;
-  min: number;
-  minName: string;
-  noun: string;
-  weight: number;
-}) {
+function windowCount(
+  key: string,
+  title: string,
+  description: string,
+  options: {
+    direction: 'expansion' | 'churn';
+    events: string[];
+    windowDays: number;
+    min: number;
+    minName: string;
+    noun: string;
+    weight: number;
+  },
+) {
   return defineDetector({
     key,
     title,
@@ -179,14 +207,30 @@ export const nearingPaywall = windowCount(
   'nearing_paywall',
   'Nearing the paywall',
   'Users hit at least 80 % of a plan limit (`usage_limit_warning`) at least `min` times in the last `windowDays` days.',
-  { direction: 'expansion', events: ['usage_limit_warning'], windowDays: 14, min: 1, minName: 'warnings', noun: 'plan-limit warnings', weight: 1 },
+  {
+    direction: 'expansion',
+    events: ['usage_limit_warning'],
+    windowDays: 14,
+    min: 1,
+    minName: 'warnings',
+    noun: 'plan-limit warnings',
+    weight: 1,
+  },
 );
 
 export const invitesSent = windowCount(
   'invites_sent',
   'Invites sent',
   'Users invited at least `min` teammates in the last `windowDays` days.',
-  { direction: 'expansion', events: ['user_invited'], windowDays: 14, min: 3, minName: 'invites', noun: 'invites sent', weight: 0.6 },
+  {
+    direction: 'expansion',
+    events: ['user_invited'],
+    windowDays: 14,
+    min: 3,
+    minName: 'invites',
+    noun: 'invites sent',
+    weight: 0.6,
+  },
 );
 
 export const upgradePageVisit = windowCount(
@@ -228,7 +272,12 @@ export const incompleteOnboarding = defineDetector({
     return {
       strength: ramp(age, p.minDays, p.maxDays),
       occurredAt: endOf(signupDay + p.minDays),
-      evidence: { signupDay: dayString(signupDay), daysSinceSignup: age, event: p.event, threshold: p.minDays },
+      evidence: {
+        signupDay: dayString(signupDay),
+        daysSinceSignup: age,
+        event: p.event,
+        threshold: p.minDays,
+      },
       explanation: `Signed up ${age} days ago (${dayString(signupDay)}) and has not completed onboarding (no "${p.event}"; threshold ${p.minDays} days).`,
     };
   },

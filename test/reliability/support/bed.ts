@@ -34,8 +34,8 @@ export const SOURCES: Source[] = ['posthog', 'stripe', 'attio'];
 
 /** Retries the fault suites allow: enough for a 10% fault rate, small enough to stay quick. */
 export const FAULT_RETRY = { baseDelayMs: 20, maxWaitMs: 3_000, maxAttempts: 8 } as const;
-/** Per attempt: a hung request gives up after this long (the simulators hang for 2 s). */
-export const FAULT_TIMEOUT_MS = 400;
+/** Per attempt: a hung request gives up after this long (the simulators hang for 5 s). */
+export const FAULT_TIMEOUT_MS = 1_500;
 
 export interface Fingerprint {
   /** Live records. */
@@ -79,7 +79,7 @@ const CALM: Partial<Knobs> = {
   truncatedRate: 0,
   repeatNext: false,
   latencyMs: 0,
-  hangMs: 2_000,
+  hangMs: 5_000,
 };
 
 export async function createReliabilityBed(opts: { companies?: number } = {}): Promise<ReliabilityBed> {

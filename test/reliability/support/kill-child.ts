@@ -48,7 +48,7 @@ if (orders.job.kind === 'sync') {
     leaseMs: 60_000,
     heartbeatMs: 200,
   });
-  process.stdout.write(`finished ${run.status} ${elapsed()}\n`);
+  process.stdout.write(`finished ${run.status} ${elapsed()} ${run.error?.message ?? ''}\n`);
 } else {
   const accounts = pushAccounts(orders.job.accounts);
   const pushDeps = {
@@ -64,7 +64,7 @@ if (orders.job.kind === 'sync') {
     actor: { actorType: 'cli', actorId: null },
   });
   const run = await done;
-  process.stdout.write(`finished ${run.status} ${elapsed()}\n`);
+  process.stdout.write(`finished ${run.status} ${elapsed()} ${run.error ?? ''}\n`);
 }
 await db.close();
 process.exit(0);

@@ -28,7 +28,7 @@ type Filter = 'all' | 'create' | 'update' | 'reject';
 
 function Stat({ label, value, color }: { label: string; value: number; color?: string }) {
   return (
-    <Card withBorder padding="sm">
+    <Card withBorder padding="sm" data-testid={`plan-${label.toLowerCase().replace(/\s+/g, '-')}`}>
       <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
         {label}
       </Text>
@@ -147,6 +147,8 @@ export function PlanPanel({
     onSuccess: ({ run }) => {
       setConfirming(false);
       setRunId(run.id);
+      // The diff described the CRM before this push; a new dry run shows what is left.
+      plan.reset();
       queryClient.invalidateQueries({ queryKey: pushKeys.runs });
     },
   });

@@ -10,9 +10,10 @@ import {
   Stack,
   Text,
 } from '@mantine/core';
-import { useInfiniteQuery } from '@tanstack/react-query';
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router-dom';
 import { api } from '../../api/client.js';
+import { integrationApi, integrationKeys } from '../../api/integrations.js';
 import { isPushActive, type PushRun } from '../../api/push.js';
 import { StatusBadge } from '../../components/badges.js';
 import { DiffTable } from '../../components/DiffTable.js';
@@ -64,10 +65,13 @@ export function PushRunPage() {
       last.items.length === PAGE ? last.items[last.items.length - 1]!.id : undefined,
     refetchInterval: (q) => (q.state.data && isPushActive(q.state.data.pages[0]!.run) ? 1000 : false),
   });
+  const integrations = useQuery({ queryKey: integrationKeys.all, queryFn: integrationApi.list });
   if (query.isPending) return <Loading label="Loading the push run…" />;
   if (query.isError) return <ErrorAlert error={query.error} onRetry={() => query.refetch()} />;
   const run = query.data.pages[query.data.pages.length - 1]!.run;
   const items = query.data.pages.flatMap((p) => p.items);
+  const destination =
+    integrations.data?.integrations.find((i) => i.name === run.destination)?.displayName ?? run.destination;
 
   return (
     <>
@@ -81,7 +85,7 @@ export function PushRunPage() {
         title={
           <Group gap="sm">
             <span>
-              {run.kind === 'rollback' ? 'Rollback' : 'Push'} to {run.destination}
+              {run.kind === 'rollback' ? 'Rollback in' : 'Push to'} {destination}
             </span>
             <StatusBadge status={run.status} size="md" />
             {run.rolledBackBy && (
