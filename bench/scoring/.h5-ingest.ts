@@ -1,7 +1,8 @@
 import fs from 'node:fs';
+import { ingestUsage, resolveIdentities } from '../../src/accounts/index.js';
 import { migrateToLatest, openDatabase } from '../../src/db/index.js';
-import { resolveIdentities, ingestUsage } from '../../src/accounts/index.js';
 import { populate } from './detect-score.js';
+
 const file = '/tmp/h5/ingest.sqlite';
 for (const s of ['', '-wal', '-shm']) fs.rmSync(file + s, { force: true });
 const db = openDatabase({ dialect: 'sqlite', file });

@@ -1,12 +1,15 @@
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { openDatabase } from '../../src/db/index.js';
 import { ingestUsage } from '../../src/accounts/index.js';
+import { openDatabase } from '../../src/db/index.js';
+
 const file = '/tmp/h5/ingest.sqlite';
 const db = openDatabase({ dialect: 'sqlite', file });
 await db.kysely.deleteFrom('usage_daily').execute();
-const session = new Session(); session.connect();
-await session.post('Profiler.enable'); await session.post('Profiler.start');
+const session = new Session();
+session.connect();
+await session.post('Profiler.enable');
+await session.post('Profiler.start');
 const t = performance.now();
 const u = await ingestUsage(db.kysely, 'bench', { since: null, now: '2025-06-15T06:00:00.000Z' });
 console.log('usage', Math.round(performance.now() - t), u.rows);

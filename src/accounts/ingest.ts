@@ -19,6 +19,9 @@ import { ingestUsage, rederiveUsage } from './usage-ingest.js';
  */
 export const COMMIT_LAG_MS = 60_000;
 
+/** The earlier of two ISO timestamps. */
+const earlier = (a: string, b: string) => (a < b ? a : b);
+
 export interface IngestResult {
   /** Accounts whose data changed in this pass. */
   touched: Set<string>;
@@ -56,7 +59,7 @@ export async function ingestChanges(
   const since = options.watermark;
   // Changes stamped before (now − lag) are committed by now; later ones are read again next time.
   const settled = new Date(Date.parse(options.now) - COMMIT_LAG_MS).toISOString();
-  const next = latest === null ? options.watermark : Math.min(latest, settled);
+  const next = latest === null ? options.watermark : earlier(latest, settled);
   let resolved = 0;
   const identities = await resolveIdentities(db, workspaceId, {
     since,

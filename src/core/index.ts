@@ -3,5 +3,5 @@ export * from './config.js';
 export * from './crypto.js';
 export * from './errors.js';
 export * from './logger.js';
-export * from './redact.js';
 export * from './metrics.js';
+export * from './redact.js';

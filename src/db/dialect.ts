@@ -1,7 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+} from 'kysely';
 import pg from 'pg';
 import type { DB } from './schema/index.js';
 
@@ -44,7 +51,7 @@ export function openDatabase(target: DatabaseTarget): Db {
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 10000');
     sqlite.pragma('synchronous = NORMAL');
-    const kysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const kysely = new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
     return { kysely, dialect: 'sqlite', sqlite, describe: target.file, close: () => kysely.destroy() };
   }
   const pool = new pg.Pool({
@@ -59,6 +66,22 @@ export function openDatabase(target: DatabaseTarget): Db {
     describe: target.url.replace(/:\/\/([^:@/]+):[^@/]*@/, '://$1:***@'),
     close: () => kysely.destroy(),
   };
+}
+
+/**
+ * SQLite transactions begin `IMMEDIATE`: they take the write lock up front. A deferred transaction
+ * that reads and then writes fails at once with "database is locked" when another process (the CLI
+ * next to the server) committed in between — the busy timeout cannot help it; an immediate one
+ * waits its turn on the busy timeout instead.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection: DatabaseConnection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
 }
 
 function quoteIdent(name: string): string {

@@ -91,7 +91,10 @@ export async function seedDemo(rt: Runtime, opts: { companies?: number } = {}): 
   }
 }
 
-async function ensureWorkspace(rt: Runtime, password: string): Promise<{ workspaceId: string; created: boolean }> {
+async function ensureWorkspace(
+  rt: Runtime,
+  password: string,
+): Promise<{ workspaceId: string; created: boolean }> {
   const existing = await rt.db.kysely
     .selectFrom('workspaces')
     .select('id')

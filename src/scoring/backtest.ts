@@ -255,7 +255,7 @@ export async function loadTotals(db: Kysely<DB>, workspaceId: string): Promise<B
       support: [0, 0],
       leadHist: [{}, {}],
     };
-    const s = totals.signals[r.signal_key];
+    const s = totals.signals[r.signal_key]!;
     s.fired[c] = Number(r.fired_units);
     s.hits[c] = Number(r.fired_hits);
     s.support[c] = Number(r.support_accounts);

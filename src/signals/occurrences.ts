@@ -15,6 +15,8 @@ import type { NewOccurrence, OccurrenceHead, OccurrenceRefresh } from './store.j
  */
 
 const EMPTY_SERIES = DailySeries.from([]);
+/** The earlier of two ISO timestamps (a detection never claims to have happened after it was seen). */
+const earlier = (a: string, b: string) => (a < b ? a : b);
 
 /**
  * Replay an account's past: run the replayable detectors as of each grid day (end of day) on the
@@ -58,7 +60,7 @@ export function replayAccount(
         accountId: input.accountId,
         key: d.key,
         origin: 'replay',
-        occurredAt: Math.min(d.occurredAt, iso),
+        occurredAt: earlier(d.occurredAt, iso),
         firstSeenAt: iso,
         lastSeenAt: iso,
         open: false,
@@ -129,7 +131,7 @@ export function planOccurrences(
           accountId,
           key: d.key,
           origin: 'live',
-          occurredAt: Math.min(d.occurredAt, iso),
+          occurredAt: earlier(d.occurredAt, iso),
           firstSeenAt: iso,
           open: true,
           ...refresh,

@@ -171,6 +171,11 @@ describe('the web app', () => {
     await stack.demo.ready;
     demo = await newPage(browser, stack.url);
     await signIn(demo, { email: stack.demo.email, password: stack.demo.password });
+    // The demo's first pipeline pass must have scored the accounts; say why not if it did not.
+    const scoreRuns = (await (await demo.request.get('/api/v1/score-runs?limit=1')).json()) as {
+      runs: { status: string; error: string | null }[];
+    };
+    expect(scoreRuns.runs[0]?.status, scoreRuns.runs[0]?.error ?? 'no score run').toBe('succeeded');
     await hasText(
       demo.getByRole('heading', { name: 'Accounts by grade' }).locator('xpath=../..'),
       'accounts scored',
