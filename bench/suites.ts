@@ -1,6 +1,7 @@
 import { enrichApollo } from './enrichment/apollo-enrich.js';
 import { scaleOut } from './jobs/scale-out.js';
 import { pushAttio } from './push/attio-push.js';
+import { scoringDetectScore } from './scoring/detect-score.js';
 import { posthogUsage } from './sources/posthog-usage.js';
 import { stripeBackfill } from './sources/stripe-backfill.js';
 import { syncEngineOverhead } from './sync/engine-overhead.js';
@@ -17,5 +18,6 @@ export const suites: BenchSuite[] = [
   enrichApollo,
   stripeBackfill,
   posthogUsage,
+  scoringDetectScore,
   scaleOut,
 ];

@@ -27,22 +27,17 @@ export async function loadWindowedUsage(
   const sorted = [...new Set(windows)].filter((w) => w > 0).sort((a, b) => a - b);
   const perAccount = new Map<string, Map<string, WindowedEventUsage>>();
   const entry = (accountId: string, event: string) => {
-    let events = perAccount.get(accountId);
-    if (!events) {
-      events = new Map();
-      perAccount.set(accountId, events);
+    let byEvent = perAccount.get(accountId);
+    if (!byEvent) {
+      byEvent = new Map();
+      perAccount.set(accountId, byEvent);
     }
-    let e = events.get(event);
+    let e = byEvent.get(event);
     if (!e) {
-      e = { event, windows: new Map(), firstDay: null, lastDay: null };
-      events.set(event, e);
+      e = { event, sums: new Array<number>(sorted.length).fill(0), firstDay: null, lastDay: null };
+      byEvent.set(event, e);
     }
-    return e as {
-      event: string;
-      windows: Map<number, number>;
-      firstDay: number | null;
-      lastDay: number | null;
-    };
+    return e as { event: string; sums: number[]; firstDay: number | null; lastDay: number | null };
   };
 
   const longest = sorted[sorted.length - 1] ?? 0;
@@ -55,16 +50,17 @@ export async function loadWindowedUsage(
   const eventFilter = events && events.length > 0 ? sql`and event in (${sql.join([...events])})` : sql``;
   const scan = async (filter: ReturnType<typeof sql>) => {
     if (sorted.length === 0) return;
-    const result = await sql<Record<string, number | string>>`
+    // Rows as arrays (account, event, sum per window): no object per row on the hot path.
+    const compiled = sql`
       select account_id, event, ${columns}
       from usage_daily
       where workspace_id = ${workspaceId} and day >= ${asOfDay - longest + 1} and day <= ${asOfDay} ${eventFilter} ${filter}
-      group by account_id, event`.execute(db);
+      group by account_id, event`.compile(db);
+    const result = await db.executeQuery<Record<string, unknown>>(compiled);
     for (const row of result.rows) {
-      const e = entry(row.account_id as string, row.event as string);
-      sorted.forEach((w, i) => {
-        e.windows.set(w, Number(row[`w${i}`] ?? 0));
-      });
+      const values = Object.values(row);
+      const e = entry(values[0] as string, values[1] as string);
+      for (let i = 0; i < sorted.length; i++) e.sums[i] = Number(values[i + 2] ?? 0);
     }
   };
   const bounds = async (ids: readonly string[] | null) => {
@@ -90,8 +86,8 @@ export async function loadWindowedUsage(
     }
   }
   const out = new Map<string, WindowedUsage>();
-  for (const [accountId, events] of perAccount)
-    out.set(accountId, new WindowedUsage(asOfDay, sorted, [...events.values()]));
+  for (const [accountId, byEvent] of perAccount)
+    out.set(accountId, new WindowedUsage(asOfDay, sorted, [...byEvent.values()]));
   return out;
 }
 

@@ -170,8 +170,8 @@ export class DailySeries {
 /** Per-event window sums and lifetime bounds, as one SQL pass returns them. */
 export interface WindowedEventUsage {
   event: string;
-  /** windowDays → total over the last windowDays days ending at asOfDay. */
-  windows: ReadonlyMap<number, number>;
+  /** sums[i] = total over the last windows[i] days ending at asOfDay (windows as given to WindowedUsage). */
+  sums: number[];
   firstDay: number | null;
   lastDay: number | null;
 }
@@ -181,38 +181,40 @@ export interface WindowedEventUsage {
  * detector's declared `usageWindows`, so it throws instead of answering wrongly.
  *
  * @example
- * const usage = new WindowedUsage(20106, [7, 35], [{ event: 'x', windows: new Map([[7, 3], [35, 9]]), firstDay: 20000, lastDay: 20106 }]);
+ * const usage = new WindowedUsage(20106, [7, 35], [{ event: 'x', sums: [3, 9], firstDay: 20000, lastDay: 20106 }]);
  * usage.sum('x', 7); // 3
  */
 export class WindowedUsage implements UsageView {
-  private readonly windowSet: ReadonlySet<number>;
+  private readonly index: ReadonlyMap<number, number>;
   private readonly byEvent = new Map<string, WindowedEventUsage>();
   /** Engagement totals per window, summed once. */
-  private readonly activity = new Map<number, number>();
+  private readonly activity: number[];
 
   constructor(
     readonly asOfDay: number,
-    windows: Iterable<number>,
+    windows: readonly number[],
     private readonly events: readonly WindowedEventUsage[],
   ) {
-    this.windowSet = new Set(windows);
+    this.index = windowIndex(windows);
+    this.activity = new Array<number>(windows.length).fill(0);
     for (const e of events) {
       this.byEvent.set(e.event, e);
       if (NON_ACTIVITY_EVENTS.has(e.event)) continue;
-      for (const [days, count] of e.windows) this.activity.set(days, (this.activity.get(days) ?? 0) + count);
+      for (let i = 0; i < windows.length; i++) this.activity[i]! += e.sums[i] ?? 0;
     }
   }
 
   sum(selector: EventSelector, days: number): number {
-    if (!this.windowSet.has(days)) {
+    const i = this.index.get(days);
+    if (i === undefined) {
       throw new Error(
         `Usage window of ${days} days was not loaded; declare it in the detector's usageWindows.`,
       );
     }
-    if (selector === ACTIVITY) return this.activity.get(days) ?? 0;
-    if (typeof selector === 'string') return this.byEvent.get(selector)?.windows.get(days) ?? 0;
+    if (selector === ACTIVITY) return this.activity[i]!;
+    if (typeof selector === 'string') return this.byEvent.get(selector)?.sums[i] ?? 0;
     let sum = 0;
-    for (const event of selector as readonly string[]) sum += this.byEvent.get(event)?.windows.get(days) ?? 0;
+    for (const event of selector as readonly string[]) sum += this.byEvent.get(event)?.sums[i] ?? 0;
     return sum;
   }
 
@@ -234,4 +236,15 @@ export class WindowedUsage implements UsageView {
     }
     return best;
   }
+}
+
+// Many views share one window list: index it once per list.
+const indexes = new WeakMap<readonly number[], ReadonlyMap<number, number>>();
+function windowIndex(windows: readonly number[]): ReadonlyMap<number, number> {
+  let index = indexes.get(windows);
+  if (!index) {
+    index = new Map(windows.map((w, i) => [w, i]));
+    indexes.set(windows, index);
+  }
+  return index;
 }

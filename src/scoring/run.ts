@@ -84,7 +84,7 @@ export interface RunScoreOptions {
 }
 
 /** Occurrences last seen longer ago than this no longer contribute to scores (decay makes them ~0). */
-const SCORING_HORIZON_DAYS = 180;
+const SCORING_HORIZON_DAYS = 120;
 const HEALTH_HISTORY_DAYS = 60;
 const ACCOUNT_CHUNK = 2000;
 
@@ -416,11 +416,6 @@ function storedExplanation(score: AccountScore) {
   };
 }
 
-let __t = performance.now();
-const __prof = (n: string) => {
-  if (process.env.H5_PROF) console.error('PROF', n, Math.round(performance.now() - __t));
-  __t = performance.now();
-};
 async function detectAndScore(
   db: Kysely<DB>,
   workspaceId: string,
@@ -433,18 +428,14 @@ async function detectAndScore(
   const windows = usageWindowsOf(signals, ENGAGEMENT_WINDOWS);
   const byKey = new Map(signals.map((s) => [s.key, s]));
   const accounts = await loadAccounts(db, workspaceId, input.targetIds);
-  __prof('accounts');
   await input.progress({ stage: 'detect', done: 0, total: accounts.length }, true);
   if (accounts.length === 0) return { accounts: input.targetIds === null ? accounts : null };
 
   const ids = input.targetIds === null ? null : accounts.map((a) => a.id);
   const usage = await loadWindowedUsage(db, workspaceId, ids, asOfDay, windows);
-  __prof('usage');
   const horizon = new Date(now.getTime() - SCORING_HORIZON_DAYS * DAY_MS).toISOString();
   const latest = latestOccurrences(await loadOccurrenceHeads(db, workspaceId, ids, horizon));
-  __prof('heads');
   const previous = await loadPreviousScores(db, workspaceId, ids);
-  __prof('prev');
   const firms: Map<string, Firmographics> = settings.icp
     ? await loadFirmographics(db, workspaceId, ids === null ? null : accounts.map((a) => a.domain))
     : new Map();
@@ -478,7 +469,6 @@ async function detectAndScore(
       now,
       input.lastConfirmedAt,
     );
-    __prof('detect');
     await db.transaction().execute(async (trx) => {
       await insertOccurrences(trx, workspaceId, plan.inserts, input.runId);
       await refreshOccurrences(trx, workspaceId, plan.refreshes);
@@ -487,7 +477,6 @@ async function detectAndScore(
     counts.occurrencesNew += plan.inserts.length;
     counts.occurrencesRefreshed += plan.refreshes.length;
     counts.occurrencesClosed += plan.closes.length;
-    __prof('occwrite');
     // What scoring sees: this run's detections hold now; what stopped holding decays from its close.
     const closedAt = new Map(plan.closes.map((c) => [c.id, c.lastSeenAt]));
     for (const account of chunk) {
@@ -526,18 +515,14 @@ async function detectAndScore(
       );
       const prior = previous.get(account.id);
       const healthHistory = healthChangePoints(prior?.healthHistory ?? [], today, score.health);
-      const top = toJson(
-        score.topSignals.map(({ key, title, direction, share }) => ({ key, title, direction, share })),
-      );
       const visible = [score.health, score.expansion, score.churnRisk, score.fit, score.score, score.grade];
       // What a person sees: scores, grade, top signals, drivers and their shares. Decimals of a
-      // decaying contribution alone do not rewrite the row.
-      const drivers = [...score.explanation.expansion.drivers, ...score.explanation.churnRisk.drivers].map(
-        (d) => `${d.key}:${d.share}`,
-      );
-      const hash = sha1(
-        [...visible, top, drivers.join(','), score.explanation.fit.score, toJson(healthHistory)].join('|'),
-      );
+      // decaying contribution alone do not rewrite the row. Kept as the row's signature.
+      let hash = visible.join('|');
+      for (const d of score.explanation.expansion.drivers) hash += `|${d.key}:${d.share}`;
+      for (const d of score.explanation.churnRisk.drivers) hash += `|${d.key}:${d.share}`;
+      for (const t of score.topSignals) hash += `|t:${t.key}`;
+      for (const [day, health] of healthHistory) hash += `|${day}:${health}`;
       if (prior?.hash === hash) continue;
       // Snapshots are change points: a day's row exists when any score or the grade changed.
       if (!prior || prior.visible !== visible.join('|')) {
@@ -554,6 +539,9 @@ async function detectAndScore(
         });
       }
       const explanation = toJson(storedExplanation(score));
+      const top = toJson(
+        score.topSignals.map(({ key, title, direction, share }) => ({ key, title, direction, share })),
+      );
       const contributing = [...score.explanation.expansion.drivers, ...score.explanation.churnRisk.drivers]
         .map((d) => d.key)
         .sort();
@@ -575,7 +563,6 @@ async function detectAndScore(
         run_id: input.runId,
       });
     }
-    __prof('score');
     await db.transaction().execute(async (trx) => {
       await writeScores(trx, scoreRows);
       await writeSnapshots(trx, snapshots);
@@ -590,7 +577,6 @@ async function detectAndScore(
         )
         .execute();
     });
-    __prof('writescores');
     done += chunk.length;
     counts.accountsScored = done;
     await input.progress({ stage: 'score', done, total: accounts.length });

@@ -104,3 +104,27 @@ export async function gradeCounts(db: Kysely<DB>, workspaceId: string): Promise<
   for (const r of rows) byGrade[r.grade] = Number(r.n);
   return { total: Number(total.n), scored: rows.reduce((sum, r) => sum + Number(r.n), 0), byGrade };
 }
+
+/**
+ * Names and domains of some accounts, so lists of occurrences can say which company fired.
+ *
+ * @example
+ * (await accountNames(db, ws, ['acc_1'])).get('acc_1'); // { name: 'Acme', domain: 'acme.com' }
+ */
+export async function accountNames(
+  db: Kysely<DB>,
+  workspaceId: string,
+  accountIds: readonly string[],
+): Promise<Map<string, { name: string; domain: string }>> {
+  const out = new Map<string, { name: string; domain: string }>();
+  for (const chunk of chunks([...new Set(accountIds)])) {
+    const rows = await db
+      .selectFrom('accounts')
+      .select(['id', 'name', 'domain'])
+      .where('workspace_id', '=', workspaceId)
+      .where('id', 'in', chunk)
+      .execute();
+    for (const r of rows) out.set(r.id, { name: r.name, domain: r.domain });
+  }
+  return out;
+}

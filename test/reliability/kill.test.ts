@@ -86,15 +86,15 @@ describe('a sync killed with SIGKILL at a random point', () => {
     );
     const failures = (await pool(CONCURRENCY, tasks)).filter((f): f is string => f !== undefined);
     expect(failures).toEqual([]);
-    // The kills landed mid-work, not only after it was done.
-    expect(tally.killed).toBeGreaterThan(tally.trials / 2);
+    // The kills landed mid-work, not only after it was done (a busy machine slows some children).
+    expect(tally.killed).toBeGreaterThan(tally.trials * 0.4);
   }, 600_000);
 });
 
 async function killTrial(source: Source, stream: string, trial: number): Promise<string | undefined> {
   const label = `${source}/${stream} trial ${trial}`;
   const random = seeded(trial * 7919 + stream.length * 104_729 + source.length);
-  const killAfterMs = Math.round(random() * 1.1 * cleanMs.get(`${source}/${stream}`)!);
+  const killAfterMs = Math.round(random() * 0.8 * cleanMs.get(`${source}/${stream}`)!);
   try {
     const workspaceId = await bed.newWorkspace(source);
     const run = await startSync(bed.deps, workspaceId, source, { trigger: 'manual', streams: [stream] });

@@ -157,7 +157,7 @@ describe('approaching_seat_limit and overage', () => {
       facts({ persons: users(9), subscriptions: [sub(10)] }),
       approachingSeatLimit.defaults(),
     );
-    expect(d?.explanation).toBe('9 users on 10 paid seats (90 %, threshold 90 %).');
+    expect(d?.explanation).toBe('9 users on 10 paid seats (90 %, threshold 85 %).');
     expect(
       approachingSeatLimit.detect(
         facts({ persons: users(8), subscriptions: [sub(10)] }),

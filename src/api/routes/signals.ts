@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { recordAudit } from '../../audit/index.js';
 import { auditActorOf } from '../../auth/index.js';
-import { requireSignal, signalDefinitions } from '../../scoring/index.js';
+import { accountNames, requireSignal, signalDefinitions } from '../../scoring/index.js';
 import {
   CUSTOM_OPERATORS,
   createCustomSignal,
@@ -96,6 +96,10 @@ const occurrenceSchema = z.object({
   strength: z.number(),
   evidence: z.record(z.string(), z.unknown()),
   explanation: z.string(),
+  account: z
+    .object({ name: z.string(), domain: z.string() })
+    .nullable()
+    .describe('The company that fired it'),
 });
 
 /** Signal definitions with counts and backtest, occurrences, settings and custom signals. */
@@ -147,7 +151,13 @@ export const signalRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const ws = actorOf(request).workspaceId;
       if (request.query.signal) await requireSignal(db(), ws, request.query.signal);
-      return listOccurrences(db(), ws, request.query);
+      const page = await listOccurrences(db(), ws, request.query);
+      const names = await accountNames(
+        db(),
+        ws,
+        page.items.map((o) => o.accountId),
+      );
+      return { ...page, items: page.items.map((o) => ({ ...o, account: names.get(o.accountId) ?? null })) };
     },
   );
 

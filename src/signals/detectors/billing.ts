@@ -40,7 +40,7 @@ export const approachingSeatLimit = defineDetector({
     "Known users reached at least `thresholdPct` % of the paid seats (Stripe quantity), or paid seats reached that share of the plan's seat limit (`metadata.seat_limit`), without going over.",
   direction: 'expansion',
   inputs: ['subscription', 'persons'],
-  params: z.object({ thresholdPct: z.number().min(1).max(100).default(90) }),
+  params: z.object({ thresholdPct: z.number().min(1).max(100).default(85) }),
   weight: 0.9,
   dedupeDays: 30,
   replayable: true,

@@ -24,11 +24,11 @@ export const highNps = defineDetector({
   direction: 'expansion',
   inputs: ['nps'],
   params: z.object({
-    windowDays: z.number().int().min(1).max(365).default(30),
+    windowDays: z.number().int().min(1).max(365).default(14),
     minScore: z.number().int().min(0).max(10).default(9),
   }),
   weight: 0.4,
-  dedupeDays: 30,
+  dedupeDays: 14,
   replayable: true,
   detect(facts, p) {
     const promoters = latestAnswers(facts, p.windowDays).filter((a) => a.score >= p.minScore);

@@ -7400,6 +7400,11 @@ export type paths = {
           content: {
             'application/json': {
               items: {
+                /** @description The company that fired it */
+                account: {
+                  domain: string;
+                  name: string;
+                } | null;
                 accountId: string;
                 evidence: {
                   [key: string]: unknown;

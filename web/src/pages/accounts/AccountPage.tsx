@@ -79,7 +79,7 @@ function Drivers({
   direction: 'expansion' | 'churn';
 }) {
   return (
-    <Card withBorder h="100%">
+    <Card withBorder>
       <Group justify="space-between" mb="sm">
         <Title order={3} size="h5">
           {title}
@@ -135,7 +135,7 @@ function HealthAndFit({ scores }: { scores: Scores }) {
   const { health, fit } = scores.explanation;
   const criteria = fit.criteria.filter(isCriterion);
   return (
-    <Card withBorder h="100%">
+    <Card withBorder>
       <Title order={3} size="h5" mb="sm">
         Health and fit
       </Title>
@@ -306,7 +306,7 @@ function Links({ links }: { links: AccountDetail['links'] }) {
           <Accordion.Control>
             <Group justify="space-between" wrap="nowrap">
               <Text size="sm">
-                {humanize(items[0]!.integration)} · {humanize(items[0]!.stream)}
+                {displayName(items[0]!.integration)} · {humanize(items[0]!.stream)}
               </Text>
               <Badge variant="light" color="gray">
                 {formatNumber(items.length)}
@@ -388,32 +388,32 @@ function AccountView({ detail }: { detail: AccountDetail }) {
             <ScoreCard label="Fit" value={scores.fit} hint="Match with your ICP" />
           </SimpleGrid>
           <Grid>
-            <Grid.Col span={{ base: 12, md: 6 }}>
-              <Drivers
-                title="What drives expansion"
-                score={scores.expansion}
-                drivers={scores.explanation.expansion.drivers}
-                direction="expansion"
-              />
+            <Grid.Col span={{ base: 12, md: 7 }}>
+              <Stack>
+                <Drivers
+                  title="What drives expansion"
+                  score={scores.expansion}
+                  drivers={scores.explanation.expansion.drivers}
+                  direction="expansion"
+                />
+                <Drivers
+                  title="What drives churn risk"
+                  score={scores.churnRisk}
+                  drivers={scores.explanation.churnRisk.drivers}
+                  direction="churn"
+                />
+              </Stack>
             </Grid.Col>
-            <Grid.Col span={{ base: 12, md: 6 }}>
-              <Drivers
-                title="What drives churn risk"
-                score={scores.churnRisk}
-                drivers={scores.explanation.churnRisk.drivers}
-                direction="churn"
-              />
-            </Grid.Col>
-            <Grid.Col span={{ base: 12, md: 6 }}>
-              <HealthAndFit scores={scores} />
-            </Grid.Col>
-            <Grid.Col span={{ base: 12, md: 6 }}>
-              <Card withBorder h="100%">
-                <Title order={3} size="h5" mb="sm">
-                  Score history
-                </Title>
-                <History history={detail.history} />
-              </Card>
+            <Grid.Col span={{ base: 12, md: 5 }}>
+              <Stack>
+                <HealthAndFit scores={scores} />
+                <Card withBorder>
+                  <Title order={3} size="h5" mb="sm">
+                    Score history
+                  </Title>
+                  <History history={detail.history} />
+                </Card>
+              </Stack>
             </Grid.Col>
           </Grid>
         </Stack>

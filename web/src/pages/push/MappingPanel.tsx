@@ -83,7 +83,7 @@ export function MappingPanel({ destination }: { destination: string }) {
           {schema.properties?.[NOTES_SETTING] && (
             <Switch
               label="Add a note on the company when a high-priority signal fires"
-              description={schema.properties[NOTES_SETTING].description}
+              description="Off by default; one note per signal occurrence, never repeated."
               checked={notes}
               onChange={(e) => setNotes(e.currentTarget.checked)}
               disabled={!editable || save.isPending}

@@ -56,6 +56,15 @@ function Lift({ signal }: { signal: SignalDefinition }) {
   );
 }
 
+/** A description with its `parameter` placeholders filled with this workspace's values. */
+export function describeSignal(signal: Pick<SignalDefinition, 'description' | 'params'>): string {
+  return signal.description.replace(/`(\w+)`/g, (whole, name: string) => {
+    const value = signal.params[name];
+    if (value === undefined) return whole;
+    return Array.isArray(value) ? value.join(', ') : String(value);
+  });
+}
+
 /** The PATCH replaces the whole override: keep the parameters this workspace changed from the defaults. */
 function changedParams(signal: SignalDefinition): Record<string, unknown> {
   return Object.fromEntries(
@@ -112,9 +121,11 @@ function SignalRow({ signal, onEdit }: { signal: SignalDefinition; onEdit: () =>
             </Badge>
           )}
         </Group>
-        <Text size="xs" c="dimmed" lineClamp={2}>
-          {signal.description}
-        </Text>
+        <Tooltip label={describeSignal(signal)} multiline maw={420} openDelay={400}>
+          <Text size="xs" c="dimmed" lineClamp={2}>
+            {describeSignal(signal)}
+          </Text>
+        </Tooltip>
       </Table.Td>
       <Table.Td ta="right">
         <Anchor
@@ -334,8 +345,8 @@ function Occurrences() {
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>When</Table.Th>
-                  <Table.Th>Signal</Table.Th>
-                  <Table.Th>What happened</Table.Th>
+                  <Table.Th miw={160}>Signal</Table.Th>
+                  <Table.Th>Account and what happened</Table.Th>
                   <Table.Th ta="right">Strength</Table.Th>
                 </Table.Tr>
               </Table.Thead>
@@ -359,10 +370,16 @@ function Occurrences() {
                         </Badge>
                       </Table.Td>
                       <Table.Td>
-                        <Text size="sm">{o.explanation}</Text>
-                        <Anchor component={Link} to={`/accounts/${o.accountId}`} size="xs">
-                          Open account
+                        <Anchor component={Link} to={`/accounts/${o.accountId}`} size="sm" fw={600}>
+                          {o.account?.name ?? 'Open account'}
                         </Anchor>
+                        {o.account && (
+                          <Text span size="xs" c="dimmed">
+                            {' '}
+                            {o.account.domain}
+                          </Text>
+                        )}
+                        <Text size="sm">{o.explanation}</Text>
                       </Table.Td>
                       <Table.Td ta="right">{o.strength.toFixed(2)}</Table.Td>
                     </Table.Tr>
