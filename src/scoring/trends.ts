@@ -8,15 +8,16 @@ export interface TrendPoint {
   score: number;
 }
 
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
 /**
- * The daily overall score of each of `accountIds` over the last `days` days (oldest first), from the
- * score snapshots — what the accounts list draws as a sparkline. Snapshots are change points (a row
- * on each day a score changed), so each value is carried forward to the next one and to today.
- * Accounts without snapshots get [].
+ * The overall score of each of `accountIds` on every day of the last `days` days (oldest first),
+ * for sparklines. Snapshots are change points (a row only on days a score changed), so each day
+ * carries the last change on or before it; days before an account's first score are left out.
  *
  * @example
  * const trends = await scoreTrends(db, ws, ['acc_1', 'acc_2'], { days: 30, now: new Date() });
- * trends.get('acc_1'); // [{ day: '2025-01-01', score: 61 }, …]
+ * trends.get('acc_1'); // [{ day: '2025-01-01', score: 61 }, { day: '2025-01-02', score: 61 }, …]
  */
 export async function scoreTrends(
   db: Kysely<DB>,
@@ -24,53 +25,48 @@ export async function scoreTrends(
   accountIds: readonly string[],
   opts: { days: number; now: Date },
 ): Promise<Map<string, TrendPoint[]>> {
-  const sinceMs = Date.parse(
-    new Date(opts.now.getTime() - (opts.days - 1) * DAY_MS).toISOString().slice(0, 10),
-  );
-  const since = new Date(sinceMs).toISOString().slice(0, 10);
-  const today = opts.now.toISOString().slice(0, 10);
-  const changes = new Map<string, TrendPoint[]>(accountIds.map((id) => [id, []]));
+  const today = Date.parse(dayOf(opts.now.getTime()));
+  const since = dayOf(today - (opts.days - 1) * DAY_MS);
+  const changes = new Map<string, Map<string, number>>(accountIds.map((id) => [id, new Map()]));
+  const before = new Map<string, number>();
   for (const chunk of chunks(accountIds)) {
-    // The change in force at the window's start, then every change inside it.
-    const before = await db
-      .selectFrom('score_snapshots as s')
-      .select(['s.account_id', 's.day', 's.score'])
-      .where('s.workspace_id', '=', workspaceId)
-      .where('s.account_id', 'in', chunk)
-      .where('s.day', '=', (eb) =>
-        eb
-          .selectFrom('score_snapshots as p')
-          .select((p) => p.fn.max('p.day').as('day'))
-          .whereRef('p.workspace_id', '=', 's.workspace_id')
-          .whereRef('p.account_id', '=', 's.account_id')
-          .where('p.day', '<', since),
-      )
-      .execute();
-    const inside = await db
+    const rows = await db
       .selectFrom('score_snapshots')
       .select(['account_id', 'day', 'score'])
       .where('workspace_id', '=', workspaceId)
       .where('account_id', 'in', chunk)
       .where('day', '>=', since)
-      .orderBy('account_id')
-      .orderBy('day')
       .execute();
-    for (const r of [...before, ...inside])
-      changes.get(r.account_id)?.push({ day: r.day, score: Number(r.score) });
+    for (const r of rows) changes.get(r.account_id)?.set(r.day, Number(r.score));
+    // The score each account held when the window opens: its last change before it.
+    const latest = db
+      .selectFrom('score_snapshots')
+      .select(['account_id', (eb) => eb.fn.max('day').as('day')])
+      .where('workspace_id', '=', workspaceId)
+      .where('account_id', 'in', chunk)
+      .where('day', '<', since)
+      .groupBy('account_id')
+      .as('latest');
+    const starts = await db
+      .selectFrom('score_snapshots as s')
+      .innerJoin(latest, (j) =>
+        j.onRef('latest.account_id', '=', 's.account_id').onRef('latest.day', '=', 's.day'),
+      )
+      .select(['s.account_id', 's.score'])
+      .where('s.workspace_id', '=', workspaceId)
+      .execute();
+    for (const r of starts) before.set(r.account_id, Number(r.score));
   }
   const out = new Map<string, TrendPoint[]>();
-  for (const [id, points] of changes) {
-    const daily: TrendPoint[] = [];
-    let i = 0;
-    if (points.length > 0) {
-      for (let d = Math.max(sinceMs, Date.parse(points[0]!.day)); ; d += DAY_MS) {
-        const day = new Date(d).toISOString().slice(0, 10);
-        if (day > today) break;
-        while (i + 1 < points.length && points[i + 1]!.day <= day) i++;
-        daily.push({ day, score: points[i]!.score });
-      }
+  for (const id of accountIds) {
+    const points: TrendPoint[] = [];
+    let current = before.get(id);
+    for (let ms = Date.parse(since); ms <= today; ms += DAY_MS) {
+      const day = dayOf(ms);
+      current = changes.get(id)?.get(day) ?? current;
+      if (current !== undefined) points.push({ day, score: current });
     }
-    out.set(id, daily);
+    out.set(id, points);
   }
   return out;
 }

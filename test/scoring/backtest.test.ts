@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { type AccountHistory, billingOutcomes, DAY_MS, dayNumber } from '../../src/accounts/index.js';
-import { applyTally, backtestRows, emptyTotals, gridDays, lastMatureGridDay, tallyAccount } from '../../src/scoring/backtest.js';
+import {
+  applyTally,
+  backtestRows,
+  emptyTotals,
+  gridDays,
+  lastMatureGridDay,
+  tallyAccount,
+} from '../../src/scoring/backtest.js';
 import { subscription } from '../signals/facts-builder.js';
 
 const day = (iso: string) => dayNumber(iso);
@@ -31,7 +38,10 @@ describe('billing outcomes', () => {
         { at: at('2025-04-01'), arr: 9000, seats: 8, plan: 'enterprise', seatLimit: null },
       ],
     });
-    const kinds = billingOutcomes(history({ subscriptions: [grown] })).map((o) => [o.kind, o.at.slice(0, 10)]);
+    const kinds = billingOutcomes(history({ subscriptions: [grown] })).map((o) => [
+      o.kind,
+      o.at.slice(0, 10),
+    ]);
     expect(kinds).toEqual([
       ['upgrade', '2025-01-15'],
       ['seat_expansion', '2025-03-01'],
@@ -57,7 +67,12 @@ describe('billing outcomes', () => {
 describe('grid', () => {
   it('weekly Sundays, and the last one whose 30-day horizon has passed', () => {
     const grid = gridDays(day('2025-05-01'), day('2025-05-31'));
-    expect(grid.map((d) => new Date(d * DAY_MS).toISOString().slice(0, 10))).toEqual(['2025-05-04', '2025-05-11', '2025-05-18', '2025-05-25']);
+    expect(grid.map((d) => new Date(d * DAY_MS).toISOString().slice(0, 10))).toEqual([
+      '2025-05-04',
+      '2025-05-11',
+      '2025-05-18',
+      '2025-05-25',
+    ]);
     const last = lastMatureGridDay(new Date('2025-06-30T12:00:00Z'));
     expect(new Date(last * DAY_MS).toISOString().slice(0, 10)).toBe('2025-05-25');
   });
@@ -76,7 +91,9 @@ describe('tallies and totals', () => {
     {
       history: history({ subscriptions: [paying] }),
       firstActivityDay: null,
-      occurrences: [{ key: 'invites_sent', firstSeenAt: at('2025-03-03'), lastSeenAt: at('2025-03-10'), open: false }],
+      occurrences: [
+        { key: 'invites_sent', firstSeenAt: at('2025-03-03'), lastSeenAt: at('2025-03-10'), open: false },
+      ],
     },
     grid,
   );
@@ -97,9 +114,21 @@ describe('tallies and totals', () => {
     const [expansion] = backtestRows(totals, ['invites_sent']);
     const otherUnits = 2 * grid.length - 2;
     const otherHits = grower.hits[0] - 2;
-    expect(expansion).toMatchObject({ firedUnits: 2, firedHits: 2, precision: 1, otherUnits, otherHits, medianLeadDays: 17, supportAccounts: 1 });
+    expect(expansion).toMatchObject({
+      firedUnits: 2,
+      firedHits: 2,
+      precision: 1,
+      otherUnits,
+      otherHits,
+      medianLeadDays: 17,
+      supportAccounts: 1,
+    });
     expect(expansion!.lift).toBeCloseTo(1 / (otherHits / otherUnits), 3);
     applyTally(totals, grower, -1);
-    expect(backtestRows(totals, ['invites_sent'])[0]).toMatchObject({ firedUnits: 0, supportAccounts: 0, medianLeadDays: null });
+    expect(backtestRows(totals, ['invites_sent'])[0]).toMatchObject({
+      firedUnits: 0,
+      supportAccounts: 0,
+      medianLeadDays: null,
+    });
   });
 });

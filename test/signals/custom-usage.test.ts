@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ACTIVITY, DailySeries, WindowedUsage } from '../../src/accounts/index.js';
-import { configureSignals, customDetector, customSignalInput, detectSignals } from '../../src/signals/index.js';
+import {
+  configureSignals,
+  customDetector,
+  customSignalInput,
+  detectSignals,
+} from '../../src/signals/index.js';
 import { facts } from './facts-builder.js';
 
 const definition = {
@@ -25,7 +30,9 @@ describe('custom signals', () => {
       { event: 'export_scheduled', daysAgo: 6, count: 4 },
       { event: 'export_clicked', daysAgo: 7, count: 50 },
     ];
-    expect(detector.detect(facts({ usage }), {})?.explanation).toBe('10 export_clicked + export_scheduled in the last 7 days ≥ 10.');
+    expect(detector.detect(facts({ usage }), {})?.explanation).toBe(
+      '10 export_clicked + export_scheduled in the last 7 days ≥ 10.',
+    );
     expect(detector.detect(facts({ usage: usage.slice(0, 1) }), {})).toBeNull();
   });
 
@@ -42,17 +49,32 @@ describe('custom signals', () => {
   });
 
   it('rejects what it cannot run, field by field', () => {
-    const bad = customSignalInput.safeParse({ name: '', direction: 'up', events: [], operator: 'like', threshold: -1, windowDays: 400 });
+    const bad = customSignalInput.safeParse({
+      name: '',
+      direction: 'up',
+      events: [],
+      operator: 'like',
+      threshold: -1,
+      windowDays: 400,
+    });
     expect(bad.success).toBe(false);
     const paths = bad.error!.issues.map((i) => i.path.join('.'));
-    expect(paths).toEqual(expect.arrayContaining(['name', 'direction', 'events', 'operator', 'threshold', 'windowDays']));
-    expect(customSignalInput.safeParse({ ...definition, id: undefined, key: undefined, events: ['a', 'a'] }).success).toBe(false);
+    expect(paths).toEqual(
+      expect.arrayContaining(['name', 'direction', 'events', 'operator', 'threshold', 'windowDays']),
+    );
+    expect(
+      customSignalInput.safeParse({ ...definition, id: undefined, key: undefined, events: ['a', 'a'] })
+        .success,
+    ).toBe(false);
   });
 
   it('runs with the built-ins', () => {
     const signals = configureSignals(new Map([['usage_spike', { enabled: false }]]), [definition]);
     expect(signals).toHaveLength(21);
-    const found = detectSignals(facts({ usage: [{ event: 'export_clicked', daysAgo: 2, count: 30 }] }), signals);
+    const found = detectSignals(
+      facts({ usage: [{ event: 'export_clicked', daysAgo: 2, count: 30 }] }),
+      signals,
+    );
     expect(found.map((d) => d.key)).toEqual(['custom:cs_1']);
   });
 });
@@ -67,7 +89,12 @@ describe('usage views agree', () => {
     ];
     const windows = [7, 14, 28];
     const daily = DailySeries.from(rows).view(100);
-    const sums = (event: string) => windows.map((w) => rows.filter((r) => r.event === event && r.day > 100 - w && r.day <= 100).reduce((s, r) => s + r.count, 0));
+    const sums = (event: string) =>
+      windows.map((w) =>
+        rows
+          .filter((r) => r.event === event && r.day > 100 - w && r.day <= 100)
+          .reduce((s, r) => s + r.count, 0),
+      );
     const windowed = new WindowedUsage(100, windows, [
       { event: 'feature_used', sums: sums('feature_used'), firstDay: 95, lastDay: 100 },
       { event: 'survey sent', sums: sums('survey sent'), firstDay: 99, lastDay: 99 },
