@@ -217,7 +217,16 @@ export interface FactsInput {
   domain: string;
   history: AccountHistory;
   usage: UsageView;
-  healthHistory?: HealthPoint[];
+  /** Previous health (change points), or a function that parses them when a detector asks. */
+  healthHistory?: HealthPoint[] | (() => HealthPoint[]);
+}
+
+// Live detection passes the same moment for every account: format it once.
+let lastAsOf: { ms: number; iso: string; day: number } | null = null;
+function moment(asOf: Date) {
+  const ms = asOf.getTime();
+  if (lastAsOf?.ms !== ms) lastAsOf = { ms, iso: asOf.toISOString(), day: dayNumber(asOf) - 1 };
+  return lastAsOf;
 }
 
 /**
@@ -237,12 +246,14 @@ export function factsAt(input: FactsInput, asOf: Date, live: boolean): AccountFa
     s.status === 'active' || s.status === 'past_due' ? 2 : s.status === 'trialing' ? 1 : 0;
   subs.sort((a, b) => rank(b) - rank(a) || b.arr - a.arr || b.seats - a.seats || a.id.localeCompare(b.id));
   const arr = subs.reduce((sum, s) => sum + s.arr, 0);
-  const asOfDay = dayNumber(asOf) - 1;
+  const { iso, day: asOfDay } = moment(asOf);
   let arrHistory: AccountFacts['arrHistory'] | undefined;
+  let healthHistory: HealthPoint[] | undefined;
+  const health = input.healthHistory ?? [];
   return {
     accountId: input.accountId,
     domain: input.domain,
-    asOf: asOf.toISOString(),
+    asOf: iso,
     asOfDay,
     signupAt: history.signupAt && toMs(history.signupAt) <= asOfMs ? history.signupAt : null,
     usage: input.usage,
@@ -255,6 +266,10 @@ export function factsAt(input: FactsInput, asOf: Date, live: boolean): AccountFa
       return arrHistory;
     },
     nps: visible(history.nps, (n) => toMs(n.at) <= asOfMs),
-    healthHistory: (input.healthHistory ?? []).filter((h) => h.day <= asOfDay),
+    // Only health_score_decrease reads it: parsed on first use.
+    get healthHistory() {
+      healthHistory ??= (typeof health === 'function' ? health() : health).filter((h) => h.day <= asOfDay);
+      return healthHistory;
+    },
   };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import {
   type AccountHistory,
   chunks,
@@ -7,6 +7,7 @@ import {
   dayNumber,
   dayString,
   ingestChanges,
+  isSqliteDb,
   loadDailySeries,
   loadWindowedUsage,
   parseHistory,
@@ -303,6 +304,9 @@ async function executeScoreRun(
       replay_signature: signature,
       updated_at: clock.now().toISOString(),
     });
+    // A full run rewrites much of the database: fold SQLite's write-ahead log back now, so the
+    // cost lands on this run rather than on the next small one. (Never blocks readers.)
+    if (full && isSqliteDb(db)) await sql`pragma wal_checkpoint(passive)`.execute(db);
     await progress({ stage: 'done', done: counts.accountsScored, total: counts.accountsScored }, true);
     return await finishScoreRun(db, workspaceId, run.id, {
       status: 'succeeded',
@@ -452,7 +456,7 @@ async function detectAndScore(
           domain: account.domain,
           history: account.history,
           usage: usage.get(account.id) ?? EMPTY_USAGE(asOfDay, windows),
-          healthHistory: (prior?.healthHistory ?? []).map(([day, health]) => ({ day, health })),
+          healthHistory: () => (prior ? healthPoints(prior) : []).map(([day, health]) => ({ day, health })),
         },
         signals,
         now,
@@ -514,7 +518,11 @@ async function detectAndScore(
         settings,
       );
       const prior = previous.get(account.id);
-      const healthHistory = healthChangePoints(prior?.healthHistory ?? [], today, score.health);
+      // Health history changes only when health does: otherwise reuse the stored text unparsed.
+      const healthJson =
+        prior && prior.health === score.health
+          ? prior.healthJson
+          : toJson(healthChangePoints(prior ? healthPoints(prior) : [], today, score.health));
       const visible = [score.health, score.expansion, score.churnRisk, score.fit, score.score, score.grade];
       // What a person sees: scores, grade, top signals, drivers and their shares. Decimals of a
       // decaying contribution alone do not rewrite the row. Kept as the row's signature.
@@ -522,7 +530,7 @@ async function detectAndScore(
       for (const d of score.explanation.expansion.drivers) hash += `|${d.key}:${d.share}`;
       for (const d of score.explanation.churnRisk.drivers) hash += `|${d.key}:${d.share}`;
       for (const t of score.topSignals) hash += `|t:${t.key}`;
-      for (const [day, health] of healthHistory) hash += `|${day}:${health}`;
+      hash += `|${healthJson}`;
       if (prior?.hash === hash) continue;
       // Snapshots are change points: a day's row exists when any score or the grade changed.
       if (!prior || prior.visible !== visible.join('|')) {
@@ -557,7 +565,7 @@ async function detectAndScore(
         top_signals_json: top,
         explanation_json: explanation,
         signal_keys: `,${contributing.join(',')},`,
-        health_history_json: toJson(healthHistory),
+        health_history_json: healthJson,
         row_hash: hash,
         scored_at: nowIso,
         run_id: input.runId,
@@ -597,8 +605,22 @@ function healthChangePoints(points: [number, number][], today: number, health: n
   return firstInside > 0 ? kept.slice(firstInside - 1) : kept;
 }
 
+interface PreviousScore {
+  hash: string;
+  visible: string;
+  health: number;
+  healthJson: string;
+  parsed?: [number, number][];
+}
+
+/** A previous score's health change points, parsed once. */
+const healthPoints = (prior: PreviousScore): [number, number][] => {
+  prior.parsed ??= fromJson<[number, number][]>(prior.healthJson, []);
+  return prior.parsed;
+};
+
 async function loadPreviousScores(db: Kysely<DB>, workspaceId: string, ids: readonly string[] | null) {
-  const out = new Map<string, { hash: string; visible: string; healthHistory: [number, number][] }>();
+  const out = new Map<string, PreviousScore>();
   const read = async (chunk: readonly string[] | null) => {
     let q = db
       .selectFrom('account_scores')
@@ -621,7 +643,8 @@ async function loadPreviousScores(db: Kysely<DB>, workspaceId: string, ids: read
         visible: [r.health, r.expansion, r.churn_risk, r.fit, r.score, r.grade]
           .map((v) => (v === null ? null : String(v)))
           .join('|'),
-        healthHistory: fromJson(r.health_history_json, []),
+        health: Number(r.health),
+        healthJson: r.health_history_json,
       });
     }
   };

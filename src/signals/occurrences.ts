@@ -2,6 +2,7 @@ import {
   type AccountHistory,
   DAY_MS,
   DailySeries,
+  type FactsInput,
   factsAt,
   toMs,
   type UsageView,
@@ -179,7 +180,7 @@ export function detectNow(
     domain: string;
     history: AccountHistory;
     usage: UsageView;
-    healthHistory: { day: number; health: number }[];
+    healthHistory: FactsInput['healthHistory'];
   },
   signals: readonly ConfiguredSignal[],
   now: Date,

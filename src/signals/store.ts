@@ -258,8 +258,7 @@ export interface NewOccurrence {
 }
 
 /**
- * Occurrences still open or last seen at or after `since` (null: all), for some accounts (null: all), ordered by
- * account then time.
+ * Occurrences still open or last seen at or after `since` (null: all), for some accounts (null: all).
  */
 export async function loadOccurrenceHeads(
   db: Kysely<DB>,

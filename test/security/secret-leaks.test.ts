@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyFilePath } from '../../src/core/crypto.js';
+import { executeRun } from '../../src/sync/index.js';
 import { postgresUrl, signIn, TEST_PASSWORD } from '../support/index.js';
 import { apiRoutes, fillUrl, harvest, paramNames } from './support/routes.js';
 import { buildWorld, type World } from './support/world.js';
@@ -67,9 +68,9 @@ beforeAll(async () => {
   sims.sims.stripe.server.setKnobs({ errorRate: 1 });
   sims.sims.posthog.server.setKnobs({ malformedRate: 1 });
   sims.sims.attio.setKnobs({ errorRate: 1 });
-  await t.rt.jobs.start();
   for (const name of ['stripe', 'posthog', 'attio']) {
     const started = await world.call('POST', `/api/v1/integrations/${name}/sync`, { body: { full: true } });
+    await executeRun(t.rt, t.workspaceId, started.json.runId);
     const done = await world.settle(`/api/v1/sync-runs/${started.json.runId}`);
     expect(done.run.status).toBe('failed');
     await world.call('POST', `/api/v1/integrations/${name}/test`);
@@ -77,7 +78,6 @@ beforeAll(async () => {
   sims.sims.stripe.server.setKnobs({ errorRate: 0 });
   sims.sims.posthog.server.setKnobs({ malformedRate: 0 });
   sims.sims.attio.setKnobs({ errorRate: 0 });
-  await t.rt.jobs.stop({ graceMs: 5_000 });
 
   // Signing in and out through the browser path (passwords travel in bodies there).
   const cookie = await signIn(t, t.users.admin);

@@ -160,16 +160,14 @@ describe('inactivity', () => {
 });
 
 describe('window counts: nearing_paywall, invites_sent, upgrade_page_visit', () => {
-  it('nearing_paywall fires on one warning inside 14 days, not on one 14 days ago', () => {
+  it('nearing_paywall fires on two warnings inside 14 days, not on one, nor on one 14 days ago', () => {
     const p = nearingPaywall.defaults();
-    expect(
-      nearingPaywall.detect(facts({ usage: [{ event: 'usage_limit_warning', daysAgo: 13, count: 1 }] }), p),
-    ).toMatchObject({
-      evidence: { count: 1, windowDays: 14 },
+    const warn = (daysAgo: number) => ({ event: 'usage_limit_warning', daysAgo, count: 1 });
+    expect(nearingPaywall.detect(facts({ usage: [warn(13), warn(2)] }), p)).toMatchObject({
+      evidence: { count: 2, windowDays: 14 },
     });
-    expect(
-      nearingPaywall.detect(facts({ usage: [{ event: 'usage_limit_warning', daysAgo: 14, count: 1 }] }), p),
-    ).toBeNull();
+    expect(nearingPaywall.detect(facts({ usage: [warn(2)] }), p)).toBeNull();
+    expect(nearingPaywall.detect(facts({ usage: [warn(14), warn(2)] }), p)).toBeNull();
   });
 
   it('invites_sent fires at 3 invites, not at 2', () => {

@@ -51,10 +51,13 @@ export function registerWorker(program: Command) {
           }
           const stop = await startWorker(rt);
           rt.logger.info({ jobs: rt.jobs.kind, pid: process.pid }, 'worker running');
+          // The runners' timers are unref'd so one-shot commands can exit; a worker must not.
+          const keepAlive = setInterval(() => undefined, 60_000);
           let stopping = false;
           const shutdown = async (signal: string) => {
             if (stopping) return;
             stopping = true;
+            clearInterval(keepAlive);
             rt.logger.info({ signal }, 'worker stopping: finishing current pages');
             try {
               await stop();

@@ -211,7 +211,7 @@ export const nearingPaywall = windowCount(
     direction: 'expansion',
     events: ['usage_limit_warning'],
     windowDays: 14,
-    min: 1,
+    min: 2,
     minName: 'warnings',
     noun: 'plan-limit warnings',
     weight: 1,

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import { createLogger } from '../../../src/core/logger.js';
 import { type RunningSimulators, startSimulators } from '../../../src/simulators/index.js';
+import { executeRun } from '../../../src/sync/index.js';
 import {
   type AnyJson,
   createTestRuntime,
@@ -116,10 +117,12 @@ export async function buildWorld(opts: { companies?: number } = {}): Promise<Wor
       await call('POST', `/api/v1/integrations/${name}/test`);
     }
 
-    await t.rt.jobs.start();
     for (const name of ['posthog', 'stripe', 'attio']) {
       const started = await call('POST', `/api/v1/integrations/${name}/sync`, { body: {} });
       if (started.status !== 202) throw new Error(`sync ${name}: ${started.status} ${started.text}`);
+      // Executed here rather than by the job runner, whose follow-up pipeline (score, enrich) would
+      // race the steps below.
+      await executeRun(t.rt, t.workspaceId, started.json.runId);
       const done = await settle(`/api/v1/sync-runs/${started.json.runId}`);
       if (done.run.status !== 'succeeded') throw new Error(`sync ${name} ended ${JSON.stringify(done.run)}`);
     }
@@ -163,7 +166,6 @@ export async function buildWorld(opts: { companies?: number } = {}): Promise<Wor
     // A workspace to keep the history honest: a second admin key, revoked.
     const spare = await call('POST', '/api/v1/api-keys', { body: { name: 'spare', role: 'viewer' } });
     await call('DELETE', `/api/v1/api-keys/${spare.json.apiKey.id}`);
-    await t.rt.jobs.stop({ graceMs: 5_000 });
   } catch (error) {
     await Promise.allSettled([t.close(), sims.close()]);
     throw error;

@@ -185,22 +185,42 @@ function HealthAndFit({ scores }: { scores: Scores }) {
   );
 }
 
+/**
+ * Score snapshots are change points (a row only on days a score changed): carry each forward so
+ * the chart has one point per day, up to today.
+ */
+function daily(history: AccountDetail['history'], today = new Date().toISOString().slice(0, 10)) {
+  if (history.length === 0) return [];
+  const byDay = new Map(history.map((h) => [h.day, h]));
+  const end = Math.max(Date.parse(today), Date.parse(history[history.length - 1]!.day));
+  const out: AccountDetail['history'] = [];
+  let current = history[0]!;
+  for (let ms = Date.parse(history[0]!.day); ms <= end; ms += 86_400_000) {
+    const day = new Date(ms).toISOString().slice(0, 10);
+    current = byDay.get(day) ?? current;
+    out.push({ ...current, day });
+  }
+  return out;
+}
+
 function History({ history }: { history: AccountDetail['history'] }) {
-  if (history.length < 2) {
+  const points = daily(history);
+  if (points.length < 2) {
     return (
       <Text size="sm" c="dimmed">
-        The chart appears after two days of scores; Beton keeps one snapshot a day.
+        The chart appears once the account has scores on two days; Beton records a change each day it
+        rescores.
       </Text>
     );
   }
   return (
     <LineChart
       h={260}
-      data={history.map((h) => ({ ...h, day: h.day.slice(5) }))}
+      data={points.map((h) => ({ ...h, day: h.day.slice(5) }))}
       dataKey="day"
       withLegend
       yAxisProps={{ domain: [0, 100] }}
-      curveType="monotone"
+      curveType="stepAfter"
       withDots={false}
       series={[
         { name: 'score', label: 'Overall', color: 'indigo.6' },
