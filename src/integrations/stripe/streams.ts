@@ -13,7 +13,7 @@ const REFETCH_CONCURRENCY = 4;
 export const EVENT_RETENTION_DAYS = 30;
 
 /** Concurrent slices of a full listing: cursor pagination is sequential, slices of `created` are not. */
-export const LIST_SLICES = 4;
+export const LIST_SLICES = 8;
 /** Stripe's first day: nothing in an account is older. */
 const STRIPE_EPOCH = Date.UTC(2011, 0, 1) / 1000;
 
