@@ -57,13 +57,25 @@ export async function typesFor(doc: Record<string, unknown>): Promise<string> {
   });
 }
 
+/** Where two texts part, for the --check message: "missing", or the first line that differs. */
+export function firstDifference(current: string, wanted: string): string {
+  if (current === '') return 'the file is missing';
+  const have = current.split('\n');
+  const want = wanted.split('\n');
+  const line = want.findIndex((text, i) => have[i] !== text);
+  const at = line === -1 ? want.length : line;
+  return `line ${at + 1} should read ${JSON.stringify((want[at] ?? '').trim())}, it reads ${JSON.stringify((have[at] ?? '').trim())}`;
+}
+
 async function main() {
   const check = process.argv.includes('--check');
   const text = await typesFor(await openApiDocument());
   const current = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : '';
   if (check) {
     if (current !== text) {
-      console.error(`${path.relative(root, target)} is out of date: run npm run gen:api-types`);
+      console.error(
+        `${path.relative(root, target)} is out of date (${firstDifference(current, text)}): run \`npm run gen:api-types\` and commit the result.`,
+      );
       process.exit(1);
     }
     console.log(`${path.relative(root, target)} is up to date`);

@@ -238,6 +238,9 @@ function parseFields(
   };
 }
 
+/** Text without its closing punctuation, to be followed by Beton's own ("…token." + "." never reads "token.."). */
+const clause = (text: string) => text.trim().replace(/[.!?…:;,\s]+$/u, '');
+
 const dropEmpty = (o: Record<string, unknown> | undefined) =>
   Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined && v !== null && v !== ''));
 
@@ -273,12 +276,25 @@ export function clientEnv(deps: ConnectionDeps) {
 
 function validationFailure(integration: AnyIntegration, error: unknown): AppError {
   const name = integration.displayName;
-  const reason = (e: HttpError) => e.upstreamMessage ?? `it answered ${e.upstreamStatus}`;
+  const reason = (e: HttpError) => clause(e.upstreamMessage ?? `it answered ${e.upstreamStatus}`);
   if (error instanceof AuthError || error instanceof PermissionError || error instanceof ValidationError) {
-    return new AppError(400, 'invalid_credentials', `${name} rejected the credentials: ${reason(error)}.`, {
-      upstreamStatus: error.upstreamStatus,
-      ...(error.upstreamMessage ? { reason: error.upstreamMessage } : {}),
-    });
+    const advice =
+      error instanceof AuthError
+        ? ' Check the key, or create a new one.'
+        : error instanceof PermissionError
+          ? integration.docs.scopes.length > 0
+            ? ` Give the key these scopes: ${integration.docs.scopes.join(', ')}.`
+            : " Check the key's permissions and the account's plan."
+          : '';
+    return new AppError(
+      400,
+      'invalid_credentials',
+      `${name} rejected the credentials: ${reason(error)}.${advice}`,
+      {
+        upstreamStatus: error.upstreamStatus,
+        ...(error.upstreamMessage ? { reason: error.upstreamMessage } : {}),
+      },
+    );
   }
   if (error instanceof NotFoundError) {
     return new AppError(
@@ -292,7 +308,7 @@ function validationFailure(integration: AnyIntegration, error: unknown): AppErro
     return new AppError(
       502,
       'upstream_unavailable',
-      `Could not check the key with ${name}: ${error.message}`,
+      `Could not check the key with ${name}: ${clause(error.message)}.`,
       {
         upstreamStatus: error.upstreamStatus,
       },
@@ -301,12 +317,17 @@ function validationFailure(integration: AnyIntegration, error: unknown): AppErro
   if (error instanceof UnsafeUrlError || isAppError(error)) return error as AppError;
   // A bug in the integration's own code: say so without leaking what it held.
   const message = error instanceof Error ? scrubString(error.message) : 'unknown error';
-  return new AppError(502, 'upstream_unavailable', `Checking the key with ${name} failed: ${message}`);
+  return new AppError(
+    502,
+    'upstream_unavailable',
+    `Checking the key with ${name} failed: ${clause(message)}. Try again; if it keeps failing, report it with the server log.`,
+  );
 }
 
 export interface PutConnectionInput {
   /** Fields left out keep their stored (or environment) value, so settings change without retyping a key. */
   credentials?: Record<string, unknown>;
+  /** Merged into the stored settings field by field; `null` (or '') removes one, back to its default. */
   settings?: Record<string, unknown>;
 }
 
@@ -331,7 +352,12 @@ export async function putConnection(
   const overrides = await overridesFor(deps, integration);
   const stored = row?.secrets_enc ? deps.keyring.decryptJson<Record<string, unknown>>(row.secrets_enc) : {};
   const given = dropEmpty(input.credentials);
-  const givenSettings = input.settings ?? fromJson<Record<string, unknown>>(row?.settings_json, {});
+  const storedSettings = Object.fromEntries(
+    Object.entries(fromJson<Record<string, unknown>>(row?.settings_json, {})).filter(
+      ([k]) => k in integration.settings.shape,
+    ),
+  );
+  const givenSettings = { ...storedSettings, ...input.settings };
 
   const creds = parseFields(
     integration.credentials,
@@ -349,7 +375,7 @@ export async function putConnection(
     throw new AppError(
       400,
       'validation_failed',
-      `Invalid ${integration.displayName} connection: ${first.path} ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}.`,
+      `Invalid ${integration.displayName} connection: ${first.path} ${clause(first.message)}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}.`,
       errors,
     );
   }
@@ -574,7 +600,7 @@ async function openRow(
     throw new AppError(
       409,
       'connection_error',
-      `The ${integration.displayName} connection needs attention: ${row.last_error ?? 'its last check failed'}. Fix the key (PUT /api/v1/integrations/${integration.name}) or re-test it.`,
+      `The ${integration.displayName} connection needs attention: ${clause(row.last_error ?? 'its last check failed')}. Fix the key (PUT /api/v1/integrations/${integration.name}) or re-test it.`,
     );
   }
   const overrides = await overridesFor(deps, integration);

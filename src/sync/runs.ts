@@ -6,7 +6,8 @@ import type { DB, SyncRunStatus, SyncRunsTable } from '../db/schema/index.js';
 import { abortLocalRun } from './active.js';
 
 export type { SyncRunStatus } from '../db/schema/index.js';
-export type SyncTrigger = 'manual' | 'schedule' | 'api' | 'cli' | 'pipeline';
+/** What started a run: `web` is a signed-in person (session cookie), `api` an API key. */
+export type SyncTrigger = 'manual' | 'schedule' | 'web' | 'api' | 'cli' | 'pipeline';
 
 export interface RunCounts {
   pages: number;

@@ -2,8 +2,9 @@
  * The web app walked through as a RevOps person would, in Chromium, against a real server, the
  * simulators and the demo workspace: sign up, connect Stripe (a wrong key first), sync and watch the
  * run, read an account's explanation, dry-run a push and apply it (then find the values in the Attio
- * simulator), and check what a viewer can and cannot see. Each step builds on the previous one; a
- * screenshot of every page lands in test-results/e2e/.
+ * simulator), edit a custom signal and clear an integration setting, and check what a viewer can
+ * and cannot see. Each step builds on the previous one; a screenshot of every page lands in
+ * test-results/e2e/.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,6 +110,13 @@ describe('the web app', () => {
     await page.getByTestId('integration-stripe').getByRole('button', { name: 'Sync now' }).click();
     await page.waitForURL(/\/sync-runs\/[^/]+$/);
     await visible(page.getByRole('heading', { name: /Stripe sync/ }));
+    // Started by a signed-in person, not an API key.
+    await visible(page.getByText(/\(web app\)/));
+    const runId = page.url().split('/').pop()!;
+    const started = (await (await page.request.get(`/api/v1/sync-runs/${runId}`)).json()) as {
+      run: { trigger: string };
+    };
+    expect(started.run.trigger).toBe('web');
     await visible(page.getByText('Succeeded', { exact: true }).first(), 90_000);
     const customers = page.getByRole('row').filter({ hasText: 'customers' });
     await hasText(customers, /succeeded/i);
@@ -262,6 +270,74 @@ describe('the web app', () => {
     await screenshot(demo, '21-signals', { fullPage: false });
   });
 
+  it('edits a custom signal from its stored definition, and clears an integration setting', async () => {
+    await demo.goto('/signals');
+    await demo.getByRole('button', { name: 'New custom signal' }).click();
+    const create = demo.getByRole('dialog', { name: 'New custom signal' });
+    await create.getByRole('textbox', { name: 'Name' }).fill('Report builders');
+    const events = create.getByRole('combobox', { name: 'Events' });
+    for (const event of ['report_created', 'feature_used']) {
+      await events.fill(event);
+      await events.press('Enter');
+    }
+    await create.getByRole('textbox', { name: 'Threshold' }).fill('40');
+    await create.getByRole('textbox', { name: 'Over the last' }).fill('21');
+    await hasText(create.getByTestId('preview-count'), /Matches \d+ of \d+ accounts/);
+    await create.getByRole('button', { name: 'Create signal' }).click();
+    await hidden(create);
+
+    await demo.getByRole('button', { name: 'Actions for Report builders' }).click();
+    await demo.getByRole('menuitem', { name: 'Edit' }).click();
+    const edit = demo.getByRole('dialog', { name: 'Edit “Report builders”' });
+    // Prefilled from the stored definition, not from defaults.
+    await hasValue(edit.getByRole('textbox', { name: 'Name' }), 'Report builders');
+    await hasValue(edit.getByRole('textbox', { name: 'Threshold' }), '40');
+    await hasValue(edit.getByRole('textbox', { name: 'Over the last' }), '21 days');
+    await visible(edit.getByText('report_created', { exact: true }));
+    await visible(edit.getByText('feature_used', { exact: true }));
+    await hasText(edit.getByTestId('preview-count'), /Matches \d+ of \d+ accounts/);
+    await screenshot(demo, '22-signal-edit', { fullPage: false });
+    await edit.getByRole('textbox', { name: 'Threshold' }).fill('25');
+    await edit.getByRole('button', { name: 'Save signal' }).click();
+    await hidden(edit);
+    const signals = (await (await demo.request.get('/api/v1/signals')).json()) as {
+      signals: { title: string; definition: Record<string, unknown> | null }[];
+    };
+    expect(signals.signals.find((s) => s.title === 'Report builders')?.definition).toMatchObject({
+      events: ['report_created', 'feature_used'],
+      operator: 'gte',
+      threshold: 25,
+      windowDays: 21,
+    });
+
+    const apolloSettings = async () =>
+      (
+        (await (await demo.request.get('/api/v1/integrations/apollo')).json()) as {
+          integration: { connection: { settings: Record<string, unknown> } };
+        }
+      ).integration.connection.settings;
+    await demo.goto('/integrations');
+    const card = demo.getByTestId('integration-apollo');
+    await card.getByRole('button', { name: 'Configure' }).click();
+    let dialog = demo.getByRole('dialog', { name: 'Configure Apollo' });
+    await dialog.getByRole('textbox', { name: 'Monthly credit cap' }).fill('500');
+    await dialog.getByRole('button', { name: 'Save and test' }).click();
+    await hidden(dialog);
+    expect(await apolloSettings()).toMatchObject({ monthlyCreditCap: 500 });
+
+    await card.getByRole('button', { name: 'Configure' }).click();
+    dialog = demo.getByRole('dialog', { name: 'Configure Apollo' });
+    await hasValue(dialog.getByRole('textbox', { name: 'Monthly credit cap' }), '500');
+    await screenshot(demo, '23-apollo-configure');
+    await dialog.getByRole('button', { name: 'Clear Monthly credit cap' }).click();
+    await hasValue(dialog.getByRole('textbox', { name: 'Monthly credit cap' }), '');
+    await dialog.getByRole('button', { name: 'Save and test' }).click();
+    await hidden(dialog);
+    const settings = await apolloSettings();
+    expect(settings).not.toHaveProperty('monthlyCreditCap');
+    expect(settings).toHaveProperty('baseUrl', stack.sims.apollo.url);
+  });
+
   it('is usable in a narrow window', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto('/integrations');
@@ -269,7 +345,7 @@ describe('the web app', () => {
     await page.getByRole('button', { name: 'Toggle navigation' }).click();
     await page.getByRole('link', { name: 'Sync runs' }).click();
     await visible(page.getByRole('heading', { name: 'Sync runs' }));
-    await screenshot(page, '22-narrow-sync-runs');
+    await screenshot(page, '24-narrow-sync-runs');
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 });

@@ -62,6 +62,12 @@ export function actorOf(request: FastifyRequest): Actor {
 }
 
 /**
+ * How a run started by this caller is labelled: `web` for a signed-in person (the browser session
+ * cookie), `api` for an API key.
+ */
+export const triggerOf = (actor: Actor): 'web' | 'api' => (actor.apiKeyId ? 'api' : 'web');
+
+/**
  * Fail loudly at start-up when an `/api/v1` route forgets to say who may call it.
  */
 function requireAccessOnEveryRoute(app: FastifyInstance) {

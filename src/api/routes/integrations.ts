@@ -11,7 +11,7 @@ import {
 import { AppError } from '../../core/errors.js';
 import type { AnyIntegration } from '../../integrations/index.js';
 import { enqueueSync } from '../../jobs/index.js';
-import { actorOf } from '../plugins/auth.js';
+import { actorOf, triggerOf } from '../plugins/auth.js';
 import { errorResponses, errorSchema } from '../schemas.js';
 import { syncRunSchema } from './sync-runs.js';
 
@@ -62,6 +62,17 @@ const syncBody = z.strictObject({
     .optional()
     .describe('Re-read everything from the start (marks records the source no longer has)'),
 });
+
+/**
+ * The settings a PUT may send: any subset of the integration's settings, each also `null`, which
+ * removes the stored value (the setting falls back to its default).
+ */
+function settingsPatch(integration: AnyIntegration) {
+  const shape = integration.settings.shape as Record<string, z.ZodType>;
+  return z.strictObject(
+    Object.fromEntries(Object.entries(shape).map(([key, field]) => [key, field.nullable().optional()])),
+  );
+}
 
 const actorFor = (request: Parameters<typeof actorOf>[0]) => {
   const actor = actorOf(request);
@@ -142,10 +153,10 @@ function registerIntegration(app: Parameters<FastifyPluginAsyncZod>[0], integrat
         tags,
         summary: `Connect ${integration.displayName}: the key is checked live before anything is stored`,
         description:
-          'Fields left out keep their stored (or environment) value. A key the service refuses → 400 `invalid_credentials` with its reason; the service unreachable → 502; nothing is stored in either case.',
+          'Fields left out keep their stored (or environment) value; a setting sent as `null` is removed (back to its default). The merged result is validated, then the key is checked live. A key the service refuses → 400 `invalid_credentials` with its reason; the service unreachable → 502; nothing is stored in either case.',
         body: z.strictObject({
           credentials: integration.credentials.partial().strict().optional(),
-          settings: integration.settings.partial().strict().optional(),
+          settings: settingsPatch(integration).optional(),
         }),
         response: {
           200: z.object({ integration: integrationDetailSchema }),
@@ -219,7 +230,7 @@ function registerIntegration(app: Parameters<FastifyPluginAsyncZod>[0], integrat
         const actor = actorOf(request);
         const body = request.body ?? {};
         const run = await enqueueSync(rt, rt.jobs, actor.workspaceId, name, {
-          trigger: 'api',
+          trigger: triggerOf(actor),
           ...(body.streams ? { streams: body.streams } : {}),
           ...(body.full ? { full: true } : {}),
           actorId: actor.userId ?? actor.apiKeyId,

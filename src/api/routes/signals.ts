@@ -2,12 +2,15 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { recordAudit } from '../../audit/index.js';
 import { auditActorOf } from '../../auth/index.js';
+import { badRequest } from '../../core/index.js';
 import { accountNames, requireSignal, signalDefinitions } from '../../scoring/index.js';
 import {
   CUSTOM_OPERATORS,
   createCustomSignal,
   deleteCustomSignal,
+  listCustomSignals,
   listOccurrences,
+  loadOverrides,
   previewCustomSignal,
   saveOverride,
   signalOverrideInput,
@@ -31,33 +34,6 @@ const backtestRow = z
     supportAccounts: z.number(),
   })
   .nullable();
-
-const definitionSchema = z.object({
-  key: z.string(),
-  title: z.string(),
-  description: z.string(),
-  direction: z.enum(['expansion', 'churn', 'timing']),
-  custom: z.boolean(),
-  inputs: z.array(z.string()),
-  replayable: z.boolean(),
-  enabled: z.boolean(),
-  weight: z.number(),
-  dedupeDays: z.number(),
-  params: z.record(z.string(), z.unknown()),
-  defaults: z.record(z.string(), z.unknown()),
-  paramsSchema: z.unknown().describe('JSON Schema of the parameters'),
-  counts: z.object({
-    occurrences: z.number(),
-    accounts: z.number(),
-    activeAccounts: z.number(),
-    lastOccurredAt: z.string().nullable(),
-  }),
-  precision: z.number().nullable().describe('backtest precision for the outcome the signal points to'),
-  lift: z.number().nullable(),
-  medianLeadDays: z.number().nullable(),
-  support: z.number(),
-  backtest: z.object({ expansion: backtestRow, churn: backtestRow }),
-});
 
 const customBody = z.strictObject({
   name: z.string(),
@@ -85,6 +61,56 @@ const customSchema = z.object({
   enabled: z.boolean(),
 });
 
+const definitionSchema = z.object({
+  key: z.string(),
+  title: z.string(),
+  description: z.string(),
+  direction: z.enum(['expansion', 'churn', 'timing']),
+  custom: z.boolean(),
+  inputs: z.array(z.string()),
+  replayable: z.boolean(),
+  enabled: z.boolean(),
+  weight: z.number(),
+  dedupeDays: z.number(),
+  params: z.record(z.string(), z.unknown()),
+  defaults: z.record(z.string(), z.unknown()),
+  paramsSchema: z.unknown().describe('JSON Schema of the parameters'),
+  counts: z.object({
+    occurrences: z.number(),
+    accounts: z.number(),
+    activeAccounts: z.number(),
+    lastOccurredAt: z.string().nullable(),
+  }),
+  precision: z.number().nullable().describe('backtest precision for the outcome the signal points to'),
+  lift: z.number().nullable(),
+  medianLeadDays: z.number().nullable(),
+  support: z.number(),
+  backtest: z.object({ expansion: backtestRow, churn: backtestRow }),
+  definition: customSchema
+    .nullable()
+    .describe("A custom signal's stored definition (the edit form's values); null for a built-in"),
+});
+
+/** Fields only a built-in signal has, and fields only a custom signal has. */
+const BUILT_IN_FIELDS = ['dedupeDays', 'params'] as const;
+const CUSTOM_FIELDS = [
+  'name',
+  'description',
+  'direction',
+  'events',
+  'operator',
+  'threshold',
+  'windowDays',
+] as const;
+
+/** A change to any signal: the fields sent are merged into what is stored, the rest keep their value. */
+const signalPatch = signalOverrideInput
+  .extend(customBody.pick({ name: true, description: true, direction: true }).partial().shape)
+  .extend(
+    customBody.pick({ events: true, operator: true, threshold: true, windowDays: true }).partial().shape,
+  )
+  .strict();
+
 const occurrenceSchema = z.object({
   id: z.number(),
   accountId: z.string(),
@@ -108,6 +134,13 @@ export const signalRoutes: FastifyPluginAsyncZod = async (app) => {
   const db = () => rt.db.kysely;
   const now = () => rt.clock.now();
 
+  /** Every signal's definition, counts and backtest, with each custom signal's stored definition. */
+  const definitions = async (workspaceId: string) => {
+    const all = await signalDefinitions(db(), workspaceId, now());
+    const custom = new Map((await listCustomSignals(db(), workspaceId)).map((c) => [c.key, c]));
+    return { ...all, signals: all.signals.map((s) => ({ ...s, definition: custom.get(s.key) ?? null })) };
+  };
+
   app.get(
     '/signals',
     {
@@ -125,7 +158,7 @@ export const signalRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
     },
-    async (request) => signalDefinitions(db(), actorOf(request).workspaceId, now()),
+    async (request) => definitions(actorOf(request).workspaceId),
   );
 
   app.get(
@@ -167,33 +200,78 @@ export const signalRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { access: 'admin' },
       schema: {
         tags: ['signals'],
-        summary:
-          "Override a built-in signal's parameters, weight, dedupe window or enable it (replaces the previous override)",
+        summary: 'Change a signal: fields not sent keep their value (params merge name by name)',
+        description:
+          'A built-in signal takes `enabled`, `weight`, `dedupeDays` and `params` (checked against its `paramsSchema`); a custom signal (`custom:<id>`) takes `enabled`, `weight` and its definition fields. The merged result is validated: a bad one is a 400 naming the field, and nothing is stored.',
         params: z.strictObject({ key: z.string().min(1).max(120) }),
-        body: signalOverrideInput,
-        response: { 200: z.object({ signal: definitionSchema }), ...errorResponses },
+        body: signalPatch,
+        response: { 200: z.object({ signal: definitionSchema }), 404: errorSchema, ...errorResponses },
       },
     },
     async (request) => {
       const actor = actorOf(request);
-      const saved = await saveOverride(
-        db(),
-        actor.workspaceId,
-        request.params.key,
-        request.body,
-        actor.userId,
-        now().toISOString(),
-      );
-      await recordAudit(
-        db(),
-        actor.workspaceId,
-        auditActorOf(actor),
-        'signal.configure',
-        { targetType: 'signal', targetId: request.params.key, details: saved },
-        rt.clock,
-      );
-      const all = await signalDefinitions(db(), actor.workspaceId, now());
-      return { signal: all.signals.find((s) => s.key === request.params.key)! };
+      const { key } = request.params;
+      const body = request.body;
+      const sent = (fields: readonly string[]) =>
+        fields.filter((f) => (body as Record<string, unknown>)[f] !== undefined);
+      if (key.startsWith('custom:')) {
+        const wrong = sent(BUILT_IN_FIELDS);
+        if (wrong.length > 0) {
+          throw badRequest(
+            `A custom signal has no ${wrong.join(' or ')}: its dedupe window is its windowDays. Send any of enabled, weight, ${CUSTOM_FIELDS.join(', ')}.`,
+            wrong.map((path) => ({ path, message: 'only built-in signals have it' })),
+            'validation_error',
+          );
+        }
+        const signal = await updateCustomSignal(
+          db(),
+          actor.workspaceId,
+          key.slice('custom:'.length),
+          body,
+          now().toISOString(),
+        );
+        await recordAudit(
+          db(),
+          actor.workspaceId,
+          auditActorOf(actor),
+          'signal.update',
+          { targetType: 'signal', targetId: signal.key, details: { ...body } },
+          rt.clock,
+        );
+      } else {
+        const wrong = sent(CUSTOM_FIELDS);
+        if (wrong.length > 0) {
+          throw badRequest(
+            `${wrong.join(', ')} belong to custom signals. A built-in signal takes enabled, weight, dedupeDays and params (its paramsSchema in GET /api/v1/signals lists them).`,
+            wrong.map((path) => ({ path, message: 'only custom signals have it' })),
+            'validation_error',
+          );
+        }
+        const current = (await loadOverrides(db(), actor.workspaceId)).get(key) ?? {};
+        const merged = {
+          ...current,
+          ...Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined)),
+          ...(body.params || current.params ? { params: { ...current.params, ...body.params } } : {}),
+        };
+        const saved = await saveOverride(
+          db(),
+          actor.workspaceId,
+          key,
+          merged,
+          actor.userId,
+          now().toISOString(),
+        );
+        await recordAudit(
+          db(),
+          actor.workspaceId,
+          auditActorOf(actor),
+          'signal.configure',
+          { targetType: 'signal', targetId: key, details: saved },
+          rt.clock,
+        );
+      }
+      const all = await definitions(actor.workspaceId);
+      return { signal: all.signals.find((s) => s.key === key)! };
     },
   );
 

@@ -21,7 +21,11 @@ export const syncRunSchema = z.object({
   workspaceId: z.string(),
   connectionId: z.string(),
   integration: z.string(),
-  trigger: z.string(),
+  trigger: z
+    .string()
+    .describe(
+      'What started it: web (a signed-in person), api (an API key), cli, schedule, pipeline (the sync → score → enrich job)',
+    ),
   status: runStatusSchema,
   fullRefresh: z.boolean(),
   requestedStreams: z.array(z.string()).nullable(),

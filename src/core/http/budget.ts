@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { sleep } from './retry.js';
 
 /** A service's published limit for one credential. Every field optional; all given bind at once. */
@@ -98,6 +99,7 @@ export class RateBudget {
           reject(signal?.reason);
         },
       };
+      if (signal) allowManyWaiters(signal);
       signal?.addEventListener('abort', waiter.onAbort, { once: true });
       this.queue.push(waiter);
       this.pump();
@@ -220,3 +222,14 @@ function sameLimits(a: RateLimit, b: RateLimit): boolean {
 }
 
 export { sleep };
+
+const widened = new WeakSet<AbortSignal>();
+/**
+ * A run's concurrent requests all wait on the run's one signal (each removes its listener once
+ * served): lift Node's leak warning at 10 listeners for it, not for signals in general.
+ */
+function allowManyWaiters(signal: AbortSignal) {
+  if (widened.has(signal)) return;
+  widened.add(signal);
+  setMaxListeners(1_000, signal);
+}

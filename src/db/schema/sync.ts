@@ -42,7 +42,7 @@ export interface SyncRunsTable {
   workspace_id: string;
   connection_id: string;
   integration: string;
-  /** manual | schedule | api | cli */
+  /** web (session cookie) | api (API key) | cli | schedule | pipeline | manual (tests, scaffolds) */
   trigger: string;
   status: SyncRunStatus;
   full_refresh: Bool;

@@ -34,7 +34,7 @@ export interface ListSlice {
  *   `pass` is an events pass in progress (resumable after its last event id).
  */
 export type StripeStreamState =
-  | { phase: 'list'; slices: ListSlice[]; eventsFrom: number }
+  | { phase: 'list'; slices: ListSlice[]; eventsFrom: number; floor?: number }
   | { phase: 'events'; since: number; pass?: { from: number; after: string; newest: number } };
 
 interface ChangeFeed {
@@ -76,18 +76,48 @@ function eventSourcedStream<K extends StripeResourceName>(
  * Split [account creation, now] into equal `created` ranges; the newest is open above (objects
  * created during the pass land there, or in the events read next) and the oldest open below.
  */
-async function initialSlices(client: StripeClient, ctx: StreamReadContext): Promise<ListSlice[]> {
+async function initialSlices(
+  client: StripeClient,
+  ctx: StreamReadContext,
+): Promise<{ slices: ListSlice[]; floor: number }> {
   const now = Math.floor(ctx.clock.now().getTime() / 1000);
   const floor = Math.min((await client.accountCreated()) ?? STRIPE_EPOCH, now - 86_400);
   const bounds = Array.from({ length: LIST_SLICES - 1 }, (_, k) =>
     Math.floor(floor + ((now - floor) * (k + 1)) / LIST_SLICES),
   );
-  return Array.from({ length: LIST_SLICES }, (_, k) => ({
+  const slices = Array.from({ length: LIST_SLICES }, (_, k) => ({
     gte: k === 0 ? null : bounds[k - 1]!,
     lt: k === LIST_SLICES - 1 ? null : bounds[k]!,
     after: null,
     done: false,
   }));
+  return { slices, floor };
+}
+
+/**
+ * Objects are rarely spread evenly over time, so some slices end early. While fewer than
+ * LIST_SLICES are unfinished, a slice whose page just arrived (so none of its requests is in
+ * flight) hands the older half of what it has left to a new slice: every request slot stays busy
+ * to the end of the pass. Its next page starts after `oldest` (newest first), so the halves are
+ * [gte, mid) and [mid, oldest].
+ */
+function splitSlice(
+  slice: ListSlice,
+  page: readonly { created?: number }[],
+  floor: number | undefined,
+): ListSlice | null {
+  const newest = page[0]?.created;
+  const oldest = page[page.length - 1]?.created;
+  const low = slice.gte ?? floor;
+  if (low === undefined || newest === undefined || oldest === undefined || oldest - low < 2) return null;
+  // Only when, at this page's density, each half would still fill a page: a split costs a
+  // part-filled last page.
+  const left = (page.length * (oldest - low)) / Math.max(1, newest - oldest);
+  if (left < 2 * STRIPE_PAGE_SIZE) return null;
+  const mid = Math.floor((low + oldest) / 2);
+  const older: ListSlice = { gte: slice.gte, lt: mid, after: null, done: false };
+  slice.gte = mid;
+  return older;
 }
 
 type SliceResult<T> = { index: number; page?: { data: T[]; has_more: boolean }; error?: unknown };
@@ -101,7 +131,9 @@ async function* listPass<K extends StripeResourceName>(
 ): AsyncGenerator<Page<StripeResources[K], StripeStreamState>> {
   const eventsFrom =
     state?.eventsFrom ?? Math.floor(ctx.clock.now().getTime() / 1000) - EVENT_OVERLAP_SECONDS;
-  const slices: ListSlice[] = state?.slices?.map((x) => ({ ...x })) ?? (await initialSlices(client, ctx));
+  const initial = state ? null : await initialSlices(client, ctx);
+  const slices: ListSlice[] = state?.slices?.map((x) => ({ ...x })) ?? initial!.slices;
+  const floor = state ? state.floor : initial!.floor;
   const fetchSlice = (index: number): Promise<SliceResult<StripeResources[K]>> => {
     const slice = slices[index]!;
     const created = {
@@ -139,12 +171,26 @@ async function* listPass<K extends StripeResourceName>(
     const last = page.data[page.data.length - 1] as { id: string } | undefined;
     slice.done = !page.has_more || !last;
     if (last) slice.after = last.id;
-    if (!slice.done) inflight.set(result.index, fetchSlice(result.index));
+    if (!slice.done) {
+      const older =
+        inflight.size + 1 < LIST_SLICES
+          ? splitSlice(slice, page.data as readonly { created?: number }[], floor)
+          : null;
+      if (older) {
+        // A finished slice's place is reused: the state stays LIST_SLICES long.
+        const free = slices.findIndex((x) => x.done);
+        const index = free >= 0 ? free : slices.length;
+        slices[index] = older;
+        inflight.set(index, fetchSlice(index));
+      }
+      inflight.set(result.index, fetchSlice(result.index));
+    }
     if (inflight.size === 0) {
       yield { records: page.data, state: { phase: 'events', since: eventsFrom }, done: true };
       return;
     }
-    yield { records: page.data, state: { phase: 'list', slices: slices.map((x) => ({ ...x })), eventsFrom } };
+    const listState = { phase: 'list' as const, slices: slices.map((x) => ({ ...x })), eventsFrom, floor };
+    yield { records: page.data, state: listState };
   }
 }
 

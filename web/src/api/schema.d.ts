@@ -1434,7 +1434,7 @@ export type paths = {
     };
     get?: never;
     put?: never;
-    /** Start an enrichment run (202); follow it at GET /enrichment/runs/:id */
+    /** Start an enrichment run (202): a worker executes it; follow it at GET /enrichment/runs/:id */
     post: {
       parameters: {
         query?: never;
@@ -2059,7 +2059,7 @@ export type paths = {
     };
     /**
      * Connect Apollo: the key is checked live before anything is stored
-     * @description Fields left out keep their stored (or environment) value. A key the service refuses → 400 `invalid_credentials` with its reason; the service unreachable → 502; nothing is stored in either case.
+     * @description Fields left out keep their stored (or environment) value; a setting sent as `null` is removed (back to its default). The merged result is validated, then the key is checked live. A key the service refuses → 400 `invalid_credentials` with its reason; the service unreachable → 502; nothing is stored in either case.
      */
     put: {
       parameters: {
@@ -2075,15 +2075,9 @@ export type paths = {
               apiKey?: string;
             };
             settings?: {
-              /**
-               * Format: uri
-               * @description Base URL of the API (default https://api.apollo.io/api/v1); for self-hosted instances and proxies.
-               */
-              baseUrl?: string;
-              /** @description Days a domain's enrichment stays fresh (default 30). */
-              freshnessDays?: number;
-              /** @description Most Apollo credits Beton may spend in a calendar month (UTC); unset = no cap. */
-              monthlyCreditCap?: number;
+              baseUrl?: string | null;
+              freshnessDays?: number | null;
+              monthlyCreditCap?: number | null;
             };
           };
         };
@@ -2631,7 +2625,7 @@ export type paths = {
     };
     /**
      * Connect Attio: the key is checked live before anything is stored
-     * @description Fields left out keep their stored (or environment) value. A key the service refuses → 400 `invalid_credentials` with its reason; the service unreachable → 502; nothing is stored in either case.
+     * @description Fields left out keep their stored (or environment) value; a setting sent as `null` is removed (back to its default). The merged result is validated, then the key is checked live. A key the service refuses → 400 `invalid_credentials` with its reason; the service unreachable → 502; nothing is stored in either case.
      */
     put: {
       parameters: {
@@ -2647,17 +2641,11 @@ export type paths = {
               apiKey?: string;
             };
             settings?: {
-              /**
-               * Format: uri
-               * @description Base URL of the API (default https://api.attio.com); for self-hosted instances and proxies.
-               */
-              baseUrl?: string;
-              /** @description Per field: always write, write only into an empty field, or never overwrite a value a person set (the default). */
+              baseUrl?: string | null;
               fieldPolicies?: {
                 [key: string]: 'always' | 'only_if_empty' | 'never_overwrite_human';
-              };
-              /** @description Add a note to the company when a new high-priority signal fires (default off). */
-              notes?: boolean;
+              } | null;
+              notes?: boolean | null;
             };
           };
         };
@@ -2977,6 +2965,7 @@ export type paths = {
                     written: number;
                   };
                 };
+                /** @description What started it: web (a signed-in person), api (an API key), cli, schedule, pipeline (the sync → score → enrich job) */
                 trigger: string;
                 warnings: {
                   /** @enum {string} */
@@ -3386,7 +3375,7 @@ export type paths = {
     };
     /**
      * Connect PostHog: the key is checked live before anything is stored
-     * @description Fields left out keep their stored (or environment) value. A key the service refuses → 400 `invalid_credentials` with its reason; the service unreachable → 502; nothing is stored in either case.
+     * @description Fields left out keep their stored (or environment) value; a setting sent as `null` is removed (back to its default). The merged result is validated, then the key is checked live. A key the service refuses → 400 `invalid_credentials` with its reason; the service unreachable → 502; nothing is stored in either case.
      */
     put: {
       parameters: {
@@ -3402,22 +3391,11 @@ export type paths = {
               apiKey?: string;
             };
             settings?: {
-              /** @description Days of usage the first sync reads (default 180). */
-              backfillDays?: number;
-              /**
-               * Format: uri
-               * @description Base URL of the API (default https://us.posthog.com (or eu), or your self-hosted PostHog); for self-hosted instances and proxies.
-               */
-              baseUrl?: string;
-              /** @description The project to read (GET /api/projects/ lists the ones your key can see); optional when there is only one. */
-              projectId?: number;
-              /**
-               * @description PostHog Cloud region (default us); ignored when baseUrl is set.
-               * @enum {string}
-               */
-              region?: 'us' | 'eu';
-              /** @description Events counted in daily usage (default: $pageview and every event whose name does not start with $). */
-              usageEvents?: string[];
+              backfillDays?: number | null;
+              baseUrl?: string | null;
+              projectId?: number | null;
+              region?: ('us' | 'eu') | null;
+              usageEvents?: string[] | null;
             };
           };
         };
@@ -3737,6 +3715,7 @@ export type paths = {
                     written: number;
                   };
                 };
+                /** @description What started it: web (a signed-in person), api (an API key), cli, schedule, pipeline (the sync → score → enrich job) */
                 trigger: string;
                 warnings: {
                   /** @enum {string} */
@@ -4146,7 +4125,7 @@ export type paths = {
     };
     /**
      * Connect Stripe: the key is checked live before anything is stored
-     * @description Fields left out keep their stored (or environment) value. A key the service refuses → 400 `invalid_credentials` with its reason; the service unreachable → 502; nothing is stored in either case.
+     * @description Fields left out keep their stored (or environment) value; a setting sent as `null` is removed (back to its default). The merged result is validated, then the key is checked live. A key the service refuses → 400 `invalid_credentials` with its reason; the service unreachable → 502; nothing is stored in either case.
      */
     put: {
       parameters: {
@@ -4164,11 +4143,7 @@ export type paths = {
               webhookSecret?: string;
             };
             settings?: {
-              /**
-               * Format: uri
-               * @description Base URL of the API (default https://api.stripe.com); for self-hosted instances and proxies.
-               */
-              baseUrl?: string;
+              baseUrl?: string | null;
             };
           };
         };
@@ -4488,6 +4463,7 @@ export type paths = {
                     written: number;
                   };
                 };
+                /** @description What started it: web (a signed-in person), api (an API key), cli, schedule, pipeline (the sync → score → enrich job) */
                 trigger: string;
                 warnings: {
                   /** @enum {string} */
@@ -6014,7 +5990,7 @@ export type paths = {
     };
     get?: never;
     put?: never;
-    /** Start a push run (202); follow it at GET /push-runs/:id */
+    /** Start a push run (202): a worker executes it; follow it at GET /push-runs/:id */
     post: {
       parameters: {
         query?: never;
@@ -6810,6 +6786,22 @@ export type paths = {
                 defaults: {
                   [key: string]: unknown;
                 };
+                /** @description A custom signal's stored definition (the edit form's values); null for a built-in */
+                definition: {
+                  description: string;
+                  /** @enum {string} */
+                  direction: 'expansion' | 'churn';
+                  enabled: boolean;
+                  events: string[];
+                  id: string;
+                  key: string;
+                  name: string;
+                  /** @enum {string} */
+                  operator: 'gte' | 'gt' | 'lte' | 'lt' | 'eq';
+                  threshold: number;
+                  weight: number;
+                  windowDays: number;
+                } | null;
                 description: string;
                 /** @enum {string} */
                 direction: 'expansion' | 'churn' | 'timing';
@@ -7004,7 +6996,10 @@ export type paths = {
     delete?: never;
     options?: never;
     head?: never;
-    /** Override a built-in signal's parameters, weight, dedupe window or enable it (replaces the previous override) */
+    /**
+     * Change a signal: fields not sent keep their value (params merge name by name)
+     * @description A built-in signal takes `enabled`, `weight`, `dedupeDays` and `params` (checked against its `paramsSchema`); a custom signal (`custom:<id>`) takes `enabled`, `weight` and its definition fields. The merged result is validated: a bad one is a 400 naming the field, and nothing is stored.
+     */
     patch: {
       parameters: {
         query?: never;
@@ -7018,11 +7013,20 @@ export type paths = {
         content: {
           'application/json': {
             dedupeDays?: number;
+            description?: string;
+            /** @enum {string} */
+            direction?: 'expansion' | 'churn';
             enabled?: boolean;
+            events?: string[];
+            name?: string;
+            /** @enum {string} */
+            operator?: 'gte' | 'gt' | 'lte' | 'lt' | 'eq';
             params?: {
               [key: string]: unknown;
             };
+            threshold?: number;
             weight?: number;
+            windowDays?: number;
           };
         };
       };
@@ -7076,6 +7080,22 @@ export type paths = {
                 defaults: {
                   [key: string]: unknown;
                 };
+                /** @description A custom signal's stored definition (the edit form's values); null for a built-in */
+                definition: {
+                  description: string;
+                  /** @enum {string} */
+                  direction: 'expansion' | 'churn';
+                  enabled: boolean;
+                  events: string[];
+                  id: string;
+                  key: string;
+                  name: string;
+                  /** @enum {string} */
+                  operator: 'gte' | 'gt' | 'lte' | 'lt' | 'eq';
+                  threshold: number;
+                  weight: number;
+                  windowDays: number;
+                } | null;
                 description: string;
                 /** @enum {string} */
                 direction: 'expansion' | 'churn' | 'timing';
@@ -7133,6 +7153,22 @@ export type paths = {
         };
         /** @description Default Response */
         403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
           headers: {
             [name: string]: unknown;
           };
@@ -7663,6 +7699,7 @@ export type paths = {
                     written: number;
                   };
                 };
+                /** @description What started it: web (a signed-in person), api (an API key), cli, schedule, pipeline (the sync → score → enrich job) */
                 trigger: string;
                 warnings: {
                   /** @enum {string} */
@@ -7804,6 +7841,7 @@ export type paths = {
                     written: number;
                   };
                 };
+                /** @description What started it: web (a signed-in person), api (an API key), cli, schedule, pipeline (the sync → score → enrich job) */
                 trigger: string;
                 warnings: {
                   /** @enum {string} */
@@ -7963,6 +8001,7 @@ export type paths = {
                     written: number;
                   };
                 };
+                /** @description What started it: web (a signed-in person), api (an API key), cli, schedule, pipeline (the sync → score → enrich job) */
                 trigger: string;
                 warnings: {
                   /** @enum {string} */

@@ -15,6 +15,7 @@ import {
   Select,
   Stack,
   Switch,
+  TagsInput,
   Text,
   TextInput,
 } from '@mantine/core';
@@ -39,6 +40,8 @@ export interface JsonSchemaField {
   additionalProperties?: JsonSchemaField | boolean;
   oneOf?: JsonSchemaField[];
   examples?: unknown[];
+  items?: JsonSchemaField;
+  maxItems?: number;
 }
 
 export interface JsonSchemaObject {
@@ -127,6 +130,22 @@ export function valuesToSend(
   return out;
 }
 
+/**
+ * Settings to send on save: the values filled in, and `null` for a stored setting the person emptied,
+ * which the server removes (the setting falls back to its default). Fields left out keep their value.
+ */
+export function settingsToSend(
+  schema: JsonSchemaObject | undefined,
+  values: FieldValues,
+  stored: Record<string, unknown>,
+): Record<string, unknown> {
+  const out = valuesToSend(schema, values);
+  for (const name of Object.keys(schema?.properties ?? {})) {
+    if (!(name in out) && stored[name] != null) out[name] = null;
+  }
+  return out;
+}
+
 export function SchemaFields({
   schema,
   values,
@@ -147,6 +166,16 @@ export function SchemaFields({
 }) {
   const properties = Object.entries(schema?.properties ?? {});
   const set = (name: string, value: FieldValues[string]) => onChange({ ...values, [name]: value });
+  /** An × that empties an optional field (saving then removes the stored value). */
+  const clear = (name: string, label: string, required: boolean) =>
+    !required && !disabled && values[name] != null && values[name] !== ''
+      ? {
+          rightSection: (
+            <Input.ClearButton aria-label={`Clear ${label}`} onClick={() => set(name, undefined)} />
+          ),
+          rightSectionPointerEvents: 'auto' as const,
+        }
+      : {};
   return (
     <Stack gap="sm">
       {properties.map(([name, raw]) => {
@@ -203,6 +232,7 @@ export function SchemaFields({
               required={required}
               description={field.description}
               data={field.enum.map((v) => ({ value: String(v), label: optionLabel(String(v)) }))}
+              placeholder={field.default != null ? optionLabel(String(field.default)) : 'Default'}
               value={values[name] == null ? null : String(values[name])}
               onChange={(v) => set(name, v ?? undefined)}
               clearable={!required}
@@ -211,6 +241,22 @@ export function SchemaFields({
           );
         }
         const type = typeOf(field);
+        if (type === 'array' && field.items && typeOf(effective(field.items)) === 'string') {
+          const list = Array.isArray(values[name]) ? (values[name] as unknown[]).map(String) : [];
+          return (
+            <TagsInput
+              key={name}
+              {...common}
+              required={required}
+              description={field.description}
+              placeholder={list.length ? '' : 'Type a value and press Enter'}
+              maxTags={field.maxItems}
+              value={list}
+              onChange={(v) => set(name, v.length ? v : undefined)}
+              clearable={!required}
+            />
+          );
+        }
         if (type === 'boolean') {
           return (
             <Switch
@@ -234,6 +280,7 @@ export function SchemaFields({
               allowDecimal={type === 'number'}
               value={typeof values[name] === 'number' ? (values[name] as number) : ''}
               onChange={(v) => set(name, typeof v === 'number' ? v : undefined)}
+              {...clear(name, label, required)}
             />
           );
         }
@@ -248,6 +295,7 @@ export function SchemaFields({
             }
             value={String(values[name] ?? '')}
             onChange={(e) => set(name, e.currentTarget.value)}
+            {...clear(name, label, required)}
           />
         );
       })}

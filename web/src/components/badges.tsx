@@ -121,16 +121,25 @@ export function ScoreCell({
   label,
   value,
   inverse = false,
+  unknownHint,
 }: {
   label: string;
   value: number | null | undefined;
   inverse?: boolean;
+  /** Why the score may be missing and what to do, shown on hover when it is. */
+  unknownHint?: string;
 }) {
   const v = value == null ? null : Math.max(0, Math.min(100, Math.round(value)));
   const good = v == null ? 0 : inverse ? 100 - v : v;
   const color = v == null ? 'gray' : good >= 60 ? 'teal' : good >= 40 ? 'yellow' : 'red';
   return (
-    <Tooltip label={`${label}: ${v ?? 'unknown'}`} withArrow openDelay={300}>
+    <Tooltip
+      label={v == null && unknownHint ? `${label} unknown: ${unknownHint}` : `${label}: ${v ?? 'unknown'}`}
+      withArrow
+      openDelay={300}
+      multiline
+      maw={300}
+    >
       <div style={{ minWidth: 56 }}>
         <Text size="sm" fw={500} c={v == null ? 'dimmed' : undefined}>
           {v ?? '—'}

@@ -77,3 +77,15 @@ export const slugify = (name: string) =>
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, 48);
+
+const TRIGGERS: Record<string, string> = {
+  web: 'web app',
+  api: 'API key',
+  cli: 'CLI',
+  schedule: 'schedule',
+  pipeline: 'pipeline',
+  manual: 'manual',
+};
+
+/** What started a run, in words: "web" → "web app" (a signed-in person), "api" → "API key". */
+export const triggerLabel = (trigger: string) => TRIGGERS[trigger] ?? trigger;

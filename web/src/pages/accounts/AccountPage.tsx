@@ -151,10 +151,14 @@ function HealthAndFit({ scores }: { scores: Scores }) {
           <b>Fit {fit.score == null ? 'unknown' : Math.round(fit.score)}</b>
           {fit.reason ? ` — ${fit.reason}` : ''}
         </Text>
-        {fit.score == null && (
-          <Anchor component={Link} to="/settings/scoring" size="sm">
-            Set your ideal customer profile
-          </Anchor>
+        {fit.score == null && criteria.length === 0 && (
+          <Text size="sm" c="dimmed">
+            Fit compares the company’s firmographics with the ideal customer profile in{' '}
+            <Anchor component={Link} to="/settings/scoring" size="sm">
+              Settings › Scoring
+            </Anchor>
+            .
+          </Text>
         )}
         {criteria.length > 0 && (
           <Table verticalSpacing={4} fz="sm">

@@ -31,6 +31,7 @@ import { PageHeader } from '../../components/PageHeader.js';
 import { Empty, ErrorAlert, Loading } from '../../components/QueryState.js';
 import { SignalChip } from '../../components/SignalChip.js';
 import { formatRelative } from '../../lib/format.js';
+import { useSession } from '../../session.js';
 import { ScoreNowButton } from './ScoreNowButton.js';
 
 const PAGE = 50;
@@ -47,9 +48,11 @@ const SORTS = [
 function Trend({ account }: { account: AccountListItem }) {
   if (account.trend.length < 2) {
     return (
-      <Text size="xs" c="dimmed">
-        {account.trend.length === 1 ? 'one day' : '—'}
-      </Text>
+      <Tooltip label="The trend line starts once the account has been scored on two days" withArrow>
+        <Text size="xs" c="dimmed">
+          {account.trend.length === 1 ? '1 day' : '—'}
+        </Text>
+      </Tooltip>
     );
   }
   const first = account.trend[0]!.score;
@@ -75,7 +78,7 @@ function Trend({ account }: { account: AccountListItem }) {
   );
 }
 
-function AccountRow({ account }: { account: AccountListItem }) {
+function AccountRow({ account, fitHint }: { account: AccountListItem; fitHint: string }) {
   const navigate = useNavigate();
   return (
     <Table.Tr data-clickable onClick={() => navigate(`/accounts/${account.id}`)}>
@@ -109,7 +112,7 @@ function AccountRow({ account }: { account: AccountListItem }) {
         <ScoreCell label="Churn risk" value={account.churnRisk} inverse />
       </Table.Td>
       <Table.Td>
-        <ScoreCell label="Fit" value={account.fit} />
+        <ScoreCell label="Fit" value={account.fit} unknownHint={fitHint} />
       </Table.Td>
       <Table.Td maw={300}>
         <Group gap={4}>
@@ -137,6 +140,7 @@ function AccountRow({ account }: { account: AccountListItem }) {
 
 /** Accounts with their scores: search, grade filter, a signal filter, sort; more on scroll. */
 export function AccountsPage() {
+  const { can } = useSession();
   const [params, setParams] = useSearchParams();
   const [search, setSearch] = useState(params.get('q') ?? '');
   const [debounced] = useDebouncedValue(search.trim(), 300);
@@ -179,6 +183,19 @@ export function AccountsPage() {
   });
   const rows = accounts.data?.pages.flatMap((p) => p.items) ?? [];
   const filtered = Boolean(debounced || grades.length || signal);
+  const scoring = useQuery({
+    queryKey: ['scoring', 'settings'],
+    queryFn: () => api.get('/api/v1/scoring/settings'),
+  });
+  const icp = scoring.data?.settings.icp;
+  const noIcp =
+    scoring.isSuccess &&
+    !(icp && (icp.industries.length || icp.regions.length || icp.employees || icp.revenue));
+  const fitHint = noIcp
+    ? can('admin')
+      ? 'set your ideal customer profile in Settings › Scoring.'
+      : 'an admin sets the ideal customer profile in Settings › Scoring.'
+    : 'no firmographics for this company yet (Apollo enrichment fills them).';
 
   return (
     <>
@@ -289,8 +306,21 @@ export function AccountsPage() {
           )
         ) : (
           <Card withBorder p={0}>
+            {noIcp && (
+              <Text size="xs" c="dimmed" px="md" pt="sm" data-testid="fit-hint">
+                Fit stays empty until the ideal customer profile is set:{' '}
+                {can('admin') ? (
+                  <Anchor component={Link} to="/settings/scoring" size="xs">
+                    Settings › Scoring
+                  </Anchor>
+                ) : (
+                  'ask an admin to set it in Settings › Scoring'
+                )}
+                .
+              </Text>
+            )}
             <Table.ScrollContainer minWidth={900}>
-              <Table highlightOnHover verticalSpacing="sm">
+              <Table highlightOnHover verticalSpacing="sm" styles={{ th: { whiteSpace: 'nowrap' } }}>
                 <Table.Thead>
                   <Table.Tr>
                     <Table.Th>Account</Table.Th>
@@ -305,7 +335,7 @@ export function AccountsPage() {
                 </Table.Thead>
                 <Table.Tbody>
                   {rows.map((a) => (
-                    <AccountRow key={a.id} account={a} />
+                    <AccountRow key={a.id} account={a} fitHint={fitHint} />
                   ))}
                 </Table.Tbody>
               </Table>

@@ -23,6 +23,7 @@ import {
   type FieldValues,
   type JsonSchemaObject,
   SchemaFields,
+  settingsToSend,
   validateFields,
   valuesToSend,
 } from '../../components/SchemaForm.js';
@@ -82,7 +83,11 @@ export function ConfigureModal({
     mutationFn: () =>
       integrationApi.put(name, {
         credentials: valuesToSend(integration?.credentialsSchema as JsonSchemaObject, credentials),
-        settings: valuesToSend(integration?.settingsSchema as JsonSchemaObject, settings),
+        settings: settingsToSend(
+          integration?.settingsSchema as JsonSchemaObject,
+          settings,
+          integration?.connection?.settings ?? {},
+        ),
       }),
     meta: { inlineError: true },
     onSuccess: ({ integration: saved }) => {
@@ -199,9 +204,14 @@ export function ConfigureModal({
               disabled={save.isPending}
             />
             <Divider />
-            <Title order={3} size="h5">
-              Settings
-            </Title>
+            <div>
+              <Title order={3} size="h5">
+                Settings
+              </Title>
+              <Text size="xs" c="dimmed">
+                Empty optional settings use their defaults.
+              </Text>
+            </div>
             <SchemaFields
               idPrefix={`${name}-settings`}
               schema={integration.settingsSchema as JsonSchemaObject}

@@ -14,6 +14,7 @@ import {
   formatDuration,
   formatNumber,
   formatRelative,
+  triggerLabel,
 } from '../../lib/format.js';
 import { useSession } from '../../session.js';
 
@@ -128,7 +129,7 @@ export function HistoryPanel({ destination }: { destination: string }) {
                       {run.kind === 'rollback' ? 'Rollback' : 'Push'}
                     </Text>
                     <Text size="xs" c="dimmed">
-                      {run.trigger}
+                      {triggerLabel(run.trigger)}
                     </Text>
                   </Table.Td>
                   <Table.Td>

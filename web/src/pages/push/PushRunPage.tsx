@@ -19,7 +19,13 @@ import { StatusBadge } from '../../components/badges.js';
 import { DiffTable } from '../../components/DiffTable.js';
 import { PageHeader } from '../../components/PageHeader.js';
 import { ErrorAlert, Loading } from '../../components/QueryState.js';
-import { durationBetween, formatDateTime, formatDuration, formatNumber } from '../../lib/format.js';
+import {
+  durationBetween,
+  formatDateTime,
+  formatDuration,
+  formatNumber,
+  triggerLabel,
+} from '../../lib/format.js';
 import { RollbackButton } from './HistoryPanel.js';
 
 const PAGE = 100;
@@ -95,7 +101,7 @@ export function PushRunPage() {
             )}
           </Group>
         }
-        description={`Started ${formatDateTime(run.startedAt)} (${run.trigger})${run.finishedAt ? ` · took ${formatDuration(durationBetween(run.startedAt, run.finishedAt))}` : ''}`}
+        description={`Started ${formatDateTime(run.startedAt)} (${triggerLabel(run.trigger)})${run.finishedAt ? ` · took ${formatDuration(durationBetween(run.startedAt, run.finishedAt))}` : ''}`}
         actions={<RollbackButton run={run} size="sm" />}
       />
       <Stack>

@@ -17,7 +17,7 @@ import {
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Link } from 'react-router-dom';
 import type { SignalDefinition } from '../../api/accounts.js';
 import { api } from '../../api/client.js';
@@ -58,22 +58,32 @@ const EMPTY: CustomSignalForm = {
 };
 
 /**
- * The form values for editing a custom signal. Its definition travels in `params` when the server
- * includes it; otherwise only the common fields are prefilled and the rest keep their stored value.
+ * The form values for editing a custom signal, from the definition `GET /api/v1/signals` carries
+ * (its stored description, not the one generated for display when it has none).
  */
 export function formFromDefinition(signal: SignalDefinition): CustomSignalForm {
-  const p = signal.params as Partial<Record<keyof CustomSignalForm, unknown>>;
+  const d = signal.definition;
+  if (!d) return { ...EMPTY, name: signal.title, weight: signal.weight, enabled: signal.enabled };
   return {
-    name: signal.title,
-    description: signal.description,
-    direction: signal.direction === 'churn' ? 'churn' : 'expansion',
-    events: Array.isArray(p.events) ? p.events.map(String) : [],
-    operator: OPERATORS.some((o) => o.value === p.operator) ? (p.operator as Operator) : 'gte',
-    threshold: typeof p.threshold === 'number' ? p.threshold : EMPTY.threshold,
-    windowDays: typeof p.windowDays === 'number' ? p.windowDays : EMPTY.windowDays,
-    weight: signal.weight,
-    enabled: signal.enabled,
+    name: d.name,
+    description: d.description,
+    direction: d.direction,
+    events: [...d.events],
+    operator: d.operator,
+    threshold: d.threshold,
+    windowDays: d.windowDays,
+    weight: d.weight,
+    enabled: d.enabled,
   };
+}
+
+/** Only the fields the person changed, so a save never overwrites what someone else changed meanwhile. */
+export function changedFields(before: CustomSignalForm, after: CustomSignalForm): Partial<CustomSignalForm> {
+  return Object.fromEntries(
+    Object.entries(after).filter(
+      ([k, v]) => JSON.stringify(v) !== JSON.stringify(before[k as keyof CustomSignalForm]),
+    ),
+  ) as Partial<CustomSignalForm>;
 }
 
 const isComplete = (f: CustomSignalForm) =>
@@ -94,10 +104,11 @@ export function CustomSignalModal({
   editing: SignalDefinition | null;
 }) {
   const queryClient = useQueryClient();
+  const initial = useMemo(() => (editing ? formFromDefinition(editing) : EMPTY), [editing]);
   const [form, setForm] = useState<CustomSignalForm>(EMPTY);
   useEffect(() => {
-    if (opened) setForm(editing ? formFromDefinition(editing) : EMPTY);
-  }, [opened, editing]);
+    if (opened) setForm(initial);
+  }, [opened, initial]);
   const set = <K extends keyof CustomSignalForm>(key: K, value: CustomSignalForm[K]) =>
     setForm((f) => ({ ...f, [key]: value }));
 
@@ -112,13 +123,16 @@ export function CustomSignalModal({
   });
 
   const save = useMutation({
-    mutationFn: () =>
-      editing
-        ? api.patch('/api/v1/signals/custom/{id}', {
-            params: { id: editing.key.replace(/^custom:/, '') },
-            body: form.events.length ? body : { ...body, events: undefined },
-          })
-        : api.post('/api/v1/signals', { body }),
+    mutationFn: async (): Promise<void> => {
+      if (editing) {
+        await api.patch('/api/v1/signals/{key}', {
+          params: { key: editing.key },
+          body: changedFields(initial, body),
+        });
+      } else {
+        await api.post('/api/v1/signals', { body });
+      }
+    },
     meta: {
       inlineError: true,
       successMessage: editing ? 'Signal saved' : 'Signal created; the next score run uses it',
@@ -273,7 +287,7 @@ export function CustomSignalModal({
           <Button variant="default" onClick={onClose}>
             Cancel
           </Button>
-          <Button type="submit" loading={save.isPending} disabled={!isComplete(body) && !editing}>
+          <Button type="submit" loading={save.isPending} disabled={!isComplete(body)}>
             {editing ? 'Save signal' : 'Create signal'}
           </Button>
         </Group>

@@ -56,22 +56,16 @@ function Lift({ signal }: { signal: SignalDefinition }) {
   );
 }
 
-/** A description with its `parameter` placeholders filled with this workspace's values. */
+/**
+ * A description with its `parameter` placeholders filled with this workspace's values; other
+ * back-quoted names (events, fields) lose their back-quotes, which read as stray marks in the table.
+ */
 export function describeSignal(signal: Pick<SignalDefinition, 'description' | 'params'>): string {
-  return signal.description.replace(/`(\w+)`/g, (whole, name: string) => {
+  return signal.description.replace(/`([^`]+)`/g, (_whole, name: string) => {
     const value = signal.params[name];
-    if (value === undefined) return whole;
+    if (value == null) return name;
     return Array.isArray(value) ? value.join(', ') : String(value);
   });
-}
-
-/** The PATCH replaces the whole override: keep the parameters this workspace changed from the defaults. */
-function changedParams(signal: SignalDefinition): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(signal.params).filter(
-      ([k, v]) => JSON.stringify(v) !== JSON.stringify(signal.defaults[k]),
-    ),
-  );
 }
 
 function SignalRow({ signal, onEdit }: { signal: SignalDefinition; onEdit: () => void }) {
@@ -80,21 +74,9 @@ function SignalRow({ signal, onEdit }: { signal: SignalDefinition; onEdit: () =>
   const [deleting, setDeleting] = useState(false);
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['signals'] });
   const toggle = useMutation({
+    // The PATCH merges: only `enabled` changes, every other setting keeps its stored value.
     mutationFn: async (enabled: boolean): Promise<void> => {
-      await (signal.custom
-        ? api.patch('/api/v1/signals/custom/{id}', {
-            params: { id: signal.key.replace(/^custom:/, '') },
-            body: { enabled },
-          })
-        : api.patch('/api/v1/signals/{key}', {
-            params: { key: signal.key },
-            body: {
-              enabled,
-              params: changedParams(signal),
-              weight: signal.weight,
-              dedupeDays: signal.dedupeDays,
-            },
-          }));
+      await api.patch('/api/v1/signals/{key}', { params: { key: signal.key }, body: { enabled } });
     },
     onSettled: refresh,
   });

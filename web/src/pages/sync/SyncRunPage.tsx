@@ -20,7 +20,13 @@ import { integrationApi, integrationKeys, type SyncRun } from '../../api/integra
 import { StatusBadge } from '../../components/badges.js';
 import { PageHeader } from '../../components/PageHeader.js';
 import { ErrorAlert, Loading, QueryState } from '../../components/QueryState.js';
-import { durationBetween, formatDateTime, formatDuration, formatNumber } from '../../lib/format.js';
+import {
+  durationBetween,
+  formatDateTime,
+  formatDuration,
+  formatNumber,
+  triggerLabel,
+} from '../../lib/format.js';
 import { useSession } from '../../session.js';
 import { isActive, RunProgress } from './SyncRunsPage.js';
 
@@ -139,7 +145,7 @@ function RunDetail({ run }: { run: SyncRun }) {
             <StatusBadge status={run.status} size="md" />
           </Group>
         }
-        description={`Started ${formatDateTime(run.startedAt ?? run.createdAt)} (${run.trigger})${run.fullRefresh ? ', full refresh' : ''}${run.finishedAt ? ` · took ${formatDuration(durationBetween(run.startedAt, run.finishedAt))}` : ''}`}
+        description={`Started ${formatDateTime(run.startedAt ?? run.createdAt)} (${triggerLabel(run.trigger)})${run.fullRefresh ? ', full refresh' : ''}${run.finishedAt ? ` · took ${formatDuration(durationBetween(run.startedAt, run.finishedAt))}` : ''}`}
         actions={
           isActive(run) &&
           can('member') && (

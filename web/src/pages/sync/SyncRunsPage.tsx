@@ -14,6 +14,7 @@ import {
   formatDuration,
   formatNumber,
   formatRelative,
+  triggerLabel,
 } from '../../lib/format.js';
 import { SyncNowMenu } from './SyncNowMenu.js';
 
@@ -73,7 +74,7 @@ function RunRow({ run, names }: { run: SyncRun; names: Record<string, string> })
           {names[run.integration] ?? run.integration}
         </Text>
         <Text size="xs" c="dimmed">
-          {run.trigger}
+          {triggerLabel(run.trigger)}
           {run.fullRefresh ? ' · full refresh' : ''}
         </Text>
       </Table.Td>
