@@ -162,6 +162,11 @@ export async function runEnrichment(
     totals?: { domains: number; fresh: number };
     signal?: AbortSignal;
     onProgress?: (p: EnrichProgress) => void;
+    /**
+     * When the signal aborts, leave the run open instead of closing it as partial (a stopping
+     * worker hands it back; the next one carries on from the cached answers).
+     */
+    leaveOpenOnAbort?: boolean;
   } = {},
 ): Promise<EnrichmentRun> {
   const now = () => deps.clock.now().toISOString();
@@ -174,6 +179,7 @@ export async function runEnrichment(
   try {
     while (next < pending.length) {
       if (opts.signal?.aborted) {
+        if (opts.leaveOpenOnAbort) return (await getEnrichmentRun(deps.db, workspaceId, runId))!;
         status = 'partial';
         error = `Canceled after ${next} of ${pending.length} domains; run enrichment again for the rest.`;
         break;
@@ -200,6 +206,8 @@ export async function runEnrichment(
       opts.onProgress?.({ ...progress });
     }
   } catch (e) {
+    if (opts.leaveOpenOnAbort && opts.signal?.aborted)
+      return (await getEnrichmentRun(deps.db, workspaceId, runId))!;
     const reason = e instanceof PermissionError ? planRefusal(e) : e;
     status = next > 0 && e instanceof ApolloWindowExhaustedError ? 'partial' : 'failed';
     error = reason instanceof Error ? reason.message : String(reason);

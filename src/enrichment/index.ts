@@ -16,13 +16,18 @@ export {
   type EnrichmentRun,
   type EnrichmentRunStatus,
   monthOf,
+  orphanedEnrichmentRuns,
+  STALE_RUN_MS as ENRICH_STALE_RUN_MS,
 } from './repository.js';
 export {
+  closeUnqueuedEnrich,
   type EnrichmentServiceDeps,
+  type ExecuteEnrichRequest,
   enrichmentsFor,
   executeEnrichRun,
   getEnrichRun,
   listEnrichRuns,
+  openEnrich,
   planEnrich,
   startEnrich,
   withAccountDomains,

@@ -41,7 +41,10 @@ export interface EnrichmentRun {
   error: string | null;
 }
 
-const STALE_RUN_MS = 2 * 60_000;
+/** A run that has not beaten its heartbeat for this long is taken to have died with its process. */
+export const STALE_RUN_MS = 2 * 60_000;
+/** A run no process has taken yet (`heartbeat_at` null) holds the workspace this long at most. */
+export const QUEUED_RUN_MS = 10 * 60_000;
 
 /** `2025-05` for an ISO time: the calendar month (UTC) credits are counted in. */
 export const monthOf = (iso: string) => iso.slice(0, 7);
@@ -165,7 +168,10 @@ export async function recordCall(
   });
 }
 
-/** Open a run; 409 `enrichment_running` while another is active (a dead one is closed first). */
+/**
+ * Open a run; 409 `enrichment_running` while another is active (a dead one is closed first). The
+ * run opens queued (`heartbeat_at` null): the process that executes it claims it first.
+ */
 export async function openEnrichmentRun(
   db: Db,
   workspaceId: string,
@@ -184,7 +190,7 @@ export async function openEnrichmentRun(
           actor_id: input.actorId,
           started_at: input.now,
           finished_at: null,
-          heartbeat_at: input.now,
+          heartbeat_at: null,
           domains_total: 0,
           domains_fresh: 0,
           domains_requested: 0,
@@ -203,22 +209,25 @@ export async function openEnrichmentRun(
       if (!(e?.code === '23505' || /UNIQUE constraint failed/i.test(e?.message ?? ''))) throw error;
       const active = await db
         .selectFrom('enrichment_runs')
-        .select(['id', 'heartbeat_at'])
+        .select(['id', 'heartbeat_at', 'started_at'])
         .where('workspace_id', '=', workspaceId)
         .where('active_lock', '=', 'enrich')
         .executeTakeFirst();
       if (!active) continue;
-      if (Date.parse(input.now) - (Date.parse(active.heartbeat_at ?? '') || 0) < STALE_RUN_MS) {
+      const queued = active.heartbeat_at === null;
+      const since = Date.parse((queued ? active.started_at : active.heartbeat_at) ?? '') || 0;
+      if (Date.parse(input.now) - since < (queued ? QUEUED_RUN_MS : STALE_RUN_MS)) {
         throw conflict(
-          `An enrichment run is already going (run ${active.id}); wait for it to finish.`,
+          `An enrichment run is already ${queued ? 'queued' : 'going'} (run ${active.id}); wait for it to finish.`,
           { runId: active.id },
           'enrichment_running',
         );
       }
       await finishEnrichmentRun(db, workspaceId, active.id, {
         status: 'failed',
-        error:
-          'Interrupted: the process running it stopped. Paid answers were kept; run enrichment again for the rest.',
+        error: queued
+          ? `Not started: no worker took it within ${QUEUED_RUN_MS / 60_000} minutes (is \`beton worker\` running, or \`beton serve\` without --no-worker?); a newer run replaced it.`
+          : 'Interrupted: the process running it stopped. Paid answers were kept; run enrichment again for the rest.',
         now: input.now,
       });
     }
@@ -228,6 +237,65 @@ export async function openEnrichmentRun(
     undefined,
     'enrichment_running',
   );
+}
+
+/**
+ * Take an open run to execute it: true when no process had taken it, or the one that had stopped
+ * beating before `staleBefore` (its paid answers are cached: the run carries on from them).
+ */
+export async function claimEnrichmentRun(
+  db: Db,
+  workspaceId: string,
+  runId: string,
+  input: { now: string; staleBefore: string },
+): Promise<boolean> {
+  const result = await db
+    .updateTable('enrichment_runs')
+    .set({ heartbeat_at: input.now })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', runId)
+    .where('status', '=', 'running')
+    .where((eb) => eb.or([eb('heartbeat_at', 'is', null), eb('heartbeat_at', '<', input.staleBefore)]))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export async function beatEnrichmentRun(db: Db, workspaceId: string, runId: string, now: string) {
+  await db
+    .updateTable('enrichment_runs')
+    .set({ heartbeat_at: now })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', runId)
+    .where('status', '=', 'running')
+    .execute();
+}
+
+/** Hand a run back to the queue (a stopping worker): the next process to claim it carries on at once. */
+export async function releaseEnrichmentRun(db: Db, workspaceId: string, runId: string): Promise<void> {
+  await db
+    .updateTable('enrichment_runs')
+    .set({ heartbeat_at: null })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', runId)
+    .where('status', '=', 'running')
+    .execute();
+}
+
+/**
+ * Open runs no process has taken yet, or whose process stopped beating before `staleBefore`: what
+ * the worker's schedule hands back to the job runner. A system-level query over every workspace.
+ */
+export async function orphanedEnrichmentRuns(
+  db: Db,
+  input: { staleBefore: string },
+): Promise<{ id: string; workspaceId: string }[]> {
+  const rows = await db
+    .selectFrom('enrichment_runs')
+    .select(['id', 'workspace_id'])
+    .where('status', '=', 'running')
+    .where((eb) => eb.or([eb('heartbeat_at', 'is', null), eb('heartbeat_at', '<', input.staleBefore)]))
+    .execute();
+  return rows.map((r) => ({ id: r.id, workspaceId: r.workspace_id }));
 }
 
 export async function setRunTotals(

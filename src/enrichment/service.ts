@@ -11,12 +11,16 @@ import {
   runEnrichment,
 } from './enrich.js';
 import {
+  beatEnrichmentRun,
   cachedEnrichments,
+  claimEnrichmentRun,
   type EnrichmentRun,
   finishEnrichmentRun,
   getEnrichmentRun,
   listEnrichmentRuns,
   openEnrichmentRun,
+  releaseEnrichmentRun,
+  STALE_RUN_MS,
 } from './repository.js';
 import { accountsEnrichmentSource } from './source.js';
 
@@ -67,20 +71,32 @@ export async function planEnrich(deps: EnrichmentServiceDeps, workspaceId: strin
   return (await planEnrichment(enrichDeps, workspaceId, deps.enrichmentSource, settings)).plan;
 }
 
+/** How a run is executed, wherever it is (the CLI's process, or a worker's `enrich.run` job). */
+export interface ExecuteEnrichRequest {
+  signal?: AbortSignal;
+  onProgress?: (p: EnrichProgress) => void;
+  /**
+   * When `signal` aborts, leave the run open for another process instead of closing it as
+   * partial: a stopping worker hands it back and the next worker carries on.
+   */
+  leaveOpenOnAbort?: boolean;
+}
+
+const HEARTBEAT_EVERY_MS = 20_000;
+
 /**
- * Start an enrichment run: opens it at once (409 `enrichment_running` while another runs), then
- * enriches every domain without a fresh answer, within the monthly credit cap. `done` resolves with
- * the finished run and never rejects (a failure is the run's status and error).
+ * Open an enrichment run and record who asked, without executing it (409 `enrichment_running`
+ * while another is open): the API does this, then queues the `enrich.run` job that executes it on
+ * a worker (src/jobs). The run is `running` from here, with no heartbeat until a process takes it.
  *
  * @example
- * const { runId, done } = await startEnrich(rt, ws, { trigger: 'cli', actor });
- * const run = await done; // run.status: 'succeeded' | 'capped' | 'partial' | 'failed'
+ * const runId = await openEnrich(rt, ws, { trigger: 'api', actor });
  */
-export async function startEnrich(
+export async function openEnrich(
   deps: EnrichmentServiceDeps,
   workspaceId: string,
-  req: { trigger: string; actor: AuditActor; signal?: AbortSignal; onProgress?: (p: EnrichProgress) => void },
-): Promise<{ runId: string; done: Promise<EnrichmentRun> }> {
+  req: { trigger: string; actor: AuditActor },
+): Promise<string> {
   const { settings, enrichDeps } = await openApollo(deps, workspaceId);
   const runId = await openEnrichmentRun(enrichDeps.db, workspaceId, {
     trigger: req.trigger,
@@ -92,13 +108,36 @@ export async function startEnrich(
     targetType: 'enrichment_run',
     targetId: runId,
   });
+  return runId;
+}
+
+/**
+ * Start an enrichment run in this process: opens it at once (409 `enrichment_running` while
+ * another runs), then enriches every domain without a fresh answer, within the monthly credit
+ * cap. `done` resolves with the finished run and never rejects (a failure is the run's status and
+ * error). The CLI awaits it; the API queues the run for a worker instead (`openEnrich`, then the
+ * `enrich.run` job).
+ *
+ * @example
+ * const { runId, done } = await startEnrich(rt, ws, { trigger: 'cli', actor });
+ * const run = await done; // run.status: 'succeeded' | 'capped' | 'partial' | 'failed'
+ */
+export async function startEnrich(
+  deps: EnrichmentServiceDeps,
+  workspaceId: string,
+  req: ExecuteEnrichRequest & { trigger: string; actor: AuditActor },
+): Promise<{ runId: string; done: Promise<EnrichmentRun> }> {
+  const runId = await openEnrich(deps, workspaceId, req);
   const done = executeEnrichRun(deps, workspaceId, runId, req);
   return { runId, done };
 }
 
 /**
- * Enrich for a run opened by `startEnrich` (or by a job that carries its id): what an
- * `enrich.run` job handler calls. Resolves with the finished run; a failure is its status and error.
+ * Enrich for an open run (from `openEnrich`, or a job that carries its id): what the `enrich.run`
+ * job handler calls. The run is claimed first, so two processes never execute it at once: a run
+ * another live process holds is answered as it is (still `running`), and the caller may try
+ * again later. A run whose process died carries on from the answers it paid for. Resolves with
+ * the run; a failure is its status and error.
  *
  * @example
  * runner.register('enrich.run', (p, ctx) => executeEnrichRun(rt, p.workspaceId, p.runId, { signal: ctx.signal }).then(() => {}));
@@ -107,29 +146,72 @@ export async function executeEnrichRun(
   deps: EnrichmentServiceDeps,
   workspaceId: string,
   runId: string,
-  req: { signal?: AbortSignal; onProgress?: (p: EnrichProgress) => void } = {},
+  req: ExecuteEnrichRequest = {},
 ): Promise<EnrichmentRun> {
   const db = deps.db.kysely;
   const run = await getEnrichmentRun(db, workspaceId, runId);
   if (!run) throw notFound(`Enrichment run ${runId}`);
   if (run.status !== 'running') return run;
+  const now = deps.clock.now();
+  const claimed = await claimEnrichmentRun(db, workspaceId, runId, {
+    now: now.toISOString(),
+    staleBefore: new Date(now.getTime() - STALE_RUN_MS).toISOString(),
+  });
+  if (!claimed) return (await getEnrichmentRun(db, workspaceId, runId)) ?? run;
+  // Planning reads every account domain and the cache; Apollo may make the run wait out its window.
+  const beat = setInterval(() => {
+    beatEnrichmentRun(db, workspaceId, runId, deps.clock.now().toISOString()).catch((error) =>
+      deps.logger.warn({ runId, error: String(error) }, 'enrichment heartbeat failed'),
+    );
+  }, HEARTBEAT_EVERY_MS);
+  beat.unref();
+  let result: EnrichmentRun | undefined;
   try {
     const { client, settings, enrichDeps } = await openApollo(deps, workspaceId);
     const { plan, pending } = await planEnrichment(enrichDeps, workspaceId, deps.enrichmentSource, settings);
-    return await runEnrichment(enrichDeps, workspaceId, client, runId, pending, settings, {
-      totals: { domains: plan.domains, fresh: plan.fresh },
+    // A resumed run keeps the totals it started with (its own answers count as fresh by now).
+    const resumed = run.counts.calls > 0 || run.counts.domains > 0;
+    result = await runEnrichment(enrichDeps, workspaceId, client, runId, pending, settings, {
+      ...(resumed ? {} : { totals: { domains: plan.domains, fresh: plan.fresh } }),
       ...(req.signal ? { signal: req.signal } : {}),
       ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+      ...(req.leaveOpenOnAbort ? { leaveOpenOnAbort: true } : {}),
     });
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    await finishEnrichmentRun(db, workspaceId, runId, {
-      status: 'failed',
-      error: message,
-      now: deps.clock.now().toISOString(),
-    });
-    return (await getEnrichmentRun(db, workspaceId, runId))!;
+    if (!(req.leaveOpenOnAbort && req.signal?.aborted)) {
+      const message = error instanceof Error ? error.message : String(error);
+      await finishEnrichmentRun(db, workspaceId, runId, {
+        status: 'failed',
+        error: message,
+        now: deps.clock.now().toISOString(),
+      });
+    }
+  } finally {
+    clearInterval(beat);
   }
+  if (!result || result.status === 'running') {
+    // Left open for the next process (a stopping worker): it may take it over at once.
+    await releaseEnrichmentRun(db, workspaceId, runId);
+  }
+  return (await getEnrichmentRun(db, workspaceId, runId))!;
+}
+
+/**
+ * Close a run whose job could not be queued (the job queue refused it): no process will take it,
+ * so it must not hold the workspace. Best effort: the queue and the database fail together.
+ */
+export async function closeUnqueuedEnrich(
+  deps: Pick<ConnectionDeps, 'db' | 'clock'>,
+  workspaceId: string,
+  runId: string,
+  error: unknown,
+): Promise<void> {
+  const reason = error instanceof Error ? error.message : String(error);
+  await finishEnrichmentRun(deps.db.kysely, workspaceId, runId, {
+    status: 'failed',
+    error: `Could not be queued for a worker (${reason}); start it again.`,
+    now: deps.clock.now().toISOString(),
+  }).catch(() => undefined);
 }
 
 export function listEnrichRuns(

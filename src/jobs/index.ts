@@ -12,6 +12,18 @@ export {
   runPipeline,
 } from './pipeline.js';
 export {
+  ENRICH_RUN_JOB,
+  type EnrichRunPayload,
+  enqueueEnrich,
+  enqueuePush,
+  enqueueRollback,
+  PUSH_RUN_JOB,
+  type PushRunPayload,
+  type RunJobOptions,
+  registerRunJobs,
+  resumeOpenRuns,
+} from './run-jobs.js';
+export {
   connectionJobKey,
   type EnqueueOptions,
   type HandlerOptions,

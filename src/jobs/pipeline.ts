@@ -1,9 +1,9 @@
 import type { ConnectionDeps } from '../connections/index.js';
-import { isAppError } from '../core/errors.js';
 import { startEnrich, withAccountDomains } from '../enrichment/index.js';
-import { runScore } from '../scoring/index.js';
 import { executeRun, startSync } from '../sync/index.js';
+import { enqueueEnrich } from './run-jobs.js';
 import type { JobRunner } from './runner.js';
+import { isConflict, runScoreSkippingConflict } from './score.js';
 
 export const PIPELINE_JOB = 'pipeline.run';
 
@@ -19,6 +19,7 @@ export type PipelineStage = 'sync' | 'score' | 'enrich' | 'rescore';
 export interface PipelineResult {
   synced: { integration: string; runId: string | null; status: string }[];
   scored: boolean;
+  /** The enrichment run; `queued` when it went to the job queue (`jobs`), which then rescores. */
   enriched: { runId: string; status: string } | null;
 }
 
@@ -27,7 +28,9 @@ export interface PipelineResult {
  * score (which resolves accounts, so enrichment knows their domains) → enrich new domains with
  * Apollo when it is connected → score again when enrichment found anything. Each step is
  * idempotent and resumable; a step already running elsewhere (409) is skipped, not waited for.
- * The push stays a person's decision (plan, then apply).
+ * The push stays a person's decision (plan, then apply). Given `jobs` (the `pipeline.run` job),
+ * enrichment goes through the queue as an `enrich.run` job holding Apollo's connection key, which
+ * rescores when it found anything; without it (the demo, tests) everything runs here.
  *
  * @example
  * const result = await runPipeline(rt, ws, { onStage: (s) => console.log(s) });
@@ -40,6 +43,7 @@ export async function runPipeline(
     trigger?: string;
     signal?: AbortSignal;
     onStage?: (stage: PipelineStage) => void;
+    jobs?: JobRunner;
   } = {},
 ): Promise<PipelineResult> {
   const trigger = opts.trigger ?? 'pipeline';
@@ -64,11 +68,20 @@ export async function runPipeline(
   }
 
   opts.onStage?.('score');
-  result.scored = await scoreSkippingConflict(deps, workspaceId, trigger);
+  result.scored = await runScoreSkippingConflict(deps, workspaceId, trigger);
 
   if (connected.includes('apollo') && !opts.signal?.aborted) {
     opts.onStage?.('enrich');
     try {
+      if (opts.jobs) {
+        const runId = await enqueueEnrich(deps, opts.jobs, workspaceId, {
+          trigger,
+          actor: { actorType: 'system', actorId: null },
+          rescore: true,
+        });
+        result.enriched = { runId, status: 'queued' };
+        return result;
+      }
       const { runId, done } = await startEnrich(withAccountDomains(deps), workspaceId, {
         trigger,
         actor: { actorType: 'system', actorId: null },
@@ -78,7 +91,7 @@ export async function runPipeline(
       result.enriched = { runId, status: run.status };
       if (run.counts.found > 0) {
         opts.onStage?.('rescore');
-        await scoreSkippingConflict(deps, workspaceId, trigger);
+        await runScoreSkippingConflict(deps, workspaceId, trigger);
       }
     } catch (error) {
       if (!isConflict(error)) throw error;
@@ -101,6 +114,7 @@ export function registerPipelineJobs(runner: JobRunner, deps: ConnectionDeps): v
       ...(payload.sync === false ? { sync: false } : {}),
       trigger: payload.trigger ?? 'schedule',
       signal: ctx.signal,
+      jobs: runner,
     });
     ctx.logger.info({ workspaceId: payload.workspaceId, ...result }, 'pipeline finished');
   });
@@ -125,19 +139,3 @@ async function connectedIntegrations(deps: ConnectionDeps, workspaceId: string):
     .execute();
   return rows.map((r) => r.integration).filter((n) => deps.integrations.get(n));
 }
-
-async function scoreSkippingConflict(
-  deps: ConnectionDeps,
-  workspaceId: string,
-  trigger: string,
-): Promise<boolean> {
-  try {
-    await runScore(deps.db.kysely, workspaceId, { trigger, clock: deps.clock });
-    return true;
-  } catch (error) {
-    if (isConflict(error)) return false;
-    throw error;
-  }
-}
-
-const isConflict = (error: unknown) => isAppError(error) && error.status === 409;

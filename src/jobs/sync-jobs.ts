@@ -9,6 +9,7 @@ import {
   type SyncRun,
   startSync,
 } from '../sync/index.js';
+import { resumeOpenRuns } from './run-jobs.js';
 import { connectionJobKey, type EnqueueOptions, type JobRunner } from './runner.js';
 
 export const SYNC_RUN_JOB = 'sync.run';
@@ -164,7 +165,8 @@ export async function startDueSyncs(
  * Hand the runner every queued run, and every running run whose process stopped heartbeating: runs
  * queued before a restart, released at shutdown, or orphaned by a dead process resume from their
  * committed cursor. A run that already has its job is not enqueued twice (the run id is the job's
- * singleton key). Answers how many runs got a new job.
+ * singleton key). Enrichment and push runs too, when the runner has their jobs (`resumeOpenRuns`).
+ * Answers how many runs got a new job.
  *
  * @example
  * await resumeQueuedRuns(rt, rt.jobs, { leaseMs: 60_000 });
@@ -194,5 +196,5 @@ export async function resumeQueuedRuns(
     );
     if (id) resumed += 1;
   }
-  return resumed;
+  return resumed + (await resumeOpenRuns(deps, runner));
 }

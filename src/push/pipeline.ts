@@ -77,6 +77,11 @@ export interface ApplyOptions {
   concurrency?: number;
   signal?: AbortSignal;
   onProgress?: (p: PushProgress) => void;
+  /**
+   * When the signal aborts, leave the run open instead of closing it as canceled (a stopping
+   * worker hands it back; the next one resumes it, counting on from what this one recorded).
+   */
+  leaveOpenOnAbort?: boolean;
 }
 
 export interface RunOptions {
@@ -235,24 +240,29 @@ export async function applyPushPlan(
   const runId = opts.runId;
   const writesAtStart = destination.writeCount;
   const toWrite = plan.items.filter((i) => i.action === 'create' || i.action === 'update');
+  // A run handed back by a stopping worker and resumed here counts on from what it recorded.
+  const before = (await getRun(deps.db, workspaceId, runId))?.counts;
+  const resumed = before !== undefined && before.planned > 0;
+  const writtenBefore = resumed ? before.created + before.updated : 0;
   const counts = {
-    planned: toWrite.length,
-    created: 0,
-    updated: 0,
-    unchanged: plan.summary.unchanged,
+    planned: resumed ? before.planned : toWrite.length,
+    created: resumed ? before.created : 0,
+    updated: resumed ? before.updated : 0,
+    unchanged: Math.max(0, plan.summary.unchanged - writtenBefore),
     rejected: 0,
     skipped: 0,
-    notes: 0,
-    writes: 0,
-    attributesCreated: 0,
+    notes: resumed ? before.notes : 0,
+    writes: resumed ? before.writes : 0,
+    attributesCreated: resumed ? before.attributesCreated : 0,
   };
+  const writesBefore = counts.writes;
   let fatal: string | undefined = attributeConflicts(plan);
   let transientStreak = 0;
   let lastBeat = Date.now();
   const progress = () => {
-    counts.writes = destination.writeCount - writesAtStart;
+    counts.writes = writesBefore + destination.writeCount - writesAtStart;
     opts.onProgress?.({
-      total: toWrite.length,
+      total: counts.planned,
       done: counts.created + counts.updated + counts.rejected,
       created: counts.created,
       updated: counts.updated,
@@ -372,6 +382,7 @@ export async function applyPushPlan(
 
   await beat(true);
   const aborted = opts.signal?.aborted === true;
+  if (aborted && !fatal && opts.leaveOpenOnAbort) return (await getRun(deps.db, workspaceId, runId))!;
   const status = fatal || aborted ? 'failed' : counts.rejected > 0 ? 'partial' : 'succeeded';
   await finishRun(deps.db, workspaceId, runId, {
     status,

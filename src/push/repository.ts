@@ -53,6 +53,11 @@ export interface PushRunItem {
 
 /** A run that has not beaten its heartbeat for this long is taken to have died with its process. */
 export const STALE_RUN_MS = 2 * 60_000;
+/**
+ * A run no process has taken yet (queued for a worker: `heartbeat_at` is null) holds its
+ * destination this long before a new run may replace it (no worker running, or its job lost).
+ */
+export const QUEUED_RUN_MS = 10 * 60_000;
 
 export const newRunId = () => `pr_${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
 
@@ -93,6 +98,8 @@ function toRun(row: PushRunsTable): PushRun {
 /**
  * Open a run, holding the destination's lock: a second run for the same workspace and destination
  * is refused with 409 while one is active. A run whose heartbeat stopped is closed as interrupted.
+ * The run opens queued (`heartbeat_at` null): the process that executes it claims it first
+ * (`claimRun`), so two processes never execute one run.
  */
 export async function openRun(
   db: Db,
@@ -117,7 +124,7 @@ export async function openRun(
     actor_type: input.actor.type,
     actor_id: input.actor.id,
     started_at: input.now,
-    heartbeat_at: input.now,
+    heartbeat_at: null,
     rollback_of: input.rollbackOf ?? null,
     active_lock: input.destination,
     planned: 0,
@@ -138,23 +145,25 @@ export async function openRun(
       if (!isUniqueViolation(error)) throw error;
       const active = await db
         .selectFrom('push_runs')
-        .select(['id', 'heartbeat_at'])
+        .select(['id', 'heartbeat_at', 'started_at'])
         .where('workspace_id', '=', workspaceId)
         .where('active_lock', '=', input.destination)
         .executeTakeFirst();
       if (!active) continue;
-      const beat = Date.parse(active.heartbeat_at ?? '') || 0;
-      if (Date.parse(input.now) - beat < STALE_RUN_MS) {
+      const queued = active.heartbeat_at === null;
+      const since = Date.parse((queued ? active.started_at : active.heartbeat_at) ?? '') || 0;
+      if (Date.parse(input.now) - since < (queued ? QUEUED_RUN_MS : STALE_RUN_MS)) {
         throw conflict(
-          `A push to ${input.destination} is already running (run ${active.id}); wait for it to finish.`,
+          `A push to ${input.destination} is already ${queued ? 'queued' : 'running'} (run ${active.id}); wait for it to finish.`,
           { runId: active.id },
           'push_running',
         );
       }
       await finishRun(db, workspaceId, active.id, {
         status: 'failed',
-        error:
-          'Interrupted: the process running it stopped. Nothing was lost; the next run picks up what is left.',
+        error: queued
+          ? `Not started: no worker took it within ${QUEUED_RUN_MS / 60_000} minutes (is \`beton worker\` running, or \`beton serve\` without --no-worker?); a newer run replaced it.`
+          : 'Interrupted: the process running it stopped. Nothing was lost; the next run picks up what is left.',
         now: input.now,
       });
     }
@@ -164,6 +173,67 @@ export async function openRun(
     undefined,
     'push_running',
   );
+}
+
+/**
+ * Take an open run to execute it (its heartbeat is this process's from now on): `queued` when no
+ * process had taken it, `stale` when the one that had stopped beating before `staleBefore`, null
+ * when another process holds it (or it has ended).
+ */
+export async function claimRun(
+  db: Db,
+  workspaceId: string,
+  runId: string,
+  input: { now: string; staleBefore: string },
+): Promise<'queued' | 'stale' | null> {
+  for (const kind of ['queued', 'stale'] as const) {
+    const result = await db
+      .updateTable('push_runs')
+      .set({ heartbeat_at: input.now })
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', runId)
+      .where('status', '=', 'running')
+      .where((eb) =>
+        kind === 'queued' ? eb('heartbeat_at', 'is', null) : eb('heartbeat_at', '<', input.staleBefore),
+      )
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) > 0) return kind;
+  }
+  return null;
+}
+
+/** Hand a run back to the queue (a stopping worker): the next process to claim it carries on at once. */
+export async function releaseRun(db: Db, workspaceId: string, runId: string): Promise<void> {
+  await db
+    .updateTable('push_runs')
+    .set({ heartbeat_at: null })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', runId)
+    .where('status', '=', 'running')
+    .execute();
+}
+
+/**
+ * Open runs no process has taken yet, or whose process stopped beating before `staleBefore`: what
+ * the worker's schedule hands back to the job runner. A system-level query over every workspace,
+ * like the sync scheduler's; each run is then executed within its own workspace.
+ */
+export async function orphanedRuns(
+  db: Db,
+  input: { staleBefore: string },
+): Promise<{ id: string; workspaceId: string; destination: string; kind: RunKind }[]> {
+  const rows = await db
+    .selectFrom('push_runs')
+    .select(['id', 'workspace_id', 'destination', 'kind'])
+    .where('status', '=', 'running')
+    .where((eb) => eb.or([eb('heartbeat_at', 'is', null), eb('heartbeat_at', '<', input.staleBefore)]))
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    workspaceId: r.workspace_id,
+    destination: r.destination,
+    kind: r.kind as RunKind,
+  }));
 }
 
 export async function heartbeat(

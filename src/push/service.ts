@@ -15,6 +15,7 @@ import {
   type PushProgress,
 } from './pipeline.js';
 import {
+  claimRun,
   finishRun,
   getRun,
   heartbeat,
@@ -23,6 +24,8 @@ import {
   listRuns,
   type PushRun,
   type PushRunItem,
+  releaseRun,
+  STALE_RUN_MS,
 } from './repository.js';
 import { scoresPushSource } from './source.js';
 import type { FieldMapping, PushPlan, PushSource } from './types.js';
@@ -123,10 +126,46 @@ export interface StartedRun {
   done: Promise<PushRun>;
 }
 
+/** How a run is executed, wherever it is (the CLI's process, or a worker's `push.run` job). */
+export interface ExecuteRequest extends PushRequest {
+  onProgress?: (p: PushProgress) => void;
+  /**
+   * When `signal` aborts, leave the run open for another process instead of closing it as
+   * canceled: a stopping worker hands its push back and the next worker resumes it.
+   */
+  leaveOpenOnAbort?: boolean;
+}
+
 /**
- * Start a push: opens the run at once (409 `push_running` while another runs), then plans and
- * applies it; `done` resolves with the finished run (it rejects only if the database itself fails). The API answers with `runId` right away; the
- * CLI awaits `done` with a progress bar.
+ * Open a push run and record who asked, without executing it (409 `push_running` while another
+ * push to the destination is open): the API does this, then queues the `push.run` job that
+ * executes it on a worker (src/jobs). The run is `running` from here, with no heartbeat until a
+ * process takes it.
+ *
+ * @example
+ * const runId = await openPush(rt, ws, 'attio', { trigger: 'api', actor });
+ */
+export async function openPush(
+  deps: PushServiceDeps,
+  workspaceId: string,
+  destinationName: string,
+  req: Pick<PushRequest, 'full'> & { trigger: string; actor: AuditActor },
+): Promise<string> {
+  const o = await openDestination(deps, workspaceId, destinationName);
+  const runId = await openPushRun(o.pushDeps, workspaceId, destinationName, req);
+  await recordAudit(deps.db, workspaceId, req.actor, 'push.run', {
+    targetType: 'push_run',
+    targetId: runId,
+    details: { destination: destinationName, full: req.full === true },
+  });
+  return runId;
+}
+
+/**
+ * Start a push in this process: opens the run at once (409 `push_running` while another runs),
+ * then plans and applies it; `done` resolves with the finished run (it rejects only if the
+ * database itself fails). The CLI awaits `done` with a progress bar; the API queues the run for a
+ * worker instead (`openPush`, then the `push.run` job).
  *
  * @example
  * const { runId, done } = await startPush(rt, ws, 'attio', { trigger: 'cli', actor });
@@ -136,22 +175,20 @@ export async function startPush(
   deps: PushServiceDeps,
   workspaceId: string,
   destinationName: string,
-  req: PushRequest & { trigger: string; actor: AuditActor; onProgress?: (p: PushProgress) => void },
+  req: ExecuteRequest & { trigger: string; actor: AuditActor },
 ): Promise<StartedRun> {
-  const o = await openDestination(deps, workspaceId, destinationName);
-  const runId = await openPushRun(o.pushDeps, workspaceId, destinationName, req);
-  await recordAudit(deps.db, workspaceId, req.actor, 'push.run', {
-    targetType: 'push_run',
-    targetId: runId,
-    details: { destination: destinationName, full: req.full === true },
-  });
+  const runId = await openPush(deps, workspaceId, destinationName, req);
   const done = executePushRun(deps, workspaceId, runId, req);
   return { runId, done };
 }
 
 /**
- * Plan and apply a push run opened by `startPush` (or by a job that carries its id): what a
- * `push.run` job handler calls. Resolves with the finished run; a failure is its status and error.
+ * Execute an open push or rollback run (from `openPush`/`openRollback`, or a job that carries its
+ * id): what the `push.run` job handler calls. The run is claimed first, so two processes never
+ * execute it at once: a run another live process holds is answered as it is (still `running`),
+ * and the caller may try again later. A push whose process died is resumed (what it wrote is
+ * recorded; the plan skips it); a rollback whose process died is closed as interrupted. Resolves
+ * with the run; a failure is its status and error.
  *
  * @example
  * runner.register('push.run', (p, ctx) => executePushRun(rt, p.workspaceId, p.runId, { signal: ctx.signal }).then(() => {}));
@@ -160,39 +197,89 @@ export async function executePushRun(
   deps: PushServiceDeps,
   workspaceId: string,
   runId: string,
-  req: Omit<PushRequest, 'trigger' | 'actor'> & { onProgress?: (p: PushProgress) => void } = {},
+  req: ExecuteRequest = {},
 ): Promise<PushRun> {
   const db = deps.db.kysely;
   const run = await getRun(db, workspaceId, runId);
   if (!run) throw notFound(`Push run ${runId}`);
-  if (run.status !== 'running' || run.kind !== 'push') return run;
-  const stopBeating = keepAlive(deps, workspaceId, runId);
-  try {
-    const o = await openDestination(deps, workspaceId, run.destination);
-    const plan = await buildPushPlan(o.pushDeps, workspaceId, o.destination, deps.pushSource, {
-      mapping: o.mapping,
-      notes: o.notes,
-      ...(req.full ? { full: true } : {}),
-      ...(req.signal ? { signal: req.signal } : {}),
-    });
-    return await applyPushPlan(o.pushDeps, workspaceId, o.destination, plan, {
-      mapping: o.mapping,
-      runId,
-      ...(req.signal ? { signal: req.signal } : {}),
-      ...(req.onProgress ? { onProgress: req.onProgress } : {}),
-    });
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    deps.logger.warn({ runId, error: message }, 'push run could not be planned');
+  if (run.status !== 'running') return run;
+  const now = deps.clock.now();
+  const claimed = await claimRun(db, workspaceId, runId, {
+    now: now.toISOString(),
+    staleBefore: new Date(now.getTime() - STALE_RUN_MS).toISOString(),
+  });
+  if (!claimed) return (await getRun(db, workspaceId, runId)) ?? run;
+  if (run.kind === 'rollback' && claimed === 'stale') {
     await finishRun(db, workspaceId, runId, {
       status: 'failed',
-      error: message,
-      now: deps.clock.now().toISOString(),
+      error:
+        'Interrupted: the process running it stopped. The records listed in its items were restored, the others were not.',
+      now: now.toISOString(),
     });
     return (await getRun(db, workspaceId, runId))!;
+  }
+  const stopBeating = keepAlive(deps, workspaceId, runId);
+  let result: PushRun | undefined;
+  try {
+    const o = await openDestination(deps, workspaceId, run.destination);
+    const signal = req.signal ? { signal: req.signal } : {};
+    const onProgress = req.onProgress ? { onProgress: req.onProgress } : {};
+    if (run.kind === 'rollback') {
+      result = await applyRollback(o.pushDeps, workspaceId, o.destination, runId, {
+        ...signal,
+        ...onProgress,
+      });
+    } else {
+      const plan = await buildPushPlan(o.pushDeps, workspaceId, o.destination, deps.pushSource, {
+        mapping: o.mapping,
+        notes: o.notes,
+        ...(req.full ? { full: true } : {}),
+        ...signal,
+      });
+      result = await applyPushPlan(o.pushDeps, workspaceId, o.destination, plan, {
+        mapping: o.mapping,
+        runId,
+        ...signal,
+        ...onProgress,
+        ...(req.leaveOpenOnAbort ? { leaveOpenOnAbort: true } : {}),
+      });
+    }
+  } catch (error) {
+    if (!(req.leaveOpenOnAbort && req.signal?.aborted && run.kind === 'push')) {
+      const message = error instanceof Error ? error.message : String(error);
+      deps.logger.warn({ runId, error: message }, `${run.kind} run could not be planned`);
+      await finishRun(db, workspaceId, runId, {
+        status: 'failed',
+        error: message,
+        now: deps.clock.now().toISOString(),
+      });
+    }
   } finally {
     stopBeating();
   }
+  if (!result || result.status === 'running') {
+    // Left open for the next process (a stopping worker): it may take it over at once.
+    await releaseRun(db, workspaceId, runId);
+  }
+  return (await getRun(db, workspaceId, runId))!;
+}
+
+/**
+ * Close a run whose job could not be queued (the job queue refused it): no process will take it,
+ * so it must not hold the destination. Best effort: the queue and the database fail together.
+ */
+export async function closeUnqueuedPush(
+  deps: Pick<ConnectionDeps, 'db' | 'clock'>,
+  workspaceId: string,
+  runId: string,
+  error: unknown,
+): Promise<void> {
+  const reason = error instanceof Error ? error.message : String(error);
+  await finishRun(deps.db.kysely, workspaceId, runId, {
+    status: 'failed',
+    error: `Could not be queued for a worker (${reason}); start it again.`,
+    now: deps.clock.now().toISOString(),
+  }).catch(() => undefined);
 }
 
 /**
@@ -210,18 +297,19 @@ function keepAlive(deps: PushServiceDeps, workspaceId: string, runId: string): (
 }
 
 /**
- * Start rolling back a push run: every field it wrote returns to its earlier value unless it
- * changed since. Answers the rollback run's id at once; `done` resolves when it has finished.
+ * Open a rollback of a push run and record who asked, without executing it: every field the run
+ * wrote is to return to its earlier value unless it changed since. The API queues the `push.run`
+ * job that executes it; `startRollback` executes it here.
  *
  * @example
- * const { runId } = await startRollback(rt, ws, 'pr_…', { trigger: 'api', actor });
+ * const rollbackId = await openRollback(rt, ws, 'pr_…', { trigger: 'api', actor });
  */
-export async function startRollback(
+export async function openRollback(
   deps: PushServiceDeps,
   workspaceId: string,
   runId: string,
-  req: { trigger: string; actor: AuditActor; signal?: AbortSignal; onProgress?: (p: PushProgress) => void },
-): Promise<StartedRun> {
+  req: { trigger: string; actor: AuditActor },
+): Promise<{ rollbackId: string; destination: string }> {
   const target = await getRun(deps.db.kysely, workspaceId, runId);
   if (!target) throw notFound(`Push run ${runId}`);
   const o = await openDestination(deps, workspaceId, target.destination);
@@ -231,21 +319,27 @@ export async function startRollback(
     targetId: runId,
     details: { rollbackRunId: rollbackId, destination: target.destination },
   });
-  const stopBeating = keepAlive(deps, workspaceId, rollbackId);
-  const done = applyRollback(o.pushDeps, workspaceId, o.destination, rollbackId, {
+  return { rollbackId, destination: target.destination };
+}
+
+/**
+ * Roll back a push run in this process (the CLI): answers the rollback run's id at once; `done`
+ * resolves when it has finished.
+ *
+ * @example
+ * const { runId, done } = await startRollback(rt, ws, 'pr_…', { trigger: 'cli', actor });
+ */
+export async function startRollback(
+  deps: PushServiceDeps,
+  workspaceId: string,
+  runId: string,
+  req: { trigger: string; actor: AuditActor; signal?: AbortSignal; onProgress?: (p: PushProgress) => void },
+): Promise<StartedRun> {
+  const { rollbackId } = await openRollback(deps, workspaceId, runId, req);
+  const done = executePushRun(deps, workspaceId, rollbackId, {
     ...(req.signal ? { signal: req.signal } : {}),
     ...(req.onProgress ? { onProgress: req.onProgress } : {}),
-  })
-    .catch(async (error) => {
-      const message = error instanceof Error ? error.message : String(error);
-      await finishRun(o.pushDeps.db, workspaceId, rollbackId, {
-        status: 'failed',
-        error: message,
-        now: deps.clock.now().toISOString(),
-      });
-      return (await getRun(o.pushDeps.db, workspaceId, rollbackId))!;
-    })
-    .finally(stopBeating);
+  });
   return { runId: rollbackId, done };
 }
 

@@ -12,6 +12,7 @@ import {
   type JobRunner,
   type JobRunnerTuning,
   registerPipelineJobs,
+  registerRunJobs,
   registerSyncJobs,
 } from '../jobs/index.js';
 import { assertKeyringOpensSecrets, databaseHoldsSecrets } from './encrypted-columns.js';
@@ -43,7 +44,7 @@ export interface Runtime {
   /** The integrations this process knows (the registry's list, or a test's own). */
   integrations: IntegrationRegistry;
   /**
-   * Runs sync (and later enrich, score, push) jobs: pg-boss on Postgres, in-process on SQLite.
+   * Runs sync, enrich, push and pipeline jobs: pg-boss on Postgres, in-process on SQLite.
    * Started by `beton serve` and `beton worker`; other commands only enqueue.
    */
   jobs: JobRunner;
@@ -136,6 +137,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
         }
       },
     });
+    registerRunJobs(runtime.jobs, runtime);
     registerPipelineJobs(runtime.jobs, runtime);
     return runtime;
   } catch (error) {

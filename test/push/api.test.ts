@@ -70,6 +70,8 @@ let apollo: ApolloSimulator;
 
 beforeAll(async () => {
   t = await createTestRuntime({ env: { BETON_ALLOW_PRIVATE_HOSTS: 'true' } });
+  // The API queues push and rollback runs; this process's job runner executes them.
+  await t.rt.jobs.start();
   attio = createAttioSimulator();
   apollo = createApolloSimulator({
     keys: [{ apiKey: 'apollo_free_key_01', plan: 'free', inaccessible: ['organizations/bulk_enrich'] }],

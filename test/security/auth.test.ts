@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUTH_RATE_LIMIT } from '../../src/auth/index.js';
 import { Keyring, keyFilePath } from '../../src/core/crypto.js';
+import { executePushRun, withScoresSource } from '../../src/push/index.js';
 import { rotateSecrets } from '../../src/runtime/index.js';
 import { type RunningSimulators, startSimulators } from '../../src/simulators/index.js';
 import { executeRun } from '../../src/sync/index.js';
@@ -172,11 +173,14 @@ describe('the audit log', () => {
     await settle(`/api/v1/score-runs/${score.json.run.id}`);
     const push = await t.request('POST', '/api/v1/push/attio/run', { key: admin, body: {} });
     expect(push.status, push.text).toBe(202);
+    // Queued for a worker; executed here (no job runner runs in this suite).
+    await executePushRun(withScoresSource(t.rt), t.workspaceId, push.json.run.id);
     expect((await settle(`/api/v1/push-runs/${push.json.run.id}`)).run.status).toBe('succeeded');
     const rollback = await t.request('POST', `/api/v1/push-runs/${push.json.run.id}/rollback`, {
       key: admin,
     });
     expect(rollback.status, rollback.text).toBe(202);
+    await executePushRun(withScoresSource(t.rt), t.workspaceId, rollback.json.run.id);
     await settle(`/api/v1/push-runs/${rollback.json.run.id}`);
 
     const created = await t.request('POST', '/api/v1/api-keys', { key: admin, body: { name: 'audited' } });

@@ -7,11 +7,11 @@ import {
   getEnrichRun,
   listEnrichRuns,
   planEnrich,
-  startEnrich,
   withAccountDomains,
 } from '../../enrichment/index.js';
 import { bareDomain } from '../../integrations/apollo/index.js';
-import { actorOf } from '../plugins/auth.js';
+import { enqueueEnrich } from '../../jobs/index.js';
+import { actorOf, triggerOf } from '../plugins/auth.js';
 import { errorResponses, errorSchema, idParams } from '../schemas.js';
 
 const planSchema = z.object({
@@ -78,7 +78,7 @@ export const enrichmentRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { access: 'member' },
       schema: {
         tags: ['enrichment'],
-        summary: 'Start an enrichment run (202); follow it at GET /enrichment/runs/:id',
+        summary: 'Start an enrichment run (202): a worker executes it; follow it at GET /enrichment/runs/:id',
         response: {
           202: z.object({ run: enrichmentRunSchema }),
           404: errorSchema,
@@ -89,8 +89,9 @@ export const enrichmentRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const actor = actorOf(request);
-      const { runId } = await startEnrich(deps, actor.workspaceId, {
-        trigger: 'api',
+      // Opened here (so it is answered at once), executed by whichever worker takes its job.
+      const runId = await enqueueEnrich(rt, rt.jobs, actor.workspaceId, {
+        trigger: triggerOf(actor),
         actor: auditActorOf(actor),
       });
       return reply.status(202).send({ run: await getEnrichRun(rt, actor.workspaceId, runId) });

@@ -1,17 +1,16 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { auditActorOf } from '../../auth/index.js';
+import { enqueuePush, enqueueRollback } from '../../jobs/index.js';
 import {
   getPushRun,
   listPushRejects,
   listPushRuns,
   PUSH_DESTINATIONS,
   planPush,
-  startPush,
-  startRollback,
   withScoresSource,
 } from '../../push/index.js';
-import { actorOf } from '../plugins/auth.js';
+import { actorOf, triggerOf } from '../plugins/auth.js';
 import { errorResponses, errorSchema, idParams } from '../schemas.js';
 
 const value = z.union([z.string(), z.number(), z.boolean(), z.null()]);
@@ -182,7 +181,7 @@ export const pushRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { access: 'member' },
       schema: {
         tags: ['push'],
-        summary: 'Start a push run (202); follow it at GET /push-runs/:id',
+        summary: 'Start a push run (202): a worker executes it; follow it at GET /push-runs/:id',
         params: destinationParams,
         body: z
           .strictObject({
@@ -202,13 +201,12 @@ export const pushRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const actor = actorOf(request);
-      const { runId, done } = await startPush(deps, actor.workspaceId, request.params.destination, {
-        trigger: 'api',
+      // Opened here (so it is answered at once), executed by whichever worker takes its job.
+      const runId = await enqueuePush(rt, rt.jobs, actor.workspaceId, request.params.destination, {
+        trigger: triggerOf(actor),
         actor: auditActorOf(actor),
         full: request.body.full === true,
       });
-      // The run goes on after the answer; its outcome is in its row, this only reports a lost database.
-      done.catch((error) => app.log.error({ runId, err: error }, 'push run could not record its end'));
       const { run } = await getPushRun(rt, actor.workspaceId, runId, { limit: 0 });
       return reply.status(202).send({ run });
     },
@@ -311,11 +309,10 @@ export const pushRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const actor = actorOf(request);
-      const { runId, done } = await startRollback(deps, actor.workspaceId, request.params.id, {
-        trigger: 'api',
+      const runId = await enqueueRollback(rt, rt.jobs, actor.workspaceId, request.params.id, {
+        trigger: triggerOf(actor),
         actor: auditActorOf(actor),
       });
-      done.catch((error) => app.log.error({ runId, err: error }, 'rollback could not record its end'));
       const { run } = await getPushRun(rt, actor.workspaceId, runId, { limit: 0 });
       return reply.status(202).send({ run });
     },

@@ -276,7 +276,9 @@ export async function startPostHogSimulator(options: PostHogSimulatorOptions): P
     `http://${request.headers.host ?? server.url.slice('http://'.length)}`;
   const pageUrl = (request: FastifyRequest, params: Record<string, string | number>) => {
     const path = request.url.split('?')[0]!;
-    const query = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]));
+    const query = new URLSearchParams(
+      Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]),
+    );
     return `${origin(request)}${path}?${query.toString()}`;
   };
   const intParam = (value: unknown, fallback: number, min: number, max: number) => {

@@ -1,6 +1,8 @@
 import { createHmac } from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import { createLogger } from '../../../src/core/logger.js';
+import { executeEnrichRun, withAccountDomains } from '../../../src/enrichment/index.js';
+import { executePushRun, withScoresSource } from '../../../src/push/index.js';
 import { type RunningSimulators, startSimulators } from '../../../src/simulators/index.js';
 import { executeRun } from '../../../src/sync/index.js';
 import {
@@ -132,6 +134,8 @@ export async function buildWorld(opts: { companies?: number } = {}): Promise<Wor
     await settle(`/api/v1/score-runs/${scored.json.run.id}`);
     await call('POST', '/api/v1/enrichment/plan');
     const enriched = await call('POST', '/api/v1/enrichment/run');
+    // Queued runs are executed here too (the API queues them for a worker; no runner runs here).
+    await executeEnrichRun(withAccountDomains(t.rt), t.workspaceId, enriched.json.run.id);
     await settle(`/api/v1/enrichment/runs/${enriched.json.run.id}`);
     const rescored = await call('POST', '/api/v1/score-runs', { body: {} });
     await settle(`/api/v1/score-runs/${rescored.json.run.id}`);
@@ -139,9 +143,11 @@ export async function buildWorld(opts: { companies?: number } = {}): Promise<Wor
     await call('POST', '/api/v1/push/attio/plan', { body: {} });
     const pushed = await call('POST', '/api/v1/push/attio/run', { body: {} });
     if (pushed.status !== 202) throw new Error(`push: ${pushed.status} ${pushed.text}`);
+    await executePushRun(withScoresSource(t.rt), t.workspaceId, pushed.json.run.id);
     const pushDone = await settle(`/api/v1/push-runs/${pushed.json.run.id}`);
     if (pushDone.run.status !== 'succeeded') throw new Error(`push ended ${JSON.stringify(pushDone.run)}`);
     const rollback = await call('POST', `/api/v1/push-runs/${pushed.json.run.id}/rollback`);
+    await executePushRun(withScoresSource(t.rt), t.workspaceId, rollback.json.run.id);
     await settle(`/api/v1/push-runs/${rollback.json.run.id}`);
 
     await call('POST', '/api/v1/signals', {
