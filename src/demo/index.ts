@@ -5,12 +5,19 @@ import { putConnection } from '../connections/index.js';
 import { randomToken } from '../core/crypto.js';
 import { runPipeline } from '../jobs/index.js';
 import type { Runtime } from '../runtime/index.js';
+import { updateScoringSettings } from '../scoring/index.js';
 import { type RunningSimulators, startSimulators } from '../simulators/index.js';
 
 export const DEMO_SLUG = 'demo';
 export const DEMO_EMAIL = 'demo@beton.local';
 const DEMO_SEED = 'beton-demo';
 const DEMO_COMPANIES = 300;
+/** An ideal customer profile for the demo's world, so fit has something to compare with. */
+const DEMO_ICP = {
+  industries: ['Computer Software', 'Internet', 'Information Technology & Services', 'Financial Services'],
+  employees: { min: 50, max: 2_000 },
+  regions: ['NA', 'EU', 'UK'],
+};
 
 /** Kept in the data directory (mode 0600): the demo's sign-in and the world's fixed "now". */
 interface DemoState {
@@ -107,6 +114,7 @@ async function ensureWorkspace(
     password,
     name: 'Demo user',
   });
+  await updateScoringSettings(rt.db.kysely, workspace.id, { icp: DEMO_ICP }, rt.clock.now().toISOString());
   return { workspaceId: workspace.id, created: true };
 }
 

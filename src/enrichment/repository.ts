@@ -141,6 +141,19 @@ export async function recordCall(
         .onConflict((oc) => oc.columns(['workspace_id', 'domain']).doUpdateSet(values))
         .execute();
     }
+    // Their fit may have changed: the next (incremental) score run looks at these accounts again.
+    if (input.results.length > 0) {
+      await trx
+        .updateTable('accounts')
+        .set({ touched_at: input.now })
+        .where('workspace_id', '=', workspaceId)
+        .where(
+          'domain',
+          'in',
+          input.results.map((r) => r.domain),
+        )
+        .execute();
+    }
     const month = monthOf(input.now);
     await trx
       .insertInto('enrichment_usage')

@@ -139,7 +139,8 @@ export function computeFit(icp: Icp | null, firm: Firmographics | null): FitResu
   if (!icp || (icp.industries.length === 0 && !icp.employees && !icp.revenue && icp.regions.length === 0)) {
     return {
       score: null,
-      reason: 'No ideal customer profile is set: PUT /api/v1/scoring/settings with an icp.',
+      reason:
+        'No ideal customer profile is set: describe yours in Settings › Scoring (or PUT /api/v1/scoring/settings).',
       criteria: [],
     };
   }
