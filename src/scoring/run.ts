@@ -249,6 +249,7 @@ async function executeScoreRun(
     const replayed = await timed('replay', () =>
       replayHistory(db, workspaceId, {
         all: signatureChanged,
+        full,
         grid: gridDays(replayFromDay, replayEndDay),
         fromDay: replayFromDay,
         signals,
@@ -289,7 +290,8 @@ async function executeScoreRun(
         now,
         fromDay: dayNumber(liveSince) - 1 - replayWeeks * 7,
         stateKey: state.backtest_until,
-        accounts: scored.accounts,
+        accounts: scored.all ? scored.accounts : null,
+        loaded: scored.accounts,
         // Tallies look 30+ days back: only a changed past (replay) or changed billing moves them.
         changedIds: [...new Set([...ingest.touched, ...replayed])],
         signals,
@@ -331,6 +333,7 @@ async function replayHistory(
   workspaceId: string,
   input: {
     all: boolean;
+    full: boolean;
     grid: number[];
     fromDay: number;
     signals: ConfiguredSignal[];
@@ -340,6 +343,9 @@ async function replayHistory(
 ): Promise<string[]> {
   let q = db.selectFrom('accounts').select('id').where('workspace_id', '=', workspaceId);
   if (!input.all) q = q.where('replay_needed', '=', 1);
+  // A history change marks the account touched too: a small run finds them through that index
+  // instead of reading every account row; a full run looks at every row and so catches any other.
+  if (!input.all && !input.full) q = q.where('touched_at', 'is not', null);
   const ids = (await q.orderBy('id').execute()).map((r) => r.id);
   let done = 0;
   for (const chunk of chunks(ids, 200)) {
@@ -424,7 +430,7 @@ async function detectAndScore(
   db: Kysely<DB>,
   workspaceId: string,
   input: DetectInput,
-): Promise<{ accounts: AccountRow[] | null }> {
+): Promise<{ accounts: AccountRow[]; all: boolean }> {
   const { now, signals, settings, counts } = input;
   const nowIso = now.toISOString();
   const today = dayNumber(now);
@@ -433,7 +439,7 @@ async function detectAndScore(
   const byKey = new Map(signals.map((s) => [s.key, s]));
   const accounts = await loadAccounts(db, workspaceId, input.targetIds);
   await input.progress({ stage: 'detect', done: 0, total: accounts.length }, true);
-  if (accounts.length === 0) return { accounts: input.targetIds === null ? accounts : null };
+  if (accounts.length === 0) return { accounts, all: input.targetIds === null };
 
   const ids = input.targetIds === null ? null : accounts.map((a) => a.id);
   const usage = await loadWindowedUsage(db, workspaceId, ids, asOfDay, windows);
@@ -473,11 +479,6 @@ async function detectAndScore(
       now,
       input.lastConfirmedAt,
     );
-    await db.transaction().execute(async (trx) => {
-      await insertOccurrences(trx, workspaceId, plan.inserts, input.runId);
-      await refreshOccurrences(trx, workspaceId, plan.refreshes);
-      await closeOccurrences(trx, workspaceId, plan.closes);
-    });
     counts.occurrencesNew += plan.inserts.length;
     counts.occurrencesRefreshed += plan.refreshes.length;
     counts.occurrencesClosed += plan.closes.length;
@@ -571,9 +572,14 @@ async function detectAndScore(
         run_id: input.runId,
       });
     }
+    // One transaction per chunk: the occurrences and the scores computed from them land together.
     await db.transaction().execute(async (trx) => {
+      await insertOccurrences(trx, workspaceId, plan.inserts, input.runId);
+      await refreshOccurrences(trx, workspaceId, plan.refreshes);
+      await closeOccurrences(trx, workspaceId, plan.closes);
       await writeScores(trx, scoreRows);
       await writeSnapshots(trx, snapshots);
+      // Only the rows still marked: rewriting an unmarked account row (history and all) costs pages.
       await trx
         .updateTable('accounts')
         .set({ touched_at: null })
@@ -583,13 +589,14 @@ async function detectAndScore(
           'in',
           chunk.map((a) => a.id),
         )
+        .where('touched_at', 'is not', null)
         .execute();
     });
     done += chunk.length;
     counts.accountsScored = done;
     await input.progress({ stage: 'score', done, total: accounts.length });
   }
-  return { accounts: input.targetIds === null ? accounts : null };
+  return { accounts, all: input.targetIds === null };
 }
 
 /**
@@ -705,6 +712,8 @@ interface BacktestInput {
   stateKey: string | null;
   /** Every account, when the run already loaded them (full runs). */
   accounts: AccountRow[] | null;
+  /** The accounts the run loaded (any run): the changed ones are usually among them. */
+  loaded: readonly AccountRow[];
   changedIds: string[];
   signals: ConfiguredSignal[];
   progress: Progress;
@@ -720,9 +729,14 @@ async function recomputeBacktest(db: Kysely<DB>, workspaceId: string, input: Bac
   const ids = full ? null : input.changedIds;
   if (ids !== null && ids.length === 0) return key;
 
-  const accounts = full
-    ? (input.accounts ?? (await loadAccounts(db, workspaceId, null)))
-    : await loadAccounts(db, workspaceId, ids!);
+  let accounts: AccountRow[];
+  if (full) accounts = input.accounts ?? (await loadAccounts(db, workspaceId, null));
+  else {
+    const loaded = new Map(input.loaded.map((a) => [a.id, a]));
+    accounts = ids!.map((id) => loaded.get(id)).filter((a) => a !== undefined);
+    const missing = ids!.filter((id) => !loaded.has(id));
+    if (missing.length > 0) accounts.push(...(await loadAccounts(db, workspaceId, missing)));
+  }
   const heads = await loadOccurrenceHeads(db, workspaceId, ids, null);
   const byAccount = new Map<string, OccurrenceHead[]>();
   for (const h of heads) {

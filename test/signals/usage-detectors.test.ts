@@ -214,7 +214,8 @@ describe('incomplete_onboarding', () => {
   });
 
   it('stays quiet at 13 days', () => {
-    expect(incompleteOnboarding.detect(facts({ signupAt: daysAgo(14) }), p)).toBeNull();
+    const usage = daily('feature_used', 1, 10);
+    expect(incompleteOnboarding.detect(facts({ signupAt: daysAgo(14), usage }), p)).toBeNull();
   });
 
   it('stays quiet once onboarding was completed', () => {
@@ -223,8 +224,22 @@ describe('incomplete_onboarding', () => {
   });
 
   it('stops after maxDays: an old account is not "onboarding"', () => {
-    expect(incompleteOnboarding.detect(facts({ signupAt: daysAgo(61) }), p)).not.toBeNull();
-    expect(incompleteOnboarding.detect(facts({ signupAt: daysAgo(62) }), p)).toBeNull();
+    const usage = daily('feature_used', 1, 62);
+    expect(incompleteOnboarding.detect(facts({ signupAt: daysAgo(61), usage }), p)).not.toBeNull();
+    expect(incompleteOnboarding.detect(facts({ signupAt: daysAgo(62), usage }), p)).toBeNull();
+  });
+
+  it('judges only accounts whose usage reaches back to their first minDays days', () => {
+    // Signed up 40 days before the as-of day: usage must start by day 14 after signup.
+    const startingDaysAgo = (n: number) => [{ event: 'feature_used', daysAgo: n, count: 1 }];
+    expect(
+      incompleteOnboarding.detect(facts({ signupAt: daysAgo(41), usage: startingDaysAgo(26) }), p),
+    ).not.toBeNull();
+    expect(
+      incompleteOnboarding.detect(facts({ signupAt: daysAgo(41), usage: startingDaysAgo(25) }), p),
+    ).toBeNull();
+    // No usage at all: not tracked in the product analytics, so nothing to judge.
+    expect(incompleteOnboarding.detect(facts({ signupAt: daysAgo(41), usage: [] }), p)).toBeNull();
   });
 
   it('falls back to the first usage day when no source dated the signup', () => {

@@ -252,7 +252,7 @@ export const incompleteOnboarding = defineDetector({
   key: 'incomplete_onboarding',
   title: 'Incomplete onboarding',
   description:
-    'The account signed up between `minDays` and `maxDays` days ago and never completed onboarding (`onboarding_completed`).',
+    "The account signed up between `minDays` and `maxDays` days ago and never completed onboarding (`onboarding_completed`). Judged only when Beton's usage reaches back to the account's first days: an account whose first recorded activity comes more than `minDays` after signup (it signed up before the synced usage history starts, or its usage is not tracked) could have onboarded unseen.",
   direction: 'churn',
   inputs: ['usage', 'signup'],
   params: z.object({
@@ -269,6 +269,8 @@ export const incompleteOnboarding = defineDetector({
     const age = facts.asOfDay - signupDay;
     if (age < p.minDays || age > p.maxDays || p.maxDays < p.minDays) return null;
     if (facts.usage.lastDay(p.event) !== null) return null;
+    const firstActive = facts.usage.firstDay(ACTIVITY);
+    if (firstActive === null || firstActive - signupDay > p.minDays) return null;
     return {
       strength: ramp(age, p.minDays, p.maxDays),
       occurredAt: endOf(signupDay + p.minDays),

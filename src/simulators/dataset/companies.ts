@@ -68,6 +68,15 @@ function employeesFor(rng: Rng, plan: Plan): number {
   return Math.round(lo * (hi / lo) ** rng.next());
 }
 
+/** Chance a typical member is active on a weekday, by plan (scaled per account). */
+const ACTIVITY_BY_PLAN: Record<Plan, number> = { free: 0.22, starter: 0.38, pro: 0.46, enterprise: 0.5 };
+
+/** Churn leads run 4–7 weeks: usage fades first, the cancellation follows. */
+const CHURN_LEAD_DAYS = [28, 49] as const;
+
+/** The fewest paid seats that put an account at its plan's seat cap (85 % of `metadata.seat_limit`). */
+const cappedSeats = (plan: PaidPlan) => Math.ceil(PLAN_SPECS[plan].seats[1] * 0.85);
+
 function pickSome<T>(rng: Rng, items: readonly T[], min: number, max: number): T[] {
   const pool = [...items];
   const n = rng.int(min, Math.min(max, pool.length));
@@ -132,9 +141,8 @@ function buildCompany(
 
   const employees = employeesFor(rng, plan === 'free' && rng.chance(0.2) ? 'starter' : plan);
   const [country, city] = rng.weighted(LOCATIONS.map(([c, t, w]) => [[c, t] as const, w] as const));
-  const activity =
-    ({ free: 0.22, starter: 0.38, pro: 0.46, enterprise: 0.5 }[plan] as number) * (0.6 + rng.next() * 0.8);
-  const dormantFrom =
+  const engagement = 0.6 + rng.next() * 0.8;
+  let dormantFrom =
     plan === 'free' && !trialingNow && rng.chance(0.45) ? createdUnix + rng.int(5, 60) * DAY : null;
 
   // ---- planted future (after now)
@@ -166,11 +174,10 @@ function buildCompany(
       const announced = rng.chance(0.85);
       const from = { plan, seats };
       const to = outcomeTarget(rng, kind, from);
-      // The lead starts 2–4 weeks before the outcome and at least a week before now, so it shows.
-      const leadFrom = Math.max(
-        createdUnix + 3 * DAY,
-        Math.min(at - rng.int(14, 28) * DAY, now - rng.int(7, 21) * DAY),
-      );
+      // The lead starts 2–4 weeks before the outcome (4–7 for churn: usage fades, then the
+      // subscription is cancelled) and at least a week before now, so it shows.
+      const lead = kind === 'churn' ? rng.int(CHURN_LEAD_DAYS[0], CHURN_LEAD_DAYS[1]) : rng.int(14, 28);
+      const leadFrom = Math.max(createdUnix + 3 * DAY, Math.min(at - lead * DAY, now - rng.int(7, 21) * DAY));
       future = { kind, at, leadFrom, leading: announced ? leadingFor(rng, kind, plan) : new Set(), from, to };
     }
   }
@@ -185,38 +192,71 @@ function buildCompany(
     if (plan !== 'free') {
       if (r < 0.09) kind = 'upgrade';
       else if (r < 0.16) kind = 'seat_expansion';
-    } else if (r < 0.2) kind = 'churn';
+    } else if (r < 0.27) kind = 'churn';
+    // An account at its plan's seat cap grows out of the plan: most such accounts upgrade.
+    const grewOut =
+      kind === null &&
+      (plan === 'starter' || plan === 'pro') &&
+      seats >= cappedSeats(plan) &&
+      future?.kind !== 'upgrade' &&
+      rng.chance(0.6);
+    if (grewOut) kind = 'upgrade';
     if (kind) {
+      // A young account that never finished onboarding churns within its first months.
+      const youngChurn =
+        kind === 'churn' &&
+        createdUnix >= tl.startUnix - 10 * DAY &&
+        createdUnix + 80 * DAY > pastEarliest &&
+        rng.chance(0.6);
+      const latest = youngChurn ? Math.min(pastLatest, createdUnix + 80 * DAY) : pastLatest;
       const at =
-        Math.floor((pastEarliest + rng.next() * (pastLatest - pastEarliest)) / DAY) * DAY + workHour(rng);
+        Math.floor((pastEarliest + rng.next() * (latest - pastEarliest)) / DAY) * DAY + workHour(rng);
       const announced = rng.chance(0.78);
       let from: Story['from'];
       let to: Story['to'];
+      const extra: LeadingBehaviour[] = [];
       if (kind === 'churn') {
         const was: PaidPlan = rng.chance(0.6) ? 'starter' : 'pro';
         from = { plan: was, seats: seatsFor(rng, was) };
         to = { plan: 'free', seats: FREE_SEAT_LIMIT };
+        if (youngChurn) extra.push('incomplete_onboarding');
+      } else if (grewOut) {
+        // Capped on the plan it had; now on the next one with the same seats.
+        from = { plan, seats };
+        plan = plan === 'starter' ? 'pro' : 'enterprise';
+        seats = Math.max(PLAN_SPECS[plan].seats[0], seats);
+        to = { plan, seats };
+        extra.push('approaching_seat_limit');
       } else if (kind === 'upgrade') {
         const lower = (['free', 'starter', 'pro'] as const).filter((p) => planRank(p) < planRank(plan));
         const was = lower[lower.length - 1 - Math.floor(rng.next() ** 2 * lower.length)]!;
-        from = { plan: was, seats: was === 'free' ? FREE_SEAT_LIMIT : Math.min(seats, seatsFor(rng, was)) };
+        let wasSeats = was === 'free' ? FREE_SEAT_LIMIT : Math.min(seats, seatsFor(rng, was));
+        // Most paid accounts that move up a plan had filled the seats the lower plan allows.
+        if (was !== 'free' && rng.chance(0.7)) {
+          wasSeats = rng.int(cappedSeats(was), PLAN_SPECS[was].seats[1]);
+          seats = Math.max(seats, wasSeats);
+          extra.push('approaching_seat_limit');
+        }
+        from = { plan: was, seats: wasSeats };
         to = { plan, seats };
       } else {
         if (seats < 4) seats = 4 + rng.int(0, 6);
         from = { plan, seats: Math.max(2, Math.round(seats * (0.55 + rng.next() * 0.25))) };
         to = { plan, seats };
       }
-      const leadFrom = Math.max(createdUnix + 3 * DAY, at - rng.int(12, 28) * DAY);
-      past = {
-        kind,
-        at,
-        leadFrom,
-        leading: announced ? leadingFor(rng, kind, from.plan) : new Set(),
-        from,
-        to,
-      };
+      const lead = kind === 'churn' ? rng.int(CHURN_LEAD_DAYS[0], CHURN_LEAD_DAYS[1]) : rng.int(12, 28);
+      const leadFrom = Math.max(createdUnix + 3 * DAY, at - lead * DAY);
+      const leading = announced ? leadingFor(rng, kind, from.plan) : new Set<LeadingBehaviour>();
+      for (const behaviour of extra) leading.add(behaviour);
+      past = { kind, at, leadFrom, leading, from, to };
     }
   }
+  // A free account that churned in the history used the product as the paying team it was until
+  // then: the churn, not an early dormancy, is what quietens it.
+  const usedAs = past?.kind === 'churn' ? past.from.plan : plan;
+  if (past?.kind === 'churn') dormantFrom = null;
+  const activity = ACTIVITY_BY_PLAN[usedAs] * engagement;
+
   // The past story may have changed the seat count: a future starts from the state at "now".
   if (future && !trialingNow) {
     future.from = { plan, seats };
@@ -291,10 +331,14 @@ function buildCompany(
   const churn = future?.kind === 'churn' ? future : past?.kind === 'churn' ? past : null;
   // (Not after an earlier story: its seat change and this one would have to be ordered.)
   if (churn?.leading.has('arr_decrease') && churn === future && past) churn.leading.delete('arr_decrease');
+  // Seats come off at a monthly renewal (so that cycle's invoice bills fewer) two to eight weeks
+  // before the churn; an annual plan renews too rarely for that, so its churns carry none.
   if (churn?.leading.has('arr_decrease') && subscriptionStart !== null) {
-    const at = Math.min(churn.leadFrom + rng.int(1, 5) * DAY, now - DAY);
+    const anchor = trial ? subscriptionStart + 14 * DAY : subscriptionStart;
+    const latest = Math.min(churn.at - 14 * DAY, now - DAY);
+    const at = interval === 'month' && latest >= anchor ? periodAt(anchor, 'month', latest).start : null;
     const count = Math.max(1, Math.round(churn.from.seats * 0.3));
-    if (at > subscriptionStart + 7 * DAY) {
+    if (at !== null && at > subscriptionStart + 7 * DAY && at >= churn.at - 56 * DAY) {
       seatsRemoved = { at, count };
       if (churn === past) initialSeats = churn.from.seats + count;
       else initialSeats = seats + count;
@@ -317,8 +361,9 @@ function buildCompany(
     future.leadFrom = Math.min(future.leadFrom, now - 3 * DAY);
   }
 
+  // Accounts that never finish onboarding mostly go quiet (or churn, above); few keep paying.
   const onboardedAt =
-    churn?.leading.has('incomplete_onboarding') || rng.chance(0.1)
+    churn?.leading.has('incomplete_onboarding') || rng.chance(dormantFrom !== null ? 0.4 : 0.05)
       ? null
       : createdUnix + rng.int(0, 4) * DAY + workHour(rng);
   const company: Company = {

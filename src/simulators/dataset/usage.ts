@@ -83,10 +83,13 @@ export function dayFactor(
       if (t >= story.at) activity *= 0.03;
       else if (within(t, story.leadFrom, story.at)) {
         const progress = (t - story.leadFrom) / (story.at - story.leadFrom);
-        if (lead.has('usage_drop')) activity *= 1 - 0.85 * progress;
+        // A drop: most of the team stops at once, the rest fade out towards the cancellation.
+        if (lead.has('usage_drop')) activity *= 0.35 * (1 - 0.6 * progress);
+        // A decline: each week quieter than the one before.
         if (lead.has('usage_wow_decline'))
           activity *= 0.72 ** Math.floor((t - story.leadFrom) / (7 * DAY) + 1);
-        if (lead.has('inactivity') && t >= story.at - 12 * DAY) activity *= 0;
+        // Silence: nobody logs in for the last three weeks.
+        if (lead.has('inactivity') && t >= story.at - 21 * DAY) activity *= 0;
       }
     } else if (story.kind === 'upgrade') {
       if (lead.has('usage_spike') && within(t, story.at - 16 * DAY, story.at - 2 * DAY)) {
