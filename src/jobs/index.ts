@@ -32,6 +32,12 @@ export {
   type JobRunner,
 } from './runner.js';
 export {
+  enqueueScore,
+  registerScoreJobs,
+  SCORE_RUN_JOB,
+  type ScoreRunPayload,
+} from './score.js';
+export {
   enqueueSync,
   registerSyncJobs,
   resumeQueuedRuns,

@@ -1,8 +1,26 @@
 import type { ConnectionDeps } from '../connections/index.js';
 import { isAppError } from '../core/errors.js';
-import { runScore } from '../scoring/index.js';
+import {
+  executeOpenScoreRun,
+  finishScoreRun,
+  openScoreRun,
+  runScore,
+  type ScoreRun,
+} from '../scoring/index.js';
+import type { JobRunner } from './runner.js';
+
+export const SCORE_RUN_JOB = 'score.run';
+
+export interface ScoreRunPayload {
+  workspaceId: string;
+  runId: string;
+  mode: 'auto' | 'full' | 'incremental';
+}
 
 export const isConflict = (error: unknown) => isAppError(error) && error.status === 409;
+
+/** One workspace's score runs never overlap, in any worker (the run slot also refuses a second). */
+const scoreJobKey = (workspaceId: string) => `score:${workspaceId}`;
 
 /** Score a workspace; false when a score run is already going there (409), which covers this one. */
 export async function runScoreSkippingConflict(
@@ -17,4 +35,54 @@ export async function runScoreSkippingConflict(
     if (isConflict(error)) return false;
     throw error;
   }
+}
+
+/**
+ * Register `score.run`: a worker executes a score run the API opened. Scoring recomputes from
+ * stored records, so a retry after a crash simply runs it again.
+ *
+ * @example
+ * registerScoreJobs(rt.jobs, rt);
+ */
+export function registerScoreJobs(runner: JobRunner, deps: ConnectionDeps): void {
+  runner.register<ScoreRunPayload>(SCORE_RUN_JOB, async (payload, ctx) => {
+    const run = await executeOpenScoreRun(deps.db.kysely, payload.workspaceId, payload.runId, {
+      mode: payload.mode,
+      clock: deps.clock,
+    });
+    ctx.logger.info({ runId: run.id, status: run.status }, 'score run finished');
+  });
+}
+
+/**
+ * Open a score run and queue it for a worker: what `POST /score-runs` does. Answers the open run
+ * at once (409 `score_run_running` while another holds the workspace's slot).
+ *
+ * @example
+ * const run = await enqueueScore(rt, rt.jobs, ws, { mode: 'auto', trigger: 'api', actorId: null });
+ */
+export async function enqueueScore(
+  deps: ConnectionDeps,
+  runner: JobRunner,
+  workspaceId: string,
+  req: { mode: ScoreRunPayload['mode']; trigger: string; actorId: string | null },
+): Promise<ScoreRun> {
+  const run = await openScoreRun(deps.db.kysely, workspaceId, { ...req, clock: deps.clock });
+  try {
+    await runner.enqueue<ScoreRunPayload>(
+      SCORE_RUN_JOB,
+      { workspaceId, runId: run.id, mode: req.mode },
+      { singletonKey: run.id, exclusiveKey: scoreJobKey(workspaceId), retryDelayMs: 1_000 },
+    );
+  } catch (error) {
+    // Nothing will execute it: free the workspace's slot at once.
+    await finishScoreRun(deps.db.kysely, workspaceId, run.id, {
+      status: 'failed',
+      counts: {},
+      error: `Could not queue the run: ${(error as Error).message}`,
+      now: deps.clock.now().toISOString(),
+    });
+    throw error;
+  }
+  return run;
 }

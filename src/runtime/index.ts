@@ -13,6 +13,7 @@ import {
   type JobRunnerTuning,
   registerPipelineJobs,
   registerRunJobs,
+  registerScoreJobs,
   registerSyncJobs,
 } from '../jobs/index.js';
 import { assertKeyringOpensSecrets, databaseHoldsSecrets } from './encrypted-columns.js';
@@ -138,6 +139,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       },
     });
     registerRunJobs(runtime.jobs, runtime);
+    registerScoreJobs(runtime.jobs, runtime);
     registerPipelineJobs(runtime.jobs, runtime);
     return runtime;
   } catch (error) {

@@ -56,6 +56,7 @@ import {
 } from './model.js';
 import {
   finishScoreRun,
+  getScoreRun,
   type ScoreProgress,
   type ScoreRun,
   type ScoreRunCounts,
@@ -162,14 +163,47 @@ export async function beginScoreRun(
   workspaceId: string,
   options: RunScoreOptions = {},
 ): Promise<{ run: ScoreRun; finished: Promise<ScoreRun> }> {
+  const run = await openScoreRun(db, workspaceId, options);
+  return { run, finished: executeScoreRun(db, workspaceId, run, options) };
+}
+
+/**
+ * Claim the workspace's run slot (409 while another run holds it) without executing the run: a
+ * worker executes it with `executeOpenScoreRun` (the `score.run` job).
+ *
+ * @example
+ * const run = await openScoreRun(db, ws, { trigger: 'api' });
+ */
+export async function openScoreRun(
+  db: Kysely<DB>,
+  workspaceId: string,
+  options: RunScoreOptions = {},
+): Promise<ScoreRun> {
   const clock = options.clock ?? systemClock;
-  const run = await startScoreRun(db, workspaceId, {
+  return startScoreRun(db, workspaceId, {
     mode: options.mode === 'incremental' ? 'incremental' : 'full',
     trigger: options.trigger ?? 'manual',
     actorId: options.actorId ?? null,
     now: clock.now().toISOString(),
   });
-  return { run, finished: executeScoreRun(db, workspaceId, run, options) };
+}
+
+/**
+ * Execute a run `openScoreRun` opened; a run that has already ended is answered as it is. Scoring
+ * recomputes from stored records, so executing a run again after a crash is safe.
+ *
+ * @example
+ * const done = await executeOpenScoreRun(db, ws, run.id, { mode: 'auto', clock });
+ */
+export async function executeOpenScoreRun(
+  db: Kysely<DB>,
+  workspaceId: string,
+  runId: string,
+  options: RunScoreOptions = {},
+): Promise<ScoreRun> {
+  const run = await getScoreRun(db, workspaceId, runId);
+  if (run.status !== 'running') return run;
+  return executeScoreRun(db, workspaceId, run, options);
 }
 
 async function executeScoreRun(

@@ -178,7 +178,7 @@ describe('computeFit', () => {
   it('no ICP: no fit, and says how to set one', () => {
     expect(computeFit(null, { industry: 'x' })).toMatchObject({
       score: null,
-      reason: expect.stringContaining('icp'),
+      reason: expect.stringContaining('Settings › Scoring'),
     });
   });
 });

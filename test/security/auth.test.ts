@@ -4,6 +4,7 @@ import { AUTH_RATE_LIMIT } from '../../src/auth/index.js';
 import { Keyring, keyFilePath } from '../../src/core/crypto.js';
 import { executePushRun, withScoresSource } from '../../src/push/index.js';
 import { rotateSecrets } from '../../src/runtime/index.js';
+import { executeOpenScoreRun } from '../../src/scoring/index.js';
 import { type RunningSimulators, startSimulators } from '../../src/simulators/index.js';
 import { executeRun } from '../../src/sync/index.js';
 import { type AnyJson, createTestRuntime, signIn, type TestRuntime } from '../support/index.js';
@@ -170,6 +171,7 @@ describe('the audit log', () => {
       expect((await settle(`/api/v1/sync-runs/${sync.json.runId}`)).run.status).toBe('succeeded');
     }
     const score = await t.request('POST', '/api/v1/score-runs', { key: admin, body: {} });
+    await executeOpenScoreRun(t.rt.db.kysely, t.workspaceId, score.json.run.id);
     await settle(`/api/v1/score-runs/${score.json.run.id}`);
     const push = await t.request('POST', '/api/v1/push/attio/run', { key: admin, body: {} });
     expect(push.status, push.text).toBe(202);

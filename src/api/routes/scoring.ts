@@ -2,15 +2,15 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { recordAudit } from '../../audit/index.js';
 import { auditActorOf } from '../../auth/index.js';
+import { enqueueScore } from '../../jobs/index.js';
 import {
-  beginScoreRun,
   getScoreRun,
   getScoringSettings,
   icpSchema,
   listScoreRuns,
   updateScoringSettings,
 } from '../../scoring/index.js';
-import { actorOf } from '../plugins/auth.js';
+import { actorOf, triggerOf } from '../plugins/auth.js';
 import { errorResponses, errorSchema, idParams } from '../schemas.js';
 
 const runSchema = z.object({
@@ -57,13 +57,12 @@ export const scoringRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const actor = actorOf(request);
-      const { run, finished } = await beginScoreRun(db(), actor.workspaceId, {
+      // Opened here, executed by whichever worker takes the job.
+      const run = await enqueueScore(rt, rt.jobs, actor.workspaceId, {
         mode: request.body.mode,
-        trigger: actor.apiKeyId ? 'api' : 'web',
+        trigger: triggerOf(actor),
         actorId: actor.userId,
-        clock: rt.clock,
       });
-      finished.catch((error: unknown) => rt.logger.error({ err: error, runId: run.id }, 'score run failed'));
       await recordAudit(
         db(),
         actor.workspaceId,

@@ -3,6 +3,7 @@ import type { DestinationStream } from 'pino';
 import { createLogger } from '../../../src/core/logger.js';
 import { executeEnrichRun, withAccountDomains } from '../../../src/enrichment/index.js';
 import { executePushRun, withScoresSource } from '../../../src/push/index.js';
+import { executeOpenScoreRun } from '../../../src/scoring/index.js';
 import { type RunningSimulators, startSimulators } from '../../../src/simulators/index.js';
 import { executeRun } from '../../../src/sync/index.js';
 import {
@@ -131,6 +132,7 @@ export async function buildWorld(opts: { companies?: number } = {}): Promise<Wor
     await stripeWebhook({ t, sims, secrets, answers }, stripe.integration.connection.id);
 
     const scored = await call('POST', '/api/v1/score-runs', { body: {} });
+    await executeOpenScoreRun(t.rt.db.kysely, t.workspaceId, scored.json.run.id);
     await settle(`/api/v1/score-runs/${scored.json.run.id}`);
     await call('POST', '/api/v1/enrichment/plan');
     const enriched = await call('POST', '/api/v1/enrichment/run');
@@ -138,6 +140,7 @@ export async function buildWorld(opts: { companies?: number } = {}): Promise<Wor
     await executeEnrichRun(withAccountDomains(t.rt), t.workspaceId, enriched.json.run.id);
     await settle(`/api/v1/enrichment/runs/${enriched.json.run.id}`);
     const rescored = await call('POST', '/api/v1/score-runs', { body: {} });
+    await executeOpenScoreRun(t.rt.db.kysely, t.workspaceId, rescored.json.run.id);
     await settle(`/api/v1/score-runs/${rescored.json.run.id}`);
 
     await call('POST', '/api/v1/push/attio/plan', { body: {} });
