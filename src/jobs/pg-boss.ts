@@ -100,6 +100,8 @@ export class PgBossJobRunner implements JobRunner {
   private readonly heldLocally = new Map<string, number>();
   private lockGeneration = 0;
   private controller = new AbortController();
+  /** Queue creations in this process, one after the other (see `underQueueLock`). */
+  private queueCreation: Promise<void> = Promise.resolve();
   private started = false;
   private opened: Opened | undefined;
   private lockClient: Promise<pg.Client> | undefined;
@@ -255,8 +257,20 @@ export class PgBossJobRunner implements JobRunner {
     );
   }
 
-  /** Schema changes inside pg-boss's tables, one process at a time. */
-  private async underQueueLock<T>(pool: pg.Pool, schema: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Schema changes inside pg-boss's tables, one process at a time — and one at a time within this
+   * process: each waiter holds a pool connection, and the holder's `createQueue` needs one more.
+   */
+  private underQueueLock<T>(pool: pg.Pool, schema: string, fn: () => Promise<T>): Promise<T> {
+    const turn = this.queueCreation.then(() => this.lockedQueueChange(pool, schema, fn));
+    this.queueCreation = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    return turn;
+  }
+
+  private async lockedQueueChange<T>(pool: pg.Pool, schema: string, fn: () => Promise<T>): Promise<T> {
     const client = await pool.connect();
     const lock = `${schema}:create-queue`;
     try {

@@ -192,6 +192,9 @@ describe.skipIf(!postgresUrl())(`PgBossJobRunner ${NEEDS_POSTGRES}`, { timeout: 
     const [slotted] = await sqlOnce<{ jobs: number; slots: number }>(
       `select count(*) as jobs, count(distinct singleton_on) as slots from ${q.queueSchema}.job where name = 'tick'`,
     );
-    expect(slotted).toEqual({ jobs: fires.length, slots: fires.length });
+    expect(Number(slotted!.jobs)).toBe(Number(slotted!.slots));
+    // Every job fired, but the last slot's job may have been queued just as the workers stopped.
+    expect(Number(slotted!.jobs) - fires.length).toBeGreaterThanOrEqual(0);
+    expect(Number(slotted!.jobs) - fires.length).toBeLessThanOrEqual(1);
   });
 });

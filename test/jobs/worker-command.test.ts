@@ -20,24 +20,28 @@ const dbEnv: Record<string, string> = postgresUrl()
 beforeAll(async () => {
   if (postgresUrl()) await sqlOnce(`create schema ${schema}`);
 });
+let child: ReturnType<typeof spawn> | undefined;
 afterAll(async () => {
+  // A failed assertion must not leave the worker running.
+  if (child && child.exitCode === null) child.kill('SIGKILL');
   if (postgresUrl()) await sqlOnce(`drop schema if exists ${schema}, ${schema}_pgboss cascade`);
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('beton worker', { timeout: 90_000 }, () => {
   it('runs the jobs without an HTTP server and exits 0 on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker'], {
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker'], {
       cwd: root,
       env: { PATH: process.env.PATH, BETON_DATA_DIR: dataDir, LOG_LEVEL: 'info', ...dbEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const worker = child;
+    const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
     let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
+    worker.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString('utf8');
     });
-    child.stderr.on('data', (chunk: Buffer) => {
+    worker.stderr!.on('data', (chunk: Buffer) => {
       out += chunk.toString('utf8');
     });
     await waitFor('the worker to start', () => out.includes('"worker running"'), 60_000);
@@ -53,7 +57,7 @@ describe('beton worker', { timeout: 90_000 }, () => {
         return rows.length > 0;
       });
     }
-    child.kill('SIGTERM');
+    worker.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(out).toContain('worker stopped');
   });
