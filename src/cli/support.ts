@@ -174,3 +174,22 @@ export async function ask(question: string, fallback = ''): Promise<string> {
     rl.close();
   }
 }
+
+/** How long a stopping server or worker may take before it exits anyway. */
+export const SHUTDOWN_DEADLINE_MS = 30_000;
+
+/**
+ * Exit with status 1 if shutting down takes longer than `SHUTDOWN_DEADLINE_MS` (a hung connection
+ * must not keep a stopped process alive: whatever runs is picked up again from its checkpoint).
+ *
+ * @example
+ * exitIfShutdownHangs(rt.logger);
+ * await stop();
+ */
+export function exitIfShutdownHangs(logger: { error(msg: string): void }): void {
+  const timer = setTimeout(() => {
+    logger.error(`shutdown did not finish within ${SHUTDOWN_DEADLINE_MS / 1000} s; exiting anyway`);
+    process.exit(1);
+  }, SHUTDOWN_DEADLINE_MS);
+  timer.unref();
+}

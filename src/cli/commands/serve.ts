@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { type ServeOptions, startupSteps } from '../startup.js';
-import { withRuntime } from '../support.js';
+import { exitIfShutdownHangs, withRuntime } from '../support.js';
 
 /**
  * `beton serve`: migrate, run the start-up steps (worker, demo), serve the API and web app on
@@ -41,6 +41,7 @@ export function registerServe(program: Command) {
             if (stopping) return;
             stopping = true;
             rt.logger.info({ signal }, 'shutting down');
+            exitIfShutdownHangs(rt.logger);
             try {
               await app.close();
               for (const stop of stops.reverse()) await stop();

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Runtime } from '../../runtime/index.js';
 import { type ServeOptions, startupSteps } from '../startup.js';
-import { withRuntime } from '../support.js';
+import { exitIfShutdownHangs, withRuntime } from '../support.js';
 
 /**
  * Start what `beton worker` runs: every start-up step marked `inWorker` (the job runner, the
@@ -59,6 +59,7 @@ export function registerWorker(program: Command) {
             stopping = true;
             clearInterval(keepAlive);
             rt.logger.info({ signal }, 'worker stopping: finishing current pages');
+            exitIfShutdownHangs(rt.logger);
             try {
               await stop();
             } finally {
