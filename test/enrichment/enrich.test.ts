@@ -7,7 +7,9 @@ import { createLogger } from '../../src/core/logger.js';
 import {
   type EnrichmentServiceDeps,
   enrichmentsFor,
+  executeEnrichRun,
   listEnrichRuns,
+  openEnrich,
   planEnrich,
   startEnrich,
 } from '../../src/enrichment/index.js';
@@ -185,11 +187,12 @@ describe('enrichment', () => {
   it('refuses a second run while one is going', async () => {
     await bed.connect();
     bed.domains = known;
-    const first = await startEnrich(bed.deps, bed.workspaceId, { trigger: 'test', actor });
+    // Opened (as the API does before a worker takes it): the slot is held from here on.
+    const first = await openEnrich(bed.deps, bed.workspaceId, { trigger: 'test', actor });
     await expect(startEnrich(bed.deps, bed.workspaceId, { trigger: 'test', actor })).rejects.toMatchObject({
       status: 409,
       code: 'enrichment_running',
     });
-    await first.done;
+    expect((await executeEnrichRun(bed.deps, bed.workspaceId, first)).status).toBe('succeeded');
   });
 });
