@@ -41,50 +41,38 @@ export async function loadWindowedUsage(
   };
 
   const longest = sorted[sorted.length - 1] ?? 0;
-  const columns = sql.join(
-    sorted.map(
-      (w, i) => sql`sum(case when day >= ${asOfDay - w + 1} then count else 0 end) as ${sql.ref(`w${i}`)}`,
-    ),
+  const from = asOfDay - longest + 1;
+  const columns = sorted.map(
+    (w, i) => sql`sum(case when d.day >= ${asOfDay - w + 1} then d.count else 0 end) as ${sql.ref(`w${i}`)}`,
   );
   // Event names reach SQL only as bound parameters.
-  const eventFilter = events && events.length > 0 ? sql`and event in (${sql.join([...events])})` : sql``;
+  const eventFilter = events && events.length > 0 ? sql`and t.event in (${sql.join([...events])})` : sql``;
+  /**
+   * One pass over usage_totals (one row per account and event, in key order), each row reaching
+   * into usage_daily for the window's days only: a range seek on usage_daily's key instead of a
+   * scan of every stored day. Events not used in the window still come back (for their bounds).
+   */
   const scan = async (filter: ReturnType<typeof sql>) => {
-    if (sorted.length === 0) return;
-    // Rows as arrays (account, event, sum per window): no object per row on the hot path.
     const compiled = sql`
-      select account_id, event, ${columns}
-      from usage_daily
-      where workspace_id = ${workspaceId} and day >= ${asOfDay - longest + 1} and day <= ${asOfDay} ${eventFilter} ${filter}
-      group by account_id, event`.compile(db);
+      select t.account_id, t.event, min(t.first_day) as first_day, max(t.last_day) as last_day
+        ${sorted.length > 0 ? sql`, ${sql.join(columns)}` : sql``}
+      from usage_totals t
+      left join usage_daily d on d.workspace_id = t.workspace_id and d.account_id = t.account_id
+        and d.event = t.event and d.day >= ${from} and d.day <= ${asOfDay} and t.last_day >= ${from}
+      where t.workspace_id = ${workspaceId} ${eventFilter} ${filter}
+      group by t.account_id, t.event`.compile(db);
     const result = await db.executeQuery<Record<string, unknown>>(compiled);
+    // Rows as values in column order (account, event, bounds, sum per window): no lookups by name.
     for (const row of result.rows) {
       const values = Object.values(row);
       const e = entry(values[0] as string, values[1] as string);
-      for (let i = 0; i < sorted.length; i++) e.sums[i] = Number(values[i + 2] ?? 0);
+      e.firstDay = Number(values[2]);
+      e.lastDay = Number(values[3]);
+      for (let i = 0; i < sorted.length; i++) e.sums[i] = Number(values[i + 4] ?? 0);
     }
   };
-  const bounds = async (ids: readonly string[] | null) => {
-    let q = db
-      .selectFrom('usage_totals')
-      .select(['account_id', 'event', 'first_day', 'last_day'])
-      .where('workspace_id', '=', workspaceId);
-    if (ids) q = q.where('account_id', 'in', ids);
-    if (events && events.length > 0) q = q.where('event', 'in', [...events]);
-    for (const r of await q.execute()) {
-      const e = entry(r.account_id, r.event);
-      e.firstDay = Number(r.first_day);
-      e.lastDay = Number(r.last_day);
-    }
-  };
-  if (accountIds === null) {
-    await scan(sql``);
-    await bounds(null);
-  } else {
-    for (const chunk of chunks(accountIds)) {
-      await scan(sql`and account_id in (${sql.join(chunk)})`);
-      await bounds(chunk);
-    }
-  }
+  if (accountIds === null) await scan(sql``);
+  else for (const chunk of chunks(accountIds)) await scan(sql`and t.account_id in (${sql.join(chunk)})`);
   const out = new Map<string, WindowedUsage>();
   for (const [accountId, byEvent] of perAccount)
     out.set(accountId, new WindowedUsage(asOfDay, sorted, [...byEvent.values()]));

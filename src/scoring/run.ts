@@ -99,19 +99,72 @@ interface AccountRow {
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
 const EMPTY_USAGE = (asOfDay: number, windows: number[]) => new WindowedUsage(asOfDay, windows, []);
 
+/**
+ * Parsed histories of this process, by workspace and account, with the hash of the text they were
+ * parsed from (the hash is of the stored JSON, so a hit is the same history whatever the database).
+ * A long-lived worker re-scores the same accounts every day: only changed histories are read and
+ * parsed again. Bounded: past the limit, the oldest entries go. Cached objects are shared: read-only.
+ */
+const HISTORY_CACHE_LIMIT = 200_000;
+const historyCache = new Map<string, { hash: string; history: AccountHistory }>();
+
+/** Forget the parsed histories (the next run reads and parses every account's again, as a new process would). */
+export function clearHistoryCache(): void {
+  historyCache.clear();
+}
+
+function cacheHistory(key: string, hash: string, history: AccountHistory) {
+  historyCache.delete(key);
+  historyCache.set(key, { hash, history });
+  if (historyCache.size > HISTORY_CACHE_LIMIT) {
+    for (const oldest of historyCache.keys()) {
+      historyCache.delete(oldest);
+      if (historyCache.size <= HISTORY_CACHE_LIMIT * 0.9) break;
+    }
+  }
+}
+
 async function loadAccounts(
   db: Kysely<DB>,
   workspaceId: string,
   ids: readonly string[] | null,
 ): Promise<AccountRow[]> {
   const read = async (chunk: readonly string[] | null) => {
+    // The narrow columns first (a covering index answers them); the history text only on a miss.
     let q = db
       .selectFrom('accounts')
-      .select(['id', 'domain', 'history_json'])
+      .select(['id', 'domain', 'history_hash'])
       .where('workspace_id', '=', workspaceId);
     if (chunk) q = q.where('id', 'in', chunk);
     const rows = await q.orderBy('id').execute();
-    return rows.map((r) => ({ id: r.id, domain: r.domain, history: parseHistory(r.history_json) }));
+    const out: AccountRow[] = [];
+    const missing = new Map<string, AccountRow>();
+    for (const r of rows) {
+      const cached = r.history_hash === null ? undefined : historyCache.get(`${workspaceId}:${r.id}`);
+      const hit = cached !== undefined && cached.hash === r.history_hash;
+      const row: AccountRow = {
+        id: r.id,
+        domain: r.domain,
+        history: hit ? cached.history : parseHistory(null),
+      };
+      if (r.history_hash !== null && !hit) missing.set(r.id, row);
+      out.push(row);
+    }
+    for (const part of chunks([...missing.keys()])) {
+      const texts = await db
+        .selectFrom('accounts')
+        .select(['id', 'history_json', 'history_hash'])
+        .where('workspace_id', '=', workspaceId)
+        .where('id', 'in', part)
+        .execute();
+      for (const t of texts) {
+        const row = missing.get(t.id);
+        if (!row) continue;
+        row.history = parseHistory(t.history_json);
+        if (t.history_hash !== null) cacheHistory(`${workspaceId}:${t.id}`, t.history_hash, row.history);
+      }
+    }
+    return out;
   };
   if (ids === null) return read(null);
   const out: AccountRow[] = [];
@@ -304,6 +357,10 @@ async function executeScoreRun(
         .execute();
       targetIds = rows.map((r) => r.id);
     }
+    // A full run commits a chunk at a time, each commit big enough to trigger SQLite's automatic
+    // checkpoint (copying the write-ahead log into the database, with an fsync) and rewriting the
+    // same index pages again and again: checkpoint once, at the end of the run, instead.
+    const restoreCheckpoints = full && isSqliteDb(db) ? await deferCheckpoints(db) : null;
     const scored = await timed('detect', () =>
       detectAndScore(db, workspaceId, {
         targetIds,
@@ -315,7 +372,7 @@ async function executeScoreRun(
         progress,
         lastConfirmedAt: state.last_full_run_at,
       }),
-    );
+    ).finally(() => restoreCheckpoints?.());
 
     // 5. Backtest.
     await timed('backtest', () =>
@@ -362,6 +419,16 @@ async function executeScoreRun(
 
 type Progress = (p: ScoreProgress, force?: boolean) => Promise<void>;
 
+/** Turn SQLite's automatic checkpoints off on this connection; the returned function turns them back on. */
+async function deferCheckpoints(db: Kysely<DB>): Promise<() => Promise<void>> {
+  const { rows } = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(db);
+  const pages = Math.max(0, Math.trunc(Number(rows[0]?.wal_autocheckpoint ?? 1000)));
+  await sql`pragma wal_autocheckpoint = 0`.execute(db);
+  return async () => {
+    await sql.raw(`pragma wal_autocheckpoint = ${pages}`).execute(db);
+  };
+}
+
 async function replayHistory(
   db: Kysely<DB>,
   workspaceId: string,
@@ -376,11 +443,14 @@ async function replayHistory(
   },
 ): Promise<string[]> {
   let q = db.selectFrom('accounts').select('id').where('workspace_id', '=', workspaceId);
-  if (!input.all) q = q.where('replay_needed', '=', 1);
-  // A history change marks the account touched too: a small run finds them through that index
-  // instead of reading every account row; a full run looks at every row and so catches any other.
+  // A literal 1, not a parameter: the partial index of accounts to replay applies only then.
+  if (!input.all) q = q.where(sql<boolean>`replay_needed = 1`);
+  // A history change marks the account touched too: a small run finds them through that index;
+  // a full run takes every account marked for replay (from the partial index, reading no row).
   if (!input.all && !input.full) q = q.where('touched_at', 'is not', null);
-  const ids = (await q.orderBy('id').execute()).map((r) => r.id);
+  // Sorted here, not in SQL: an ORDER BY id would steer SQLite to the id-ordered index over the
+  // touched one, reading every account's index entry to find a few.
+  const ids = (await q.execute()).map((r) => r.id).sort();
   let done = 0;
   for (const chunk of chunks(ids, 200)) {
     const accounts = await loadAccounts(db, workspaceId, chunk);

@@ -202,6 +202,34 @@ describe('later runs', () => {
     expect(list.items.map((i) => i.domain)).toEqual(['acme.io']);
   });
 
+  it('a history that changed after earlier runs read it is read again (billing revoked the cancellation)', async () => {
+    const cancellation = () =>
+      db()
+        .selectFrom('signal_occurrences')
+        .select(['open'])
+        .where('workspace_id', '=', WS)
+        .where('account_id', '=', id('globex.com'))
+        .where('signal_key', '=', 'future_cancellation')
+        .execute();
+    expect((await cancellation()).map((o) => Number(o.open))).toContain(1);
+    const later = new Date(NOW.getTime() + 86_400_000 + 2 * 3_600_000);
+    w.now = later.toISOString();
+    await w.subscription('sub_globex', 'cus_globex', 'price_pro', 5, at(300), {
+      cancel_at_period_end: false,
+      current_period_end: Math.floor(Date.parse(at(-10)) / 1000),
+    });
+    const run = await runScore(db(), WS, {
+      clock: fixedClock(new Date(later.getTime() + 3_600_000)),
+      trigger: 'test',
+    });
+    expect(run).toMatchObject({
+      mode: 'incremental',
+      counts: expect.objectContaining({ accountsScored: 1 }),
+    });
+    // No longer detected: the occurrence is closed (it still decays from its close in the scores).
+    expect((await cancellation()).map((o) => Number(o.open))).not.toContain(1);
+  });
+
   it('one run at a time per workspace', async () => {
     const running = await startScoreRun(db(), WS, {
       mode: 'full',

@@ -110,10 +110,10 @@ function splitSlice(
   const oldest = page[page.length - 1]?.created;
   const low = slice.gte ?? floor;
   if (low === undefined || newest === undefined || oldest === undefined || oldest - low < 2) return null;
-  // Only when, at this page's density, each half would still fill a page: a split costs a
-  // part-filled last page.
+  // Only when, at this page's density, each half would still fill two pages: a split costs a
+  // part-filled last page, and at the rate limit every request counts.
   const left = (page.length * (oldest - low)) / Math.max(1, newest - oldest);
-  if (left < 2 * STRIPE_PAGE_SIZE) return null;
+  if (left < 4 * STRIPE_PAGE_SIZE) return null;
   const mid = Math.floor((low + oldest) / 2);
   const older: ListSlice = { gte: slice.gte, lt: mid, after: null, done: false };
   slice.gte = mid;

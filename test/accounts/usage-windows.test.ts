@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ACTIVITY,
+  accountIdFor,
+  dayNumber,
+  ingestChanges,
+  loadDailySeries,
+  loadWindowedUsage,
+} from '../../src/accounts/index.js';
+import { createTestDb, type TestDb } from '../support/index.js';
+import { RecordWriter } from './records.js';
+
+/**
+ * The score run's windowed usage (sums computed in SQL) answers what the whole daily series
+ * answers, for every window it loaded, per event and for all engagement, with lifetime bounds.
+ */
+
+const WS = 'ws_windows';
+const NOW = '2025-06-15T12:00:00.000Z';
+const DAY_MS = 86_400_000;
+const day = (ago: number) => new Date(Date.parse(NOW) - ago * DAY_MS).toISOString().slice(0, 10);
+const WINDOWS = [7, 14, 30];
+const EVENTS = ['feature_used', '$pageview', 'usage_limit_warning', 'report_created'];
+const DOMAINS = ['a.io', 'b.io', 'c.io', 'quiet.io', 'future.io'];
+
+let t: TestDb;
+const db = () => t.db.kysely;
+const asOf = dayNumber(NOW) - 1;
+
+beforeAll(async () => {
+  t = await createTestDb({ migrate: true });
+  const w = new RecordWriter(db(), WS, NOW);
+  await w.groupType(0, 'company');
+  // Deterministic but irregular: some days skipped, some events only long ago, one account only
+  // active before every window, one with a count today (after the as-of day).
+  for (const [i, domain] of DOMAINS.entries()) {
+    await w.group(domain, domain, '2024-01-01T00:00:00Z');
+    for (let ago = 0; ago <= 60; ago++) {
+      for (const [j, event] of EVENTS.entries()) {
+        if ((ago * 7 + i * 3 + j * 5) % 4 === 0) continue;
+        if (domain === 'quiet.io' && ago < 40) continue;
+        if (domain !== 'future.io' && ago === 0) continue;
+        if (event === 'report_created' && ago < 20 && i % 2 === 0) continue;
+        await w.usage(domain, day(ago), event, 1 + ((ago * 13 + i * 7 + j) % 9));
+      }
+    }
+  }
+  await ingestChanges(db(), WS, { watermark: null, now: NOW, liveSinceDay: null });
+});
+
+afterAll(() => t.close());
+
+describe('windowed usage', () => {
+  it('matches the daily series for every window, event, engagement and bound', async () => {
+    const ids = DOMAINS.map((d) => accountIdFor(WS, d));
+    const series = await loadDailySeries(db(), WS, ids, 0);
+    for (const subset of [null, [ids[1]!, ids[3]!]]) {
+      const windowed = await loadWindowedUsage(db(), WS, subset, asOf, WINDOWS);
+      expect([...windowed.keys()].sort()).toEqual([...(subset ?? ids)].sort());
+      for (const id of subset ?? ids) {
+        const full = series.get(id)!.view(asOf, asOf + 10);
+        const fast = windowed.get(id)!;
+        for (const days of WINDOWS) {
+          expect(fast.sum(ACTIVITY, days)).toBe(full.sum(ACTIVITY, days));
+          for (const event of EVENTS) expect(fast.sum(event, days)).toBe(full.sum(event, days));
+        }
+        for (const event of [...EVENTS, ACTIVITY] as const) {
+          expect(fast.lastDay(event)).toBe(full.lastDay(event));
+          expect(fast.firstDay(event)).toBe(full.firstDay(event));
+        }
+      }
+    }
+    // Active only before every window: zero sums, still its bounds.
+    const quiet = (await loadWindowedUsage(db(), WS, null, asOf, WINDOWS)).get(accountIdFor(WS, 'quiet.io'))!;
+    expect(quiet.sum(ACTIVITY, 30)).toBe(0);
+    expect(quiet.lastDay(ACTIVITY)).toBeLessThanOrEqual(asOf - 39);
+  });
+
+  it('loads only the events asked for', async () => {
+    const id = accountIdFor(WS, 'a.io');
+    const full = (await loadDailySeries(db(), WS, [id], 0)).get(id)!.view(asOf, asOf + 10);
+    const fast = (await loadWindowedUsage(db(), WS, [id], asOf, [7], ['feature_used'])).get(id)!;
+    expect(fast.sum('feature_used', 7)).toBe(full.sum('feature_used', 7));
+    expect(fast.sum('feature_used', 7)).toBeGreaterThan(0);
+    expect(fast.sum('$pageview', 7)).toBe(0);
+    expect(fast.lastDay('$pageview')).toBeNull();
+  });
+});
