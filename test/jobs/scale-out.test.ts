@@ -133,6 +133,11 @@ describe.skipIf(!postgresUrl())(`scale-out on Postgres ${NEEDS_POSTGRES}`, { tim
     expect(jobs).toEqual({ n: CONNECTIONS, completed: CONNECTIONS });
 
     // Four workers ticking a 2 s schedule: each period slot (database clock) fired once, not once per worker.
+    // A quick run may end before five periods have passed: let the schedule tick on until then.
+    await waitFor('five schedule periods', async () => {
+      const [n] = await sqlOnce<{ n: number }>(`select count(*) as n from ${bed.testDb.schema}.tick_fires`);
+      return Number(n!.n) >= 5;
+    });
     const [ticks] = await sqlOnce<{ fires: number; jobs: number; slots: number; spanned: number }>(
       `select count(*) as fires, count(distinct f.job_id) as jobs, count(distinct j.singleton_on) as slots,
               extract(epoch from max(j.singleton_on) - min(j.singleton_on))::float8 / $1 + 1 as spanned
