@@ -25,9 +25,35 @@ async function migrator(kysely: Kysely<DB>) {
   });
 }
 
+/**
+ * Kysely's migrator introspects every schema of the database; when another schema is dropped at
+ * that moment (another Beton sharing the database, or a test cleaning up), Postgres answers
+ * `schema "…" does not exist` for it. Nothing was read or applied then: ask again.
+ */
+const droppedMeanwhile = (error: unknown) =>
+  error instanceof Error && /^schema "[^"]+" does not exist$/.test(error.message);
+
+async function retryingDroppedSchemas<T>(
+  attempt: () => Promise<T>,
+  failed: (result: T) => unknown,
+): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    const result = await attempt().catch((error: unknown) => {
+      if (tries < 4 && droppedMeanwhile(error)) return undefined;
+      throw error;
+    });
+    if (result !== undefined && (tries >= 4 || !droppedMeanwhile(failed(result)))) return result;
+    await new Promise((resolve) => setTimeout(resolve, 100 * tries));
+  }
+}
+
 /** Apply every pending migration. Throws with the failing migration's name. */
 export async function migrateToLatest(kysely: Kysely<DB>): Promise<string[]> {
-  const { error, results } = await (await migrator(kysely)).migrateToLatest();
+  const { error, results } = await retryingDroppedSchemas(
+    async () => (await migrator(kysely)).migrateToLatest(),
+    // Retried only when nothing was applied.
+    (outcome) => (outcome.results?.length ? undefined : outcome.error),
+  );
   const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   if (error) {
     const failed = (results ?? []).find((r) => r.status === 'Error');
@@ -40,6 +66,9 @@ export async function migrateToLatest(kysely: Kysely<DB>): Promise<string[]> {
 
 /** Names of migrations not yet applied (for /readyz). */
 export async function pendingMigrations(kysely: Kysely<DB>): Promise<string[]> {
-  const all = await (await migrator(kysely)).getMigrations();
+  const all = await retryingDroppedSchemas(
+    async () => (await migrator(kysely)).getMigrations(),
+    () => undefined,
+  );
   return all.filter((m) => !m.executedAt).map((m) => m.name);
 }
