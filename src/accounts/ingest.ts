@@ -74,7 +74,7 @@ export async function ingestChanges(
 
   const moved = new Set<string>();
   for (const { from, to } of identities.rekeyed.values()) moved.add(from).add(to);
-  if (moved.size > 0) await rederiveUsage(db, workspaceId, [...moved]);
+  if (moved.size > 0) await rederiveUsage(db, workspaceId, [...moved], options.now);
 
   const touched = new Set<string>([...identities.touched, ...usage.changed.keys(), ...moved]);
   // New accounts (from usage keys) have no history yet; changed links change the history.

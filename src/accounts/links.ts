@@ -115,7 +115,7 @@ async function applyOverride(
   const result = await reresolveRecord(db, workspaceId, key, now);
   const moved = new Set<string>();
   for (const { from, to } of result.rekeyed.values()) moved.add(from).add(to);
-  if (moved.size > 0) await rederiveUsage(db, workspaceId, [...moved]);
+  if (moved.size > 0) await rederiveUsage(db, workspaceId, [...moved], now);
   const touched = new Set([...result.touched, ...moved]);
   await rebuildHistories(db, workspaceId, [...touched], now);
   await touchAccounts(db, workspaceId, touched, now, { replay: true });

@@ -172,8 +172,8 @@ export async function ingestUsage(
   if (changed.size === 0) return { changed, rows: 0 };
   // An account fed by several group keys (merged by a person) sums them: rebuild it whole.
   const shared = await accountsWithSeveralKeys(db, workspaceId, [...changed.keys()]);
-  if (shared.length > 0) await rederiveUsage(db, workspaceId, shared);
-  await refreshTotals(db, workspaceId, options.since === null ? null : [...changed.keys()]);
+  if (shared.length > 0) await rederiveUsage(db, workspaceId, shared, options.now);
+  await refreshTotals(db, workspaceId, options.since === null ? null : [...changed.keys()], options.now);
   return { changed, rows };
 }
 
@@ -246,6 +246,7 @@ export async function rederiveUsage(
   db: Kysely<DB>,
   workspaceId: string,
   accountIds: string[],
+  now: string,
 ): Promise<void> {
   const sqlite = isSqliteDb(db);
   for (const chunk of chunks(accountIds, 100)) {
@@ -279,18 +280,32 @@ export async function rederiveUsage(
           persons = excluded.persons`.execute(db);
     }
   }
-  await refreshTotals(db, workspaceId, accountIds);
+  await refreshTotals(db, workspaceId, accountIds, now);
 }
 
-/** Recompute usage_totals for some accounts (null: the whole workspace). */
+/**
+ * Days of recent counts kept per (account, event) in `usage_totals.recent_json`: "last N days"
+ * windows up to this long are summed from there (see loadWindowedUsage), longer ones from usage_daily.
+ */
+export const RECENT_USAGE_DAYS = 91;
+
+/**
+ * Recompute usage_totals for some accounts (null: the whole workspace): lifetime bounds and totals,
+ * and the recent counts from `RECENT_USAGE_DAYS` before `now`'s day.
+ */
 export async function refreshTotals(
   db: Kysely<DB>,
   workspaceId: string,
   accountIds: string[] | null,
+  now: string,
 ): Promise<void> {
+  const recentFrom = Math.floor(Date.parse(now) / 86_400_000) - RECENT_USAGE_DAYS;
+  const pair = sql`case when day >= ${recentFrom} then (day - ${recentFrom}) || ',' || count end`;
+  const recent = isSqliteDb(db) ? sql`group_concat(${pair}, ',')` : sql`string_agg(${pair}, ',')`;
   const insert = (filter: RawBuilder<unknown>) => sql`
-    insert into usage_totals (workspace_id, account_id, event, first_day, last_day, total)
-    select workspace_id, account_id, event, min(day), max(day), sum(count)
+    insert into usage_totals (workspace_id, account_id, event, first_day, last_day, total, recent_from, recent_json)
+    select workspace_id, account_id, event, min(day), max(day), sum(count), cast(${recentFrom} as integer),
+      '[' || coalesce(${recent}, '') || ']'
     from usage_daily where workspace_id = ${workspaceId} and count > 0 ${filter}
     group by workspace_id, account_id, event`;
   if (accountIds === null) {

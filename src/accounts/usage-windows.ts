@@ -4,13 +4,17 @@ import { chunks } from './store.js';
 import { type DailyCount, DailySeries, type WindowedEventUsage, WindowedUsage } from './usage.js';
 
 /**
- * Load usage for detection. The fast path asks SQL for exactly the "last N days" sums the enabled
- * detectors declared, in one pass over the window's rows, plus lifetime bounds from usage_totals;
+ * Load usage for detection. Live detection needs only the "last N days" sums the enabled detectors
+ * declared, and lifetime bounds: both come from usage_totals (its recent counts, kept at ingest);
  * history replay loads whole daily series for a few accounts at a time.
  */
 
 /**
  * Per account, the window sums ending at `asOfDay` for each of `windows` (days), per event.
+ *
+ * One pass over usage_totals (one row per account and event): windows that fit in the recent
+ * counts kept there at ingest are summed from them; an account with a longer window (or totals
+ * older than the recent lists) has its sums taken from usage_daily instead.
  *
  * @example
  * const usage = await loadWindowedUsage(db, ws, null, asOfDay, [7, 14, 35]);
@@ -25,57 +29,108 @@ export async function loadWindowedUsage(
   events?: readonly string[],
 ): Promise<Map<string, WindowedUsage>> {
   const sorted = [...new Set(windows)].filter((w) => w > 0).sort((a, b) => a - b);
-  const perAccount = new Map<string, Map<string, WindowedEventUsage>>();
-  const entry = (accountId: string, event: string) => {
-    let byEvent = perAccount.get(accountId);
-    if (!byEvent) {
-      byEvent = new Map();
-      perAccount.set(accountId, byEvent);
-    }
-    let e = byEvent.get(event);
-    if (!e) {
-      e = { event, sums: new Array<number>(sorted.length).fill(0), firstDay: null, lastDay: null };
-      byEvent.set(event, e);
-    }
-    return e as { event: string; sums: number[]; firstDay: number | null; lastDay: number | null };
-  };
+  const from = asOfDay - (sorted[sorted.length - 1] ?? 0) + 1;
+  const perAccount = new Map<string, WindowedEventUsage[]>();
+  const fromDaily = new Set<string>();
 
-  const longest = sorted[sorted.length - 1] ?? 0;
-  const from = asOfDay - longest + 1;
-  const columns = sorted.map(
+  const read = async (chunk: readonly string[] | null) => {
+    let q = db
+      .selectFrom('usage_totals')
+      .select(['account_id', 'event', 'first_day', 'last_day', 'recent_from', 'recent_json'])
+      .where('workspace_id', '=', workspaceId);
+    if (events && events.length > 0) q = q.where('event', 'in', events);
+    if (chunk) q = q.where('account_id', 'in', chunk);
+    for (const r of await q.execute()) {
+      const e: WindowedEventUsage = {
+        event: r.event,
+        sums: new Array<number>(sorted.length).fill(0),
+        firstDay: Number(r.first_day),
+        lastDay: Number(r.last_day),
+      };
+      const list = perAccount.get(r.account_id);
+      if (list) list.push(e);
+      else perAccount.set(r.account_id, [e]);
+      if (sorted.length === 0 || e.lastDay! < from) continue;
+      if (r.recent_from === null || r.recent_json === null || from < Number(r.recent_from)) {
+        fromDaily.add(r.account_id);
+        continue;
+      }
+      addRecent(e.sums, JSON.parse(r.recent_json) as number[], Number(r.recent_from), asOfDay, sorted);
+    }
+  };
+  if (accountIds === null) await read(null);
+  else for (const chunk of chunks(accountIds)) await read(chunk);
+
+  if (fromDaily.size > 0) {
+    const sums = await dailyWindowSums(db, workspaceId, [...fromDaily], asOfDay, sorted, events);
+    for (const id of fromDaily) {
+      for (const e of perAccount.get(id) ?? []) e.sums = sums.get(`${id}\u0000${e.event}`) ?? e.sums.fill(0);
+    }
+  }
+  const out = new Map<string, WindowedUsage>();
+  for (const [accountId, list] of perAccount) out.set(accountId, new WindowedUsage(asOfDay, sorted, list));
+  return out;
+}
+
+/**
+ * Add a recent-counts list (`[dayOffset, count, …]` from `recentFrom`) into per-window sums: each
+ * count lands in the shortest window holding its day, and the windows are then accumulated.
+ */
+function addRecent(
+  sums: number[],
+  pairs: readonly number[],
+  recentFrom: number,
+  asOfDay: number,
+  windows: readonly number[],
+) {
+  const bucket = new Array<number>(windows.length).fill(0);
+  for (let i = 0; i + 1 < pairs.length; i += 2) {
+    const age = asOfDay - (recentFrom + pairs[i]!);
+    if (age < 0) continue;
+    let j = 0;
+    while (j < windows.length && windows[j]! <= age) j++;
+    if (j < windows.length) bucket[j]! += pairs[i + 1]!;
+  }
+  let running = 0;
+  for (let j = 0; j < windows.length; j++) {
+    running += bucket[j]!;
+    sums[j]! += running;
+  }
+}
+
+/** Window sums straight from usage_daily, keyed `account \0 event`: one range seek per (account, event). */
+async function dailyWindowSums(
+  db: Kysely<DB>,
+  workspaceId: string,
+  accountIds: readonly string[],
+  asOfDay: number,
+  windows: readonly number[],
+  events?: readonly string[],
+): Promise<Map<string, number[]>> {
+  const from = asOfDay - (windows[windows.length - 1] ?? 0) + 1;
+  const columns = windows.map(
     (w, i) => sql`sum(case when d.day >= ${asOfDay - w + 1} then d.count else 0 end) as ${sql.ref(`w${i}`)}`,
   );
   // Event names reach SQL only as bound parameters.
   const eventFilter = events && events.length > 0 ? sql`and t.event in (${sql.join([...events])})` : sql``;
-  /**
-   * One pass over usage_totals (one row per account and event, in key order), each row reaching
-   * into usage_daily for the window's days only: a range seek on usage_daily's key instead of a
-   * scan of every stored day. Events not used in the window still come back (for their bounds).
-   */
-  const scan = async (filter: ReturnType<typeof sql>) => {
+  const out = new Map<string, number[]>();
+  for (const chunk of chunks(accountIds)) {
     const compiled = sql`
-      select t.account_id, t.event, min(t.first_day) as first_day, max(t.last_day) as last_day
-        ${sorted.length > 0 ? sql`, ${sql.join(columns)}` : sql``}
+      select t.account_id, t.event, ${sql.join(columns)}
       from usage_totals t
-      left join usage_daily d on d.workspace_id = t.workspace_id and d.account_id = t.account_id
-        and d.event = t.event and d.day >= ${from} and d.day <= ${asOfDay} and t.last_day >= ${from}
-      where t.workspace_id = ${workspaceId} ${eventFilter} ${filter}
+      join usage_daily d on d.workspace_id = t.workspace_id and d.account_id = t.account_id
+        and d.event = t.event and d.day >= ${from} and d.day <= ${asOfDay}
+      where t.workspace_id = ${workspaceId} ${eventFilter} and t.account_id in (${sql.join(chunk)})
       group by t.account_id, t.event`.compile(db);
     const result = await db.executeQuery<Record<string, unknown>>(compiled);
-    // Rows as values in column order (account, event, bounds, sum per window): no lookups by name.
     for (const row of result.rows) {
       const values = Object.values(row);
-      const e = entry(values[0] as string, values[1] as string);
-      e.firstDay = Number(values[2]);
-      e.lastDay = Number(values[3]);
-      for (let i = 0; i < sorted.length; i++) e.sums[i] = Number(values[i + 4] ?? 0);
+      out.set(
+        `${values[0]}\u0000${values[1]}`,
+        windows.map((_, i) => Number(values[i + 2] ?? 0)),
+      );
     }
-  };
-  if (accountIds === null) await scan(sql``);
-  else for (const chunk of chunks(accountIds)) await scan(sql`and t.account_id in (${sql.join(chunk)})`);
-  const out = new Map<string, WindowedUsage>();
-  for (const [accountId, byEvent] of perAccount)
-    out.set(accountId, new WindowedUsage(asOfDay, sorted, [...byEvent.values()]));
+  }
   return out;
 }
 

@@ -7,12 +7,14 @@ import {
   loadDailySeries,
   loadWindowedUsage,
 } from '../../src/accounts/index.js';
+import { RECENT_USAGE_DAYS } from '../../src/accounts/usage-ingest.js';
 import { createTestDb, type TestDb } from '../support/index.js';
 import { RecordWriter } from './records.js';
 
 /**
- * The score run's windowed usage (sums computed in SQL) answers what the whole daily series
- * answers, for every window it loaded, per event and for all engagement, with lifetime bounds.
+ * The score run's windowed usage (sums from the recent counts kept at ingest, or from usage_daily
+ * for windows longer than those) answers what the whole daily series answers, for every window it
+ * loaded, per event and for all engagement, with lifetime bounds.
  */
 
 const WS = 'ws_windows';
@@ -45,35 +47,63 @@ beforeAll(async () => {
       }
     }
   }
+  // Older than the recent counts kept at ingest: only a long window sees these.
+  for (const ago of [95, 97, 98]) await w.usage('a.io', day(ago), 'feature_used', ago);
+  await w.usage('b.io', day(99), '$pageview', 5);
   await ingestChanges(db(), WS, { watermark: null, now: NOW, liveSinceDay: null });
 });
 
 afterAll(() => t.close());
 
 describe('windowed usage', () => {
-  it('matches the daily series for every window, event, engagement and bound', async () => {
-    const ids = DOMAINS.map((d) => accountIdFor(WS, d));
-    const series = await loadDailySeries(db(), WS, ids, 0);
-    for (const subset of [null, [ids[1]!, ids[3]!]]) {
-      const windowed = await loadWindowedUsage(db(), WS, subset, asOf, WINDOWS);
-      expect([...windowed.keys()].sort()).toEqual([...(subset ?? ids)].sort());
-      for (const id of subset ?? ids) {
-        const full = series.get(id)!.view(asOf, asOf + 10);
-        const fast = windowed.get(id)!;
-        for (const days of WINDOWS) {
-          expect(fast.sum(ACTIVITY, days)).toBe(full.sum(ACTIVITY, days));
-          for (const event of EVENTS) expect(fast.sum(event, days)).toBe(full.sum(event, days));
-        }
-        for (const event of [...EVENTS, ACTIVITY] as const) {
-          expect(fast.lastDay(event)).toBe(full.lastDay(event));
-          expect(fast.firstDay(event)).toBe(full.firstDay(event));
+  it.each([
+    ['recent windows', WINDOWS, 0],
+    ['recent windows, weeks after the last sync', WINDOWS, 25],
+    [`a window longer than the recent counts (${RECENT_USAGE_DAYS} days)`, [7, RECENT_USAGE_DAYS + 9], 0],
+  ])(
+    'matches the daily series for every window, event, engagement and bound: %s',
+    async (_, windows, later) => {
+      const ids = DOMAINS.map((d) => accountIdFor(WS, d));
+      const series = await loadDailySeries(db(), WS, ids, 0);
+      for (const subset of [null, [ids[1]!, ids[3]!]]) {
+        const windowed = await loadWindowedUsage(db(), WS, subset, asOf + later, windows);
+        expect([...windowed.keys()].sort()).toEqual([...(subset ?? ids)].sort());
+        for (const id of subset ?? ids) {
+          const full = series.get(id)!.view(asOf + later, asOf + later + 10);
+          const fast = windowed.get(id)!;
+          for (const days of windows) {
+            expect(fast.sum(ACTIVITY, days)).toBe(full.sum(ACTIVITY, days));
+            for (const event of EVENTS) expect(fast.sum(event, days)).toBe(full.sum(event, days));
+          }
+          for (const event of [...EVENTS, ACTIVITY] as const) {
+            expect(fast.lastDay(event)).toBe(full.lastDay(event));
+            expect(fast.firstDay(event)).toBe(full.firstDay(event));
+          }
         }
       }
-    }
-    // Active only before every window: zero sums, still its bounds.
-    const quiet = (await loadWindowedUsage(db(), WS, null, asOf, WINDOWS)).get(accountIdFor(WS, 'quiet.io'))!;
-    expect(quiet.sum(ACTIVITY, 30)).toBe(0);
-    expect(quiet.lastDay(ACTIVITY)).toBeLessThanOrEqual(asOf - 39);
+      // Active only before every window: zero sums, still its bounds.
+      const quiet = (await loadWindowedUsage(db(), WS, null, asOf, WINDOWS)).get(
+        accountIdFor(WS, 'quiet.io'),
+      )!;
+      expect(quiet.sum(ACTIVITY, 30)).toBe(0);
+      expect(quiet.lastDay(ACTIVITY)).toBeLessThanOrEqual(asOf - 39);
+    },
+  );
+
+  it('follows a later sync that rewrites and adds recent days', async () => {
+    const id = accountIdFor(WS, 'c.io');
+    const before = (await loadWindowedUsage(db(), WS, [id], asOf, [7])).get(id)!.sum('report_created', 7);
+    const later = new Date(Date.parse(NOW) + 60_000).toISOString();
+    const w = new RecordWriter(db(), WS, later);
+    await w.usage('c.io', day(2), 'report_created', 1000);
+    await w.usage('c.io', day(3), 'report_created', 2000);
+    await ingestChanges(db(), WS, { watermark: NOW, now: later, liveSinceDay: null });
+    const full = (await loadDailySeries(db(), WS, [id], 0)).get(id)!.view(asOf, asOf + 10);
+    const fast = (await loadWindowedUsage(db(), WS, [id], asOf, [7, 30])).get(id)!;
+    expect(fast.sum('report_created', 7)).toBe(full.sum('report_created', 7));
+    expect(fast.sum('report_created', 7)).toBeGreaterThanOrEqual(3000);
+    expect(fast.sum('report_created', 7)).not.toBe(before);
+    expect(fast.sum(ACTIVITY, 30)).toBe(full.sum(ACTIVITY, 30));
   });
 
   it('loads only the events asked for', async () => {

@@ -5,6 +5,7 @@ import * as m0004 from './0004_webhooks.js';
 import * as m0005 from './0005_push_enrichment.js';
 import * as m0006 from './0006_accounts_signals.js';
 import * as m0007 from './0007_scoring_reads.js';
+import * as m0008 from './0008_usage_recent.js';
 
 /**
  * Every migration, in order. One set for SQLite and Postgres. Add a file `NNNN_name.ts` exporting
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '0005_push_enrichment': m0005,
   '0006_accounts_signals': m0006,
   '0007_scoring_reads': m0007,
+  '0008_usage_recent': m0008,
 };

@@ -82,6 +82,10 @@ export interface UsageTotalsTable {
   first_day: number;
   last_day: number;
   total: number;
+  /** First day `recent_json` covers. */
+  recent_from: number | null;
+  /** Recent daily counts as `[dayOffset, count, …]` from `recent_from` (zero days left out). */
+  recent_json: string | null;
 }
 
 export interface SignalSettingsTable {
