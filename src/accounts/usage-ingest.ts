@@ -300,7 +300,8 @@ export async function refreshTotals(
   now: string,
 ): Promise<void> {
   const recentFrom = Math.floor(Date.parse(now) / 86_400_000) - RECENT_USAGE_DAYS;
-  const pair = sql`case when day >= ${recentFrom} then (day - ${recentFrom}) || ',' || count end`;
+  // Bound numbers arrive in SQLite as reals: cast, or the offsets would read "31.0".
+  const pair = sql`case when day >= ${recentFrom} then cast(day - ${recentFrom} as integer) || ',' || count end`;
   const recent = isSqliteDb(db) ? sql`group_concat(${pair}, ',')` : sql`string_agg(${pair}, ',')`;
   const insert = (filter: RawBuilder<unknown>) => sql`
     insert into usage_totals (workspace_id, account_id, event, first_day, last_day, total, recent_from, recent_json)

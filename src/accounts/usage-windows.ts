@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { DB } from '../db/index.js';
+import { type DB, selectRows } from '../db/index.js';
 import { chunks } from './store.js';
 import { type DailyCount, DailySeries, type WindowedEventUsage, WindowedUsage } from './usage.js';
 
@@ -40,22 +40,23 @@ export async function loadWindowedUsage(
       .where('workspace_id', '=', workspaceId);
     if (events && events.length > 0) q = q.where('event', 'in', events);
     if (chunk) q = q.where('account_id', 'in', chunk);
-    for (const r of await q.execute()) {
+    for (const [accountId, event, firstDay, lastDay, recentFrom, recentJson] of await selectRows(db, q)) {
       const e: WindowedEventUsage = {
-        event: r.event,
+        event: event as string,
         sums: new Array<number>(sorted.length).fill(0),
-        firstDay: Number(r.first_day),
-        lastDay: Number(r.last_day),
+        firstDay: Number(firstDay),
+        lastDay: Number(lastDay),
       };
-      const list = perAccount.get(r.account_id);
+      const id = accountId as string;
+      const list = perAccount.get(id);
       if (list) list.push(e);
-      else perAccount.set(r.account_id, [e]);
+      else perAccount.set(id, [e]);
       if (sorted.length === 0 || e.lastDay! < from) continue;
-      if (r.recent_from === null || r.recent_json === null || from < Number(r.recent_from)) {
-        fromDaily.add(r.account_id);
+      if (recentFrom === null || recentJson === null || from < Number(recentFrom)) {
+        fromDaily.add(id);
         continue;
       }
-      addRecent(e.sums, JSON.parse(r.recent_json) as number[], Number(r.recent_from), asOfDay, sorted);
+      addRecent(e.sums, recentJson as string, Number(recentFrom), asOfDay, sorted);
     }
   };
   if (accountIds === null) await read(null);
@@ -73,23 +74,40 @@ export async function loadWindowedUsage(
 }
 
 /**
- * Add a recent-counts list (`[dayOffset, count, …]` from `recentFrom`) into per-window sums: each
- * count lands in the shortest window holding its day, and the windows are then accumulated.
+ * Add a recent-counts list (text `[dayOffset,count,…]` from `recentFrom`) into per-window sums:
+ * each count lands in the shortest window holding its day, then the windows are accumulated. Read
+ * digit by digit: a run parses one list per account and event, and JSON.parse would allocate an
+ * array for each.
  */
 function addRecent(
   sums: number[],
-  pairs: readonly number[],
+  text: string,
   recentFrom: number,
   asOfDay: number,
   windows: readonly number[],
 ) {
   const bucket = new Array<number>(windows.length).fill(0);
-  for (let i = 0; i + 1 < pairs.length; i += 2) {
-    const age = asOfDay - (recentFrom + pairs[i]!);
-    if (age < 0) continue;
-    let j = 0;
-    while (j < windows.length && windows[j]! <= age) j++;
-    if (j < windows.length) bucket[j]! += pairs[i + 1]!;
+  let value = 0;
+  let digits = false;
+  let offset = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c >= 0 && c <= 9) {
+      value = value * 10 + c;
+      digits = true;
+      continue;
+    }
+    if (!digits) continue;
+    if (offset < 0) offset = value;
+    else {
+      const age = asOfDay - (recentFrom + offset);
+      let j = 0;
+      while (j < windows.length && windows[j]! <= age) j++;
+      if (age >= 0 && j < windows.length) bucket[j]! += value;
+      offset = -1;
+    }
+    value = 0;
+    digits = false;
   }
   let running = 0;
   for (let j = 0; j < windows.length; j++) {

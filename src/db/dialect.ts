@@ -4,9 +4,11 @@ import Database from 'better-sqlite3';
 import {
   CompiledQuery,
   type DatabaseConnection,
+  type DialectAdapter,
   type Driver,
   Kysely,
   PostgresDialect,
+  SqliteAdapter,
   SqliteDialect,
 } from 'kysely';
 import pg from 'pg';
@@ -51,7 +53,7 @@ export function openDatabase(target: DatabaseTarget): Db {
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 10000');
     sqlite.pragma('synchronous = NORMAL');
-    const kysely = new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+    const kysely = new Kysely<DB>({ dialect: new ImmediateSqliteDialect(sqlite) });
     return { kysely, dialect: 'sqlite', sqlite, describe: target.file, close: () => kysely.destroy() };
   }
   const pool = new pg.Pool({
@@ -75,6 +77,14 @@ export function openDatabase(target: DatabaseTarget): Db {
  * waits its turn on the busy timeout instead.
  */
 class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly database: Database.Database) {
+    super({ database });
+  }
+
+  override createAdapter(): DialectAdapter {
+    return new HandleSqliteAdapter(this.database);
+  }
+
   override createDriver(): Driver {
     const driver = super.createDriver();
     driver.beginTransaction = async (connection: DatabaseConnection) => {
@@ -82,6 +92,24 @@ class ImmediateSqliteDialect extends SqliteDialect {
     };
     return driver;
   }
+}
+
+/** Kysely's SQLite adapter, carrying the connection's handle so hot paths can find it from a Kysely or a transaction. */
+class HandleSqliteAdapter extends SqliteAdapter {
+  constructor(readonly database: Database.Database) {
+    super();
+  }
+}
+
+/**
+ * The SQLite handle under a Kysely instance or one of its transactions (undefined on Postgres).
+ * Statements run on it join the transaction open on that connection: use it only inside a
+ * transaction the caller holds, where no other query can interleave.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: any schema
+export function sqliteHandleOf(db: Kysely<any>): Database.Database | undefined {
+  const adapter = db.getExecutor().adapter;
+  return adapter instanceof HandleSqliteAdapter ? adapter.database : undefined;
 }
 
 function quoteIdent(name: string): string {

@@ -1,4 +1,5 @@
-export { type DatabaseTarget, type Db, openDatabase } from './dialect.js';
+export { insertRows, preparedStatement, selectRows } from './bulk.js';
+export { type DatabaseTarget, type Db, openDatabase, sqliteHandleOf } from './dialect.js';
 export { fromJson, toJson } from './json.js';
 export { migrateToLatest, pendingMigrations } from './migrate.js';
 export type * from './schema/index.js';

@@ -15,7 +15,7 @@ import {
 } from '../accounts/index.js';
 import { type Clock, systemClock } from '../core/index.js';
 import type { DB } from '../db/index.js';
-import { fromJson, toJson } from '../db/index.js';
+import { fromJson, insertRows, selectRows, toJson } from '../db/index.js';
 import {
   type ConfiguredSignal,
   closeOccurrences,
@@ -136,18 +136,17 @@ async function loadAccounts(
       .select(['id', 'domain', 'history_hash'])
       .where('workspace_id', '=', workspaceId);
     if (chunk) q = q.where('id', 'in', chunk);
-    const rows = await q.orderBy('id').execute();
     const out: AccountRow[] = [];
     const missing = new Map<string, AccountRow>();
-    for (const r of rows) {
-      const cached = r.history_hash === null ? undefined : historyCache.get(`${workspaceId}:${r.id}`);
-      const hit = cached !== undefined && cached.hash === r.history_hash;
+    for (const [id, domain, hash] of await selectRows(db, q.orderBy('id'))) {
+      const cached = hash === null ? undefined : historyCache.get(`${workspaceId}:${id}`);
+      const hit = cached !== undefined && cached.hash === hash;
       const row: AccountRow = {
-        id: r.id,
-        domain: r.domain,
+        id: id as string,
+        domain: domain as string,
         history: hit ? cached.history : parseHistory(null),
       };
-      if (r.history_hash !== null && !hit) missing.set(r.id, row);
+      if (hash !== null && !hit) missing.set(row.id, row);
       out.push(row);
     }
     for (const part of chunks([...missing.keys()])) {
@@ -748,14 +747,13 @@ async function loadPreviousScores(db: Kysely<DB>, workspaceId: string, ids: read
       ])
       .where('workspace_id', '=', workspaceId);
     if (chunk) q = q.where('account_id', 'in', chunk);
-    for (const r of await q.execute()) {
-      out.set(r.account_id, {
-        hash: r.row_hash,
-        visible: [r.health, r.expansion, r.churn_risk, r.fit, r.score, r.grade]
-          .map((v) => (v === null ? null : String(v)))
-          .join('|'),
-        health: Number(r.health),
-        healthJson: r.health_history_json,
+    for (const [accountId, hash, healthJson, ...visible] of await selectRows(db, q)) {
+      const health = visible[0];
+      out.set(accountId as string, {
+        hash: hash as string,
+        visible: visible.map((v) => (v === null ? null : String(v))).join('|'),
+        health: Number(health),
+        healthJson: healthJson as string,
       });
     }
   };
@@ -764,50 +762,30 @@ async function loadPreviousScores(db: Kysely<DB>, workspaceId: string, ids: read
   return out;
 }
 
-async function writeScores(db: Kysely<DB>, rows: DB['account_scores'][]) {
-  for (const chunk of chunks(rows, 150)) {
-    await db
-      .insertInto('account_scores')
-      .values(chunk)
-      .onConflict((oc) =>
-        oc.columns(['workspace_id', 'account_id']).doUpdateSet((eb) => ({
-          health: eb.ref('excluded.health'),
-          expansion: eb.ref('excluded.expansion'),
-          churn_risk: eb.ref('excluded.churn_risk'),
-          fit: eb.ref('excluded.fit'),
-          score: eb.ref('excluded.score'),
-          grade: eb.ref('excluded.grade'),
-          top_signals_json: eb.ref('excluded.top_signals_json'),
-          explanation_json: eb.ref('excluded.explanation_json'),
-          signal_keys: eb.ref('excluded.signal_keys'),
-          health_history_json: eb.ref('excluded.health_history_json'),
-          row_hash: eb.ref('excluded.row_hash'),
-          scored_at: eb.ref('excluded.scored_at'),
-          run_id: eb.ref('excluded.run_id'),
-        })),
-      )
-      .execute();
-  }
-}
+const SCORE_KEY = ['workspace_id', 'account_id'] as const;
+const SCORE_COLUMNS = [
+  'health',
+  'expansion',
+  'churn_risk',
+  'fit',
+  'score',
+  'grade',
+  'top_signals_json',
+  'explanation_json',
+  'signal_keys',
+  'health_history_json',
+  'row_hash',
+  'scored_at',
+  'run_id',
+] as const;
+const SNAPSHOT_KEY = ['workspace_id', 'account_id', 'day'] as const;
+const SNAPSHOT_COLUMNS = ['health', 'expansion', 'churn_risk', 'fit', 'score', 'grade'] as const;
 
-async function writeSnapshots(db: Kysely<DB>, rows: DB['score_snapshots'][]) {
-  for (const chunk of chunks(rows, 300)) {
-    await db
-      .insertInto('score_snapshots')
-      .values(chunk)
-      .onConflict((oc) =>
-        oc.columns(['workspace_id', 'account_id', 'day']).doUpdateSet((eb) => ({
-          health: eb.ref('excluded.health'),
-          expansion: eb.ref('excluded.expansion'),
-          churn_risk: eb.ref('excluded.churn_risk'),
-          fit: eb.ref('excluded.fit'),
-          score: eb.ref('excluded.score'),
-          grade: eb.ref('excluded.grade'),
-        })),
-      )
-      .execute();
-  }
-}
+const writeScores = (trx: Kysely<DB>, rows: DB['account_scores'][]) =>
+  insertRows(trx, 'account_scores', rows, { conflict: SCORE_KEY, update: SCORE_COLUMNS });
+
+const writeSnapshots = (trx: Kysely<DB>, rows: DB['score_snapshots'][]) =>
+  insertRows(trx, 'score_snapshots', rows, { conflict: SNAPSHOT_KEY, update: SNAPSHOT_COLUMNS });
 
 interface BacktestInput {
   full: boolean;

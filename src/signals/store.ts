@@ -3,7 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import { chunks } from '../accounts/index.js';
 import { badRequest, notFound } from '../core/index.js';
 import type { DB } from '../db/index.js';
-import { fromJson, toJson } from '../db/index.js';
+import { fromJson, insertRows, selectRows, toJson } from '../db/index.js';
 import {
   type ConfiguredSignal,
   configureSignals,
@@ -273,15 +273,14 @@ export async function loadOccurrenceHeads(
       .where('workspace_id', '=', workspaceId);
     if (since) q = q.where((eb) => eb.or([eb('last_seen_at', '>=', since), eb('open', '=', 1)]));
     if (chunk) q = q.where('account_id', 'in', chunk);
-    const rows = await q.execute();
-    return rows.map((r) => ({
-      id: Number(r.id),
-      accountId: r.account_id,
-      key: r.signal_key,
-      firstSeenAt: r.first_seen_at,
-      lastSeenAt: r.last_seen_at,
-      open: Boolean(r.open),
-      strength: Number(r.strength),
+    return (await selectRows(db, q)).map(([id, accountId, key, firstSeenAt, lastSeenAt, open, strength]) => ({
+      id: Number(id),
+      accountId: accountId as string,
+      key: key as string,
+      firstSeenAt: firstSeenAt as string,
+      lastSeenAt: lastSeenAt as string,
+      open: Boolean(open),
+      strength: Number(strength),
     }));
   };
   if (accountIds === null) return read(null);
@@ -290,34 +289,31 @@ export async function loadOccurrenceHeads(
   return out;
 }
 
-/** Store new occurrences (multi-row inserts). */
+/** Store new occurrences (in the caller's transaction when it has one). */
 export async function insertOccurrences(
   db: Kysely<DB>,
   workspaceId: string,
   rows: readonly NewOccurrence[],
   runId: string | null,
 ): Promise<void> {
-  for (const chunk of chunks(rows, 400)) {
-    await db
-      .insertInto('signal_occurrences')
-      .values(
-        chunk.map((o) => ({
-          workspace_id: workspaceId,
-          account_id: o.accountId,
-          signal_key: o.key,
-          origin: o.origin,
-          occurred_at: o.occurredAt,
-          first_seen_at: o.firstSeenAt,
-          last_seen_at: o.lastSeenAt,
-          open: o.open ? 1 : 0,
-          strength: o.strength,
-          evidence_json: toJson(o.evidence),
-          explanation: o.explanation,
-          run_id: runId,
-        })),
-      )
-      .execute();
-  }
+  await insertRows(
+    db,
+    'signal_occurrences',
+    rows.map((o) => ({
+      workspace_id: workspaceId,
+      account_id: o.accountId,
+      signal_key: o.key,
+      origin: o.origin,
+      occurred_at: o.occurredAt,
+      first_seen_at: o.firstSeenAt,
+      last_seen_at: o.lastSeenAt,
+      open: o.open ? 1 : 0,
+      strength: o.strength,
+      evidence_json: toJson(o.evidence),
+      explanation: o.explanation,
+      run_id: runId,
+    })),
+  );
 }
 
 /** A stored occurrence seen again: reopened after a pause inside its dedupe window, or refreshed. */

@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Transaction } from 'kysely';
 import { scrubString } from '../core/redact.js';
+import { preparedStatement } from '../db/bulk.js';
 import type { DB } from '../db/schema/index.js';
 import { type AnyStream, externalIdOf, type Page } from '../integrations/index.js';
 import { payloadHash } from './records.js';
@@ -230,22 +231,6 @@ export async function sweepUnseen(trx: Transaction<DB>, key: StreamKey, passStar
 // compile and prepare a new multi-row statement for every page. Runs inside the page's Kysely
 // transaction (same connection), so the cursor still commits with the rows.
 
-const statements = new WeakMap<BetterSqlite3.Database, Map<string, BetterSqlite3.Statement>>();
-
-function statement(db: BetterSqlite3.Database, sql: string): BetterSqlite3.Statement {
-  let cache = statements.get(db);
-  if (!cache) {
-    cache = new Map();
-    statements.set(db, cache);
-  }
-  let prepared = cache.get(sql);
-  if (!prepared) {
-    prepared = db.prepare(sql);
-    cache.set(sql, prepared);
-  }
-  return prepared;
-}
-
 const SELECT_EXISTING = `SELECT external_id, payload_hash, deleted_at FROM records
   WHERE workspace_id = ? AND integration = ? AND stream = ? AND external_id IN (SELECT value FROM json_each(?))`;
 const UPSERT = `INSERT INTO records (workspace_id, connection_id, integration, stream, external_id, payload_json,
@@ -270,7 +255,7 @@ function writePageSqlite(
   const { workspaceId, integration, stream, connectionId } = key;
   const existing = new Map<string, { hash: string; deleted: boolean }>();
   if (page.records.length > 0) {
-    const rows = statement(db, SELECT_EXISTING).all(
+    const rows = preparedStatement(db, SELECT_EXISTING).all(
       workspaceId,
       integration,
       stream,
@@ -279,7 +264,7 @@ function writePageSqlite(
     for (const row of rows)
       existing.set(row.external_id, { hash: row.payload_hash, deleted: row.deleted_at !== null });
   }
-  const upsert = statement(db, UPSERT);
+  const upsert = preparedStatement(db, UPSERT);
   const unchanged: string[] = [];
   let written = 0;
   for (const r of page.records) {
@@ -303,11 +288,11 @@ function writePageSqlite(
     written += 1;
   }
   if (opts.fullPass && unchanged.length > 0) {
-    statement(db, TOUCH).run(opts.now, workspaceId, integration, stream, JSON.stringify(unchanged));
+    preparedStatement(db, TOUCH).run(opts.now, workspaceId, integration, stream, JSON.stringify(unchanged));
   }
   const deleted =
     page.deletedIds.length > 0
-      ? statement(db, MARK_DELETED).run(
+      ? preparedStatement(db, MARK_DELETED).run(
           opts.now,
           opts.now,
           workspaceId,
@@ -316,7 +301,7 @@ function writePageSqlite(
           JSON.stringify(page.deletedIds),
         ).changes
       : 0;
-  const reject = statement(db, INSERT_REJECT);
+  const reject = preparedStatement(db, INSERT_REJECT);
   for (const r of page.rejects) {
     reject.run(workspaceId, opts.runId, stream, r.externalId, r.reason, r.excerpt, opts.now);
   }

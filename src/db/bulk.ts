@@ -1,0 +1,129 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { type Compilable, type Insertable, type Kysely, sql } from 'kysely';
+import { sqliteHandleOf } from './dialect.js';
+import type { DB } from './schema/index.js';
+
+/**
+ * Many-row reads and writes for hot paths, where Kysely's per-query and per-row costs show.
+ *
+ * - Reads (`selectRows`): a Kysely-built query's rows as value arrays. On SQLite, run on the
+ *   connection under Kysely while holding it (so no other query's transaction is open there), with
+ *   the statement prepared once and rows read as arrays: no object, no key strings per row.
+ * - Writes (`insertRows`): on SQLite inside a transaction, one statement prepared once per database
+ *   and shape, run per row on the same connection (so the rows commit with the transaction): Kysely
+ *   would compile and bind a new multi-row statement for every chunk. Elsewhere (Postgres, or
+ *   outside a transaction) multi-row Kysely inserts.
+ */
+
+const statements = new WeakMap<BetterSqlite3.Database, Map<string, BetterSqlite3.Statement>>();
+
+/** Prepared statements kept per database; texts vary with the length of IN lists, so the cache is bounded. */
+const STATEMENT_CACHE_LIMIT = 500;
+
+/** A statement prepared once per SQLite database and text (`raw`: its rows come as value arrays). */
+export function preparedStatement(
+  db: BetterSqlite3.Database,
+  text: string,
+  raw = false,
+): BetterSqlite3.Statement {
+  let cache = statements.get(db);
+  if (!cache) {
+    cache = new Map();
+    statements.set(db, cache);
+  }
+  const key = raw ? `raw:${text}` : text;
+  let prepared = cache.get(key);
+  if (!prepared) {
+    if (cache.size >= STATEMENT_CACHE_LIMIT) cache.clear();
+    prepared = db.prepare(text);
+    if (raw) prepared.raw(true);
+    cache.set(key, prepared);
+  }
+  return prepared;
+}
+
+/**
+ * The rows of a query as arrays of values, in the order the query selects them.
+ *
+ * @example
+ * const rows = await selectRows(db, db.selectFrom('accounts').select(['id', 'domain']).where('workspace_id', '=', ws));
+ * for (const [id, domain] of rows) …
+ */
+export async function selectRows(db: Kysely<DB>, query: Compilable): Promise<unknown[][]> {
+  const compiled = query.compile();
+  const sqlite = sqliteHandleOf(db);
+  if (!sqlite) {
+    const result = await db.executeQuery<Record<string, unknown>>(compiled);
+    return result.rows.map((row) => Object.values(row));
+  }
+  const read = () => preparedStatement(sqlite, compiled.sql, true).all(...compiled.parameters) as unknown[][];
+  // In a transaction the caller holds the connection already; otherwise hold it for the read.
+  return db.isTransaction ? read() : db.connection().execute(async () => read());
+}
+
+type Row = Record<string, string | number | null>;
+
+export interface InsertRowsOptions<Column extends string> {
+  /** Columns of the unique key that decides a conflict; with `update`, an upsert. */
+  conflict?: readonly Column[];
+  /** Columns a conflicting row takes from the new one. */
+  update?: readonly Column[];
+}
+
+const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+/** Postgres binds at most 65,535 parameters per statement; stay well under it. */
+const MAX_PARAMETERS = 30_000;
+
+/**
+ * Insert (or upsert) rows that all have the same columns, in the caller's transaction when it has one.
+ *
+ * @example
+ * await db.transaction().execute((trx) =>
+ *   insertRows(trx, 'score_snapshots', rows, { conflict: ['workspace_id', 'account_id', 'day'], update: ['health'] }),
+ * );
+ */
+export async function insertRows<T extends keyof DB & string>(
+  db: Kysely<DB>,
+  table: T,
+  inserts: readonly Insertable<DB[T]>[],
+  options: InsertRowsOptions<keyof DB[T] & string> = {},
+): Promise<void> {
+  const rows = inserts as readonly Row[];
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0]!);
+  const sqlite = db.isTransaction ? sqliteHandleOf(db) : undefined;
+  if (sqlite) {
+    const conflict =
+      options.conflict && options.update
+        ? ` on conflict (${options.conflict.map(quote).join(', ')}) do update set ${options.update
+            .map((c) => `${quote(c)} = excluded.${quote(c)}`)
+            .join(', ')}`
+        : '';
+    const statement = preparedStatement(
+      sqlite,
+      `insert into ${quote(table)} (${columns.map(quote).join(', ')}) values (${columns.map(() => '?').join(', ')})${conflict}`,
+    );
+    const values = new Array<string | number | null>(columns.length);
+    for (const row of rows) {
+      for (let i = 0; i < columns.length; i++) values[i] = row[columns[i]!] ?? null;
+      statement.run(values);
+    }
+    return;
+  }
+  const size = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
+  for (let start = 0; start < rows.length; start += size) {
+    // The table and columns are checked against DB above; Kysely's builder cannot follow a generic table.
+    // biome-ignore lint/suspicious/noExplicitAny: see above
+    const untyped = db as Kysely<any>;
+    let q = untyped.insertInto(table as string).values(rows.slice(start, start + size));
+    const { conflict, update } = options;
+    if (conflict && update) {
+      q = q.onConflict((oc) =>
+        oc
+          .columns([...conflict])
+          .doUpdateSet(Object.fromEntries(update.map((c) => [c, sql.ref(`excluded.${c}`)]))),
+      );
+    }
+    await q.execute();
+  }
+}
