@@ -74,6 +74,26 @@ const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 /** Postgres binds at most 65,535 parameters per statement; stay well under it. */
 const MAX_PARAMETERS = 30_000;
 
+/** The text of a one-row insert (or upsert) into `table` (SQLite and Postgres upsert syntax agree). */
+export function insertStatement(
+  table: string,
+  columns: readonly string[],
+  options: InsertRowsOptions<string> = {},
+) {
+  const conflict =
+    options.conflict && options.update
+      ? ` on conflict (${options.conflict.map(quote).join(', ')}) do update set ${options.update
+          .map((c) => `${quote(c)} = excluded.${quote(c)}`)
+          .join(', ')}`
+      : '';
+  return `insert into ${quote(table)} (${columns.map(quote).join(', ')}) values (${columns.map(() => '?').join(', ')})${conflict}`;
+}
+
+/** Rows as value arrays in `columns` order (missing values as null). */
+export function valuesOf(rows: readonly object[], columns: readonly string[]): unknown[][] {
+  return rows.map((row) => columns.map((c) => (row as Record<string, unknown>)[c] ?? null));
+}
+
 /**
  * Insert (or upsert) rows that all have the same columns, in the caller's transaction when it has one.
  *
@@ -93,21 +113,8 @@ export async function insertRows<T extends keyof DB & string>(
   const columns = Object.keys(rows[0]!);
   const sqlite = db.isTransaction ? sqliteHandleOf(db) : undefined;
   if (sqlite) {
-    const conflict =
-      options.conflict && options.update
-        ? ` on conflict (${options.conflict.map(quote).join(', ')}) do update set ${options.update
-            .map((c) => `${quote(c)} = excluded.${quote(c)}`)
-            .join(', ')}`
-        : '';
-    const statement = preparedStatement(
-      sqlite,
-      `insert into ${quote(table)} (${columns.map(quote).join(', ')}) values (${columns.map(() => '?').join(', ')})${conflict}`,
-    );
-    const values = new Array<string | number | null>(columns.length);
-    for (const row of rows) {
-      for (let i = 0; i < columns.length; i++) values[i] = row[columns[i]!] ?? null;
-      statement.run(values);
-    }
+    const statement = preparedStatement(sqlite, insertStatement(table, columns, options));
+    for (const values of valuesOf(rows, columns)) statement.run(values);
     return;
   }
   const size = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));

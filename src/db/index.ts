@@ -1,4 +1,5 @@
-export { insertRows, preparedStatement, selectRows } from './bulk.js';
+export { BackgroundWriter, type WriteBatch } from './background-writer.js';
+export { insertRows, insertStatement, preparedStatement, selectRows, valuesOf } from './bulk.js';
 export { type DatabaseTarget, type Db, openDatabase, sqliteHandleOf } from './dialect.js';
 export { fromJson, toJson } from './json.js';
 export { migrateToLatest, pendingMigrations } from './migrate.js';

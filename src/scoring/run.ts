@@ -15,7 +15,15 @@ import {
 } from '../accounts/index.js';
 import { type Clock, systemClock } from '../core/index.js';
 import type { DB } from '../db/index.js';
-import { fromJson, insertRows, selectRows, toJson } from '../db/index.js';
+import {
+  BackgroundWriter,
+  fromJson,
+  insertRows,
+  insertStatement,
+  selectRows,
+  toJson,
+  valuesOf,
+} from '../db/index.js';
 import {
   type ConfiguredSignal,
   closeOccurrences,
@@ -27,6 +35,7 @@ import {
   loadOccurrenceHeads,
   loadSignals,
   type OccurrenceHead,
+  occurrenceWrites,
   planOccurrences,
   refreshOccurrences,
   replayAccount,
@@ -83,6 +92,11 @@ export interface RunScoreOptions {
   onProgress?: (progress: ScoreProgress) => void;
   /** Weeks of history the replay reconstructs before the first live run (default 26). */
   replayWeeks?: number;
+  /**
+   * Accounts detected and scored per chunk (default 2000). Each chunk's writes commit together;
+   * with more than one chunk on a SQLite file they are written on a second thread.
+   */
+  chunkSize?: number;
 }
 
 /** Occurrences last seen longer ago than this no longer contribute to scores (decay makes them ~0). */
@@ -370,6 +384,7 @@ async function executeScoreRun(
         counts,
         progress,
         lastConfirmedAt: state.last_full_run_at,
+        chunkSize: Math.max(1, Math.trunc(options.chunkSize ?? ACCOUNT_CHUNK)),
       }),
     ).finally(() => restoreCheckpoints?.());
 
@@ -486,6 +501,7 @@ interface DetectInput {
   runId: string;
   counts: ScoreRunCounts;
   progress: Progress;
+  chunkSize: number;
 }
 
 function scoredSignals(
@@ -553,151 +569,171 @@ async function detectAndScore(
     ? await loadFirmographics(db, workspaceId, ids === null ? null : accounts.map((a) => a.domain))
     : new Map();
 
-  let done = 0;
-  for (const chunk of chunks(accounts, ACCOUNT_CHUNK)) {
-    const detections = new Map<string, DetectedSignal[]>();
-    const factsById = new Map<string, ReturnType<typeof detectNow>['facts']>();
-    for (const account of chunk) {
-      const prior = previous.get(account.id);
-      const { facts, detections: found } = detectNow(
-        {
-          accountId: account.id,
-          domain: account.domain,
-          history: account.history,
-          usage: usage.get(account.id) ?? EMPTY_USAGE(asOfDay, windows),
-          healthHistory: () => (prior ? healthPoints(prior) : []).map(([day, health]) => ({ day, health })),
-        },
+  // Several chunks: SQLite writes each chunk on a second thread while this one computes the next.
+  const writer =
+    accounts.length > input.chunkSize ? BackgroundWriter.open(db, { deferCheckpoints: ids === null }) : null;
+  try {
+    let done = 0;
+    for (const chunk of chunks(accounts, input.chunkSize)) {
+      const detections = new Map<string, DetectedSignal[]>();
+      const factsById = new Map<string, ReturnType<typeof detectNow>['facts']>();
+      for (const account of chunk) {
+        const prior = previous.get(account.id);
+        const { facts, detections: found } = detectNow(
+          {
+            accountId: account.id,
+            domain: account.domain,
+            history: account.history,
+            usage: usage.get(account.id) ?? EMPTY_USAGE(asOfDay, windows),
+            healthHistory: () => (prior ? healthPoints(prior) : []).map(([day, health]) => ({ day, health })),
+          },
+          signals,
+          now,
+        );
+        factsById.set(account.id, facts);
+        if (found.length > 0) detections.set(account.id, found);
+        counts.signalsDetected += found.length;
+      }
+      const plan = planOccurrences(
+        chunk.map((a) => a.id),
+        detections,
+        latest,
         signals,
         now,
+        input.lastConfirmedAt,
       );
-      factsById.set(account.id, facts);
-      if (found.length > 0) detections.set(account.id, found);
-      counts.signalsDetected += found.length;
-    }
-    const plan = planOccurrences(
-      chunk.map((a) => a.id),
-      detections,
-      latest,
-      signals,
-      now,
-      input.lastConfirmedAt,
-    );
-    counts.occurrencesNew += plan.inserts.length;
-    counts.occurrencesRefreshed += plan.refreshes.length;
-    counts.occurrencesClosed += plan.closes.length;
-    // What scoring sees: this run's detections hold now; what stopped holding decays from its close.
-    const closedAt = new Map(plan.closes.map((c) => [c.id, c.lastSeenAt]));
-    for (const account of chunk) {
-      const heads = latest.get(account.id) ?? new Map<string, OccurrenceHead>();
-      latest.set(account.id, heads);
-      for (const [key, head] of heads) {
-        const at = closedAt.get(head.id);
-        if (at) heads.set(key, { ...head, open: false, lastSeenAt: at });
+      counts.occurrencesNew += plan.inserts.length;
+      counts.occurrencesRefreshed += plan.refreshes.length;
+      counts.occurrencesClosed += plan.closes.length;
+      // What scoring sees: this run's detections hold now; what stopped holding decays from its close.
+      const closedAt = new Map(plan.closes.map((c) => [c.id, c.lastSeenAt]));
+      for (const account of chunk) {
+        const heads = latest.get(account.id) ?? new Map<string, OccurrenceHead>();
+        latest.set(account.id, heads);
+        for (const [key, head] of heads) {
+          const at = closedAt.get(head.id);
+          if (at) heads.set(key, { ...head, open: false, lastSeenAt: at });
+        }
+        for (const d of detections.get(account.id) ?? []) {
+          const head = heads.get(d.key);
+          heads.set(d.key, {
+            id: head?.id ?? -1,
+            accountId: account.id,
+            key: d.key,
+            firstSeenAt: head?.firstSeenAt ?? nowIso,
+            lastSeenAt: nowIso,
+            open: true,
+            strength: d.strength,
+          });
+        }
       }
-      for (const d of detections.get(account.id) ?? []) {
-        const head = heads.get(d.key);
-        heads.set(d.key, {
-          id: head?.id ?? -1,
-          accountId: account.id,
-          key: d.key,
-          firstSeenAt: head?.firstSeenAt ?? nowIso,
-          lastSeenAt: nowIso,
-          open: true,
-          strength: d.strength,
-        });
-      }
-    }
 
-    const scoreRows: DB['account_scores'][] = [];
-    const snapshots: DB['score_snapshots'][] = [];
-    for (const account of chunk) {
-      const facts = factsById.get(account.id)!;
-      const score = scoreAccount(
-        {
-          now,
-          signals: scoredSignals(latest.get(account.id), byKey),
-          engagement: engagementOf(facts.usage, facts.persons.length),
-          firmographics: firms.get(account.domain) ?? null,
-        },
-        settings,
-      );
-      const prior = previous.get(account.id);
-      // Health history changes only when health does: otherwise reuse the stored text unparsed.
-      const healthJson =
-        prior && prior.health === score.health
-          ? prior.healthJson
-          : toJson(healthChangePoints(prior ? healthPoints(prior) : [], today, score.health));
-      const visible = [score.health, score.expansion, score.churnRisk, score.fit, score.score, score.grade];
-      // What a person sees: scores, grade, top signals, drivers and their shares. Decimals of a
-      // decaying contribution alone do not rewrite the row. Kept as the row's signature.
-      let hash = visible.join('|');
-      for (const d of score.explanation.expansion.drivers) hash += `|${d.key}:${d.share}`;
-      for (const d of score.explanation.churnRisk.drivers) hash += `|${d.key}:${d.share}`;
-      for (const t of score.topSignals) hash += `|t:${t.key}`;
-      hash += `|${healthJson}`;
-      if (prior?.hash === hash) continue;
-      // Snapshots are change points: a day's row exists when any score or the grade changed.
-      if (!prior || prior.visible !== visible.join('|')) {
-        snapshots.push({
+      const scoreRows: DB['account_scores'][] = [];
+      const snapshots: DB['score_snapshots'][] = [];
+      for (const account of chunk) {
+        const facts = factsById.get(account.id)!;
+        const score = scoreAccount(
+          {
+            now,
+            signals: scoredSignals(latest.get(account.id), byKey),
+            engagement: engagementOf(facts.usage, facts.persons.length),
+            firmographics: firms.get(account.domain) ?? null,
+          },
+          settings,
+        );
+        const prior = previous.get(account.id);
+        // Health history changes only when health does: otherwise reuse the stored text unparsed.
+        const healthJson =
+          prior && prior.health === score.health
+            ? prior.healthJson
+            : toJson(healthChangePoints(prior ? healthPoints(prior) : [], today, score.health));
+        const visible = [score.health, score.expansion, score.churnRisk, score.fit, score.score, score.grade];
+        // What a person sees: scores, grade, top signals, drivers and their shares. Decimals of a
+        // decaying contribution alone do not rewrite the row. Kept as the row's signature.
+        let hash = visible.join('|');
+        for (const d of score.explanation.expansion.drivers) hash += `|${d.key}:${d.share}`;
+        for (const d of score.explanation.churnRisk.drivers) hash += `|${d.key}:${d.share}`;
+        for (const t of score.topSignals) hash += `|t:${t.key}`;
+        hash += `|${healthJson}`;
+        if (prior?.hash === hash) continue;
+        // Snapshots are change points: a day's row exists when any score or the grade changed.
+        if (!prior || prior.visible !== visible.join('|')) {
+          snapshots.push({
+            workspace_id: workspaceId,
+            account_id: account.id,
+            day: dayString(today),
+            health: score.health,
+            expansion: score.expansion,
+            churn_risk: score.churnRisk,
+            fit: score.fit,
+            score: score.score,
+            grade: score.grade,
+          });
+        }
+        const explanation = toJson(storedExplanation(score));
+        const top = toJson(
+          score.topSignals.map(({ key, title, direction, share }) => ({ key, title, direction, share })),
+        );
+        const contributing = [...score.explanation.expansion.drivers, ...score.explanation.churnRisk.drivers]
+          .map((d) => d.key)
+          .sort();
+        scoreRows.push({
           workspace_id: workspaceId,
           account_id: account.id,
-          day: dayString(today),
           health: score.health,
           expansion: score.expansion,
           churn_risk: score.churnRisk,
           fit: score.fit,
           score: score.score,
           grade: score.grade,
+          top_signals_json: top,
+          explanation_json: explanation,
+          signal_keys: `,${contributing.join(',')},`,
+          health_history_json: healthJson,
+          row_hash: hash,
+          scored_at: nowIso,
+          run_id: input.runId,
         });
       }
-      const explanation = toJson(storedExplanation(score));
-      const top = toJson(
-        score.topSignals.map(({ key, title, direction, share }) => ({ key, title, direction, share })),
-      );
-      const contributing = [...score.explanation.expansion.drivers, ...score.explanation.churnRisk.drivers]
-        .map((d) => d.key)
-        .sort();
-      scoreRows.push({
-        workspace_id: workspaceId,
-        account_id: account.id,
-        health: score.health,
-        expansion: score.expansion,
-        churn_risk: score.churnRisk,
-        fit: score.fit,
-        score: score.score,
-        grade: score.grade,
-        top_signals_json: top,
-        explanation_json: explanation,
-        signal_keys: `,${contributing.join(',')},`,
-        health_history_json: healthJson,
-        row_hash: hash,
-        scored_at: nowIso,
-        run_id: input.runId,
-      });
+      // One transaction per chunk: the occurrences and the scores computed from them land together.
+      const chunkIds = chunk.map((a) => a.id);
+      if (writer) {
+        writer.write([
+          ...occurrenceWrites(workspaceId, plan, input.runId),
+          {
+            sql: insertStatement('account_scores', SCORE_ROW, SCORE_UPSERT),
+            rows: valuesOf(scoreRows, SCORE_ROW),
+          },
+          {
+            sql: insertStatement('score_snapshots', SNAPSHOT_ROW, SNAPSHOT_UPSERT),
+            rows: valuesOf(snapshots, SNAPSHOT_ROW),
+          },
+          { sql: CLEAR_TOUCHED, rows: chunkIds.map((id) => [workspaceId, id]) },
+        ]);
+      } else {
+        await db.transaction().execute(async (trx) => {
+          await insertOccurrences(trx, workspaceId, plan.inserts, input.runId);
+          await refreshOccurrences(trx, workspaceId, plan.refreshes);
+          await closeOccurrences(trx, workspaceId, plan.closes);
+          await insertRows(trx, 'account_scores', scoreRows, SCORE_UPSERT);
+          await insertRows(trx, 'score_snapshots', snapshots, SNAPSHOT_UPSERT);
+          // Only the rows still marked: rewriting an unmarked account row (history and all) costs pages.
+          await trx
+            .updateTable('accounts')
+            .set({ touched_at: null })
+            .where('workspace_id', '=', workspaceId)
+            .where('id', 'in', chunkIds)
+            .where('touched_at', 'is not', null)
+            .execute();
+        });
+      }
+      done += chunk.length;
+      counts.accountsScored = done;
+      await input.progress({ stage: 'score', done, total: accounts.length });
     }
-    // One transaction per chunk: the occurrences and the scores computed from them land together.
-    await db.transaction().execute(async (trx) => {
-      await insertOccurrences(trx, workspaceId, plan.inserts, input.runId);
-      await refreshOccurrences(trx, workspaceId, plan.refreshes);
-      await closeOccurrences(trx, workspaceId, plan.closes);
-      await writeScores(trx, scoreRows);
-      await writeSnapshots(trx, snapshots);
-      // Only the rows still marked: rewriting an unmarked account row (history and all) costs pages.
-      await trx
-        .updateTable('accounts')
-        .set({ touched_at: null })
-        .where('workspace_id', '=', workspaceId)
-        .where(
-          'id',
-          'in',
-          chunk.map((a) => a.id),
-        )
-        .where('touched_at', 'is not', null)
-        .execute();
-    });
-    done += chunk.length;
-    counts.accountsScored = done;
-    await input.progress({ stage: 'score', done, total: accounts.length });
+    await writer?.flush();
+  } finally {
+    await writer?.close();
   }
   return { accounts, all: input.targetIds === null };
 }
@@ -762,30 +798,33 @@ async function loadPreviousScores(db: Kysely<DB>, workspaceId: string, ids: read
   return out;
 }
 
-const SCORE_KEY = ['workspace_id', 'account_id'] as const;
-const SCORE_COLUMNS = [
-  'health',
-  'expansion',
-  'churn_risk',
-  'fit',
-  'score',
-  'grade',
-  'top_signals_json',
-  'explanation_json',
-  'signal_keys',
-  'health_history_json',
-  'row_hash',
-  'scored_at',
-  'run_id',
-] as const;
-const SNAPSHOT_KEY = ['workspace_id', 'account_id', 'day'] as const;
-const SNAPSHOT_COLUMNS = ['health', 'expansion', 'churn_risk', 'fit', 'score', 'grade'] as const;
-
-const writeScores = (trx: Kysely<DB>, rows: DB['account_scores'][]) =>
-  insertRows(trx, 'account_scores', rows, { conflict: SCORE_KEY, update: SCORE_COLUMNS });
-
-const writeSnapshots = (trx: Kysely<DB>, rows: DB['score_snapshots'][]) =>
-  insertRows(trx, 'score_snapshots', rows, { conflict: SNAPSHOT_KEY, update: SNAPSHOT_COLUMNS });
+const SCORE_UPSERT = {
+  conflict: ['workspace_id', 'account_id'],
+  update: [
+    'health',
+    'expansion',
+    'churn_risk',
+    'fit',
+    'score',
+    'grade',
+    'top_signals_json',
+    'explanation_json',
+    'signal_keys',
+    'health_history_json',
+    'row_hash',
+    'scored_at',
+    'run_id',
+  ],
+} as const;
+const SCORE_ROW = [...SCORE_UPSERT.conflict, ...SCORE_UPSERT.update];
+const SNAPSHOT_UPSERT = {
+  conflict: ['workspace_id', 'account_id', 'day'],
+  update: ['health', 'expansion', 'churn_risk', 'fit', 'score', 'grade'],
+} as const;
+const SNAPSHOT_ROW = [...SNAPSHOT_UPSERT.conflict, ...SNAPSHOT_UPSERT.update];
+/** Only the rows still marked: rewriting an unmarked account row (history and all) costs pages. */
+const CLEAR_TOUCHED =
+  'update accounts set touched_at = null where workspace_id = ? and id = ? and touched_at is not null';
 
 interface BacktestInput {
   full: boolean;

@@ -85,6 +85,7 @@ export function ramp(value: number, threshold: number, full: number): number {
 
 /** Thousands separators without Intl: explanations are built for every detection of every run. */
 function grouped(n: number): string {
+  if (n > -1000 && n < 1000) return String(n);
   const [int, frac] = String(Math.abs(n)).split('.');
   const digits = int!.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return `${n < 0 ? '-' : ''}${digits}${frac ? `.${frac}` : ''}`;

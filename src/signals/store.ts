@@ -3,7 +3,15 @@ import { type Kysely, sql } from 'kysely';
 import { chunks } from '../accounts/index.js';
 import { badRequest, notFound } from '../core/index.js';
 import type { DB } from '../db/index.js';
-import { fromJson, insertRows, selectRows, toJson } from '../db/index.js';
+import {
+  fromJson,
+  insertRows,
+  insertStatement,
+  selectRows,
+  toJson,
+  valuesOf,
+  type WriteBatch,
+} from '../db/index.js';
 import {
   type ConfiguredSignal,
   configureSignals,
@@ -289,6 +297,21 @@ export async function loadOccurrenceHeads(
   return out;
 }
 
+const occurrenceRow = (workspaceId: string, o: NewOccurrence, runId: string | null) => ({
+  workspace_id: workspaceId,
+  account_id: o.accountId,
+  signal_key: o.key,
+  origin: o.origin,
+  occurred_at: o.occurredAt,
+  first_seen_at: o.firstSeenAt,
+  last_seen_at: o.lastSeenAt,
+  open: o.open ? 1 : 0,
+  strength: o.strength,
+  evidence_json: toJson(o.evidence),
+  explanation: o.explanation,
+  run_id: runId,
+});
+
 /** Store new occurrences (in the caller's transaction when it has one). */
 export async function insertOccurrences(
   db: Kysely<DB>,
@@ -299,21 +322,52 @@ export async function insertOccurrences(
   await insertRows(
     db,
     'signal_occurrences',
-    rows.map((o) => ({
-      workspace_id: workspaceId,
-      account_id: o.accountId,
-      signal_key: o.key,
-      origin: o.origin,
-      occurred_at: o.occurredAt,
-      first_seen_at: o.firstSeenAt,
-      last_seen_at: o.lastSeenAt,
-      open: o.open ? 1 : 0,
-      strength: o.strength,
-      evidence_json: toJson(o.evidence),
-      explanation: o.explanation,
-      run_id: runId,
-    })),
+    rows.map((o) => occurrenceRow(workspaceId, o, runId)),
   );
+}
+
+const OCCURRENCE_COLUMNS = Object.keys(
+  occurrenceRow('', { evidence: {} } as NewOccurrence, null),
+) as (keyof ReturnType<typeof occurrenceRow>)[];
+
+/**
+ * What insertOccurrences, refreshOccurrences and closeOccurrences write, as statements with rows
+ * for a SQLite BackgroundWriter.
+ */
+export function occurrenceWrites(
+  workspaceId: string,
+  changes: {
+    inserts: readonly NewOccurrence[];
+    refreshes: readonly OccurrenceRefresh[];
+    closes: readonly OccurrenceClose[];
+  },
+  runId: string | null,
+): WriteBatch {
+  return [
+    {
+      sql: insertStatement('signal_occurrences', OCCURRENCE_COLUMNS),
+      rows: valuesOf(
+        changes.inserts.map((o) => occurrenceRow(workspaceId, o, runId)),
+        OCCURRENCE_COLUMNS,
+      ),
+    },
+    {
+      sql: `update signal_occurrences set last_seen_at = ?, open = 1, strength = ?, evidence_json = ?, explanation = ?
+        where workspace_id = ? and id = ?`,
+      rows: changes.refreshes.map((r) => [
+        r.lastSeenAt,
+        r.strength,
+        toJson(r.evidence),
+        r.explanation,
+        workspaceId,
+        r.id,
+      ]),
+    },
+    {
+      sql: 'update signal_occurrences set open = 0, last_seen_at = ? where workspace_id = ? and id = ?',
+      rows: changes.closes.map((c) => [c.lastSeenAt, workspaceId, c.id]),
+    },
+  ];
 }
 
 /** A stored occurrence seen again: reopened after a pause inside its dedupe window, or refreshed. */
@@ -352,11 +406,17 @@ export async function refreshOccurrences(
   }
 }
 
-/** Close occurrences whose condition stopped holding, with the last moment it was known to hold. */
+/** An open occurrence whose condition stopped holding, with the last moment it was known to hold. */
+export interface OccurrenceClose {
+  id: number;
+  lastSeenAt: string;
+}
+
+/** Close occurrences whose condition stopped holding. */
 export async function closeOccurrences(
   db: Kysely<DB>,
   workspaceId: string,
-  rows: readonly { id: number; lastSeenAt: string }[],
+  rows: readonly OccurrenceClose[],
 ): Promise<void> {
   for (const chunk of chunks(rows, 400)) {
     const values = sql.join(chunk.map((r) => sql`(${r.id}, ${r.lastSeenAt})`));

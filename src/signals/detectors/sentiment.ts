@@ -6,6 +6,7 @@ import { defineDetector, ramp } from '../detector.js';
 
 /** Each respondent's latest answer inside the window (anonymous answers count one by one). */
 function latestAnswers(facts: AccountFacts, windowDays: number): NpsAnswer[] {
+  if (facts.nps.length === 0) return [];
   const since = toMs(facts.asOf) - windowDays * DAY_MS;
   const latest = new Map<string, NpsAnswer>();
   facts.nps.forEach((answer, i) => {
@@ -95,7 +96,8 @@ export const healthScoreDecrease = defineDetector({
   dedupeDays: 14,
   replayable: false,
   detect(facts, p) {
-    // Health history is change points: a value holds until the next point.
+    // Health history is change points: a value holds until the next point. A fall needs two.
+    if (facts.healthHistory.length < 2) return null;
     const points = [...facts.healthHistory].sort((a, b) => a.day - b.day);
     const latest = points[points.length - 1];
     const windowStart = facts.asOfDay - p.lookbackDays + 1;
