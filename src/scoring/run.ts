@@ -575,10 +575,15 @@ async function detectAndScore(
   try {
     let done = 0;
     for (const chunk of chunks(accounts, input.chunkSize)) {
+      // Per account of the chunk, by position: each map is read once per account.
       const detections = new Map<string, DetectedSignal[]>();
-      const factsById = new Map<string, ReturnType<typeof detectNow>['facts']>();
-      for (const account of chunk) {
-        const prior = previous.get(account.id);
+      const factsOf = new Array<ReturnType<typeof detectNow>['facts']>(chunk.length);
+      const foundOf = new Array<DetectedSignal[]>(chunk.length);
+      const priorOf = chunk.map((a) => previous.get(a.id));
+      const headsOf = new Array<Map<string, OccurrenceHead>>(chunk.length);
+      for (let i = 0; i < chunk.length; i++) {
+        const account = chunk[i]!;
+        const prior = priorOf[i];
         const { facts, detections: found } = detectNow(
           {
             accountId: account.id,
@@ -590,7 +595,8 @@ async function detectAndScore(
           signals,
           now,
         );
-        factsById.set(account.id, facts);
+        factsOf[i] = facts;
+        foundOf[i] = found;
         if (found.length > 0) detections.set(account.id, found);
         counts.signalsDetected += found.length;
       }
@@ -607,14 +613,18 @@ async function detectAndScore(
       counts.occurrencesClosed += plan.closes.length;
       // What scoring sees: this run's detections hold now; what stopped holding decays from its close.
       const closedAt = new Map(plan.closes.map((c) => [c.id, c.lastSeenAt]));
-      for (const account of chunk) {
-        const heads = latest.get(account.id) ?? new Map<string, OccurrenceHead>();
-        latest.set(account.id, heads);
-        for (const [key, head] of heads) {
-          const at = closedAt.get(head.id);
-          if (at) heads.set(key, { ...head, open: false, lastSeenAt: at });
+      for (let i = 0; i < chunk.length; i++) {
+        const account = chunk[i]!;
+        let heads = latest.get(account.id);
+        if (!heads) latest.set(account.id, (heads = new Map<string, OccurrenceHead>()));
+        headsOf[i] = heads;
+        if (closedAt.size > 0) {
+          for (const [key, head] of heads) {
+            const at = closedAt.get(head.id);
+            if (at) heads.set(key, { ...head, open: false, lastSeenAt: at });
+          }
         }
-        for (const d of detections.get(account.id) ?? []) {
+        for (const d of foundOf[i]!) {
           const head = heads.get(d.key);
           heads.set(d.key, {
             id: head?.id ?? -1,
@@ -630,18 +640,19 @@ async function detectAndScore(
 
       const scoreRows: DB['account_scores'][] = [];
       const snapshots: DB['score_snapshots'][] = [];
-      for (const account of chunk) {
-        const facts = factsById.get(account.id)!;
+      for (let i = 0; i < chunk.length; i++) {
+        const account = chunk[i]!;
+        const facts = factsOf[i]!;
         const score = scoreAccount(
           {
             now,
-            signals: scoredSignals(latest.get(account.id), byKey),
+            signals: scoredSignals(headsOf[i], byKey),
             engagement: engagementOf(facts.usage, facts.persons.length),
             firmographics: firms.get(account.domain) ?? null,
           },
           settings,
         );
-        const prior = previous.get(account.id);
+        const prior = priorOf[i];
         // Health history changes only when health does: otherwise reuse the stored text unparsed.
         const healthJson =
           prior && prior.health === score.health
@@ -650,14 +661,15 @@ async function detectAndScore(
         const visible = [score.health, score.expansion, score.churnRisk, score.fit, score.score, score.grade];
         // What a person sees: scores, grade, top signals, drivers and their shares. Decimals of a
         // decaying contribution alone do not rewrite the row. Kept as the row's signature.
-        let hash = visible.join('|');
+        const shown = visible.join('|');
+        let hash = shown;
         for (const d of score.explanation.expansion.drivers) hash += `|${d.key}:${d.share}`;
         for (const d of score.explanation.churnRisk.drivers) hash += `|${d.key}:${d.share}`;
         for (const t of score.topSignals) hash += `|t:${t.key}`;
         hash += `|${healthJson}`;
         if (prior?.hash === hash) continue;
         // Snapshots are change points: a day's row exists when any score or the grade changed.
-        if (!prior || prior.visible !== visible.join('|')) {
+        if (!prior || prior.visible !== shown) {
           snapshots.push({
             workspace_id: workspaceId,
             account_id: account.id,

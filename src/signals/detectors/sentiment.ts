@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { type AccountFacts, DAY_MS, dayString, type NpsAnswer, toMs } from '../../accounts/index.js';
+import {
+  type AccountFacts,
+  DAY_MS,
+  dayString,
+  type HealthPoint,
+  type NpsAnswer,
+  toMs,
+} from '../../accounts/index.js';
 import { defineDetector, ramp } from '../detector.js';
 
 /** Detectors over what customers said (NPS survey answers) and how Beton's health score moved. */
@@ -15,6 +22,9 @@ function latestAnswers(facts: AccountFacts, windowDays: number): NpsAnswer[] {
   });
   return [...latest.values()].sort((a, b) => toMs(a.at) - toMs(b.at));
 }
+
+const isByDay = (points: readonly HealthPoint[]) =>
+  points.every((h, i) => i === 0 || points[i - 1]!.day <= h.day);
 
 const whoSaid = (a: NpsAnswer) => `${a.score}${a.email ? ` from ${a.email}` : ''} on ${a.at.slice(0, 10)}`;
 
@@ -96,17 +106,25 @@ export const healthScoreDecrease = defineDetector({
   dedupeDays: 14,
   replayable: false,
   detect(facts, p) {
-    // Health history is change points: a value holds until the next point. A fall needs two.
-    if (facts.healthHistory.length < 2) return null;
-    const points = [...facts.healthHistory].sort((a, b) => a.day - b.day);
-    const latest = points[points.length - 1];
+    // Health history is change points (oldest first): a value holds until the next point. A fall needs two.
+    const history = facts.healthHistory;
+    if (history.length < 2) return null;
+    const points = isByDay(history) ? history : [...history].sort((a, b) => a.day - b.day);
+    const latest = points[points.length - 1]!;
     const windowStart = facts.asOfDay - p.lookbackDays + 1;
-    if (!latest || latest.day < windowStart) return null;
-    const inForceAtStart = points.filter((h) => h.day < windowStart).pop();
-    const candidates = points.filter((h) => h.day >= windowStart && h.day < latest.day);
-    if (inForceAtStart) candidates.push({ day: windowStart, health: inForceAtStart.health });
-    if (candidates.length === 0) return null;
-    const peak = candidates.reduce((a, b) => (b.health > a.health ? b : a));
+    if (latest.day < windowStart) return null;
+    // The highest value in force inside the window before the latest point: points inside it first,
+    // then the value already in force when it opened (counted from the window's first day).
+    let peak: HealthPoint | null = null;
+    let inForceAtStart: HealthPoint | null = null;
+    for (let i = 0; i < points.length - 1; i++) {
+      const h = points[i]!;
+      if (h.day < windowStart) inForceAtStart = h;
+      else if (h.day < latest.day && (!peak || h.health > peak.health)) peak = h;
+    }
+    if (inForceAtStart && (!peak || inForceAtStart.health > peak.health))
+      peak = { day: windowStart, health: inForceAtStart.health };
+    if (!peak) return null;
     const drop = peak.health - latest.health;
     if (drop < p.minDrop) return null;
     return {
