@@ -616,7 +616,10 @@ async function detectAndScore(
       for (let i = 0; i < chunk.length; i++) {
         const account = chunk[i]!;
         let heads = latest.get(account.id);
-        if (!heads) latest.set(account.id, (heads = new Map<string, OccurrenceHead>()));
+        if (!heads) {
+          heads = new Map<string, OccurrenceHead>();
+          latest.set(account.id, heads);
+        }
         headsOf[i] = heads;
         if (closedAt.size > 0) {
           for (const [key, head] of heads) {
