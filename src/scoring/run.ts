@@ -671,18 +671,21 @@ async function detectAndScore(
         for (const t of score.topSignals) hash += `|t:${t.key}`;
         hash += `|${healthJson}`;
         if (prior?.hash === hash) continue;
+        const values = {
+          health: score.health,
+          expansion: score.expansion,
+          churn_risk: score.churnRisk,
+          fit: score.fit,
+          score: score.score,
+          grade: score.grade,
+        };
         // Snapshots are change points: a day's row exists when any score or the grade changed.
         if (!prior || prior.visible !== shown) {
           snapshots.push({
             workspace_id: workspaceId,
             account_id: account.id,
             day: dayString(today),
-            health: score.health,
-            expansion: score.expansion,
-            churn_risk: score.churnRisk,
-            fit: score.fit,
-            score: score.score,
-            grade: score.grade,
+            ...values,
           });
         }
         const explanation = toJson(storedExplanation(score));
@@ -695,12 +698,7 @@ async function detectAndScore(
         scoreRows.push({
           workspace_id: workspaceId,
           account_id: account.id,
-          health: score.health,
-          expansion: score.expansion,
-          churn_risk: score.churnRisk,
-          fit: score.fit,
-          score: score.score,
-          grade: score.grade,
+          ...values,
           top_signals_json: top,
           explanation_json: explanation,
           signal_keys: `,${contributing.join(',')},`,

@@ -109,23 +109,21 @@ export function planOccurrences(
   const nowMs = now.getTime();
   const iso = now.toISOString();
   const plan: OccurrencePlan = { inserts: [], refreshes: [], closes: [] };
+  const none: readonly DetectedSignal[] = [];
   for (const accountId of evaluated) {
-    const found = detections.get(accountId) ?? [];
+    const found = detections.get(accountId) ?? none;
     const heads = latest.get(accountId);
-    const seen = new Set<string>();
     for (const d of found) {
-      seen.add(d.key);
       const head = heads?.get(d.key);
+      // Most detections continue an open occurrence at about the same strength: nothing to write.
+      if (head?.open && Math.abs(head.strength - d.strength) < STRENGTH_STEP) continue;
       const refresh = {
         lastSeenAt: iso,
         strength: d.strength,
         evidence: d.evidence,
         explanation: d.explanation,
       };
-      if (head?.open) {
-        if (Math.abs(head.strength - d.strength) >= STRENGTH_STEP)
-          plan.refreshes.push({ id: head.id, ...refresh });
-      } else if (head && toMs(head.lastSeenAt) >= nowMs - (dedupe.get(d.key) ?? 0)) {
+      if (head && (head.open || toMs(head.lastSeenAt) >= nowMs - (dedupe.get(d.key) ?? 0))) {
         plan.refreshes.push({ id: head.id, ...refresh });
       } else {
         plan.inserts.push({
@@ -139,8 +137,9 @@ export function planOccurrences(
         });
       }
     }
-    for (const [key, head] of heads ?? []) {
-      if (!head.open || seen.has(key)) continue;
+    if (!heads) continue;
+    for (const [key, head] of heads) {
+      if (!head.open || found.some((d) => d.key === key)) continue;
       const confirmed =
         lastConfirmedAt && lastConfirmedAt > head.lastSeenAt && lastConfirmedAt < iso
           ? lastConfirmedAt
