@@ -16,6 +16,8 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
+// The same settings as the connection openDatabase makes.
+db.pragma('foreign_keys = ON');
 db.pragma('busy_timeout = 10000');
 db.pragma('synchronous = NORMAL');
 if (workerData.deferCheckpoints) db.pragma('wal_autocheckpoint = 0');
