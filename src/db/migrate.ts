@@ -26,12 +26,15 @@ async function migrator(kysely: Kysely<DB>) {
 }
 
 /**
- * Kysely's migrator introspects every schema of the database; when another schema is dropped at
- * that moment (another Beton sharing the database, or a test cleaning up), Postgres answers
- * `schema "…" does not exist` for it. Nothing was read or applied then: ask again.
+ * Kysely's migrator introspects every schema of the database, and its Postgres introspector looks
+ * each column up again by name (`pg_get_serial_sequence`). When another schema changes at that
+ * moment (another Beton sharing the database migrating or dropping its schema, or a test cleaning
+ * up), Postgres answers `schema "…" does not exist`, `relation "…" does not exist` or `column "…" of
+ * relation "…" does not exist` about that other schema. Nothing was read or applied then: ask again.
  */
 const droppedMeanwhile = (error: unknown) =>
-  error instanceof Error && /^schema "[^"]+" does not exist$/.test(error.message);
+  error instanceof Error &&
+  /^(schema "[^"]+"|relation "[^"]+"|column "[^"]+" of relation "[^"]+") does not exist$/.test(error.message);
 
 async function retryingDroppedSchemas<T>(
   attempt: () => Promise<T>,
