@@ -1,5 +1,6 @@
 import { type Kysely, type RawBuilder, SqliteAdapter, sql } from 'kysely';
 import type { DB } from '../db/index.js';
+import { dayNumber } from './days.js';
 import { changedRecords } from './source.js';
 import { chunks, mapGroupKeys } from './store.js';
 
@@ -299,7 +300,7 @@ export async function refreshTotals(
   accountIds: string[] | null,
   now: string,
 ): Promise<void> {
-  const recentFrom = Math.floor(Date.parse(now) / 86_400_000) - RECENT_USAGE_DAYS;
+  const recentFrom = dayNumber(now) - RECENT_USAGE_DAYS;
   // Bound numbers arrive in SQLite as reals: cast, or the offsets would read "31.0".
   const pair = sql`case when day >= ${recentFrom} then cast(day - ${recentFrom} as integer) || ',' || count end`;
   const recent = isSqliteDb(db) ? sql`group_concat(${pair}, ',')` : sql`string_agg(${pair}, ',')`;

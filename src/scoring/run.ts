@@ -14,9 +14,9 @@ import {
   WindowedUsage,
 } from '../accounts/index.js';
 import { type Clock, systemClock } from '../core/index.js';
-import type { DB } from '../db/index.js';
 import {
   BackgroundWriter,
+  type DB,
   fromJson,
   insertRows,
   insertStatement,
@@ -783,17 +783,7 @@ async function loadPreviousScores(db: Kysely<DB>, workspaceId: string, ids: read
   const read = async (chunk: readonly string[] | null) => {
     let q = db
       .selectFrom('account_scores')
-      .select([
-        'account_id',
-        'row_hash',
-        'health_history_json',
-        'health',
-        'expansion',
-        'churn_risk',
-        'fit',
-        'score',
-        'grade',
-      ])
+      .select(['account_id', 'row_hash', 'health_history_json', ...VISIBLE_COLUMNS])
       .where('workspace_id', '=', workspaceId);
     if (chunk) q = q.where('account_id', 'in', chunk);
     for (const [accountId, hash, healthJson, ...visible] of await selectRows(db, q)) {
@@ -811,15 +801,13 @@ async function loadPreviousScores(db: Kysely<DB>, workspaceId: string, ids: read
   return out;
 }
 
+/** The scores and grade a person sees: a snapshot's columns, and what a score row's signature starts with. */
+const VISIBLE_COLUMNS = ['health', 'expansion', 'churn_risk', 'fit', 'score', 'grade'] as const;
+
 const SCORE_UPSERT = {
   conflict: ['workspace_id', 'account_id'],
   update: [
-    'health',
-    'expansion',
-    'churn_risk',
-    'fit',
-    'score',
-    'grade',
+    ...VISIBLE_COLUMNS,
     'top_signals_json',
     'explanation_json',
     'signal_keys',
@@ -832,7 +820,7 @@ const SCORE_UPSERT = {
 const SCORE_ROW = [...SCORE_UPSERT.conflict, ...SCORE_UPSERT.update];
 const SNAPSHOT_UPSERT = {
   conflict: ['workspace_id', 'account_id', 'day'],
-  update: ['health', 'expansion', 'churn_risk', 'fit', 'score', 'grade'],
+  update: VISIBLE_COLUMNS,
 } as const;
 const SNAPSHOT_ROW = [...SNAPSHOT_UPSERT.conflict, ...SNAPSHOT_UPSERT.update];
 /** Only the rows still marked: rewriting an unmarked account row (history and all) costs pages. */
