@@ -1,7 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import helmet from '@fastify/helmet';
 import Fastify, {
   type FastifyBaseLogger,
@@ -11,6 +8,7 @@ import Fastify, {
 } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { httpRequestDuration, httpRequestsTotal } from '../core/metrics.js';
+import { packageVersion } from '../core/package-root.js';
 import type { Runtime } from '../runtime/index.js';
 import { type Access, decorateRequestActor, registerApiAuth } from './plugins/auth.js';
 import { registerBetterAuth } from './plugins/better-auth.js';
@@ -54,15 +52,6 @@ export interface BuildAppOptions {
   /** Log each request (default true; the logger's level still applies). */
   logRequests?: boolean;
 }
-
-const packageVersion = (() => {
-  const file = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../package.json');
-  try {
-    return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
-  } catch {
-    return '0.0.0';
-  }
-})();
 
 const PROBES = /^\/(healthz|readyz|metrics)(\?|$)/;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

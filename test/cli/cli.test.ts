@@ -9,7 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticateApiKey } from '../../src/auth/index.js';
 import { Keyring } from '../../src/core/crypto.js';
 import { createRuntime } from '../../src/runtime/index.js';
+import { nodeArgsFor } from '../support/bundle.js';
 import { postgresUrl, testConfig } from '../support/index.js';
+
+/** The CLI, bundled once for this file: each run is a full Node start. */
+const cli = await nodeArgsFor('src/cli/main.ts');
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
@@ -27,7 +31,7 @@ const dbEnv: Record<string, string> = postgresUrl()
 
 async function beton(args: string[], env: Record<string, string> = {}) {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    const { stdout, stderr } = await run(process.execPath, [...cli, ...args], {
       cwd: root,
       env: { PATH: process.env.PATH, BETON_DATA_DIR: dataDir, BETON_ENCRYPTION_KEYS: k1, ...dbEnv, ...env },
     });

@@ -2,6 +2,10 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { nodeArgsFor } from '../support/bundle.js';
+
+/** The CLI, bundled once for this file: each run is a full Node start. */
+const cli = await nodeArgsFor('src/cli/main.ts');
 
 const root = path.resolve(import.meta.dirname, '../..');
 const children: ChildProcess[] = [];
@@ -11,7 +15,7 @@ afterAll(() => {
 
 /** Start `beton simulate` and resolve with its first stdout line. */
 function simulate(args: string[]): Promise<{ child: ChildProcess; line: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'simulate', ...args], {
+  const child = spawn(process.execPath, [...cli, 'simulate', ...args], {
     cwd: root,
     env: { PATH: process.env.PATH, LOG_LEVEL: 'silent' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -71,14 +75,10 @@ describe('beton simulate', () => {
 
   it('refuses a knob out of range with one clear line', async () => {
     const run = promisify(execFile);
-    const result = await run(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', 'simulate', '--error-rate', '3'],
-      {
-        cwd: root,
-        env: { PATH: process.env.PATH },
-      },
-    ).catch((e: { code: number; stderr: string }) => e);
+    const result = await run(process.execPath, [...cli, 'simulate', '--error-rate', '3'], {
+      cwd: root,
+      env: { PATH: process.env.PATH },
+    }).catch((e: { code: number; stderr: string }) => e);
     expect((result as { code: number }).code).toBe(1);
     expect((result as { stderr: string }).stderr).toMatch(/--error-rate must be a number between 0 and 1/);
   });

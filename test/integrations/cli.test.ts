@@ -7,7 +7,11 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulators, startSimulators } from '../../src/simulators/index.js';
+import { nodeArgsFor } from '../support/bundle.js';
 import { postgresUrl } from '../support/index.js';
+
+/** The CLI, bundled once for this file: each run is a full Node start. */
+const cli = await nodeArgsFor('src/cli/main.ts');
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
@@ -21,7 +25,7 @@ const dbEnv: Record<string, string> = postgresUrl()
 
 async function beton(args: string[]) {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    const { stdout, stderr } = await run(process.execPath, [...cli, ...args], {
       cwd: root,
       env: {
         PATH: process.env.PATH,

@@ -6,9 +6,12 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { namesOf } from '../../src/cli/scaffold/names.js';
 import { addToRegistry } from '../../src/cli/scaffold/scaffold.js';
+import { nodeArgsFor } from '../support/bundle.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
+/** The CLI, bundled once for this file: each run is a full Node start. */
+const cli = await nodeArgsFor('src/cli/main.ts');
 
 describe('addToRegistry', () => {
   const base = `import { AppError } from '../core/errors.js';
@@ -53,14 +56,10 @@ describe('beton integration new', () => {
   afterAll(() => fs.rmSync(copy, { recursive: true, force: true }));
 
   it('writes a folder that typechecks and whose tests pass at once', async () => {
-    const cli = await run(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', 'integration', 'new', 'acme_crm', '--json'],
-      {
-        cwd: copy,
-      },
-    );
-    const result = JSON.parse(cli.stdout) as { files: string[] };
+    const created = await run(process.execPath, [...cli, 'integration', 'new', 'acme_crm', '--json'], {
+      cwd: copy,
+    });
+    const result = JSON.parse(created.stdout) as { files: string[] };
     expect(result.files).toEqual([
       'src/integrations/acme_crm/client.ts',
       'src/integrations/acme_crm/index.ts',
@@ -104,7 +103,7 @@ describe('beton integration new', () => {
 
     // A second run refuses to overwrite.
     await expect(
-      run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'integration', 'new', 'acme_crm'], {
+      run(process.execPath, [...cli, 'integration', 'new', 'acme_crm'], {
         cwd: copy,
       }),
     ).rejects.toMatchObject({ stderr: expect.stringContaining('already') });

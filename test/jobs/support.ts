@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createLogger } from '../../src/core/logger.js';
 import { PgBossJobRunner, pgBossSchema } from '../../src/jobs/index.js';
+import { nodeArgsFor } from '../support/bundle.js';
 import { postgresUrl } from '../support/index.js';
 import type { WorkerOrders } from './worker-process.js';
 
@@ -88,7 +89,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
  * w.child.kill('SIGKILL');
  */
 export async function spawnWorker(orders: WorkerOrders): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/jobs/worker-process.ts')], {
+  const child = spawn(process.execPath, await nodeArgsFor('test/jobs/worker-process.ts'), {
     cwd: ROOT,
     env: { ...process.env, BETON_TEST_WORKER: JSON.stringify(orders) },
     stdio: ['ignore', 'pipe', 'inherit'],

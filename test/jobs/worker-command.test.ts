@@ -4,8 +4,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeArgsFor } from '../support/bundle.js';
 import { postgresUrl } from '../support/index.js';
 import { sqlOnce, waitFor } from './support.js';
+
+/** The CLI, bundled once for this file: each run is a full Node start. */
+const cli = await nodeArgsFor('src/cli/main.ts');
 
 const root = path.resolve(import.meta.dirname, '../..');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'beton-worker-cli-'));
@@ -30,7 +34,7 @@ afterAll(async () => {
 
 describe('beton worker', { timeout: 90_000 }, () => {
   it('runs the jobs without an HTTP server and exits 0 on SIGTERM', async () => {
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker'], {
+    child = spawn(process.execPath, [...cli, 'worker'], {
       cwd: root,
       env: { PATH: process.env.PATH, BETON_DATA_DIR: dataDir, LOG_LEVEL: 'info', ...dbEnv },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -13,7 +13,11 @@ import {
   createAttioSimulator,
   DEFAULT_ATTIO_TOKEN,
 } from '../../src/simulators/attio/index.js';
+import { nodeArgsFor } from '../support/bundle.js';
 import { postgresUrl, testConfig } from '../support/index.js';
+
+/** The CLI, bundled once for this file: each run is a full Node start. */
+const cli = await nodeArgsFor('src/cli/main.ts');
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
@@ -28,7 +32,7 @@ const dbEnv: Record<string, string> = postgresUrl()
 
 async function beton(args: string[]) {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    const { stdout, stderr } = await run(process.execPath, [...cli, ...args], {
       cwd: root,
       env: {
         PATH: process.env.PATH,

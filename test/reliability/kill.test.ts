@@ -4,6 +4,7 @@ import { putConnection } from '../../src/connections/index.js';
 import { type PushServiceDeps, planPush, startPush } from '../../src/push/index.js';
 import { createAttioSimulator, DEFAULT_ATTIO_TOKEN } from '../../src/simulators/attio/index.js';
 import { getRun, startSync } from '../../src/sync/index.js';
+import { nodeArgsFor } from '../support/bundle.js';
 import {
   createReliabilityBed,
   FAULT_RETRY,
@@ -14,7 +15,7 @@ import {
 } from './support/bed.js';
 import type { Orders } from './support/kill-child.js';
 import { attioCompanies, pushAccounts } from './support/push.js';
-import { pool, prepareKillChild, seeded, warmChildren } from './support/spawn.js';
+import { pool, seeded, warmChildren } from './support/spawn.js';
 
 /**
  * SIGKILL at random points: for every stream of every source, and for the push, at least 10
@@ -29,7 +30,6 @@ const PUSH_ACCOUNTS = 30;
 const CONCURRENCY = 3;
 
 let bed: ReliabilityBed;
-let child: Awaited<ReturnType<typeof prepareKillChild>>;
 let children: ReturnType<typeof warmChildren>;
 /** How long a child takes to run each stream when nobody kills it, to draw kill times over. */
 const cleanMs = new Map<string, number>();
@@ -37,8 +37,12 @@ const NEVER = 10 * 60_000;
 const tally = { trials: 0, killed: 0, finishedBeforeKill: 0 };
 
 beforeAll(async () => {
-  [bed, child] = await Promise.all([createReliabilityBed(), prepareKillChild()]);
-  children = warmChildren(child, CONCURRENCY);
+  const [created, childArgs] = await Promise.all([
+    createReliabilityBed(),
+    nodeArgsFor('test/reliability/support/kill-child.ts'),
+  ]);
+  bed = created;
+  children = warmChildren(childArgs, CONCURRENCY);
   // Several processes share each key here, each with its own rate budget: the limits are not
   // what this suite is about (the faults suite is), so the simulators do not enforce them.
   bed.sims.posthog.server.setKnobs({ rateLimits: false });
@@ -62,7 +66,6 @@ afterAll(async () => {
     `kill: ${tally.trials} trials, ${tally.killed} killed mid-work, ${tally.finishedBeforeKill} finished first`,
   );
   children?.close();
-  child?.cleanup();
   await bed?.close();
 });
 

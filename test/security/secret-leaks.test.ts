@@ -6,9 +6,13 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyFilePath } from '../../src/core/crypto.js';
 import { executeRun } from '../../src/sync/index.js';
+import { nodeArgsFor } from '../support/bundle.js';
 import { postgresUrl, signIn, TEST_PASSWORD } from '../support/index.js';
 import { apiRoutes, fillUrl, harvest, paramNames } from './support/routes.js';
 import { buildWorld, type World } from './support/world.js';
+
+/** The CLI, bundled once for this file: each run is a full Node start. */
+const cli = await nodeArgsFor('src/cli/main.ts');
 
 /**
  * Secrets stay secret: with all four integrations connected (recognisable keys, and wrong keys
@@ -196,14 +200,10 @@ async function cliExports(w: World): Promise<[string, string][]> {
     commands.map(async (args): Promise<[string, string]> => {
       const full = [...args, '--json', '--workspace', w.t.workspaceId];
       try {
-        const { stdout, stderr } = await run(
-          process.execPath,
-          ['--import', 'tsx', 'src/cli/main.ts', ...full],
-          {
-            cwd: root,
-            env,
-          },
-        );
+        const { stdout, stderr } = await run(process.execPath, [...cli, ...full], {
+          cwd: root,
+          env,
+        });
         return [`cli ${args.join(' ')}`, stdout + stderr];
       } catch (error) {
         const e = error as { stdout?: string; stderr?: string; message: string };

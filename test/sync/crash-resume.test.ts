@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allRecords, executeRun, getRun, startSync } from '../../src/sync/index.js';
+import { nodeArgsFor } from '../support/bundle.js';
 import { startTestkitSimulator, type TestkitSimulator } from '../support/testkit-integration/index.js';
 import { createSyncTestbed, type SyncTestbed } from '../support/testkit-integration/testbed.js';
 
@@ -27,7 +28,7 @@ describe('a sync killed with SIGKILL mid-run', () => {
         : { dialect: 'postgres', url: process.env.DATABASE_URL, schema: bed.testDb.schema, poolSize: 2 };
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'test/support/testkit-integration/sync-child.ts'],
+      await nodeArgsFor('test/support/testkit-integration/sync-child.ts'),
       {
         env: {
           ...process.env,

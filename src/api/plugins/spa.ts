@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { packageRoot } from '../../core/package-root.js';
 
-/** `web/dist` at the project root (the same from `src/api/plugins` and `dist/api/plugins`). */
-export const defaultWebDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../web/dist');
+/** `web/dist` at the project root. */
+export const defaultWebDist = path.join(packageRoot, 'web/dist');
 
 const NOT_SPA = /^\/(api|docs|healthz|readyz|metrics)(\/|$|\?)/;
 

@@ -1,45 +1,8 @@
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Orders } from './kill-child.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
-const source = path.join(import.meta.dirname, 'kill-child.ts');
-
-/**
- * The kill child, bundled once into a single ES module next to node_modules (so its packages
- * resolve): a bundled child starts in a fraction of the time a TypeScript one takes, and the suite
- * starts over a hundred of them. Falls back to running the TypeScript through tsx.
- *
- * @example
- * const child = await prepareKillChild();
- * const children = warmChildren(await prepareKillChild(), 3);
- */
-export async function prepareKillChild(): Promise<{ args: string[]; cleanup(): void }> {
-  const outfile = path.join(
-    root,
-    'node_modules',
-    '.cache',
-    'beton-reliability',
-    `kill-child-${process.pid}.mjs`,
-  );
-  try {
-    const { build } = await import('esbuild');
-    await build({
-      entryPoints: [source],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      packages: 'external',
-      outfile,
-      logLevel: 'silent',
-    });
-    return { args: [outfile], cleanup: () => fs.rmSync(outfile, { force: true }) };
-  } catch {
-    return { args: ['--import', 'tsx', source], cleanup: () => undefined };
-  }
-}
 
 interface Warm {
   ready: Promise<void>;
@@ -90,16 +53,16 @@ function startChild(args: string[]): Warm {
  * ended: `killed` (SIGKILL), or what it printed.
  *
  * @example
- * const children = warmChildren(await prepareKillChild(), 3);
+ * const children = warmChildren(await nodeArgsFor('test/reliability/support/kill-child.ts'), 3);
  * await children.run(orders); // 'killed'
  * children.close();
  */
-export function warmChildren(child: { args: string[] }, size: number) {
-  const idle: Warm[] = Array.from({ length: size }, () => startChild(child.args));
+export function warmChildren(args: string[], size: number) {
+  const idle: Warm[] = Array.from({ length: size }, () => startChild(args));
   return {
     async run(orders: Orders): Promise<string> {
-      const next = idle.shift() ?? startChild(child.args);
-      idle.push(startChild(child.args));
+      const next = idle.shift() ?? startChild(args);
+      idle.push(startChild(args));
       await next.ready;
       next.send(orders);
       return next.exited;
