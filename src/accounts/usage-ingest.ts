@@ -97,6 +97,8 @@ export async function ingestUsage(
   options: { since: string | null; now: string },
 ): Promise<UsageIngestResult> {
   const changed = new Map<string, number>();
+  /** The (account, event) pairs whose rows changed: only their totals are recomputed. */
+  const changedPairs = new Map<string, [string, string]>();
   const keyMap = new Map<string, string>();
   let rows = 0;
   const note = (accountId: string, day: number) => {
@@ -135,7 +137,10 @@ export async function ingestUsage(
       return !before || before.count !== row.count || before.persons !== row.persons;
     });
     const removals = [...deletes.values()].filter((row) => stored.has(rowKey(row)));
-    for (const row of [...writes, ...removals]) note(row.accountId, row.day);
+    for (const row of [...writes, ...removals]) {
+      note(row.accountId, row.day);
+      changedPairs.set(`${row.accountId}\u0000${row.event}`, [row.accountId, row.event]);
+    }
     rows += writes.length + removals.length;
     await db.transaction().execute(async (trx) => {
       for (const chunk of chunks(writes, 500)) {
@@ -174,7 +179,13 @@ export async function ingestUsage(
   // An account fed by several group keys (merged by a person) sums them: rebuild it whole.
   const shared = await accountsWithSeveralKeys(db, workspaceId, [...changed.keys()]);
   if (shared.length > 0) await rederiveUsage(db, workspaceId, shared, options.now);
-  await refreshTotals(db, workspaceId, options.since === null ? null : [...changed.keys()], options.now);
+  if (options.since === null) await refreshTotals(db, workspaceId, null, options.now);
+  else {
+    // A rederived account's totals are fresh already.
+    const rederived = new Set(shared);
+    const pairs = [...changedPairs.values()].filter(([accountId]) => !rederived.has(accountId));
+    await refreshEventTotals(db, workspaceId, pairs, options.now);
+  }
   return { changed, rows };
 }
 
@@ -291,28 +302,32 @@ export async function rederiveUsage(
 export const RECENT_USAGE_DAYS = 91;
 
 /**
- * Recompute usage_totals for some accounts (null: the whole workspace): lifetime bounds and totals,
- * and the recent counts from `RECENT_USAGE_DAYS` before `now`'s day.
+ * The statement that recomputes usage_totals rows from usage_daily for the rows `filter` selects:
+ * lifetime bounds and totals, and the recent counts from `RECENT_USAGE_DAYS` before `now`'s day.
  */
+function totalsInsert(db: Kysely<DB>, workspaceId: string, now: string, filter: RawBuilder<unknown>) {
+  const recentFrom = dayNumber(now) - RECENT_USAGE_DAYS;
+  // Bound numbers arrive in SQLite as reals: cast, or the offsets would read "31.0".
+  const pair = sql`case when day >= ${recentFrom} then cast(day - ${recentFrom} as integer) || ',' || count end`;
+  const recent = isSqliteDb(db) ? sql`group_concat(${pair}, ',')` : sql`string_agg(${pair}, ',')`;
+  return sql`
+    insert into usage_totals (workspace_id, account_id, event, first_day, last_day, total, recent_from, recent_json)
+    select workspace_id, account_id, event, min(day), max(day), sum(count), cast(${recentFrom} as integer),
+      '[' || coalesce(${recent}, '') || ']'
+    from usage_daily where workspace_id = ${workspaceId} and count > 0 ${filter}
+    group by workspace_id, account_id, event`;
+}
+
+/** Recompute usage_totals for some accounts (null: the whole workspace). */
 export async function refreshTotals(
   db: Kysely<DB>,
   workspaceId: string,
   accountIds: string[] | null,
   now: string,
 ): Promise<void> {
-  const recentFrom = dayNumber(now) - RECENT_USAGE_DAYS;
-  // Bound numbers arrive in SQLite as reals: cast, or the offsets would read "31.0".
-  const pair = sql`case when day >= ${recentFrom} then cast(day - ${recentFrom} as integer) || ',' || count end`;
-  const recent = isSqliteDb(db) ? sql`group_concat(${pair}, ',')` : sql`string_agg(${pair}, ',')`;
-  const insert = (filter: RawBuilder<unknown>) => sql`
-    insert into usage_totals (workspace_id, account_id, event, first_day, last_day, total, recent_from, recent_json)
-    select workspace_id, account_id, event, min(day), max(day), sum(count), cast(${recentFrom} as integer),
-      '[' || coalesce(${recent}, '') || ']'
-    from usage_daily where workspace_id = ${workspaceId} and count > 0 ${filter}
-    group by workspace_id, account_id, event`;
   if (accountIds === null) {
     await db.deleteFrom('usage_totals').where('workspace_id', '=', workspaceId).execute();
-    await insert(sql``).execute(db);
+    await totalsInsert(db, workspaceId, now, sql``).execute(db);
     return;
   }
   for (const chunk of chunks(accountIds)) {
@@ -321,6 +336,23 @@ export async function refreshTotals(
       .where('workspace_id', '=', workspaceId)
       .where('account_id', 'in', chunk)
       .execute();
-    await insert(sql`and account_id in (${sql.join(chunk)})`).execute(db);
+    await totalsInsert(db, workspaceId, now, sql`and account_id in (${sql.join(chunk)})`).execute(db);
+  }
+}
+
+/**
+ * Recompute usage_totals for some (account, event) pairs only: a sync that changed one event's
+ * day of an account leaves its other events' totals as they are.
+ */
+export async function refreshEventTotals(
+  db: Kysely<DB>,
+  workspaceId: string,
+  pairs: readonly (readonly [accountId: string, event: string])[],
+  now: string,
+): Promise<void> {
+  for (const chunk of chunks(pairs, 400)) {
+    const list = sql`(account_id, event) in (values ${sql.join(chunk.map(([a, e]) => sql`(${a}, ${e})`))})`;
+    await sql`delete from usage_totals where workspace_id = ${workspaceId} and ${list}`.execute(db);
+    await totalsInsert(db, workspaceId, now, sql`and ${list}`).execute(db);
   }
 }

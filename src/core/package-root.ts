@@ -12,8 +12,9 @@ export const packageRoot: string = findPackageRoot(path.dirname(fileURLToPath(im
 /** The project's package.json version, or 0.0.0 when it cannot be read. */
 export const packageVersion: string = (() => {
   try {
-    return (JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string })
-      .version;
+    return (
+      JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }
+    ).version;
   } catch {
     return '0.0.0';
   }

@@ -12,7 +12,11 @@ import {
   SqliteDialect,
 } from 'kysely';
 import pg from 'pg';
+import { startCheckpointer } from './checkpointer.js';
 import type { DB } from './schema/index.js';
+
+/** SQLite's own default: checkpoint when a commit leaves more than this many pages in the log. */
+const DEFAULT_AUTOCHECKPOINT = 1000;
 
 // int8 (COUNT, bigint columns) arrives as a string by default; Beton's counts fit in a double.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -53,8 +57,26 @@ export function openDatabase(target: DatabaseTarget): Db {
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 10000');
     sqlite.pragma('synchronous = NORMAL');
+    const checkpointer =
+      target.file === ':memory:' || target.file === ''
+        ? null
+        : startCheckpointer(target.file, {
+            // Without the thread, SQLite's own automatic checkpoints keep the log bounded.
+            onFailure: () => sqlite.open && sqlite.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT}`),
+          });
+    if (checkpointer) sqlite.pragma('wal_autocheckpoint = 0');
     const kysely = new Kysely<DB>({ dialect: new ImmediateSqliteDialect(sqlite) });
-    return { kysely, dialect: 'sqlite', sqlite, describe: target.file, close: () => kysely.destroy() };
+    return {
+      kysely,
+      dialect: 'sqlite',
+      sqlite,
+      describe: target.file,
+      close: async () => {
+        // The thread's connection closes first: the last connection to close checkpoints the rest.
+        await checkpointer?.stop();
+        await kysely.destroy();
+      },
+    };
   }
   const pool = new pg.Pool({
     connectionString: target.url,

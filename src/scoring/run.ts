@@ -7,7 +7,6 @@ import {
   dayNumber,
   dayString,
   ingestChanges,
-  isSqliteDb,
   loadDailySeries,
   loadWindowedUsage,
   parseHistory,
@@ -370,10 +369,8 @@ async function executeScoreRun(
         .execute();
       targetIds = rows.map((r) => r.id);
     }
-    // A full run commits a chunk at a time, each commit big enough to trigger SQLite's automatic
-    // checkpoint (copying the write-ahead log into the database, with an fsync) and rewriting the
-    // same index pages again and again: checkpoint once, at the end of the run, instead.
-    const restoreCheckpoints = full && isSqliteDb(db) ? await deferCheckpoints(db) : null;
+    // No checkpoint in these commits: the database's checkpointer thread folds SQLite's
+    // write-ahead log back on another core (src/db/checkpointer.ts).
     const scored = await timed('detect', () =>
       detectAndScore(db, workspaceId, {
         targetIds,
@@ -386,7 +383,7 @@ async function executeScoreRun(
         lastConfirmedAt: state.last_full_run_at,
         chunkSize: Math.max(1, Math.trunc(options.chunkSize ?? ACCOUNT_CHUNK)),
       }),
-    ).finally(() => restoreCheckpoints?.());
+    );
 
     // 5. Backtest.
     await timed('backtest', () =>
@@ -411,9 +408,6 @@ async function executeScoreRun(
       replay_signature: signature,
       updated_at: clock.now().toISOString(),
     });
-    // A full run rewrites much of the database: fold SQLite's write-ahead log back now, so the
-    // cost lands on this run rather than on the next small one. (Never blocks readers.)
-    if (full && isSqliteDb(db)) await sql`pragma wal_checkpoint(passive)`.execute(db);
     await progress({ stage: 'done', done: counts.accountsScored, total: counts.accountsScored }, true);
     return await finishScoreRun(db, workspaceId, run.id, {
       status: 'succeeded',
@@ -432,16 +426,6 @@ async function executeScoreRun(
 }
 
 type Progress = (p: ScoreProgress, force?: boolean) => Promise<void>;
-
-/** Turn SQLite's automatic checkpoints off on this connection; the returned function turns them back on. */
-async function deferCheckpoints(db: Kysely<DB>): Promise<() => Promise<void>> {
-  const { rows } = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(db);
-  const pages = Math.max(0, Math.trunc(Number(rows[0]?.wal_autocheckpoint ?? 1000)));
-  await sql`pragma wal_autocheckpoint = 0`.execute(db);
-  return async () => {
-    await sql.raw(`pragma wal_autocheckpoint = ${pages}`).execute(db);
-  };
-}
 
 async function replayHistory(
   db: Kysely<DB>,
@@ -570,8 +554,7 @@ async function detectAndScore(
     : new Map();
 
   // Several chunks: SQLite writes each chunk on a second thread while this one computes the next.
-  const writer =
-    accounts.length > input.chunkSize ? BackgroundWriter.open(db, { deferCheckpoints: ids === null }) : null;
+  const writer = accounts.length > input.chunkSize ? BackgroundWriter.open(db) : null;
   try {
     let done = 0;
     for (const chunk of chunks(accounts, input.chunkSize)) {

@@ -106,6 +106,45 @@ describe('windowed usage', () => {
     expect(fast.sum(ACTIVITY, 30)).toBe(full.sum(ACTIVITY, 30));
   });
 
+  it('a sync days later that changes one event refreshes only that event, and every window still adds up', async () => {
+    const id = accountIdFor(WS, 'b.io');
+    const totals = () =>
+      db()
+        .selectFrom('usage_totals')
+        .select(['event', 'recent_from', 'total'])
+        .where('workspace_id', '=', WS)
+        .where('account_id', '=', id)
+        .orderBy('event')
+        .execute();
+    const before = await totals();
+    const tenDaysLater = new Date(Date.parse(NOW) + 10 * DAY_MS).toISOString();
+    const w = new RecordWriter(db(), WS, tenDaysLater);
+    await w.usage(
+      'b.io',
+      new Date(Date.parse(tenDaysLater) - DAY_MS).toISOString().slice(0, 10),
+      '$pageview',
+      40,
+    );
+    await ingestChanges(db(), WS, { watermark: NOW, now: tenDaysLater, liveSinceDay: null });
+
+    const after = await totals();
+    for (const row of after) {
+      const old = before.find((b) => b.event === row.event)!;
+      if (row.event === '$pageview') {
+        expect(Number(row.total)).toBe(Number(old.total) + 40);
+        expect(Number(row.recent_from)).toBe(Number(old.recent_from) + 10);
+      } else expect(row).toEqual(old);
+    }
+    const later = asOf + 10;
+    const full = (await loadDailySeries(db(), WS, [id], 0)).get(id)!.view(later, later + 10);
+    const fast = (await loadWindowedUsage(db(), WS, [id], later, WINDOWS)).get(id)!;
+    for (const days of WINDOWS) {
+      expect(fast.sum(ACTIVITY, days)).toBe(full.sum(ACTIVITY, days));
+      for (const event of EVENTS) expect(fast.sum(event, days)).toBe(full.sum(event, days));
+    }
+    expect(fast.sum('$pageview', 7)).toBe(40);
+  });
+
   it('loads only the events asked for', async () => {
     const id = accountIdFor(WS, 'a.io');
     const full = (await loadDailySeries(db(), WS, [id], 0)).get(id)!.view(asOf, asOf + 10);
