@@ -27,6 +27,8 @@ export interface IngestResult {
   touched: Set<string>;
   /** Accounts whose past changed (history replay needed). */
   replay: Set<string>;
+  /** Accounts whose daily usage changed, with the earliest day that changed. */
+  usageChanged: ReadonlyMap<string, number>;
   removed: string[];
   /** The next pass starts here. */
   watermark: string | null;
@@ -110,6 +112,7 @@ export async function ingestChanges(
   return {
     touched,
     replay,
+    usageChanged: usage.changed,
     removed: rebuilt.removed,
     watermark: next ?? options.watermark,
     usageRows: usage.rows,

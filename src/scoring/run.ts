@@ -6,6 +6,7 @@ import {
   DAY_MS,
   dayNumber,
   dayString,
+  type IngestResult,
   ingestChanges,
   loadDailySeries,
   loadWindowedUsage,
@@ -386,7 +387,7 @@ async function executeScoreRun(
     );
 
     // 5. Backtest.
-    await timed('backtest', () =>
+    await timed('backtest', async () =>
       recomputeBacktest(db, workspaceId, {
         full: signatureChanged,
         now,
@@ -394,8 +395,7 @@ async function executeScoreRun(
         stateKey: state.backtest_until,
         accounts: scored.all ? scored.accounts : null,
         loaded: scored.accounts,
-        // Tallies look 30+ days back: only a changed past (replay) or changed billing moves them.
-        changedIds: [...new Set([...ingest.touched, ...replayed])],
+        changedIds: await backtestChanges(db, workspaceId, ingest, replayed),
         signals,
         progress,
       }).then((key) => saveState(db, workspaceId, { backtest_until: key })),
@@ -809,6 +809,34 @@ const SNAPSHOT_ROW = [...SNAPSHOT_UPSERT.conflict, ...SNAPSHOT_UPSERT.update];
 /** Only the rows still marked: rewriting an unmarked account row (history and all) costs pages. */
 const CLEAR_TOUCHED =
   'update accounts set touched_at = null where workspace_id = ? and id = ? and touched_at is not null';
+
+/**
+ * The accounts whose backtest tally may have moved since the last run. A tally reads the history
+ * (billing outcomes), the replayed occurrences on grid days 30+ days back and the first day of
+ * activity. A history change or an old usage day replays the account; a usage day inside the live
+ * period moves a tally only when it became the account's first day of activity.
+ */
+async function backtestChanges(
+  db: Kysely<DB>,
+  workspaceId: string,
+  ingest: IngestResult,
+  replayed: readonly string[],
+): Promise<string[]> {
+  const ids = new Set<string>([...ingest.replay, ...replayed]);
+  const recent = [...ingest.usageChanged].filter(([id]) => !ids.has(id));
+  if (recent.length > 0) {
+    const first = await firstActivityDays(
+      db,
+      workspaceId,
+      recent.map(([id]) => id),
+    );
+    for (const [id, earliestChange] of recent) {
+      const firstDay = first.get(id);
+      if (firstDay === undefined || firstDay >= earliestChange) ids.add(id);
+    }
+  }
+  return [...ids];
+}
 
 interface BacktestInput {
   full: boolean;

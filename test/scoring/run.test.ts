@@ -230,6 +230,46 @@ describe('later runs', () => {
     expect((await cancellation()).map((o) => Number(o.open))).not.toContain(1);
   });
 
+  it('the backtest kept up run by run equals one recomputed from every account', async () => {
+    const later = new Date(NOW.getTime() + 86_400_000 + 5 * 3_600_000);
+    w.now = later.toISOString();
+    // A usage day in the live period (touches the account, moves no tally), and plan-limit warnings
+    // synced late, from weeks ago (the past changed: replayed, tally recomputed).
+    await w.usage('acme.io', day(0), 'feature_used', 75);
+    for (const ago of [74, 75, 76]) await w.usage('calm.dev', day(ago), 'usage_limit_warning', 3);
+    const run = await runScore(db(), WS, {
+      clock: fixedClock(new Date(later.getTime() + 3_600_000)),
+      trigger: 'test',
+    });
+    expect(run).toMatchObject({
+      mode: 'incremental',
+      counts: expect.objectContaining({ accountsTouched: 2 }),
+    });
+    const tallies = () =>
+      db()
+        .selectFrom('account_backtest')
+        .selectAll()
+        .where('workspace_id', '=', WS)
+        .orderBy('account_id')
+        .execute();
+    const kept = { backtest: await readBacktest(db(), WS), tallies: await tallies() };
+
+    // Forget which grid the stored backtest was computed for: the next run recomputes it whole.
+    await db()
+      .updateTable('scoring_state')
+      .set({ backtest_until: null })
+      .where('workspace_id', '=', WS)
+      .execute();
+    await runScore(db(), WS, {
+      clock: fixedClock(new Date(later.getTime() + 2 * 3_600_000)),
+      trigger: 'test',
+    });
+    const whole = { backtest: await readBacktest(db(), WS), tallies: await tallies() };
+    expect(whole.backtest.rows).toEqual(kept.backtest.rows);
+    expect(whole.backtest.baseRates).toEqual(kept.backtest.baseRates);
+    expect(whole.tallies).toEqual(kept.tallies);
+  });
+
   it('one run at a time per workspace', async () => {
     const running = await startScoreRun(db(), WS, {
       mode: 'full',
