@@ -1,5 +1,6 @@
+import type Database from 'better-sqlite3';
 import { type Kysely, sql } from 'kysely';
-import { type DB, selectRows } from '../db/index.js';
+import { type DB, readOnThread, selectRows, type ThreadResult } from '../db/index.js';
 import { chunks } from './store.js';
 import { type DailyCount, DailySeries, type WindowedEventUsage, WindowedUsage } from './usage.js';
 
@@ -14,7 +15,9 @@ import { type DailyCount, DailySeries, type WindowedEventUsage, WindowedUsage } 
  *
  * One pass over usage_totals (one row per account and event): windows that fit in the recent
  * counts kept there at ingest are summed from them; an account with a longer window (or totals
- * older than the recent lists) has its sums taken from usage_daily instead.
+ * older than the recent lists) has its sums taken from usage_daily instead. For a whole workspace
+ * on a SQLite file, the pass runs on another core (its own connection) while this thread goes on:
+ * start the load, do other reads, then await it.
  *
  * @example
  * const usage = await loadWindowedUsage(db, ws, null, asOfDay, [7, 14, 35]);
@@ -29,43 +32,49 @@ export async function loadWindowedUsage(
   events?: readonly string[],
 ): Promise<Map<string, WindowedUsage>> {
   const sorted = [...new Set(windows)].filter((w) => w > 0).sort((a, b) => a - b);
-  const from = asOfDay - (sorted[sorted.length - 1] ?? 0) + 1;
+  const input: WindowReadInput = { workspaceId, asOfDay, windows: sorted, events: events ? [...events] : [] };
+  const parts: WindowRows[] = [];
+  const elsewhere =
+    accountIds === null ? readOnThread(db, readWindowRows, [windowRows, addRecent], input) : null;
+  if (elsewhere) parts.push(await elsewhere);
+  else {
+    const read = async (chunk: readonly string[] | null) => {
+      let q = db
+        .selectFrom('usage_totals')
+        .select(['account_id', 'event', 'first_day', 'last_day', 'recent_from', 'recent_json'])
+        .where('workspace_id', '=', workspaceId);
+      if (events && events.length > 0) q = q.where('event', 'in', events);
+      if (chunk) q = q.where('account_id', 'in', chunk);
+      parts.push(windowRows(await selectRows(db, q), asOfDay, sorted));
+    };
+    if (accountIds === null) await read(null);
+    else for (const chunk of chunks(accountIds)) await read(chunk);
+  }
+
   const perAccount = new Map<string, WindowedEventUsage[]>();
   const fromDaily = new Set<string>();
-
-  const read = async (chunk: readonly string[] | null) => {
-    let q = db
-      .selectFrom('usage_totals')
-      .select(['account_id', 'event', 'first_day', 'last_day', 'recent_from', 'recent_json'])
-      .where('workspace_id', '=', workspaceId);
-    if (events && events.length > 0) q = q.where('event', 'in', events);
-    if (chunk) q = q.where('account_id', 'in', chunk);
-    for (const [accountId, event, firstDay, lastDay, recentFrom, recentJson] of await selectRows(db, q)) {
+  const width = sorted.length + 2;
+  for (const { ids, events: names, numbers, daily } of parts) {
+    for (let i = 0; i < ids.length; i++) {
+      const base = i * width;
       const e: WindowedEventUsage = {
-        event: event as string,
-        sums: new Array<number>(sorted.length).fill(0),
-        firstDay: Number(firstDay),
-        lastDay: Number(lastDay),
+        event: names[i]!,
+        sums: numbers.subarray(base + 2, base + width),
+        firstDay: numbers[base]!,
+        lastDay: numbers[base + 1]!,
       };
-      const id = accountId as string;
-      const list = perAccount.get(id);
+      const list = perAccount.get(ids[i]!);
       if (list) list.push(e);
-      else perAccount.set(id, [e]);
-      if (sorted.length === 0 || e.lastDay! < from) continue;
-      if (recentFrom === null || recentJson === null || from < Number(recentFrom)) {
-        fromDaily.add(id);
-        continue;
-      }
-      addRecent(e.sums, recentJson as string, Number(recentFrom), asOfDay, sorted);
+      else perAccount.set(ids[i]!, [e]);
     }
-  };
-  if (accountIds === null) await read(null);
-  else for (const chunk of chunks(accountIds)) await read(chunk);
-
+    for (const id of daily) fromDaily.add(id);
+  }
   if (fromDaily.size > 0) {
     const sums = await dailyWindowSums(db, workspaceId, [...fromDaily], asOfDay, sorted, events);
     for (const id of fromDaily) {
-      for (const e of perAccount.get(id) ?? []) e.sums = sums.get(`${id}\u0000${e.event}`) ?? e.sums.fill(0);
+      for (const e of perAccount.get(id) ?? []) {
+        e.sums = sums.get(`${id}\u0000${e.event}`) ?? new Array<number>(sorted.length).fill(0);
+      }
     }
   }
   const out = new Map<string, WindowedUsage>();
@@ -73,11 +82,76 @@ export async function loadWindowedUsage(
   return out;
 }
 
+interface WindowReadInput {
+  workspaceId: string;
+  asOfDay: number;
+  windows: number[];
+  events: string[];
+}
+
+/**
+ * usage_totals rows summed into windows, one entry per row: the account, the event, and in
+ * `numbers` the row's [firstDay, lastDay, ...window sums]. `daily` lists the accounts whose sums
+ * must come from usage_daily (a window longer than the recent counts they keep).
+ */
+interface WindowRows {
+  ids: string[];
+  events: string[];
+  numbers: Float64Array;
+  daily: string[];
+}
+
+/** The whole workspace's usage_totals, summed into windows: runs on the reader thread (self-contained). */
+function readWindowRows(connection: Database.Database, input: WindowReadInput): ThreadResult<WindowRows> {
+  const eventFilter =
+    input.events.length > 0 ? ` and event in (${input.events.map(() => '?').join(', ')})` : '';
+  const rows = connection
+    .prepare(
+      `select account_id, event, first_day, last_day, recent_from, recent_json from usage_totals where workspace_id = ?${eventFilter}`,
+    )
+    .raw()
+    .all(input.workspaceId, ...input.events) as unknown[][];
+  const value = windowRows(rows, input.asOfDay, input.windows);
+  return { value, transfer: [value.numbers.buffer as ArrayBuffer] };
+}
+
+/**
+ * Sum usage_totals rows (account, event, first day, last day, recent-from, recent counts) into
+ * windows ending at `asOfDay`. Self-contained: the reader thread runs its source.
+ */
+function windowRows(rows: unknown[][], asOfDay: number, windows: readonly number[]): WindowRows {
+  const width = windows.length + 2;
+  const from = asOfDay - (windows.length > 0 ? windows[windows.length - 1]! : 0) + 1;
+  const ids = new Array<string>(rows.length);
+  const events = new Array<string>(rows.length);
+  const numbers = new Float64Array(rows.length * width);
+  const daily: string[] = [];
+  const sums = new Array<number>(windows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    ids[i] = row[0] as string;
+    events[i] = row[1] as string;
+    const base = i * width;
+    const lastDay = Number(row[3]);
+    numbers[base] = Number(row[2]);
+    numbers[base + 1] = lastDay;
+    if (windows.length === 0 || lastDay < from) continue;
+    if (row[4] === null || row[5] === null || from < Number(row[4])) {
+      daily.push(row[0] as string);
+      continue;
+    }
+    sums.fill(0);
+    addRecent(sums, row[5] as string, Number(row[4]), asOfDay, windows);
+    for (let j = 0; j < windows.length; j++) numbers[base + 2 + j] = sums[j]!;
+  }
+  return { ids, events, numbers, daily };
+}
+
 /**
  * Add a recent-counts list (text `[dayOffset,count,…]` from `recentFrom`) into per-window sums:
  * each count lands in the shortest window holding its day, then the windows are accumulated. Read
  * digit by digit: a run parses one list per account and event, and JSON.parse would allocate an
- * array for each.
+ * array for each. Self-contained: the reader thread runs its source.
  */
 function addRecent(
   sums: number[],

@@ -171,7 +171,7 @@ export class DailySeries {
 export interface WindowedEventUsage {
   event: string;
   /** sums[i] = total over the last windows[i] days ending at asOfDay (windows as given to WindowedUsage). */
-  sums: number[];
+  sums: ArrayLike<number>;
   firstDay: number | null;
   lastDay: number | null;
 }

@@ -4,3 +4,4 @@ export { type DatabaseTarget, type Db, openDatabase, sqliteHandleOf } from './di
 export { fromJson, toJson } from './json.js';
 export { migrateToLatest, pendingMigrations } from './migrate.js';
 export type * from './schema/index.js';
+export { readOnThread, type ThreadResult } from './sqlite-thread.js';

@@ -540,18 +540,21 @@ async function detectAndScore(
   const asOfDay = today - 1;
   const windows = usageWindowsOf(signals, ENGAGEMENT_WINDOWS);
   const byKey = new Map(signals.map((s) => [s.key, s]));
+  // Started first: for a whole workspace it reads on another core while the loads below run here.
+  const usageLoad = loadWindowedUsage(db, workspaceId, input.targetIds, asOfDay, windows);
+  usageLoad.catch(() => undefined); // awaited below; a failure before then must not go unhandled
   const accounts = await loadAccounts(db, workspaceId, input.targetIds);
   await input.progress({ stage: 'detect', done: 0, total: accounts.length }, true);
   if (accounts.length === 0) return { accounts, all: input.targetIds === null };
 
   const ids = input.targetIds === null ? null : accounts.map((a) => a.id);
-  const usage = await loadWindowedUsage(db, workspaceId, ids, asOfDay, windows);
   const horizon = new Date(now.getTime() - SCORING_HORIZON_DAYS * DAY_MS).toISOString();
   const latest = latestOccurrences(await loadOccurrenceHeads(db, workspaceId, ids, horizon));
   const previous = await loadPreviousScores(db, workspaceId, ids);
   const firms: Map<string, Firmographics> = settings.icp
     ? await loadFirmographics(db, workspaceId, ids === null ? null : accounts.map((a) => a.domain))
     : new Map();
+  const usage = await usageLoad;
 
   // Several chunks: SQLite writes each chunk on a second thread while this one computes the next.
   const writer = accounts.length > input.chunkSize ? BackgroundWriter.open(db) : null;
