@@ -45,7 +45,7 @@ export async function loadWindowedUsage(
         .where('workspace_id', '=', workspaceId);
       if (events && events.length > 0) q = q.where('event', 'in', events);
       if (chunk) q = q.where('account_id', 'in', chunk);
-      parts.push(windowRows(await selectRows(db, q), asOfDay, sorted));
+      parts.push(windowRows(await selectRows(db, q.orderBy('account_id')), asOfDay, sorted));
     };
     if (accountIds === null) await read(null);
     else for (const chunk of chunks(accountIds)) await read(chunk);
@@ -54,18 +54,23 @@ export async function loadWindowedUsage(
   const perAccount = new Map<string, WindowedEventUsage[]>();
   const fromDaily = new Set<string>();
   const width = sorted.length + 2;
-  for (const { ids, events: names, numbers, daily } of parts) {
-    for (let i = 0; i < ids.length; i++) {
-      const base = i * width;
-      const e: WindowedEventUsage = {
-        event: names[i]!,
-        sums: numbers.subarray(base + 2, base + width),
-        firstDay: numbers[base]!,
-        lastDay: numbers[base + 1]!,
-      };
-      const list = perAccount.get(ids[i]!);
-      if (list) list.push(e);
-      else perAccount.set(ids[i]!, [e]);
+  for (const { accounts, rowCounts, eventNames, eventCodes, numbers, daily } of parts) {
+    let row = 0;
+    for (let a = 0; a < accounts.length; a++) {
+      let list = perAccount.get(accounts[a]!);
+      if (!list) {
+        list = [];
+        perAccount.set(accounts[a]!, list);
+      }
+      for (let k = 0; k < rowCounts[a]!; k++, row++) {
+        const base = row * width;
+        list.push({
+          event: eventNames[eventCodes[row]!]!,
+          sums: numbers.subarray(base + 2, base + width),
+          firstDay: numbers[base]!,
+          lastDay: numbers[base + 1]!,
+        });
+      }
     }
     for (const id of daily) fromDaily.add(id);
   }
@@ -90,13 +95,17 @@ interface WindowReadInput {
 }
 
 /**
- * usage_totals rows summed into windows, one entry per row: the account, the event, and in
- * `numbers` the row's [firstDay, lastDay, ...window sums]. `daily` lists the accounts whose sums
- * must come from usage_daily (a window longer than the recent counts they keep).
+ * usage_totals rows summed into windows, compactly (so the reader thread hands back a few strings
+ * and typed arrays, not an object per row): the accounts in row order with their row counts, each
+ * row's event (a code into `eventNames`) and, in `numbers`, its [firstDay, lastDay, ...window sums].
+ * `daily` lists the accounts whose sums must come from usage_daily (a window longer than the
+ * recent counts they keep).
  */
 interface WindowRows {
-  ids: string[];
-  events: string[];
+  accounts: string[];
+  rowCounts: Int32Array;
+  eventNames: string[];
+  eventCodes: Int32Array;
   numbers: Float64Array;
   daily: string[];
 }
@@ -107,12 +116,13 @@ function readWindowRows(connection: Database.Database, input: WindowReadInput): 
     input.events.length > 0 ? ` and event in (${input.events.map(() => '?').join(', ')})` : '';
   const rows = connection
     .prepare(
-      `select account_id, event, first_day, last_day, recent_from, recent_json from usage_totals where workspace_id = ?${eventFilter}`,
+      `select account_id, event, first_day, last_day, recent_from, recent_json from usage_totals where workspace_id = ?${eventFilter} order by account_id`,
     )
     .raw()
     .all(input.workspaceId, ...input.events) as unknown[][];
   const value = windowRows(rows, input.asOfDay, input.windows);
-  return { value, transfer: [value.numbers.buffer as ArrayBuffer] };
+  const transfer = [value.numbers.buffer, value.eventCodes.buffer, value.rowCounts.buffer] as ArrayBuffer[];
+  return { value, transfer };
 }
 
 /**
@@ -122,15 +132,29 @@ function readWindowRows(connection: Database.Database, input: WindowReadInput): 
 function windowRows(rows: unknown[][], asOfDay: number, windows: readonly number[]): WindowRows {
   const width = windows.length + 2;
   const from = asOfDay - (windows.length > 0 ? windows[windows.length - 1]! : 0) + 1;
-  const ids = new Array<string>(rows.length);
-  const events = new Array<string>(rows.length);
+  const accounts: string[] = [];
+  const rowCounts = new Int32Array(rows.length);
+  const codes = new Map<string, number>();
+  const eventNames: string[] = [];
+  const eventCodes = new Int32Array(rows.length);
   const numbers = new Float64Array(rows.length * width);
   const daily: string[] = [];
   const sums = new Array<number>(windows.length);
+  let current: unknown = null;
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
-    ids[i] = row[0] as string;
-    events[i] = row[1] as string;
+    if (row[0] !== current) {
+      current = row[0];
+      accounts.push(row[0] as string);
+    }
+    rowCounts[accounts.length - 1]! += 1;
+    let code = codes.get(row[1] as string);
+    if (code === undefined) {
+      code = eventNames.length;
+      codes.set(row[1] as string, code);
+      eventNames.push(row[1] as string);
+    }
+    eventCodes[i] = code;
     const base = i * width;
     const lastDay = Number(row[3]);
     numbers[base] = Number(row[2]);
@@ -144,7 +168,14 @@ function windowRows(rows: unknown[][], asOfDay: number, windows: readonly number
     addRecent(sums, row[5] as string, Number(row[4]), asOfDay, windows);
     for (let j = 0; j < windows.length; j++) numbers[base + 2 + j] = sums[j]!;
   }
-  return { ids, events, numbers, daily };
+  return {
+    accounts,
+    rowCounts: rowCounts.slice(0, accounts.length),
+    eventNames,
+    eventCodes,
+    numbers,
+    daily,
+  };
 }
 
 /**
