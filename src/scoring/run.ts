@@ -826,7 +826,8 @@ async function backtestChanges(
   replayed: readonly string[],
 ): Promise<string[]> {
   const ids = new Set<string>([...ingest.replay, ...replayed]);
-  const recent = [...ingest.usageChanged].filter(([id]) => !ids.has(id));
+  const removed = new Set(ingest.removed);
+  const recent = [...ingest.usageChanged].filter(([id]) => !ids.has(id) && !removed.has(id));
   if (recent.length > 0) {
     const first = await firstActivityDays(
       db,
