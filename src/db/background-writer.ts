@@ -1,8 +1,8 @@
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Kysely } from 'kysely';
-import { sqliteHandleOf } from './dialect.js';
+import { sqliteFileOf } from './dialect.js';
 import type { DB } from './schema/index.js';
+import { SQLITE_DRIVER } from './sqlite-file.js';
 
 /** Statements with the rows to run each with, applied in order in one transaction. */
 export type WriteBatch = { sql: string; rows: unknown[][] }[];
@@ -72,13 +72,9 @@ export class BackgroundWriter {
 
   /** A writer for this database, or null when it is not a SQLite file. */
   static open(db: Kysely<DB>): BackgroundWriter | null {
-    const sqlite = sqliteHandleOf(db);
-    if (!sqlite || sqlite.memory || sqlite.name === '' || sqlite.name === ':memory:') return null;
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { file: sqlite.name, driver },
-    });
+    const file = sqliteFileOf(db);
+    if (!file) return null;
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver: SQLITE_DRIVER } });
     return new BackgroundWriter(worker);
   }
 

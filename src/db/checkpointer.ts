@@ -1,6 +1,6 @@
 import { once } from 'node:events';
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { SQLITE_DRIVER } from './sqlite-file.js';
 
 /**
  * The checkpointer thread: its own connection; every `intervalMs`, when the write-ahead log changed
@@ -61,10 +61,9 @@ export function startCheckpointer(
   file: string,
   options: { intervalMs?: number; onFailure?: (error: Error) => void } = {},
 ): Checkpointer {
-  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { file, driver, intervalMs: options.intervalMs ?? 250 },
+    workerData: { file, driver: SQLITE_DRIVER, intervalMs: options.intervalMs ?? 250 },
   });
   // A CLI command that is done exits without waiting for the thread.
   worker.unref();

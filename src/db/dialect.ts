@@ -14,6 +14,7 @@ import {
 import pg from 'pg';
 import { startCheckpointer } from './checkpointer.js';
 import type { DB } from './schema/index.js';
+import { isSqliteFile } from './sqlite-file.js';
 
 /** SQLite's own default: checkpoint when a commit leaves more than this many pages in the log. */
 const DEFAULT_AUTOCHECKPOINT = 1000;
@@ -51,19 +52,18 @@ export interface Db {
  */
 export function openDatabase(target: DatabaseTarget): Db {
   if (target.dialect === 'sqlite') {
-    if (target.file !== ':memory:') fs.mkdirSync(path.dirname(target.file), { recursive: true });
+    if (isSqliteFile(target.file)) fs.mkdirSync(path.dirname(target.file), { recursive: true });
     const sqlite = new Database(target.file);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 10000');
     sqlite.pragma('synchronous = NORMAL');
-    const checkpointer =
-      target.file === ':memory:' || target.file === ''
-        ? null
-        : startCheckpointer(target.file, {
-            // Without the thread, SQLite's own automatic checkpoints keep the log bounded.
-            onFailure: () => sqlite.open && sqlite.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT}`),
-          });
+    const checkpointer = !isSqliteFile(target.file)
+      ? null
+      : startCheckpointer(target.file, {
+          // Without the thread, SQLite's own automatic checkpoints keep the log bounded.
+          onFailure: () => sqlite.open && sqlite.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT}`),
+        });
     if (checkpointer) sqlite.pragma('wal_autocheckpoint = 0');
     const kysely = new Kysely<DB>({ dialect: new ImmediateSqliteDialect(sqlite) });
     return {
@@ -132,6 +132,16 @@ class HandleSqliteAdapter extends SqliteAdapter {
 export function sqliteHandleOf(db: Kysely<any>): Database.Database | undefined {
   const adapter = db.getExecutor().adapter;
   return adapter instanceof HandleSqliteAdapter ? adapter.database : undefined;
+}
+
+/**
+ * The file of a Kysely instance on a SQLite file (undefined for Postgres and in-memory SQLite):
+ * what a thread's own connection opens.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: any schema
+export function sqliteFileOf(db: Kysely<any>): string | undefined {
+  const sqlite = sqliteHandleOf(db);
+  return sqlite && !sqlite.memory && isSqliteFile(sqlite.name) ? sqlite.name : undefined;
 }
 
 function quoteIdent(name: string): string {

@@ -1,8 +1,8 @@
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import type { Kysely } from 'kysely';
-import { sqliteHandleOf } from './dialect.js';
+import { sqliteFileOf } from './dialect.js';
+import { SQLITE_DRIVER } from './sqlite-file.js';
 
 /** What a thread task returns: its value, and the buffers in it to move rather than copy. */
 export interface ThreadResult<T> {
@@ -30,8 +30,8 @@ export function readOnThread<I, O>(
   helpers: Function[],
   input: I,
 ): Promise<O> | null {
-  const sqlite = sqliteHandleOf(db);
-  if (!sqlite || sqlite.memory || sqlite.name === '' || sqlite.name === ':memory:') return null;
+  const file = sqliteFileOf(db);
+  if (!file) return null;
   const source = `
 const { parentPort, workerData } = require('node:worker_threads');
 // Compilers that keep function names wrap nested functions in __name(): a no-op here.
@@ -52,11 +52,7 @@ try {
 `;
   const worker = new Worker(source, {
     eval: true,
-    workerData: {
-      file: sqlite.name,
-      driver: createRequire(import.meta.url).resolve('better-sqlite3'),
-      input,
-    },
+    workerData: { file, driver: SQLITE_DRIVER, input },
   });
   return new Promise<O>((resolve, reject) => {
     worker.once('message', (message: { value?: O; error?: string }) => {
