@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertSafeUrl, HttpClient, UnsafeUrlError } from '../../src/core/http/index.js';
+import { assertSafeUrl, HttpClient, isPrivateAddress, UnsafeUrlError } from '../../src/core/http/index.js';
 import { createTestRuntime, type TestRuntime } from '../support/index.js';
 
 /**
@@ -127,6 +127,40 @@ describe('assertSafeUrl', () => {
     await expect(
       assertSafeUrl(new URL(`http://127.0.0.1:${canaryPort}/`), { allowPrivateHosts: true }),
     ).resolves.toBeUndefined();
+  });
+
+  it('treats translation and relay prefixes as private (local NAT64, SIIT, Teredo, 6to4 relay)', async () => {
+    const translated = [
+      '64:ff9b:1::a9fe:a9fe', // local-use NAT64 with the metadata address at the end
+      '64:ff9b:1:a9fe:a9fe::', // … or at another offset
+      '::ffff:0:a9fe:a9fe', // SIIT, hex
+      '::ffff:0:169.254.169.254', // SIIT, dotted
+      '::ffff:0:10.0.0.1',
+      '2001:0:4136:e378:8000:63bf:3fff:fdd2', // Teredo
+      '2001::1',
+      '192.88.99.1', // 6to4 relay anycast
+      '192.88.99.255',
+    ];
+    for (const address of translated) expect(isPrivateAddress(address), address).toBe(true);
+    for (const address of translated.filter((a) => !a.startsWith('192.'))) {
+      await expect(
+        assertSafeUrl(new URL(`https://[${address}]/`), { allowPrivateHosts: false }),
+        address,
+      ).rejects.toBeInstanceOf(UnsafeUrlError);
+    }
+    await expect(
+      assertSafeUrl(new URL('https://192.88.99.1/'), { allowPrivateHosts: false }),
+    ).rejects.toBeInstanceOf(UnsafeUrlError);
+    // Neighbours stay public: the prefixes are exact, not "anything starting with 2001".
+    for (const address of [
+      '8.8.8.8',
+      '::ffff:8.8.8.8',
+      '192.88.98.1',
+      '2001:4860::8888',
+      '2606:2800:220:1::1',
+    ]) {
+      expect(isPrivateAddress(address), address).toBe(false);
+    }
   });
 });
 

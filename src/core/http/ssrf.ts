@@ -21,6 +21,7 @@ for (const [net, prefix] of [
   ['172.16.0.0', 12],
   ['192.0.0.0', 24],
   ['192.0.2.0', 24], // documentation
+  ['192.88.99.0', 24], // 6to4 relay anycast: whatever answers there relays into other networks
   ['192.168.0.0', 16],
   ['198.18.0.0', 15], // benchmarking
   ['198.51.100.0', 24],
@@ -39,6 +40,11 @@ for (const [net, prefix] of [
   ['ff00::', 8], // multicast
   ['2001:db8::', 32], // documentation
   ['100::', 64], // discard
+  // Translation prefixes whose embedded IPv4 address sits where embeddedIpv4 cannot find it (or
+  // whose gateway is whoever runs it): refused whole rather than decoded.
+  ['64:ff9b:1::', 48], // local-use NAT64 (RFC 8215): the IPv4 address may sit at any offset
+  ['::ffff:0:0:0', 96], // SIIT IPv4-translated (RFC 2765): ::ffff:0:a.b.c.d
+  ['2001::', 32], // Teredo: the client's IPv4 address is obfuscated inside
 ] as const) {
   blocked.addSubnet(net, prefix, 'ipv6');
 }
