@@ -160,6 +160,9 @@ export async function buildApp(rt: Runtime, opts: BuildAppOptions = {}): Promise
     },
     { prefix: '/api/v1' },
   );
-  registerNotFound(app, await registerSpa(app, opts.webDist));
+  registerNotFound(
+    app,
+    await registerSpa(app, opts.webDist, { sourceMaps: rt.config.NODE_ENV !== 'production' }),
+  );
   return app;
 }

@@ -26,6 +26,17 @@ const FASTIFY_CLIENT_ERRORS: Record<string, { status: number; code: string; mess
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'bad_request' },
 };
 
+/** The code for a 4xx some plugin raised itself (e.g. @fastify/static's 403 on a path outside its root). */
+function clientErrorCode(status: number): string {
+  if (status === 401) return 'unauthorized';
+  if (status === 403) return 'forbidden';
+  if (status === 404) return 'not_found';
+  if (status === 405) return 'method_not_allowed';
+  if (status === 413) return 'payload_too_large';
+  if (status === 429) return 'rate_limited';
+  return 'bad_request';
+}
+
 function fieldErrors(error: {
   validation: { instancePath: string; message?: string; keyword: string; params: Record<string, unknown> }[];
   validationContext?: string;
@@ -87,8 +98,10 @@ export function registerErrorHandler(app: FastifyInstance) {
       error.statusCode >= 400 &&
       error.statusCode < 500
     ) {
-      const code = error.statusCode === 429 ? 'rate_limited' : 'bad_request';
-      return send(reply, error.statusCode, { code, message: error.message });
+      return send(reply, error.statusCode, {
+        code: clientErrorCode(error.statusCode),
+        message: error.message,
+      });
     }
     request.log.error({ err: error }, 'unexpected error');
     return send(reply, 500, {
