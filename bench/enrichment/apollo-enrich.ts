@@ -7,8 +7,8 @@ import { Keyring } from '../../src/core/crypto.js';
 import { createLogger } from '../../src/core/logger.js';
 import { migrateToLatest, openDatabase } from '../../src/db/index.js';
 import { type EnrichmentServiceDeps, startEnrich } from '../../src/enrichment/index.js';
+import { type ApolloWorld, createApolloSimulator } from '../../src/integrations/apollo/simulator/index.js';
 import { createRegistry, integrations } from '../../src/integrations/index.js';
-import { type ApolloWorld, createApolloSimulator } from '../../src/simulators/apollo/index.js';
 import type { BenchSuite } from '../types.js';
 
 /** A world where Apollo knows 9 in 10 domains. */

@@ -3,7 +3,7 @@
  * not share a CPU thread with the push being measured. Prints `{"url","apiKey"}` on its first line;
  * `GET /__stats` answers its counters; exits when stdin closes.
  */
-import { createAttioSimulator, DEFAULT_ATTIO_TOKEN } from '../../src/simulators/attio/index.js';
+import { createAttioSimulator, DEFAULT_ATTIO_TOKEN } from '../../src/integrations/attio/simulator/index.js';
 
 const sim = createAttioSimulator();
 sim.app.get('/__stats', async () => ({

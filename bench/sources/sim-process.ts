@@ -4,9 +4,9 @@
  * `{"url","apiKey","projectId"?,"statsUrl","customers"}` on its first line; exits when stdin closes.
  */
 import { createServer } from 'node:http';
+import { startPostHogSimulator } from '../../src/integrations/posthog/simulator/index.js';
+import { startStripeSimulator } from '../../src/integrations/stripe/simulator/index.js';
 import { generateDataset } from '../../src/simulators/dataset/index.js';
-import { startPostHogSimulator } from '../../src/simulators/posthog/index.js';
-import { startStripeSimulator } from '../../src/simulators/stripe/index.js';
 
 const opts = JSON.parse(process.argv[2] ?? '{}') as {
   service: 'stripe' | 'posthog';

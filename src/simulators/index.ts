@@ -2,12 +2,20 @@
  * Local stand-ins for PostHog, Stripe, Apollo and Attio over one synthetic world. Tests, the demo,
  * the benchmarks and `beton simulate` start them here.
  */
-import { type ApolloSimulator, createApolloSimulator, DEFAULT_APOLLO_KEY } from './apollo/index.js';
-import { type AttioSimulator, createAttioSimulator, DEFAULT_ATTIO_TOKEN } from './attio/index.js';
+import {
+  type ApolloSimulator,
+  createApolloSimulator,
+  DEFAULT_APOLLO_KEY,
+} from '../integrations/apollo/simulator/index.js';
+import {
+  type AttioSimulator,
+  createAttioSimulator,
+  DEFAULT_ATTIO_TOKEN,
+} from '../integrations/attio/simulator/index.js';
+import { type PostHogSimulator, startPostHogSimulator } from '../integrations/posthog/simulator/index.js';
+import { type StripeSimulator, startStripeSimulator } from '../integrations/stripe/simulator/index.js';
 import { type Dataset, DEFAULT_COMPANIES, generateDataset } from './dataset/index.js';
 import { createSimClock, type Knobs } from './kit/index.js';
-import { type PostHogSimulator, startPostHogSimulator } from './posthog/index.js';
-import { type StripeSimulator, startStripeSimulator } from './stripe/index.js';
 
 export * from './dataset/index.js';
 export {

@@ -4,7 +4,7 @@ import {
   type AttioSimulator,
   createAttioSimulator,
   DEFAULT_ATTIO_TOKEN,
-} from '../../src/simulators/attio/index.js';
+} from '../../src/integrations/attio/simulator/index.js';
 import { createTestRuntime, signIn, type TestRuntime } from '../support/index.js';
 
 /**

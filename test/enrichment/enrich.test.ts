@@ -13,8 +13,11 @@ import {
   planEnrich,
   startEnrich,
 } from '../../src/enrichment/index.js';
+import {
+  type ApolloSimulator,
+  createApolloSimulator,
+} from '../../src/integrations/apollo/simulator/index.js';
 import { createRegistry, integrations } from '../../src/integrations/index.js';
-import { type ApolloSimulator, createApolloSimulator } from '../../src/simulators/apollo/index.js';
 import { generateDataset } from '../../src/simulators/dataset/index.js';
 import { createTestDb, type TestDb } from '../support/index.js';
 

@@ -1,14 +1,17 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/core/logger.js';
-import { resumeQueuedRuns } from '../../src/jobs/index.js';
-import { createRuntime, type Runtime } from '../../src/runtime/index.js';
-import { type ApolloSimulator, createApolloSimulator } from '../../src/simulators/apollo/index.js';
+import {
+  type ApolloSimulator,
+  createApolloSimulator,
+} from '../../src/integrations/apollo/simulator/index.js';
 import {
   type AttioSimulator,
   createAttioSimulator,
   DEFAULT_ATTIO_TOKEN,
-} from '../../src/simulators/attio/index.js';
+} from '../../src/integrations/attio/simulator/index.js';
+import { resumeQueuedRuns } from '../../src/jobs/index.js';
+import { createRuntime, type Runtime } from '../../src/runtime/index.js';
 import { generateDataset } from '../../src/simulators/dataset/index.js';
 import { type AnyJson, createTestRuntime, type TestRuntime } from '../support/index.js';
 import { waitFor } from './support.js';

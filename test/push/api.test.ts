@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Runtime } from '../../src/runtime/index.js';
-import { type ApolloSimulator, createApolloSimulator } from '../../src/simulators/apollo/index.js';
+import {
+  type ApolloSimulator,
+  createApolloSimulator,
+} from '../../src/integrations/apollo/simulator/index.js';
 import {
   type AttioSimulator,
   createAttioSimulator,
   DEFAULT_ATTIO_TOKEN,
-} from '../../src/simulators/attio/index.js';
+} from '../../src/integrations/attio/simulator/index.js';
+import type { Runtime } from '../../src/runtime/index.js';
 import { type AnyJson, createTestRuntime, type TestRuntime } from '../support/index.js';
 
 /** What a score run leaves behind: an account and its scores (the push reads these). */

@@ -6,13 +6,16 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime } from '../../src/runtime/index.js';
-import { type ApolloSimulator, createApolloSimulator } from '../../src/simulators/apollo/index.js';
+import {
+  type ApolloSimulator,
+  createApolloSimulator,
+} from '../../src/integrations/apollo/simulator/index.js';
 import {
   type AttioSimulator,
   createAttioSimulator,
   DEFAULT_ATTIO_TOKEN,
-} from '../../src/simulators/attio/index.js';
+} from '../../src/integrations/attio/simulator/index.js';
+import { createRuntime } from '../../src/runtime/index.js';
 import { nodeArgsFor } from '../support/bundle.js';
 import { postgresUrl, testConfig } from '../support/index.js';
 

@@ -3,14 +3,14 @@ import { putConnection } from '../../src/connections/index.js';
 import { type Clock, systemClock } from '../../src/core/clock.js';
 import { Keyring } from '../../src/core/crypto.js';
 import { createLogger } from '../../src/core/logger.js';
-import { createRegistry, integrations } from '../../src/integrations/index.js';
-import type { PushAccount, PushServiceDeps, PushSource } from '../../src/push/index.js';
 import {
   type AttioSimOptions,
   type AttioSimulator,
   createAttioSimulator,
   DEFAULT_ATTIO_TOKEN,
-} from '../../src/simulators/attio/index.js';
+} from '../../src/integrations/attio/simulator/index.js';
+import { createRegistry, integrations } from '../../src/integrations/index.js';
+import type { PushAccount, PushServiceDeps, PushSource } from '../../src/push/index.js';
 import { createTestDb, type TestDb } from '../support/index.js';
 
 /**

@@ -5,15 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { putConnection } from '../../src/connections/index.js';
 import { HttpClient } from '../../src/core/http/index.js';
 import { ATTIO_PAGE_LIMIT, AttioClient } from '../../src/integrations/attio/index.js';
-import { RepeatingCursorError } from '../../src/integrations/index.js';
-import { type PushAccount, type PushServiceDeps, startPush } from '../../src/push/index.js';
 import {
   type AttioSimulator,
   createAttioSimulator,
   DEFAULT_ATTIO_TOKEN,
-} from '../../src/simulators/attio/index.js';
+} from '../../src/integrations/attio/simulator/index.js';
+import { RepeatingCursorError } from '../../src/integrations/index.js';
+import { startStripeSimulator } from '../../src/integrations/stripe/simulator/index.js';
+import { type PushAccount, type PushServiceDeps, startPush } from '../../src/push/index.js';
 import type { Knobs } from '../../src/simulators/index.js';
-import { startStripeSimulator } from '../../src/simulators/stripe/index.js';
 import type { SyncRun } from '../../src/sync/index.js';
 import { createReliabilityBed, type ReliabilityBed, SOURCES, type Source } from './support/bed.js';
 import { attioCompanies, pushAccounts } from './support/push.js';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { putConnection } from '../../src/connections/index.js';
+import { createAttioSimulator, DEFAULT_ATTIO_TOKEN } from '../../src/integrations/attio/simulator/index.js';
 import { type PushServiceDeps, planPush, startPush } from '../../src/push/index.js';
-import { createAttioSimulator, DEFAULT_ATTIO_TOKEN } from '../../src/simulators/attio/index.js';
 import { getRun, startSync } from '../../src/sync/index.js';
 import { nodeArgsFor } from '../support/bundle.js';
 import {

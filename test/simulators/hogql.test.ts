@@ -5,7 +5,7 @@ import {
   executeHogQL,
   HogQLError,
   type ScanHint,
-} from '../../src/simulators/posthog/hogql/index.js';
+} from '../../src/integrations/posthog/simulator/hogql/index.js';
 
 const t = (iso: string) => Date.parse(iso);
 const rows: EventRow[] = [

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  type PostHogSimulator,
+  startPostHogSimulator,
+} from '../../src/integrations/posthog/simulator/index.js';
 import { generateDataset } from '../../src/simulators/dataset/index.js';
-import { type PostHogSimulator, startPostHogSimulator } from '../../src/simulators/posthog/index.js';
 import type { AnyJson } from '../support/index.js';
 
 const dataset = generateDataset({ seed: 'posthog-sim', companies: 120 });

@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type StripeSimulator, startStripeSimulator } from '../../src/integrations/stripe/simulator/index.js';
 import { generateDataset } from '../../src/simulators/dataset/index.js';
-import { type StripeSimulator, startStripeSimulator } from '../../src/simulators/stripe/index.js';
 
 const dataset = generateDataset({ seed: 'stripe-sim', companies: 400 });
 let sim: StripeSimulator;

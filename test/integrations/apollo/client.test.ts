@@ -3,8 +3,11 @@ import { type Clock, systemClock } from '../../../src/core/clock.js';
 import { PermissionError, ValidationError } from '../../../src/core/http/index.js';
 import { createLogger } from '../../../src/core/logger.js';
 import apollo, { ApolloClient, ApolloWindowExhaustedError } from '../../../src/integrations/apollo/index.js';
+import {
+  type ApolloSimulator,
+  createApolloSimulator,
+} from '../../../src/integrations/apollo/simulator/index.js';
 import { createIntegrationClient } from '../../../src/integrations/client-factory.js';
-import { type ApolloSimulator, createApolloSimulator } from '../../../src/simulators/apollo/index.js';
 import { generateDataset } from '../../../src/simulators/dataset/index.js';
 
 const logger = createLogger({ level: 'silent' });

@@ -3,12 +3,12 @@ import { systemClock } from '../../../src/core/clock.js';
 import { AuthError } from '../../../src/core/http/index.js';
 import { createLogger } from '../../../src/core/logger.js';
 import attio, { type AttioClient } from '../../../src/integrations/attio/index.js';
-import { createIntegrationClient } from '../../../src/integrations/client-factory.js';
 import {
   type AttioSimulator,
   createAttioSimulator,
   DEFAULT_ATTIO_TOKEN,
-} from '../../../src/simulators/attio/index.js';
+} from '../../../src/integrations/attio/simulator/index.js';
+import { createIntegrationClient } from '../../../src/integrations/client-factory.js';
 
 const logger = createLogger({ level: 'silent' });
 

@@ -4,7 +4,7 @@ import {
   type AttioSimulator,
   createAttioSimulator,
   DEFAULT_ATTIO_TOKEN,
-} from '../../../src/simulators/attio/index.js';
+} from '../../../src/integrations/attio/simulator/index.js';
 import { generateDataset } from '../../../src/simulators/dataset/index.js';
 import { allRecords, executeRun, startSync } from '../../../src/sync/index.js';
 import { createSyncTestbed, type SyncTestbed } from '../../support/testkit-integration/testbed.js';

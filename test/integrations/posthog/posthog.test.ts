@@ -6,8 +6,11 @@ import posthog, {
   type SurveyResponseRecord,
   type UsageDailyRecord,
 } from '../../../src/integrations/posthog/index.js';
+import {
+  type PostHogSimulator,
+  startPostHogSimulator,
+} from '../../../src/integrations/posthog/simulator/index.js';
 import { generateDataset } from '../../../src/simulators/dataset/index.js';
-import { type PostHogSimulator, startPostHogSimulator } from '../../../src/simulators/posthog/index.js';
 import { allRecords, executeRun, readStreamState, startSync } from '../../../src/sync/index.js';
 import { createSyncTestbed, type SyncTestbed } from '../../support/testkit-integration/testbed.js';
 

@@ -2,8 +2,11 @@ import type Stripe from 'stripe';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../../src/core/clock.js';
 import stripe, { type StripeStreamState } from '../../../src/integrations/stripe/index.js';
+import {
+  type StripeSimulator,
+  startStripeSimulator,
+} from '../../../src/integrations/stripe/simulator/index.js';
 import { generateDataset } from '../../../src/simulators/dataset/index.js';
-import { type StripeSimulator, startStripeSimulator } from '../../../src/simulators/stripe/index.js';
 import { allRecords, executeRun, readStreamState, startSync } from '../../../src/sync/index.js';
 import { createSyncTestbed, type SyncTestbed } from '../../support/testkit-integration/testbed.js';
 

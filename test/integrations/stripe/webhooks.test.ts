@@ -1,7 +1,10 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type StripeSimulator,
+  startStripeSimulator,
+} from '../../../src/integrations/stripe/simulator/index.js';
 import { generateDataset } from '../../../src/simulators/dataset/index.js';
-import { type StripeSimulator, startStripeSimulator } from '../../../src/simulators/stripe/index.js';
 import { allRecords } from '../../../src/sync/index.js';
 import { type AnyJson, createTestRuntime, type TestRuntime } from '../../support/index.js';
 

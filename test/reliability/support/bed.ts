@@ -5,15 +5,21 @@ import { type Clock, systemClock } from '../../../src/core/clock.js';
 import { Keyring } from '../../../src/core/crypto.js';
 import { createLogger } from '../../../src/core/logger.js';
 import type { DatabaseTarget } from '../../../src/db/index.js';
-import { createRegistry, integrations } from '../../../src/integrations/index.js';
 import {
   type AttioSimulator,
   createAttioSimulator,
   DEFAULT_ATTIO_TOKEN,
-} from '../../../src/simulators/attio/index.js';
+} from '../../../src/integrations/attio/simulator/index.js';
+import { createRegistry, integrations } from '../../../src/integrations/index.js';
+import {
+  type PostHogSimulator,
+  startPostHogSimulator,
+} from '../../../src/integrations/posthog/simulator/index.js';
+import {
+  type StripeSimulator,
+  startStripeSimulator,
+} from '../../../src/integrations/stripe/simulator/index.js';
 import { type Dataset, generateDataset, type Knobs } from '../../../src/simulators/index.js';
-import { type PostHogSimulator, startPostHogSimulator } from '../../../src/simulators/posthog/index.js';
-import { type StripeSimulator, startStripeSimulator } from '../../../src/simulators/stripe/index.js';
 import { executeRun, type SyncRun, startSync } from '../../../src/sync/index.js';
 import { createTestDb, type TestDb } from '../../support/index.js';
 

@@ -1,5 +1,5 @@
+import type { AttioSimulator } from '../../../src/integrations/attio/simulator/index.js';
 import type { PushAccount } from '../../../src/push/index.js';
-import type { AttioSimulator } from '../../../src/simulators/attio/index.js';
 
 /**
  * Accounts as a score run hands them to the push, deterministic from their count (a child process

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApolloLimiter, CreditLedger } from '../../../src/simulators/apollo/index.js';
+import { ApolloLimiter, CreditLedger } from '../../../src/integrations/apollo/simulator/index.js';
 
 describe('Apollo fixed windows', () => {
   it('counts per minute, hour and day, resets at the clock boundary and reports what is left', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AttioApiError, AttioStore } from '../../../src/simulators/attio/index.js';
+import { AttioApiError, AttioStore } from '../../../src/integrations/attio/simulator/index.js';
 
 const token = { type: 'api-token' as const, id: 'tok' };
 const person = { type: 'workspace-member' as const, id: 'm1' };

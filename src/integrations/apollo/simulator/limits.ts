@@ -1,4 +1,4 @@
-import { FixedWindow } from '../kit/limits.js';
+import { FixedWindow } from '../../../simulators/kit/limits.js';
 
 /**
  * Apollo's fixed-window limits: per team and per endpoint, a count per clock minute, hour and day.

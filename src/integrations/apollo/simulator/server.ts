@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Dataset } from '../dataset/types.js';
-import { createSimServer, type Knobs, type SimServer } from '../kit/index.js';
+import type { Dataset } from '../../../simulators/dataset/types.js';
+import { createSimServer, type Knobs, type SimServer } from '../../../simulators/kit/index.js';
 import { CreditLedger } from './ledger.js';
 import { ApolloLimiter, type ApolloPlan, PLAN_LIMITS, type WindowLimits } from './limits.js';
 import { type ApolloPerson, type ApolloWorld, apolloWorldFromDataset, nameAtDomainKey } from './world.js';

@@ -1,4 +1,4 @@
-import type { Dataset, Firmographic } from '../dataset/types.js';
+import type { Dataset, Firmographic } from '../../../simulators/dataset/types.js';
 
 /** An organization as Apollo's enrichment endpoints return it. */
 export interface ApolloOrganization {

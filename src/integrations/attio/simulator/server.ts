@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { CrmWorld } from '../dataset/types.js';
-import { createSimServer, type Knobs, type SimServer } from '../kit/index.js';
-import { FixedWindow } from '../kit/limits.js';
+import type { CrmWorld } from '../../../simulators/dataset/types.js';
+import { createSimServer, type Knobs, type SimServer } from '../../../simulators/kit/index.js';
+import { FixedWindow } from '../../../simulators/kit/limits.js';
 import { AttioApiError, attioAuthError, attioInvalid } from './errors.js';
 import { AttioStore, type QueryOptions } from './store.js';
 import type { Actor } from './values.js';

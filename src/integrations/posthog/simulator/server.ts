@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Dataset } from '../dataset/index.js';
-import { USAGE_EVENTS } from '../dataset/index.js';
-import { hashString, Rng } from '../dataset/random.js';
+import type { Dataset } from '../../../simulators/dataset/index.js';
+import { USAGE_EVENTS } from '../../../simulators/dataset/index.js';
+import { hashString, Rng } from '../../../simulators/dataset/random.js';
 import {
   createSimClock,
   createSimServer,
@@ -9,7 +9,7 @@ import {
   type SimClock,
   type SimServer,
   SlidingWindow,
-} from '../kit/index.js';
+} from '../../../simulators/kit/index.js';
 import { type EvaluatedQuery, HogQLError, type PreparedQuery, pageOf, prepareHogQL } from './hogql/index.js';
 import { DatasetEventTable, type LateEvent, personProperties } from './table.js';
 

@@ -1,5 +1,5 @@
-import type { Dataset, Person, UsageEvent } from '../dataset/index.js';
-import { hashString, Rng } from '../dataset/random.js';
+import type { Dataset, Person, UsageEvent } from '../../../simulators/dataset/index.js';
+import { hashString, Rng } from '../../../simulators/dataset/random.js';
 import type { EventRow, EventTable, PersonRow, ScanHint } from './hogql/execute.js';
 
 const DAY_MS = 86_400_000;

@@ -7,7 +7,7 @@ import {
   PLAN_SPECS,
   periodAt,
   type SubscriptionVersion,
-} from '../dataset/index.js';
+} from '../../../simulators/dataset/index.js';
 
 /**
  * Stripe's wire shapes, after the reference objects (fixtures3.json) of the API version the SDK

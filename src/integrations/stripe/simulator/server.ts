@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Dataset } from '../dataset/index.js';
-import { hashString, Rng } from '../dataset/random.js';
+import type { Dataset } from '../../../simulators/dataset/index.js';
+import { hashString, Rng } from '../../../simulators/dataset/random.js';
 import {
   createSimClock,
   createSimServer,
@@ -9,7 +9,7 @@ import {
   type SimClock,
   type SimServer,
   SlidingWindow,
-} from '../kit/index.js';
+} from '../../../simulators/kit/index.js';
 import {
   int,
   list,

@@ -8,10 +8,10 @@ import type {
   BillingSubscription,
   BillingWorld,
   SubscriptionVersion,
-} from '../dataset/index.js';
-import { versionAt } from '../dataset/index.js';
-import type { Rng } from '../dataset/random.js';
-import type { SimClock } from '../kit/index.js';
+} from '../../../simulators/dataset/index.js';
+import { versionAt } from '../../../simulators/dataset/index.js';
+import type { Rng } from '../../../simulators/dataset/random.js';
+import type { SimClock } from '../../../simulators/kit/index.js';
 import {
   type Catalogue,
   currentPeriod,
