@@ -2,10 +2,10 @@ import readline from 'node:readline/promises';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import type { Workspace } from '../auth/index.js';
-import { ConfigError, loadConfig } from '../core/config.js';
+import { ConfigError, configuredSecrets, loadConfig } from '../core/config.js';
 import { isAppError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
-import { scrubString } from '../core/redact.js';
+import { REDACTED, scrubString } from '../core/redact.js';
 import type { Runtime } from '../runtime/index.js';
 
 /** A CLI failure the user can act on: printed as one line, exit code 1. */
@@ -13,13 +13,23 @@ export class CliError extends Error {
   override name = 'CliError';
 }
 
+/**
+ * A message with key-shaped strings and the configured secrets (session secret, encryption keys, the
+ * database password) removed: a library's error (pg, better-auth, a URL parser) may quote them.
+ */
+function scrubStartupText(text: string): string {
+  let out = scrubString(text);
+  for (const secret of configuredSecrets()) out = out.split(secret).join(REDACTED);
+  return out;
+}
+
 /** Print an error as one clear line (never a stack unless LOG_LEVEL=debug) and set exit code 1. */
 export function reportError(error: unknown): void {
   const known = error instanceof ConfigError || error instanceof CliError || isAppError(error);
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`beton: ${scrubString(message)}\n`);
+  process.stderr.write(`beton: ${scrubStartupText(message)}\n`);
   if (!known && process.env.LOG_LEVEL === 'debug' && error instanceof Error && error.stack) {
-    process.stderr.write(`${scrubString(error.stack)}\n`);
+    process.stderr.write(`${scrubStartupText(error.stack)}\n`);
   } else if (!known) {
     process.stderr.write('beton: (unexpected error; run with LOG_LEVEL=debug for details)\n');
   }

@@ -49,6 +49,59 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** Variables whose value is a secret (or may hold one): a message names them, never shows them. */
+const SECRET_VARIABLES = new Set(['BETON_ENCRYPTION_KEYS', 'BETON_AUTH_SECRET']);
+
+/**
+ * How a bad value appears in a start-up error: as typed for ordinary settings (so a typo is easy to
+ * spot), only its length for secrets, and a database URL with its password masked — these lines
+ * land in terminals, CI logs and support tickets.
+ */
+function shownValue(name: string, value: string): string {
+  if (SECRET_VARIABLES.has(name)) return `(hidden, ${value.length} characters)`;
+  if (name === 'DATABASE_URL' || name === 'BETON_SMTP_URL') return JSON.stringify(maskUrlPassword(value));
+  return JSON.stringify(value);
+}
+
+/**
+ * The secret values configured in `env` (the session secret, each encryption key, the database
+ * password), for scrubbing them out of any start-up message whatever library wrote it.
+ *
+ * @example
+ * configuredSecrets({ BETON_AUTH_SECRET: 'x'.repeat(40) }); // ['xxxx…']
+ */
+export function configuredSecrets(env: NodeJS.ProcessEnv = process.env): string[] {
+  const out: string[] = [];
+  if (env.BETON_AUTH_SECRET) out.push(env.BETON_AUTH_SECRET);
+  for (const part of (env.BETON_ENCRYPTION_KEYS ?? '').split(',')) {
+    const trimmed = part.trim();
+    if (trimmed) out.push(trimmed, ...trimmed.split(':').slice(1));
+  }
+  for (const url of [env.DATABASE_URL ?? '', env.BETON_SMTP_URL ?? '']) {
+    const masked = maskUrlPassword(url);
+    if (masked !== url) out.push(url.slice(masked.indexOf('***'), url.lastIndexOf('@')));
+  }
+  // Longest first, so a whole key is replaced before a part of it; short values are not secrets.
+  return out.filter((v) => v.length >= 6).sort((a, b) => b.length - a.length);
+}
+
+/**
+ * A connection URL with the password replaced by `***`, even when the URL is malformed (the
+ * likely case when it is being reported): everything between the user name and the last `@`.
+ *
+ * @example
+ * maskUrlPassword('postgres://beton:s3cret@db:5432/beton'); // 'postgres://beton:***@db:5432/beton'
+ */
+export function maskUrlPassword(value: string): string {
+  const at = value.lastIndexOf('@');
+  if (at < 0) return value;
+  const slashes = value.indexOf('//');
+  const userStart = slashes >= 0 && slashes < at ? slashes + 2 : 0;
+  const colon = value.indexOf(':', userStart);
+  if (colon < 0 || colon > at) return value;
+  return `${value.slice(0, colon + 1)}***${value.slice(at)}`;
+}
+
 /**
  * Parse the environment once. A bad value stops start-up with one line naming the variable.
  *
@@ -66,7 +119,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0] ?? 'environment');
-    throw new ConfigError(`Invalid ${name}=${JSON.stringify(input[name] ?? '')}: expected ${issue.message}`);
+    throw new ConfigError(
+      `Invalid ${name}=${shownValue(name, input[name] ?? '')}: expected ${issue.message}`,
+    );
   }
   const raw = parsed.data;
   const dataDir = path.resolve(raw.BETON_DATA_DIR);

@@ -22,28 +22,35 @@ export class Keyring {
     readonly activeId: string,
   ) {}
 
-  /** `id:base64key,id:base64key` — the first key is active. */
-  static fromSpec(spec: string): Keyring {
+  /**
+   * `id:base64key,id:base64key` — the first key is active. `source` names where the spec came from
+   * in errors (the variable or the key file); an error names the key by position, never shows it.
+   */
+  static fromSpec(spec: string, source = 'BETON_ENCRYPTION_KEYS'): Keyring {
     const keys = new Map<string, Buffer>();
     let activeId: string | undefined;
-    for (const part of spec
+    const parts = spec
       .split(',')
       .map((s) => s.trim())
-      .filter(Boolean)) {
-      const [id, b64] = part.split(':');
-      if (!id || !b64 || !/^[A-Za-z0-9_-]+$/.test(id)) {
-        throw new KeyringError(`Encryption key "${part.slice(0, 12)}…" is not "id:base64key".`);
+      .filter(Boolean);
+    for (const [index, part] of parts.entries()) {
+      const [id, b64, extra] = part.split(':');
+      const which = `Encryption key ${index + 1} of ${parts.length} in ${source}`;
+      if (!id || !b64 || extra !== undefined || !/^[A-Za-z0-9_-]{1,32}$/.test(id)) {
+        throw new KeyringError(
+          `${which} is not "id:base64key" (a short id such as k1, a colon, then the key); it may be missing its id. Example: k1:$(openssl rand -base64 32)`,
+        );
       }
       const key = Buffer.from(b64, 'base64');
       if (key.length !== 32) {
         throw new KeyringError(
-          `Encryption key "${id}" must be 32 bytes of base64 (got ${key.length}); make one with: openssl rand -base64 32`,
+          `${which} ("${id}") must be 32 bytes of base64 (got ${key.length}); make one with: openssl rand -base64 32`,
         );
       }
       keys.set(id, key);
       activeId ??= id;
     }
-    if (!activeId) throw new KeyringError('No encryption key given.');
+    if (!activeId) throw new KeyringError(`No encryption key in ${source}.`);
     return new Keyring(keys, activeId);
   }
 
@@ -136,7 +143,8 @@ export function loadKeyring(opts: {
 }): Keyring {
   if (opts.spec) return Keyring.fromSpec(opts.spec);
   const file = keyFilePath(opts.dataDir);
-  if (fs.existsSync(file)) return Keyring.fromSpec(fs.readFileSync(file, 'utf8').trim());
+  if (fs.existsSync(file))
+    return Keyring.fromSpec(fs.readFileSync(file, 'utf8').trim(), `the key file ${file}`);
   if (!opts.mayCreate) {
     throw new KeyringError(
       `The database holds encrypted secrets but no key was found: ${file} is missing and BETON_ENCRYPTION_KEYS is not set. Restore the key file or set BETON_ENCRYPTION_KEYS to the key that encrypted them.`,

@@ -17,6 +17,9 @@ const KEY_SHAPES: RegExp[] = [
 
 export const REDACTED = '[redacted]';
 
+/** The password in a URL's user info (`postgres://user:password@host`): the user name stays. */
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]+@/gi;
+
 export function isSecretFieldName(name: string): boolean {
   return SECRET_FIELD.test(name);
 }
@@ -25,7 +28,7 @@ export function isSecretFieldName(name: string): boolean {
 export function scrubString(value: string): string {
   let out = value;
   for (const shape of KEY_SHAPES) out = out.replace(shape, REDACTED);
-  return out;
+  return out.replace(URL_PASSWORD, `$1${REDACTED}@`);
 }
 
 /** Deep copy of `value` with secret fields and key-shaped strings redacted. Cycles are cut. */
