@@ -1,6 +1,7 @@
 import type { ConnectionDeps } from '../connections/index.js';
 import { isAppError } from '../core/errors.js';
 import { sleep } from '../core/http/index.js';
+import { orphanedRuns, syncRunLease } from '../runs/index.js';
 import {
   ACTIVE_STATUSES,
   DEFAULT_LEASE_MS,
@@ -176,23 +177,17 @@ export async function resumeQueuedRuns(
   runner: JobRunner,
   opts: { leaseMs?: number } = {},
 ): Promise<number> {
-  const stale = new Date(deps.clock.now().getTime() - (opts.leaseMs ?? DEFAULT_LEASE_MS)).toISOString();
-  const orphans = await deps.db.kysely
-    .selectFrom('sync_runs')
-    .select(['id', 'workspace_id', 'integration'])
-    .where((eb) =>
-      eb.or([
-        eb('status', '=', 'queued'),
-        eb.and([eb('status', '=', 'running'), eb('heartbeat_at', '<', stale)]),
-      ]),
-    )
-    .execute();
+  const orphans = await orphanedRuns(deps.db.kysely, syncRunLease, {
+    now: deps.clock.now(),
+    staleMs: opts.leaseMs ?? DEFAULT_LEASE_MS,
+    columns: ['integration'],
+  });
   let resumed = 0;
   for (const run of orphans) {
     const id = await runner.enqueue<SyncRunPayload>(
       SYNC_RUN_JOB,
-      { workspaceId: run.workspace_id, runId: run.id },
-      runJobOptions(run.workspace_id, run.integration, run.id),
+      { workspaceId: run.workspaceId, runId: run.id },
+      runJobOptions(run.workspaceId, run.integration, run.id),
     );
     if (id) resumed += 1;
   }

@@ -16,28 +16,36 @@ import {
   type Page,
   RepeatingCursorError,
 } from '../integrations/index.js';
+import { keepBeating, RUN_HEARTBEAT_MS, RUN_STALE_MS } from '../runs/index.js';
 import { CanceledError, localRuns } from './active.js';
 import { countRecords } from './records.js';
 import {
   claimRun,
   emptyCounts,
+  finishSyncRun,
   getRun,
   heartbeatRun,
   type RunCounts,
   type RunWarning,
+  recordRunDeletes,
+  recordRunPage,
+  releaseSyncRun,
   type StreamRunSummary,
   type SyncRun,
 } from './runs.js';
 import { readStreamState, type StreamKey, writeStreamState } from './state.js';
 import { preparePage, sweepUnseen, writePage } from './writer.js';
 
-/** How long a run may go without a heartbeat before another process may take it over or expire it. */
-export const DEFAULT_LEASE_MS = 60_000;
+/**
+ * How long a run may go without a heartbeat before another process may take it over or expire it:
+ * the one threshold of every run kind (src/runs).
+ */
+export const DEFAULT_LEASE_MS = RUN_STALE_MS;
 
 export interface SyncOptions {
-  /** Default 60 s. */
+  /** Default `RUN_STALE_MS` (2 min); tests shorten it. */
   leaseMs?: number;
-  /** Default a quarter of the lease. */
+  /** Default `RUN_HEARTBEAT_MS` (15 s), or a quarter of a shorter lease. */
   heartbeatMs?: number;
   /** Stops the run after the current page (process shutdown); the run ends `canceled`. */
   signal?: AbortSignal;
@@ -94,17 +102,14 @@ export async function executeRun(
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
   if (opts.signal?.aborted) onOuterAbort();
 
-  const heartbeatMs = opts.heartbeatMs ?? Math.max(50, Math.floor(leaseMs / 4));
-  let beating = Promise.resolve();
-  const timer = setInterval(() => {
-    beating = beating
-      .then(async () => {
-        const { cancelRequested } = await heartbeatRun(db, workspaceId, runId, deps.clock.now());
-        if (cancelRequested) controller.abort(new CanceledError('Canceled on request.', 'user'));
-      })
-      .catch((error) => deps.logger.warn({ err: error, runId }, 'sync heartbeat failed'));
-  }, heartbeatMs);
-  timer.unref();
+  const heartbeatMs = opts.heartbeatMs ?? Math.max(50, Math.min(RUN_HEARTBEAT_MS, Math.floor(leaseMs / 4)));
+  const heartbeat = keepBeating(
+    async () => {
+      const { cancelRequested } = await heartbeatRun(db, workspaceId, runId, deps.clock.now());
+      if (cancelRequested) controller.abort(new CanceledError('Canceled on request.', 'user'));
+    },
+    { everyMs: heartbeatMs, logger: deps.logger.child({ runId }), what: 'sync' },
+  );
 
   const started = performance.now();
   // A run taken over after its process died (or released at shutdown) continues its own tally.
@@ -194,26 +199,15 @@ export async function executeRun(
   } catch (error) {
     runError = { code: errorCode(error), message: errorMessage(error) };
   } finally {
-    clearInterval(timer);
     localRuns.delete(runId);
     opts.signal?.removeEventListener('abort', onOuterAbort);
-    await beating;
+    await heartbeat.stop();
   }
 
   const released = canceled && (controller.signal.reason as CanceledError | undefined)?.kind === 'shutdown';
   if (released) {
     // Back to the queue with its counts: a job runner (or the next start) resumes it from the cursor.
-    await db
-      .updateTable('sync_runs')
-      .set({
-        status: 'queued',
-        streams_json: toJson(breakdown),
-        current_stream: null,
-        heartbeat_at: deps.clock.now().toISOString(),
-      })
-      .where('workspace_id', '=', workspaceId)
-      .where('id', '=', runId)
-      .execute();
+    await releaseSyncRun(db, workspaceId, runId, { streams: breakdown, now: deps.clock.now() });
     return getRun(db, workspaceId, runId);
   }
   const status = canceled
@@ -225,21 +219,7 @@ export async function executeRun(
         : 'succeeded';
   const now = deps.clock.now().toISOString();
   if (canceled) runError = { code: 'canceled', message: errorMessage(controller.signal.reason) };
-  await db
-    .updateTable('sync_runs')
-    .set({
-      status,
-      streams_json: toJson(breakdown),
-      warnings_json: toJson(warnings),
-      error: runError?.message ?? null,
-      error_code: runError?.code ?? null,
-      current_stream: null,
-      finished_at: now,
-      heartbeat_at: now,
-    })
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', runId)
-    .execute();
+  await finishSyncRun(db, workspaceId, runId, { status, streams: breakdown, warnings, error: runError, now });
   return getRun(db, workspaceId, runId);
 }
 
@@ -354,24 +334,13 @@ async function syncStream(deps: ConnectionDeps, job: StreamJob): Promise<void> {
           last_success_at: row?.last_success_at ?? null,
           updated_at: now,
         });
-        const flags = await trx
-          .updateTable('sync_runs')
-          .set({
-            pages: counts.pages,
-            records_read: counts.read,
-            records_written: counts.written,
-            records_unchanged: counts.unchanged,
-            records_deleted: counts.deleted,
-            records_rejected: counts.rejected,
-            streams_json: toJson(breakdown),
-            current_stream: key.stream,
-            heartbeat_at: now,
-          })
-          .where('workspace_id', '=', key.workspaceId)
-          .where('id', '=', job.run.id)
-          .returning('cancel_requested_at')
-          .executeTakeFirst();
-        if (flags?.cancel_requested_at) job.cancel();
+        const flags = await recordRunPage(trx, key.workspaceId, job.run.id, {
+          counts,
+          streams: breakdown,
+          stream: key.stream,
+          now,
+        });
+        if (flags.cancelRequested) job.cancel();
       });
       lastStateJson = stateJson;
       finalStateJson = stateJson;
@@ -399,12 +368,10 @@ async function syncStream(deps: ConnectionDeps, job: StreamJob): Promise<void> {
     if (swept > 0) {
       summary.deleted += swept;
       const { counts, breakdown } = job.onPage({ ...emptyCounts(), deleted: swept });
-      await trx
-        .updateTable('sync_runs')
-        .set({ records_deleted: counts.deleted, streams_json: toJson(breakdown) })
-        .where('workspace_id', '=', key.workspaceId)
-        .where('id', '=', job.run.id)
-        .execute();
+      await recordRunDeletes(trx, key.workspaceId, job.run.id, {
+        deleted: counts.deleted,
+        streams: breakdown,
+      });
     }
   });
 }

@@ -3,6 +3,7 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import { AppError, conflict, notFound } from '../core/errors.js';
 import { fromJson, toJson } from '../db/json.js';
 import type { DB, SyncRunStatus, SyncRunsTable } from '../db/schema/index.js';
+import { beatRun, claimRun as claimLease, releaseRun, staleBefore, syncRunLease } from '../runs/index.js';
 import { abortLocalRun } from './active.js';
 
 export type { SyncRunStatus } from '../db/schema/index.js';
@@ -121,8 +122,6 @@ const isUniqueViolation = (e: unknown) => {
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
 };
 
-const cutoff = (now: Date, leaseMs: number) => new Date(now.getTime() - leaseMs).toISOString();
-
 /**
  * Fail the runs of a connection whose process stopped heartbeating (killed, crashed). Their committed
  * pages stay; the next run resumes after them.
@@ -145,7 +144,7 @@ export async function expireStaleRuns(
     .where('workspace_id', '=', workspaceId)
     .where('connection_id', '=', connectionId)
     .where('status', 'in', ACTIVE_STATUSES)
-    .where('heartbeat_at', '<', cutoff(now, leaseMs))
+    .where('heartbeat_at', '<', staleBefore(now, leaseMs))
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
@@ -231,24 +230,10 @@ export async function claimRun(
   runId: string,
   opts: { now: Date; leaseMs: number },
 ): Promise<boolean> {
-  const now = opts.now.toISOString();
-  const result = await db
-    .updateTable('sync_runs')
-    .set((eb) => ({
-      status: 'running',
-      heartbeat_at: now,
-      started_at: eb.fn.coalesce('started_at', eb.val(now)),
-    }))
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', runId)
-    .where((eb) =>
-      eb.or([
-        eb('status', '=', 'queued'),
-        eb.and([eb('status', '=', 'running'), eb('heartbeat_at', '<', cutoff(opts.now, opts.leaseMs))]),
-      ]),
-    )
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  return (
+    (await claimLease(db, syncRunLease, workspaceId, runId, { now: opts.now, staleMs: opts.leaseMs })) !==
+    null
+  );
 }
 
 /** Keep the lease; answers whether someone asked to cancel. */
@@ -258,13 +243,7 @@ export async function heartbeatRun(
   runId: string,
   now: Date,
 ): Promise<{ cancelRequested: boolean }> {
-  await db
-    .updateTable('sync_runs')
-    .set({ heartbeat_at: now.toISOString() })
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', runId)
-    .where('status', '=', 'running')
-    .execute();
+  await beatRun(db, syncRunLease, workspaceId, runId, now);
   const row = await db
     .selectFrom('sync_runs')
     .select('cancel_requested_at')
@@ -272,6 +251,100 @@ export async function heartbeatRun(
     .where('id', '=', runId)
     .executeTakeFirst();
   return { cancelRequested: Boolean(row?.cancel_requested_at) };
+}
+
+/**
+ * Record a committed page on its run, in the page's transaction: the counts so far, the per-stream
+ * breakdown, the stream being read, and a heartbeat. Answers whether someone asked to cancel.
+ */
+export async function recordRunPage(
+  trx: Queryable,
+  workspaceId: string,
+  runId: string,
+  page: { counts: RunCounts; streams: Record<string, StreamRunSummary>; stream: string; now: string },
+): Promise<{ cancelRequested: boolean }> {
+  const flags = await trx
+    .updateTable('sync_runs')
+    .set({
+      pages: page.counts.pages,
+      records_read: page.counts.read,
+      records_written: page.counts.written,
+      records_unchanged: page.counts.unchanged,
+      records_deleted: page.counts.deleted,
+      records_rejected: page.counts.rejected,
+      streams_json: toJson(page.streams),
+      current_stream: page.stream,
+      heartbeat_at: page.now,
+    })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', runId)
+    .returning('cancel_requested_at')
+    .executeTakeFirst();
+  return { cancelRequested: Boolean(flags?.cancel_requested_at) };
+}
+
+/** Record the deletions a full pass's sweep found, in the sweep's transaction. */
+export async function recordRunDeletes(
+  trx: Queryable,
+  workspaceId: string,
+  runId: string,
+  swept: { deleted: number; streams: Record<string, StreamRunSummary> },
+): Promise<void> {
+  await trx
+    .updateTable('sync_runs')
+    .set({ records_deleted: swept.deleted, streams_json: toJson(swept.streams) })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', runId)
+    .execute();
+}
+
+/**
+ * Hand a run back to the queue with its per-stream breakdown (the process is stopping): a job
+ * runner, or the next start, resumes it from the committed cursor.
+ */
+export async function releaseSyncRun(
+  db: Kysely<DB>,
+  workspaceId: string,
+  runId: string,
+  input: { streams: Record<string, StreamRunSummary>; now: Date },
+): Promise<void> {
+  await db
+    .updateTable('sync_runs')
+    .set({ streams_json: toJson(input.streams), current_stream: null })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', runId)
+    .execute();
+  await releaseRun(db, syncRunLease, workspaceId, runId, input.now);
+}
+
+/** Close a run with its outcome. */
+export async function finishSyncRun(
+  db: Kysely<DB>,
+  workspaceId: string,
+  runId: string,
+  input: {
+    status: SyncRunStatus;
+    streams: Record<string, StreamRunSummary>;
+    warnings: RunWarning[];
+    error: { code: string; message: string } | null;
+    now: string;
+  },
+): Promise<void> {
+  await db
+    .updateTable('sync_runs')
+    .set({
+      status: input.status,
+      streams_json: toJson(input.streams),
+      warnings_json: toJson(input.warnings),
+      error: input.error?.message ?? null,
+      error_code: input.error?.code ?? null,
+      current_stream: null,
+      finished_at: input.now,
+      heartbeat_at: input.now,
+    })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', runId)
+    .execute();
 }
 
 export async function getRun(
@@ -377,7 +450,7 @@ export async function requestCancel(
     .where((eb) =>
       eb.or([
         eb('status', '=', 'queued'),
-        eb.and([eb('status', '=', 'running'), eb('heartbeat_at', '<', cutoff(opts.now, opts.leaseMs))]),
+        eb.and([eb('status', '=', 'running'), eb('heartbeat_at', '<', staleBefore(opts.now, opts.leaseMs))]),
       ]),
     )
     .execute();
