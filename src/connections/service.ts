@@ -22,10 +22,11 @@ import {
   createIntegrationClient,
   type HealthResult,
   type IntegrationDocs,
+  originFieldNames,
   type ValidationResult,
 } from '../integrations/index.js';
 import type { ConnectionDeps } from './deps.js';
-import { envOverrides } from './env.js';
+import { envOverrides, envVarName } from './env.js';
 
 export type ConnectionStatus = 'connected' | 'error';
 
@@ -324,6 +325,52 @@ function validationFailure(integration: AnyIntegration, error: unknown): AppErro
   );
 }
 
+/** A setting's value as compared for the origin rule: unset, null and '' all mean "the default". */
+const originValue = (v: unknown) => (v === undefined || v === null || v === '' ? '' : String(v).trim());
+
+/**
+ * The credential-origin rule: a change to a setting that decides where the key is sent (`baseUrl`,
+ * or one marked `origin()` such as PostHog's region) must come with the key itself. Otherwise anyone
+ * allowed to edit settings could point the stored key at a server of theirs and receive it in the
+ * live check — the API never shows a stored secret, so it must not deliver one elsewhere either.
+ * A key from the environment cannot be re-entered over the API: its origin is the operator's.
+ */
+function assertKeyFollowsOrigin(
+  integration: AnyIntegration,
+  c: {
+    before: Record<string, unknown>;
+    after: Record<string, unknown>;
+    stored: Record<string, unknown>;
+    given: Record<string, unknown>;
+    fromEnvironment: Record<string, unknown>;
+  },
+): void {
+  const changed = originFieldNames(integration.settings).filter(
+    (field) => originValue(c.before[field]) !== originValue(c.after[field]),
+  );
+  if (changed.length === 0) return;
+  const where = changed.map((f) => `settings.${f}`).join(' and ');
+  const fromEnv = integration.secretFields.filter((f) => originValue(c.fromEnvironment[f]) !== '');
+  if (fromEnv.length > 0) {
+    throw new AppError(
+      400,
+      'credentials_required',
+      `Changing ${where} would send the ${integration.displayName} key set in the environment to a new place. Set the new value in the environment too (${changed.map((f) => envVarName(integration.name, f)).join(', ')}) and restart.`,
+      { changed: changed.map((f) => `settings.${f}`) },
+    );
+  }
+  const missing = integration.secretFields.filter(
+    (f) => originValue(c.stored[f]) !== '' && originValue(c.given[f]) === '',
+  );
+  if (missing.length === 0) return;
+  throw new AppError(
+    400,
+    'credentials_required',
+    `Changing ${where} changes where the ${integration.displayName} key is sent: re-enter the key (${missing.map((f) => `credentials.${f}`).join(', ')}) in the same request. A stored key is never sent to a new address.`,
+    { changed: changed.map((f) => `settings.${f}`), required: missing.map((f) => `credentials.${f}`) },
+  );
+}
+
 export interface PutConnectionInput {
   /** Fields left out keep their stored (or environment) value, so settings change without retyping a key. */
   credentials?: Record<string, unknown>;
@@ -378,6 +425,15 @@ export async function putConnection(
       `Invalid ${integration.displayName} connection: ${first.path} ${clause(first.message)}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}.`,
       errors,
     );
+  }
+  if (row) {
+    assertKeyFollowsOrigin(integration, {
+      before: { ...storedSettings, ...overrides.settings },
+      after: settings.data,
+      stored,
+      given,
+      fromEnvironment: overrides.credentials,
+    });
   }
   const connectionId = row?.id ?? randomUUID();
   const open: OpenConnection = {

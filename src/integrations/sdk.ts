@@ -60,9 +60,14 @@ export function secret<T extends z.ZodType>(schema: T): T {
 
 /** True when the (possibly optional/nullable/defaulted) field schema was wrapped in `secret()`. */
 export function isSecretField(schema: z.ZodType): boolean {
+  return hasMeta(schema, 'x-beton-secret');
+}
+
+/** True when the field schema, or one it wraps (optional, nullable, default), carries `key: true`. */
+function hasMeta(schema: z.ZodType, key: string): boolean {
   let current: z.ZodType | undefined = schema;
   for (let depth = 0; current && depth < 8; depth++) {
-    if (current.meta()?.['x-beton-secret'] === true) return true;
+    if (current.meta()?.[key] === true) return true;
     const def: { innerType?: z.ZodType } | undefined = (
       current as { _zod?: { def?: { innerType?: z.ZodType } } }
     )._zod?.def;
@@ -79,15 +84,42 @@ export function secretFieldNames(schema: CredentialsSchema): string[] {
 }
 
 /**
+ * Mark a setting that decides where the credentials are sent (a base URL, a region or host). Changing
+ * it on a stored connection requires re-entering the key in the same request: the API never reveals
+ * a stored secret, so it must not deliver one to an origin of the caller's choosing either. Shown in
+ * the JSON Schema as `x-beton-origin: true`.
+ *
+ * @example
+ * settings: z.object({ baseUrl: baseUrlSetting('https://api.acme.example'), region: origin(z.enum(['us', 'eu']).optional()) })
+ */
+export function origin<T extends z.ZodType>(schema: T): T {
+  return schema.meta({ ...(schema.meta() ?? {}), 'x-beton-origin': true }) as T;
+}
+
+/** True when the (possibly optional/nullable/defaulted) setting schema was wrapped in `origin()`. */
+export function isOriginField(schema: z.ZodType): boolean {
+  return hasMeta(schema, 'x-beton-origin');
+}
+
+/** Names of the settings that decide where credentials go (`baseUrl` and any marked `origin()`). */
+export function originFieldNames(schema: SettingsSchema): string[] {
+  return Object.entries(schema.shape)
+    .filter(([name, field]) => name === 'baseUrl' || isOriginField(field as z.ZodType))
+    .map(([name]) => name);
+}
+
+/**
  * The `baseUrl` setting every integration has: where the API lives, for self-hosted instances and
- * proxies. Validated again at request time by the SSRF guard.
+ * proxies. Validated again at request time by the SSRF guard; an `origin()` setting.
  */
 export function baseUrlSetting(defaultUrl: string) {
-  return z
-    .string()
-    .url('a URL such as https://api.example.com')
-    .optional()
-    .describe(`Base URL of the API (default ${defaultUrl}); for self-hosted instances and proxies.`);
+  return origin(
+    z
+      .string()
+      .url('a URL such as https://api.example.com')
+      .optional()
+      .describe(`Base URL of the API (default ${defaultUrl}); for self-hosted instances and proxies.`),
+  );
 }
 
 // --- client, validation, health ----------------------------------------------------------------

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '../../core/errors.js';
 import { credentialFingerprint, HttpClient, sharedBudget } from '../../core/http/index.js';
-import { baseUrlSetting, type ClientContext, defineIntegration, secret } from '../sdk.js';
+import { baseUrlSetting, type ClientContext, defineIntegration, origin, secret } from '../sdk.js';
 import { PostHogClient } from './client.js';
 import {
   eventDefinitionsStream,
@@ -59,10 +59,12 @@ const credentials = z.object({
 });
 
 const settings = z.object({
-  region: z
-    .enum(['us', 'eu'])
-    .optional()
-    .describe('PostHog Cloud region (default us); ignored when baseUrl is set.'),
+  region: origin(
+    z
+      .enum(['us', 'eu'])
+      .optional()
+      .describe('PostHog Cloud region (default us); ignored when baseUrl is set.'),
+  ),
   baseUrl: baseUrlSetting(`${POSTHOG_HOSTS.us} (or eu), or your self-hosted PostHog`),
   projectId: z.coerce
     .number()
