@@ -19,6 +19,7 @@ import {
   registerNotFound,
 } from './plugins/errors.js';
 import { registerHealth } from './plugins/health.js';
+import { registerNulCharacterGuard } from './plugins/nul-characters.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerSpa } from './plugins/spa.js';
 import { apiRoutes } from './routes/index.js';
@@ -102,6 +103,7 @@ export async function buildApp(rt: Runtime, opts: BuildAppOptions = {}): Promise
   });
   decorateRequestActor(app);
   registerErrorHandler(app);
+  registerNulCharacterGuard(app);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
