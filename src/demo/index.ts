@@ -36,9 +36,9 @@ export interface DemoHandle {
 }
 
 /**
- * The demo workspace a newcomer sees on `npm start`: the four simulators started in-process over
- * one synthetic world, a workspace connected to them (keys validated live, like any connection),
- * and — the first time — the whole pipeline run in the background so the app shows real results.
+ * The demo workspace a newcomer sees on `npm start`: every registered integration's simulator
+ * started in-process over one synthetic world, a workspace connected to each (keys validated live,
+ * like any connection), and — the first time — the whole pipeline run in the background so the app shows real results.
  * The world's "now" and the demo password are kept in the data directory so a restart serves the
  * same world; the connections are re-pointed at the simulators' new ports on every start.
  *
@@ -55,24 +55,10 @@ export async function seedDemo(rt: Runtime, opts: { companies?: number } = {}): 
   });
   try {
     const { workspaceId, created } = await ensureWorkspace(rt, state.password);
-    const creds = simulators.credentials();
     const actor = { workspaceId, audit: { actorType: 'system' as const, actorId: null }, userId: null };
-    await putConnection(rt, actor, 'posthog', {
-      credentials: { apiKey: creds.posthog.apiKey },
-      settings: { baseUrl: creds.posthog.url, projectId: creds.posthog.projectId },
-    });
-    await putConnection(rt, actor, 'stripe', {
-      credentials: { apiKey: creds.stripe.apiKey, webhookSecret: creds.stripe.webhookSecret },
-      settings: { baseUrl: creds.stripe.url },
-    });
-    await putConnection(rt, actor, 'apollo', {
-      credentials: { apiKey: creds.apollo.apiKey },
-      settings: { baseUrl: creds.apollo.url },
-    });
-    await putConnection(rt, actor, 'attio', {
-      credentials: { apiKey: creds.attio.apiKey },
-      settings: { baseUrl: creds.attio.url },
-    });
+    // Every integration with a simulator, in pipeline order, connected as a user would (keys
+    // validated live against the simulator).
+    for (const sim of simulators.list) await putConnection(rt, actor, sim.name, sim.connection);
 
     const firstPass = created || !(await hasScored(rt, workspaceId));
     const ready = firstPass

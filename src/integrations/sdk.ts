@@ -27,8 +27,10 @@ import { z } from 'zod';
 import type { Clock } from '../core/clock.js';
 import type { HttpClient, RateLimit } from '../core/http/index.js';
 import type { Logger } from '../core/logger.js';
+import type { SimulatorLoader } from './capabilities/simulator.js';
 
 export type { RateLimit } from '../core/http/index.js';
+export type * from './capabilities/simulator.js';
 export { cursorGuard, RepeatingCursorError } from './paging.js';
 
 /** What an integration does for Beton. */
@@ -263,6 +265,8 @@ export interface IntegrationDefinition<
   /** Intersected with its own keys so `client` in each `read` is typed by the factory above. */
   streams?: TStreams & { [K in keyof TStreams]: AnyStream<TClient> };
   actions?: TActions & { [K in keyof TActions]: AnyAction<TClient> };
+  /** A local stand-in for the service, loaded only when asked for: `() => import('./simulator/index.js')`. */
+  simulator?: SimulatorLoader;
 }
 
 /** A defined integration: the definition, frozen, with the types of its parts kept. */

@@ -1,19 +1,16 @@
 /**
- * Local stand-ins for PostHog, Stripe, Apollo and Attio over one synthetic world. Tests, the demo,
- * the benchmarks and `beton simulate` start them here.
+ * Local stand-ins for every registered integration that declares a `simulator`, over one synthetic
+ * world. `beton simulate`, the demo workspace, the benchmarks and the reliability and security
+ * suites start them here; each integration's simulator lives in its own folder
+ * (src/integrations/<name>/simulator/) on the shared kit (./kit) and dataset (./dataset).
  */
 import {
-  type ApolloSimulator,
-  createApolloSimulator,
-  DEFAULT_APOLLO_KEY,
-} from '../integrations/apollo/simulator/index.js';
-import {
-  type AttioSimulator,
-  createAttioSimulator,
-  DEFAULT_ATTIO_TOKEN,
-} from '../integrations/attio/simulator/index.js';
-import { type PostHogSimulator, startPostHogSimulator } from '../integrations/posthog/simulator/index.js';
-import { type StripeSimulator, startStripeSimulator } from '../integrations/stripe/simulator/index.js';
+  type IntegrationCategory,
+  type IntegrationRegistry,
+  integrations,
+  type SimulatorSummary,
+  type StartedSimulator,
+} from '../integrations/index.js';
 import { type Dataset, DEFAULT_COMPANIES, generateDataset } from './dataset/index.js';
 import { createSimClock, type Knobs } from './kit/index.js';
 
@@ -33,40 +30,49 @@ export interface StartSimulatorsOptions {
   companies?: number;
   /** The world's "now" (default: the current minute). */
   now?: string | Date;
-  /** Knobs applied to all four servers. */
+  /** Knobs applied to every server. */
   knobs?: Partial<Knobs>;
   /** A world already generated (seed, companies and now are then ignored). */
   dataset?: Dataset;
+  /** Where the integrations come from (default: the shipped registry). */
+  registry?: Pick<IntegrationRegistry, 'list'>;
+  /** Start only these integrations' simulators (default: every one that has a simulator). */
+  only?: readonly string[];
 }
 
-/** Base URLs and credentials, exactly what `beton simulate --json` prints. */
-export interface SimulatorCredentials {
-  posthog: { url: string; apiKey: string; projectId: number };
-  stripe: { url: string; apiKey: string; webhookSecret: string };
-  apollo: { url: string; apiKey: string };
-  attio: { url: string; apiKey: string };
+/** What `beton simulate --json` prints: one key per integration, its base URL and credentials. */
+export type SimulatorCredentials = Record<string, SimulatorSummary>;
+
+/** A named running simulator. */
+export interface NamedSimulator extends StartedSimulator {
+  name: string;
 }
 
-export interface RunningSimulators extends SimulatorCredentials {
+export interface RunningSimulators {
   dataset: Dataset;
-  /** The servers themselves, for knobs, counters and state changes in tests. */
-  sims: {
-    posthog: PostHogSimulator;
-    stripe: StripeSimulator;
-    apollo: ApolloSimulator;
-    attio: AttioSimulator;
-  };
+  /** The running simulators in pipeline order (sources, then enrichment, then CRMs). */
+  list: readonly NamedSimulator[];
+  /** Throws naming the running ones when `name` has none. */
+  get(name: string): NamedSimulator;
+  /** One key per integration: what `beton simulate --json` prints. */
   credentials(): SimulatorCredentials;
   close(): Promise<void>;
 }
 
 /**
- * Start all four simulators on 127.0.0.1 (ephemeral ports) over one generated world.
+ * Pipeline order: analytics and billing sources first, then enrichment, then CRMs; the registry's
+ * order within a category. This is the order `beton simulate` prints and the demo connects.
+ */
+const CATEGORY_ORDER: readonly IntegrationCategory[] = ['analytics', 'billing', 'enrichment', 'crm', 'other'];
+
+/**
+ * Start every registered integration's simulator on 127.0.0.1 (ephemeral ports) over one generated
+ * world, sharing one simulated clock. A failure closes what already started.
  *
  * @example
  * const sims = await startSimulators({ seed: 'demo', companies: 300 });
- * sims.stripe.url; sims.stripe.apiKey;   // point the Stripe integration's baseUrl here
- * sims.sims.stripe.store.updateSubscription(id, { quantity: 12 });
+ * const acme = sims.get('acme');
+ * await fetch(`${acme.summary.url}/v1/things`);  // acme.connection is the body that connects a workspace
  * await sims.close();
  */
 export async function startSimulators(options: StartSimulatorsOptions = {}): Promise<RunningSimulators> {
@@ -79,35 +85,42 @@ export async function startSimulators(options: StartSimulatorsOptions = {}): Pro
     });
   const knobs = options.knobs ?? {};
   const clock = createSimClock(dataset.now);
-  const started: { close(): Promise<void> }[] = [];
+  const wanted = (options.registry?.list() ?? integrations)
+    .filter((i) => i.simulator && (!options.only || options.only.includes(i.name)))
+    .map((integration, index) => ({ integration, index }))
+    .sort(
+      (a, b) =>
+        CATEGORY_ORDER.indexOf(a.integration.category) - CATEGORY_ORDER.indexOf(b.integration.category) ||
+        a.index - b.index,
+    )
+    .map(({ integration }) => integration);
+  const started: NamedSimulator[] = [];
   try {
-    const posthog = await startPostHogSimulator({ dataset, knobs, clock });
-    started.push(posthog);
-    const stripe = await startStripeSimulator({ dataset, knobs, clock });
-    started.push(stripe);
-    const apollo = createApolloSimulator({ dataset, knobs });
-    const apolloUrl = await apollo.listen();
-    started.push(apollo);
-    const attio = createAttioSimulator({ crm: dataset.crm, knobs });
-    const attioUrl = await attio.listen();
-    started.push(attio);
-    const credentials: SimulatorCredentials = {
-      posthog: { url: posthog.url, apiKey: posthog.apiKey, projectId: posthog.projectId },
-      stripe: { url: stripe.url, apiKey: stripe.apiKey, webhookSecret: stripe.webhookSecret },
-      apollo: { url: `${apolloUrl}/api/v1`, apiKey: DEFAULT_APOLLO_KEY },
-      attio: { url: attioUrl, apiKey: DEFAULT_ATTIO_TOKEN },
-    };
-    return {
-      ...credentials,
-      dataset,
-      sims: { posthog, stripe, apollo, attio },
-      credentials: () => structuredClone(credentials),
-      close: async () => {
-        await Promise.all(started.map((s) => s.close()));
-      },
-    };
+    // One after the other: the order of the ports follows the order of the list, as before.
+    for (const integration of wanted) {
+      const module = await integration.simulator!();
+      const sim = await module.startSimulator({ dataset, knobs, clock });
+      started.push({ ...sim, name: integration.name });
+    }
   } catch (error) {
     await Promise.allSettled(started.map((s) => s.close()));
     throw error;
   }
+  const byName = new Map(started.map((s) => [s.name, s]));
+  return {
+    dataset,
+    list: Object.freeze([...started]),
+    get(name) {
+      const found = byName.get(name);
+      if (!found) {
+        const running = [...byName.keys()].join(', ') || 'none';
+        throw new Error(`No simulator is running for "${name}" (running: ${running}).`);
+      }
+      return found;
+    },
+    credentials: () => Object.fromEntries(started.map((s) => [s.name, structuredClone(s.summary)])),
+    close: async () => {
+      await Promise.all(started.map((s) => s.close()));
+    },
+  };
 }

@@ -6,9 +6,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningSimulators, startSimulators } from '../../src/simulators/index.js';
 import { nodeArgsFor } from '../support/bundle.js';
 import { postgresUrl } from '../support/index.js';
+import { type RunningSimulators, startSimulators } from '../support/shipped-simulators.js';
 
 /** The CLI, bundled once for this file: each run is a full Node start. */
 const cli = await nodeArgsFor('src/cli/main.ts');

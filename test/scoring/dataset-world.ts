@@ -3,8 +3,8 @@ import { fixedClock } from '../../src/core/index.js';
 import { runPipeline } from '../../src/jobs/index.js';
 import { type BacktestRow, readBacktest } from '../../src/scoring/index.js';
 import { loadSignals } from '../../src/signals/index.js';
-import { type RunningSimulators, startSimulators } from '../../src/simulators/index.js';
 import { createTestRuntime, type TestRuntime } from '../support/index.js';
+import { type RunningSimulators, startSimulators } from '../support/shipped-simulators.js';
 
 /**
  * The synthetic world end to end, for the quality checks: the simulators over a generated dataset,

@@ -5,9 +5,9 @@ import { Keyring, keyFilePath } from '../../src/core/crypto.js';
 import { executePushRun, withScoresSource } from '../../src/push/index.js';
 import { rotateSecrets } from '../../src/runtime/index.js';
 import { executeOpenScoreRun } from '../../src/scoring/index.js';
-import { type RunningSimulators, startSimulators } from '../../src/simulators/index.js';
 import { executeRun } from '../../src/sync/index.js';
 import { type AnyJson, createTestRuntime, signIn, type TestRuntime } from '../support/index.js';
+import { type RunningSimulators, startSimulators } from '../support/shipped-simulators.js';
 import { sampleOf } from './support/json-schema.js';
 import { apiRoutes, bodySchema, fillUrl, paramNames, pathParamSchema } from './support/routes.js';
 

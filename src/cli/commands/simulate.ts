@@ -23,17 +23,15 @@ function number(value: string, flag: string, min: number, max: number): number {
 }
 
 /**
- * `beton simulate`: start the PostHog, Stripe, Apollo and Attio simulators over one synthetic world
- * and keep them running until Ctrl-C. Prints each base URL with the credentials it accepts; with
- * `--json`, exactly `{"posthog":{"url","apiKey","projectId"},"stripe":{"url","apiKey","webhookSecret"},
- * "apollo":{"url","apiKey"},"attio":{"url","apiKey"}}`.
+ * `beton simulate`: start the simulator of every registered integration that declares one, over one
+ * synthetic world, and keep them running until Ctrl-C. Prints each base URL with the credentials it
+ * accepts; with `--json`, one object with one key per integration, e.g.
+ * `{"acme":{"url":"http://127.0.0.1:49321","apiKey":"…"}}`.
  */
 export function registerSimulate(program: Command) {
   program
     .command('simulate')
-    .description(
-      'Run local PostHog, Stripe, Apollo and Attio simulators over a synthetic SaaS world until interrupted',
-    )
+    .description("Run every integration's local simulator over a synthetic SaaS world until interrupted")
     .option('--seed <seed>', 'seed of the world (same seed, same world)', 'beton')
     .option('--companies <n>', 'companies in the world', '300')
     .option('--latency <ms>', 'milliseconds added to every answer', '0')
@@ -63,12 +61,14 @@ export function registerSimulate(program: Command) {
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(creds)}\n`);
         } else {
+          const width = Math.max(0, ...Object.keys(creds).map((name) => name.length)) + 2;
           const lines = [
             `Simulators over ${companies} companies (seed "${opts.seed}", now ${sims.dataset.now}):`,
-            `  posthog  ${creds.posthog.url}  apiKey=${creds.posthog.apiKey}  projectId=${creds.posthog.projectId}`,
-            `  stripe   ${creds.stripe.url}  apiKey=${creds.stripe.apiKey}  webhookSecret=${creds.stripe.webhookSecret}`,
-            `  apollo   ${creds.apollo.url}  apiKey=${creds.apollo.apiKey}`,
-            `  attio    ${creds.attio.url}  apiKey=${creds.attio.apiKey}`,
+            ...Object.entries(creds).map(([name, { url, ...rest }]) =>
+              [`  ${name.padEnd(width)}${url}`, ...Object.entries(rest).map(([k, v]) => `${k}=${v}`)].join(
+                '  ',
+              ),
+            ),
             "Use each URL as the integration's baseUrl setting (with BETON_ALLOW_PRIVATE_HOSTS=true). Ctrl-C stops them.",
           ];
           process.stdout.write(`${lines.join('\n')}\n`);

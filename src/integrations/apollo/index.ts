@@ -49,6 +49,7 @@ export default defineIntegration({
   // x-minute-requests-left header, which the client reads.
   rateLimit: { perMinute: 1_000, burst: 100, concurrency: 4 },
   defaultBaseUrl: 'https://api.apollo.io/api/v1',
+  simulator: () => import('./simulator/index.js'),
   auth: (credentials) => ({ 'x-api-key': credentials.apiKey }),
   client: (ctx) => new ApolloClient(ctx.http, ctx.clock),
   validate: async (client) => {

@@ -67,6 +67,7 @@ export default defineIntegration({
   }),
   rateLimit: { perSecond: 100, burst: 10, concurrency: 16 },
   defaultBaseUrl: 'https://api.attio.com',
+  simulator: () => import('./simulator/index.js'),
   auth: (credentials) => ({ authorization: `Bearer ${credentials.apiKey}` }),
   client: (ctx) =>
     new AttioClient(

@@ -143,6 +143,7 @@ export default defineIntegration({
   settings,
   rateLimit: POSTHOG_BUDGETS.other,
   defaultBaseUrl: POSTHOG_HOSTS.us,
+  simulator: () => import('./simulator/index.js'),
   auth: (c) => ({ authorization: `Bearer ${c.apiKey}` }),
   client: createClient,
   validate: async (client) => {

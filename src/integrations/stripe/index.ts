@@ -84,6 +84,7 @@ export default defineIntegration({
   }),
   rateLimit: { perSecond: STRIPE_REQUESTS_PER_SECOND, concurrency: 8 },
   defaultBaseUrl: STRIPE_API_BASE,
+  simulator: () => import('./simulator/index.js'),
   auth: (credentials) => ({ authorization: `Bearer ${credentials.apiKey}` }),
   client: (ctx) => new StripeClient(ctx.http, ctx.credentials.apiKey),
   validate: async (client) => {

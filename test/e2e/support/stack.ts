@@ -22,7 +22,7 @@ import { buildApp } from '../../../src/api/index.js';
 import { loadConfig } from '../../../src/core/config.js';
 import { type DemoHandle, seedDemo } from '../../../src/demo/index.js';
 import { createRuntime, type Runtime } from '../../../src/runtime/index.js';
-import type { RunningSimulators } from '../../../src/simulators/index.js';
+import { type RunningSimulators, shippedView } from '../../support/shipped-simulators.js';
 import { ensureWebBuild } from './web-build.js';
 
 export interface Stack {
@@ -68,7 +68,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       url: `http://127.0.0.1:${port}`,
       rt: runtime,
       app,
-      sims: seeded.simulators,
+      sims: shippedView(seeded.simulators),
       demo: seeded,
       dataDir,
       async close() {

@@ -4,7 +4,6 @@ import { createLogger } from '../../../src/core/logger.js';
 import { executeEnrichRun, withAccountDomains } from '../../../src/enrichment/index.js';
 import { executePushRun, withScoresSource } from '../../../src/push/index.js';
 import { executeOpenScoreRun } from '../../../src/scoring/index.js';
-import { type RunningSimulators, startSimulators } from '../../../src/simulators/index.js';
 import { executeRun } from '../../../src/sync/index.js';
 import {
   type AnyJson,
@@ -12,6 +11,7 @@ import {
   type TestRuntime,
   type TestWorkspace,
 } from '../../support/index.js';
+import { type RunningSimulators, startSimulators } from '../../support/shipped-simulators.js';
 
 /**
  * A workspace that has been through the whole pipeline, for the security suites: all four

@@ -1,4 +1,7 @@
 /** The PostHog simulator: `startPostHogSimulator({ dataset })`. */
+import type { SimulatorStartOptions, StartedSimulator } from '../../capabilities/simulator.js';
+import { type PostHogSimulator, startPostHogSimulator } from './server.js';
+
 export { HogQLError } from './hogql/index.js';
 export {
   ALL_SCOPES,
@@ -11,3 +14,27 @@ export {
   startPostHogSimulator,
 } from './server.js';
 export { DatasetEventTable, type LateEvent, personProperties } from './table.js';
+
+/**
+ * The uniform entry point the registry loads: the PostHog simulator over the world, with what a
+ * connection needs (`beton simulate --json` prints `summary`).
+ */
+export async function startSimulator(
+  options: SimulatorStartOptions,
+): Promise<StartedSimulator<PostHogSimulator>> {
+  const server = await startPostHogSimulator({
+    dataset: options.dataset,
+    ...(options.knobs ? { knobs: options.knobs } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.port !== undefined ? { port: options.port } : {}),
+  });
+  return {
+    summary: { url: server.url, apiKey: server.apiKey, projectId: server.projectId },
+    connection: {
+      credentials: { apiKey: server.apiKey },
+      settings: { baseUrl: server.url, projectId: server.projectId },
+    },
+    server,
+    close: () => server.close(),
+  };
+}

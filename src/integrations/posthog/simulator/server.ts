@@ -49,6 +49,8 @@ export const POSTHOG_LIMITS: Readonly<PostHogLimits> = Object.freeze({
 });
 
 export interface PostHogSimulatorOptions {
+  /** TCP port on 127.0.0.1 (default: an ephemeral one). */
+  port?: number;
   dataset: Dataset;
   knobs?: Partial<Knobs>;
   clock?: SimClock;
@@ -567,7 +569,7 @@ export async function startPostHogSimulator(options: PostHogSimulatorOptions): P
     return { query_status: queryStatus(q, Date.now() >= q.readyAt) };
   });
 
-  const url = await server.listen();
+  const url = await server.listen(options.port);
   return {
     server,
     url,

@@ -35,6 +35,8 @@ export type StripeResource =
   | 'webhook_endpoints';
 
 export interface StripeSimulatorOptions {
+  /** TCP port on 127.0.0.1 (default: an ephemeral one). */
+  port?: number;
   dataset: Dataset;
   knobs?: Partial<Knobs>;
   clock?: SimClock;
@@ -745,7 +747,7 @@ export async function startStripeSimulator(options: StripeSimulatorOptions): Pro
     }
   });
 
-  const url = await server.listen();
+  const url = await server.listen(options.port);
   return {
     server,
     url,
