@@ -17,7 +17,6 @@ export {
   type EnrichmentRunStatus,
   monthOf,
   orphanedEnrichmentRuns,
-  STALE_RUN_MS as ENRICH_STALE_RUN_MS,
 } from './repository.js';
 export {
   closeUnqueuedEnrich,

@@ -3,6 +3,15 @@ import type { Kysely } from 'kysely';
 import { conflict } from '../core/errors.js';
 import { fromJson, toJson } from '../db/json.js';
 import type { DB, EnrichmentRunsTable } from '../db/schema/index.js';
+import {
+  beatRun,
+  claimRun,
+  enrichmentRunLease,
+  leaseExpired,
+  orphanedRuns,
+  QUEUED_RUN_MS,
+  releaseRun,
+} from '../runs/index.js';
 
 /**
  * Storage of enrichment: the per-domain cache, credits spent per month, and runs. Every function
@@ -40,11 +49,6 @@ export interface EnrichmentRun {
   creditCap: number | null;
   error: string | null;
 }
-
-/** A run that has not beaten its heartbeat for this long is taken to have died with its process. */
-export const STALE_RUN_MS = 2 * 60_000;
-/** A run no process has taken yet (`heartbeat_at` null) holds the workspace this long at most. */
-export const QUEUED_RUN_MS = 10 * 60_000;
 
 /** `2025-05` for an ISO time: the calendar month (UTC) credits are counted in. */
 export const monthOf = (iso: string) => iso.slice(0, 7);
@@ -228,8 +232,7 @@ export async function openEnrichmentRun(
         .executeTakeFirst();
       if (!active) continue;
       const queued = active.heartbeat_at === null;
-      const since = Date.parse((queued ? active.started_at : active.heartbeat_at) ?? '') || 0;
-      if (Date.parse(input.now) - since < (queued ? QUEUED_RUN_MS : STALE_RUN_MS)) {
+      if (!leaseExpired(active.heartbeat_at, active.started_at, input.now)) {
         throw conflict(
           `An enrichment run is already ${queued ? 'queued' : 'going'} (run ${active.id}); wait for it to finish.`,
           { runId: active.id },
@@ -254,61 +257,32 @@ export async function openEnrichmentRun(
 
 /**
  * Take an open run to execute it: true when no process had taken it, or the one that had stopped
- * beating before `staleBefore` (its paid answers are cached: the run carries on from them).
+ * beating (its paid answers are cached: the run carries on from them).
  */
 export async function claimEnrichmentRun(
   db: Db,
   workspaceId: string,
   runId: string,
-  input: { now: string; staleBefore: string },
+  now: Date,
 ): Promise<boolean> {
-  const result = await db
-    .updateTable('enrichment_runs')
-    .set({ heartbeat_at: input.now })
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', runId)
-    .where('status', '=', 'running')
-    .where((eb) => eb.or([eb('heartbeat_at', 'is', null), eb('heartbeat_at', '<', input.staleBefore)]))
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+  return (await claimRun(db, enrichmentRunLease, workspaceId, runId, { now })) !== null;
 }
 
-export async function beatEnrichmentRun(db: Db, workspaceId: string, runId: string, now: string) {
-  await db
-    .updateTable('enrichment_runs')
-    .set({ heartbeat_at: now })
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', runId)
-    .where('status', '=', 'running')
-    .execute();
+export async function beatEnrichmentRun(db: Db, workspaceId: string, runId: string, now: Date) {
+  await beatRun(db, enrichmentRunLease, workspaceId, runId, now);
 }
 
 /** Hand a run back to the queue (a stopping worker): the next process to claim it carries on at once. */
-export async function releaseEnrichmentRun(db: Db, workspaceId: string, runId: string): Promise<void> {
-  await db
-    .updateTable('enrichment_runs')
-    .set({ heartbeat_at: null })
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', runId)
-    .where('status', '=', 'running')
-    .execute();
+export async function releaseEnrichmentRun(db: Db, workspaceId: string, runId: string, now: Date) {
+  await releaseRun(db, enrichmentRunLease, workspaceId, runId, now);
 }
 
 /**
- * Open runs no process has taken yet, or whose process stopped beating before `staleBefore`: what
- * the worker's schedule hands back to the job runner. A system-level query over every workspace.
+ * Open runs no process has taken yet, or whose process stopped beating: what the worker's schedule
+ * hands back to the job runner. A system-level query over every workspace.
  */
-export async function orphanedEnrichmentRuns(
-  db: Db,
-  input: { staleBefore: string },
-): Promise<{ id: string; workspaceId: string }[]> {
-  const rows = await db
-    .selectFrom('enrichment_runs')
-    .select(['id', 'workspace_id'])
-    .where('status', '=', 'running')
-    .where((eb) => eb.or([eb('heartbeat_at', 'is', null), eb('heartbeat_at', '<', input.staleBefore)]))
-    .execute();
-  return rows.map((r) => ({ id: r.id, workspaceId: r.workspace_id }));
+export function orphanedEnrichmentRuns(db: Db, now: Date): Promise<{ id: string; workspaceId: string }[]> {
+  return orphanedRuns(db, enrichmentRunLease, { now });
 }
 
 export async function setRunTotals(

@@ -2,6 +2,7 @@ import { type AuditActor, recordAudit } from '../audit/index.js';
 import { type ConnectionDeps, connectionClient, openConnection } from '../connections/index.js';
 import { notFound } from '../core/errors.js';
 import type { ApolloClient, ApolloOrganization } from '../integrations/apollo/index.js';
+import { keepBeating } from '../runs/index.js';
 import {
   type EnrichmentPlan,
   type EnrichmentSettings,
@@ -20,7 +21,6 @@ import {
   listEnrichmentRuns,
   openEnrichmentRun,
   releaseEnrichmentRun,
-  STALE_RUN_MS,
 } from './repository.js';
 import { accountsEnrichmentSource } from './source.js';
 
@@ -81,8 +81,6 @@ export interface ExecuteEnrichRequest {
    */
   leaveOpenOnAbort?: boolean;
 }
-
-const HEARTBEAT_EVERY_MS = 20_000;
 
 /**
  * Open an enrichment run and record who asked, without executing it (409 `enrichment_running`
@@ -152,19 +150,13 @@ export async function executeEnrichRun(
   const run = await getEnrichmentRun(db, workspaceId, runId);
   if (!run) throw notFound(`Enrichment run ${runId}`);
   if (run.status !== 'running') return run;
-  const now = deps.clock.now();
-  const claimed = await claimEnrichmentRun(db, workspaceId, runId, {
-    now: now.toISOString(),
-    staleBefore: new Date(now.getTime() - STALE_RUN_MS).toISOString(),
-  });
+  const claimed = await claimEnrichmentRun(db, workspaceId, runId, deps.clock.now());
   if (!claimed) return (await getEnrichmentRun(db, workspaceId, runId)) ?? run;
-  // Planning reads every account domain and the cache; Apollo may make the run wait out its window.
-  const beat = setInterval(() => {
-    beatEnrichmentRun(db, workspaceId, runId, deps.clock.now().toISOString()).catch((error) =>
-      deps.logger.warn({ runId, error: String(error) }, 'enrichment heartbeat failed'),
-    );
-  }, HEARTBEAT_EVERY_MS);
-  beat.unref();
+  // Planning reads every account domain and the cache; the provider may make the run wait out its window.
+  const heartbeat = keepBeating(() => beatEnrichmentRun(db, workspaceId, runId, deps.clock.now()), {
+    logger: deps.logger.child({ runId }),
+    what: 'enrichment',
+  });
   let result: EnrichmentRun | undefined;
   try {
     const { client, settings, enrichDeps } = await openApollo(deps, workspaceId);
@@ -187,11 +179,11 @@ export async function executeEnrichRun(
       });
     }
   } finally {
-    clearInterval(beat);
+    await heartbeat.stop();
   }
   if (!result || result.status === 'running') {
     // Left open for the next process (a stopping worker): it may take it over at once.
-    await releaseEnrichmentRun(db, workspaceId, runId);
+    await releaseEnrichmentRun(db, workspaceId, runId, deps.clock.now());
   }
   return (await getEnrichmentRun(db, workspaceId, runId))!;
 }

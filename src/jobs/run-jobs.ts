@@ -3,7 +3,6 @@ import type { ConnectionDeps } from '../connections/index.js';
 import { sleep } from '../core/http/index.js';
 import {
   closeUnqueuedEnrich,
-  ENRICH_STALE_RUN_MS,
   executeEnrichRun,
   openEnrich,
   orphanedEnrichmentRuns,
@@ -18,6 +17,7 @@ import {
   PUSH_STALE_RUN_MS,
   withScoresSource,
 } from '../push/index.js';
+import { RUN_STALE_MS } from '../runs/index.js';
 import { connectionJobKey, type EnqueueOptions, type JobRunner } from './runner.js';
 import { runScoreSkippingConflict } from './score.js';
 
@@ -104,7 +104,7 @@ export function registerRunJobs(runner: JobRunner, deps: ConnectionDeps, opts: R
             leaveOpenOnAbort: true,
           }),
         ctx,
-        ENRICH_STALE_RUN_MS,
+        RUN_STALE_MS,
       );
       if (!run) {
         ctx.logger.info({ runId: payload.runId }, 'enrichment run handed back');
@@ -242,9 +242,7 @@ export async function resumeOpenRuns(deps: ConnectionDeps, runner: JobRunner): P
   if (!withRunJobs.has(runner)) return 0;
   const now = deps.clock.now().getTime();
   let resumed = 0;
-  for (const run of await orphanedEnrichmentRuns(deps.db.kysely, {
-    staleBefore: new Date(now - ENRICH_STALE_RUN_MS).toISOString(),
-  })) {
+  for (const run of await orphanedEnrichmentRuns(deps.db.kysely, deps.clock.now())) {
     const id = await runner.enqueue<EnrichRunPayload>(
       ENRICH_RUN_JOB,
       { workspaceId: run.workspaceId, runId: run.id },

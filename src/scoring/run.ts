@@ -64,6 +64,7 @@ import {
   scoreAccount,
 } from './model.js';
 import {
+  beatScoreRun,
   finishScoreRun,
   getScoreRun,
   type ScoreProgress,
@@ -311,6 +312,8 @@ async function executeScoreRun(
     }
   };
 
+  // The lease is kept on a timer too: a stage may report no progress for minutes.
+  const heartbeat = beatScoreRun(db, workspaceId, run.id, clock);
   try {
     const state = await loadState(db, workspaceId, nowIso);
     const liveSince = state.live_since ?? nowIso;
@@ -422,6 +425,8 @@ async function executeScoreRun(
       now: clock.now().toISOString(),
     });
     throw error;
+  } finally {
+    await heartbeat.stop();
   }
 }
 

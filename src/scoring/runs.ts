@@ -3,13 +3,12 @@ import type { Kysely } from 'kysely';
 import { conflict, notFound } from '../core/index.js';
 import type { DB } from '../db/index.js';
 import { fromJson, toJson } from '../db/index.js';
+import { beatRun, type Heartbeat, keepBeating, leaseExpired, scoreRunLease } from '../runs/index.js';
 
 /**
  * Score runs: one at a time per workspace (a unique lock column, so it holds across processes), a
  * heartbeat so a run whose process died does not block the next one, progress and counts.
  */
-
-export const STALE_RUN_MS = 5 * 60_000;
 
 export type ScoreStage = 'ingest' | 'replay' | 'detect' | 'score' | 'backtest' | 'done';
 
@@ -80,7 +79,7 @@ export async function startScoreRun(
       .where('active_lock', '=', workspaceId)
       .executeTakeFirst();
     if (holder) {
-      if (Date.parse(input.now) - Date.parse(holder.heartbeat_at) < STALE_RUN_MS) {
+      if (!leaseExpired(holder.heartbeat_at, holder.started_at, input.now)) {
         throw conflict(
           `A score run is already running (${holder.id}, started ${holder.started_at}). Wait for it to finish.`,
           { runId: holder.id },
@@ -124,6 +123,23 @@ export async function startScoreRun(
     }
   }
   throw conflict('A score run is already running. Wait for it to finish.', undefined, 'score_run_running');
+}
+
+/**
+ * Beat a run's heartbeat on a timer while it executes: a stage can run for minutes without
+ * reporting progress (one large SQL aggregation), and the lease must not lapse meanwhile.
+ *
+ * @example
+ * const heartbeat = beatScoreRun(db, ws, run.id, clock);
+ * try { await score(); } finally { await heartbeat.stop(); }
+ */
+export function beatScoreRun(
+  db: Kysely<DB>,
+  workspaceId: string,
+  id: string,
+  clock: { now(): Date },
+): Heartbeat {
+  return keepBeating(() => beatRun(db, scoreRunLease, workspaceId, id, clock.now()));
 }
 
 export async function updateScoreRun(
