@@ -2,6 +2,10 @@
  * Usage is kept per UTC day as an integer day number (days since 1970-01-01): windows become integer
  * ranges, which is what makes detection a cheap scan on both SQLite and Postgres.
  */
+import { toMs } from '../model/time.js';
+
+export { fromUnix, toMs } from '../model/time.js';
+
 export const DAY_MS = 86_400_000;
 
 /**
@@ -24,26 +28,3 @@ export const dayString = (day: number): string => new Date(day * DAY_MS).toISOSt
 /** Whole days from `from` to `to` (negative when `to` is earlier). */
 export const daysBetween = (from: string | Date, to: string | Date): number =>
   (toMs(to) - toMs(from)) / DAY_MS;
-
-/**
- * Milliseconds of an ISO timestamp. Detectors and replays parse the same few timestamps thousands
- * of times, so parsed values are remembered.
- */
-export function toMs(value: string | Date): number {
-  if (typeof value !== 'string') return value.getTime();
-  let ms = parsed.get(value);
-  if (ms === undefined) {
-    ms = Date.parse(value);
-    if (parsed.size > 200_000) parsed.clear();
-    parsed.set(value, ms);
-  }
-  return ms;
-}
-const parsed = new Map<string, number>();
-
-/** Unix seconds (Stripe's time format) to ISO, tolerating null and already-ISO values. */
-export function fromUnix(value: unknown): string | null {
-  if (typeof value === 'number' && Number.isFinite(value)) return new Date(value * 1000).toISOString();
-  if (typeof value === 'string' && !Number.isNaN(Date.parse(value))) return new Date(value).toISOString();
-  return null;
-}

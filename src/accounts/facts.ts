@@ -1,3 +1,4 @@
+import type { BillingPoint, NpsAnswer, PersonFact, SubscriptionHistory } from '../model/index.js';
 import { DAY_MS, dayNumber, toMs } from './days.js';
 import type { UsageView } from './usage.js';
 
@@ -8,53 +9,7 @@ import type { UsageView } from './usage.js';
  * runs look as of now; the backtest replays past moments, so nothing here may peek past `asOf`.
  */
 
-export interface PersonFact {
-  id: string;
-  email: string | null;
-  name: string | null;
-  title: string | null;
-  department: string | null;
-  createdAt: string | null;
-  lastSeenAt: string | null;
-}
-
-/** The billing state one paid invoice (or the live subscription) shows at a moment. */
-export interface BillingPoint {
-  at: string;
-  /** Annualised recurring revenue in the currency's major unit (e.g. dollars). */
-  arr: number;
-  seats: number;
-  plan: string | null;
-  seatLimit: number | null;
-}
-
-export interface SubscriptionHistory {
-  id: string;
-  status: string;
-  createdAt: string | null;
-  startedAt: string | null;
-  trialStart: string | null;
-  trialEnd: string | null;
-  /** When cancellation was requested (Stripe `canceled_at`). */
-  canceledAt: string | null;
-  cancelAt: string | null;
-  cancelAtPeriodEnd: boolean;
-  endedAt: string | null;
-  currentPeriodEnd: string | null;
-  interval: 'day' | 'week' | 'month' | 'year' | null;
-  intervalCount: number;
-  currency: string | null;
-  /** The live state, as the subscription object says now. */
-  current: Omit<BillingPoint, 'at'>;
-  /** Paid invoices, oldest first. */
-  points: BillingPoint[];
-}
-
-export interface NpsAnswer {
-  at: string;
-  score: number;
-  email: string | null;
-}
+export type { BillingPoint, NpsAnswer, PersonFact, SubscriptionHistory } from '../model/index.js';
 
 export interface AccountHistory {
   /** When this history was observed (the newest synced_at among its records). */

@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/index.js';
 import { fromJson, toJson } from '../db/index.js';
+import type { IntegrationRegistry } from '../integrations/registry.js';
 import { nameOf } from './claims.js';
 import type { AccountHistory } from './facts.js';
-import { buildHistory, type PriceInfo } from './history.js';
+import { buildHistory } from './history.js';
+import { shippedRegistry } from './registry.js';
 import { linkedRecords, loadPrices } from './source.js';
 import { chunks } from './store.js';
 
@@ -13,8 +15,6 @@ import { chunks } from './store.js';
  * and remove accounts nothing points at any more.
  */
 
-const NAME_RANK: Record<string, number> = { attio: 0, posthog: 1, apollo: 2, stripe: 3, domain: 4 };
-
 export interface RebuildResult {
   /** Accounts whose history changed (their past may differ: replay it). */
   historyChanged: Set<string>;
@@ -22,6 +22,9 @@ export interface RebuildResult {
 }
 
 /**
+ * The account's name is the offer with the lowest priority among its records' name mappers and the
+ * enrichment's firmographics (the domain when none offers one); `name_source` says whose it is.
+ *
  * @example await rebuildHistories(db, ws, ['acc_1'], now)
  */
 export async function rebuildHistories(
@@ -29,11 +32,12 @@ export async function rebuildHistories(
   workspaceId: string,
   accountIds: readonly string[],
   now: string,
-  prices?: Map<string, PriceInfo>,
+  registry: IntegrationRegistry = shippedRegistry(),
 ): Promise<RebuildResult> {
   const result: RebuildResult = { historyChanged: new Set(), removed: [] };
   if (accountIds.length === 0) return result;
-  const priceMap = prices ?? (await loadPrices(db, workspaceId));
+  const priceMap = await loadPrices(db, workspaceId, registry);
+  const enrichment = firmographicsSource(registry);
   for (const chunk of chunks(accountIds, 250)) {
     const accounts = await db
       .selectFrom('accounts')
@@ -42,11 +46,14 @@ export async function rebuildHistories(
       .where('id', 'in', chunk)
       .execute();
     const records = await linkedRecords(db, workspaceId, chunk);
-    const firmNames = await apolloNames(
-      db,
-      workspaceId,
-      accounts.map((a) => a.domain),
-    );
+    const firmNames = enrichment
+      ? await enrichmentNames(
+          db,
+          workspaceId,
+          accounts.map((a) => a.domain),
+          enrichment.of,
+        )
+      : new Map<string, string>();
     const keyCounts = await groupKeyCounts(db, workspaceId, chunk);
     for (const account of accounts) {
       const linked = records.get(account.id) ?? [];
@@ -54,25 +61,24 @@ export async function rebuildHistories(
         result.removed.push(account.id);
         continue;
       }
-      const history = buildHistory(linked, priceMap);
+      const history = buildHistory(linked, priceMap, registry);
       const json = toJson(history);
       const hash = createHash('sha1').update(json).digest('hex');
       let name = account.domain;
       let source = 'domain';
-      const consider = (candidate: string | null | undefined, from: string) => {
-        if (candidate && NAME_RANK[from]! < NAME_RANK[source]!) {
+      let rank = Number.POSITIVE_INFINITY;
+      const consider = (candidate: string | null | undefined, from: string, priority: number) => {
+        if (candidate && priority < rank) {
           name = candidate;
           source = from;
+          rank = priority;
         }
       };
       for (const r of linked) {
-        if (r.integration === 'stripe' && r.stream === 'customers') {
-          const meta = (r.payload as { metadata?: { domain?: unknown } }).metadata;
-          // A customer's name is the company's only when the customer is the company's (not a person's card).
-          if (meta?.domain) consider(nameOf(r.integration, r.stream, r.payload), 'stripe');
-        } else consider(nameOf(r.integration, r.stream, r.payload), r.integration);
+        const offer = nameOf(registry, r.integration, r.stream, r.payload);
+        if (offer) consider(offer.name, r.integration, offer.priority);
       }
-      consider(firmNames.get(account.domain), 'apollo');
+      if (enrichment) consider(firmNames.get(account.domain), enrichment.integration, enrichment.priority);
       await db
         .updateTable('accounts')
         .set({
@@ -95,10 +101,24 @@ export async function rebuildHistories(
   return result;
 }
 
-async function apolloNames(
+/**
+ * The integration whose firmographics fill the enrichment cache (the first registered one declaring
+ * firmographics), or null.
+ */
+function firmographicsSource(registry: IntegrationRegistry) {
+  for (const integration of registry.list()) {
+    const firmographics = integration.facts?.firmographics;
+    if (firmographics)
+      return { integration: integration.name, priority: firmographics.namePriority, of: firmographics.of };
+  }
+  return null;
+}
+
+async function enrichmentNames(
   db: Kysely<DB>,
   workspaceId: string,
   domains: string[],
+  firmographicsOf: (organization: unknown) => { name?: string | null } | null,
 ): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   if (domains.length === 0) return out;
@@ -110,8 +130,8 @@ async function apolloNames(
     .where('found', '=', 1)
     .execute();
   for (const r of rows) {
-    const name = fromJson<{ name?: unknown }>(r.organization_json, {}).name;
-    if (typeof name === 'string' && name.trim()) out.set(r.domain, name.trim());
+    const name = firmographicsOf(fromJson<unknown>(r.organization_json, {}))?.name;
+    if (name) out.set(r.domain, name);
   }
   return out;
 }

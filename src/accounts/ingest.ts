@@ -1,11 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/index.js';
-import { LINKED_STREAMS } from './claims.js';
+import type { IntegrationRegistry } from '../integrations/registry.js';
+import { linkedStreams } from './claims.js';
 import { rebuildHistories } from './histories.js';
 import { resolveIdentities } from './resolve.js';
 import { latestChange } from './source.js';
 import { chunks, touchAccounts } from './store.js';
-import { ingestUsage, rederiveUsage } from './usage-ingest.js';
+import { ingestUsage, rederiveUsage, usageStreams } from './usage-ingest.js';
 
 /**
  * One incremental pass from synced records to accounts: resolve identities, derive usage, rebuild
@@ -43,6 +44,8 @@ export interface IngestOptions {
   /** Usage changes before this day rewrite the replayed past (day number; null: everything is past). */
   liveSinceDay: number | null;
   onStep?: (step: 'identities' | 'usage' | 'histories', detail: string) => void;
+  /** Where the meaning of records comes from (default: the shipped integrations). */
+  registry?: IntegrationRegistry;
 }
 
 /**
@@ -54,10 +57,8 @@ export async function ingestChanges(
   workspaceId: string,
   options: IngestOptions,
 ): Promise<IngestResult> {
-  const latest = await latestChange(db, workspaceId, [
-    ...LINKED_STREAMS,
-    { integration: 'posthog', stream: 'usage_daily' },
-  ]);
+  const registry = options.registry;
+  const latest = await latestChange(db, workspaceId, [...linkedStreams(registry), ...usageStreams(registry)]);
   const since = options.watermark;
   // Changes stamped before (now − lag) are committed by now; later ones are read again next time.
   const settled = new Date(Date.parse(options.now) - COMMIT_LAG_MS).toISOString();
@@ -70,13 +71,18 @@ export async function ingestChanges(
       resolved += n;
       options.onStep?.('identities', `${stream}: ${resolved} records`);
     },
+    ...(registry ? { registry } : {}),
   });
   options.onStep?.('usage', 'deriving daily usage');
-  const usage = await ingestUsage(db, workspaceId, { since, now: options.now });
+  const usage = await ingestUsage(db, workspaceId, {
+    since,
+    now: options.now,
+    ...(registry ? { registry } : {}),
+  });
 
   const moved = new Set<string>();
   for (const { from, to } of identities.rekeyed.values()) moved.add(from).add(to);
-  if (moved.size > 0) await rederiveUsage(db, workspaceId, [...moved], options.now);
+  if (moved.size > 0) await rederiveUsage(db, workspaceId, [...moved], options.now, registry);
 
   const touched = new Set<string>([...identities.touched, ...usage.changed.keys(), ...moved]);
   // New accounts (from usage keys) have no history yet; changed links change the history.
@@ -93,7 +99,7 @@ export async function ingestChanges(
     for (const r of fresh) needHistory.add(r.id);
   }
   options.onStep?.('histories', `${needHistory.size} accounts`);
-  const rebuilt = await rebuildHistories(db, workspaceId, [...needHistory], options.now);
+  const rebuilt = await rebuildHistories(db, workspaceId, [...needHistory], options.now, registry);
   for (const id of rebuilt.removed) touched.delete(id);
 
   const replay = new Set<string>(rebuilt.historyChanged);

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { badRequest, notFound } from '../core/index.js';
 import type { DB } from '../db/index.js';
 import { fromJson } from '../db/index.js';
-import { LINKED_STREAMS } from './claims.js';
+import { linkedStreams } from './claims.js';
 import { rebuildHistories } from './histories.js';
 import { reresolveRecord } from './resolve.js';
 import { touchAccounts } from './store.js';
@@ -10,7 +10,7 @@ import { rederiveUsage } from './usage-ingest.js';
 
 /**
  * The records behind an account, and a person's corrections: link a record to an account (a
- * Stripe customer on a personal email, a person seen at two companies) or unlink it. A correction
+ * billing customer on a personal email, a person seen at two companies) or unlink it. A correction
  * is stored as an override that every later resolution honours, then applied at once.
  */
 
@@ -30,7 +30,7 @@ export interface AccountLink extends RecordKey {
 }
 
 const isLinkable = (key: RecordKey) =>
-  LINKED_STREAMS.some((s) => s.integration === key.integration && s.stream === key.stream);
+  linkedStreams().some((s) => s.integration === key.integration && s.stream === key.stream);
 
 /**
  * The source records linked to an account (and those a person unlinked from it are not listed).
@@ -125,7 +125,9 @@ async function applyOverride(
 async function requireRecord(db: Kysely<DB>, workspaceId: string, key: RecordKey) {
   if (!isLinkable(key)) {
     throw badRequest(
-      `Records of ${key.integration}/${key.stream} are not linked to accounts. Linkable: ${LINKED_STREAMS.map((s) => `${s.integration}/${s.stream}`).join(', ')}.`,
+      `Records of ${key.integration}/${key.stream} are not linked to accounts. Linkable: ${linkedStreams()
+        .map((s) => `${s.integration}/${s.stream}`)
+        .join(', ')}.`,
     );
   }
   const record = await db
@@ -152,7 +154,7 @@ async function requireAccount(db: Kysely<DB>, workspaceId: string, accountId: st
 /**
  * Link a record to an account by hand; its dependents (a customer's invoices) follow.
  *
- * @example await linkRecord(db, ws, 'acc_…', { integration: 'stripe', stream: 'customers', externalId: 'cus_1' }, userId, now)
+ * @example await linkRecord(db, ws, 'acc_…', { integration: 'acme', stream: 'customers', externalId: 'cus_1' }, userId, now)
  */
 export async function linkRecord(
   db: Kysely<DB>,
@@ -170,7 +172,7 @@ export async function linkRecord(
 /**
  * Unlink a record from the account it is linked to; it stays unlinked until linked again.
  *
- * @example await unlinkRecord(db, ws, 'acc_…', { integration: 'posthog', stream: 'persons', externalId: 'p1' }, userId, now)
+ * @example await unlinkRecord(db, ws, 'acc_…', { integration: 'acme', stream: 'persons', externalId: 'p1' }, userId, now)
  */
 export async function unlinkRecord(
   db: Kysely<DB>,

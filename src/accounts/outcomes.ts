@@ -2,7 +2,7 @@ import { DAY_MS, toMs } from './days.js';
 import type { AccountHistory } from './facts.js';
 
 /**
- * Revenue outcomes read back from Stripe history: what the backtest checks signals against.
+ * Revenue outcomes read back from billing history: what the backtest checks signals against.
  * `expansion` = an upgrade (plan or price up, free/trial → paid) or added seats; `churn` = a
  * requested cancellation or an ended subscription.
  */

@@ -1,16 +1,18 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/index.js';
 import { toJson } from '../db/index.js';
-import { type Claim, claimOf, LINKED_STREAMS, type LinkMethod } from './claims.js';
-import { normalizeEmail } from './domains.js';
-import { type ChangedRecord, changedRecords, companyGroupTypes } from './source.js';
+import type { IntegrationRegistry } from '../integrations/registry.js';
+import { type Claim, claimOf, type LinkMethod, linkedStreams } from './claims.js';
+import { type FactsLookup, factsLookup, shippedRegistry } from './registry.js';
+import { type ChangedRecord, changedRecords, identityContexts } from './source.js';
 import { chunks, ensureAccounts, mapGroupKeys } from './store.js';
 
 /**
  * Identity resolution, incrementally: every identity-bearing record that changed since the last
  * pass is resolved to an account (or recorded as unresolved, with why), and records that attach
  * through another one (an invoice through its customer, a survey answer through its group or the
- * person's email) follow when that one moves. A person's manual link or unlink always wins.
+ * person's email) follow when that one moves. A person's manual link or unlink always wins. What a
+ * record claims, and which streams others refer to, comes from the streams' identity mappers.
  */
 
 export interface LinkRow {
@@ -41,11 +43,60 @@ interface Context {
   db: Kysely<DB>;
   workspaceId: string;
   now: string;
-  groupTypes: Set<number> | null;
+  registry: IntegrationRegistry;
+  lookup: FactsLookup;
+  /** What each claiming stream's mapper built from its sibling stream, by `integration/stream`. */
+  contexts: Map<string, unknown>;
+  /** Streams other records find by customer id, per integration. */
+  customerStreams: Map<string, string[]>;
+  /** Streams other records find by a person's email. */
+  personStreams: { integration: string; stream: string }[];
   result: ResolveResult;
-  changedCustomers: Set<string>;
+  /** Customers whose link moved, per integration. */
+  changedCustomers: Map<string, Set<string>>;
   changedEmails: Set<string>;
 }
+
+async function newContext(
+  db: Kysely<DB>,
+  workspaceId: string,
+  now: string,
+  registry: IntegrationRegistry,
+): Promise<Context> {
+  const customerStreams = new Map<string, string[]>();
+  const personStreams: { integration: string; stream: string }[] = [];
+  for (const s of linkedStreams(registry)) {
+    const anchor = s.facts.identity?.anchor;
+    if (anchor === 'customer')
+      customerStreams.set(s.integration, [...(customerStreams.get(s.integration) ?? []), s.stream]);
+    if (anchor === 'person') personStreams.push({ integration: s.integration, stream: s.stream });
+  }
+  return {
+    db,
+    workspaceId,
+    now,
+    registry,
+    lookup: factsLookup(registry),
+    contexts: await identityContexts(db, workspaceId, registry),
+    customerStreams,
+    personStreams,
+    result: { touched: new Set(), rekeyed: new Map(), linksWritten: 0, latestChange: null },
+    changedCustomers: new Map(),
+    changedEmails: new Set(),
+  };
+}
+
+/** Who people are found in, for messages: "Acme person", "Acme or Other person", or "person". */
+function personLabel(ctx: Context): string {
+  const names = [...new Set(ctx.personStreams.map((s) => ctx.lookup.label(s.integration)))];
+  return names.length > 0 ? `${names.join(' or ')} person` : 'person';
+}
+
+const noteCustomer = (ctx: Context, integration: string, customerId: string) => {
+  const set = ctx.changedCustomers.get(integration) ?? new Set<string>();
+  set.add(customerId);
+  ctx.changedCustomers.set(integration, set);
+};
 
 async function existingLinks(ctx: Context, integration: string, stream: string, ids: string[]) {
   const out = new Map<string, LinkRow>();
@@ -79,16 +130,18 @@ async function overridesFor(ctx: Context, integration: string, stream: string, i
   return out;
 }
 
-/** Account of each Stripe customer id (null when the customer is known but unresolved). */
-async function customerAccounts(ctx: Context, customerIds: Iterable<string>) {
+/** Account of each of an integration's customer ids (null when the customer is known but unresolved). */
+async function customerAccounts(ctx: Context, integration: string, customerIds: Iterable<string>) {
   const out = new Map<string, string | null>();
+  const streams = ctx.customerStreams.get(integration) ?? [];
+  if (streams.length === 0) return out;
   for (const chunk of chunks([...new Set(customerIds)])) {
     const rows = await ctx.db
       .selectFrom('account_links')
       .select(['external_id', 'account_id', 'status'])
       .where('workspace_id', '=', ctx.workspaceId)
-      .where('integration', '=', 'stripe')
-      .where('stream', '=', 'customers')
+      .where('integration', '=', integration)
+      .where('stream', 'in', streams)
       .where('external_id', 'in', chunk)
       .execute();
     for (const r of rows) out.set(r.external_id, r.status === 'linked' ? r.account_id : null);
@@ -96,17 +149,23 @@ async function customerAccounts(ctx: Context, customerIds: Iterable<string>) {
   return out;
 }
 
-/** Account of the PostHog person with each email. */
+/** Account of the person with each email, in the streams people are found in. */
 async function personAccounts(ctx: Context, emails: Iterable<string>) {
   const out = new Map<string, string>();
+  if (ctx.personStreams.length === 0) return out;
   for (const chunk of chunks([...new Set(emails)])) {
     const rows = await ctx.db
       .selectFrom('account_links')
       .select(['via', 'account_id'])
       .where('workspace_id', '=', ctx.workspaceId)
       .where('via', 'in', chunk)
-      .where('integration', '=', 'posthog')
-      .where('stream', '=', 'persons')
+      .where((eb) =>
+        eb.or(
+          ctx.personStreams.map((s) =>
+            eb.and([eb('integration', '=', s.integration), eb('stream', '=', s.stream)]),
+          ),
+        ),
+      )
       .where('status', '=', 'linked')
       .orderBy('external_id')
       .execute();
@@ -143,12 +202,10 @@ function noteChange(ctx: Context, before: LinkRow | undefined, after: LinkRow, c
   if (moved && before?.account_id) ctx.result.touched.add(before.account_id);
   if ((moved || contentChanged) && after.account_id) ctx.result.touched.add(after.account_id);
   if (!moved) return;
-  if (after.integration === 'stripe' && after.stream === 'customers')
-    ctx.changedCustomers.add(after.external_id);
-  if (after.integration === 'posthog' && after.stream === 'persons' && after.via)
-    ctx.changedEmails.add(after.via);
-  if (after.integration === 'posthog' && after.stream === 'persons' && before?.via)
-    ctx.changedEmails.add(before.via);
+  const anchor = ctx.lookup.facts(after.integration, after.stream)?.identity?.anchor;
+  if (anchor === 'customer') noteCustomer(ctx, after.integration, after.external_id);
+  if (anchor === 'person' && after.via) ctx.changedEmails.add(after.via);
+  if (anchor === 'person' && before?.via) ctx.changedEmails.add(before.via);
 }
 
 function row(
@@ -181,14 +238,17 @@ async function resolveBatch(ctx: Context, integration: string, stream: string, b
   });
   if (work.length === 0) return;
 
+  const identity = ctx.lookup.facts(integration, stream)?.identity;
+  const context = ctx.contexts.get(`${integration}/${stream}`) ?? null;
   const claims = work.map((r) => {
     const payload = JSON.parse(r.payloadJson) as unknown;
-    return { r, payload, claim: claimOf(integration, stream, payload, ctx.groupTypes) };
+    return { r, payload, claim: claimOf(ctx.registry, integration, stream, payload, context) };
   });
   const domains = claims.flatMap(({ claim }) => (claim.kind === 'domain' ? [claim.domain] : []));
   const accounts = await ensureAccounts(ctx.db, ctx.workspaceId, domains, ctx.now);
   const customers = await customerAccounts(
     ctx,
+    integration,
     claims.flatMap(({ claim }) => (claim.kind === 'customer' ? [claim.customerId] : [])),
   );
   const groupKeys = await mapGroupKeys(
@@ -212,7 +272,7 @@ async function resolveBatch(ctx: Context, integration: string, stream: string, b
   const groupMappings: { key: string; accountId: string }[] = [];
   for (const { r, payload, claim } of claims) {
     const before = existing.get(r.externalId);
-    const via = viaOf(integration, stream, payload, claim);
+    const via = viaOf(identity?.email, payload, claim);
     let fields: Pick<LinkRow, 'account_id' | 'status' | 'method' | 'via' | 'conflict_json'>;
     if (overrides.has(r.externalId)) {
       const target = overrides.get(r.externalId)!;
@@ -220,14 +280,22 @@ async function resolveBatch(ctx: Context, integration: string, stream: string, b
         ? { account_id: target, status: 'linked', method: 'manual', via, conflict_json: null }
         : { account_id: null, status: 'unlinked', method: 'manual', via, conflict_json: null };
     } else {
-      fields = resolveClaim(claim, via, { accounts, customers, groupKeys, persons });
+      fields = resolveClaim(
+        claim,
+        via,
+        { accounts, customers, groupKeys, persons },
+        {
+          customer: `${ctx.lookup.label(integration)} customer`,
+          person: personLabel(ctx),
+        },
+      );
     }
     const next = row(ctx, r, fields);
     rows.push(next);
     noteChange(ctx, before, next, before?.payload_hash !== r.payloadHash);
-    if (integration === 'posthog' && stream === 'groups' && next.status === 'linked') {
-      const key = (payload as { group_key?: unknown }).group_key;
-      if (typeof key === 'string' && key) groupMappings.push({ key, accountId: next.account_id! });
+    if (identity?.accountKey && next.status === 'linked') {
+      const key = identity.accountKey(payload);
+      if (key) groupMappings.push({ key, accountId: next.account_id! });
     }
   }
   await writeLinks(ctx, rows);
@@ -235,18 +303,15 @@ async function resolveBatch(ctx: Context, integration: string, stream: string, b
 }
 
 /** What a link keys on, so dependents can be found again: a person's or customer's email, an invoice's customer. */
-function viaOf(integration: string, stream: string, payload: unknown, claim: Claim): string | null {
+function viaOf(
+  emailOf: ((record: unknown) => string | null) | undefined,
+  payload: unknown,
+  claim: Claim,
+): string | null {
   if (claim.kind === 'customer') return claim.customerId;
   if (claim.kind === 'email') return claim.email;
   if (claim.kind === 'group_or_email') return claim.email ?? claim.groupKey;
-  if (
-    (integration === 'posthog' && stream === 'persons') ||
-    (integration === 'stripe' && stream === 'customers')
-  ) {
-    const p = payload as { email?: unknown; properties?: { email?: unknown } };
-    return normalizeEmail(p.properties?.email ?? p.email);
-  }
-  return null;
+  return emailOf ? emailOf(payload) : null;
 }
 
 interface Lookups {
@@ -256,10 +321,17 @@ interface Lookups {
   persons: Map<string, string>;
 }
 
+/** How messages name what a claim refers to: "Acme customer", "Acme person". */
+interface Labels {
+  customer: string;
+  person: string;
+}
+
 function resolveClaim(
   claim: Claim,
   via: string | null,
   lookups: Lookups,
+  labels: Labels,
 ): Pick<LinkRow, 'account_id' | 'status' | 'method' | 'via' | 'conflict_json'> {
   const unresolved = (method: LinkRow['method'], reason: string) =>
     ({ account_id: null, status: 'unresolved', method, via, conflict_json: toJson({ reason }) }) as const;
@@ -279,8 +351,8 @@ function resolveClaim(
       return unresolved(
         'customer',
         account === null
-          ? 'its Stripe customer is not linked to an account'
-          : 'its Stripe customer is not synced yet',
+          ? `its ${labels.customer} is not linked to an account`
+          : `its ${labels.customer} is not synced yet`,
       );
     }
     case 'group_or_email': {
@@ -296,7 +368,7 @@ function resolveClaim(
       const byPerson = lookups.persons.get(claim.email);
       if (byPerson)
         return { account_id: byPerson, status: 'linked', method: 'person_email', via, conflict_json: null };
-      return unresolved('none', `${claim.reason}; no PostHog person with that email`);
+      return unresolved('none', `${claim.reason}; no ${labels.person} with that email`);
     }
     case 'none':
       return unresolved('none', claim.reason);
@@ -341,46 +413,59 @@ async function writeGroupMappings(ctx: Context, mappings: { key: string; account
  */
 async function cascade(ctx: Context) {
   for (let round = 0; round < 5 && (ctx.changedCustomers.size > 0 || ctx.changedEmails.size > 0); round++) {
-    const customers = [...ctx.changedCustomers];
+    const customersByIntegration = [...ctx.changedCustomers].map(
+      ([integration, ids]) => [integration, [...ids]] as const,
+    );
     const emails = [...ctx.changedEmails];
-    ctx.changedCustomers = new Set();
+    ctx.changedCustomers = new Map();
     ctx.changedEmails = new Set();
-    const owners = await customerAccounts(ctx, customers);
+    const owners = new Map<string, string | null>();
+    const ownerKey = (integration: string, id: string) => `${integration}\u0000${id}`;
     const persons = await personAccounts(ctx, emails);
     const updates: LinkRow[] = [];
     const dependents: LinkRow[] = [];
-    for (const chunk of chunks(customers)) {
-      const rows = await ctx.db
-        .selectFrom('account_links')
-        .selectAll()
-        .where('workspace_id', '=', ctx.workspaceId)
-        .where('via', 'in', chunk)
-        .where('method', '=', 'customer')
-        .execute();
-      dependents.push(...(rows as LinkRow[]));
+    for (const [integration, customers] of customersByIntegration) {
+      for (const [id, owner] of await customerAccounts(ctx, integration, customers))
+        owners.set(ownerKey(integration, id), owner);
+      for (const chunk of chunks(customers)) {
+        const rows = await ctx.db
+          .selectFrom('account_links')
+          .selectAll()
+          .where('workspace_id', '=', ctx.workspaceId)
+          .where('integration', '=', integration)
+          .where('via', 'in', chunk)
+          .where('method', '=', 'customer')
+          .execute();
+        dependents.push(...(rows as LinkRow[]));
+      }
     }
     for (const chunk of chunks(emails)) {
-      const rows = await ctx.db
+      let q = ctx.db
         .selectFrom('account_links')
         .selectAll()
         .where('workspace_id', '=', ctx.workspaceId)
         .where('via', 'in', chunk)
-        .where((eb) => eb.or([eb('method', '=', 'person_email'), eb('status', '=', 'unresolved')]))
-        .where('stream', '!=', 'persons')
-        .execute();
-      dependents.push(...(rows as LinkRow[]));
+        .where((eb) => eb.or([eb('method', '=', 'person_email'), eb('status', '=', 'unresolved')]));
+      // People themselves are what the email finds, not its dependents.
+      for (const s of ctx.personStreams)
+        q = q.where((eb) =>
+          eb.not(eb.and([eb('integration', '=', s.integration), eb('stream', '=', s.stream)])),
+        );
+      dependents.push(...((await q.execute()) as LinkRow[]));
     }
     for (const link of dependents) {
       let next: LinkRow | null = null;
       if (link.method === 'customer') {
-        const owner = owners.get(link.via!);
+        const owner = owners.get(ownerKey(link.integration, link.via!));
         next = owner
           ? { ...link, account_id: owner, status: 'linked', conflict_json: null }
           : {
               ...link,
               account_id: null,
               status: 'unresolved',
-              conflict_json: toJson({ reason: 'its Stripe customer is not linked to an account' }),
+              conflict_json: toJson({
+                reason: `its ${ctx.lookup.label(link.integration)} customer is not linked to an account`,
+              }),
             };
       } else {
         const owner = link.via ? persons.get(link.via) : undefined;
@@ -420,18 +505,16 @@ async function cascade(ctx: Context) {
 export async function resolveIdentities(
   db: Kysely<DB>,
   workspaceId: string,
-  options: { since: string | null; now: string; onBatch?: (stream: string, records: number) => void },
+  options: {
+    since: string | null;
+    now: string;
+    onBatch?: (stream: string, records: number) => void;
+    registry?: IntegrationRegistry;
+  },
 ): Promise<ResolveResult> {
-  const ctx: Context = {
-    db,
-    workspaceId,
-    now: options.now,
-    groupTypes: await companyGroupTypes(db, workspaceId),
-    result: { touched: new Set(), rekeyed: new Map(), linksWritten: 0, latestChange: null },
-    changedCustomers: new Set(),
-    changedEmails: new Set(),
-  };
-  for (const { integration, stream } of LINKED_STREAMS) {
+  const registry = options.registry ?? shippedRegistry();
+  const ctx = await newContext(db, workspaceId, options.now, registry);
+  for (const { integration, stream } of linkedStreams(registry)) {
     for await (const batch of changedRecords(db, workspaceId, integration, stream, options.since)) {
       await resolveBatch(ctx, integration, stream, batch);
       options.onBatch?.(`${integration}/${stream}`, batch.length);
@@ -444,23 +527,16 @@ export async function resolveIdentities(
 /**
  * Re-resolve one record now (after a manual link or unlink), with its dependents.
  *
- * @example await reresolveRecord(db, ws, { integration: 'stripe', stream: 'customers', externalId: 'cus_1' }, now)
+ * @example await reresolveRecord(db, ws, { integration: 'acme', stream: 'customers', externalId: 'cus_1' }, now)
  */
 export async function reresolveRecord(
   db: Kysely<DB>,
   workspaceId: string,
   key: { integration: string; stream: string; externalId: string },
   now: string,
+  registry: IntegrationRegistry = shippedRegistry(),
 ): Promise<ResolveResult> {
-  const ctx: Context = {
-    db,
-    workspaceId,
-    now,
-    groupTypes: await companyGroupTypes(db, workspaceId),
-    result: { touched: new Set(), rekeyed: new Map(), linksWritten: 0, latestChange: null },
-    changedCustomers: new Set(),
-    changedEmails: new Set(),
-  };
+  const ctx = await newContext(db, workspaceId, now, registry);
   const record = await db
     .selectFrom('records')
     .select(['id', 'external_id', 'payload_json', 'payload_hash', 'changed_at', 'synced_at', 'deleted_at'])

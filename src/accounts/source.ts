@@ -1,8 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/index.js';
 import { fromJson } from '../db/index.js';
+import type { IntegrationRegistry } from '../integrations/registry.js';
+import { streamsWithFacts } from '../integrations/sdk.js';
+import type { PriceInfo } from '../model/index.js';
 import type { SourceRecord } from './history.js';
-import { type PriceInfo, priceInfo } from './history.js';
+import { shippedRegistry } from './registry.js';
 
 /**
  * Reads of the synced `records` table that accounts need beyond src/sync's `listRecords`: changes
@@ -27,7 +30,7 @@ export interface ChangedRecord {
  * first, in batches.
  *
  * @example
- * for await (const batch of changedRecords(db, ws, 'stripe', 'customers', null)) for (const r of batch) …
+ * for await (const batch of changedRecords(db, ws, 'acme', 'customers', null)) for (const r of batch) …
  */
 export async function* changedRecords(
   db: Kysely<DB>,
@@ -190,47 +193,62 @@ export async function linkedRecords(
   return out;
 }
 
-/** The workspace's Stripe prices, by id. */
-export async function loadPrices(db: Kysely<DB>, workspaceId: string): Promise<Map<string, PriceInfo>> {
-  const rows = await db
-    .selectFrom('records')
-    .select(['external_id', 'payload_json'])
-    .where('workspace_id', '=', workspaceId)
-    .where('integration', '=', 'stripe')
-    .where('stream', '=', 'prices')
-    .execute();
-  return new Map(rows.map((r) => [r.external_id, priceInfo(JSON.parse(r.payload_json))]));
+/**
+ * The workspace's price lists, by integration: the live and deleted records of every stream whose
+ * mapper declares prices (a subscription may still refer to a retired price).
+ *
+ * @example (await loadPrices(db, ws, registry)).get('acme')?.get('price_1')?.plan
+ */
+export async function loadPrices(
+  db: Kysely<DB>,
+  workspaceId: string,
+  registry: IntegrationRegistry = shippedRegistry(),
+): Promise<Map<string, Map<string, PriceInfo>>> {
+  const out = new Map<string, Map<string, PriceInfo>>();
+  for (const { integration, stream, facts } of streamsWithFacts(registry, 'billing')) {
+    const price = facts.billing?.price;
+    if (!price) continue;
+    const rows = await db
+      .selectFrom('records')
+      .select(['external_id', 'payload_json'])
+      .where('workspace_id', '=', workspaceId)
+      .where('integration', '=', integration)
+      .where('stream', '=', stream)
+      .execute();
+    const book = out.get(integration) ?? new Map<string, PriceInfo>();
+    for (const r of rows) book.set(r.external_id, price(JSON.parse(r.payload_json)));
+    out.set(integration, book);
+  }
+  return out;
 }
 
-const COMPANY_TYPES = new Set([
-  'company',
-  'companies',
-  'organization',
-  'organisation',
-  'account',
-  'customer',
-]);
-
-/** PostHog group type indexes that mean "company"; null when no group types are synced. */
-export async function companyGroupTypes(db: Kysely<DB>, workspaceId: string): Promise<Set<number> | null> {
-  const rows = await db
-    .selectFrom('records')
-    .select(['payload_json'])
-    .where('workspace_id', '=', workspaceId)
-    .where('integration', '=', 'posthog')
-    .where('stream', '=', 'group_types')
-    .where('deleted_at', 'is', null)
-    .execute();
-  if (rows.length === 0) return null;
-  const indexes = new Set<number>();
-  for (const r of rows) {
-    const t = fromJson<{ group_type?: string; group_type_index?: number; name_singular?: string }>(
-      r.payload_json,
-      {},
+/**
+ * What each identity mapper needs from a sibling stream (e.g. which group types are companies), by
+ * `integration/stream` of the claiming stream; built from the sibling's live records.
+ *
+ * @example (await identityContexts(db, ws, registry)).get('acme/groups')
+ */
+export async function identityContexts(
+  db: Kysely<DB>,
+  workspaceId: string,
+  registry: IntegrationRegistry = shippedRegistry(),
+): Promise<Map<string, unknown>> {
+  const out = new Map<string, unknown>();
+  for (const { integration, stream, facts } of streamsWithFacts(registry, 'identity')) {
+    const context = facts.identity?.context;
+    if (!context) continue;
+    const rows = await db
+      .selectFrom('records')
+      .select(['payload_json'])
+      .where('workspace_id', '=', workspaceId)
+      .where('integration', '=', integration)
+      .where('stream', '=', context.stream)
+      .where('deleted_at', 'is', null)
+      .execute();
+    out.set(
+      `${integration}/${stream}`,
+      rows.length === 0 ? null : context.build(rows.map((r) => fromJson<unknown>(r.payload_json, {}))),
     );
-    const names = [t.group_type, t.name_singular].map((n) => n?.toLowerCase() ?? '');
-    if (names.some((n) => COMPANY_TYPES.has(n)) && typeof t.group_type_index === 'number')
-      indexes.add(t.group_type_index);
   }
-  return indexes.size > 0 ? indexes : null;
+  return out;
 }

@@ -68,7 +68,7 @@ export async function ensureAccounts(
 }
 
 /**
- * Map PostHog group keys to accounts: an existing mapping wins (it came from the group record or a
+ * Map account keys (group keys) to accounts: an existing mapping wins (it came from the group record or a
  * person's decision); otherwise a key that is a company domain maps to that domain's account.
  * Returns key → account id for the keys that could be mapped.
  */

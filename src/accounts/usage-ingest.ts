@@ -1,21 +1,46 @@
 import { type Kysely, type RawBuilder, SqliteAdapter, sql } from 'kysely';
 import type { DB } from '../db/index.js';
+import type { IntegrationRegistry } from '../integrations/registry.js';
+import { type StreamWithFacts, streamsWithFacts } from '../integrations/sdk.js';
+import { assertUsageFields, type UsageFields, usageDayOf } from '../model/index.js';
 import { dayNumber } from './days.js';
+import { shippedRegistry } from './registry.js';
 import { changedRecords } from './source.js';
 import { chunks, mapGroupKeys } from './store.js';
 
 /**
- * `posthog/usage_daily` records → the typed `usage_daily` table (account, event, day number, count),
- * plus per-event lifetime bounds in `usage_totals`. Records stream through in batches (each payload
- * parsed once); later passes read only what changed (`changed_at` index) and report the accounts
- * whose rows really changed.
+ * Usage records (every stream whose mapper declares usage fields) → the typed `usage_daily` table
+ * (account, event, day number, count), plus per-event lifetime bounds in `usage_totals`. Records
+ * stream through in batches (each payload parsed once); later passes read only what changed
+ * (`changed_at` index) and report the accounts whose rows really changed. Re-deriving an account
+ * aggregates in SQL, reading the JSON fields the mapper names. Several usage streams add up only
+ * when they report distinct (account, event, day)s.
  */
 
 export const isSqliteDb = (db: Kysely<DB>) => db.getExecutor().adapter instanceof SqliteAdapter;
 
+/** A usage stream found in the registry, with its (checked) fields. */
+interface UsageStream {
+  integration: string;
+  stream: string;
+  fields: UsageFields;
+}
+
+/**
+ * The streams carrying usage days, in registry order.
+ *
+ * @example usageStreams(registry).map((u) => `${u.integration}/${u.stream}`)
+ */
+export function usageStreams(registry: IntegrationRegistry = shippedRegistry()): UsageStream[] {
+  return streamsWithFacts(registry, 'usage').map((s: StreamWithFacts) => ({
+    integration: s.integration,
+    stream: s.stream,
+    // Field names become JSON paths in SQL text: checked again here, whoever built the definition.
+    fields: assertUsageFields(s.facts.usage!),
+  }));
+}
+
 interface Fields {
-  /** A FROM item exposing the usage records as `u` with a `changed_at`, `deleted_at`, `workspace_id`. */
-  from: RawBuilder<unknown>;
   key: RawBuilder<unknown>;
   event: RawBuilder<unknown>;
   day: RawBuilder<unknown>;
@@ -23,28 +48,30 @@ interface Fields {
   persons: RawBuilder<unknown>;
 }
 
-/** The records of the stream changed since `since`, with JSON fields extracted per dialect. */
-function usageFields(db: Kysely<DB>, workspaceId: string, since: string | null): Fields {
-  const changed = since ? sql`and changed_at > ${since}` : sql``;
+/**
+ * The usage parts of a record `u` (its payload as `u.j`) per dialect. Paths are literals (checked
+ * identifiers from code): a GROUP BY must repeat the exact expression, which bound parameters would
+ * not (Postgres numbers each one anew).
+ */
+function usageFields(db: Kysely<DB>, fields: UsageFields): Fields {
+  const { key, event, day, count, persons } = assertUsageFields(fields);
   if (isSqliteDb(db)) {
+    const at = (field: string) => sql`json_extract(u.j, ${sql.lit(`$.${field}`)})`;
     return {
-      from: sql`(select workspace_id, external_id, payload_json as j, changed_at, deleted_at from records
-        where workspace_id = ${workspaceId} and integration = 'posthog' and stream = 'usage_daily' ${changed}) as u`,
-      key: sql`json_extract(u.j, '$.group_key')`,
-      event: sql`json_extract(u.j, '$.event')`,
-      day: sql`cast(julianday(substr(json_extract(u.j, '$.day'), 1, 10)) - 2440587.5 as integer)`,
-      count: sql`coalesce(cast(json_extract(u.j, '$.count') as integer), 0)`,
-      persons: sql`coalesce(cast(json_extract(u.j, '$.persons') as integer), 0)`,
+      key: at(key),
+      event: at(event),
+      day: sql`cast(julianday(substr(${at(day)}, 1, 10)) - 2440587.5 as integer)`,
+      count: sql`coalesce(cast(${at(count)} as integer), 0)`,
+      persons: persons ? sql`coalesce(cast(${at(persons)} as integer), 0)` : sql`0`,
     };
   }
+  const at = (field: string) => sql`(u.j ->> ${sql.lit(field)})`;
   return {
-    from: sql`(select workspace_id, external_id, payload_json::jsonb as j, changed_at, deleted_at from records
-      where workspace_id = ${workspaceId} and integration = 'posthog' and stream = 'usage_daily' ${changed}) as u`,
-    key: sql`(u.j ->> 'group_key')`,
-    event: sql`(u.j ->> 'event')`,
-    day: sql`(left(u.j ->> 'day', 10)::date - date '1970-01-01')`,
-    count: sql`coalesce((u.j ->> 'count')::numeric::bigint, 0)`,
-    persons: sql`coalesce((u.j ->> 'persons')::numeric::bigint, 0)`,
+    key: at(key),
+    event: at(event),
+    day: sql`(left(u.j ->> ${sql.lit(day)}, 10)::date - date '1970-01-01')`,
+    count: sql`coalesce(${at(count)}::numeric::bigint, 0)`,
+    persons: persons ? sql`coalesce(${at(persons)}::numeric::bigint, 0)` : sql`0`,
   };
 }
 
@@ -65,24 +92,16 @@ interface UsageRow {
 const rowKey = (r: { accountId: string; event: string; day: number }) =>
   `${r.accountId}\u0000${r.event}\u0000${r.day}`;
 
-/** A usage record's fields, or null when it is not shaped like the contract. */
+/** A usage record's parts by its stream's fields (day as a day number), or null when it is not shaped so. */
 function parseUsage(
+  fields: UsageFields,
   json: string,
 ): { key: string; day: number; event: string; count: number; persons: number } | null {
-  const p = JSON.parse(json) as Record<string, unknown>;
-  if (typeof p.group_key !== 'string' || typeof p.event !== 'string' || typeof p.day !== 'string')
-    return null;
-  const day = Math.floor(Date.parse(`${p.day.slice(0, 10)}T00:00:00Z`) / 86_400_000);
+  const u = usageDayOf(fields, JSON.parse(json) as Record<string, unknown>);
+  if (!u) return null;
+  const day = Math.floor(Date.parse(`${u.day.slice(0, 10)}T00:00:00Z`) / 86_400_000);
   if (!Number.isFinite(day)) return null;
-  const count = Number(p.count);
-  const persons = Number(p.persons);
-  return {
-    key: p.group_key,
-    day,
-    event: p.event,
-    count: Number.isFinite(count) ? count : 0,
-    persons: Number.isFinite(persons) ? persons : 0,
-  };
+  return { key: u.key, day, event: u.event, count: u.count, persons: u.persons };
 }
 
 /**
@@ -94,7 +113,7 @@ function parseUsage(
 export async function ingestUsage(
   db: Kysely<DB>,
   workspaceId: string,
-  options: { since: string | null; now: string },
+  options: { since: string | null; now: string; registry?: IntegrationRegistry },
 ): Promise<UsageIngestResult> {
   const changed = new Map<string, number>();
   /** The (account, event) pairs whose rows changed: only their totals are recomputed. */
@@ -105,80 +124,90 @@ export async function ingestUsage(
     const known = changed.get(accountId);
     if (known === undefined || day < known) changed.set(accountId, day);
   };
-  for await (const batch of changedRecords(db, workspaceId, 'posthog', 'usage_daily', options.since, 5000)) {
-    const parsed = batch.map((r) => ({ r, u: parseUsage(r.payloadJson) })).filter((x) => x.u !== null);
-    const unknownKeys = [...new Set(parsed.map((x) => x.u!.key))].filter((k) => !keyMap.has(k));
-    for (const [k, v] of await mapGroupKeys(db, workspaceId, unknownKeys, options.now)) keyMap.set(k, v);
-    // Fold records that land on the same (account, event, day): a person may have merged group keys.
-    const upserts = new Map<string, UsageRow>();
-    const deletes = new Map<string, UsageRow>();
-    for (const { r, u } of parsed) {
-      const accountId = keyMap.get(u!.key);
-      if (!accountId) continue;
-      const row = { accountId, event: u!.event, day: u!.day, count: u!.count, persons: u!.persons };
-      const key = rowKey(row);
-      if (r.deletedAt) {
-        deletes.set(key, row);
-        continue;
+  for (const source of usageStreams(options.registry))
+    for await (const batch of changedRecords(
+      db,
+      workspaceId,
+      source.integration,
+      source.stream,
+      options.since,
+      5000,
+    )) {
+      const parsed = batch
+        .map((r) => ({ r, u: parseUsage(source.fields, r.payloadJson) }))
+        .filter((x) => x.u !== null);
+      const unknownKeys = [...new Set(parsed.map((x) => x.u!.key))].filter((k) => !keyMap.has(k));
+      for (const [k, v] of await mapGroupKeys(db, workspaceId, unknownKeys, options.now)) keyMap.set(k, v);
+      // Fold records that land on the same (account, event, day): a person may have merged group keys.
+      const upserts = new Map<string, UsageRow>();
+      const deletes = new Map<string, UsageRow>();
+      for (const { r, u } of parsed) {
+        const accountId = keyMap.get(u!.key);
+        if (!accountId) continue;
+        const row = { accountId, event: u!.event, day: u!.day, count: u!.count, persons: u!.persons };
+        const key = rowKey(row);
+        if (r.deletedAt) {
+          deletes.set(key, row);
+          continue;
+        }
+        const existing = upserts.get(key);
+        if (existing) {
+          existing.count += row.count;
+          existing.persons = Math.max(existing.persons, row.persons);
+        } else upserts.set(key, row);
       }
-      const existing = upserts.get(key);
-      if (existing) {
-        existing.count += row.count;
-        existing.persons = Math.max(existing.persons, row.persons);
-      } else upserts.set(key, row);
+      // First pass: everything is new. Later passes: keep only rows that differ from what is stored.
+      const stored =
+        options.since === null
+          ? new Map<string, UsageRow>()
+          : await storedRows(db, workspaceId, [...upserts.values(), ...deletes.values()]);
+      const writes = [...upserts.values()].filter((row) => {
+        const before = stored.get(rowKey(row));
+        return !before || before.count !== row.count || before.persons !== row.persons;
+      });
+      const removals = [...deletes.values()].filter((row) => stored.has(rowKey(row)));
+      for (const row of [...writes, ...removals]) {
+        note(row.accountId, row.day);
+        changedPairs.set(`${row.accountId}\u0000${row.event}`, [row.accountId, row.event]);
+      }
+      rows += writes.length + removals.length;
+      await db.transaction().execute(async (trx) => {
+        for (const chunk of chunks(writes, 500)) {
+          await trx
+            .insertInto('usage_daily')
+            .values(
+              chunk.map((w) => ({
+                workspace_id: workspaceId,
+                account_id: w.accountId,
+                event: w.event,
+                day: w.day,
+                count: w.count,
+                persons: w.persons,
+              })),
+            )
+            .onConflict((oc) =>
+              oc.columns(['workspace_id', 'account_id', 'event', 'day']).doUpdateSet((eb) => ({
+                count: eb.ref('excluded.count'),
+                persons: eb.ref('excluded.persons'),
+              })),
+            )
+            .execute();
+        }
+        for (const row of removals) {
+          await trx
+            .deleteFrom('usage_daily')
+            .where('workspace_id', '=', workspaceId)
+            .where('account_id', '=', row.accountId)
+            .where('event', '=', row.event)
+            .where('day', '=', row.day)
+            .execute();
+        }
+      });
     }
-    // First pass: everything is new. Later passes: keep only rows that differ from what is stored.
-    const stored =
-      options.since === null
-        ? new Map<string, UsageRow>()
-        : await storedRows(db, workspaceId, [...upserts.values(), ...deletes.values()]);
-    const writes = [...upserts.values()].filter((row) => {
-      const before = stored.get(rowKey(row));
-      return !before || before.count !== row.count || before.persons !== row.persons;
-    });
-    const removals = [...deletes.values()].filter((row) => stored.has(rowKey(row)));
-    for (const row of [...writes, ...removals]) {
-      note(row.accountId, row.day);
-      changedPairs.set(`${row.accountId}\u0000${row.event}`, [row.accountId, row.event]);
-    }
-    rows += writes.length + removals.length;
-    await db.transaction().execute(async (trx) => {
-      for (const chunk of chunks(writes, 500)) {
-        await trx
-          .insertInto('usage_daily')
-          .values(
-            chunk.map((w) => ({
-              workspace_id: workspaceId,
-              account_id: w.accountId,
-              event: w.event,
-              day: w.day,
-              count: w.count,
-              persons: w.persons,
-            })),
-          )
-          .onConflict((oc) =>
-            oc.columns(['workspace_id', 'account_id', 'event', 'day']).doUpdateSet((eb) => ({
-              count: eb.ref('excluded.count'),
-              persons: eb.ref('excluded.persons'),
-            })),
-          )
-          .execute();
-      }
-      for (const row of removals) {
-        await trx
-          .deleteFrom('usage_daily')
-          .where('workspace_id', '=', workspaceId)
-          .where('account_id', '=', row.accountId)
-          .where('event', '=', row.event)
-          .where('day', '=', row.day)
-          .execute();
-      }
-    });
-  }
   if (changed.size === 0) return { changed, rows: 0 };
   // An account fed by several group keys (merged by a person) sums them: rebuild it whole.
   const shared = await accountsWithSeveralKeys(db, workspaceId, [...changed.keys()]);
-  if (shared.length > 0) await rederiveUsage(db, workspaceId, shared, options.now);
+  if (shared.length > 0) await rederiveUsage(db, workspaceId, shared, options.now, options.registry);
   if (options.since === null) await refreshTotals(db, workspaceId, null, options.now);
   else {
     // A rederived account's totals are fresh already.
@@ -252,15 +281,20 @@ async function accountsWithSeveralKeys(
 
 /**
  * Rebuild the usage of some accounts from all their group keys' records (after a merge, or when a
- * key moved to another account). Reads each key's records by external-id prefix (`key|day|event`).
+ * key moved to another account). Reads each key's records by external-id prefix (`<key>|…`) when
+ * the stream declares one, else the key's records of the whole stream.
+ *
+ * @example await rederiveUsage(db, ws, ['acc_1'], now)
  */
 export async function rederiveUsage(
   db: Kysely<DB>,
   workspaceId: string,
   accountIds: string[],
   now: string,
+  registry?: IntegrationRegistry,
 ): Promise<void> {
   const sqlite = isSqliteDb(db);
+  const sources = usageStreams(registry).map((source) => ({ ...source, f: usageFields(db, source.fields) }));
   for (const chunk of chunks(accountIds, 100)) {
     await db
       .deleteFrom('usage_daily')
@@ -274,15 +308,17 @@ export async function rederiveUsage(
       .where('account_id', 'in', chunk)
       .execute();
     for (const { group_key: key, account_id: accountId } of keys) {
-      const lo = `${key}|`;
-      const hi = `${key}|\u{10FFFF}`;
-      const from = sqlite
-        ? sql`(select workspace_id, payload_json as j, deleted_at from records where workspace_id = ${workspaceId}
-            and integration = 'posthog' and stream = 'usage_daily' and external_id >= ${lo} and external_id < ${hi}) as u`
-        : sql`(select workspace_id, payload_json::jsonb as j, deleted_at from records where workspace_id = ${workspaceId}
-            and integration = 'posthog' and stream = 'usage_daily' and external_id >= ${lo} and external_id < ${hi}) as u`;
-      const f = usageFields(db, workspaceId, null);
-      await sql`
+      for (const { integration, stream, fields, f } of sources) {
+        const sep = fields.externalIdKeySeparator;
+        const range = sep
+          ? sql`and external_id >= ${`${key}${sep}`} and external_id < ${`${key}${sep}\u{10FFFF}`}`
+          : sql``;
+        const from = sqlite
+          ? sql`(select workspace_id, payload_json as j, deleted_at from records where workspace_id = ${workspaceId}
+            and integration = ${integration} and stream = ${stream} ${range}) as u`
+          : sql`(select workspace_id, payload_json::jsonb as j, deleted_at from records where workspace_id = ${workspaceId}
+            and integration = ${integration} and stream = ${stream} ${range}) as u`;
+        await sql`
         insert into usage_daily (workspace_id, account_id, event, day, count, persons)
         select u.workspace_id, ${accountId}, ${f.event}, ${f.day}, sum(${f.count}), max(${f.persons})
         from ${from}
@@ -290,6 +326,7 @@ export async function rederiveUsage(
         group by u.workspace_id, ${f.event}, ${f.day}
         on conflict (workspace_id, account_id, event, day) do update set count = usage_daily.count + excluded.count,
           persons = excluded.persons`.execute(db);
+      }
     }
   }
   await refreshTotals(db, workspaceId, accountIds, now);

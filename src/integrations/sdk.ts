@@ -27,9 +27,12 @@ import { z } from 'zod';
 import type { Clock } from '../core/clock.js';
 import type { HttpClient, RateLimit } from '../core/http/index.js';
 import type { Logger } from '../core/logger.js';
+import { assertUsageFields } from '../model/usage.js';
+import type { IntegrationFacts, StreamFacts } from './capabilities/facts.js';
 import type { SimulatorLoader } from './capabilities/simulator.js';
 
 export type { RateLimit } from '../core/http/index.js';
+export * from './capabilities/facts.js';
 export type * from './capabilities/simulator.js';
 export { cursorGuard, RepeatingCursorError } from './paging.js';
 
@@ -201,6 +204,8 @@ export interface StreamDefinition<TClient, TRecord, TState> {
   read(client: TClient, state: TState | null, ctx: StreamReadContext): AsyncIterable<Page<TRecord, TState>>;
   /** The source's own count of live records, compared with the local count after a run. */
   reconcile?(client: TClient): Promise<number>;
+  /** What the records mean: the model facts they map to (see capabilities/facts.ts). */
+  facts?: StreamFacts<TRecord>;
 }
 
 // --- actions (destinations) -------------------------------------------------------------------
@@ -267,6 +272,8 @@ export interface IntegrationDefinition<
   actions?: TActions & { [K in keyof TActions]: AnyAction<TClient> };
   /** A local stand-in for the service, loaded only when asked for: `() => import('./simulator/index.js')`. */
   simulator?: SimulatorLoader;
+  /** Facts of the integration as a whole (firmographics an enrichment returns). */
+  facts?: IntegrationFacts;
 }
 
 /** A defined integration: the definition, frozen, with the types of its parts kept. */
@@ -354,6 +361,7 @@ export function defineIntegration<
     if (!stream.primaryKey && !stream.externalId) {
       throw new Error(`${where}: stream "${streamName}" needs a primaryKey or an externalId(record).`);
     }
+    if (stream.facts?.usage) assertUsageFields(stream.facts.usage);
   }
   if (def.roles.includes('source') && Object.keys(def.streams ?? {}).length === 0) {
     throw new Error(`${where}: a source declares at least one stream.`);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AppError } from '../../core/errors.js';
 import { baseUrlSetting, defineIntegration, secret } from '../sdk.js';
 import { ApolloClient } from './client.js';
+import { apolloFacts } from './mappers.js';
 
 export { APOLLO_BULK_SIZE, ApolloClient, ApolloWindowExhaustedError, bareDomain } from './client.js';
 export type { ApolloOrganization, ApolloPerson, ApolloRateState, PersonMatchInput } from './types.js';
@@ -49,6 +50,7 @@ export default defineIntegration({
   // x-minute-requests-left header, which the client reads.
   rateLimit: { perMinute: 1_000, burst: 100, concurrency: 4 },
   defaultBaseUrl: 'https://api.apollo.io/api/v1',
+  facts: apolloFacts,
   simulator: () => import('./simulator/index.js'),
   auth: (credentials) => ({ 'x-api-key': credentials.apiKey }),
   client: (ctx) => new ApolloClient(ctx.http, ctx.clock),

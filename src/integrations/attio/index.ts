@@ -4,6 +4,7 @@ import { credentialFingerprint, sharedBudget } from '../../core/http/index.js';
 import { baseUrlSetting, defineIntegration, secret } from '../sdk.js';
 import { assertCompany, ensureCompanyAttribute, noteOnCompany } from './actions.js';
 import { AttioClient } from './client.js';
+import { companiesFacts, peopleFacts } from './mappers.js';
 import { companiesStream, peopleStream } from './streams.js';
 
 export { ATTIO_PAGE_LIMIT, AttioClient } from './client.js';
@@ -90,6 +91,9 @@ export default defineIntegration({
     const self = await client.self();
     return self.active ? { status: 'ok' } : { status: 'down', message: 'The Attio token is inactive.' };
   },
-  streams: { companies: companiesStream, people: peopleStream },
+  streams: {
+    companies: { ...companiesStream, facts: companiesFacts },
+    people: { ...peopleStream, facts: peopleFacts },
+  },
   actions: { assertCompany, ensureCompanyAttribute, noteOnCompany },
 });

@@ -4,6 +4,12 @@ import { credentialFingerprint, HttpClient, sharedBudget } from '../../core/http
 import { baseUrlSetting, type ClientContext, defineIntegration, origin, secret } from '../sdk.js';
 import { PostHogClient } from './client.js';
 import {
+  groupsFacts,
+  personsFacts,
+  surveyResponsesFacts,
+  usageDailyFacts,
+} from './mappers.js';
+import {
   eventDefinitionsStream,
   groupsStream,
   groupTypesStream,
@@ -172,10 +178,10 @@ export default defineIntegration({
   },
   streams: {
     group_types: groupTypesStream,
-    groups: groupsStream,
-    persons: personsStream,
+    groups: { ...groupsStream, facts: groupsFacts },
+    persons: { ...personsStream, facts: personsFacts },
     event_definitions: eventDefinitionsStream,
-    usage_daily: usageDailyStream,
-    survey_responses: surveyResponsesStream,
+    usage_daily: { ...usageDailyStream, facts: usageDailyFacts },
+    survey_responses: { ...surveyResponsesStream, facts: surveyResponsesFacts },
   },
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AppError } from '../../core/errors.js';
 import { baseUrlSetting, defineIntegration, secret } from '../sdk.js';
 import { StripeClient } from './client.js';
+import { customersFacts, invoicesFacts, pricesFacts, subscriptionsFacts } from './mappers.js';
 import { customersStream, invoicesStream, pricesStream, subscriptionsStream } from './streams.js';
 
 export {
@@ -96,10 +97,10 @@ export default defineIntegration({
     return { status: 'ok' };
   },
   streams: {
-    customers: customersStream,
-    subscriptions: subscriptionsStream,
-    invoices: invoicesStream,
-    prices: pricesStream,
+    customers: { ...customersStream, facts: customersFacts },
+    subscriptions: { ...subscriptionsStream, facts: subscriptionsFacts },
+    invoices: { ...invoicesStream, facts: invoicesFacts },
+    prices: { ...pricesStream, facts: pricesFacts },
   },
 });
 
