@@ -19,6 +19,7 @@ import {
   registerNotFound,
 } from './plugins/errors.js';
 import { registerHealth } from './plugins/health.js';
+import { registerMcp } from './plugins/mcp.js';
 import { registerNulCharacterGuard } from './plugins/nul-characters.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerSpa } from './plugins/spa.js';
@@ -162,6 +163,7 @@ export async function buildApp(rt: Runtime, opts: BuildAppOptions = {}): Promise
     },
     { prefix: '/api/v1' },
   );
+  await registerMcp(app, rt);
   registerNotFound(
     app,
     await registerSpa(app, opts.webDist, { sourceMaps: rt.config.NODE_ENV !== 'production' }),

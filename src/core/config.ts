@@ -32,6 +32,8 @@ export const configSchema = z.object({
   BETON_WORKER: bool.default(true),
   BETON_BODY_LIMIT: z.coerce.number().int().min(1024).default(1_048_576),
   BETON_SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(1).default(60),
+  BETON_MCP_WRITES: bool.default(false),
+  BETON_MCP_RATE_LIMIT: z.coerce.number().int().min(1).max(100_000).default(120),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
 });

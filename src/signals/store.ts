@@ -478,8 +478,12 @@ const toOccurrence = (r: DB['signal_occurrences'] & { id: number }): Occurrence 
 export interface OccurrenceQuery {
   accountId?: string;
   signal?: string;
+  /** Only occurrences of one of these signals (e.g. every signal of one direction); empty matches none. */
+  signals?: readonly string[];
   /** ISO: only occurrences that happened at or after it. */
   since?: string;
+  /** ISO: only occurrences that happened before it. */
+  until?: string;
   limit?: number;
   /** Opaque cursor from the previous page. */
   cursor?: string;
@@ -495,7 +499,12 @@ export async function listOccurrences(db: Kysely<DB>, workspaceId: string, query
   let q = db.selectFrom('signal_occurrences').selectAll().where('workspace_id', '=', workspaceId);
   if (query.accountId) q = q.where('account_id', '=', query.accountId);
   if (query.signal) q = q.where('signal_key', '=', query.signal);
+  if (query.signals) {
+    if (query.signals.length === 0) return { items: [] as Occurrence[], nextCursor: null };
+    q = q.where('signal_key', 'in', [...query.signals]);
+  }
   if (query.since) q = q.where('occurred_at', '>=', query.since);
+  if (query.until) q = q.where('occurred_at', '<', query.until);
   if (query.cursor) {
     const [at = '', id = '0'] = decodeCursor(query.cursor);
     q = q.where((eb) =>

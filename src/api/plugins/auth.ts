@@ -112,20 +112,36 @@ async function workspaceForUser(rt: Runtime, request: FastifyRequest, userId: st
   return (await listWorkspaces(rt, { userId }))[0]?.id ?? null;
 }
 
-async function authenticate(rt: Runtime, request: FastifyRequest, reply: FastifyReply) {
+/**
+ * The actor of the request's `Authorization: Bearer beton_…` API key (401 when the header is not a
+ * valid key; 403 when `x-beton-workspace` names another workspace than the key's), or null when the
+ * request sends no `Authorization` header. Session cookies are not looked at: routes that a
+ * browser's cookie must not reach (e.g. `/mcp`) authenticate with this alone.
+ *
+ * @example
+ * const actor = await apiKeyActorOf(rt, request);
+ * if (!actor) throw unauthorized('Send an API key as "Authorization: Bearer beton_…".');
+ */
+export async function apiKeyActorOf(rt: Runtime, request: FastifyRequest): Promise<Actor | null> {
   const authorization = request.headers.authorization;
-  if (authorization) {
-    const [scheme, token] = authorization.split(/\s+/, 2);
-    if (scheme?.toLowerCase() !== 'bearer' || !token) {
-      throw unauthorized('Send an API key as "Authorization: Bearer beton_…".');
+  if (!authorization) return null;
+  const [scheme, token] = authorization.split(/\s+/, 2);
+  if (scheme?.toLowerCase() !== 'bearer' || !token) {
+    throw unauthorized('Send an API key as "Authorization: Bearer beton_…".');
+  }
+  const actor = await authenticateApiKey(rt, token);
+  const requested = request.headers[WORKSPACE_HEADER];
+  if (typeof requested === 'string' && requested && requested !== actor.workspaceId) {
+    if ((await getWorkspace(rt, actor.workspaceId)).slug !== requested) {
+      throw forbidden(`This API key belongs to another workspace than "${requested}".`);
     }
-    const actor = await authenticateApiKey(rt, token);
-    const requested = request.headers[WORKSPACE_HEADER];
-    if (typeof requested === 'string' && requested && requested !== actor.workspaceId) {
-      if ((await getWorkspace(rt, actor.workspaceId)).slug !== requested) {
-        throw forbidden(`This API key belongs to another workspace than "${requested}".`);
-      }
-    }
+  }
+  return actor;
+}
+
+async function authenticate(rt: Runtime, request: FastifyRequest, reply: FastifyReply) {
+  const actor = await apiKeyActorOf(rt, request);
+  if (actor) {
     request.actor = actor;
     if (actor.userId) {
       const row = await rt.db.kysely

@@ -6,6 +6,7 @@ import { registerInit } from './init.js';
 import { registerIntegrationNew } from './integration-new.js';
 import { registerIntegrations } from './integrations.js';
 import { registerKeys } from './keys.js';
+import { registerMcp } from './mcp.js';
 import { registerMigrate } from './migrate.js';
 import { registerPush } from './push.js';
 import { registerRuns } from './runs.js';
@@ -37,5 +38,6 @@ export const commands: ((program: Command) => void)[] = [
   registerEnrich,
   registerScore,
   registerPush,
+  registerMcp,
   registerSimulate,
 ];

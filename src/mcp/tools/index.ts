@@ -1,0 +1,20 @@
+import { getAccountTool, searchAccountsTool, topMoversTool } from './accounts.js';
+import type { BetonTool } from './define.js';
+import { applyPushTool, previewPushPlanTool } from './push.js';
+import { listOccurrencesTool, listSignalsTool, setSignalEnabledTool } from './signals.js';
+import { startSyncTool } from './sync.js';
+
+export { type BetonTool, defineTool, registerTools, type ToolAnswer, toolError } from './define.js';
+
+/** Every tool, read tools first; write tools are served only when writes are enabled. */
+export const BETON_TOOLS: readonly BetonTool[] = [
+  searchAccountsTool,
+  getAccountTool,
+  listOccurrencesTool,
+  topMoversTool,
+  listSignalsTool,
+  previewPushPlanTool,
+  setSignalEnabledTool,
+  startSyncTool,
+  applyPushTool,
+];

@@ -1,0 +1,183 @@
+import { z } from 'zod';
+import { recordAudit } from '../../audit/index.js';
+import { auditActorOf } from '../../auth/index.js';
+import { accountNames, requireSignal, signalDefinitions } from '../../scoring/index.js';
+import {
+  listOccurrences,
+  loadOverrides,
+  loadSignals,
+  saveOverride,
+  updateCustomSignal,
+} from '../../signals/index.js';
+import { accountIdOf } from '../brief.js';
+import { defineTool } from './define.js';
+
+const direction = z.enum(['expansion', 'churn', 'timing']);
+const pct = (n: number | null) => (n === null ? 'n/a' : `${Math.round(n * 100)}%`);
+const ratio = (n: number | null) => (n === null ? 'n/a' : `${n.toFixed(1)}×`);
+
+/** The signals catalogue with each signal's backtest (what `GET /api/v1/signals` answers). */
+export const listSignalsTool = defineTool({
+  name: 'list_signals',
+  title: 'Signals and their backtest',
+  description:
+    'Every signal Beton detects (expansion, churn or timing), whether it is on, its weight, how often it fired, and its backtest against later billing outcomes: precision (share of firings followed by the outcome within 30 days), lift over the base rate, and median lead time in days. Use it to judge how much a signal should be trusted.',
+  access: 'viewer',
+  write: false,
+  action: 'read signals',
+  input: z.strictObject({ direction: direction.optional().describe('Only signals of this direction') }),
+  async run(ctx, args) {
+    const all = await signalDefinitions(ctx.rt.db.kysely, ctx.actor.workspaceId, ctx.rt.clock.now());
+    const signals = all.signals
+      .filter((s) => !args.direction || s.direction === args.direction)
+      .map((s) => ({
+        key: s.key,
+        title: s.title,
+        description: s.description,
+        direction: s.direction,
+        custom: s.custom,
+        enabled: s.enabled,
+        weight: s.weight,
+        counts: s.counts,
+        precision: s.precision,
+        lift: s.lift,
+        medianLeadDays: s.medianLeadDays,
+        support: s.support,
+        backtest: s.backtest,
+      }));
+    const lines = [
+      `Backtest ${all.computedAt ? `computed ${all.computedAt.slice(0, 10)}` : 'not computed yet (run a score)'}; base rates: expansion ${pct(all.baseRates.expansion)}, churn ${pct(all.baseRates.churn)}.`,
+      '',
+      ...signals.map(
+        (s) =>
+          `- ${s.key} — ${s.title} (${s.direction}${s.enabled ? '' : ', off'}): precision ${pct(s.precision)}, lift ${ratio(s.lift)}, median lead ${s.medianLeadDays ?? 'n/a'} days, support ${s.support} accounts; fired ${s.counts.occurrences} times on ${s.counts.accounts} accounts, active on ${s.counts.activeAccounts}. ${s.description}`,
+      ),
+    ];
+    return {
+      text: lines.join('\n'),
+      data: { computedAt: all.computedAt, baseRates: all.baseRates, signals },
+    };
+  },
+});
+
+/** Signal occurrences (what `GET /api/v1/signals/occurrences` answers), also by direction and window. */
+export const listOccurrencesTool = defineTool({
+  name: 'list_signal_occurrences',
+  title: 'Signal occurrences',
+  description:
+    'Times a signal fired on an account, newest first, each with its evidence in words. Filter by signal key (list_signals names them), direction (expansion, churn, timing), account (id or domain) and a time window. Pages: pass the returned nextCursor as cursor.',
+  access: 'viewer',
+  write: false,
+  action: 'read signals',
+  input: z.strictObject({
+    signal: z.string().min(1).max(120).optional().describe('Signal key, e.g. usage_drop'),
+    direction: direction.optional(),
+    account: z.string().min(1).max(200).optional().describe('Account id (acc_…) or company domain'),
+    since: z.iso.datetime().optional().describe('ISO time: occurrences at or after it'),
+    until: z.iso.datetime().optional().describe('ISO time: occurrences before it'),
+    limit: z.number().int().min(1).max(200).default(25),
+    cursor: z.string().max(500).optional(),
+  }),
+  async run(ctx, args) {
+    const db = ctx.rt.db.kysely;
+    const ws = ctx.actor.workspaceId;
+    if (args.signal) await requireSignal(db, ws, args.signal);
+    const keys = args.direction
+      ? (await loadSignals(db, ws)).filter((s) => s.detector.direction === args.direction).map((s) => s.key)
+      : undefined;
+    const page = await listOccurrences(db, ws, {
+      ...(args.signal ? { signal: args.signal } : {}),
+      ...(keys ? { signals: keys } : {}),
+      ...(args.account ? { accountId: accountIdOf(ctx, args.account) } : {}),
+      ...(args.since ? { since: args.since } : {}),
+      ...(args.until ? { until: args.until } : {}),
+      ...(args.cursor ? { cursor: args.cursor } : {}),
+      limit: args.limit,
+    });
+    const names = await accountNames(
+      db,
+      ws,
+      page.items.map((o) => o.accountId),
+    );
+    const items = page.items.map((o) => ({ ...o, account: names.get(o.accountId) ?? null }));
+    const lines = items.map(
+      (o) =>
+        `- ${o.occurredAt.slice(0, 10)} ${o.key} on ${o.account ? `${o.account.name} (${o.account.domain})` : o.accountId}: ${o.explanation} (strength ${o.strength.toFixed(2)}${o.open ? ', still holding' : ''}) · account ${o.accountId}`,
+    );
+    const head = items.length === 0 ? 'No occurrence matches.' : `${items.length} occurrences:`;
+    const tail = page.nextCursor ? `\nMore: call again with cursor "${page.nextCursor}".` : '';
+    return { text: [head, ...lines].join('\n') + tail, data: { items, nextCursor: page.nextCursor } };
+  },
+});
+
+/**
+ * Turn a signal on or off: the `enabled` part of `PATCH /api/v1/signals/:key` (admin). Beton has
+ * no per-occurrence snooze; switching the signal off is how a noisy signal is silenced.
+ */
+export const setSignalEnabledTool = defineTool({
+  name: 'set_signal_enabled',
+  title: 'Turn a signal on or off',
+  description:
+    'Turn a signal off (it stops firing and stops counting in scores from the next score run) or back on. This is how a noisy signal is silenced; Beton has no per-occurrence snooze. Needs the admin role.',
+  access: 'admin',
+  write: true,
+  action: 'change a signal',
+  input: z.strictObject({
+    signal: z.string().min(1).max(120).describe('Signal key, e.g. usage_drop or custom:…'),
+    enabled: z.boolean(),
+  }),
+  async run(ctx, args) {
+    const db = ctx.rt.db.kysely;
+    const ws = ctx.actor.workspaceId;
+    const now = ctx.rt.clock.now().toISOString();
+    await requireSignal(db, ws, args.signal);
+    const actor = auditActorOf(ctx.actor);
+    if (args.signal.startsWith('custom:')) {
+      const signal = await updateCustomSignal(
+        db,
+        ws,
+        args.signal.slice('custom:'.length),
+        { enabled: args.enabled },
+        now,
+      );
+      await recordAudit(
+        db,
+        ws,
+        actor,
+        'signal.update',
+        {
+          targetType: 'signal',
+          targetId: signal.key,
+          details: { enabled: args.enabled },
+        },
+        ctx.rt.clock,
+      );
+    } else {
+      const current = (await loadOverrides(db, ws)).get(args.signal) ?? {};
+      const saved = await saveOverride(
+        db,
+        ws,
+        args.signal,
+        { ...current, enabled: args.enabled },
+        ctx.actor.userId,
+        now,
+      );
+      await recordAudit(
+        db,
+        ws,
+        actor,
+        'signal.configure',
+        {
+          targetType: 'signal',
+          targetId: args.signal,
+          details: saved,
+        },
+        ctx.rt.clock,
+      );
+    }
+    return {
+      text: `${args.signal} is now ${args.enabled ? 'on' : 'off'}; scores follow at the next score run.`,
+      data: { signal: args.signal, enabled: args.enabled },
+    };
+  },
+});
