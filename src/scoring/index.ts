@@ -1,4 +1,3 @@
-export * from './account-filter.js';
 export * from './backtest.js';
 export * from './firmographics.js';
 export * from './fit.js';
