@@ -7,6 +7,7 @@ import {
   runScore,
   type ScoreRun,
 } from '../scoring/index.js';
+import { evaluateSegments } from '../segments/index.js';
 import type { JobRunner } from './runner.js';
 
 export const SCORE_RUN_JOB = 'score.run';
@@ -30,6 +31,7 @@ export async function runScoreSkippingConflict(
 ): Promise<boolean> {
   try {
     await runScore(deps.db.kysely, workspaceId, { trigger, clock: deps.clock });
+    await evaluateSegments(deps.db.kysely, workspaceId, deps.clock.now());
     return true;
   } catch (error) {
     if (isConflict(error)) return false;
@@ -50,6 +52,7 @@ export function registerScoreJobs(runner: JobRunner, deps: ConnectionDeps): void
       mode: payload.mode,
       clock: deps.clock,
     });
+    if (run.status === 'succeeded') await evaluateSegments(deps.db.kysely, payload.workspaceId, deps.clock.now());
     ctx.logger.info({ runId: run.id, status: run.status }, 'score run finished');
   });
 }

@@ -1,3 +1,4 @@
+export * from './account-filter.js';
 export * from './backtest.js';
 export * from './firmographics.js';
 export * from './fit.js';

@@ -13,6 +13,7 @@ import {
   loadSignals,
   signalCounts,
 } from '../signals/index.js';
+import { type AccountFilter, accountFilterConditions, accountFilterShape } from './account-filter.js';
 import { readBacktest } from './backtest.js';
 import { describeScore, type Grade, type ScoreExplanation } from './model.js';
 
@@ -122,28 +123,9 @@ const SORTS = {
   scoredAt: 's.scored_at',
 } as const;
 type SortField = keyof typeof SORTS;
-const SCORE_FIELDS = {
-  score: 's.score',
-  health: 's.health',
-  expansion: 's.expansion',
-  churnRisk: 's.churn_risk',
-  fit: 's.fit',
-} as const;
-
 export const accountListQuery = z
   .object({
-    grade: z
-      .string()
-      .regex(
-        /^(M100|M75|M50|M25|M10)(,(M100|M75|M50|M25|M10))*$/,
-        'grades separated by commas, e.g. M100,M75',
-      )
-      .optional(),
-    scoreField: z.enum(['score', 'health', 'expansion', 'churnRisk', 'fit']).default('score'),
-    minScore: z.coerce.number().min(0).max(100).optional(),
-    maxScore: z.coerce.number().min(0).max(100).optional(),
-    signal: z.string().min(1).max(120).optional(),
-    q: z.string().trim().min(1).max(200).optional(),
+    ...accountFilterShape,
     sort: z
       .string()
       .regex(
@@ -172,15 +154,19 @@ export interface AccountListItem {
   scoredAt: string | null;
 }
 
-const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
-
 /**
- * Accounts with their scores: filter by grade, score range, a contributing signal, a search over
- * name and domain; sort by any score or name; keyset pagination.
+ * Accounts with their scores, filtered by an AccountFilter (src/scoring/account-filter.ts) and any
+ * further filters (a segment's) ANDed to it; sort by any score or name; keyset pagination. `now`
+ * anchors signal windows.
  *
  * @example await listAccounts(db, ws, accountListQuery.parse({ grade: 'M100', sort: '-expansion' }))
  */
-export async function listAccounts(db: Kysely<DB>, workspaceId: string, query: AccountListQuery) {
+export async function listAccounts(
+  db: Kysely<DB>,
+  workspaceId: string,
+  query: AccountListQuery,
+  opts: { now?: Date; also?: readonly Partial<AccountFilter>[] } = {},
+) {
   const descending = query.sort.startsWith('-');
   const field = query.sort.replace(/^-/, '') as SortField;
   const column = SORTS[field];
@@ -210,21 +196,9 @@ export async function listAccounts(db: Kysely<DB>, workspaceId: string, query: A
       sortExpr.as('sort_value'),
     ])
     .where('a.workspace_id', '=', workspaceId);
-  if (query.grade) q = q.where('s.grade', 'in', query.grade.split(','));
-  const scoreColumn = SCORE_FIELDS[query.scoreField];
-  if (query.minScore !== undefined) q = q.where(sql.ref(scoreColumn), '>=', query.minScore);
-  if (query.maxScore !== undefined) q = q.where(sql.ref(scoreColumn), '<=', query.maxScore);
-  if (query.signal)
-    q = q.where(sql<boolean>`s.signal_keys like ${`%,${escapeLike(query.signal)},%`} escape '\\'`);
-  if (query.q) {
-    const pattern = `%${escapeLike(query.q.toLowerCase())}%`;
-    q = q.where((eb) =>
-      eb.or([
-        sql<boolean>`lower(a.name) like ${pattern} escape '\\'`,
-        sql<boolean>`lower(a.domain) like ${pattern} escape '\\'`,
-      ]),
-    );
-  }
+  const now = opts.now ?? new Date();
+  for (const filter of [query, ...(opts.also ?? [])])
+    for (const condition of accountFilterConditions(filter, now)) q = q.where(condition);
   if (query.cursor) {
     const [value = '', id = ''] = decodeCursor(query.cursor);
     const v = field === 'name' || field === 'scoredAt' ? value : Number(value);

@@ -10,6 +10,7 @@ import {
   listAccounts,
   scoreTrends,
 } from '../../scoring/index.js';
+import { findSegment } from '../../segments/index.js';
 import { actorOf } from '../plugins/auth.js';
 import { errorResponses, errorSchema, idParams } from '../schemas.js';
 
@@ -152,7 +153,14 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['accounts'],
         summary: 'List accounts with their scores (filter, search, sort, cursor pagination)',
-        querystring: accountListQuery,
+        querystring: accountListQuery.extend({
+          segment: z
+            .string()
+            .min(1)
+            .max(200)
+            .optional()
+            .describe('a saved segment (id or name): only accounts its filter selects now'),
+        }),
         response: {
           200: z.object({ items: z.array(listItem), nextCursor: z.string().nullable() }),
           ...errorResponses,
@@ -161,7 +169,12 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const ws = actorOf(request).workspaceId;
-      const page = await listAccounts(db(), ws, request.query);
+      const { segment: segmentRef, ...query } = request.query;
+      const segment = segmentRef ? await findSegment(db(), ws, segmentRef) : null;
+      const page = await listAccounts(db(), ws, query, {
+        now: rt.clock.now(),
+        also: segment ? [segment.filter] : [],
+      });
       const trends = await scoreTrends(
         db(),
         ws,

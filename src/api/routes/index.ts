@@ -8,6 +8,7 @@ import { meRoutes } from './me.js';
 import { memberRoutes } from './members.js';
 import { pushRoutes } from './push.js';
 import { scoringRoutes } from './scoring.js';
+import { segmentRoutes } from './segments.js';
 import { signalRoutes } from './signals.js';
 import { syncRunRoutes } from './sync-runs.js';
 import { stripeWebhookRoutes } from './webhooks-stripe.js';
@@ -31,6 +32,7 @@ export const apiRoutes: FastifyPluginAsyncZod[] = [
   accountRoutes,
   signalRoutes,
   scoringRoutes,
+  segmentRoutes,
   pushRoutes,
   stripeWebhookRoutes,
 ];

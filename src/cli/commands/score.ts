@@ -87,6 +87,7 @@ export function registerScore(program: Command) {
       } finally {
         bars.stop();
       }
+      await (await import('../../segments/index.js')).evaluateSegments(rt.db.kysely, ws.id, rt.clock.now());
       const top = Math.min(Math.max(Number.parseInt(opts.top ?? '5', 10) || 0, 0), 100);
       const { byGrade } = await gradeCounts(rt.db.kysely, ws.id);
       const grades = Object.fromEntries(

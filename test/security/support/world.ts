@@ -57,17 +57,30 @@ export async function buildWorld(
     httpOptions: { retry: { baseDelayMs: 5, maxWaitMs: 2_000, maxAttempts: 4 }, timeoutMs: 10_000 },
   });
   const answers: World['answers'] = [];
-  const secrets: Record<string, string> = {
-    posthog: sims.posthog.apiKey,
-    stripe: sims.stripe.apiKey,
-    stripeWebhook: sims.stripe.webhookSecret,
-    apollo: sims.apollo.apiKey,
-    attio: sims.attio.apiKey,
-    // Keys Beton is shown and must refuse: they must not be echoed or stored either.
-    wrongStripe: 'sk_test_h8WrongKeyThatStripeRefuses0000000000',
-    wrongApollo: 'h8-wrong-apollo-key-9f8e7d6c5b4a',
-    wrongAttio: 'h8wrongattiotoken5a4b3c2d1e0f',
-  };
+  // Every registered integration with a simulator: its secrets, as given to Beton (the first secret
+  // field under the integration's name, others as `<name>.<field>`), and a wrong key of the same
+  // shape that Beton is shown and must refuse — neither may be echoed or stored.
+  const secrets: Record<string, string> = {};
+  const refusedKeys: {
+    name: string;
+    body: { credentials: Record<string, unknown>; settings: Record<string, unknown> };
+  }[] = [];
+  for (const sim of sims.fleet.list) {
+    const integration = t.rt.integrations.require(sim.name);
+    integration.secretFields.forEach((field, i) => {
+      const value = sim.connection.credentials[field];
+      if (typeof value === 'string') secrets[i === 0 ? sim.name : `${sim.name}.${field}`] = value;
+    });
+    const keyField = integration.secretFields[0]!;
+    const key = sim.connection.credentials[keyField];
+    if (typeof key !== 'string' || key.length < 16) continue;
+    const wrong = `${key.slice(0, -12)}h8wrong${key.slice(-5).split('').reverse().join('')}`;
+    secrets[`wrong ${sim.name}`] = wrong;
+    refusedKeys.push({
+      name: sim.name,
+      body: { ...sim.connection, credentials: { ...sim.connection.credentials, [keyField]: wrong } },
+    });
+  }
   const owner = t.keys.owner;
 
   const call: World['call'] = async (method, path, o = {}) => {
@@ -92,37 +105,16 @@ export async function buildWorld(
       return res.json;
     };
     // Refused keys first: the answers and logs of a refusal are scanned too.
-    for (const [name, apiKey, url] of [
-      ['stripe', secrets.wrongStripe, sims.stripe.url],
-      ['apollo', secrets.wrongApollo, sims.apollo.url],
-      ['attio', secrets.wrongAttio, sims.attio.url],
-    ] as const) {
-      const refused = await call('PUT', `/api/v1/integrations/${name}`, {
-        body: { credentials: { apiKey }, settings: { baseUrl: url } },
-      });
+    for (const { name, body } of refusedKeys) {
+      const refused = await call('PUT', `/api/v1/integrations/${name}`, { body });
       if (refused.status !== 400) throw new Error(`${name} accepted a wrong key: ${refused.status}`);
     }
-    await connect('posthog', {
-      credentials: { apiKey: sims.posthog.apiKey },
-      settings: { baseUrl: sims.posthog.url, projectId: sims.posthog.projectId },
-    });
-    const stripe = await connect('stripe', {
-      credentials: { apiKey: sims.stripe.apiKey, webhookSecret: sims.stripe.webhookSecret },
-      settings: { baseUrl: sims.stripe.url },
-    });
-    await connect('apollo', {
-      credentials: { apiKey: sims.apollo.apiKey },
-      settings: { baseUrl: sims.apollo.url },
-    });
-    await connect('attio', {
-      credentials: { apiKey: sims.attio.apiKey },
-      settings: { baseUrl: sims.attio.url },
-    });
-    for (const name of ['posthog', 'stripe', 'apollo', 'attio']) {
-      await call('POST', `/api/v1/integrations/${name}/test`);
-    }
+    const connected = new Map<string, AnyJson>();
+    for (const sim of sims.fleet.list) connected.set(sim.name, await connect(sim.name, sim.connection));
+    for (const sim of sims.fleet.list) await call('POST', `/api/v1/integrations/${sim.name}/test`);
+    const stripe = connected.get('stripe')!;
 
-    for (const name of ['posthog', 'stripe', 'attio']) {
+    for (const name of sourcesOf(t, sims)) {
       const started = await call('POST', `/api/v1/integrations/${name}/sync`, { body: {} });
       if (started.status !== 202) throw new Error(`sync ${name}: ${started.status} ${started.text}`);
       // Executed here rather than by the job runner, whose follow-up pipeline (score, enrich) would
@@ -165,6 +157,7 @@ export async function buildWorld(
         windowDays: 7,
       },
     });
+    await call('POST', '/api/v1/segments', { body: { name: 'H8 scored accounts', filter: { minScore: 0 } } });
     const unresolved = await call('GET', '/api/v1/accounts/unresolved?limit=5');
     const accounts = await call('GET', '/api/v1/accounts?limit=5');
     const record = unresolved.json.items?.[0];
@@ -210,7 +203,7 @@ async function stripeWebhook(world: Pick<World, 't' | 'sims' | 'secrets' | 'answ
     data: { object: { id: `cus_h8_${customer?.id ?? 'x'}`, object: 'customer', email: 'h8@example.test' } },
   });
   const timestamp = Math.floor(Date.now() / 1000);
-  const signature = createHmac('sha256', world.secrets.stripeWebhook!)
+  const signature = createHmac('sha256', world.secrets['stripe.webhookSecret']!)
     .update(`${timestamp}.${payload}`)
     .digest('hex');
   const res = await world.t.request('POST', `/api/v1/webhooks/stripe/${connectionId}`, {
@@ -219,4 +212,11 @@ async function stripeWebhook(world: Pick<World, 't' | 'sims' | 'secrets' | 'answ
   });
   world.answers.push({ method: 'POST', path: 'webhook', status: res.status, text: res.text });
   if (res.status >= 300) throw new Error(`webhook: ${res.status} ${res.text}`);
+}
+
+/** The integrations with a simulator that are sources (have streams to sync), in pipeline order. */
+export function sourcesOf(t: TestRuntime, sims: RunningSimulators): string[] {
+  return sims.fleet.list
+    .map((sim) => sim.name)
+    .filter((name) => t.rt.integrations.require(name).roles.includes('source'));
 }
