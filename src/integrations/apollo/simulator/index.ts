@@ -29,7 +29,6 @@ export async function startSimulator(
     summary: { url, apiKey: DEFAULT_APOLLO_KEY },
     connection: { credentials: { apiKey: DEFAULT_APOLLO_KEY }, settings: { baseUrl: url } },
     server,
-    setKnobs: (knobs) => server.setKnobs(knobs),
     close: () => server.close(),
   };
 }

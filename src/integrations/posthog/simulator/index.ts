@@ -35,7 +35,6 @@ export async function startSimulator(
       settings: { baseUrl: server.url, projectId: server.projectId },
     },
     server,
-    setKnobs: (knobs) => server.server.setKnobs(knobs),
     close: () => server.close(),
   };
 }

@@ -38,7 +38,6 @@ export async function startSimulator(
       settings: { baseUrl: server.url },
     },
     server,
-    setKnobs: (knobs) => server.server.setKnobs(knobs),
     close: () => server.close(),
   };
 }
