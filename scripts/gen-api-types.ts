@@ -27,7 +27,7 @@ const HEADER = `/**
 
 `;
 
-/** The OpenAPI document of the app as built from this checkout. */
+/** The OpenAPI document of the app as built from this checkout, integration routes made generic. */
 export async function openApiDocument(): Promise<Record<string, unknown>> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'beton-openapi-'));
   const config = loadConfig({ BETON_DATA_DIR: dataDir, LOG_LEVEL: 'silent', BETON_DEMO: 'false' });
@@ -37,11 +37,103 @@ export async function openApiDocument(): Promise<Record<string, unknown>> {
     await app.ready();
     const doc = app.swagger() as unknown as Record<string, unknown>;
     await app.close();
-    return doc;
+    return genericIntegrationPaths(
+      doc,
+      rt.integrations.list().map((i) => i.name),
+    );
   } finally {
     await rt.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+type PathItem = Record<string, Record<string, unknown>>;
+
+/** What each generic operation says, by path suffix and method. */
+const GENERIC_SUMMARIES: Record<string, string> = {
+  'get ': 'One integration: metadata, credential and settings JSON Schemas, masked stored values',
+  'put ':
+    "Connect an integration: the key is checked live before anything is stored (fields: the integration's JSON Schemas from GET)",
+  'delete ': 'Disconnect an integration and erase its stored secrets',
+  'post /test': "Re-check an integration's stored credentials now",
+  'post /sync': "Start a sync of a source integration's streams; 409 while one runs",
+};
+
+/**
+ * The server documents one path per integration (`/api/v1/integrations/acme`, with Acme's credential
+ * and setting fields), so the served document tells a client each integration's fields. The web
+ * app's types must not change when an integration is added, so here those paths fold into one
+ * generic `/api/v1/integrations/{name}…` per suffix: the answers are the same for every integration,
+ * the request body becomes `{ credentials?: object, settings?: object }` (the app reads the fields'
+ * JSON Schemas at run time from GET /api/v1/integrations/{name}, as it always has).
+ *
+ * @example
+ * genericIntegrationPaths(doc, ['acme']).paths['/api/v1/integrations/{name}/test'].post;
+ */
+export function genericIntegrationPaths(
+  doc: Record<string, unknown>,
+  names: readonly string[],
+): Record<string, unknown> {
+  const prefix = '/api/v1/integrations/';
+  const known = new Set(names);
+  const paths: Record<string, PathItem> = {};
+  const generic: Record<string, PathItem> = {};
+  // Sorted so the operation each generic path is modelled on does not depend on registry order.
+  for (const [key, item] of Object.entries((doc.paths ?? {}) as Record<string, PathItem>).sort(([a], [b]) =>
+    a.localeCompare(b),
+  )) {
+    const rest = key.startsWith(prefix) ? key.slice(prefix.length) : '';
+    const name = rest.split('/')[0] ?? '';
+    if (!known.has(name)) {
+      paths[key] = item;
+      continue;
+    }
+    const suffix = rest.slice(name.length);
+    const path = `${prefix}{name}${suffix}`;
+    const target = generic[path] ?? {};
+    generic[path] = target;
+    for (const [method, operation] of Object.entries(item)) {
+      if (target[method]) continue;
+      target[method] = genericOperation(operation, `${method} ${suffix}`);
+    }
+  }
+  return { ...doc, paths: { ...paths, ...generic } };
+}
+
+function genericOperation(operation: Record<string, unknown>, key: string): Record<string, unknown> {
+  const parameters = ((operation.parameters ?? []) as Record<string, unknown>[]).filter(
+    (p) => p.in !== 'path',
+  );
+  const out: Record<string, unknown> = {
+    ...operation,
+    summary: GENERIC_SUMMARIES[key] ?? operation.summary,
+    parameters: [
+      {
+        in: 'path',
+        name: 'name',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The integration',
+      },
+      ...parameters,
+    ],
+  };
+  if (key === 'put ') {
+    const object = { type: 'object', additionalProperties: {} };
+    out.requestBody = {
+      required: true,
+      content: {
+        'application/json': {
+          schema: {
+            type: 'object',
+            properties: { credentials: object, settings: object },
+            additionalProperties: false,
+          },
+        },
+      },
+    };
+  }
+  return out;
 }
 
 /** The TypeScript text for a document, formatted the way `biome check` expects. */

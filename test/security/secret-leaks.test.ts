@@ -9,13 +9,13 @@ import { executeRun } from '../../src/sync/index.js';
 import { nodeArgsFor } from '../support/bundle.js';
 import { postgresUrl, signIn, TEST_PASSWORD } from '../support/index.js';
 import { apiRoutes, fillUrl, harvest, paramNames } from './support/routes.js';
-import { buildWorld, type World } from './support/world.js';
+import { buildWorld, sourcesOf, type World } from './support/world.js';
 
 /** The CLI, bundled once for this file: each run is a full Node start. */
 const cli = await nodeArgsFor('src/cli/main.ts');
 
 /**
- * Secrets stay secret: with all four integrations connected (recognisable keys, and wrong keys
+ * Secrets stay secret: with every integration that has a simulator connected (recognisable keys, and wrong keys
  * Beton was shown and refused), every job run, failures provoked and every readable route called,
  * no secret appears — whole or in part — in the logs, API answers and error messages, run
  * histories, /metrics, the database's bytes (SQLite file and WAL; every Postgres row, the job
@@ -69,19 +69,18 @@ beforeAll(async () => {
   const { t, sims } = world;
 
   // Failures with messages: a 5xx storm and malformed answers during syncs, an unreachable check.
-  sims.sims.stripe.server.setKnobs({ errorRate: 1 });
-  sims.sims.posthog.server.setKnobs({ malformedRate: 1 });
-  sims.sims.attio.setKnobs({ errorRate: 1 });
-  for (const name of ['stripe', 'posthog', 'attio']) {
+  // Both fault kinds are provoked, alternating over the sources (pipeline order).
+  const faults = [{ malformedRate: 1 }, { errorRate: 1 }] as const;
+  for (const [i, name] of sourcesOf(t, sims).entries()) {
+    const sim = sims.fleet.get(name);
+    sim.setKnobs(faults[i % 2]!);
     const started = await world.call('POST', `/api/v1/integrations/${name}/sync`, { body: { full: true } });
     await executeRun(t.rt, t.workspaceId, started.json.runId);
     const done = await world.settle(`/api/v1/sync-runs/${started.json.runId}`);
     expect(done.run.status).toBe('failed');
     await world.call('POST', `/api/v1/integrations/${name}/test`);
+    sim.setKnobs({ errorRate: 0, malformedRate: 0 });
   }
-  sims.sims.stripe.server.setKnobs({ errorRate: 0 });
-  sims.sims.posthog.server.setKnobs({ malformedRate: 0 });
-  sims.sims.attio.setKnobs({ errorRate: 0 });
 
   // Signing in and out through the browser path (passwords travel in bodies there).
   const cookie = await signIn(t, t.users.admin);

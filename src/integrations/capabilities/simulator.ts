@@ -36,6 +36,8 @@ export interface StartedSimulator<TServer = unknown> {
   connection: { credentials: Record<string, unknown>; settings: Record<string, unknown> };
   /** The server itself, for knobs, counters and state changes in tests (its type is the integration's). */
   server: TServer;
+  /** Change the fault and latency knobs while it runs (reliability and security suites). */
+  setKnobs(knobs: Partial<Knobs>): void;
   close(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export interface StartedSimulator<TServer = unknown> {
  *     summary: { url: server.url, apiKey: server.apiKey },
  *     connection: { credentials: { apiKey: server.apiKey }, settings: { baseUrl: server.url } },
  *     server,
+ *     setKnobs: (knobs) => server.setKnobs(knobs),
  *     close: () => server.close(),
  *   };
  * }

@@ -29,6 +29,7 @@ export async function startSimulator(
     summary: { url, apiKey: DEFAULT_APOLLO_KEY },
     connection: { credentials: { apiKey: DEFAULT_APOLLO_KEY }, settings: { baseUrl: url } },
     server,
+    setKnobs: (knobs) => server.setKnobs(knobs),
     close: () => server.close(),
   };
 }

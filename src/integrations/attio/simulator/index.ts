@@ -32,6 +32,7 @@ export async function startSimulator(
     summary: { url, apiKey: DEFAULT_ATTIO_TOKEN },
     connection: { credentials: { apiKey: DEFAULT_ATTIO_TOKEN }, settings: { baseUrl: url } },
     server,
+    setKnobs: (knobs) => server.setKnobs(knobs),
     close: () => server.close(),
   };
 }

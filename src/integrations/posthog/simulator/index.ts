@@ -35,6 +35,7 @@ export async function startSimulator(
       settings: { baseUrl: server.url, projectId: server.projectId },
     },
     server,
+    setKnobs: (knobs) => server.server.setKnobs(knobs),
     close: () => server.close(),
   };
 }

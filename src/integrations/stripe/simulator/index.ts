@@ -38,6 +38,7 @@ export async function startSimulator(
       settings: { baseUrl: server.url },
     },
     server,
+    setKnobs: (knobs) => server.server.setKnobs(knobs),
     close: () => server.close(),
   };
 }
