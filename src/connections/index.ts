@@ -1,4 +1,5 @@
 /** Connections: one per workspace and integration; credentials validated live, stored encrypted, shown masked. */
 export type { ConnectionDeps } from './deps.js';
 export { type EnvOverrides, envOverrides, envVarName } from './env.js';
+export { canReadUpstreamErrors, errorClassOf, integrationViewFor, runViewFor } from './error-class.js';
 export * from './service.js';

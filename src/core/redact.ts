@@ -31,6 +31,63 @@ export function scrubString(value: string): string {
   return out.replace(URL_PASSWORD, `$1${REDACTED}@`);
 }
 
+/** Shortest piece of a secret (or of one of its encodings) that identifies it on its own. */
+const MIN_PIECE = 12;
+
+/**
+ * The spellings of a secret an upstream might echo back: as is, base64 (at each of the three byte
+ * alignments, so `user:key` encoded as a whole is caught too), base64url, %-encoded and hex.
+ * Compared case-insensitively, which also covers upper-cased echoes.
+ */
+function spellings(secret: string): string[] {
+  const out = new Set<string>([secret, encodeURIComponent(secret), Buffer.from(secret).toString('hex')]);
+  for (let shift = 0; shift < 3; shift++) {
+    const shifted = Buffer.concat([Buffer.alloc(shift, 0x20), Buffer.from(secret)]);
+    for (const encoding of ['base64', 'base64url'] as const) {
+      const text = shifted.toString(encoding).replace(/=+$/, '');
+      // The characters next to the padding or the shift mix in other bytes: keep the clean middle.
+      out.add(text.slice(shift === 0 ? 0 : 4, text.length - 2));
+    }
+  }
+  return [...out].filter((s) => s.length >= MIN_PIECE || s === secret).map((s) => s.toLowerCase());
+}
+
+/**
+ * Remove known secrets from a text however an upstream echoed them: any case, base64, base64url,
+ * %-encoded or hex, whole or in pieces (any run of at least 12 characters of the secret or of an
+ * encoding of it is redacted, so a key split in two or cut short is still caught). Secrets shorter
+ * than 8 characters are skipped (they would redact ordinary words).
+ *
+ * @example
+ * scrubSecrets('key SK_TEST_ABCDEF123456 refused', ['sk_test_abcdef123456']); // 'key [redacted] refused'
+ * scrubSecrets(`echo ${btoa('user:sk_test_abcdef123456')}`, ['sk_test_abcdef123456']); // 'echo [redacted]…'
+ */
+export function scrubSecrets(text: string, secrets: readonly string[]): string {
+  const lower = text.toLowerCase();
+  const hidden = new Uint8Array(text.length);
+  let any = false;
+  for (const secret of secrets) {
+    if (secret.length < 8) continue;
+    for (const spelling of spellings(secret)) {
+      const piece = Math.min(MIN_PIECE, spelling.length);
+      for (let start = 0; start + piece <= spelling.length; start++) {
+        const window = spelling.slice(start, start + piece);
+        for (let at = lower.indexOf(window); at >= 0; at = lower.indexOf(window, at + 1)) {
+          hidden.fill(1, at, at + piece);
+          any = true;
+        }
+      }
+    }
+  }
+  if (!any) return text;
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    if (!hidden[i]) out += text[i];
+    else if (!hidden[i - 1] || i === 0) out += REDACTED;
+  }
+  return out;
+}
+
 /** Deep copy of `value` with secret fields and key-shaped strings redacted. Cycles are cut. */
 export function scrub<T>(value: T, seen = new WeakSet<object>()): T {
   if (typeof value === 'string') return scrubString(value) as T;

@@ -11,7 +11,7 @@ import { scoringRoutes } from './scoring.js';
 import { segmentRoutes } from './segments.js';
 import { signalRoutes } from './signals.js';
 import { syncRunRoutes } from './sync-runs.js';
-import { stripeWebhookRoutes } from './webhooks-stripe.js';
+import { webhookRoutes } from './webhooks.js';
 import { workspaceRoutes } from './workspaces.js';
 
 /**
@@ -34,5 +34,5 @@ export const apiRoutes: FastifyPluginAsyncZod[] = [
   scoringRoutes,
   segmentRoutes,
   pushRoutes,
-  stripeWebhookRoutes,
+  webhookRoutes,
 ];

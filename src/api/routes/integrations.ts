@@ -4,6 +4,7 @@ import { auditActorOf } from '../../auth/index.js';
 import {
   deleteConnection,
   getIntegration,
+  integrationViewFor,
   listIntegrations,
   putConnection,
   testConnection,
@@ -96,7 +97,11 @@ export const integrationRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.object({ integrations: z.array(integrationSchema) }), ...errorResponses },
       },
     },
-    async (request) => ({ integrations: await listIntegrations(rt, actorOf(request).workspaceId) }),
+    async (request) => {
+      const actor = actorOf(request);
+      const views = await listIntegrations(rt, actor.workspaceId);
+      return { integrations: views.map((v) => integrationViewFor(actor.role, v)) };
+    },
   );
 
   for (const integration of rt.integrations.list()) registerIntegration(app, integration);
@@ -142,7 +147,12 @@ function registerIntegration(app: Parameters<FastifyPluginAsyncZod>[0], integrat
         response: { 200: z.object({ integration: integrationDetailSchema }), ...errorResponses },
       },
     },
-    async (request) => ({ integration: await getIntegration(rt, actorOf(request).workspaceId, name) }),
+    async (request) => {
+      const actor = actorOf(request);
+      return {
+        integration: integrationViewFor(actor.role, await getIntegration(rt, actor.workspaceId, name)),
+      };
+    },
   );
 
   app.put(
@@ -206,7 +216,12 @@ function registerIntegration(app: Parameters<FastifyPluginAsyncZod>[0], integrat
         },
       },
     },
-    async (request) => ({ integration: await testConnection(rt, actorFor(request), name) }),
+    async (request) => ({
+      integration: integrationViewFor(
+        actorOf(request).role,
+        await testConnection(rt, actorFor(request), name),
+      ),
+    }),
   );
 
   if (Object.keys(integration.streams).length > 0) {

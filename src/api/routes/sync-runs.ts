@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { runViewFor } from '../../connections/index.js';
 import { DEFAULT_LEASE_MS, getRun, listRejects, listRuns, requestCancel } from '../../sync/index.js';
 import { actorOf } from '../plugins/auth.js';
 import { errorResponses, errorSchema, idParams } from '../schemas.js';
@@ -80,7 +81,9 @@ export const syncRunRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => ({
-      runs: await listRuns(rt.db.kysely, actorOf(request).workspaceId, request.query, rt.clock.now()),
+      runs: (await listRuns(rt.db.kysely, actorOf(request).workspaceId, request.query, rt.clock.now())).map(
+        (run) => runViewFor(actorOf(request).role, run),
+      ),
     }),
   );
 
@@ -96,7 +99,10 @@ export const syncRunRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => ({
-      run: await getRun(rt.db.kysely, actorOf(request).workspaceId, request.params.id, rt.clock.now()),
+      run: runViewFor(
+        actorOf(request).role,
+        await getRun(rt.db.kysely, actorOf(request).workspaceId, request.params.id, rt.clock.now()),
+      ),
     }),
   );
 

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import type { Logger } from '../logger.js';
-import { REDACTED, scrubString } from '../redact.js';
+import { scrubSecrets, scrubString } from '../redact.js';
 import type { RateBudget } from './budget.js';
 import {
   AuthError,
@@ -261,7 +261,7 @@ export class HttpClient {
       };
     }
 
-    const message = this.serviceMessage(text);
+    const message = this.serviceMessage(text, response.headers.get('content-type'));
     if (status === 429) {
       httpRateLimited.inc({ integration: this.integration });
       const waitMs =
@@ -318,9 +318,16 @@ export class HttpClient {
     throw new UnsafeUrlError(`${this.integration} redirected more than ${MAX_REDIRECTS} times.`);
   }
 
-  /** The service's own explanation, from the usual error body shapes, scrubbed of secrets. */
-  private serviceMessage(text: string): string | undefined {
+  /**
+   * The service's own explanation, from the usual error body shapes, scrubbed of secrets. Only an
+   * API's answer is quoted (JSON, or short plain text): a web page or any other document is named
+   * by its type, never echoed — behind a base URL may sit a service that was never meant to answer
+   * Beton, and its pages must not reach a message anyone can read.
+   */
+  private serviceMessage(text: string, contentType: string | null): string | undefined {
     let message: string | undefined;
+    const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+    const isPlain = type === '' || type === 'text/plain';
     try {
       const body = JSON.parse(text) as Record<string, unknown>;
       const error = body.error;
@@ -333,13 +340,17 @@ export class HttpClient {
       ];
       message = candidates.find((c): c is string => typeof c === 'string' && c.length > 0);
     } catch {
-      message = text.trim() ? text.trim().replace(/\s+/g, ' ') : undefined;
+      const trimmed = text.trim();
+      if (!trimmed) return undefined;
+      if (!isPlain || /^</.test(trimmed)) {
+        return `the answer was ${type || 'a document'}, not an API response; check the baseUrl setting`;
+      }
+      message = trimmed.replace(/\s+/g, ' ');
     }
     if (!message) return undefined;
-    let clean = scrubString(message);
-    for (const value of this.opts.secrets ?? []) {
-      if (value.length >= 4) clean = clean.split(value).join(REDACTED);
-    }
+    // Known secrets first (in any case or encoding, whole or in pieces), then anything key-shaped.
+    // Only a bounded prefix is scrubbed: the message is cut to MESSAGE_LIMIT anyway.
+    const clean = scrubString(scrubSecrets(message.slice(0, MESSAGE_LIMIT * 4), this.opts.secrets ?? []));
     return clean.length > MESSAGE_LIMIT ? `${clean.slice(0, MESSAGE_LIMIT)}…` : clean;
   }
 }
