@@ -14,12 +14,12 @@ import type { DB } from '../db/index.js';
 import { fromJson, toJson } from '../db/index.js';
 
 /**
- * The backtest: did accounts that showed a signal reach a revenue outcome in Stripe within 30 days
+ * The backtest: did accounts that showed a signal reach a revenue outcome in billing within 30 days
  * more often than accounts that did not?
  *
  * The unit is (account, week): at each weekly grid day d (Sundays) whose 30-day horizon is already in
  * the past, an account is "fired" for a signal if an occurrence of it was active during the week
- * ending d, and a "hit" for an outcome class if Stripe shows that outcome in (d, d + 30 days].
+ * ending d, and a "hit" for an outcome class if billing shows that outcome in (d, d + 30 days].
  * Units count only where the outcome is possible: expansion for every live account, churn only for
  * accounts paying at d. precision = hits / fired units; lift = precision ÷ the hit rate of the units
  * where the signal was not active; lead time = outcome − the occurrence's first sighting.

@@ -1,31 +1,26 @@
 import type { Kysely } from 'kysely';
-import { chunks } from '../accounts/index.js';
+import { chunks, shippedRegistry } from '../accounts/index.js';
 import type { DB } from '../db/index.js';
 import { fromJson } from '../db/index.js';
-import type { Firmographics } from './fit.js';
+import type { IntegrationRegistry } from '../integrations/registry.js';
+import type { Firmographics } from '../model/index.js';
 
-/** Apollo organizations from the enrichment cache, reduced to what fit reads. */
-export function firmographicsOf(organization: unknown): Firmographics | null {
-  if (!organization || typeof organization !== 'object') return null;
-  const o = organization as Record<string, unknown>;
-  const num = (v: unknown) =>
-    typeof v === 'number' && Number.isFinite(v)
-      ? v
-      : typeof v === 'string' && v !== '' && Number.isFinite(Number(v))
-        ? Number(v)
-        : null;
-  const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : null);
-  return {
-    name: str(o.name),
-    industry: str(o.industry),
-    employees: num(o.estimated_num_employees ?? o.estimatedNumEmployees),
-    annualRevenue: num(o.annual_revenue ?? o.annualRevenue),
-    country: str(o.country),
-  };
+/**
+ * The enrichment whose organizations fill the cache: the first registered integration declaring a
+ * firmographics mapper (its `facts.firmographics`), with its display name for messages; or null.
+ *
+ * @example firmographicsProvider(registry)?.displayName // 'Acme Data'
+ */
+export function firmographicsProvider(registry: IntegrationRegistry = shippedRegistry()) {
+  for (const integration of registry.list()) {
+    const mapper = integration.facts?.firmographics;
+    if (mapper) return { name: integration.name, displayName: integration.displayName, of: mapper.of };
+  }
+  return null;
 }
 
 /**
- * Firmographics per domain for the domains Apollo found.
+ * Firmographics per domain for the domains the enrichment found, through its mapper.
  *
  * @example const firms = await loadFirmographics(db, ws, ['acme.io']);
  */
@@ -33,8 +28,11 @@ export async function loadFirmographics(
   db: Kysely<DB>,
   workspaceId: string,
   domains: readonly string[] | null,
+  registry: IntegrationRegistry = shippedRegistry(),
 ): Promise<Map<string, Firmographics>> {
   const out = new Map<string, Firmographics>();
+  const provider = firmographicsProvider(registry);
+  if (!provider) return out;
   const read = async (chunk: readonly string[] | null) => {
     let q = db
       .selectFrom('enrichment_cache')
@@ -43,7 +41,7 @@ export async function loadFirmographics(
       .where('found', '=', 1);
     if (chunk) q = q.where('domain', 'in', chunk);
     for (const r of await q.execute()) {
-      const firm = firmographicsOf(fromJson(r.organization_json, null));
+      const firm = provider.of(fromJson(r.organization_json, null));
       if (firm) out.set(r.domain, firm);
     }
   };

@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import type { Firmographics } from '../model/index.js';
+import { firmographicsProvider } from './firmographics.js';
 
 /**
- * Fit: how closely a company's firmographics (Apollo) match the workspace's ideal customer profile.
+ * Fit: how closely a company's firmographics (from enrichment) match the workspace's ideal customer profile.
  * Each criterion the ICP defines and the firmographics can answer scores 0, 0.5 (near miss: within a
  * factor of two of a range) or 1; fit is their weighted mean × 100.
  */
@@ -25,13 +27,7 @@ export const icpSchema = z
   .strict();
 export type Icp = z.infer<typeof icpSchema>;
 
-export interface Firmographics {
-  name?: string | null;
-  industry?: string | null;
-  employees?: number | null;
-  annualRevenue?: number | null;
-  country?: string | null;
-}
+export type { Firmographics } from '../model/index.js';
 
 export interface FitCriterion {
   name: 'industry' | 'employees' | 'revenue' | 'region';
@@ -135,7 +131,12 @@ const describeRange = (r: { min?: number; max?: number }) =>
  * @example
  * computeFit({ industries: ['Software'], regions: ['EU'] }, { industry: 'Computer Software', country: 'DE' }).score // 100
  */
-export function computeFit(icp: Icp | null, firm: Firmographics | null): FitResult {
+export function computeFit(
+  icp: Icp | null,
+  firm: Firmographics | null,
+  /** Who provides firmographics, named in the advice when there are none (default: the registry's). */
+  provider?: string,
+): FitResult {
   if (!icp || (icp.industries.length === 0 && !icp.employees && !icp.revenue && icp.regions.length === 0)) {
     return {
       score: null,
@@ -147,7 +148,7 @@ export function computeFit(icp: Icp | null, firm: Firmographics | null): FitResu
   if (!firm) {
     return {
       score: null,
-      reason: 'No firmographics for this domain yet: connect Apollo and run enrichment.',
+      reason: `No firmographics for this domain yet: connect ${provider ?? firmographicsProvider()?.displayName ?? 'an enrichment integration'} and run enrichment.`,
       criteria: [],
     };
   }

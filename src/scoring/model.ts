@@ -94,7 +94,7 @@ export interface AccountScore {
 export const ENGAGEMENT_WINDOWS = [7, 14, 21, 28] as const;
 
 /**
- * Engagement inputs from usage; null when the account has no product data at all (a Stripe-only
+ * Engagement inputs from usage; null when the account has no product data at all (a billing-only
  * account is not "disengaged", it is unmeasured).
  */
 export function engagementOf(usage: UsageView, users: number): Engagement | null {

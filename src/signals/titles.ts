@@ -1,6 +1,6 @@
 /**
  * Job titles → seniority and department, by whole-word keywords. Titles arrive free-form from
- * PostHog person properties or Apollo; a rule list beats a model here because every answer can be
+ * people facts (product analytics or enrichment); a rule list beats a model here because every answer can be
  * explained ("'VP Sales' → vp, sales").
  */
 export type Seniority = 'c_level' | 'vp' | 'director' | 'manager' | 'individual';

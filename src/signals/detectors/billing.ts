@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { type AccountFacts, DAY_MS, toMs } from '../../accounts/index.js';
 import { defineDetector, fmt, money, ramp } from '../detector.js';
 
-/** Detectors over Stripe billing: seats, plan, trial, renewal, cancellation and ARR. */
+/** Detectors over billing facts: seats, plan, trial, renewal, cancellation and ARR. */
 
 const daysUntil = (facts: AccountFacts, iso: string) => (toMs(iso) - toMs(facts.asOf)) / DAY_MS;
 const day = (iso: string) => iso.slice(0, 10);
@@ -12,7 +12,7 @@ const live = (facts: AccountFacts) => {
 };
 
 /**
- * Seats in use against seats available: known users against paid seats (Stripe quantity), and paid
+ * Seats in use against seats available: known users against paid seats (subscription quantity), and paid
  * seats against the plan's seat limit when the price carries one (`metadata.seat_limit`).
  */
 function seatPressure(facts: AccountFacts) {
@@ -37,7 +37,7 @@ export const approachingSeatLimit = defineDetector({
   key: 'approaching_seat_limit',
   title: 'Approaching the seat limit',
   description:
-    "Known users reached at least `thresholdPct` % of the paid seats (Stripe quantity), or paid seats reached that share of the plan's seat limit (`metadata.seat_limit`), without going over.",
+    "Known users reached at least `thresholdPct` % of the paid seats (subscription quantity), or paid seats reached that share of the plan's seat limit (`metadata.seat_limit`), without going over.",
   direction: 'expansion',
   inputs: ['subscription', 'persons'],
   params: z.object({ thresholdPct: z.number().min(1).max(100).default(85) }),
@@ -157,8 +157,7 @@ export const upcomingRenewal = defineDetector({
 export const futureCancellation = defineDetector({
   key: 'future_cancellation',
   title: 'Cancellation scheduled',
-  description:
-    'The subscription is set to cancel at a future date (Stripe `cancel_at` or `cancel_at_period_end`).',
+  description: 'The subscription is set to cancel at a future date (`cancel_at` or `cancel_at_period_end`).',
   direction: 'churn',
   inputs: ['subscription'],
   params: z.object({}),

@@ -3,7 +3,7 @@ import { ACTIVITY, type AccountFacts, DAY_MS, type PersonFact, toMs } from '../.
 import { defineDetector, ramp } from '../detector.js';
 import { departmentOf, SENIORITIES, type Seniority, seniorityOf } from '../titles.js';
 
-/** Detectors over the people of an account (PostHog persons; titles from PostHog or Apollo). */
+/** Detectors over the people of an account (people facts; titles from the product or enrichment). */
 
 const seniorityParam = z.array(z.enum(SENIORITIES)).min(1).default(['c_level', 'vp', 'director']);
 const SENIORITY_STRENGTH: Record<Seniority, number> = {

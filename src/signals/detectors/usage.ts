@@ -9,7 +9,7 @@ import {
 } from '../../accounts/index.js';
 import { defineDetector, eventsParam, fmt, ramp } from '../detector.js';
 
-/** Detectors over daily usage aggregates (PostHog `usage_daily`). */
+/** Detectors over daily usage aggregates (usage facts, `usage_daily`). */
 
 const selector = (events: string[] | null): EventSelector => events ?? ACTIVITY;
 const label = (events: string[] | null) => (events ? events.join(', ') : 'events');
