@@ -1,0 +1,462 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildWorld, type World } from '../security/support/world.js';
+import type { AnyJson } from '../support/index.js';
+import { call, httpClient, READ_TOOLS, stdioClient, textOf, WRITE_TOOLS } from './support.js';
+
+/**
+ * Beton's MCP server on a workspace that has been through the whole pipeline (simulators synced,
+ * scored, enriched, pushed to Attio): every tool answers what the HTTP API answers for the same
+ * question, over Streamable HTTP and over stdio (`beton mcp`), within the caller's role and
+ * workspace, with every call audited and no secret in any answer.
+ */
+
+let world: World;
+let t: World['t'];
+const clients: Client[] = [];
+/** Every tool answer received, for the secrets scan. */
+const answers: string[] = [];
+
+const client = async (key: string) => {
+  const c = await httpClient(t, key);
+  clients.push(c);
+  return c;
+};
+const tool = async (c: Client, name: string, args: Record<string, unknown> = {}) => {
+  const res = await call(c, name, args);
+  answers.push(JSON.stringify(res));
+  return res;
+};
+const api = async (method: string, path: string, body?: unknown): Promise<AnyJson> => {
+  const res = await t.request(method, path, { key: t.keys.owner, ...(body !== undefined ? { body } : {}) });
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
+  return res.json;
+};
+/** The same JSON as the API serializes it (undefined fields dropped). */
+const plain = (value: unknown) => JSON.parse(JSON.stringify(value));
+
+beforeAll(async () => {
+  world = await buildWorld({ companies: 12, env: { BETON_MCP_WRITES: 'true' } });
+  t = world.t;
+}, 240_000);
+afterAll(async () => {
+  await Promise.allSettled(clients.map((c) => c.close()));
+  await world?.close();
+});
+
+describe('tools over Streamable HTTP', () => {
+  it('lists every tool with a JSON Schema input when writes are on', async () => {
+    const c = await client(t.keys.viewer);
+    const { tools } = await c.listTools();
+    expect(tools.map((x) => x.name).sort()).toEqual([...READ_TOOLS, ...WRITE_TOOLS].sort());
+    for (const x of tools) {
+      expect(x.inputSchema.type).toBe('object');
+      expect(x.description?.length).toBeGreaterThan(40);
+      expect(x.annotations?.readOnlyHint).toBe(!WRITE_TOOLS.includes(x.name));
+    }
+    const byName = new Map(tools.map((x) => [x.name, x]));
+    const search = byName.get('search_accounts')!.inputSchema as AnyJson;
+    expect(Object.keys(search.properties)).toEqual(
+      expect.arrayContaining(['grade', 'scoreField', 'minScore', 'signal', 'q', 'sort', 'limit', 'cursor']),
+    );
+    expect(search.additionalProperties).toBe(false);
+    expect((byName.get('get_account')!.inputSchema as AnyJson).required).toEqual(['account']);
+    expect((byName.get('list_signal_occurrences')!.inputSchema as AnyJson).properties.direction.enum).toEqual(
+      ['expansion', 'churn', 'timing'],
+    );
+    expect((byName.get('preview_push_plan')!.inputSchema as AnyJson).properties.destination.enum).toContain(
+      'attio',
+    );
+  });
+
+  it('search_accounts answers the accounts list of GET /accounts, filters and pages included', async () => {
+    const c = await client(t.keys.viewer);
+    for (const query of [
+      { sort: '-expansion', limit: 5 },
+      { grade: 'M100,M75,M50', sort: 'name', limit: 50 },
+      { q: 'a', scoreField: 'churnRisk', minScore: 10, limit: 50 },
+    ]) {
+      const res = await tool(c, 'search_accounts', query);
+      expect(res.isError).toBeFalsy();
+      const qs = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]));
+      const http = await api('GET', `/api/v1/accounts?${qs}`);
+      const strip = (items: AnyJson[]) => items.map(({ trend: _trend, ...rest }) => rest);
+      expect(res.structuredContent.items).toEqual(strip(http.items));
+      expect(res.structuredContent.nextCursor).toEqual(http.nextCursor);
+      for (const a of http.items) expect(textOf(res)).toContain(a.domain);
+    }
+    const first = await tool(c, 'search_accounts', { sort: '-score', limit: 2 });
+    const next = await tool(c, 'search_accounts', {
+      sort: '-score',
+      limit: 2,
+      cursor: first.structuredContent.nextCursor,
+    });
+    const http = await api('GET', '/api/v1/accounts?sort=-score&limit=4');
+    expect(
+      [...first.structuredContent.items, ...next.structuredContent.items].map((a: AnyJson) => a.id),
+    ).toEqual(http.items.map((a: AnyJson) => a.id));
+    expect(textOf(first)).toContain(first.structuredContent.nextCursor);
+  });
+
+  it('get_account answers GET /accounts/:id, by id or by domain, and its text explains the score', async () => {
+    const c = await client(t.keys.viewer);
+    const { items } = await api('GET', '/api/v1/accounts?sort=-score&limit=3');
+    for (const a of items) {
+      const http = await api('GET', `/api/v1/accounts/${a.id}?historyDays=30`);
+      const byId = await tool(c, 'get_account', { account: a.id });
+      expect(plain(byId.structuredContent)).toEqual(http);
+      const byDomain = await tool(c, 'get_account', { account: `https://www.${a.domain.toUpperCase()}/` });
+      expect(byDomain.structuredContent.account.id).toBe(a.id);
+      const text = textOf(byId);
+      expect(text).toContain(`# ${http.account.name} (${http.account.domain})`);
+      expect(text).toContain(`Grade ${http.scores.grade}`);
+      expect(text).toContain(http.scores.explanation.summary);
+      for (const d of http.scores.explanation.expansion.drivers) expect(text).toContain(d.title);
+      for (const s of http.signals.slice(0, 10)) expect(text).toContain(s.explanation);
+      for (const l of http.links.slice(0, 20)) expect(text).toContain(l.externalId);
+    }
+  });
+
+  it('list_signal_occurrences answers GET /signals/occurrences, and filters by direction and window', async () => {
+    const c = await client(t.keys.viewer);
+    const catalogue = await api('GET', '/api/v1/signals');
+    const fired = catalogue.signals.filter((s: AnyJson) => s.counts.occurrences > 0);
+    expect(fired.length).toBeGreaterThan(0);
+    const key = fired[0].key;
+    const res = await tool(c, 'list_signal_occurrences', { signal: key, limit: 200 });
+    const http = await api('GET', `/api/v1/signals/occurrences?signal=${encodeURIComponent(key)}&limit=200`);
+    expect(res.structuredContent.items.map((o: AnyJson) => o.id)).toEqual(
+      http.items.map((o: AnyJson) => o.id),
+    );
+    expect(res.structuredContent.items.map((o: AnyJson) => o.account)).toEqual(
+      http.items.map((o: AnyJson) => o.account),
+    );
+
+    const all = await api('GET', '/api/v1/signals/occurrences?limit=500');
+    const directionOf = new Map(catalogue.signals.map((s: AnyJson) => [s.key, s.direction]));
+    for (const direction of ['expansion', 'churn'] as const) {
+      const byDirection = await tool(c, 'list_signal_occurrences', { direction, limit: 200 });
+      const expected = all.items.filter((o: AnyJson) => directionOf.get(o.key) === direction).slice(0, 200);
+      expect(byDirection.structuredContent.items.map((o: AnyJson) => o.id)).toEqual(
+        expected.map((o: AnyJson) => o.id),
+      );
+    }
+    // A window in the middle of the history: since inclusive, until exclusive.
+    const times = all.items.map((o: AnyJson) => o.occurredAt).sort();
+    const since = times[Math.floor(times.length / 4)];
+    const until = times[Math.floor((times.length * 3) / 4)];
+    const windowed = await tool(c, 'list_signal_occurrences', { since, until, limit: 200 });
+    const inWindow = all.items.filter((o: AnyJson) => o.occurredAt >= since && o.occurredAt < until);
+    expect(inWindow.length).toBeGreaterThan(0);
+    expect(windowed.structuredContent.items.map((o: AnyJson) => o.id)).toEqual(
+      inWindow.slice(0, 200).map((o: AnyJson) => o.id),
+    );
+  });
+
+  it('top_movers lists the accounts whose grade changed since a day (per their history) and new churn signals', async () => {
+    const c = await client(t.keys.viewer);
+    const accounts = (await api('GET', '/api/v1/accounts?limit=200')).items;
+    const details = await Promise.all(
+      accounts.map((a: AnyJson) => api('GET', `/api/v1/accounts/${a.id}?historyDays=730`)),
+    );
+    // A day in the middle of the score history, so some grades changed after it.
+    const days = [...new Set(details.flatMap((d: AnyJson) => d.history.map((h: AnyJson) => h.day)))].sort();
+    const since =
+      (days[Math.floor(days.length / 2)] as string | undefined) ?? new Date().toISOString().slice(0, 10);
+    const res = await tool(c, 'top_movers', { since, limit: 100 });
+    expect(res.isError).toBeFalsy();
+    const expected = details
+      .filter((d: AnyJson) => d.scores)
+      .filter((d: AnyJson) => {
+        const before = d.history.filter((h: AnyJson) => h.day < since).at(-1);
+        return (before?.grade ?? null) !== d.scores.grade;
+      })
+      .map((d: AnyJson) => d.account.id)
+      .sort();
+    expect(res.structuredContent.gradeChanges.map((m: AnyJson) => m.accountId).sort()).toEqual(expected);
+    for (const m of res.structuredContent.gradeChanges) {
+      const d = details.find((x: AnyJson) => x.account.id === m.accountId);
+      expect(m.toGrade).toBe(d.scores.grade);
+      expect(textOf(res)).toContain(m.domain);
+    }
+
+    const catalogue = await api('GET', '/api/v1/signals');
+    const churnKeys = new Set(
+      catalogue.signals.filter((s: AnyJson) => s.direction === 'churn').map((s: AnyJson) => s.key),
+    );
+    const occurrences = await api(
+      'GET',
+      `/api/v1/signals/occurrences?since=${since}T00:00:00.000Z&limit=500`,
+    );
+    const churned = [
+      ...new Set(
+        occurrences.items.filter((o: AnyJson) => churnKeys.has(o.key)).map((o: AnyJson) => o.accountId),
+      ),
+    ].sort();
+    expect(res.structuredContent.newChurnRisks.map((r: AnyJson) => r.accountId).sort()).toEqual(churned);
+    expect(expected.length + churned.length).toBeGreaterThan(0);
+  });
+
+  it('list_signals answers the catalogue of GET /signals with each backtest', async () => {
+    const c = await client(t.keys.viewer);
+    const res = await tool(c, 'list_signals');
+    const http = await api('GET', '/api/v1/signals');
+    expect(res.structuredContent.computedAt).toBe(http.computedAt);
+    expect(res.structuredContent.baseRates).toEqual(http.baseRates);
+    const pick = (s: AnyJson) => ({
+      key: s.key,
+      enabled: s.enabled,
+      precision: s.precision,
+      lift: s.lift,
+      medianLeadDays: s.medianLeadDays,
+      support: s.support,
+      backtest: s.backtest,
+      counts: s.counts,
+    });
+    expect(res.structuredContent.signals.map(pick)).toEqual(http.signals.map(pick));
+    for (const s of http.signals) expect(textOf(res)).toContain(s.key);
+    const churn = await tool(c, 'list_signals', { direction: 'churn' });
+    expect(churn.structuredContent.signals.map((s: AnyJson) => s.key)).toEqual(
+      http.signals.filter((s: AnyJson) => s.direction === 'churn').map((s: AnyJson) => s.key),
+    );
+  });
+
+  it('preview_push_plan answers the account line of POST /push/attio/plan, and needs the member role', async () => {
+    const member = await client(t.keys.member);
+    const http = await api('POST', '/api/v1/push/attio/plan', {
+      full: true,
+      actions: ['create', 'update', 'unchanged', 'reject'],
+      itemLimit: 5000,
+    });
+    expect(http.plan.items.length).toBeGreaterThan(0);
+    for (const item of http.plan.items.slice(0, 3)) {
+      const res = await tool(member, 'preview_push_plan', { account: item.accountId });
+      expect(res.isError).toBeFalsy();
+      expect(plain(res.structuredContent.item)).toEqual(item);
+      expect(textOf(res)).toContain(`${item.action}`);
+      for (const change of item.changes) expect(textOf(res)).toContain(change.attribute);
+    }
+    const viewer = await client(t.keys.viewer);
+    const refused = await tool(viewer, 'preview_push_plan', { account: http.plan.items[0].accountId });
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toContain('member role');
+  });
+});
+
+describe('write tools', () => {
+  it('a viewer cannot call any write tool; a member cannot turn a signal off (admin)', async () => {
+    const viewer = await client(t.keys.viewer);
+    for (const [name, args] of [
+      ['set_signal_enabled', { signal: 'usage_drop', enabled: false }],
+      ['start_sync', { integration: 'posthog' }],
+      ['apply_push', { destination: 'attio' }],
+    ] as const) {
+      const res = await tool(viewer, name, args);
+      expect(res.isError).toBe(true);
+      expect(textOf(res)).toMatch(/needs the (member|admin) role; this key is viewer/);
+    }
+    const member = await client(t.keys.member);
+    const res = await tool(member, 'set_signal_enabled', { signal: 'usage_drop', enabled: false });
+    expect(textOf(res)).toContain('admin role');
+    const runs = await api('GET', '/api/v1/sync-runs?limit=500');
+    expect(runs.runs.filter((r: AnyJson) => r.trigger === 'api' && r.status === 'queued')).toHaveLength(0);
+    const signal = (await api('GET', '/api/v1/signals')).signals.find((s: AnyJson) => s.key === 'usage_drop');
+    expect(signal.enabled).toBe(true);
+  });
+
+  it('an admin turns a signal off and on; a member starts a sync and a push, as the API would', async () => {
+    const admin = await client(t.keys.admin);
+    const off = await tool(admin, 'set_signal_enabled', { signal: 'usage_drop', enabled: false });
+    expect(off.isError).toBeFalsy();
+    let signal = (await api('GET', '/api/v1/signals')).signals.find((s: AnyJson) => s.key === 'usage_drop');
+    expect(signal.enabled).toBe(false);
+    await tool(admin, 'set_signal_enabled', { signal: 'usage_drop', enabled: true });
+    signal = (await api('GET', '/api/v1/signals')).signals.find((s: AnyJson) => s.key === 'usage_drop');
+    expect(signal.enabled).toBe(true);
+
+    const member = await client(t.keys.member);
+    const sync = await tool(member, 'start_sync', { integration: 'posthog' });
+    expect(sync.isError).toBeFalsy();
+    const run = await api('GET', `/api/v1/sync-runs/${sync.structuredContent.runId}`);
+    expect(run.run).toMatchObject({ integration: 'posthog', trigger: 'api' });
+    const again = await tool(member, 'start_sync', { integration: 'posthog' });
+    expect(again.isError).toBe(true);
+    const unknown = await tool(member, 'start_sync', { integration: 'nope' });
+    expect(unknown.isError).toBe(true);
+
+    const push = await tool(member, 'apply_push', { destination: 'attio' });
+    expect(push.isError).toBeFalsy();
+    const pushRun = await api('GET', `/api/v1/push-runs/${push.structuredContent.run.id}`);
+    expect(pushRun.run).toMatchObject({ destination: 'attio', kind: 'push', trigger: 'api' });
+  });
+});
+
+describe('bad arguments', () => {
+  it('answer a tool error with the reason, and the server keeps serving', async () => {
+    const c = await client(t.keys.viewer);
+    const cases: [string, Record<string, unknown>, RegExp][] = [
+      ['search_accounts', { grade: 'A1' }, /grade/],
+      ['search_accounts', { cursor: 'garbage' }, /cursor/i],
+      ['search_accounts', { limit: 100_000 }, /limit/],
+      ['search_accounts', { nope: 1 }, /nope/],
+      ['get_account', {}, /account/],
+      ['get_account', { account: 'not a domain' }, /neither an account id/],
+      ['get_account', { account: 'acc_00000000000000000000' }, /not found/i],
+      ['list_signal_occurrences', { signal: 'no_such_signal' }, /no signal "no_such_signal"/],
+      ['list_signal_occurrences', { since: 'yesterday' }, /since/],
+      ['top_movers', { since: '2025-13-45' }, /since/],
+      ['list_signals', { direction: 'sideways' }, /direction/],
+      ['no_such_tool', {}, /not found/],
+    ];
+    for (const [name, args, reason] of cases) {
+      const res = await tool(c, name, args);
+      expect(res.isError, `${name} ${JSON.stringify(args)}`).toBe(true);
+      expect(textOf(res)).toMatch(reason);
+    }
+    expect((await tool(c, 'list_signals')).isError).toBeFalsy();
+    expect((await t.request('GET', '/healthz')).status).toBe(200);
+  });
+});
+
+describe('resources', () => {
+  it('lists account briefs and reads one as Markdown, the same brief get_account answers', async () => {
+    const c = await client(t.keys.viewer);
+    const { resourceTemplates } = await c.listResourceTemplates();
+    expect(resourceTemplates.map((r) => r.uriTemplate)).toEqual(['beton://accounts/{id}']);
+    const { resources } = await c.listResources();
+    const top = (await api('GET', '/api/v1/accounts?sort=-score&limit=100')).items;
+    expect(resources.map((r) => r.uri)).toEqual(top.map((a: AnyJson) => `beton://accounts/${a.id}`));
+    const read = await c.readResource({ uri: resources[0]!.uri });
+    const content = read.contents[0] as { text: string; mimeType: string };
+    expect(content.mimeType).toBe('text/markdown');
+    answers.push(content.text);
+    const brief = await tool(c, 'get_account', { account: top[0].id });
+    expect(content.text).toBe(textOf(brief));
+    await expect(c.readResource({ uri: 'beton://accounts/acc_00000000000000000000' })).rejects.toThrow(
+      /not found/i,
+    );
+  });
+});
+
+describe('isolation', () => {
+  it('a key of another workspace sees nothing of this one: the same answers as for ids nobody has', async () => {
+    const c = await client(world.other.keys.owner);
+    const mine = (await api('GET', '/api/v1/accounts?limit=5')).items;
+    expect(mine.length).toBeGreaterThan(0);
+    const search = await tool(c, 'search_accounts', { limit: 200 });
+    expect(search.structuredContent.items).toEqual([]);
+    expect((await tool(c, 'list_signal_occurrences', { limit: 200 })).structuredContent.items).toEqual([]);
+    const movers = await tool(c, 'top_movers', { since: '2000-01-01' });
+    expect(movers.structuredContent.gradeChanges).toEqual([]);
+    expect(movers.structuredContent.newChurnRisks).toEqual([]);
+    expect(
+      (await tool(c, 'list_signals')).structuredContent.signals.every(
+        (s: AnyJson) => s.counts.occurrences === 0,
+      ),
+    ).toBe(true);
+    expect((await c.listResources()).resources).toEqual([]);
+    const ghost = 'acc_0123456789abcdef0123';
+    for (const [name, args] of [
+      ['get_account', (id: string) => ({ account: id })],
+      ['list_signal_occurrences', (id: string) => ({ account: id })],
+      ['preview_push_plan', (id: string) => ({ account: id })],
+    ] as const) {
+      for (const a of mine) {
+        const theirs = await tool(c, name, args(a.id));
+        const nobody = await tool(c, name, args(ghost));
+        expect(theirs.isError).toBe(nobody.isError);
+        expect(textOf(theirs).replaceAll(a.id, '<id>')).toBe(textOf(nobody).replaceAll(ghost, '<id>'));
+        expect(textOf(theirs)).not.toContain(a.name);
+        const byDomain = await tool(c, name, args(a.domain));
+        expect(JSON.stringify(byDomain)).not.toContain(a.name);
+      }
+    }
+    await expect(c.readResource({ uri: `beton://accounts/${mine[0].id}` })).rejects.toThrow(/not found/i);
+    // And nothing of ours was written by their calls.
+    const after = (await api('GET', '/api/v1/accounts?limit=5')).items;
+    expect(after.map((a: AnyJson) => a.id)).toEqual(mine.map((a: AnyJson) => a.id));
+  });
+});
+
+describe('audit and secrets', () => {
+  it('writes every tool call to the audit log with the tool and the key id, failures included', async () => {
+    const c = await client(t.keys.viewer);
+    await tool(c, 'list_signals', { direction: 'churn' });
+    await tool(c, 'get_account', { account: 'not a domain' });
+    const keys = (await api('GET', '/api/v1/api-keys')).apiKeys;
+    const viewerKey = keys.find((k: AnyJson) => t.keys.viewer.startsWith(`${k.prefix}_`));
+    const { entries } = await api('GET', '/api/v1/audit-log?action=mcp.tool_call&limit=500');
+    const viewer = entries.filter((e: AnyJson) => e.actorId === viewerKey.id);
+    expect(
+      viewer.every((e: AnyJson) => e.actorType === 'api_key' && e.details.apiKeyId === viewerKey.id),
+    ).toBe(true);
+    expect(viewer[0]).toMatchObject({
+      targetType: 'mcp_tool',
+      targetId: 'get_account',
+      details: { tool: 'get_account', ok: false, arguments: { account: 'not a domain' } },
+    });
+    expect(viewer[0].details.error).toContain('neither an account id');
+    expect(viewer[1]).toMatchObject({
+      targetId: 'list_signals',
+      details: { ok: true, arguments: { direction: 'churn' } },
+    });
+    // Refused calls (role, bad arguments, unknown tool) are there too.
+    expect(viewer.some((e: AnyJson) => e.targetId === 'apply_push' && e.details.ok === false)).toBe(true);
+    expect(viewer.some((e: AnyJson) => e.targetId === 'no_such_tool')).toBe(true);
+    expect(
+      viewer.some((e: AnyJson) => e.targetId === 'search_accounts' && /grade/.test(e.details.error ?? '')),
+    ).toBe(true);
+    const reads = await api('GET', '/api/v1/audit-log?action=mcp.resource_read&limit=50');
+    expect(reads.entries.length).toBeGreaterThan(0);
+    // The other workspace's calls are in its own log, not in ours.
+    expect(entries.some((e: AnyJson) => e.actorId && !keys.some((k: AnyJson) => k.id === e.actorId))).toBe(
+      false,
+    );
+  });
+
+  it('no answer holds an integration secret or an API key', () => {
+    expect(answers.length).toBeGreaterThan(50);
+    const all = answers.join('\n');
+    for (const [name, secret] of Object.entries(world.secrets)) {
+      expect(all.includes(secret), `${name} leaked`).toBe(false);
+    }
+    for (const key of [...Object.values(t.keys), ...Object.values(world.other.keys)]) {
+      expect(all.includes(key)).toBe(false);
+    }
+  });
+});
+
+describe('stdio (beton mcp)', () => {
+  it('serves the read tools on the workspace it is given, with the answers HTTP gives; writes only when allowed', async () => {
+    const { client: c, stderr } = await stdioClient(t, ['--workspace', t.workspaceId]);
+    clients.push(c);
+    const { tools } = await c.listTools();
+    expect(tools.map((x) => x.name).sort()).toEqual([...READ_TOOLS].sort());
+    const http = await client(t.keys.viewer);
+    const top = (await api('GET', '/api/v1/accounts?sort=-score&limit=1')).items[0];
+    const overStdio = await call(c, 'get_account', { account: top.domain });
+    answers.push(JSON.stringify(overStdio));
+    const overHttp = await tool(http, 'get_account', { account: top.domain });
+    expect(overStdio.structuredContent).toEqual(overHttp.structuredContent);
+    expect(textOf(overStdio)).toBe(textOf(overHttp));
+    const bad = await call(c, 'search_accounts', { grade: 'A1' });
+    expect(bad.isError).toBe(true);
+    expect((await call(c, 'list_signals')).isError).toBeFalsy();
+    await c.close();
+    // The local operator's calls are audited as the CLI's.
+    const { entries } = await api('GET', '/api/v1/audit-log?action=mcp.tool_call&limit=20');
+    expect(entries.filter((e: AnyJson) => e.actorType === 'cli').map((e: AnyJson) => e.targetId)).toEqual([
+      'list_signals',
+      'search_accounts',
+      'get_account',
+    ]);
+    // Logs went to stderr: stdout carried only the protocol (or the client would have failed).
+    expect(stderr()).toContain('MCP server on stdio');
+
+    const writer = await stdioClient(t, ['--workspace', t.workspaceId, '--allow-writes']);
+    clients.push(writer.client);
+    const listed = await writer.client.listTools();
+    expect(listed.tools.map((x) => x.name).sort()).toEqual([...READ_TOOLS, ...WRITE_TOOLS].sort());
+    await writer.client.close();
+  }, 60_000);
+});
