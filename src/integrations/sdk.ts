@@ -28,12 +28,16 @@ import type { Clock } from '../core/clock.js';
 import type { HttpClient, RateLimit } from '../core/http/index.js';
 import type { Logger } from '../core/logger.js';
 import { assertUsageFields } from '../model/usage.js';
+import type { EnrichmentCapability } from './capabilities/enrichment.js';
 import type { IntegrationFacts, StreamFacts } from './capabilities/facts.js';
 import type { SimulatorLoader } from './capabilities/simulator.js';
+import type { WebhookCapability } from './capabilities/webhook.js';
 
 export type { RateLimit } from '../core/http/index.js';
+export type * from './capabilities/enrichment.js';
 export * from './capabilities/facts.js';
 export type * from './capabilities/simulator.js';
+export * from './capabilities/webhook.js';
 export { cursorGuard, RepeatingCursorError } from './paging.js';
 
 /** What an integration does for Beton. */
@@ -272,6 +276,10 @@ export interface IntegrationDefinition<
   actions?: TActions & { [K in keyof TActions]: AnyAction<TClient> };
   /** A local stand-in for the service, loaded only when asked for: `() => import('./simulator/index.js')`. */
   simulator?: SimulatorLoader;
+  /** Companies by domain, paid in credits: run by src/enrichment (capabilities/enrichment.ts). */
+  enrichment?: EnrichmentCapability<TClient, z.infer<TSettings>>;
+  /** Signed events the service pushes: `POST /api/v1/webhooks/<name>/:connectionId` (capabilities/webhook.ts). */
+  webhook?: WebhookCapability;
   /** Facts of the integration as a whole (firmographics an enrichment returns). */
   facts?: IntegrationFacts;
 }
@@ -362,6 +370,14 @@ export function defineIntegration<
       throw new Error(`${where}: stream "${streamName}" needs a primaryKey or an externalId(record).`);
     }
     if (stream.facts?.usage) assertUsageFields(stream.facts.usage);
+  }
+  if (def.webhook && !secretFields.includes(def.webhook.secretField)) {
+    throw new Error(
+      `${where}: webhook.secretField "${def.webhook.secretField}" must be a secret() credential field.`,
+    );
+  }
+  if (def.enrichment && !(Number.isInteger(def.enrichment.batchSize) && def.enrichment.batchSize >= 1)) {
+    throw new Error(`${where}: enrichment.batchSize must be a whole number of domains, at least 1.`);
   }
   if (def.roles.includes('source') && Object.keys(def.streams ?? {}).length === 0) {
     throw new Error(`${where}: a source declares at least one stream.`);

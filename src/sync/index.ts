@@ -35,3 +35,10 @@ export {
 } from './runs.js';
 export { type StartSyncInput, startSync } from './start.js';
 export { listStreamStates, readStreamState, type StreamStateRow } from './state.js';
+export {
+  acceptWebhook,
+  listWebhookRejects,
+  type WebhookDelivery,
+  type WebhookOutcome,
+  type WebhookReject,
+} from './webhooks.js';

@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely';
 import type { Bool, Timestamp } from './core.js';
 
 /** A webhook event Beton accepted (signature verified): the dedupe and ordering ledger. */
@@ -16,6 +17,19 @@ export interface WebhookEventsTable {
   received_at: Timestamp;
 }
 
+/** A correctly signed delivery refused as malformed (answered 400), with the reason. */
+export interface WebhookRejectsTable {
+  id: Generated<number>;
+  workspace_id: string;
+  connection_id: string;
+  integration: string;
+  reason: string;
+  /** The start of the body, secrets scrubbed. */
+  payload_excerpt: string | null;
+  received_at: Timestamp;
+}
+
 export interface WebhookTables {
   webhook_events: WebhookEventsTable;
+  webhook_rejects: WebhookRejectsTable;
 }

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { AppError } from '../../core/errors.js';
 import { baseUrlSetting, defineIntegration, secret } from '../sdk.js';
 import { StripeClient } from './client.js';
 import { customersFacts, invoicesFacts, pricesFacts, subscriptionsFacts } from './mappers.js';
 import { customersStream, invoicesStream, pricesStream, subscriptionsStream } from './streams.js';
+import { stripeWebhook } from './webhook.js';
 
 export {
   type ListParams,
@@ -18,6 +18,12 @@ export {
   STRIPE_PAGE_SIZE,
   type StripeStreamState,
 } from './streams.js';
+export {
+  mapStripeEvent,
+  missingWebhookSecret,
+  verifyStripeDelivery,
+  WEBHOOK_TOLERANCE_SECONDS,
+} from './webhook.js';
 
 export const STRIPE_API_BASE = 'https://api.stripe.com';
 
@@ -102,12 +108,5 @@ export default defineIntegration({
     invoices: { ...invoicesStream, facts: invoicesFacts },
     prices: { ...pricesStream, facts: pricesFacts },
   },
+  webhook: stripeWebhook,
 });
-
-/** The message a user sees when a webhook arrives for a connection without a signing secret. */
-export const missingWebhookSecret = () =>
-  new AppError(
-    400,
-    'webhook_secret_missing',
-    'This Stripe connection has no webhook signing secret: add the credential webhookSecret (whsec_…) from the endpoint in the Stripe dashboard.',
-  );
