@@ -34,7 +34,11 @@ const CASES: [string, Record<string, unknown>, string[]][] = [
   ['free text', { q: 'glob' }, ['globex.com']],
   ['overall score ≥ 50', { minScore: 50 }, ['acme.io', 'globex.com', 'hooli.xyz']],
   ['health ≤ 20', { maxHealth: 20 }, ['umbrella.org']],
-  ['past due or canceled business', { billing: 'past_due,canceled', plan: 'business,pro' }, ['hooli.xyz', 'initech.net']],
+  [
+    'past due or canceled business',
+    { billing: 'past_due,canceled', plan: 'business,pro' },
+    ['hooli.xyz', 'initech.net'],
+  ],
   ['everything', {}, WORLD.map((a) => a.domain)],
 ];
 
@@ -42,7 +46,15 @@ describe('segment evaluation on a fixed world', () => {
   it('selects exactly the hand-computed accounts, in this workspace only', async () => {
     const segments = [];
     for (const [name, filter] of CASES)
-      segments.push(await createSegment(t.db.kysely, WS, { name, filter: accountFilter.parse(filter) }, null, NOW.toISOString()));
+      segments.push(
+        await createSegment(
+          t.db.kysely,
+          WS,
+          { name, filter: accountFilter.parse(filter) },
+          null,
+          NOW.toISOString(),
+        ),
+      );
     const results = await evaluateSegments(t.db.kysely, WS, NOW);
     expect(results).toHaveLength(CASES.length);
     for (const [i, [name, , expected]] of CASES.entries()) {

@@ -13,7 +13,14 @@ export interface WorldAccount {
   createdAt: string;
   signupAt: string | null;
   /** null: not scored yet */
-  scores: { health: number; expansion: number; churnRisk: number; fit: number | null; score: number; grade: string } | null;
+  scores: {
+    health: number;
+    expansion: number;
+    churnRisk: number;
+    fit: number | null;
+    score: number;
+    grade: string;
+  } | null;
   signalKeys: string[];
   /** [signal key, occurred at] */
   occurrences: [string, string][];
@@ -140,7 +147,9 @@ export async function setScores(
       fit: s.fit,
       score: s.score,
       grade: s.grade,
-      top_signals_json: JSON.stringify(signalKeys.map((key) => ({ key, title: key, direction: 'expansion', share: 50 }))),
+      top_signals_json: JSON.stringify(
+        signalKeys.map((key) => ({ key, title: key, direction: 'expansion', share: 50 })),
+      ),
       explanation_json: '{}',
       signal_keys: `,${signalKeys.join(',')},`,
       health_history_json: '[]',
@@ -151,7 +160,12 @@ export async function setScores(
     .execute();
 }
 
-const score = (score: number, grade: string, fit: number | null, extra: Partial<NonNullable<WorldAccount['scores']>> = {}) => ({
+const score = (
+  score: number,
+  grade: string,
+  fit: number | null,
+  extra: Partial<NonNullable<WorldAccount['scores']>> = {},
+) => ({
   health: 50,
   expansion: 40,
   churnRisk: 20,
