@@ -1,16 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
-import { AppError } from '../core/errors.js';
-import { PermissionError } from '../core/http/index.js';
 import type { Logger } from '../core/logger.js';
 import type { DB } from '../db/schema/index.js';
-import {
-  APOLLO_BULK_SIZE,
-  type ApolloClient,
-  ApolloWindowExhaustedError,
-  bareDomain,
-  DEFAULT_FRESHNESS_DAYS,
-} from '../integrations/apollo/index.js';
+import type { EnrichmentBudget, EnrichmentCapability } from '../integrations/index.js';
 import {
   cachedEnrichments,
   type EnrichmentRun,
@@ -28,11 +20,15 @@ export interface EnrichmentSource {
   domains(workspaceId: string): AsyncIterable<string[]>;
 }
 
-/** The Apollo connection's settings that govern spending. */
-export interface EnrichmentSettings {
-  /** Most credits a calendar month (UTC) may spend; undefined = no cap. */
-  monthlyCreditCap?: number | undefined;
-  freshnessDays?: number | undefined;
+/** The provider connection's settings that govern spending. */
+export type EnrichmentSettings = EnrichmentBudget;
+
+/** The integration that answers, as the engine sees it: its capability, client and name. */
+export interface EnrichmentProvider {
+  /** The integration's display name, for messages. */
+  displayName: string;
+  capability: EnrichmentCapability;
+  client: unknown;
 }
 
 export interface EnrichmentDeps {
@@ -49,11 +45,11 @@ export interface EnrichmentPlan {
   invalid: number;
   /** Domains answered within the freshness window: no call, no credit. */
   fresh: number;
-  /** Domains a run would ask Apollo about. */
+  /** Domains a run would ask the provider about. */
   toEnrich: number;
-  /** Calls that takes, 10 domains a call. */
+  /** Calls that takes, the provider's batch size a call. */
   calls: number;
-  /** At most this many credits: 1 per company found, 0 for a domain Apollo does not know. */
+  /** At most this many credits: what every domain costs if the provider knows each company. */
   maxCredits: number;
   freshnessDays: number;
   month: string;
@@ -69,12 +65,16 @@ const VALID_DOMAIN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-
 const DAY_MS = 86_400_000;
 
 /** Domains to enrich, deduplicated and normalised; the rest counted as invalid. */
-async function collectDomains(source: EnrichmentSource, workspaceId: string) {
+async function collectDomains(
+  source: EnrichmentSource,
+  workspaceId: string,
+  normalize: (raw: string) => string,
+) {
   const valid = new Set<string>();
   let invalid = 0;
   for await (const batch of source.domains(workspaceId)) {
     for (const raw of batch) {
-      const d = bareDomain(raw ?? '');
+      const d = normalize(raw ?? '');
       if (VALID_DOMAIN.test(d)) valid.add(d);
       else invalid += 1;
     }
@@ -87,18 +87,19 @@ async function collectDomains(source: EnrichmentSource, workspaceId: string) {
  * domain without a fresh cached answer.
  *
  * @example
- * const { plan } = await planEnrichment(deps, ws, source, { monthlyCreditCap: 500 });
+ * const { plan } = await planEnrichment(deps, ws, source, provider.capability, { monthlyCreditCap: 500 });
  * plan.calls; // 42
  */
 export async function planEnrichment(
   deps: EnrichmentDeps,
   workspaceId: string,
   source: EnrichmentSource,
+  capability: EnrichmentCapability,
   settings: EnrichmentSettings,
 ): Promise<{ plan: EnrichmentPlan; pending: string[] }> {
   const now = deps.clock.now();
-  const freshnessDays = settings.freshnessDays ?? DEFAULT_FRESHNESS_DAYS;
-  const { domains, invalid } = await collectDomains(source, workspaceId);
+  const freshnessDays = settings.freshnessDays ?? capability.defaultFreshnessDays;
+  const { domains, invalid } = await collectDomains(source, workspaceId, capability.normalizeDomain);
   const freshSince = new Date(now.getTime() - freshnessDays * DAY_MS).toISOString();
   const cached = await cachedEnrichments(deps.db, workspaceId, domains, freshSince);
   const pending = domains.filter((d) => !cached.has(d));
@@ -113,8 +114,8 @@ export async function planEnrichment(
       invalid,
       fresh: cached.size,
       toEnrich: pending.length,
-      calls: Math.ceil(pending.length / APOLLO_BULK_SIZE),
-      maxCredits: pending.length,
+      calls: Math.ceil(pending.length / capability.batchSize),
+      maxCredits: pending.length * Math.max(capability.credits.perFound, capability.credits.perNotFound),
       freshnessDays,
       month,
       creditsUsedThisMonth: used,
@@ -132,29 +133,21 @@ export interface EnrichProgress {
   credits: number;
 }
 
-/** Apollo's 403 in words a user can act on. */
-function planRefusal(error: PermissionError): AppError {
-  return new AppError(
-    403,
-    'apollo_plan',
-    `Apollo refused organization enrichment for this key: ${error.upstreamMessage ?? `it answered ${error.upstreamStatus}`}. The key's Apollo plan does not include API access to bulk organization enrichment (API_INACCESSIBLE): upgrade the Apollo plan, or connect a key from a plan that includes it.`,
-  );
-}
-
 /**
- * Enrich the pending domains 10 at a time, never spending past the monthly cap: each call asks
- * for at most as many domains as credits remain (a domain costs at most 1). Every answer is cached
- * with its credits in one transaction, so stopping anywhere loses nothing paid for. When the cap
- * is reached the run stops with status `capped` and says how many domains wait for next month.
+ * Enrich the pending domains a batch at a time, never spending past the monthly cap: each call asks
+ * for at most as many domains as the credits left can pay for at the most a domain costs. Every
+ * answer is cached with its credits in one transaction, so stopping anywhere loses nothing paid
+ * for. When the cap is reached the run stops with status `capped` and says how many domains wait
+ * for next month.
  *
  * @example
- * const run = await runEnrichment(deps, ws, apollo, runId, pending, { monthlyCreditCap: 500 });
+ * const run = await runEnrichment(deps, ws, provider, runId, pending, { monthlyCreditCap: 500 });
  * run.status; // 'succeeded' | 'capped' | 'partial' | 'failed'
  */
 export async function runEnrichment(
   deps: EnrichmentDeps,
   workspaceId: string,
-  client: ApolloClient,
+  provider: EnrichmentProvider,
   runId: string,
   pending: readonly string[],
   settings: EnrichmentSettings,
@@ -172,6 +165,9 @@ export async function runEnrichment(
   const now = () => deps.clock.now().toISOString();
   if (opts.totals) await setRunTotals(deps.db, workspaceId, runId, opts.totals);
   const cap = settings.monthlyCreditCap;
+  const { capability, displayName } = provider;
+  const costs = capability.credits;
+  const maxCost = Math.max(costs.perFound, costs.perNotFound);
   const progress: EnrichProgress = { total: pending.length, requested: 0, calls: 0, credits: 0 };
   let status: Exclude<EnrichmentRunStatus, 'running'> = 'succeeded';
   let error: string | null = null;
@@ -184,20 +180,21 @@ export async function runEnrichment(
         error = `Canceled after ${next} of ${pending.length} domains; run enrichment again for the rest.`;
         break;
       }
-      let size = APOLLO_BULK_SIZE;
+      let size = capability.batchSize;
       if (cap !== undefined) {
         const used = (await monthUsage(deps.db, workspaceId, monthOf(now()))).credits;
-        size = Math.min(size, cap - used);
+        if (maxCost > 0) size = Math.min(size, Math.floor((cap - used) / maxCost));
         if (size <= 0) {
           status = 'capped';
-          error = `The monthly Apollo credit cap (${cap}) is reached: ${used} credits spent in ${monthOf(now())}. ${pending.length - next} domains were not enriched; raise monthlyCreditCap in the Apollo settings or run again next month.`;
+          error = `The monthly ${displayName} credit cap (${cap}) is reached: ${used} credits spent in ${monthOf(now())}. ${pending.length - next} domains were not enriched; raise monthlyCreditCap in the ${displayName} settings or run again next month.`;
           break;
         }
       }
       const batch = pending.slice(next, next + size);
-      const answers = await client.bulkEnrichOrganizations(batch, opts.signal);
+      const answers = await capability.lookup(provider.client, batch, opts.signal);
       const results = batch.map((domain) => ({ domain, organization: answers.get(domain) ?? null }));
-      const credits = results.filter((r) => r.organization !== null).length;
+      const found = results.filter((r) => r.organization !== null).length;
+      const credits = found * costs.perFound + (results.length - found) * costs.perNotFound;
       await recordCall(deps.db, workspaceId, { runId, results, credits, now: now() });
       next += batch.length;
       progress.requested = next;
@@ -208,9 +205,9 @@ export async function runEnrichment(
   } catch (e) {
     if (opts.leaveOpenOnAbort && opts.signal?.aborted)
       return (await getEnrichmentRun(deps.db, workspaceId, runId))!;
-    const reason = e instanceof PermissionError ? planRefusal(e) : e;
-    status = next > 0 && e instanceof ApolloWindowExhaustedError ? 'partial' : 'failed';
-    error = reason instanceof Error ? reason.message : String(reason);
+    const failure = capability.describeFailure?.(e) ?? { error: e, temporary: false };
+    status = next > 0 && failure.temporary ? 'partial' : 'failed';
+    error = failure.error instanceof Error ? failure.error.message : String(failure.error);
     deps.logger.warn({ runId, error }, 'enrichment stopped');
   }
   await finishEnrichmentRun(deps.db, workspaceId, runId, { status, error, now: now() });

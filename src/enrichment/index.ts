@@ -1,10 +1,13 @@
 /**
- * Enrichment: Apollo firmographics per account domain, cached with a freshness window so no credit
- * is spent twice, bulk calls of 10, and a monthly credit cap per workspace.
+ * Enrichment: firmographics per account domain from the workspace's connected integration with the
+ * `enrichment` capability, cached with a freshness window so no credit is spent twice, in the
+ * provider's batch size, within a monthly credit cap per workspace.
  */
+export { bareDomain } from './domain.js';
 export {
   type EnrichmentDeps,
   type EnrichmentPlan,
+  type EnrichmentProvider,
   type EnrichmentSettings,
   type EnrichmentSource,
   type EnrichProgress,
@@ -22,6 +25,7 @@ export {
   closeUnqueuedEnrich,
   type EnrichmentServiceDeps,
   type ExecuteEnrichRequest,
+  enrichmentIntegrationOf,
   enrichmentsFor,
   executeEnrichRun,
   getEnrichRun,

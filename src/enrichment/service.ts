@@ -1,10 +1,10 @@
 import { type AuditActor, recordAudit } from '../audit/index.js';
 import { type ConnectionDeps, connectionClient, openConnection } from '../connections/index.js';
-import { notFound } from '../core/errors.js';
-import type { ApolloClient, ApolloOrganization } from '../integrations/apollo/index.js';
+import { AppError, notFound } from '../core/errors.js';
 import { keepBeating } from '../runs/index.js';
 import {
   type EnrichmentPlan,
+  type EnrichmentProvider,
   type EnrichmentSettings,
   type EnrichmentSource,
   type EnrichProgress,
@@ -42,20 +42,64 @@ export const withAccountDomains = (deps: ConnectionDeps): EnrichmentServiceDeps 
   enrichmentSource: accountsEnrichmentSource(deps.db.kysely),
 });
 
-async function openApollo(deps: EnrichmentServiceDeps, workspaceId: string) {
-  const open = await openConnection(deps, workspaceId, 'apollo');
+/**
+ * The integration whose `enrichment` capability serves this workspace: the one connected
+ * integration that has it. None connected, or several (until the workspace chooses), is an error
+ * that says what to do.
+ *
+ * @example
+ * const name = await enrichmentIntegrationOf(rt, ws); // the connected provider's name
+ */
+export async function enrichmentIntegrationOf(deps: ConnectionDeps, workspaceId: string): Promise<string> {
+  const providers = deps.integrations.list().filter((i) => i.enrichment);
+  if (providers.length === 0) {
+    throw new AppError(404, 'not_connected', 'No registered integration offers enrichment.');
+  }
+  const rows = await deps.db.kysely
+    .selectFrom('connections')
+    .select('integration')
+    .where('workspace_id', '=', workspaceId)
+    .where(
+      'integration',
+      'in',
+      providers.map((i) => i.name),
+    )
+    .execute();
+  const names = (list: readonly { displayName: string; name: string }[]) =>
+    list.map((i) => `${i.displayName} (${i.name})`).join(', ');
+  if (rows.length === 1) return rows[0]!.integration;
+  if (rows.length === 0) {
+    throw new AppError(
+      404,
+      'not_connected',
+      `No enrichment integration is connected in this workspace; connect one of ${names(providers)} first (PUT /api/v1/integrations/<name> or \`beton connect <name>\`).`,
+    );
+  }
+  const connected = providers.filter((i) => rows.some((r) => r.integration === i.name));
+  throw new AppError(
+    409,
+    'enrichment_provider_ambiguous',
+    `Several enrichment integrations are connected in this workspace (${names(connected)}); disconnect the ones enrichment should not use.`,
+  );
+}
+
+/** The workspace's enrichment provider, opened: its capability, client and spending settings. */
+async function openProvider(deps: EnrichmentServiceDeps, workspaceId: string) {
+  const open = await openConnection(deps, workspaceId, await enrichmentIntegrationOf(deps, workspaceId));
+  const capability = open.integration.enrichment!;
   // Parsed with the integration's own schema: values set from the CLI or the environment are text.
   const s = open.integration.settings.safeParse(open.settings);
-  const parsed = (s.success ? s.data : {}) as EnrichmentSettings;
+  const budget = capability.budget(s.success ? s.data : {});
   const settings: EnrichmentSettings = {
-    ...(typeof parsed.monthlyCreditCap === 'number' ? { monthlyCreditCap: parsed.monthlyCreditCap } : {}),
-    ...(typeof parsed.freshnessDays === 'number' ? { freshnessDays: parsed.freshnessDays } : {}),
+    ...(typeof budget.monthlyCreditCap === 'number' ? { monthlyCreditCap: budget.monthlyCreditCap } : {}),
+    ...(typeof budget.freshnessDays === 'number' ? { freshnessDays: budget.freshnessDays } : {}),
   };
-  return {
-    client: connectionClient(deps, open) as ApolloClient,
-    settings,
-    enrichDeps: { db: deps.db.kysely, clock: deps.clock, logger: deps.logger },
+  const provider: EnrichmentProvider = {
+    displayName: open.integration.displayName,
+    capability,
+    client: connectionClient(deps, open),
   };
+  return { provider, settings, enrichDeps: { db: deps.db.kysely, clock: deps.clock, logger: deps.logger } };
 }
 
 /**
@@ -67,8 +111,9 @@ async function openApollo(deps: EnrichmentServiceDeps, workspaceId: string) {
  * console.log(`${plan.toEnrich} domains, ${plan.calls} calls, ≤ ${plan.maxCredits} credits`);
  */
 export async function planEnrich(deps: EnrichmentServiceDeps, workspaceId: string): Promise<EnrichmentPlan> {
-  const { settings, enrichDeps } = await openApollo(deps, workspaceId);
-  return (await planEnrichment(enrichDeps, workspaceId, deps.enrichmentSource, settings)).plan;
+  const { provider, settings, enrichDeps } = await openProvider(deps, workspaceId);
+  return (await planEnrichment(enrichDeps, workspaceId, deps.enrichmentSource, provider.capability, settings))
+    .plan;
 }
 
 /** How a run is executed, wherever it is (the CLI's process, or a worker's `enrich.run` job). */
@@ -95,7 +140,7 @@ export async function openEnrich(
   workspaceId: string,
   req: { trigger: string; actor: AuditActor },
 ): Promise<string> {
-  const { settings, enrichDeps } = await openApollo(deps, workspaceId);
+  const { settings, enrichDeps } = await openProvider(deps, workspaceId);
   const runId = await openEnrichmentRun(enrichDeps.db, workspaceId, {
     trigger: req.trigger,
     actorId: req.actor.actorId,
@@ -159,11 +204,17 @@ export async function executeEnrichRun(
   });
   let result: EnrichmentRun | undefined;
   try {
-    const { client, settings, enrichDeps } = await openApollo(deps, workspaceId);
-    const { plan, pending } = await planEnrichment(enrichDeps, workspaceId, deps.enrichmentSource, settings);
+    const { provider, settings, enrichDeps } = await openProvider(deps, workspaceId);
+    const { plan, pending } = await planEnrichment(
+      enrichDeps,
+      workspaceId,
+      deps.enrichmentSource,
+      provider.capability,
+      settings,
+    );
     // A resumed run keeps the totals it started with (its own answers count as fresh by now).
     const resumed = run.counts.calls > 0 || run.counts.domains > 0;
-    result = await runEnrichment(enrichDeps, workspaceId, client, runId, pending, settings, {
+    result = await runEnrichment(enrichDeps, workspaceId, provider, runId, pending, settings, {
       ...(resumed ? {} : { totals: { domains: plan.domains, fresh: plan.fresh } }),
       ...(req.signal ? { signal: req.signal } : {}),
       ...(req.onProgress ? { onProgress: req.onProgress } : {}),
@@ -225,17 +276,18 @@ export async function getEnrichRun(
 }
 
 /**
- * The cached Apollo organization of each domain (whatever its age), for fit scoring: domains
- * Apollo does not know map to `found: false`; domains never asked are absent.
+ * The cached provider answer of each domain (whatever its age), for fit scoring: domains the
+ * provider does not know map to `found: false`; domains never asked are absent. What an answer
+ * means is the provider's `facts.firmographics`.
  *
  * @example
  * const firmographics = await enrichmentsFor(rt, ws, ['acme.com']);
- * firmographics.get('acme.com')?.organization?.industry;
+ * firmographics.get('acme.com')?.found; // true, false, or undefined when never asked
  */
 export function enrichmentsFor(
   deps: Pick<ConnectionDeps, 'db'>,
   workspaceId: string,
   domains: readonly string[],
 ) {
-  return cachedEnrichments<ApolloOrganization>(deps.db.kysely, workspaceId, domains);
+  return cachedEnrichments(deps.db.kysely, workspaceId, domains);
 }

@@ -25,11 +25,11 @@ export interface PipelineResult {
 
 /**
  * The pipeline the architecture describes, run for one workspace: sync every connected source →
- * score (which resolves accounts, so enrichment knows their domains) → enrich new domains with
- * Apollo when it is connected → score again when enrichment found anything. Each step is
+ * score (which resolves accounts, so enrichment knows their domains) → enrich new domains when an
+ * integration with the `enrichment` capability is connected → score again when enrichment found anything. Each step is
  * idempotent and resumable; a step already running elsewhere (409) is skipped, not waited for.
  * The push stays a person's decision (plan, then apply). Given `jobs` (the `pipeline.run` job),
- * enrichment goes through the queue as an `enrich.run` job holding Apollo's connection key, which
+ * enrichment goes through the queue as an `enrich.run` job holding its provider's connection key, which
  * rescores when it found anything; without it (the demo, tests) everything runs here.
  *
  * @example
@@ -70,7 +70,8 @@ export async function runPipeline(
   opts.onStage?.('score');
   result.scored = await runScoreSkippingConflict(deps, workspaceId, trigger);
 
-  if (connected.includes('apollo') && !opts.signal?.aborted) {
+  const enriches = connected.some((name) => deps.integrations.get(name)?.enrichment);
+  if (enriches && !opts.signal?.aborted) {
     opts.onStage?.('enrich');
     try {
       if (opts.jobs) {

@@ -3,6 +3,7 @@ import type { ConnectionDeps } from '../connections/index.js';
 import { sleep } from '../core/http/index.js';
 import {
   closeUnqueuedEnrich,
+  enrichmentIntegrationOf,
   executeEnrichRun,
   openEnrich,
   orphanedEnrichmentRuns,
@@ -43,9 +44,6 @@ export interface RunJobOptions {
   /** Enrich and push runs at once in this process, each (default 2). */
   concurrency?: number;
 }
-
-/** The integration every enrichment run calls. */
-const ENRICHMENT_INTEGRATION = 'apollo';
 
 /** Runners with these handlers: the schedule's resume step hands their orphaned runs back too. */
 const withRunJobs = new WeakSet<JobRunner>();
@@ -88,7 +86,7 @@ async function untilEnded<R extends { status: string }>(
  *
  * @example
  * registerRunJobs(rt.jobs, rt);
- * const runId = await enqueuePush(rt, rt.jobs, ws, 'attio', { trigger: 'api', actor });
+ * const runId = await enqueuePush(rt, rt.jobs, ws, 'acme', { trigger: 'api', actor });
  */
 export function registerRunJobs(runner: JobRunner, deps: ConnectionDeps, opts: RunJobOptions = {}): void {
   const concurrency = opts.concurrency ?? 2;
@@ -154,12 +152,13 @@ export async function enqueueEnrich(
   req: { trigger: string; actor: AuditActor; rescore?: boolean },
 ): Promise<string> {
   const enrichDeps = withAccountDomains(deps);
+  const provider = await enrichmentIntegrationOf(deps, workspaceId);
   const runId = await openEnrich(enrichDeps, workspaceId, req);
   try {
     await runner.enqueue<EnrichRunPayload>(
       ENRICH_RUN_JOB,
       { workspaceId, runId, ...(req.rescore ? { rescore: true } : {}) },
-      runJobOptions(workspaceId, ENRICHMENT_INTEGRATION, runId),
+      runJobOptions(workspaceId, provider, runId),
     );
   } catch (error) {
     await closeUnqueuedEnrich(enrichDeps, workspaceId, runId, error);
@@ -173,7 +172,7 @@ export async function enqueueEnrich(
  * run's id at once (409 `push_running` while another push to the destination is open).
  *
  * @example
- * const runId = await enqueuePush(rt, rt.jobs, ws, 'attio', { trigger: 'api', actor, full: false });
+ * const runId = await enqueuePush(rt, rt.jobs, ws, 'acme', { trigger: 'api', actor, full: false });
  */
 export async function enqueuePush(
   deps: ConnectionDeps,
@@ -243,10 +242,13 @@ export async function resumeOpenRuns(deps: ConnectionDeps, runner: JobRunner): P
   const now = deps.clock.now().getTime();
   let resumed = 0;
   for (const run of await orphanedEnrichmentRuns(deps.db.kysely, deps.clock.now())) {
+    // The run holds its provider's connection key; a provider no longer connected fails the run
+    // when it executes, so any key will do for that.
+    const provider = await enrichmentIntegrationOf(deps, run.workspaceId).catch(() => 'enrichment');
     const id = await runner.enqueue<EnrichRunPayload>(
       ENRICH_RUN_JOB,
       { workspaceId: run.workspaceId, runId: run.id },
-      runJobOptions(run.workspaceId, ENRICHMENT_INTEGRATION, run.id),
+      runJobOptions(run.workspaceId, provider, run.id),
     );
     if (id) resumed += 1;
   }

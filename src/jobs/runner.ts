@@ -33,7 +33,7 @@ export interface EnqueueOptions {
  * workspace has one connection per integration, so the pair names the connection and its credential.
  *
  * @example
- * await runner.enqueue('push.run', payload, { exclusiveKey: connectionJobKey(ws, 'attio') });
+ * await runner.enqueue('push.run', payload, { exclusiveKey: connectionJobKey(ws, 'acme') });
  */
 export const connectionJobKey = (workspaceId: string, integration: string): string =>
   `connection:${workspaceId}:${integration}`;

@@ -94,7 +94,7 @@ const runJobOptions = (workspaceId: string, integration: string, runId: string):
  * Queue a sync and hand it to the runner: what `POST /integrations/:name/sync` does.
  *
  * @example
- * const run = await enqueueSync(rt, rt.jobs, ws, 'stripe', { trigger: 'api', actorId: userId });
+ * const run = await enqueueSync(rt, rt.jobs, ws, 'acme', { trigger: 'api', actorId: userId });
  */
 export async function enqueueSync(
   deps: ConnectionDeps,

@@ -3,13 +3,13 @@ import { z } from 'zod';
 import { auditActorOf } from '../../auth/index.js';
 import { notFound } from '../../core/errors.js';
 import {
+  bareDomain,
   enrichmentsFor,
   getEnrichRun,
   listEnrichRuns,
   planEnrich,
   withAccountDomains,
 } from '../../enrichment/index.js';
-import { bareDomain } from '../../integrations/apollo/index.js';
 import { enqueueEnrich } from '../../jobs/index.js';
 import { actorOf, triggerOf } from '../plugins/auth.js';
 import { errorResponses, errorSchema, idParams } from '../schemas.js';
@@ -19,8 +19,10 @@ const planSchema = z.object({
   invalid: z.number().describe('Values that are not domains (skipped)'),
   fresh: z.number().describe('Domains with an answer inside the freshness window: no call, no credit'),
   toEnrich: z.number(),
-  calls: z.number().describe('Bulk calls of 10 domains'),
-  maxCredits: z.number().describe('At most 1 per domain (only companies found cost a credit)'),
+  calls: z.number().describe("Lookup calls, the provider's batch size each"),
+  maxCredits: z
+    .number()
+    .describe('At most this many credits: what every domain costs if the provider knows each company'),
   freshnessDays: z.number(),
   month: z.string(),
   creditsUsedThisMonth: z.number(),
@@ -49,7 +51,7 @@ export const enrichmentRunSchema = z.object({
   error: z.string().nullable(),
 });
 
-/** Apollo enrichment: plan (spend before spending), run, history, and the cached answer per domain. */
+/** Enrichment: plan (spend before spending), run, history, and the cached answer per domain. */
 export const enrichmentRoutes: FastifyPluginAsyncZod = async (app) => {
   const rt = app.runtime;
   const deps = withAccountDomains(rt);
@@ -135,7 +137,8 @@ export const enrichmentRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { access: 'viewer' },
       schema: {
         tags: ['enrichment'],
-        summary: 'The cached Apollo answer for a domain (found or not), and when it was fetched',
+        summary:
+          "The enrichment provider's cached answer for a domain (found or not), and when it was fetched",
         params: z.strictObject({ domain: z.string().min(3).max(253) }),
         response: {
           200: z.object({

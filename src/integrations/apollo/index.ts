@@ -2,13 +2,12 @@ import { z } from 'zod';
 import { AppError } from '../../core/errors.js';
 import { baseUrlSetting, defineIntegration, secret } from '../sdk.js';
 import { ApolloClient } from './client.js';
+import { apolloEnrichment, DEFAULT_FRESHNESS_DAYS } from './enrichment.js';
 import { apolloFacts } from './mappers.js';
 
 export { APOLLO_BULK_SIZE, ApolloClient, ApolloWindowExhaustedError, bareDomain } from './client.js';
+export { apolloEnrichment, DEFAULT_FRESHNESS_DAYS } from './enrichment.js';
 export type { ApolloOrganization, ApolloPerson, ApolloRateState, PersonMatchInput } from './types.js';
-
-/** Days an enrichment stays fresh by default: no credit is spent again on a domain inside it. */
-export const DEFAULT_FRESHNESS_DAYS = 30;
 
 /**
  * Apollo.io: firmographics for each account's domain (industry, size, revenue, location), which
@@ -51,6 +50,7 @@ export default defineIntegration({
   rateLimit: { perMinute: 1_000, burst: 100, concurrency: 4 },
   defaultBaseUrl: 'https://api.apollo.io/api/v1',
   facts: apolloFacts,
+  enrichment: apolloEnrichment,
   simulator: () => import('./simulator/index.js'),
   auth: (credentials) => ({ 'x-api-key': credentials.apiKey }),
   client: (ctx) => new ApolloClient(ctx.http, ctx.clock),
