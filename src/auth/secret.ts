@@ -17,7 +17,7 @@ export function loadAuthSecret(config: Pick<Config, 'BETON_AUTH_SECRET' | 'dataD
   if (config.BETON_AUTH_SECRET) return config.BETON_AUTH_SECRET;
   const file = authSecretPath(config.dataDir);
   if (fs.existsSync(file)) return readSecretFile(file);
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const secret = randomBytes(32).toString('hex');
   try {
     fs.writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });

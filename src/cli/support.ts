@@ -6,11 +6,22 @@ import { ConfigError, configuredSecrets, loadConfig } from '../core/config.js';
 import { isAppError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { REDACTED, scrubString } from '../core/redact.js';
+import { storageErrorOf } from '../db/storage-errors.js';
 import type { Runtime } from '../runtime/index.js';
 
 /** A CLI failure the user can act on: printed as one line, exit code 1. */
 export class CliError extends Error {
   override name = 'CliError';
+}
+
+/** The SQLite file the configuration points at, to name it in a storage error (none when it cannot tell). */
+function databaseFile(): string | undefined {
+  try {
+    const { database } = loadConfig();
+    return database.dialect === 'sqlite' ? database.file : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -24,7 +35,9 @@ function scrubStartupText(text: string): string {
 }
 
 /** Print an error as one clear line (never a stack unless LOG_LEVEL=debug) and set exit code 1. */
-export function reportError(error: unknown): void {
+export function reportError(thrown: unknown): void {
+  // A full or read-only disk, a data directory that cannot be created: named, with what to do.
+  const error = storageErrorOf(thrown, databaseFile()) ?? thrown;
   const known = error instanceof ConfigError || error instanceof CliError || isAppError(error);
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`beton: ${scrubStartupText(message)}\n`);

@@ -150,7 +150,7 @@ export function loadKeyring(opts: {
       `The database holds encrypted secrets but no key was found: ${file} is missing and BETON_ENCRYPTION_KEYS is not set. Restore the key file or set BETON_ENCRYPTION_KEYS to the key that encrypted them.`,
     );
   }
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const spec = Keyring.generateSpec();
   fs.writeFileSync(file, `${spec}\n`, { mode: 0o600, flag: 'wx' });
   return Keyring.fromSpec(spec);

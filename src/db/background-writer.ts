@@ -35,7 +35,7 @@ parentPort.on('message', ({ id, batch }) => {
     parentPort.postMessage({ id });
   } catch (error) {
     if (db.inTransaction) db.exec('rollback');
-    parentPort.postMessage({ id, error: String(error && error.message ? error.message : error) });
+    parentPort.postMessage({ id, error: String(error && error.message ? error.message : error), code: error && error.code });
   }
 });
 `;
@@ -58,10 +58,11 @@ export class BackgroundWriter {
   private nextId = 0;
 
   private constructor(private readonly worker: Worker) {
-    worker.on('message', ({ id, error }: { id: number; error?: string }) => {
+    worker.on('message', ({ id, error, code }: { id: number; error?: string; code?: string }) => {
       const waiter = this.pending.get(id);
       this.pending.delete(id);
-      if (error) waiter?.reject(new Error(`Background write failed: ${error}`));
+      // The SQLite code travels with the message, so a full or read-only disk is told apart.
+      if (error) waiter?.reject(Object.assign(new Error(`Background write failed: ${error}`), { code }));
       else waiter?.resolve();
     });
     worker.on('error', (error) => this.failAll(error));

@@ -15,6 +15,7 @@ import pg from 'pg';
 import { startCheckpointer } from './checkpointer.js';
 import type { DB } from './schema/index.js';
 import { isSqliteFile } from './sqlite-file.js';
+import { type StorageError, storageErrorOf } from './storage-errors.js';
 
 /** SQLite's own default: checkpoint when a commit leaves more than this many pages in the log. */
 const DEFAULT_AUTOCHECKPOINT = 1000;
@@ -38,6 +39,8 @@ export interface Db {
   sqlite?: Database.Database;
   /** For SQLite, the file; for Postgres, the URL without password. */
   describe: string;
+  /** SQLite: the last disk failure a query met (full, read-only…), until a write succeeds again. */
+  storage?: StorageHealth;
   close(): Promise<void>;
 }
 
@@ -52,12 +55,17 @@ export interface Db {
  */
 export function openDatabase(target: DatabaseTarget): Db {
   if (target.dialect === 'sqlite') {
-    if (isSqliteFile(target.file)) fs.mkdirSync(path.dirname(target.file), { recursive: true });
-    const sqlite = new Database(target.file);
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('busy_timeout = 10000');
-    sqlite.pragma('synchronous = NORMAL');
+    let sqlite: Database.Database;
+    try {
+      if (isSqliteFile(target.file)) prepareSqliteFile(target.file);
+      sqlite = new Database(target.file);
+      sqlite.pragma('journal_mode = WAL');
+      sqlite.pragma('foreign_keys = ON');
+      sqlite.pragma('busy_timeout = 10000');
+      sqlite.pragma('synchronous = NORMAL');
+    } catch (error) {
+      throw storageErrorOf(error, target.file) ?? error;
+    }
     const checkpointer = !isSqliteFile(target.file)
       ? null
       : startCheckpointer(target.file, {
@@ -65,11 +73,13 @@ export function openDatabase(target: DatabaseTarget): Db {
           onFailure: () => sqlite.open && sqlite.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT}`),
         });
     if (checkpointer) sqlite.pragma('wal_autocheckpoint = 0');
-    const kysely = new Kysely<DB>({ dialect: new ImmediateSqliteDialect(sqlite) });
+    const storage: StorageHealth = { lastFault: null };
+    const kysely = new Kysely<DB>({ dialect: new ImmediateSqliteDialect(sqlite, target.file, storage) });
     return {
       kysely,
       dialect: 'sqlite',
       sqlite,
+      storage,
       describe: target.file,
       close: async () => {
         // The thread's connection closes first: the last connection to close checkpoints the rest.
@@ -99,7 +109,11 @@ export function openDatabase(target: DatabaseTarget): Db {
  * waits its turn on the busy timeout instead.
  */
 class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(private readonly database: Database.Database) {
+  constructor(
+    private readonly database: Database.Database,
+    private readonly file: string,
+    private readonly storage: StorageHealth,
+  ) {
     super({ database });
   }
 
@@ -112,7 +126,66 @@ class ImmediateSqliteDialect extends SqliteDialect {
     driver.beginTransaction = async (connection: DatabaseConnection) => {
       await connection.executeQuery(CompiledQuery.raw('begin immediate'));
     };
+    // SQLite rolls a transaction back by itself when the disk fills (SQLITE_FULL) or an I/O error
+    // strikes; a second rollback would fail with "no transaction is active" and hide the cause.
+    const rollback = driver.rollbackTransaction.bind(driver);
+    driver.rollbackTransaction = async (connection: DatabaseConnection) => {
+      if (this.database.inTransaction) await rollback(connection);
+    };
+    const acquire = driver.acquireConnection.bind(driver);
+    driver.acquireConnection = async () => this.watched(await acquire());
     return driver;
+  }
+
+  private readonly watchedConnections = new WeakSet<DatabaseConnection>();
+
+  /** The connection with disk failures turned into StorageErrors and remembered for /readyz. */
+  private watched(connection: DatabaseConnection): DatabaseConnection {
+    if (this.watchedConnections.has(connection)) return connection;
+    this.watchedConnections.add(connection);
+    const execute = connection.executeQuery.bind(connection);
+    connection.executeQuery = async <R>(query: CompiledQuery) => {
+      try {
+        const result = await execute<R>(query);
+        if (this.storage.lastFault && (result.numAffectedRows ?? 0n) > 0n) this.storage.lastFault = null;
+        return result;
+      } catch (error) {
+        const storageError = storageErrorOf(error, this.file);
+        if (!storageError) throw error;
+        this.storage.lastFault = { error: storageError, at: Date.now() };
+        throw storageError;
+      }
+    };
+    return connection;
+  }
+}
+
+/** The disk failure a SQLite database last met, if no write has succeeded since. */
+export interface StorageHealth {
+  lastFault: { error: StorageError; at: number } | null;
+}
+
+/**
+ * Make the database file before SQLite does, private to the user running Beton: the data directory
+ * 0700 when Beton creates it, the file 0600. SQLite gives the -wal and -shm files it creates later
+ * (from any connection: the writer, reader and checkpointer threads too) the mode of the database
+ * file, so they are 0600 as well. Files an older version left world-readable are narrowed.
+ */
+function prepareSqliteFile(file: string): void {
+  const dir = path.dirname(file);
+  if (!fs.existsSync(dir)) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    fs.closeSync(fs.openSync(file, 'wx', 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      const mode = fs.statSync(f).mode & 0o777;
+      if (mode & 0o077) fs.chmodSync(f, mode & 0o700);
+    } catch {
+      // Absent (SQLite creates it later, with the file's mode) or owned by someone else: leave it.
+    }
   }
 }
 

@@ -119,7 +119,7 @@ function loadState(dataDir: string, now: Date): DemoState {
   if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as DemoState;
   const minute = new Date(Math.floor(now.getTime() / 60_000) * 60_000);
   const state: DemoState = { password: `demo-${randomToken(9)}`, now: minute.toISOString() };
-  fs.mkdirSync(dataDir, { recursive: true });
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   fs.writeFileSync(file, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   return state;
 }

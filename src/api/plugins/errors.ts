@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { isAppError } from '../../core/errors.js';
+import { storageErrorOf } from '../../db/storage-errors.js';
 
 /** The one error shape every API answer uses. */
 export interface ErrorBody {
@@ -101,6 +102,17 @@ export function registerErrorHandler(app: FastifyInstance) {
       return send(reply, error.statusCode, {
         code: clientErrorCode(error.statusCode),
         message: error.message,
+      });
+    }
+    // A full or read-only disk met outside Kysely (prepared statements, a thread): say so.
+    const db = request.server.runtime?.db;
+    const storage = storageErrorOf(error, db?.dialect === 'sqlite' ? db.describe : undefined);
+    if (storage) {
+      request.log.error({ err: error }, 'storage failure');
+      return send(reply, storage.status, {
+        code: storage.code,
+        message: storage.message,
+        requestId: request.id,
       });
     }
     request.log.error({ err: error }, 'unexpected error');
