@@ -32,8 +32,7 @@ export function createIntegrationClient(
   env: ClientEnvironment,
 ): { client: unknown; http: HttpClient } {
   const { credentials, settings } = target;
-  const baseUrl =
-    typeof settings.baseUrl === 'string' && settings.baseUrl ? settings.baseUrl : integration.defaultBaseUrl;
+  const baseUrl = baseUrlOf(integration, settings);
   const secrets = integration.secretFields
     .map((field) => credentials[field])
     .filter((v): v is string => typeof v === 'string' && v.length > 0);
@@ -64,4 +63,17 @@ export function createIntegrationClient(
     workspaceId: target.workspaceId,
   });
   return { client, http };
+}
+
+/**
+ * Where a connection's requests go: its `baseUrl` setting, else the integration's default (which
+ * may depend on the settings, e.g. a cloud region).
+ *
+ * @example
+ * baseUrlOf(acme, { region: 'eu' }); // 'https://eu.acme.example'
+ */
+export function baseUrlOf(integration: AnyIntegration, settings: Record<string, unknown>): string {
+  if (typeof settings.baseUrl === 'string' && settings.baseUrl) return settings.baseUrl;
+  const fallback = integration.defaultBaseUrl;
+  return typeof fallback === 'function' ? fallback(settings) : fallback;
 }

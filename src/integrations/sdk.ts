@@ -38,7 +38,7 @@ export type * from './capabilities/enrichment.js';
 export * from './capabilities/facts.js';
 export type * from './capabilities/simulator.js';
 export * from './capabilities/webhook.js';
-export { cursorGuard, RepeatingCursorError } from './paging.js';
+export * from './paging.js';
 
 /** What an integration does for Beton. */
 export type IntegrationRole = 'source' | 'enrichment' | 'destination';
@@ -183,6 +183,8 @@ export interface StreamReadContext {
   lastSuccessAt: string | null;
   connectionId: string;
   workspaceId: string;
+  /** The connection's settings, validated by the definition's `settings` schema (e.g. a backfill window). */
+  settings: Readonly<Record<string, unknown>>;
 }
 
 export interface StreamDefinition<TClient, TRecord, TState> {
@@ -262,8 +264,11 @@ export interface IntegrationDefinition<
   settings: TSettings;
   /** The service's published limit, applied per credential in this process. */
   rateLimit: RateLimit;
-  /** Default API origin, used when the `baseUrl` setting is absent. */
-  defaultBaseUrl: string;
+  /**
+   * Default API origin, used when the `baseUrl` setting is absent. A function of the settings when
+   * the origin depends on them (a cloud region): `(s) => (s.region === 'eu' ? EU_HOST : US_HOST)`.
+   */
+  defaultBaseUrl: string | ((settings: z.infer<TSettings>) => string);
   /** Headers that authenticate a request (never logged). */
   auth(credentials: z.infer<TCredentials>, settings: z.infer<TSettings>): Record<string, string>;
   /** The only code that speaks the service's API. */

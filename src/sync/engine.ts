@@ -156,6 +156,7 @@ export async function executeRun(
           key,
           stream,
           client,
+          settings: open.settings,
           summary,
           signal: controller.signal,
           cancel: () => controller.abort(new CanceledError('Canceled on request.', 'user')),
@@ -228,6 +229,8 @@ interface StreamJob {
   key: StreamKey;
   stream: AnyStream;
   client: unknown;
+  /** The connection's settings, handed to the stream's `read`. */
+  settings: Readonly<Record<string, unknown>>;
   summary: StreamRunSummary;
   signal: AbortSignal;
   /** Stop after this page (a cancel was requested from another process). */
@@ -291,6 +294,7 @@ async function syncStream(deps: ConnectionDeps, job: StreamJob): Promise<void> {
     lastSuccessAt: row?.last_success_at ?? null,
     connectionId: key.connectionId,
     workspaceId: key.workspaceId,
+    settings: job.settings,
   };
   const iterator = stream.read(job.client, start.state, ctx)[Symbol.asyncIterator]();
   let lastStateJson = start.state === null ? null : toJson(start.state);

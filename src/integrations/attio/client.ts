@@ -1,5 +1,5 @@
 import { type HttpClient, type RateBudget, ValidationError } from '../../core/http/index.js';
-import { RepeatingCursorError } from '../paging.js';
+import { offsetPages } from '../paging.js';
 import type {
   AttioAttribute,
   AttioAttributeInput,
@@ -103,26 +103,16 @@ export class AttioClient {
     filter?: Record<string, unknown>,
     opts: { from?: number; signal?: AbortSignal } = {},
   ): AsyncGenerator<{ records: AttioRecord[]; offset: number; next: number | null }> {
-    let offset = opts.from ?? 0;
-    let previousFirst: string | undefined;
-    for (;;) {
-      const records = await this.queryRecords(
-        object,
-        { ...(filter ? { filter } : {}), limit: ATTIO_PAGE_LIMIT, offset },
-        opts.signal,
-      );
-      const next = records.length < ATTIO_PAGE_LIMIT ? null : offset + records.length;
-      // The offset moved but the page did not (a proxy or server ignoring it): stop, do not loop.
-      const first = records[0]?.id.record_id;
-      if (next !== null && first !== undefined && first === previousFirst) {
-        throw new RepeatingCursorError(
-          `Attio served the same page of ${object} at offset ${offset}; stopped instead of looping.`,
-        );
-      }
-      previousFirst = first;
-      yield { records, offset, next };
-      if (next === null) return;
-      offset = next;
+    // Guarded: an offset the server ignores (same first record again) stops instead of looping.
+    for await (const page of offsetPages({
+      what: `Attio ${object}`,
+      limit: ATTIO_PAGE_LIMIT,
+      start: opts.from ?? 0,
+      fetch: (offset, limit) =>
+        this.queryRecords(object, { ...(filter ? { filter } : {}), limit, offset }, opts.signal),
+      idOf: (record) => record.id.record_id,
+    })) {
+      yield { records: page.items, offset: page.cursor ?? 0, next: page.next };
     }
   }
 

@@ -1,6 +1,6 @@
 import { AppError } from '../../core/errors.js';
 import { type HttpClient, type RateBudget, sleep } from '../../core/http/index.js';
-import { cursorGuard } from '../paging.js';
+import { cursorPages } from '../paging.js';
 import type {
   PostHogEventDefinition,
   PostHogGroup,
@@ -76,15 +76,20 @@ export class PostHogClient {
   /** Every project the key can see. */
   async projects(signal?: AbortSignal): Promise<PostHogProject[]> {
     const out: PostHogProject[] = [];
-    const seen = cursorGuard('projects next link');
-    let page = await this.http.get<Paged<PostHogProject>>('/api/projects/', undefined, signal);
-    for (;;) {
-      out.push(...page.results);
-      if (!page.next) return out;
-      const offset = offsetOf(page.next);
-      seen(String(offset));
-      page = await this.http.get<Paged<PostHogProject>>('/api/projects/', { offset, limit: 100 }, signal);
+    for await (const page of cursorPages<PostHogProject, number>({
+      what: 'projects next link',
+      fetch: async (offset) => {
+        const answer = await this.http.get<Paged<PostHogProject>>(
+          '/api/projects/',
+          offset === undefined ? undefined : { offset, limit: 100 },
+          signal,
+        );
+        return { items: answer.results, next: answer.next ? offsetOf(answer.next) : null };
+      },
+    })) {
+      out.push(...page.items);
     }
+    return out;
   }
 
   /** The configured project, or the only one the key can see; otherwise ask the user to choose. */

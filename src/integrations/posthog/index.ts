@@ -1,14 +1,9 @@
 import { z } from 'zod';
 import { AppError } from '../../core/errors.js';
-import { credentialFingerprint, HttpClient, sharedBudget } from '../../core/http/index.js';
+import { credentialFingerprint, sharedBudget } from '../../core/http/index.js';
 import { baseUrlSetting, type ClientContext, defineIntegration, origin, secret } from '../sdk.js';
 import { PostHogClient } from './client.js';
-import {
-  groupsFacts,
-  personsFacts,
-  surveyResponsesFacts,
-  usageDailyFacts,
-} from './mappers.js';
+import { groupsFacts, personsFacts, surveyResponsesFacts, usageDailyFacts } from './mappers.js';
 import {
   eventDefinitionsStream,
   groupsStream,
@@ -106,21 +101,8 @@ export function posthogBaseUrl(s: Pick<Settings, 'region' | 'baseUrl'>): string 
 
 function createClient(ctx: ClientContext<Credentials, Settings>): PostHogClient {
   const fingerprint = credentialFingerprint('posthog', ctx.credentials);
-  // The platform built ctx.http for baseUrl (or the US default); an EU connection without a baseUrl
-  // gets its own client for the EU host, on the same shared budget.
-  const http =
-    !ctx.settings.baseUrl && ctx.settings.region === 'eu'
-      ? new HttpClient({
-          integration: 'posthog',
-          baseUrl: POSTHOG_HOSTS.eu,
-          headers: { authorization: `Bearer ${ctx.credentials.apiKey}` },
-          secrets: [ctx.credentials.apiKey],
-          ...(ctx.http.budget ? { budget: ctx.http.budget } : {}),
-          logger: ctx.logger,
-          clock: ctx.clock,
-        })
-      : ctx.http;
-  return new PostHogClient(http, {
+  // ctx.http already points at the connection's host: its baseUrl, else its region's (defaultBaseUrl).
+  return new PostHogClient(ctx.http, {
     ...(ctx.settings.projectId ? { projectId: ctx.settings.projectId } : {}),
     queryBudget: sharedBudget('posthog:query', fingerprint, POSTHOG_BUDGETS.query),
     analyticsBudget: sharedBudget('posthog:analytics', fingerprint, POSTHOG_BUDGETS.analytics),
@@ -148,7 +130,7 @@ export default defineIntegration({
   credentials,
   settings,
   rateLimit: POSTHOG_BUDGETS.other,
-  defaultBaseUrl: POSTHOG_HOSTS.us,
+  defaultBaseUrl: (s) => posthogBaseUrl(s),
   simulator: () => import('./simulator/index.js'),
   auth: (c) => ({ authorization: `Bearer ${c.apiKey}` }),
   client: createClient,

@@ -1,4 +1,4 @@
-import { cursorGuard } from '../paging.js';
+import { cursorPages } from '../paging.js';
 import type { Page, StreamDefinition, StreamReadContext } from '../sdk.js';
 import { type PostHogClient, QUERY_MAX_ROWS } from './client.js';
 import { surveyQuery, usageQuery } from './queries.js';
@@ -194,23 +194,25 @@ export const groupsStream: StreamDefinition<
       return;
     }
     for (const [k, typeIndex] of remaining.entries()) {
-      const seen = cursorGuard(`groups cursor (type ${typeIndex})`);
-      let cursor = typeIndex === state?.typeIndex ? state.cursor : undefined;
-      for (;;) {
-        ctx.signal.throwIfAborted();
-        const page = await client.groups(typeIndex, cursor, ctx.signal);
-        const lastType = k === remaining.length - 1;
-        if (!page.next?.cursor) {
+      const lastType = k === remaining.length - 1;
+      for await (const page of cursorPages({
+        what: `groups cursor (type ${typeIndex})`,
+        ...(typeIndex === state?.typeIndex && state.cursor ? { start: state.cursor } : {}),
+        fetch: async (cursor) => {
+          const answer = await client.groups(typeIndex, cursor, ctx.signal);
+          return { items: answer.results, next: answer.next?.cursor };
+        },
+        signal: ctx.signal,
+      })) {
+        if (page.next === null) {
           yield {
-            records: page.results,
+            records: page.items,
             state: { typeIndex: typeIndex + 1 },
             ...(lastType ? { done: true } : {}),
           };
-          break;
+        } else {
+          yield { records: page.items, state: { typeIndex, cursor: page.next } };
         }
-        seen(page.next.cursor);
-        cursor = page.next.cursor;
-        yield { records: page.results, state: { typeIndex, cursor } };
       }
     }
   },
@@ -223,19 +225,20 @@ export const personsStream: StreamDefinition<PostHogClient, PostHogPerson, { off
   cursor: 'none',
   deletes: 'full-refresh',
   async *read(client, state, ctx) {
-    const seen = cursorGuard('persons next link');
-    let offset = state?.offset ?? 0;
-    for (;;) {
-      ctx.signal.throwIfAborted();
-      const page = await client.persons(offset, PERSONS_PAGE, ctx.signal);
-      if (page.next?.offset === undefined) {
-        yield { records: page.results, state: { offset: offset + page.results.length }, done: true };
-        return;
+    for await (const page of cursorPages({
+      what: 'persons next link',
+      start: state?.offset ?? 0,
+      fetch: async (offset = 0) => {
+        const answer = await client.persons(offset, PERSONS_PAGE, ctx.signal);
+        return { items: answer.results, next: answer.next?.offset };
+      },
+      signal: ctx.signal,
+    })) {
+      if (page.next === null) {
+        yield { records: page.items, state: { offset: (page.cursor ?? 0) + page.items.length }, done: true };
+      } else {
+        yield { records: page.items, state: { offset: page.next } };
       }
-      seen(String(page.next.offset));
-      if (page.next.offset <= offset) seen(String(offset));
-      offset = page.next.offset;
-      yield { records: page.results, state: { offset } };
     }
   },
 };
@@ -251,24 +254,25 @@ export const eventDefinitionsStream: StreamDefinition<
   cursor: 'none',
   deletes: 'full-refresh',
   async *read(client, state, ctx) {
-    const seen = cursorGuard('event definitions next link');
-    let offset = state?.offset ?? 0;
-    for (;;) {
-      ctx.signal.throwIfAborted();
-      const page = await client.eventDefinitions(offset, 100, ctx.signal);
-      const records = page.results.map((d) => ({
+    for await (const page of cursorPages({
+      what: 'event definitions next link',
+      start: state?.offset ?? 0,
+      fetch: async (offset = 0) => {
+        const answer = await client.eventDefinitions(offset, 100, ctx.signal);
+        return { items: answer.results, next: answer.next?.offset };
+      },
+      signal: ctx.signal,
+    })) {
+      const records = page.items.map((d) => ({
         name: d.name,
         last_seen_at: d.last_seen_at ?? null,
         volume_30_day: d.volume_30_day ?? null,
       }));
-      if (page.next?.offset === undefined) {
-        yield { records, state: { offset: offset + page.results.length }, done: true };
-        return;
+      if (page.next === null) {
+        yield { records, state: { offset: (page.cursor ?? 0) + page.items.length }, done: true };
+      } else {
+        yield { records, state: { offset: page.next } };
       }
-      seen(String(page.next.offset));
-      if (page.next.offset <= offset) seen(String(offset));
-      offset = page.next.offset;
-      yield { records, state: { offset } };
     }
   },
 };

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { cursorGuard } from '../paging.js';
+import { cursorPages } from '../paging.js';
 import type { Page, StreamDefinition, StreamReadContext } from '../sdk.js';
 import type { StripeClient, StripeResourceName, StripeResources } from './client.js';
 
@@ -202,19 +202,24 @@ async function* eventsPass<K extends StripeResourceName>(
   ctx: StreamReadContext,
 ): AsyncGenerator<Page<StripeResources[K], StripeStreamState>> {
   const from = state.pass?.from ?? state.since - EVENT_OVERLAP_SECONDS;
-  let after = state.pass?.after;
   let newest = state.pass?.newest ?? state.since;
-  for (;;) {
-    ctx.signal.throwIfAborted();
-    const page = await client.events({
-      ...(feed.types ? { types: feed.types } : {}),
-      ...(feed.type ? { type: feed.type } : {}),
-      created: { gte: from },
-      limit: STRIPE_PAGE_SIZE,
-      ...(after ? { starting_after: after } : {}),
-    });
-    for (const event of page.data) newest = Math.max(newest, event.created);
-    const ids = [...new Set(page.data.map((e) => objectIdOf(e)).filter((id): id is string => id !== null))];
+  for await (const page of cursorPages({
+    what: 'events starting_after',
+    ...(state.pass?.after ? { start: state.pass.after } : {}),
+    fetch: async (after) => {
+      const answer = await client.events({
+        ...(feed.types ? { types: feed.types } : {}),
+        ...(feed.type ? { type: feed.type } : {}),
+        created: { gte: from },
+        limit: STRIPE_PAGE_SIZE,
+        ...(after ? { starting_after: after } : {}),
+      });
+      return { items: answer.data, next: answer.has_more ? answer.data.at(-1)?.id : null };
+    },
+    signal: ctx.signal,
+  })) {
+    for (const event of page.items) newest = Math.max(newest, event.created);
+    const ids = [...new Set(page.items.map((e) => objectIdOf(e)).filter((id): id is string => id !== null))];
     const records: StripeResources[K][] = [];
     const deletedIds: string[] = [];
     // A few re-fetches at once; the rate budget paces them.
@@ -227,16 +232,14 @@ async function* eventsPass<K extends StripeResourceName>(
         else records.push(current);
       });
     }
-    const last = page.data[page.data.length - 1];
-    if (!page.has_more || !last) {
+    if (page.next === null) {
       yield { records, deletedIds, state: { phase: 'events', since: newest }, done: true };
       return;
     }
-    after = last.id;
     yield {
       records,
       deletedIds,
-      state: { phase: 'events', since: state.since, pass: { from, after, newest } },
+      state: { phase: 'events', since: state.since, pass: { from, after: page.next, newest } },
     };
   }
 }
@@ -277,24 +280,25 @@ export const pricesStream: StreamDefinition<StripeClient, Stripe.Price, { after:
   cursor: 'none',
   deletes: 'full-refresh',
   async *read(client, state, ctx) {
-    let after = state?.after;
-    // A `cursor: 'none'` stream gets no repeat check from the engine: guard the pages here.
-    const seen = cursorGuard('prices starting_after');
-    for (;;) {
-      ctx.signal.throwIfAborted();
-      const page = await client.list('prices', {
-        limit: STRIPE_PAGE_SIZE,
-        expand: ['data.product'],
-        ...(after ? { starting_after: after } : {}),
-      });
-      const last = page.data[page.data.length - 1];
-      if (!page.has_more || !last) {
-        yield { records: page.data, state: { after: last?.id ?? '' }, done: true };
-        return;
+    // A `cursor: 'none'` stream gets no repeat check from the engine: the helper guards the pages.
+    for await (const page of cursorPages({
+      what: 'prices starting_after',
+      ...(state?.after ? { start: state.after } : {}),
+      fetch: async (after) => {
+        const answer = await client.list('prices', {
+          limit: STRIPE_PAGE_SIZE,
+          expand: ['data.product'],
+          ...(after ? { starting_after: after } : {}),
+        });
+        return { items: answer.data, next: answer.has_more ? answer.data.at(-1)?.id : null };
+      },
+      signal: ctx.signal,
+    })) {
+      if (page.next === null) {
+        yield { records: page.items, state: { after: page.items.at(-1)?.id ?? '' }, done: true };
+      } else {
+        yield { records: page.items, state: { after: page.next } };
       }
-      after = last.id;
-      seen(after);
-      yield { records: page.data, state: { after } };
     }
   },
 };

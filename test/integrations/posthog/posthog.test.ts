@@ -197,6 +197,7 @@ describe('PostHog integration', () => {
       lastSuccessAt: null,
       connectionId: 'c',
       workspaceId: 'w',
+      settings: {},
     };
     let rows = 0;
     for await (const page of posthog.streams.usage_daily.read(client, null, ctx)) rows += page.records.length;
