@@ -17,6 +17,8 @@ import type { DB } from '../db/schema/index.js';
 import type { PushDestination } from './destination.js';
 import { assemblePlan, diffAccounts, planAttributes, planRecord } from './plan.js';
 import {
+  bumpCounts,
+  clearIntents,
   finishRun,
   getRun,
   heartbeat,
@@ -27,11 +29,14 @@ import {
   openRun,
   type PushRun,
   recordInSync,
+  recordIntent,
   recordNote,
   recordRejected,
   recordRestored,
   recordWritten,
   resolveRejectsExcept,
+  restoredByOtherRollbacks,
+  runProgress,
   writtenItemsWithPrevious,
 } from './repository.js';
 import type {
@@ -238,29 +243,31 @@ export async function applyPushPlan(
 ): Promise<PushRun> {
   const now = () => deps.clock.now().toISOString();
   const runId = opts.runId;
-  const writesAtStart = destination.writeCount;
   const toWrite = plan.items.filter((i) => i.action === 'create' || i.action === 'update');
-  // A run handed back by a stopping worker and resumed here counts on from what it recorded.
+  // A run resumed here (its process stopped, or handed it back) counts on from what it recorded:
+  // the counters of written and rejected records move with their items, in one transaction.
   const before = (await getRun(deps.db, workspaceId, runId))?.counts;
   const resumed = before !== undefined && before.planned > 0;
-  const writtenBefore = resumed ? before.created + before.updated : 0;
+  const prior = await runProgress(deps.db, workspaceId, runId);
   const counts = {
     planned: resumed ? before.planned : toWrite.length,
-    created: resumed ? before.created : 0,
-    updated: resumed ? before.updated : 0,
-    unchanged: Math.max(0, plan.summary.unchanged - writtenBefore),
-    rejected: 0,
+    created: before?.created ?? 0,
+    updated: before?.updated ?? 0,
+    unchanged: 0,
+    rejected: before?.rejected ?? 0,
     skipped: 0,
-    notes: resumed ? before.notes : 0,
-    writes: resumed ? before.writes : 0,
-    attributesCreated: resumed ? before.attributesCreated : 0,
+    notes: before?.notes ?? 0,
+    writes: before?.writes ?? 0,
+    attributesCreated: before?.attributesCreated ?? 0,
   };
-  const writesBefore = counts.writes;
+  counts.unchanged = plan.items.filter(
+    (i) => i.action === 'unchanged' && !prior.written.has(i.key) && !prior.pending.has(i.key),
+  ).length;
+  let rejectedNow = 0;
   let fatal: string | undefined = attributeConflicts(plan);
   let transientStreak = 0;
   let lastBeat = Date.now();
   const progress = () => {
-    counts.writes = writesBefore + destination.writeCount - writesAtStart;
     opts.onProgress?.({
       total: counts.planned,
       done: counts.created + counts.updated + counts.rejected,
@@ -274,10 +281,17 @@ export async function applyPushPlan(
     progress();
     if (!force && Date.now() - lastBeat < HEARTBEAT_MS) return;
     lastBeat = Date.now();
-    await heartbeat(deps.db, workspaceId, runId, counts, now());
+    await heartbeat(
+      deps.db,
+      workspaceId,
+      runId,
+      { planned: counts.planned, unchanged: counts.unchanged },
+      now(),
+    );
   };
   const reject = async (item: PlanItem, code: string, reason: string) => {
     counts.rejected += 1;
+    rejectedNow += 1;
     await recordRejected(deps.db, workspaceId, {
       destination: destination.name,
       runId,
@@ -288,12 +302,30 @@ export async function applyPushPlan(
       now: now(),
     });
   };
+  const written = async (item: PlanItem, action: string, recordId: string) => {
+    await recordWritten(deps.db, workspaceId, {
+      destination: destination.name,
+      runId,
+      item,
+      action,
+      recordId,
+      changes: item.changes,
+      state: nextState(item, recordId, runId, now()),
+      now: now(),
+    });
+    if (action === 'create') counts.created += 1;
+    else counts.updated += 1;
+    counts.writes += 1;
+  };
 
   try {
     if (fatal) throw new Error(fatal);
+    await beat(true);
     for (const m of plan.attributes.create) {
       const { created } = await destination.ensureAttribute(m, opts.signal);
+      counts.writes += 1;
       if (created) counts.attributesCreated += 1;
+      await bumpCounts(deps.db, workspaceId, runId, { writes: 1, attributes_created: created ? 1 : 0 });
     }
     await resolveRejectsExcept(
       deps.db,
@@ -303,8 +335,13 @@ export async function applyPushPlan(
       now(),
     );
     for (const item of plan.items) {
+      const sent = prior.pending.get(item.key);
       if (item.action === 'reject') await reject(item, 'invalid', item.reason ?? 'cannot be pushed');
-      else if (item.action === 'unchanged' && item.recordId && item.previous?.hash !== item.hash) {
+      else if (item.action === 'unchanged' && item.recordId && sent) {
+        // A process that died with this write in flight: the record holds what it sent, so the
+        // write landed. Record it as that run's write instead of sending it again.
+        await written({ ...item, changes: sent.changes }, sent.action, item.recordId);
+      } else if (item.action === 'unchanged' && item.recordId && item.previous?.hash !== item.hash) {
         // The destination already holds what Beton wants (or a person's value, kept): nothing to
         // write, but remember it so the next plan does not read the record again.
         await recordInSync(deps.db, workspaceId, {
@@ -321,6 +358,18 @@ export async function applyPushPlan(
       () => fatal !== undefined || opts.signal?.aborted === true,
       async (item) => {
         try {
+          if (!prior.pending.has(item.key)) {
+            // The intent goes first: a process that dies before the answer leaves it for the next.
+            await recordIntent(deps.db, workspaceId, {
+              runId,
+              key: item.key,
+              accountId: item.accountId,
+              recordId: item.recordId,
+              action: item.action,
+              changes: item.changes,
+              now: now(),
+            });
+          }
           const { recordId } = await destination.writeRecord(
             { key: item.key, name: item.name, create: item.action === 'create', values: writeValues(item) },
             opts.mapping,
@@ -328,18 +377,7 @@ export async function applyPushPlan(
           );
           transientStreak = 0;
           recordIds.set(item.key, recordId);
-          await recordWritten(deps.db, workspaceId, {
-            destination: destination.name,
-            runId,
-            item,
-            action: item.action,
-            recordId,
-            changes: item.changes,
-            state: nextState(item, recordId, runId, now()),
-            now: now(),
-          });
-          if (item.action === 'create') counts.created += 1;
-          else counts.updated += 1;
+          await written(item, item.action, recordId);
         } catch (error) {
           if (opts.signal?.aborted) return;
           const c = classify(error);
@@ -373,6 +411,7 @@ export async function applyPushPlan(
             now: now(),
           });
           counts.notes += 1;
+          counts.writes += 1;
         }
       }
     }
@@ -383,7 +422,8 @@ export async function applyPushPlan(
   await beat(true);
   const aborted = opts.signal?.aborted === true;
   if (aborted && !fatal && opts.leaveOpenOnAbort) return (await getRun(deps.db, workspaceId, runId))!;
-  const status = fatal || aborted ? 'failed' : counts.rejected > 0 ? 'partial' : 'succeeded';
+  await clearIntents(deps.db, workspaceId, runId);
+  const status = fatal || aborted ? 'failed' : rejectedNow > 0 ? 'partial' : 'succeeded';
   await finishRun(deps.db, workspaceId, runId, {
     status,
     error: fatal ?? (aborted ? 'Canceled before it finished; the next run picks up what is left.' : null),
@@ -408,8 +448,9 @@ function writeValues(item: PlanItem): Record<string, PushValue> {
 }
 
 /**
- * Start undoing a push run: checks it can be undone (a finished push, not rolled back yet), opens
- * the rollback run and marks the target, so two rollbacks of one run cannot both proceed.
+ * Start undoing a push run: checks it can be undone (a finished push, not rolled back yet, or
+ * whose rollback failed), opens the rollback run and marks the target, so two rollbacks of one
+ * run cannot both proceed.
  *
  * @example
  * const rollbackId = await openRollbackRun(deps, ws, 'attio', 'pr_…', { trigger: 'api', actor });
@@ -428,9 +469,14 @@ export async function openRollbackRun(
     throw badRequest(`Run ${runId} is a rollback; push again instead of undoing it.`);
   if (target.status === 'running')
     throw conflict(`Run ${runId} is still running; roll it back when it ends.`);
-  if (target.rolledBackBy) {
+  // A rollback that failed (the destination refused, or it was canceled) may be followed by
+  // another: it restores what the failed one did not. One that ended or still runs may not.
+  const earlier = target.rolledBackBy ? await getRun(deps.db, workspaceId, target.rolledBackBy) : undefined;
+  if (target.rolledBackBy && earlier?.status !== 'failed') {
     throw conflict(
-      `Run ${runId} was already rolled back by ${target.rolledBackBy}.`,
+      earlier?.status === 'running'
+        ? `Run ${runId} is being rolled back by ${target.rolledBackBy}; wait for it to finish.`
+        : `Run ${runId} was already rolled back by ${target.rolledBackBy}.`,
       undefined,
       'already_rolled_back',
     );
@@ -445,7 +491,7 @@ export async function openRollbackRun(
     rollbackOf: runId,
     now,
   });
-  if (!(await markRolledBack(deps.db, workspaceId, runId, rollbackId))) {
+  if (!(await markRolledBack(deps.db, workspaceId, runId, rollbackId, target.rolledBackBy ?? undefined))) {
     await finishRun(deps.db, workspaceId, rollbackId, {
       status: 'failed',
       error: 'Another rollback got there first.',
@@ -477,8 +523,14 @@ const sameValue = (a: PushValue | undefined, b: PushValue | undefined) =>
  * rollback is itself a run in the history, and the "last successful write" of each record returns
  * to what it was, so the next plan diffs against the restored state.
  *
+ * Each record's outcome is recorded as it completes (with the run's counters), and the intent of
+ * each write before it is sent: a rollback whose process died is resumed by the next process
+ * (`executePushRun`), which skips the records already restored and checks those whose write was
+ * in flight against the destination instead of writing them again. A record restored by an
+ * earlier, failed rollback of the same run is skipped too.
+ *
  * @example
- * const run = await applyRollback(deps, ws, attioDestination(client), rollbackId);
+ * const run = await applyRollback(deps, ws, destination, rollbackId);
  * run.counts.updated; // records restored
  */
 export async function applyRollback(
@@ -486,18 +538,28 @@ export async function applyRollback(
   workspaceId: string,
   destination: PushDestination,
   rollbackId: string,
-  opts: { signal?: AbortSignal; onProgress?: (p: PushProgress) => void } = {},
+  opts: {
+    signal?: AbortSignal;
+    onProgress?: (p: PushProgress) => void;
+    /** When the signal aborts, leave the run open for the next process (see `ApplyOptions`). */
+    leaveOpenOnAbort?: boolean;
+  } = {},
 ): Promise<PushRun> {
   const rollback = await getRun(deps.db, workspaceId, rollbackId);
   if (!rollback?.rollbackOf) throw notFound(`Rollback run ${rollbackId}`);
   const runId = rollback.rollbackOf;
   const now = () => deps.clock.now().toISOString();
-  const writesAtStart = destination.writeCount;
-  const counts = { planned: 0, updated: 0, skipped: 0, rejected: 0, writes: 0 };
+  const counts = { ...rollback.counts };
   let fatal: string | undefined;
   try {
-    const items = await writtenItemsWithPrevious(deps.db, workspaceId, runId);
-    counts.planned = items.length;
+    const [all, prior, earlier] = await Promise.all([
+      writtenItemsWithPrevious(deps.db, workspaceId, runId),
+      runProgress(deps.db, workspaceId, rollbackId),
+      restoredByOtherRollbacks(deps.db, workspaceId, runId, rollbackId),
+    ]);
+    counts.planned = all.length;
+    await heartbeat(deps.db, workspaceId, rollbackId, { planned: counts.planned }, now());
+    const items = all.filter((i) => !prior.done.has(i.key) && !earlier.has(i.key));
     const mapping = mappingOf(items.flatMap((i) => i.changes.map((c) => c.attribute)));
     const current = await destination.readRecords(
       items.map((i) => i.key),
@@ -507,31 +569,45 @@ export async function applyRollback(
     for (const item of items) {
       if (opts.signal?.aborted) break;
       const record = current.get(item.key);
+      const inFlight = prior.pending.has(item.key);
       const restore: Record<string, PushValue> = {};
       const changes: FieldChange[] = [];
       const skipped: { attribute: string; reason: string }[] = [];
       for (const c of item.changes) {
         const present = record?.values[c.attribute]?.value ?? null;
         if (!record) skipped.push({ attribute: c.attribute, reason: 'the record no longer exists' });
-        else if (!sameValue(present, c.after)) {
+        else if (sameValue(present, c.after)) {
+          restore[c.attribute] = c.before;
+          changes.push({ attribute: c.attribute, before: c.after, after: c.before });
+        } else if (inFlight && sameValue(present, c.before)) {
+          // The process that died had sent this restore, and it landed: record it, do not resend.
+          changes.push({ attribute: c.attribute, before: c.after, after: c.before });
+        } else {
           skipped.push({
             attribute: c.attribute,
             reason: `changed since the run (now ${JSON.stringify(present)})`,
           });
-        } else {
-          restore[c.attribute] = c.before;
-          changes.push({ attribute: c.attribute, before: c.after, after: c.before });
         }
       }
       try {
-        if (changes.length > 0) {
+        if (Object.keys(restore).length > 0) {
+          if (!inFlight) {
+            await recordIntent(deps.db, workspaceId, {
+              runId: rollbackId,
+              key: item.key,
+              accountId: item.accountId,
+              recordId: item.recordId,
+              action: 'restore',
+              changes,
+              now: now(),
+            });
+          }
           await destination.writeRecord(
             { key: item.key, name: '', create: false, values: restore },
             mapping,
             opts.signal,
           );
-          counts.updated += 1;
-        } else counts.skipped += 1;
+        }
         await recordRestored(deps.db, workspaceId, {
           destination: destination.name,
           runId: rollbackId,
@@ -544,7 +620,12 @@ export async function applyRollback(
           rolledBackRunId: runId,
           now: now(),
         });
+        if (changes.length > 0) {
+          counts.updated += 1;
+          counts.writes += 1;
+        } else counts.skipped += 1;
       } catch (error) {
+        if (opts.signal?.aborted) break;
         const c = classify(error);
         if (c.fatal) {
           fatal = c.reason;
@@ -561,9 +642,8 @@ export async function applyRollback(
           now: now(),
         });
       }
-      counts.writes = destination.writeCount - writesAtStart;
       opts.onProgress?.({
-        total: items.length,
+        total: counts.planned,
         done: counts.updated + counts.skipped + counts.rejected,
         created: 0,
         updated: counts.updated,
@@ -574,16 +654,16 @@ export async function applyRollback(
   } catch (error) {
     fatal = classify(error).reason;
   }
-  counts.writes = destination.writeCount - writesAtStart;
-  await heartbeat(deps.db, workspaceId, rollbackId, counts, now());
   const aborted = opts.signal?.aborted === true;
+  if (aborted && !fatal && opts.leaveOpenOnAbort) return (await getRun(deps.db, workspaceId, rollbackId))!;
+  await clearIntents(deps.db, workspaceId, rollbackId);
   const status = fatal || aborted ? 'failed' : counts.rejected > 0 ? 'partial' : 'succeeded';
   await finishRun(deps.db, workspaceId, rollbackId, {
     status,
     error:
       fatal ??
       (aborted
-        ? 'Canceled before it finished: the records listed in its items were restored, the others were not.'
+        ? 'Canceled before it finished: the records listed in its items were restored, the others were not. Roll the push back again to restore the rest.'
         : null),
     now: now(),
   });

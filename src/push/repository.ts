@@ -68,6 +68,55 @@ export function isUniqueViolation(error: unknown): boolean {
   return e?.code === '23505' || /UNIQUE constraint failed/i.test(e?.message ?? '');
 }
 
+/** Counters an item's outcome adds to its run, in the transaction that records the item. */
+type Bump = Partial<
+  Record<'created' | 'updated' | 'rejected' | 'skipped' | 'notes' | 'writes' | 'attributes_created', number>
+>;
+
+async function bump(trx: Kysely<DB> | Transaction<DB>, workspaceId: string, runId: string, by: Bump) {
+  const entries = Object.entries(by).filter(([, n]) => n);
+  if (entries.length === 0) return;
+  await trx
+    .updateTable('push_runs')
+    .set((eb) =>
+      Object.fromEntries(entries.map(([column, n]) => [column, eb(column as keyof Bump, '+', n!)])),
+    )
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', runId)
+    .execute();
+}
+
+/**
+ * Add to a run's counters (attributes created, notes written): the counters of records written,
+ * rejected and skipped move with their items instead, so they match the items after any crash.
+ */
+export function bumpCounts(db: Db, workspaceId: string, runId: string, by: Bump): Promise<void> {
+  return bump(db, workspaceId, runId, by);
+}
+
+/** Drop the intent of a record write once its outcome is recorded (or the run ends without one). */
+async function clearIntent(
+  trx: Kysely<DB> | Transaction<DB>,
+  workspaceId: string,
+  runId: string,
+  key: string,
+) {
+  await trx
+    .deleteFrom('push_run_items')
+    .where('workspace_id', '=', workspaceId)
+    .where('run_id', '=', runId)
+    .where('record_key', '=', key)
+    .where('status', '=', PENDING)
+    .execute();
+}
+
+/**
+ * An item whose write was about to be sent: a process that dies with the request in flight leaves
+ * it, and the process that resumes the run compares the record with the CRM to learn whether the
+ * write landed (then records it without sending it again). Never shown as an item of the run.
+ */
+const PENDING = 'pending';
+
 function toRun(row: PushRunsTable): PushRun {
   return {
     id: row.id,
@@ -236,6 +285,10 @@ export async function orphanedRuns(
   }));
 }
 
+/**
+ * Beat the run's heartbeat, setting the counters given. The counters of items (created, updated,
+ * rejected, skipped) and `writes` move with the items: pass them only for a run that records none.
+ */
 export async function heartbeat(
   db: Db,
   workspaceId: string,
@@ -315,7 +368,7 @@ export async function listRunItems(
     .where('workspace_id', '=', workspaceId)
     .where('run_id', '=', runId);
   if (opts.afterId !== undefined) q = q.where('id', '>', opts.afterId);
-  if (opts.status) q = q.where('status', '=', opts.status);
+  q = opts.status ? q.where('status', '=', opts.status) : q.where('status', '!=', PENDING);
   const rows = await q
     .orderBy('id')
     .limit(opts.limit ?? 1000)
@@ -359,6 +412,114 @@ export async function writtenItemsWithPrevious(
     createdAt: r.created_at,
     previous: fromJson<LastWrite | null>(r.prev_state_json, null),
   }));
+}
+
+/**
+ * Record that a write to `key` is about to be sent (see `PENDING`). A key that already has an
+ * intent in this run keeps it.
+ */
+export async function recordIntent(
+  db: Db,
+  workspaceId: string,
+  input: {
+    runId: string;
+    key: string;
+    accountId: string | null;
+    recordId: string | null;
+    action: string;
+    changes: FieldChange[];
+    now: string;
+  },
+): Promise<void> {
+  await db
+    .insertInto('push_run_items')
+    .values({
+      workspace_id: workspaceId,
+      run_id: input.runId,
+      record_key: input.key,
+      account_id: input.accountId,
+      record_id: input.recordId,
+      action: input.action,
+      status: PENDING,
+      changes_json: toJson(input.changes),
+      prev_state_json: null,
+      reason: null,
+      created_at: input.now,
+    })
+    .execute();
+}
+
+/** Where a run stands: keys with a recorded outcome, and writes sent whose outcome is unknown. */
+export interface RunProgressState {
+  /** Keys with a written item. */
+  written: Set<string>;
+  /** Keys with any recorded outcome (written, rejected, skipped). */
+  done: Set<string>;
+  /** Writes sent by a process that died before their outcome: action and changes, by key. */
+  pending: Map<string, { action: string; changes: FieldChange[] }>;
+}
+
+/**
+ * What a run has recorded so far (empty for a new run): what a resumed push or rollback skips,
+ * and which writes it must check against the CRM before sending them again.
+ */
+export async function runProgress(db: Db, workspaceId: string, runId: string): Promise<RunProgressState> {
+  const rows = await db
+    .selectFrom('push_run_items')
+    .select(['record_key', 'status', 'action', 'changes_json'])
+    .where('workspace_id', '=', workspaceId)
+    .where('run_id', '=', runId)
+    .execute();
+  const state: RunProgressState = { written: new Set(), done: new Set(), pending: new Map() };
+  for (const r of rows) {
+    if (r.status === PENDING) {
+      state.pending.set(r.record_key, {
+        action: r.action,
+        changes: fromJson<FieldChange[]>(r.changes_json, []),
+      });
+      continue;
+    }
+    state.done.add(r.record_key);
+    if (r.status === 'written') state.written.add(r.record_key);
+  }
+  for (const key of state.done) state.pending.delete(key);
+  return state;
+}
+
+/**
+ * Keys restored by earlier rollbacks of `runId` (one that failed before it finished may be
+ * followed by another): those records hold their earlier values already.
+ */
+export async function restoredByOtherRollbacks(
+  db: Db,
+  workspaceId: string,
+  runId: string,
+  exceptRollbackId: string,
+): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom('push_run_items')
+    .innerJoin('push_runs', (j) =>
+      j
+        .onRef('push_runs.id', '=', 'push_run_items.run_id')
+        .onRef('push_runs.workspace_id', '=', 'push_run_items.workspace_id'),
+    )
+    .select('push_run_items.record_key')
+    .where('push_run_items.workspace_id', '=', workspaceId)
+    .where('push_runs.rollback_of', '=', runId)
+    .where('push_runs.id', '!=', exceptRollbackId)
+    .where('push_run_items.status', '=', 'written')
+    .execute();
+  return new Set(rows.map((r) => r.record_key));
+}
+
+/** A run ends: intents still open (their records were not in its plan any more) are dropped. */
+export async function clearIntents(db: Db, workspaceId: string, runId: string): Promise<void> {
+  await db
+    .deleteFrom('push_run_items')
+    .where('workspace_id', '=', workspaceId)
+    .where('run_id', '=', runId)
+    .where('status', '=', PENDING)
+    .execute();
 }
 
 export async function loadLastWrites(
@@ -457,6 +618,11 @@ export async function recordWritten(
   },
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
+    await clearIntent(trx, workspaceId, input.runId, input.item.key);
+    await bump(trx, workspaceId, input.runId, {
+      [input.action === 'create' ? 'created' : 'updated']: 1,
+      writes: 1,
+    });
     await trx
       .insertInto('push_run_items')
       .values({
@@ -510,6 +676,8 @@ export async function recordRejected(
   },
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
+    await clearIntent(trx, workspaceId, input.runId, input.item.key);
+    await bump(trx, workspaceId, input.runId, { rejected: 1 });
     await trx
       .insertInto('push_run_items')
       .values({
@@ -589,6 +757,13 @@ export async function recordRestored(
   },
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
+    await clearIntent(trx, workspaceId, input.runId, input.key);
+    await bump(
+      trx,
+      workspaceId,
+      input.runId,
+      input.changes.length > 0 ? { updated: 1, writes: 1 } : { skipped: 1 },
+    );
     await trx
       .insertInto('push_run_items')
       .values({
@@ -652,34 +827,42 @@ export async function recordNote(
   workspaceId: string,
   input: { destination: string; signalId: string; key: string; noteId: string; runId: string; now: string },
 ): Promise<void> {
-  await db
-    .insertInto('push_notes')
-    .values({
-      workspace_id: workspaceId,
-      destination: input.destination,
-      signal_id: input.signalId,
-      record_key: input.key,
-      note_id: input.noteId,
-      run_id: input.runId,
-      created_at: input.now,
-    })
-    .onConflict((oc) => oc.columns(['workspace_id', 'destination', 'signal_id']).doNothing())
-    .execute();
+  await db.transaction().execute(async (trx) => {
+    await bump(trx, workspaceId, input.runId, { notes: 1, writes: 1 });
+    await trx
+      .insertInto('push_notes')
+      .values({
+        workspace_id: workspaceId,
+        destination: input.destination,
+        signal_id: input.signalId,
+        record_key: input.key,
+        note_id: input.noteId,
+        run_id: input.runId,
+        created_at: input.now,
+      })
+      .onConflict((oc) => oc.columns(['workspace_id', 'destination', 'signal_id']).doNothing())
+      .execute();
+  });
 }
 
-/** Mark a run as undone by `rollbackRunId`; false when another rollback got there first. */
+/**
+ * Mark a run as undone by `rollbackRunId`; false when another rollback got there first. With
+ * `replacing`, the new rollback takes the place of a failed one.
+ */
 export async function markRolledBack(
   db: Db,
   workspaceId: string,
   runId: string,
   rollbackRunId: string,
+  /** A failed rollback this one takes over from (it must still be the run's mark). */
+  replacing?: string,
 ): Promise<boolean> {
   const res = await db
     .updateTable('push_runs')
     .set({ rolled_back_by: rollbackRunId })
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', runId)
-    .where('rolled_back_by', 'is', null)
+    .where((eb) => (replacing ? eb('rolled_back_by', '=', replacing) : eb('rolled_back_by', 'is', null)))
     .executeTakeFirst();
   return Number(res.numUpdatedRows) > 0;
 }

@@ -187,8 +187,9 @@ export async function startPush(
  * id): what the `push.run` job handler calls. The run is claimed first, so two processes never
  * execute it at once: a run another live process holds is answered as it is (still `running`),
  * and the caller may try again later. A push whose process died is resumed (what it wrote is
- * recorded; the plan skips it); a rollback whose process died is closed as interrupted. Resolves
- * with the run; a failure is its status and error.
+ * recorded; the plan skips it, and a write that was in flight is checked against the destination
+ * rather than sent again); so is a rollback (it skips the records it restored). Resolves with the
+ * run; a failure is its status and error.
  *
  * @example
  * runner.register('push.run', (p, ctx) => executePushRun(rt, p.workspaceId, p.runId, { signal: ctx.signal }).then(() => {}));
@@ -209,15 +210,6 @@ export async function executePushRun(
     staleBefore: new Date(now.getTime() - STALE_RUN_MS).toISOString(),
   });
   if (!claimed) return (await getRun(db, workspaceId, runId)) ?? run;
-  if (run.kind === 'rollback' && claimed === 'stale') {
-    await finishRun(db, workspaceId, runId, {
-      status: 'failed',
-      error:
-        'Interrupted: the process running it stopped. The records listed in its items were restored, the others were not.',
-      now: now.toISOString(),
-    });
-    return (await getRun(db, workspaceId, runId))!;
-  }
   const stopBeating = keepAlive(deps, workspaceId, runId);
   let result: PushRun | undefined;
   try {
@@ -228,6 +220,7 @@ export async function executePushRun(
       result = await applyRollback(o.pushDeps, workspaceId, o.destination, runId, {
         ...signal,
         ...onProgress,
+        ...(req.leaveOpenOnAbort ? { leaveOpenOnAbort: true } : {}),
       });
     } else {
       const plan = await buildPushPlan(o.pushDeps, workspaceId, o.destination, deps.pushSource, {
@@ -245,7 +238,7 @@ export async function executePushRun(
       });
     }
   } catch (error) {
-    if (!(req.leaveOpenOnAbort && req.signal?.aborted && run.kind === 'push')) {
+    if (!(req.leaveOpenOnAbort && req.signal?.aborted)) {
       const message = error instanceof Error ? error.message : String(error);
       deps.logger.warn({ runId, error: message }, `${run.kind} run could not be planned`);
       await finishRun(db, workspaceId, runId, {

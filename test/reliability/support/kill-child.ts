@@ -10,7 +10,7 @@ import { Keyring } from '../../../src/core/crypto.js';
 import { createLogger } from '../../../src/core/logger.js';
 import { type DatabaseTarget, openDatabase } from '../../../src/db/index.js';
 import { createRegistry, integrations } from '../../../src/integrations/index.js';
-import { startPush } from '../../../src/push/index.js';
+import { executePushRun, startPush } from '../../../src/push/index.js';
 import { executeRun } from '../../../src/sync/index.js';
 import { pushAccounts } from './push.js';
 
@@ -21,8 +21,14 @@ export interface Orders {
   killAfterMs: number;
   retry: { baseDelayMs: number; maxWaitMs: number; maxAttempts: number };
   timeoutMs: number;
-  /** A queued sync run to execute, or a push of `pushAccounts(count)` to Attio. */
-  job: { kind: 'sync'; runId: string } | { kind: 'push'; accounts: number };
+  /**
+   * A queued sync run to execute, a push of `pushAccounts(count)` to the workspace's destination,
+   * or an open push or rollback run to execute (the parent opened it).
+   */
+  job:
+    | { kind: 'sync'; runId: string }
+    | { kind: 'push'; accounts: number; destination?: string }
+    | { kind: 'push-run'; runId: string; accounts?: number };
 }
 
 process.stdout.write('ready\n');
@@ -49,6 +55,18 @@ if (orders.job.kind === 'sync') {
     heartbeatMs: 200,
   });
   process.stdout.write(`finished ${run.status} ${elapsed()} ${run.error?.message ?? ''}\n`);
+} else if (orders.job.kind === 'push-run') {
+  const accounts = pushAccounts(orders.job.accounts ?? 0);
+  const pushDeps = {
+    ...deps,
+    pushSource: {
+      accounts: async function* () {
+        yield accounts;
+      },
+    },
+  };
+  const run = await executePushRun(pushDeps, orders.workspaceId, orders.job.runId);
+  process.stdout.write(`finished ${run.status} ${elapsed()} ${run.error ?? ''}\n`);
 } else {
   const accounts = pushAccounts(orders.job.accounts);
   const pushDeps = {
@@ -59,7 +77,7 @@ if (orders.job.kind === 'sync') {
       },
     },
   };
-  const { done } = await startPush(pushDeps, orders.workspaceId, 'attio', {
+  const { done } = await startPush(pushDeps, orders.workspaceId, orders.job.destination ?? 'attio', {
     trigger: 'test',
     actor: { actorType: 'cli', actorId: null },
   });
