@@ -7,6 +7,7 @@ import Fastify, {
   type RouteOptions,
 } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { trustProxyOf } from '../core/config.js';
 import { httpRequestDuration, httpRequestsTotal } from '../core/metrics.js';
 import { packageVersion } from '../core/package-root.js';
 import type { Runtime } from '../runtime/index.js';
@@ -76,7 +77,8 @@ export async function buildApp(rt: Runtime, opts: BuildAppOptions = {}): Promise
     // request itself (below), after the logger's secret scrubbing.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: rt.config.BETON_BODY_LIMIT,
-    trustProxy: Boolean(rt.config.BETON_PUBLIC_URL),
+    // Only the configured proxies' X-Forwarded-For counts: `request.ip` keys the sign-in limit.
+    trustProxy: trustProxyOf(rt.config),
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();

@@ -31,3 +31,13 @@ export const workspaceSchema = z.object({
 });
 
 export const idParams = z.strictObject({ id: z.string().min(1).max(200) });
+
+/** A pending invitation (never its token). */
+export const invitationSchema = z.object({
+  id: z.string(),
+  email: z.string(),
+  role: roleSchema,
+  invitedBy: z.string().nullable(),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+});

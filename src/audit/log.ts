@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { isoNow, systemClock } from '../core/clock.js';
+import { timeOrderedId } from '../core/ids.js';
 import { isSecretFieldName, scrub } from '../core/redact.js';
 import { type DB, type Db, fromJson, toJson } from '../db/index.js';
 
@@ -10,7 +11,8 @@ export interface AuditActor {
 }
 
 export interface AuditEntry {
-  id: number;
+  /** Random and time-ordered: newest sorts last; pass the last one seen as `before` to page. */
+  id: string;
   actorType: string;
   actorId: string | null;
   action: string;
@@ -54,6 +56,7 @@ export async function recordAudit(
   await kyselyOf(db)
     .insertInto('audit_log')
     .values({
+      id: timeOrderedId(),
       workspace_id: workspaceId,
       actor_type: actor.actorType,
       actor_id: actor.actorId,
@@ -75,7 +78,7 @@ export async function recordAudit(
 export async function listAudit(
   db: Queryable,
   workspaceId: string,
-  opts: { limit?: number; before?: number; action?: string } = {},
+  opts: { limit?: number; before?: string; action?: string } = {},
 ): Promise<AuditEntry[]> {
   let query = kyselyOf(db)
     .selectFrom('audit_log')
@@ -87,7 +90,7 @@ export async function listAudit(
   if (opts.action) query = query.where('action', '=', opts.action);
   const rows = await query.execute();
   return rows.map((r) => ({
-    id: Number(r.id),
+    id: r.id,
     actorType: r.actor_type,
     actorId: r.actor_id,
     action: r.action,

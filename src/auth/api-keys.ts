@@ -193,15 +193,16 @@ export async function authenticateApiKey(ctx: AuthContext, presented: string): P
   // Hash and compare even when there is no row, so timing does not reveal which prefixes exist.
   const valid = safeEqual(sha256Hex(presented), row?.hash ?? '0'.repeat(64)) && row !== undefined;
   if (!valid || !row) throw unauthorized('The API key is not valid.');
-  if (row.revoked_at) throw unauthorized('This API key was revoked; create a new one.');
   let role = parseRole(row.role);
   if (row.user_id) {
+    // Checked before `revoked_at` only for the message: removal also revokes the creator's keys.
     const creatorRole = await membershipRole(ctx, row.workspace_id, row.user_id);
     if (!creatorRole) {
       throw unauthorized('This API key’s creator is no longer a member of the workspace; create a new key.');
     }
     role = weakerRole(role, creatorRole);
   }
+  if (row.revoked_at) throw unauthorized('This API key was revoked; create a new one.');
   const now = ctx.clock.now();
   if (!row.last_used_at || now.getTime() - Date.parse(row.last_used_at) >= LAST_USED_WRITE_INTERVAL_MS) {
     await ctx.db.kysely

@@ -1,4 +1,5 @@
 import { type BetterAuthOptions, betterAuth } from 'better-auth';
+import { createAuthMiddleware } from 'better-auth/api';
 import { getMigrations } from 'better-auth/db/migration';
 import { organization } from 'better-auth/plugins';
 import { createAccessControl } from 'better-auth/plugins/access';
@@ -60,6 +61,15 @@ const ORGANIZATION_PATHS_SERVED_BY_BETON = [
   'update-team',
 ].map((p) => `/organization/${p}`);
 
+/**
+ * Whoever changes their password ends every other session of theirs, whatever the client asked:
+ * a password change is how people lock out someone who learnt the old one.
+ */
+const endOtherSessionsOnPasswordChange = createAuthMiddleware(async (ctx) => {
+  if (ctx.path !== '/change-password') return;
+  return { context: { body: { ...(ctx.body as object), revokeOtherSessions: true } } };
+});
+
 /** Header the API sets (overwriting anything a client sent) so better-auth rate-limits by client IP. */
 export const CLIENT_IP_HEADER = 'x-beton-client-ip';
 
@@ -98,7 +108,15 @@ export function betterAuthOptions({ config, db, logger, secret }: BetonAuthDeps)
         else logger.warn(message);
       },
     },
-    emailAndPassword: { enabled: true, minPasswordLength: 10, maxPasswordLength: 256, autoSignIn: true },
+    emailAndPassword: {
+      enabled: true,
+      minPasswordLength: 10,
+      maxPasswordLength: 256,
+      autoSignIn: true,
+      // A new password ends every other session (a reset, if ever configured, ends them all).
+      revokeSessionsOnPasswordReset: true,
+    },
+    hooks: { before: endOtherSessionsOnPasswordChange },
     user: { modelName: 'users' },
     session: { modelName: 'sessions', expiresIn: 60 * 60 * 24 * 7, updateAge: 60 * 60 * 24 },
     // `accounts` is Beton's business table (companies); better-auth's credential rows live apart.

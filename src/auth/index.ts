@@ -18,6 +18,35 @@ export {
 } from './better-auth.js';
 export { type Actor, type AuthContext, auditActorOf, callAuth, cliActor } from './context.js';
 export {
+  ACCOUNT_SIGN_IN_LIMIT,
+  type AttemptLimit,
+  attemptKey,
+  clearAttempts,
+  consumeAttempt,
+  INVITATION_LIMIT,
+} from './attempts.js';
+export {
+  acceptInvitation,
+  createInvitation,
+  INVITATION_TTL_DAYS,
+  type Invitation,
+  type InvitationPreview,
+  invitationUrl,
+  listInvitations,
+  previewInvitation,
+  revokeInvitation,
+} from './invitations.js';
+export { createMailer, type Mail, type Mailer } from './mailer.js';
+export {
+  MAX_EMAIL_LENGTH,
+  normaliseEmail,
+  SIGN_UP_CLOSED_MESSAGE,
+  type SignUpPolicy,
+  type SignUpSetting,
+  setSignUpSetting,
+  signUpPolicy,
+} from './signup.js';
+export {
   addMember,
   changeMemberRole,
   listMembers,

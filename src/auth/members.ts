@@ -1,6 +1,8 @@
 import { recordAudit } from '../audit/index.js';
 import { badRequest, conflict, forbidden, notFound } from '../core/errors.js';
+import { isoNow } from '../core/clock.js';
 import { type Actor, type AuthContext, auditActorOf, callAuth, toIso } from './context.js';
+import { normaliseEmail } from './signup.js';
 import { parseRole, type Role, roleAtLeast } from './roles.js';
 
 export interface Member {
@@ -73,14 +75,15 @@ export async function membershipRole(
   return row ? parseRole(row.role) : null;
 }
 
-async function getMember(ctx: AuthContext, workspaceId: string, memberId: string): Promise<Member> {
+/** One member of a workspace by membership id, or 404. */
+export async function memberById(ctx: AuthContext, workspaceId: string, memberId: string): Promise<Member> {
   const row = await memberQuery(ctx, workspaceId).where('memberships.id', '=', memberId).executeTakeFirst();
   if (!row) throw notFound('Member');
   return toMember(row);
 }
 
-/** Only an owner may hand out, change or take away the owner role. */
-function assertMayGrant(actor: Actor, role: Role) {
+/** Only an owner may hand out, change or take away the owner role; admins manage the rest. */
+export function assertMayGrant(actor: Actor, role: Role) {
   if (role === 'owner' && actor.role !== 'owner') throw forbidden('Only an owner can manage owners.');
   if (!roleAtLeast(actor.role, 'admin')) throw forbidden('Managing members needs the admin role.');
 }
@@ -98,8 +101,10 @@ async function assertNotLastOwner(ctx: AuthContext, workspaceId: string, member:
 }
 
 /**
- * Add a user to the actor's workspace by email. If no user has that email yet and a `password` is
- * given, the account is created with it (self-hosted teams hand out first passwords).
+ * Add a user to the actor's workspace by email, server-side (seeding, tests, the local operator).
+ * If no user has that email yet and a `password` is given, the account is created with it. Not
+ * reachable over HTTP: there people join by invitation (`createInvitation`), because attaching an
+ * account someone else registered, or choosing another person's password, hands over access.
  *
  * @example
  * await addMember(rt, actor, { email: 'bo@acme.test', role: 'viewer' });
@@ -110,7 +115,7 @@ export async function addMember(
   input: { email: string; role: Role; password?: string; name?: string },
 ): Promise<Member> {
   assertMayGrant(actor, input.role);
-  const email = input.email.trim().toLowerCase();
+  const email = normaliseEmail(input.email);
   let user = await ctx.db.kysely
     .selectFrom('users')
     .select(['id'])
@@ -148,7 +153,7 @@ export async function addMember(
     { targetType: 'member', targetId: added.id, details: { email, role: input.role } },
     ctx.clock,
   );
-  return getMember(ctx, actor.workspaceId, added.id);
+  return memberById(ctx, actor.workspaceId, added.id);
 }
 
 /**
@@ -164,7 +169,7 @@ export async function changeMemberRole(
   memberId: string,
   role: Role,
 ): Promise<Member> {
-  const member = await getMember(ctx, actor.workspaceId, memberId);
+  const member = await memberById(ctx, actor.workspaceId, memberId);
   assertMayGrant(actor, role);
   assertMayGrant(actor, member.role);
   if (role !== 'owner') await assertNotLastOwner(ctx, actor.workspaceId, member);
@@ -191,26 +196,52 @@ export async function changeMemberRole(
 
 /**
  * Remove a member from the actor's workspace (their user account stays). Their sessions lose
- * access to this workspace at once, and API keys they created stop working.
+ * access to this workspace at once, and the API keys they created here are revoked — so adding
+ * them back later does not bring old keys back to life.
  *
  * @example
  * await removeMember(rt, actor, memberId);
  */
 export async function removeMember(ctx: AuthContext, actor: Actor, memberId: string): Promise<void> {
-  const member = await getMember(ctx, actor.workspaceId, memberId);
+  const member = await memberById(ctx, actor.workspaceId, memberId);
   assertMayGrant(actor, member.role);
   await assertNotLastOwner(ctx, actor.workspaceId, member);
-  await ctx.db.kysely
-    .deleteFrom('memberships')
-    .where('organizationId', '=', actor.workspaceId)
-    .where('id', '=', memberId)
-    .execute();
-  await recordAudit(
-    ctx.db,
-    actor.workspaceId,
-    auditActorOf(actor),
-    'member.remove',
-    { targetType: 'member', targetId: memberId, details: { email: member.email, role: member.role } },
-    ctx.clock,
-  );
+  const now = isoNow(ctx.clock);
+  await ctx.db.kysely.transaction().execute(async (trx) => {
+    await trx
+      .deleteFrom('memberships')
+      .where('organizationId', '=', actor.workspaceId)
+      .where('id', '=', memberId)
+      .execute();
+    const revoked = await trx
+      .updateTable('api_keys')
+      .set({ revoked_at: now })
+      .where('workspace_id', '=', actor.workspaceId)
+      .where('user_id', '=', member.userId)
+      .where('revoked_at', 'is', null)
+      .returning(['id', 'name', 'prefix'])
+      .execute();
+    for (const key of revoked) {
+      await recordAudit(
+        trx,
+        actor.workspaceId,
+        auditActorOf(actor),
+        'api_key.revoke',
+        { targetType: 'api_key', targetId: key.id, details: { name: key.name, prefix: key.prefix, reason: 'member.remove' } },
+        ctx.clock,
+      );
+    }
+    await recordAudit(
+      trx,
+      actor.workspaceId,
+      auditActorOf(actor),
+      'member.remove',
+      {
+        targetType: 'member',
+        targetId: memberId,
+        details: { email: member.email, role: member.role, revokedApiKeys: revoked.length },
+      },
+      ctx.clock,
+    );
+  });
 }

@@ -12,7 +12,8 @@ export interface ConnectionDeps {
   keyring: Keyring;
   logger: Logger;
   clock: Clock;
-  config: Pick<Config, 'BETON_ALLOW_PRIVATE_HOSTS'>;
+  /** `BETON_WORKSPACE` binds `BETON_<NAME>_<FIELD>` credentials to one workspace (see env.ts). */
+  config: Pick<Config, 'BETON_ALLOW_PRIVATE_HOSTS'> & Partial<Pick<Config, 'BETON_WORKSPACE'>>;
   integrations: IntegrationRegistry;
   /** Read for `BETON_<NAME>_<FIELD>` overrides; default `process.env`. */
   env?: NodeJS.ProcessEnv;

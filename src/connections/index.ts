@@ -1,5 +1,11 @@
 /** Connections: one per workspace and integration; credentials validated live, stored encrypted, shown masked. */
 export type { ConnectionDeps } from './deps.js';
-export { type EnvOverrides, envOverrides, envVarName } from './env.js';
+export {
+  type EnvOverrides,
+  envCredentialsWarning,
+  envOverrides,
+  envVarName,
+  workspaceEnvOverrides,
+} from './env.js';
 export { canReadUpstreamErrors, errorClassOf, integrationViewFor, runViewFor } from './error-class.js';
 export * from './service.js';

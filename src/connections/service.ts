@@ -26,7 +26,8 @@ import {
   type ValidationResult,
 } from '../integrations/index.js';
 import type { ConnectionDeps } from './deps.js';
-import { envOverrides, envVarName } from './env.js';
+import { envVarName, workspaceEnvOverrides } from './env.js';
+import { grantPrivateOrigin, privateOriginsOf, revokePrivateOrigins } from './private-hosts.js';
 
 export type ConnectionStatus = 'connected' | 'error';
 
@@ -76,32 +77,6 @@ export interface OpenConnection {
 export interface FieldError {
   path: string;
   message: string;
-}
-
-const env = (deps: ConnectionDeps) => deps.env ?? process.env;
-
-/**
- * Environment overrides apply only to an installation with a single workspace: in a multi-tenant
- * database one operator's key must never reach another workspace.
- */
-async function overridesFor(deps: ConnectionDeps, integration: AnyIntegration) {
-  const found = envOverrides(integration, env(deps));
-  if (found.fields.length === 0) return found;
-  try {
-    const row = await deps.db.kysely
-      .selectFrom('workspaces')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow();
-    if (Number(row.n) <= 1) return found;
-  } catch {
-    // No workspaces table (a bare database in a test): treat as single-tenant.
-    return found;
-  }
-  deps.logger.warn(
-    { integration: integration.name },
-    'BETON_<NAME>_<FIELD> overrides ignored: the database holds more than one workspace',
-  );
-  return { credentials: {}, settings: {}, fields: [] };
 }
 
 async function connectionRow(deps: ConnectionDeps, workspaceId: string, integration: string) {
@@ -188,7 +163,7 @@ export async function listIntegrations(
   const byName = new Map(rows.map((r) => [r.integration, r]));
   const out: IntegrationView[] = [];
   for (const integration of deps.integrations.list()) {
-    out.push(await view(deps, integration, byName.get(integration.name)));
+    out.push(await view(deps, integration, byName.get(integration.name), workspaceId));
   }
   return out;
 }
@@ -197,8 +172,9 @@ async function view(
   deps: ConnectionDeps,
   integration: AnyIntegration,
   row: ConnectionsTable | undefined,
+  workspaceId: string,
 ): Promise<IntegrationView> {
-  const overrides = await overridesFor(deps, integration);
+  const overrides = await workspaceEnvOverrides(deps, integration, workspaceId);
   return {
     ...describe(integration),
     status: row ? (row.status as ConnectionStatus) : 'not_connected',
@@ -216,7 +192,7 @@ export async function getIntegration(
   const integration = deps.integrations.require(name);
   const row = await connectionRow(deps, workspaceId, name);
   return {
-    ...(await view(deps, integration, row)),
+    ...(await view(deps, integration, row, workspaceId)),
     credentialsSchema: fieldsJsonSchema(integration.credentials),
     settingsSchema: fieldsJsonSchema(integration.settings),
   };
@@ -256,9 +232,12 @@ async function validateLive(
   const { integration } = open;
   const baseUrl = open.settings.baseUrl;
   if (typeof baseUrl === 'string') {
-    await assertSafeUrl(new URL(baseUrl), { allowPrivateHosts: deps.config.BETON_ALLOW_PRIVATE_HOSTS });
+    await assertSafeUrl(new URL(baseUrl), {
+      allowPrivateHosts: deps.config.BETON_ALLOW_PRIVATE_HOSTS,
+      privateOrigins: privateOriginsOf(open.connectionId),
+    });
   }
-  const { client } = createIntegrationClient(integration, open, clientEnv(deps));
+  const { client } = createIntegrationClient(integration, open, clientEnv(deps, open.connectionId));
   try {
     return { result: await integration.validate(client), client };
   } catch (error) {
@@ -266,11 +245,13 @@ async function validateLive(
   }
 }
 
-export function clientEnv(deps: ConnectionDeps) {
+/** What a connection's client is built with: its private-origin grant (if any) included. */
+export function clientEnv(deps: ConnectionDeps, connectionId?: string) {
   return {
     logger: deps.logger,
     clock: deps.clock,
     allowPrivateHosts: deps.config.BETON_ALLOW_PRIVATE_HOSTS,
+    ...(connectionId ? { privateOrigins: privateOriginsOf(connectionId) } : {}),
     ...(deps.httpOptions ? { http: deps.httpOptions } : {}),
   };
 }
@@ -392,11 +373,16 @@ export async function putConnection(
   actor: { workspaceId: string; audit: AuditActor; userId?: string | null },
   name: string,
   input: PutConnectionInput,
+  /**
+   * Server-side only (the API never passes it): let this connection reach this one private origin
+   * — the demo connecting its own simulator on 127.0.0.1 with the SSRF guard on for everyone else.
+   */
+  serverOptions: { privateOrigin?: string } = {},
 ): Promise<IntegrationDetail> {
   const integration = deps.integrations.require(name);
   const workspaceId = actor.workspaceId;
   const row = await connectionRow(deps, workspaceId, name);
-  const overrides = await overridesFor(deps, integration);
+  const overrides = await workspaceEnvOverrides(deps, integration, workspaceId);
   const stored = row?.secrets_enc ? deps.keyring.decryptJson<Record<string, unknown>>(row.secrets_enc) : {};
   const given = dropEmpty(input.credentials);
   const storedSettings = Object.fromEntries(
@@ -436,6 +422,7 @@ export async function putConnection(
     });
   }
   const connectionId = row?.id ?? randomUUID();
+  if (serverOptions.privateOrigin) grantPrivateOrigin(connectionId, serverOptions.privateOrigin);
   const open: OpenConnection = {
     integration,
     workspaceId,
@@ -596,6 +583,7 @@ export async function deleteConnection(
       .where('workspace_id', '=', actor.workspaceId)
       .where('connection_id', '=', row.id)
       .execute();
+    revokePrivateOrigins(row.id);
     await recordAudit(
       trx,
       actor.workspaceId,
@@ -659,7 +647,7 @@ async function openRow(
       `The ${integration.displayName} connection needs attention: ${clause(row.last_error ?? 'its last check failed')}. Fix the key (PUT /api/v1/integrations/${integration.name}) or re-test it.`,
     );
   }
-  const overrides = await overridesFor(deps, integration);
+  const overrides = await workspaceEnvOverrides(deps, integration, row.workspace_id);
   const stored = row.secrets_enc ? deps.keyring.decryptJson<Record<string, unknown>>(row.secrets_enc) : {};
   return {
     integration,
@@ -678,7 +666,7 @@ async function openRow(
  * const client = connectionClient(rt, open) as AttioClient;
  */
 export function connectionClient(deps: ConnectionDeps, open: OpenConnection): unknown {
-  return createIntegrationClient(open.integration, open, clientEnv(deps)).client;
+  return createIntegrationClient(open.integration, open, clientEnv(deps, open.connectionId)).client;
 }
 
 /** Mark a connection errored after the service refused its key mid-sync (so the UI shows it). */

@@ -1,5 +1,39 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+
+/** `BETON_TRUSTED_PROXIES`: a hop count, or addresses / CIDRs / proxy-addr's named ranges. */
+function isTrustedProxies(value: string): boolean {
+  if (/^\d{1,2}$/.test(value)) return true;
+  return value.split(',').every((entry) => {
+    const [address, bits, extra] = entry.trim().split('/');
+    if (extra !== undefined || !address) return false;
+    if (['loopback', 'linklocal', 'uniquelocal'].includes(address)) return bits === undefined;
+    const family = isIP(address);
+    if (family === 0) return false;
+    return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+  });
+}
+
+/**
+ * Fastify's `trustProxy` for the configured proxies: a hop count, or the list of addresses whose
+ * `X-Forwarded-*` headers are believed. Unset: loopback only when `BETON_PUBLIC_URL` is set (a
+ * proxy on the same host), nothing otherwise — never every hop, which would let a client choose
+ * its own address by sending `X-Forwarded-For`.
+ *
+ * @example
+ * trustProxyOf({ BETON_TRUSTED_PROXIES: '10.0.0.0/8,10.1.2.3' }); // ['10.0.0.0/8', '10.1.2.3']
+ */
+export function trustProxyOf(config: Pick<RawConfig, 'BETON_TRUSTED_PROXIES' | 'BETON_PUBLIC_URL'>) {
+  const value = config.BETON_TRUSTED_PROXIES;
+  if (value === undefined) return config.BETON_PUBLIC_URL ? ['loopback'] : false;
+  if (/^\d+$/.test(value)) {
+    // Trust the first N hops from the socket; the N+1-th address is the client's.
+    const hops = Number(value);
+    return hops === 0 ? false : (_address: string, hop: number) => hop < hops;
+  }
+  return value.split(',').map((e) => e.trim());
+}
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -26,6 +60,16 @@ export const configSchema = z.object({
     .optional(),
   BETON_PUBLIC_URL: z.string().url('a URL such as https://beton.example.com').optional(),
   BETON_AUTH_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  BETON_SIGNUP: z.enum(['open', 'closed'], 'open or closed').optional(),
+  BETON_TRUSTED_PROXIES: z
+    .string()
+    .refine(isTrustedProxies, 'a hop count (0, 1, 2…) or a comma list of addresses, CIDRs or loopback')
+    .optional(),
+  BETON_SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, 'an smtp:// or smtps:// URL such as smtps://user:pass@mail.example.com:465')
+    .optional(),
+  BETON_MAIL_FROM: z.string().min(3).max(254).optional(),
   BETON_ALLOW_PRIVATE_HOSTS: bool.default(false),
   BETON_DEMO: bool.default(true),
   BETON_WORKSPACE: z.string().min(1).optional(),

@@ -3,7 +3,8 @@ import { createTestRuntime, sessionCookie, signIn, type TestRuntime } from '../s
 
 let t: TestRuntime;
 beforeAll(async () => {
-  t = await createTestRuntime();
+  // An installation whose operator opened sign-up (it is closed once a workspace exists otherwise).
+  t = await createTestRuntime({ env: { BETON_SIGNUP: 'open' } });
 });
 afterAll(() => t?.close());
 

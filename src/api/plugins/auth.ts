@@ -81,7 +81,8 @@ function requireAccessOnEveryRoute(app: FastifyInstance) {
   });
 }
 
-function serverOrigin(rt: Runtime, request: FastifyRequest): string {
+/** Beton's own origin: `BETON_PUBLIC_URL`'s, else the one the request was made to. */
+export function serverOrigin(rt: Runtime, request: FastifyRequest): string {
   if (rt.config.BETON_PUBLIC_URL) return new URL(rt.config.BETON_PUBLIC_URL).origin;
   return `${request.protocol}://${request.host}`;
 }
@@ -169,6 +170,31 @@ async function authenticate(rt: Runtime, request: FastifyRequest, reply: Fastify
   const workspaceId = await workspaceForUser(rt, request, user.id, active);
   const role = workspaceId ? await membershipRole(rt, workspaceId, user.id) : null;
   request.actor = workspaceId && role ? { workspaceId, userId: user.id, apiKeyId: null, role } : null;
+}
+
+/**
+ * The signed-in person on a `public` route that behaves differently for them (accepting an
+ * invitation), or null without a valid session. A write carrying a session cookie must pass the
+ * same CSRF rule as any other cookie write.
+ *
+ * @example
+ * const user = await optionalSessionUser(app.runtime, request, reply);
+ */
+export async function optionalSessionUser(
+  rt: Runtime,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<SessionUser | null> {
+  if (!request.headers.cookie) return null;
+  const { headers, response } = await rt.auth.api.getSession({
+    headers: toFetchHeaders(request.headers),
+    returnHeaders: true,
+  });
+  const setCookies = headers.getSetCookie();
+  if (setCookies.length > 0) reply.header('set-cookie', setCookies);
+  if (!response) return null;
+  assertSameOrigin(rt, request);
+  return { id: response.user.id, email: response.user.email, name: response.user.name };
 }
 
 /**

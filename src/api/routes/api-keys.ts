@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../auth/index.js';
 import { actorOf } from '../plugins/auth.js';
+import { rejectDuplicateJsonKeys } from '../plugins/strict-json.js';
 import { errorResponses, errorSchema, idParams, roleSchema } from '../schemas.js';
 
 const apiKeySchema = z.object({
@@ -17,6 +18,7 @@ const apiKeySchema = z.object({
 
 /** API keys of the caller's workspace (admin). The secret is returned once, at creation. */
 export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
+  rejectDuplicateJsonKeys(app);
   app.get(
     '/api-keys',
     {

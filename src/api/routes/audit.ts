@@ -15,14 +15,14 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Audit log entries, newest first; page with `before` = the last id seen',
         querystring: z.strictObject({
           limit: z.coerce.number().int().min(1).max(500).default(50),
-          before: z.coerce.number().int().positive().optional(),
+          before: z.string().regex(/^[0-9a-f-]{36}$/, 'an entry id').optional(),
           action: z.string().max(100).optional(),
         }),
         response: {
           200: z.object({
             entries: z.array(
               z.object({
-                id: z.number(),
+                id: z.string(),
                 actorType: z.string(),
                 actorId: z.string().nullable(),
                 action: z.string(),

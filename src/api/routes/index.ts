@@ -4,6 +4,7 @@ import { apiKeyRoutes } from './api-keys.js';
 import { auditRoutes } from './audit.js';
 import { enrichmentRoutes } from './enrichment.js';
 import { integrationRoutes } from './integrations.js';
+import { invitationRoutes } from './invitations.js';
 import { meRoutes } from './me.js';
 import { memberRoutes } from './members.js';
 import { pushRoutes } from './push.js';
@@ -24,6 +25,7 @@ export const apiRoutes: FastifyPluginAsyncZod[] = [
   meRoutes,
   workspaceRoutes,
   memberRoutes,
+  invitationRoutes,
   apiKeyRoutes,
   auditRoutes,
   integrationRoutes,

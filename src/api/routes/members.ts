@@ -1,8 +1,16 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { addMember, changeMemberRole, listMembers, removeMember } from '../../auth/index.js';
-import { actorOf } from '../plugins/auth.js';
-import { errorResponses, errorSchema, idParams, roleSchema } from '../schemas.js';
+import {
+  changeMemberRole,
+  createInvitation,
+  createMailer,
+  listMembers,
+  MAX_EMAIL_LENGTH,
+  removeMember,
+} from '../../auth/index.js';
+import { actorOf, serverOrigin } from '../plugins/auth.js';
+import { rejectDuplicateJsonKeys } from '../plugins/strict-json.js';
+import { errorResponses, errorSchema, idParams, invitationSchema, roleSchema } from '../schemas.js';
 
 const memberSchema = z.object({
   id: z.string(),
@@ -13,8 +21,15 @@ const memberSchema = z.object({
   createdAt: z.string(),
 });
 
-/** Members of the caller's workspace and their roles (admin; only owners manage owners). */
+/**
+ * Members of the caller's workspace and their roles (admin; only owners manage owners). Adding
+ * someone invites them: they accept with their own account (see ./invitations.ts).
+ */
 export const memberRoutes: FastifyPluginAsyncZod = async (app) => {
+  rejectDuplicateJsonKeys(app);
+  const mailer = createMailer(app.runtime.config);
+  app.addHook('onClose', async () => mailer.close());
+
   app.get(
     '/members',
     {
@@ -34,19 +49,29 @@ export const memberRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { access: 'admin' },
       schema: {
         tags: ['members'],
-        summary: 'Add a user by email (creating their account when a password is given)',
-        body: z.strictObject({
-          email: z.email(),
-          role: roleSchema,
-          password: z.string().min(10).max(256).optional(),
-          name: z.string().trim().min(1).max(100).optional(),
-        }),
-        response: { 201: z.object({ member: memberSchema }), 409: errorSchema, ...errorResponses },
+        summary: 'Invite someone by email: they join with their own account through the returned link',
+        description:
+          'Creates a single-use invitation (7 days) and e-mails it when SMTP is configured. The link is in this answer only. The answer is the same whether or not the e-mail already has an account; nobody is added until they accept.',
+        body: z.strictObject({ email: z.email().max(MAX_EMAIL_LENGTH), role: roleSchema }),
+        response: {
+          201: z.object({
+            invitation: invitationSchema,
+            url: z.string().describe('The invitation link (contains the token): shown once'),
+            emailSent: z.boolean(),
+          }),
+          409: errorSchema,
+          ...errorResponses,
+        },
       },
     },
     async (request, reply) => {
-      const member = await addMember(app.runtime, actorOf(request), request.body);
-      return reply.status(201).send({ member });
+      const created = await createInvitation(app.runtime, actorOf(request), request.body, {
+        origin: serverOrigin(app.runtime, request),
+        mailer,
+        onMailError: (e) =>
+          request.log.warn({ err: (e as Error).message }, 'invitation e-mail not sent; the link is in the answer'),
+      });
+      return reply.status(201).send({ invitation: created.invitation, url: created.url, emailSent: created.emailSent });
     },
   );
 

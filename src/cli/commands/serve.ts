@@ -15,6 +15,9 @@ export function registerServe(program: Command) {
       withRuntime(
         async (rt) => {
           const options: ServeOptions = { worker: opts.worker && rt.config.BETON_WORKER };
+          const { envCredentialsWarning } = await import('../../connections/index.js');
+          const unbound = envCredentialsWarning(rt.integrations.list(), process.env, rt.config);
+          if (unbound) rt.logger.warn(unbound);
           const stops: (() => Promise<void>)[] = [];
           for (const step of startupSteps) {
             if (step.enabled && !step.enabled(rt, options)) continue;

@@ -6,6 +6,7 @@ import * as m0005 from './0005_push_enrichment.js';
 import * as m0006 from './0006_accounts_signals.js';
 import * as m0007 from './0007_scoring_reads.js';
 import * as m0008 from './0008_usage_recent.js';
+import * as m0009 from './0009_invitations.js';
 import * as m0012 from './0012_webhook_rejects.js';
 import * as m0013 from './0013_segments.js';
 
@@ -21,6 +22,7 @@ export const migrations: Record<string, Migration> = {
   '0006_accounts_signals': m0006,
   '0007_scoring_reads': m0007,
   '0008_usage_recent': m0008,
+  '0009_invitations': m0009,
   '0012_webhook_rejects': m0012,
   '0013_segments': m0013,
 };

@@ -49,7 +49,39 @@ export interface InvitationsTable {
   createdAt: string | Date;
 }
 
+/** Installation-wide settings an operator changes at run time (`signup`). */
+export interface InstallationSettingsTable {
+  key: string;
+  value: string;
+  updated_at: string;
+}
+
+/** An invitation to a workspace; only the SHA-256 of its token is stored. */
+export interface MemberInvitationsTable {
+  id: string;
+  workspace_id: string;
+  email: string;
+  role: string;
+  token_hash: string;
+  invited_by: string | null;
+  created_at: string;
+  expires_at: string;
+  accepted_at: string | null;
+  accepted_by: string | null;
+  revoked_at: string | null;
+}
+
+/** Fixed-window attempt counters (sign-in per account, invitation look-ups per address). */
+export interface AuthAttemptsTable {
+  key: string;
+  count: number;
+  window_start: string;
+}
+
 export interface AuthTables {
+  installation_settings: InstallationSettingsTable;
+  member_invitations: MemberInvitationsTable;
+  auth_attempts: AuthAttemptsTable;
   users: UsersTable;
   sessions: SessionsTable;
   workspaces: WorkspacesTable;

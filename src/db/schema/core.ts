@@ -1,5 +1,3 @@
-import type { Generated } from 'kysely';
-
 /** ISO-8601 UTC timestamp stored as text: sortable and identical on SQLite and Postgres. */
 export type Timestamp = string;
 /** JSON stored as text (parse with `fromJson`). */
@@ -41,7 +39,8 @@ export interface ConnectionsTable {
 }
 
 export interface AuditLogTable {
-  id: Generated<number>;
+  /** Random, time-ordered (`timeOrderedId`): sorts newest-last, reveals no global count. */
+  id: string;
   workspace_id: string;
   actor_type: string;
   actor_id: string | null;
