@@ -64,17 +64,13 @@ if (webConfig) {
   }
 }
 
-// The embedded default runs the demo workspace on simulators listening on 127.0.0.1, which the
-// SSRF guard refuses unless private hosts are allowed. Only when the demo is on and the operator
-// said nothing either way; BETON_DEMO=false (production) leaves the guard at its default.
-const env = { ...process.env };
-const demoOn = !['false', '0', 'no'].includes((env.BETON_DEMO ?? 'true').toLowerCase());
-if (demoOn && env.BETON_ALLOW_PRIVATE_HOSTS === undefined) env.BETON_ALLOW_PRIVATE_HOSTS = 'true';
-
+// The environment goes through as it is: the demo's simulators on 127.0.0.1 are reached through a
+// grant the server gives the demo's own connections, so the SSRF guard keeps its default (on) for
+// every workspace — BETON_ALLOW_PRIVATE_HOSTS is the operator's choice alone.
 const child = spawn(process.execPath, [serverEntry, 'serve', ...process.argv.slice(2)], {
   cwd: root,
   stdio: 'inherit',
-  env,
+  env: process.env,
 });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

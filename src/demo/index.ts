@@ -57,8 +57,12 @@ export async function seedDemo(rt: Runtime, opts: { companies?: number } = {}): 
     const { workspaceId, created } = await ensureWorkspace(rt, state.password);
     const actor = { workspaceId, audit: { actorType: 'system' as const, actorId: null }, userId: null };
     // Every integration with a simulator, in pipeline order, connected as a user would (keys
-    // validated live against the simulator).
-    for (const sim of simulators.list) await putConnection(rt, actor, sim.name, sim.connection);
+    // validated live against the simulator). The simulators listen on 127.0.0.1: each connection
+    // is granted its own simulator's origin, and only that, while the SSRF guard stays on for
+    // every other workspace and address (BETON_ALLOW_PRIVATE_HOSTS keeps its default, false).
+    for (const sim of simulators.list) {
+      await putConnection(rt, actor, sim.name, sim.connection, { privateOrigin: sim.summary.url });
+    }
 
     const firstPass = created || !(await hasScored(rt, workspaceId));
     const ready = firstPass

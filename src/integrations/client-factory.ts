@@ -14,6 +14,8 @@ export interface ClientEnvironment {
   logger: Logger;
   clock: Clock;
   allowPrivateHosts: boolean;
+  /** Private origins this connection was granted by the server (the demo's simulators). */
+  privateOrigins?: readonly string[];
   /** Retry and timeout overrides (tests use small caps). */
   http?: { retry?: Partial<RetryPolicy>; timeoutMs?: number };
 }
@@ -48,6 +50,7 @@ export function createIntegrationClient(
       integration.rateLimit,
     ),
     allowPrivateHosts: env.allowPrivateHosts,
+    ...(env.privateOrigins?.length ? { privateOrigins: env.privateOrigins } : {}),
     logger,
     clock: env.clock,
     ...(env.http?.retry ? { retry: env.http.retry } : {}),

@@ -45,6 +45,8 @@ export interface HttpClientOptions {
   budget?: RateBudget;
   /** Lift the SSRF guard (BETON_ALLOW_PRIVATE_HOSTS). */
   allowPrivateHosts?: boolean;
+  /** Exact private origins this client may call anyway (a server-side grant, e.g. the demo's simulator). */
+  privateOrigins?: readonly string[];
   logger?: Logger;
   clock?: Clock;
   /** Injected for tests of jitter. */
@@ -290,6 +292,7 @@ export class HttpClient {
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
       await assertSafeUrl(url, {
         allowPrivateHosts: this.opts.allowPrivateHosts ?? false,
+        ...(this.opts.privateOrigins ? { privateOrigins: this.opts.privateOrigins } : {}),
         ...(this.opts.resolve ? { resolve: this.opts.resolve } : {}),
       });
       const sameOrigin = url.origin === this.baseUrl.origin;

@@ -6,7 +6,8 @@ import { UnsafeUrlError } from './errors.js';
  * The SSRF guard for user-supplied base URLs (self-hosted PostHog, proxies): only https, only public
  * addresses. Every address a host resolves to is checked, on every request and every redirect, so a
  * name that points at a private network (or the cloud metadata service at 169.254.169.254) is
- * refused. `BETON_ALLOW_PRIVATE_HOSTS=true` lifts the guard for tests, the demo and the simulators.
+ * refused. `BETON_ALLOW_PRIVATE_HOSTS=true` lifts the guard for everyone (tests, a trusted
+ * single-tenant network); the demo instead grants its own connections their simulator's origin.
  *
  * Blind spot, written down: the name is resolved here and again by fetch, so a DNS server that
  * answers differently within milliseconds (rebinding) could slip past; the short window is accepted.
@@ -100,6 +101,11 @@ export function isPrivateAddress(address: string): boolean {
 
 export interface UrlGuardOptions {
   allowPrivateHosts: boolean;
+  /**
+   * Exact origins (`http://127.0.0.1:43117`) allowed although private: the demo's simulators,
+   * granted per connection by the server (src/connections/private-hosts.ts), never by a user.
+   */
+  privateOrigins?: readonly string[];
   /** Resolve a host name to its addresses (tests substitute one). */
   resolve?: (host: string) => Promise<string[]>;
 }
@@ -124,7 +130,7 @@ export async function assertSafeUrl(url: URL, opts: UrlGuardOptions): Promise<vo
       'The URL must not carry a user name or password; put the key in the credentials.',
     );
   }
-  if (opts.allowPrivateHosts) return;
+  if (opts.allowPrivateHosts || opts.privateOrigins?.includes(url.origin)) return;
   if (url.protocol !== 'https:') {
     throw new UnsafeUrlError(
       `Only https URLs are allowed (got http://${url.host}). Use https, or set BETON_ALLOW_PRIVATE_HOSTS=true for a local test service.`,
