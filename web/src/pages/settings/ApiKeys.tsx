@@ -26,6 +26,7 @@ import { PageHeader } from '../../components/PageHeader.js';
 import { Empty, QueryState } from '../../components/QueryState.js';
 import { formatDate, formatRelative } from '../../lib/format.js';
 import { type Role, useSession } from '../../session.js';
+import { McpCard, McpSnippet } from './McpSnippet.js';
 import { NeedsRole, ROLE_HELP } from './Members.js';
 
 type ApiKey = ResponseOf<'/api/v1/api-keys', 'get'>['apiKeys'][number];
@@ -86,6 +87,10 @@ function CreateKeyModal({ opened, onClose }: { opened: boolean; onClose: () => v
             Use it as <Code>Authorization: Bearer {create.data.apiKey.prefix}…</Code> with the Beton API or
             CLI.
           </Text>
+          <Text size="sm" fw={500}>
+            For an AI assistant (MCP):
+          </Text>
+          <McpSnippet apiKey={create.data.key} />
           <Group justify="flex-end">
             <Button onClick={close}>I have copied it</Button>
           </Group>
@@ -240,6 +245,7 @@ export function ApiKeysPage() {
           )
         }
       </QueryState>
+      <McpCard />
       <CreateKeyModal opened={creating} onClose={() => setCreating(false)} />
     </>
   );
