@@ -2,6 +2,7 @@ import { enrichApollo } from './enrichment/apollo-enrich.js';
 import { scaleOut } from './jobs/scale-out.js';
 import { pushAttio } from './push/attio-push.js';
 import { scoringDetectScore } from './scoring/detect-score.js';
+import { segmentsBench } from './segments/evaluate.js';
 import { posthogUsage } from './sources/posthog-usage.js';
 import { stripeBackfill } from './sources/stripe-backfill.js';
 import { syncEngineOverhead } from './sync/engine-overhead.js';
@@ -19,5 +20,6 @@ export const suites: BenchSuite[] = [
   stripeBackfill,
   posthogUsage,
   scoringDetectScore,
+  segmentsBench,
   scaleOut,
 ];

@@ -92,15 +92,21 @@ const list = (text: string) =>
 
 /**
  * The filter as SQL conditions over `accounts as a` left-joined to `account_scores as s`; AND them
- * into the query (`for (const c of conditions) q = q.where(c)`). Each condition is scoped to the
- * account's own workspace. `now` anchors signal windows.
+ * into the query (`for (const c of conditions) q = q.where(c)`). Every subquery is scoped to
+ * `workspaceId`. Links and occurrences are read as one uncorrelated `a.id in (…)` set: correlated
+ * per account, SQLite picked the (workspace, status) index and rescanned every link per account.
+ * `now` anchors signal windows.
  *
  * @example
- * for (const c of accountFilterConditions(accountFilter.parse({ grade: 'M100', signal: 'usage_spike', signalDays: 7 }), now))
+ * for (const c of accountFilterConditions(ws, accountFilter.parse({ grade: 'M100', signal: 'usage_spike', signalDays: 7 }), now))
  *   q = q.where(c);
- * // … and s.grade in ('M100') and exists (select 1 from signal_occurrences o where … o.occurred_at >= ?)
+ * // … and s.grade in ('M100') and a.id in (select o.account_id from signal_occurrences o where … o.occurred_at >= ?)
  */
-export function accountFilterConditions(filter: Partial<AccountFilter>, now: Date): RawBuilder<boolean>[] {
+export function accountFilterConditions(
+  workspaceId: string,
+  filter: Partial<AccountFilter>,
+  now: Date,
+): RawBuilder<boolean>[] {
   const out: RawBuilder<boolean>[] = [];
   if (filter.grade) out.push(sql<boolean>`s.grade in (${sql.join(list(filter.grade))})`);
   const range = (column: string, min: number | undefined, max: number | undefined) => {
@@ -122,15 +128,14 @@ export function accountFilterConditions(filter: Partial<AccountFilter>, now: Dat
   }
   if (filter.signal && filter.signalDays !== undefined) {
     const since = new Date(now.getTime() - filter.signalDays * DAY_MS).toISOString();
-    out.push(sql<boolean>`exists (select 1 from signal_occurrences o
-      where o.workspace_id = a.workspace_id and o.account_id = a.id
-        and o.signal_key = ${filter.signal} and o.occurred_at >= ${since})`);
+    out.push(sql<boolean>`a.id in (select o.account_id from signal_occurrences o
+      where o.workspace_id = ${workspaceId} and o.signal_key = ${filter.signal} and o.occurred_at >= ${since})`);
   } else if (filter.signal) {
     out.push(sql<boolean>`s.signal_keys like ${`%,${escapeLike(filter.signal)},%`} escape '\\'`);
   }
   if (filter.source)
-    out.push(sql<boolean>`exists (select 1 from account_links l
-      where l.workspace_id = a.workspace_id and l.account_id = a.id and l.status = 'linked'
+    out.push(sql<boolean>`a.id in (select l.account_id from account_links l
+      where l.workspace_id = ${workspaceId} and l.status = 'linked'
         and l.integration in (${sql.join(list(filter.source))}))`);
   if (filter.createdAfter) out.push(sql<boolean>`a.created_at >= ${filter.createdAfter}`);
   if (filter.createdBefore) out.push(sql<boolean>`a.created_at < ${filter.createdBefore}`);

@@ -198,7 +198,7 @@ export async function listAccounts(
     .where('a.workspace_id', '=', workspaceId);
   const now = opts.now ?? new Date();
   for (const filter of [query, ...(opts.also ?? [])])
-    for (const condition of accountFilterConditions(filter, now)) q = q.where(condition);
+    for (const condition of accountFilterConditions(workspaceId, filter, now)) q = q.where(condition);
   if (query.cursor) {
     const [value = '', id = ''] = decodeCursor(query.cursor);
     const v = field === 'name' || field === 'scoredAt' ? value : Number(value);

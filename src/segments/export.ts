@@ -171,7 +171,7 @@ function readPage(
     : q.select(sql<string | null>`null`.as('entered_at'));
   let page = q2;
   for (const filter of opts.filters)
-    for (const condition of accountFilterConditions(filter, opts.now)) page = page.where(condition);
+    for (const condition of accountFilterConditions(workspaceId, filter, opts.now)) page = page.where(condition);
   if (after !== null) page = page.where('a.id', '>', after);
   return page.orderBy('a.id').limit(size).execute() as Promise<ExportRow[]>;
 }

@@ -29,7 +29,7 @@ async function matchingIds(db: Kysely<DB>, workspaceId: string, segment: Segment
     )
     .select('a.id')
     .where('a.workspace_id', '=', workspaceId);
-  for (const condition of accountFilterConditions(segment.filter, now)) q = q.where(condition);
+  for (const condition of accountFilterConditions(workspaceId, segment.filter, now)) q = q.where(condition);
   return (await q.execute()).map((r) => r.id);
 }
 

@@ -64,7 +64,7 @@ describe('membership across three score runs', () => {
     await setScores(db, WS, ids['acme.io']!, scores(30, 'M25'));
     await evaluateSegments(db, WS, RUN3);
 
-    const [r1, r2, r3] = [RUN1, RUN2, RUN3].map((d) => d.toISOString());
+    const [r1, r2, r3] = [RUN1.toISOString(), RUN2.toISOString(), RUN3.toISOString()];
     const expected = [
       { account_id: ids['acme.io'], entered_at: r1, left_at: r3 },
       { account_id: ids['hooli.xyz'], entered_at: r1, left_at: r2 },

@@ -7,6 +7,8 @@ import { createQueryClient } from './api/query.js';
 import { Layout } from './components/Layout.js';
 import { AccountPage } from './pages/accounts/AccountPage.js';
 import { AccountsPage } from './pages/accounts/AccountsPage.js';
+import { SegmentPage } from './pages/segments/SegmentPage.js';
+import { SegmentsPage } from './pages/segments/SegmentsPage.js';
 import { SignInPage } from './pages/auth/SignIn.js';
 import { SignUpPage } from './pages/auth/SignUp.js';
 import { HomePage } from './pages/home/HomePage.js';
@@ -39,6 +41,8 @@ const router = createBrowserRouter([
       { path: '/sync-runs/:id', element: <SyncRunPage /> },
       { path: '/accounts', element: <AccountsPage /> },
       { path: '/accounts/:id', element: <AccountPage /> },
+      { path: '/segments', element: <SegmentsPage /> },
+      { path: '/segments/:id', element: <SegmentPage /> },
       { path: '/signals', element: <SignalsPage /> },
       { path: '/push', element: <PushPage /> },
       { path: '/push/runs/:id', element: <PushRunPage /> },

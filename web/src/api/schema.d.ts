@@ -15,15 +15,41 @@ export type paths = {
     get: {
       parameters: {
         query?: {
+          /** @description billing state of the main subscription ("none": no subscription) */
+          billing?: string;
+          createdAfter?: string;
+          createdBefore?: string;
           cursor?: string;
           grade?: string;
           limit?: number;
+          maxChurnRisk?: number;
+          maxExpansion?: number;
+          maxFit?: number;
+          maxHealth?: number;
+          /** @description upper bound of `scoreField` */
           maxScore?: number;
+          minChurnRisk?: number;
+          minExpansion?: number;
+          minFit?: number;
+          minHealth?: number;
+          /** @description lower bound of `scoreField` (kept for links made before per-score bounds) */
           minScore?: number;
+          /** @description plan of the main subscription, case-insensitive */
+          plan?: string;
+          /** @description search in name and domain */
           q?: string;
           scoreField?: 'score' | 'health' | 'expansion' | 'churnRisk' | 'fit';
+          /** @description a saved segment (id or name): only accounts its filter selects now */
+          segment?: string;
+          /** @description a signal key */
           signal?: string;
+          /** @description with `signal`: the signal occurred in the last N days; without: it contributes to the current score */
+          signalDays?: number;
+          signupAfter?: string;
+          signupBefore?: string;
           sort?: string;
+          /** @description an integration with a record linked to the account */
+          source?: string;
         };
         header?: never;
         path?: never;
@@ -589,6 +615,142 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/accounts/export': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Download accounts (the list filters, or a segment) as CSV or JSON lines, streamed */
+    get: {
+      parameters: {
+        query?: {
+          /** @description billing state of the main subscription ("none": no subscription) */
+          billing?: string;
+          /** @description columns separated by commas, from: id, name, domain, grade, score, health, expansion, churnRisk, fit, plan, billingStatus, arr, topSignals, signupAt, createdAt, scoredAt, enteredAt */
+          columns?: string;
+          createdAfter?: string;
+          createdBefore?: string;
+          format?: 'csv' | 'jsonl';
+          grade?: string;
+          maxChurnRisk?: number;
+          maxExpansion?: number;
+          maxFit?: number;
+          maxHealth?: number;
+          /** @description upper bound of `scoreField` */
+          maxScore?: number;
+          minChurnRisk?: number;
+          minExpansion?: number;
+          minFit?: number;
+          minHealth?: number;
+          /** @description lower bound of `scoreField` (kept for links made before per-score bounds) */
+          minScore?: number;
+          /** @description plan of the main subscription, case-insensitive */
+          plan?: string;
+          /** @description search in name and domain */
+          q?: string;
+          scoreField?: 'score' | 'health' | 'expansion' | 'churnRisk' | 'fit';
+          /** @description a saved segment (id or name), evaluated now */
+          segment?: string;
+          /** @description a signal key */
+          signal?: string;
+          /** @description with `signal`: the signal occurred in the last N days; without: it contributes to the current score */
+          signalDays?: number;
+          signupAfter?: string;
+          signupBefore?: string;
+          /** @description an integration with a record linked to the account */
+          source?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description CSV (text/csv, RFC 4180) or JSON lines (application/x-ndjson), streamed */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': string;
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/accounts/summary': {
     parameters: {
       query?: never;
@@ -1089,7 +1251,7 @@ export type paths = {
       parameters: {
         query?: {
           action?: string;
-          before?: number;
+          before?: string;
           limit?: number;
         };
         header?: never;
@@ -1113,7 +1275,7 @@ export type paths = {
                 details: {
                   [key: string]: unknown;
                 } | null;
-                id: number;
+                id: string;
                 targetId: string | null;
                 targetType: string | null;
               }[];
@@ -1185,7 +1347,7 @@ export type paths = {
       path?: never;
       cookie?: never;
     };
-    /** The cached Apollo answer for a domain (found or not), and when it was fetched */
+    /** The enrichment provider's cached answer for a domain (found or not), and when it was fetched */
     get: {
       parameters: {
         query?: never;
@@ -1316,7 +1478,7 @@ export type paths = {
           content: {
             'application/json': {
               plan: {
-                /** @description Bulk calls of 10 domains */
+                /** @description Lookup calls, the provider's batch size each */
                 calls: number;
                 creditsAvailable: number | null;
                 creditsUsedThisMonth: number;
@@ -1327,7 +1489,7 @@ export type paths = {
                 freshnessDays: number;
                 /** @description Values that are not domains (skipped) */
                 invalid: number;
-                /** @description At most 1 per domain (only companies found cost a credit) */
+                /** @description At most this many credits: what every domain costs if the provider knows each company */
                 maxCredits: number;
                 mayHitCap: boolean;
                 month: string;
@@ -1925,19 +2087,22 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
-  '/api/v1/integrations/apollo': {
+  '/api/v1/integrations/{name}': {
     parameters: {
       query?: never;
       header?: never;
       path?: never;
       cookie?: never;
     };
-    /** Apollo: metadata, credential and settings schemas, masked stored values */
+    /** One integration: metadata, credential and settings JSON Schemas, masked stored values */
     get: {
       parameters: {
         query?: never;
         header?: never;
-        path?: never;
+        path: {
+          /** @description The integration */
+          name: string;
+        };
         cookie?: never;
       };
       requestBody?: never;
@@ -2058,26 +2223,27 @@ export type paths = {
       };
     };
     /**
-     * Connect Apollo: the key is checked live before anything is stored
+     * Connect an integration: the key is checked live before anything is stored (fields: the integration's JSON Schemas from GET)
      * @description Fields left out keep their stored (or environment) value; a setting sent as `null` is removed (back to its default). The merged result is validated, then the key is checked live. A key the service refuses → 400 `invalid_credentials` with its reason; the service unreachable → 502; nothing is stored in either case.
      */
     put: {
       parameters: {
         query?: never;
         header?: never;
-        path?: never;
+        path: {
+          /** @description The integration */
+          name: string;
+        };
         cookie?: never;
       };
       requestBody: {
         content: {
           'application/json': {
             credentials?: {
-              apiKey?: string;
+              [key: string]: unknown;
             };
             settings?: {
-              baseUrl?: string | null;
-              freshnessDays?: number | null;
-              monthlyCreditCap?: number | null;
+              [key: string]: unknown;
             };
           };
         };
@@ -2215,12 +2381,15 @@ export type paths = {
       };
     };
     post?: never;
-    /** Disconnect Apollo and erase its stored secrets */
+    /** Disconnect an integration and erase its stored secrets */
     delete: {
       parameters: {
         query?: never;
         header?: never;
-        path?: never;
+        path: {
+          /** @description The integration */
+          name: string;
+        };
         cookie?: never;
       };
       requestBody?: never;
@@ -2319,7 +2488,7 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
-  '/api/v1/integrations/apollo/test': {
+  '/api/v1/integrations/{name}/sync': {
     parameters: {
       query?: never;
       header?: never;
@@ -2328,580 +2497,15 @@ export type paths = {
     };
     get?: never;
     put?: never;
-    /** Re-check the stored Apollo credentials now */
+    /** Start a sync of a source integration's streams; 409 while one runs */
     post: {
       parameters: {
         query?: never;
         header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              integration: {
-                actions: string[];
-                category: string;
-                connection: {
-                  accountLabel: string | null;
-                  createdAt: string;
-                  /** @description Secret fields masked to their last 4 characters (…abcd) */
-                  credentials: {
-                    [key: string]: string | null;
-                  };
-                  health: {
-                    details?: {
-                      [key: string]: unknown;
-                    };
-                    message?: string;
-                    /** @enum {string} */
-                    status: 'ok' | 'degraded' | 'down';
-                  } | null;
-                  id: string;
-                  lastError: string | null;
-                  lastValidatedAt: string | null;
-                  settings: {
-                    [key: string]: unknown;
-                  };
-                  /** @enum {string} */
-                  status: 'connected' | 'error';
-                  updatedAt: string;
-                } | null;
-                /** @description JSON Schema; secret fields are writeOnly */
-                credentialsSchema: {
-                  [key: string]: unknown;
-                };
-                description: string;
-                displayName: string;
-                docs: {
-                  keyUrl: string;
-                  scopes: string[];
-                  setup: string;
-                };
-                /** @description Fields set by BETON_<NAME>_<FIELD> environment variables */
-                envFields: string[];
-                name: string;
-                roles: string[];
-                /** @description JSON Schema */
-                settingsSchema: {
-                  [key: string]: unknown;
-                };
-                /** @enum {string} */
-                status: 'not_connected' | 'connected' | 'error';
-                streams: {
-                  cursor: string;
-                  description: string;
-                  name: string;
-                }[];
-              };
-            };
-          };
+        path: {
+          /** @description The integration */
+          name: string;
         };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        502: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/integrations/attio': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Attio: metadata, credential and settings schemas, masked stored values */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              integration: {
-                actions: string[];
-                category: string;
-                connection: {
-                  accountLabel: string | null;
-                  createdAt: string;
-                  /** @description Secret fields masked to their last 4 characters (…abcd) */
-                  credentials: {
-                    [key: string]: string | null;
-                  };
-                  health: {
-                    details?: {
-                      [key: string]: unknown;
-                    };
-                    message?: string;
-                    /** @enum {string} */
-                    status: 'ok' | 'degraded' | 'down';
-                  } | null;
-                  id: string;
-                  lastError: string | null;
-                  lastValidatedAt: string | null;
-                  settings: {
-                    [key: string]: unknown;
-                  };
-                  /** @enum {string} */
-                  status: 'connected' | 'error';
-                  updatedAt: string;
-                } | null;
-                /** @description JSON Schema; secret fields are writeOnly */
-                credentialsSchema: {
-                  [key: string]: unknown;
-                };
-                description: string;
-                displayName: string;
-                docs: {
-                  keyUrl: string;
-                  scopes: string[];
-                  setup: string;
-                };
-                /** @description Fields set by BETON_<NAME>_<FIELD> environment variables */
-                envFields: string[];
-                name: string;
-                roles: string[];
-                /** @description JSON Schema */
-                settingsSchema: {
-                  [key: string]: unknown;
-                };
-                /** @enum {string} */
-                status: 'not_connected' | 'connected' | 'error';
-                streams: {
-                  cursor: string;
-                  description: string;
-                  name: string;
-                }[];
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-      };
-    };
-    /**
-     * Connect Attio: the key is checked live before anything is stored
-     * @description Fields left out keep their stored (or environment) value; a setting sent as `null` is removed (back to its default). The merged result is validated, then the key is checked live. A key the service refuses → 400 `invalid_credentials` with its reason; the service unreachable → 502; nothing is stored in either case.
-     */
-    put: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            credentials?: {
-              apiKey?: string;
-            };
-            settings?: {
-              baseUrl?: string | null;
-              fieldPolicies?: {
-                [key: string]: 'always' | 'only_if_empty' | 'never_overwrite_human';
-              } | null;
-              notes?: boolean | null;
-            };
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              integration: {
-                actions: string[];
-                category: string;
-                connection: {
-                  accountLabel: string | null;
-                  createdAt: string;
-                  /** @description Secret fields masked to their last 4 characters (…abcd) */
-                  credentials: {
-                    [key: string]: string | null;
-                  };
-                  health: {
-                    details?: {
-                      [key: string]: unknown;
-                    };
-                    message?: string;
-                    /** @enum {string} */
-                    status: 'ok' | 'degraded' | 'down';
-                  } | null;
-                  id: string;
-                  lastError: string | null;
-                  lastValidatedAt: string | null;
-                  settings: {
-                    [key: string]: unknown;
-                  };
-                  /** @enum {string} */
-                  status: 'connected' | 'error';
-                  updatedAt: string;
-                } | null;
-                /** @description JSON Schema; secret fields are writeOnly */
-                credentialsSchema: {
-                  [key: string]: unknown;
-                };
-                description: string;
-                displayName: string;
-                docs: {
-                  keyUrl: string;
-                  scopes: string[];
-                  setup: string;
-                };
-                /** @description Fields set by BETON_<NAME>_<FIELD> environment variables */
-                envFields: string[];
-                name: string;
-                roles: string[];
-                /** @description JSON Schema */
-                settingsSchema: {
-                  [key: string]: unknown;
-                };
-                /** @enum {string} */
-                status: 'not_connected' | 'connected' | 'error';
-                streams: {
-                  cursor: string;
-                  description: string;
-                  name: string;
-                }[];
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        502: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-      };
-    };
-    post?: never;
-    /** Disconnect Attio and erase its stored secrets */
-    delete: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        204: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-      };
-    };
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/integrations/attio/sync': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Start a Attio sync (companies, people); 409 while one runs */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
         cookie?: never;
       };
       requestBody: {
@@ -3069,7 +2673,7 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
-  '/api/v1/integrations/attio/test': {
+  '/api/v1/integrations/{name}/test': {
     parameters: {
       query?: never;
       header?: never;
@@ -3078,12 +2682,15 @@ export type paths = {
     };
     get?: never;
     put?: never;
-    /** Re-check the stored Attio credentials now */
+    /** Re-check an integration's stored credentials now */
     post: {
       parameters: {
         query?: never;
         header?: never;
-        path?: never;
+        path: {
+          /** @description The integration */
+          name: string;
+        };
         cookie?: never;
       };
       requestBody?: never;
@@ -3241,14 +2848,14 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
-  '/api/v1/integrations/posthog': {
+  '/api/v1/invitations': {
     parameters: {
       query?: never;
       header?: never;
       path?: never;
       cookie?: never;
     };
-    /** PostHog: metadata, credential and settings schemas, masked stored values */
+    /** Pending invitations, newest first */
     get: {
       parameters: {
         query?: never;
@@ -3265,61 +2872,15 @@ export type paths = {
           };
           content: {
             'application/json': {
-              integration: {
-                actions: string[];
-                category: string;
-                connection: {
-                  accountLabel: string | null;
-                  createdAt: string;
-                  /** @description Secret fields masked to their last 4 characters (…abcd) */
-                  credentials: {
-                    [key: string]: string | null;
-                  };
-                  health: {
-                    details?: {
-                      [key: string]: unknown;
-                    };
-                    message?: string;
-                    /** @enum {string} */
-                    status: 'ok' | 'degraded' | 'down';
-                  } | null;
-                  id: string;
-                  lastError: string | null;
-                  lastValidatedAt: string | null;
-                  settings: {
-                    [key: string]: unknown;
-                  };
-                  /** @enum {string} */
-                  status: 'connected' | 'error';
-                  updatedAt: string;
-                } | null;
-                /** @description JSON Schema; secret fields are writeOnly */
-                credentialsSchema: {
-                  [key: string]: unknown;
-                };
-                description: string;
-                displayName: string;
-                docs: {
-                  keyUrl: string;
-                  scopes: string[];
-                  setup: string;
-                };
-                /** @description Fields set by BETON_<NAME>_<FIELD> environment variables */
-                envFields: string[];
-                name: string;
-                roles: string[];
-                /** @description JSON Schema */
-                settingsSchema: {
-                  [key: string]: unknown;
-                };
+              invitations: {
+                createdAt: string;
+                email: string;
+                expiresAt: string;
+                id: string;
+                invitedBy: string | null;
                 /** @enum {string} */
-                status: 'not_connected' | 'connected' | 'error';
-                streams: {
-                  cursor: string;
-                  description: string;
-                  name: string;
-                }[];
-              };
+                role: 'owner' | 'admin' | 'member' | 'viewer';
+              }[];
             };
           };
         };
@@ -3373,172 +2934,32 @@ export type paths = {
         };
       };
     };
-    /**
-     * Connect PostHog: the key is checked live before anything is stored
-     * @description Fields left out keep their stored (or environment) value; a setting sent as `null` is removed (back to its default). The merged result is validated, then the key is checked live. A key the service refuses → 400 `invalid_credentials` with its reason; the service unreachable → 502; nothing is stored in either case.
-     */
-    put: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            credentials?: {
-              apiKey?: string;
-            };
-            settings?: {
-              backfillDays?: number | null;
-              baseUrl?: string | null;
-              projectId?: number | null;
-              region?: ('us' | 'eu') | null;
-              usageEvents?: string[] | null;
-            };
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              integration: {
-                actions: string[];
-                category: string;
-                connection: {
-                  accountLabel: string | null;
-                  createdAt: string;
-                  /** @description Secret fields masked to their last 4 characters (…abcd) */
-                  credentials: {
-                    [key: string]: string | null;
-                  };
-                  health: {
-                    details?: {
-                      [key: string]: unknown;
-                    };
-                    message?: string;
-                    /** @enum {string} */
-                    status: 'ok' | 'degraded' | 'down';
-                  } | null;
-                  id: string;
-                  lastError: string | null;
-                  lastValidatedAt: string | null;
-                  settings: {
-                    [key: string]: unknown;
-                  };
-                  /** @enum {string} */
-                  status: 'connected' | 'error';
-                  updatedAt: string;
-                } | null;
-                /** @description JSON Schema; secret fields are writeOnly */
-                credentialsSchema: {
-                  [key: string]: unknown;
-                };
-                description: string;
-                displayName: string;
-                docs: {
-                  keyUrl: string;
-                  scopes: string[];
-                  setup: string;
-                };
-                /** @description Fields set by BETON_<NAME>_<FIELD> environment variables */
-                envFields: string[];
-                name: string;
-                roles: string[];
-                /** @description JSON Schema */
-                settingsSchema: {
-                  [key: string]: unknown;
-                };
-                /** @enum {string} */
-                status: 'not_connected' | 'connected' | 'error';
-                streams: {
-                  cursor: string;
-                  description: string;
-                  name: string;
-                }[];
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        502: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-      };
-    };
+    put?: never;
     post?: never;
-    /** Disconnect PostHog and erase its stored secrets */
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/invitations/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Revoke a pending invitation (its link stops working) */
     delete: {
       parameters: {
         query?: never;
         header?: never;
-        path?: never;
+        path: {
+          id: string;
+        };
         cookie?: never;
       };
       requestBody?: never;
@@ -3614,22 +3035,6 @@ export type paths = {
             };
           };
         };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
       };
     };
     options?: never;
@@ -3637,7 +3042,7 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
-  '/api/v1/integrations/posthog/sync': {
+  '/api/v1/invitations/accept': {
     parameters: {
       query?: never;
       header?: never;
@@ -3646,488 +3051,11 @@ export type paths = {
     };
     get?: never;
     put?: never;
-    /** Start a PostHog sync (group_types, groups, persons, event_definitions, usage_daily, survey_responses); 409 while one runs */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            /** @description Re-read everything from the start (marks records the source no longer has) */
-            full?: boolean;
-            /** @description Default: every stream */
-            streams?: string[];
-          } | null;
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        202: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              run: {
-                cancelRequestedAt: string | null;
-                connectionId: string;
-                counts: {
-                  deleted: number;
-                  pages: number;
-                  read: number;
-                  rejected: number;
-                  unchanged: number;
-                  written: number;
-                };
-                createdAt: string;
-                currentStream: string | null;
-                error: {
-                  code: string;
-                  message: string;
-                } | null;
-                finishedAt: string | null;
-                fullRefresh: boolean;
-                heartbeatAt: string;
-                id: string;
-                integration: string;
-                recordsPerSecond: number;
-                requestedStreams: string[] | null;
-                startedAt: string | null;
-                /** @enum {string} */
-                status: 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | 'canceled';
-                streams: {
-                  [key: string]: {
-                    deleted: number;
-                    error: string | null;
-                    finishedAt: string | null;
-                    full: boolean;
-                    pages: number;
-                    read: number;
-                    rejected: number;
-                    startedAt: string | null;
-                    /** @enum {string} */
-                    status: 'pending' | 'running' | 'succeeded' | 'partial' | 'failed' | 'canceled';
-                    unchanged: number;
-                    written: number;
-                  };
-                };
-                /** @description What started it: web (a signed-in person), api (an API key), cli, schedule, pipeline (the sync → score → enrich job) */
-                trigger: string;
-                warnings: {
-                  /** @enum {string} */
-                  kind: 'reconciliation_drift';
-                  local: number;
-                  message: string;
-                  stream: string;
-                  upstream: number;
-                }[];
-                workspaceId: string;
-              };
-              runId: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/integrations/posthog/test': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Re-check the stored PostHog credentials now */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              integration: {
-                actions: string[];
-                category: string;
-                connection: {
-                  accountLabel: string | null;
-                  createdAt: string;
-                  /** @description Secret fields masked to their last 4 characters (…abcd) */
-                  credentials: {
-                    [key: string]: string | null;
-                  };
-                  health: {
-                    details?: {
-                      [key: string]: unknown;
-                    };
-                    message?: string;
-                    /** @enum {string} */
-                    status: 'ok' | 'degraded' | 'down';
-                  } | null;
-                  id: string;
-                  lastError: string | null;
-                  lastValidatedAt: string | null;
-                  settings: {
-                    [key: string]: unknown;
-                  };
-                  /** @enum {string} */
-                  status: 'connected' | 'error';
-                  updatedAt: string;
-                } | null;
-                /** @description JSON Schema; secret fields are writeOnly */
-                credentialsSchema: {
-                  [key: string]: unknown;
-                };
-                description: string;
-                displayName: string;
-                docs: {
-                  keyUrl: string;
-                  scopes: string[];
-                  setup: string;
-                };
-                /** @description Fields set by BETON_<NAME>_<FIELD> environment variables */
-                envFields: string[];
-                name: string;
-                roles: string[];
-                /** @description JSON Schema */
-                settingsSchema: {
-                  [key: string]: unknown;
-                };
-                /** @enum {string} */
-                status: 'not_connected' | 'connected' | 'error';
-                streams: {
-                  cursor: string;
-                  description: string;
-                  name: string;
-                }[];
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        502: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/integrations/stripe': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Stripe: metadata, credential and settings schemas, masked stored values */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              integration: {
-                actions: string[];
-                category: string;
-                connection: {
-                  accountLabel: string | null;
-                  createdAt: string;
-                  /** @description Secret fields masked to their last 4 characters (…abcd) */
-                  credentials: {
-                    [key: string]: string | null;
-                  };
-                  health: {
-                    details?: {
-                      [key: string]: unknown;
-                    };
-                    message?: string;
-                    /** @enum {string} */
-                    status: 'ok' | 'degraded' | 'down';
-                  } | null;
-                  id: string;
-                  lastError: string | null;
-                  lastValidatedAt: string | null;
-                  settings: {
-                    [key: string]: unknown;
-                  };
-                  /** @enum {string} */
-                  status: 'connected' | 'error';
-                  updatedAt: string;
-                } | null;
-                /** @description JSON Schema; secret fields are writeOnly */
-                credentialsSchema: {
-                  [key: string]: unknown;
-                };
-                description: string;
-                displayName: string;
-                docs: {
-                  keyUrl: string;
-                  scopes: string[];
-                  setup: string;
-                };
-                /** @description Fields set by BETON_<NAME>_<FIELD> environment variables */
-                envFields: string[];
-                name: string;
-                roles: string[];
-                /** @description JSON Schema */
-                settingsSchema: {
-                  [key: string]: unknown;
-                };
-                /** @enum {string} */
-                status: 'not_connected' | 'connected' | 'error';
-                streams: {
-                  cursor: string;
-                  description: string;
-                  name: string;
-                }[];
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-      };
-    };
     /**
-     * Connect Stripe: the key is checked live before anything is stored
-     * @description Fields left out keep their stored (or environment) value; a setting sent as `null` is removed (back to its default). The merged result is validated, then the key is checked live. A key the service refuses → 400 `invalid_credentials` with its reason; the service unreachable → 502; nothing is stored in either case.
+     * Accept an invitation: signed in as the invited e-mail, or creating that account
+     * @description With a session: joins the workspace if the session is the invited e-mail (403 otherwise). Without one: creates the account with `password` (and `name`) and signs it in; 409 `sign_in_required` when that e-mail already has an account. The token works once.
      */
-    put: {
+    post: {
       parameters: {
         query?: never;
         header?: never;
@@ -4137,14 +3065,9 @@ export type paths = {
       requestBody: {
         content: {
           'application/json': {
-            credentials?: {
-              apiKey?: string;
-              /** @description Signing secret of the webhook endpoint pointing at Beton (optional). */
-              webhookSecret?: string;
-            };
-            settings?: {
-              baseUrl?: string | null;
-            };
+            name?: string;
+            password?: string;
+            token: string;
           };
         };
       };
@@ -4156,326 +3079,12 @@ export type paths = {
           };
           content: {
             'application/json': {
-              integration: {
-                actions: string[];
-                category: string;
-                connection: {
-                  accountLabel: string | null;
-                  createdAt: string;
-                  /** @description Secret fields masked to their last 4 characters (…abcd) */
-                  credentials: {
-                    [key: string]: string | null;
-                  };
-                  health: {
-                    details?: {
-                      [key: string]: unknown;
-                    };
-                    message?: string;
-                    /** @enum {string} */
-                    status: 'ok' | 'degraded' | 'down';
-                  } | null;
-                  id: string;
-                  lastError: string | null;
-                  lastValidatedAt: string | null;
-                  settings: {
-                    [key: string]: unknown;
-                  };
-                  /** @enum {string} */
-                  status: 'connected' | 'error';
-                  updatedAt: string;
-                } | null;
-                /** @description JSON Schema; secret fields are writeOnly */
-                credentialsSchema: {
-                  [key: string]: unknown;
-                };
-                description: string;
-                displayName: string;
-                docs: {
-                  keyUrl: string;
-                  scopes: string[];
-                  setup: string;
-                };
-                /** @description Fields set by BETON_<NAME>_<FIELD> environment variables */
-                envFields: string[];
-                name: string;
-                roles: string[];
-                /** @description JSON Schema */
-                settingsSchema: {
-                  [key: string]: unknown;
-                };
-                /** @enum {string} */
-                status: 'not_connected' | 'connected' | 'error';
-                streams: {
-                  cursor: string;
-                  description: string;
-                  name: string;
-                }[];
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        502: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-      };
-    };
-    post?: never;
-    /** Disconnect Stripe and erase its stored secrets */
-    delete: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        204: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-      };
-    };
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/integrations/stripe/sync': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Start a Stripe sync (customers, subscriptions, invoices, prices); 409 while one runs */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            /** @description Re-read everything from the start (marks records the source no longer has) */
-            full?: boolean;
-            /** @description Default: every stream */
-            streams?: string[];
-          } | null;
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        202: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              run: {
-                cancelRequestedAt: string | null;
-                connectionId: string;
-                counts: {
-                  deleted: number;
-                  pages: number;
-                  read: number;
-                  rejected: number;
-                  unchanged: number;
-                  written: number;
-                };
-                createdAt: string;
-                currentStream: string | null;
-                error: {
-                  code: string;
-                  message: string;
-                } | null;
-                finishedAt: string | null;
-                fullRefresh: boolean;
-                heartbeatAt: string;
+              createdAccount: boolean;
+              /** @enum {string} */
+              role: 'owner' | 'admin' | 'member' | 'viewer';
+              workspace: {
                 id: string;
-                integration: string;
-                recordsPerSecond: number;
-                requestedStreams: string[] | null;
-                startedAt: string | null;
-                /** @enum {string} */
-                status: 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | 'canceled';
-                streams: {
-                  [key: string]: {
-                    deleted: number;
-                    error: string | null;
-                    finishedAt: string | null;
-                    full: boolean;
-                    pages: number;
-                    read: number;
-                    rejected: number;
-                    startedAt: string | null;
-                    /** @enum {string} */
-                    status: 'pending' | 'running' | 'succeeded' | 'partial' | 'failed' | 'canceled';
-                    unchanged: number;
-                    written: number;
-                  };
-                };
-                /** @description What started it: web (a signed-in person), api (an API key), cli, schedule, pipeline (the sync → score → enrich job) */
-                trigger: string;
-                warnings: {
-                  /** @enum {string} */
-                  kind: 'reconciliation_drift';
-                  local: number;
-                  message: string;
-                  stream: string;
-                  upstream: number;
-                }[];
-                workspaceId: string;
               };
-              runId: string;
             };
           };
         };
@@ -4567,7 +3176,7 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
-  '/api/v1/integrations/stripe/test': {
+  '/api/v1/invitations/lookup': {
     parameters: {
       query?: never;
       header?: never;
@@ -4576,7 +3185,7 @@ export type paths = {
     };
     get?: never;
     put?: never;
-    /** Re-check the stored Stripe credentials now */
+    /** What an invitation link offers (by its token) */
     post: {
       parameters: {
         query?: never;
@@ -4584,7 +3193,13 @@ export type paths = {
         path?: never;
         cookie?: never;
       };
-      requestBody?: never;
+      requestBody: {
+        content: {
+          'application/json': {
+            token: string;
+          };
+        };
+      };
       responses: {
         /** @description Default Response */
         200: {
@@ -4593,60 +3208,16 @@ export type paths = {
           };
           content: {
             'application/json': {
-              integration: {
-                actions: string[];
-                category: string;
-                connection: {
-                  accountLabel: string | null;
-                  createdAt: string;
-                  /** @description Secret fields masked to their last 4 characters (…abcd) */
-                  credentials: {
-                    [key: string]: string | null;
-                  };
-                  health: {
-                    details?: {
-                      [key: string]: unknown;
-                    };
-                    message?: string;
-                    /** @enum {string} */
-                    status: 'ok' | 'degraded' | 'down';
-                  } | null;
-                  id: string;
-                  lastError: string | null;
-                  lastValidatedAt: string | null;
-                  settings: {
-                    [key: string]: unknown;
-                  };
-                  /** @enum {string} */
-                  status: 'connected' | 'error';
-                  updatedAt: string;
-                } | null;
-                /** @description JSON Schema; secret fields are writeOnly */
-                credentialsSchema: {
-                  [key: string]: unknown;
-                };
-                description: string;
-                displayName: string;
-                docs: {
-                  keyUrl: string;
-                  scopes: string[];
-                  setup: string;
-                };
-                /** @description Fields set by BETON_<NAME>_<FIELD> environment variables */
-                envFields: string[];
-                name: string;
-                roles: string[];
-                /** @description JSON Schema */
-                settingsSchema: {
-                  [key: string]: unknown;
-                };
+              invitation: {
+                email: string;
+                expiresAt: string;
+                hasAccount: boolean;
                 /** @enum {string} */
-                status: 'not_connected' | 'connected' | 'error';
-                streams: {
-                  cursor: string;
-                  description: string;
+                role: 'owner' | 'admin' | 'member' | 'viewer';
+                workspace: {
+                  id: string;
                   name: string;
-                }[];
+                };
               };
             };
           };
@@ -4701,22 +3272,6 @@ export type paths = {
         };
         /** @description Default Response */
         404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                details?: unknown;
-                message: string;
-                requestId?: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        502: {
           headers: {
             [name: string]: unknown;
           };
@@ -4924,7 +3479,10 @@ export type paths = {
       };
     };
     put?: never;
-    /** Add a user by email (creating their account when a password is given) */
+    /**
+     * Invite someone by email: they join with their own account through the returned link
+     * @description Creates a single-use invitation (7 days) and e-mails it when SMTP is configured. The link is in this answer only. The answer is the same whether or not the e-mail already has an account; nobody is added until they accept.
+     */
     post: {
       parameters: {
         query?: never;
@@ -4937,8 +3495,6 @@ export type paths = {
           'application/json': {
             /** Format: email */
             email: string;
-            name?: string;
-            password?: string;
             /** @enum {string} */
             role: 'owner' | 'admin' | 'member' | 'viewer';
           };
@@ -4952,15 +3508,18 @@ export type paths = {
           };
           content: {
             'application/json': {
-              member: {
+              emailSent: boolean;
+              invitation: {
                 createdAt: string;
                 email: string;
+                expiresAt: string;
                 id: string;
-                name: string;
+                invitedBy: string | null;
                 /** @enum {string} */
                 role: 'owner' | 'admin' | 'member' | 'viewer';
-                userId: string;
               };
+              /** @description The invitation link (contains the token): shown once */
+              url: string;
             };
           };
         };
@@ -6714,6 +5273,1179 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/segments': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Saved segments of this workspace with their member counts */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                createdAt: string;
+                createdBy: string | null;
+                description: string;
+                /** @description when membership was last evaluated (after each score run) */
+                evaluatedAt: string | null;
+                filter: {
+                  /** @description billing state of the main subscription ("none": no subscription) */
+                  billing?: string;
+                  createdAfter?: string;
+                  createdBefore?: string;
+                  grade?: string;
+                  maxChurnRisk?: number;
+                  maxExpansion?: number;
+                  maxFit?: number;
+                  maxHealth?: number;
+                  /** @description upper bound of `scoreField` */
+                  maxScore?: number;
+                  minChurnRisk?: number;
+                  minExpansion?: number;
+                  minFit?: number;
+                  minHealth?: number;
+                  /** @description lower bound of `scoreField` (kept for links made before per-score bounds) */
+                  minScore?: number;
+                  /** @description plan of the main subscription, case-insensitive */
+                  plan?: string;
+                  /** @description search in name and domain */
+                  q?: string;
+                  /**
+                   * @default score
+                   * @enum {string}
+                   */
+                  scoreField: 'score' | 'health' | 'expansion' | 'churnRisk' | 'fit';
+                  /** @description a signal key */
+                  signal?: string;
+                  /** @description with `signal`: the signal occurred in the last N days; without: it contributes to the current score */
+                  signalDays?: number;
+                  signupAfter?: string;
+                  signupBefore?: string;
+                  /** @description an integration with a record linked to the account */
+                  source?: string;
+                };
+                id: string;
+                /** @description members at the last evaluation */
+                memberCount: number;
+                name: string;
+                updatedAt: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Save a filter as a segment (evaluated at once; then after every score run) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @default  */
+            description?: string;
+            filter: {
+              /** @description billing state of the main subscription ("none": no subscription) */
+              billing?: string;
+              createdAfter?: string;
+              createdBefore?: string;
+              grade?: string;
+              maxChurnRisk?: number;
+              maxExpansion?: number;
+              maxFit?: number;
+              maxHealth?: number;
+              /** @description upper bound of `scoreField` */
+              maxScore?: number;
+              minChurnRisk?: number;
+              minExpansion?: number;
+              minFit?: number;
+              minHealth?: number;
+              /** @description lower bound of `scoreField` (kept for links made before per-score bounds) */
+              minScore?: number;
+              /** @description plan of the main subscription, case-insensitive */
+              plan?: string;
+              /** @description search in name and domain */
+              q?: string;
+              /**
+               * @default score
+               * @enum {string}
+               */
+              scoreField?: 'score' | 'health' | 'expansion' | 'churnRisk' | 'fit';
+              /** @description a signal key */
+              signal?: string;
+              /** @description with `signal`: the signal occurred in the last N days; without: it contributes to the current score */
+              signalDays?: number;
+              signupAfter?: string;
+              signupBefore?: string;
+              /** @description an integration with a record linked to the account */
+              source?: string;
+            };
+            name: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              createdAt: string;
+              createdBy: string | null;
+              description: string;
+              /** @description when membership was last evaluated (after each score run) */
+              evaluatedAt: string | null;
+              filter: {
+                /** @description billing state of the main subscription ("none": no subscription) */
+                billing?: string;
+                createdAfter?: string;
+                createdBefore?: string;
+                grade?: string;
+                maxChurnRisk?: number;
+                maxExpansion?: number;
+                maxFit?: number;
+                maxHealth?: number;
+                /** @description upper bound of `scoreField` */
+                maxScore?: number;
+                minChurnRisk?: number;
+                minExpansion?: number;
+                minFit?: number;
+                minHealth?: number;
+                /** @description lower bound of `scoreField` (kept for links made before per-score bounds) */
+                minScore?: number;
+                /** @description plan of the main subscription, case-insensitive */
+                plan?: string;
+                /** @description search in name and domain */
+                q?: string;
+                /**
+                 * @default score
+                 * @enum {string}
+                 */
+                scoreField: 'score' | 'health' | 'expansion' | 'churnRisk' | 'fit';
+                /** @description a signal key */
+                signal?: string;
+                /** @description with `signal`: the signal occurred in the last N days; without: it contributes to the current score */
+                signalDays?: number;
+                signupAfter?: string;
+                signupBefore?: string;
+                /** @description an integration with a record linked to the account */
+                source?: string;
+              };
+              id: string;
+              /** @description members at the last evaluation */
+              memberCount: number;
+              name: string;
+              updatedAt: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/segments/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One segment (by id or name) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              createdAt: string;
+              createdBy: string | null;
+              description: string;
+              /** @description when membership was last evaluated (after each score run) */
+              evaluatedAt: string | null;
+              filter: {
+                /** @description billing state of the main subscription ("none": no subscription) */
+                billing?: string;
+                createdAfter?: string;
+                createdBefore?: string;
+                grade?: string;
+                maxChurnRisk?: number;
+                maxExpansion?: number;
+                maxFit?: number;
+                maxHealth?: number;
+                /** @description upper bound of `scoreField` */
+                maxScore?: number;
+                minChurnRisk?: number;
+                minExpansion?: number;
+                minFit?: number;
+                minHealth?: number;
+                /** @description lower bound of `scoreField` (kept for links made before per-score bounds) */
+                minScore?: number;
+                /** @description plan of the main subscription, case-insensitive */
+                plan?: string;
+                /** @description search in name and domain */
+                q?: string;
+                /**
+                 * @default score
+                 * @enum {string}
+                 */
+                scoreField: 'score' | 'health' | 'expansion' | 'churnRisk' | 'fit';
+                /** @description a signal key */
+                signal?: string;
+                /** @description with `signal`: the signal occurred in the last N days; without: it contributes to the current score */
+                signalDays?: number;
+                signupAfter?: string;
+                signupBefore?: string;
+                /** @description an integration with a record linked to the account */
+                source?: string;
+              };
+              id: string;
+              /** @description members at the last evaluation */
+              memberCount: number;
+              name: string;
+              updatedAt: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete a segment and its membership history */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Rename, describe or change the filter of a segment (a new filter is evaluated at once) */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            description?: string;
+            filter?: {
+              /** @description billing state of the main subscription ("none": no subscription) */
+              billing?: string;
+              createdAfter?: string;
+              createdBefore?: string;
+              grade?: string;
+              maxChurnRisk?: number;
+              maxExpansion?: number;
+              maxFit?: number;
+              maxHealth?: number;
+              /** @description upper bound of `scoreField` */
+              maxScore?: number;
+              minChurnRisk?: number;
+              minExpansion?: number;
+              minFit?: number;
+              minHealth?: number;
+              /** @description lower bound of `scoreField` (kept for links made before per-score bounds) */
+              minScore?: number;
+              /** @description plan of the main subscription, case-insensitive */
+              plan?: string;
+              /** @description search in name and domain */
+              q?: string;
+              /**
+               * @default score
+               * @enum {string}
+               */
+              scoreField?: 'score' | 'health' | 'expansion' | 'churnRisk' | 'fit';
+              /** @description a signal key */
+              signal?: string;
+              /** @description with `signal`: the signal occurred in the last N days; without: it contributes to the current score */
+              signalDays?: number;
+              signupAfter?: string;
+              signupBefore?: string;
+              /** @description an integration with a record linked to the account */
+              source?: string;
+            };
+            name?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              createdAt: string;
+              createdBy: string | null;
+              description: string;
+              /** @description when membership was last evaluated (after each score run) */
+              evaluatedAt: string | null;
+              filter: {
+                /** @description billing state of the main subscription ("none": no subscription) */
+                billing?: string;
+                createdAfter?: string;
+                createdBefore?: string;
+                grade?: string;
+                maxChurnRisk?: number;
+                maxExpansion?: number;
+                maxFit?: number;
+                maxHealth?: number;
+                /** @description upper bound of `scoreField` */
+                maxScore?: number;
+                minChurnRisk?: number;
+                minExpansion?: number;
+                minFit?: number;
+                minHealth?: number;
+                /** @description lower bound of `scoreField` (kept for links made before per-score bounds) */
+                minScore?: number;
+                /** @description plan of the main subscription, case-insensitive */
+                plan?: string;
+                /** @description search in name and domain */
+                q?: string;
+                /**
+                 * @default score
+                 * @enum {string}
+                 */
+                scoreField: 'score' | 'health' | 'expansion' | 'churnRisk' | 'fit';
+                /** @description a signal key */
+                signal?: string;
+                /** @description with `signal`: the signal occurred in the last N days; without: it contributes to the current score */
+                signalDays?: number;
+                signupAfter?: string;
+                signupBefore?: string;
+                /** @description an integration with a record linked to the account */
+                source?: string;
+              };
+              id: string;
+              /** @description members at the last evaluation */
+              memberCount: number;
+              name: string;
+              updatedAt: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/api/v1/segments/{id}/accounts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Current members with when they entered, newest first (`since`: only those entered since) */
+    get: {
+      parameters: {
+        query?: {
+          cursor?: string;
+          limit?: number;
+          since?: string;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                churnRisk: number | null;
+                domain: string;
+                enteredAt: string;
+                expansion: number | null;
+                fit: number | null;
+                grade: ('M100' | 'M75' | 'M50' | 'M25' | 'M10') | null;
+                health: number | null;
+                id: string;
+                name: string;
+                score: number | null;
+              }[];
+              nextCursor: string | null;
+              segment: {
+                createdAt: string;
+                createdBy: string | null;
+                description: string;
+                /** @description when membership was last evaluated (after each score run) */
+                evaluatedAt: string | null;
+                filter: {
+                  /** @description billing state of the main subscription ("none": no subscription) */
+                  billing?: string;
+                  createdAfter?: string;
+                  createdBefore?: string;
+                  grade?: string;
+                  maxChurnRisk?: number;
+                  maxExpansion?: number;
+                  maxFit?: number;
+                  maxHealth?: number;
+                  /** @description upper bound of `scoreField` */
+                  maxScore?: number;
+                  minChurnRisk?: number;
+                  minExpansion?: number;
+                  minFit?: number;
+                  minHealth?: number;
+                  /** @description lower bound of `scoreField` (kept for links made before per-score bounds) */
+                  minScore?: number;
+                  /** @description plan of the main subscription, case-insensitive */
+                  plan?: string;
+                  /** @description search in name and domain */
+                  q?: string;
+                  /**
+                   * @default score
+                   * @enum {string}
+                   */
+                  scoreField: 'score' | 'health' | 'expansion' | 'churnRisk' | 'fit';
+                  /** @description a signal key */
+                  signal?: string;
+                  /** @description with `signal`: the signal occurred in the last N days; without: it contributes to the current score */
+                  signalDays?: number;
+                  signupAfter?: string;
+                  signupBefore?: string;
+                  /** @description an integration with a record linked to the account */
+                  source?: string;
+                };
+                id: string;
+                /** @description members at the last evaluation */
+                memberCount: number;
+                name: string;
+                updatedAt: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/segments/{id}/export': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Download the current members as CSV or JSON lines (streamed; columns chosen) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description columns separated by commas, from: id, name, domain, grade, score, health, expansion, churnRisk, fit, plan, billingStatus, arr, topSignals, signupAt, createdAt, scoredAt, enteredAt */
+          columns?: string;
+          format?: 'csv' | 'jsonl';
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description CSV (text/csv, RFC 4180) or JSON lines (application/x-ndjson), streamed */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': string;
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/segments/{id}/history': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Members per day with entries and exits (a trend), and the latest enter / leave events */
+    get: {
+      parameters: {
+        query?: {
+          days?: number;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              days: {
+                day: string;
+                entered: number;
+                left: number;
+                members: number;
+              }[];
+              events: {
+                accountId: string;
+                at: string;
+                /** @enum {string} */
+                kind: 'entered' | 'left';
+                name: string;
+              }[];
+              segment: {
+                createdAt: string;
+                createdBy: string | null;
+                description: string;
+                /** @description when membership was last evaluated (after each score run) */
+                evaluatedAt: string | null;
+                filter: {
+                  /** @description billing state of the main subscription ("none": no subscription) */
+                  billing?: string;
+                  createdAfter?: string;
+                  createdBefore?: string;
+                  grade?: string;
+                  maxChurnRisk?: number;
+                  maxExpansion?: number;
+                  maxFit?: number;
+                  maxHealth?: number;
+                  /** @description upper bound of `scoreField` */
+                  maxScore?: number;
+                  minChurnRisk?: number;
+                  minExpansion?: number;
+                  minFit?: number;
+                  minHealth?: number;
+                  /** @description lower bound of `scoreField` (kept for links made before per-score bounds) */
+                  minScore?: number;
+                  /** @description plan of the main subscription, case-insensitive */
+                  plan?: string;
+                  /** @description search in name and domain */
+                  q?: string;
+                  /**
+                   * @default score
+                   * @enum {string}
+                   */
+                  scoreField: 'score' | 'health' | 'expansion' | 'churnRisk' | 'fit';
+                  /** @description a signal key */
+                  signal?: string;
+                  /** @description with `signal`: the signal occurred in the last N days; without: it contributes to the current score */
+                  signalDays?: number;
+                  signupAfter?: string;
+                  signupBefore?: string;
+                  /** @description an integration with a record linked to the account */
+                  source?: string;
+                };
+                id: string;
+                /** @description members at the last evaluation */
+                memberCount: number;
+                name: string;
+                updatedAt: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/signals': {
     parameters: {
       query?: never;
@@ -7627,6 +7359,92 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/signup': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Whether anyone may create an account here (else people join by invitation) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              open: boolean;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/sync-runs': {
     parameters: {
       query?: never;
@@ -8218,7 +8036,7 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
-  '/api/v1/webhooks/stripe/{connectionId}': {
+  '/api/v1/webhooks/{integration}/{connectionId}': {
     parameters: {
       query?: never;
       header?: never;
@@ -8228,8 +8046,8 @@ export type paths = {
     get?: never;
     put?: never;
     /**
-     * Receive a signed Stripe event
-     * @description Point a Stripe webhook endpoint here. The signature (Stripe-Signature header) is checked with the connection's webhookSecret; a replayed event id is acknowledged and ignored.
+     * Receive a signed event from an integration
+     * @description Point the service's webhook endpoint here (`/api/v1/webhooks/<integration>/<connectionId>`). The signature is checked with the connection's signing secret; a replayed event id is acknowledged and ignored; a signed delivery that is not an event is answered 400 and recorded.
      */
     post: {
       parameters: {
@@ -8237,6 +8055,7 @@ export type paths = {
         header?: never;
         path: {
           connectionId: string;
+          integration: string;
         };
         cookie?: never;
       };

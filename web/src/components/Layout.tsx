@@ -18,6 +18,7 @@ import {
   IconBuildingFactory2,
   IconChevronDown,
   IconCloudUpload,
+  IconFilter,
   IconHome,
   IconKey,
   IconLogout,
@@ -43,6 +44,7 @@ const NAV: NavItem[] = [
   { to: '/integrations', label: 'Integrations', icon: <IconPlugConnected size={18} /> },
   { to: '/sync-runs', label: 'Sync runs', icon: <IconRefresh size={18} /> },
   { to: '/accounts', label: 'Accounts', icon: <IconUsersGroup size={18} /> },
+  { to: '/segments', label: 'Segments', icon: <IconFilter size={18} /> },
   { to: '/signals', label: 'Signals', icon: <IconSparkles size={18} /> },
   { to: '/push', label: 'CRM push', icon: <IconCloudUpload size={18} /> },
 ];

@@ -15,6 +15,7 @@ import {
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import {
+  IconDownload,
   IconSearch,
   IconSortAscending,
   IconSortDescending,
@@ -26,12 +27,14 @@ import { useEffect, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import type { AccountListItem } from '../../api/accounts.js';
 import { api } from '../../api/client.js';
+import { filterFromParams } from '../../api/segments.js';
 import { GRADES, GradeBadge, gradeColor, ScoreCell } from '../../components/badges.js';
 import { PageHeader } from '../../components/PageHeader.js';
 import { Empty, ErrorAlert, Loading } from '../../components/QueryState.js';
 import { SignalChip } from '../../components/SignalChip.js';
 import { formatRelative } from '../../lib/format.js';
 import { useSession } from '../../session.js';
+import { SaveSegmentButton } from '../segments/SaveSegmentButton.js';
 import { ScoreNowButton } from './ScoreNowButton.js';
 
 const PAGE = 50;
@@ -166,13 +169,14 @@ export function AccountsPage() {
   }, [debounced]);
 
   const signals = useQuery({ queryKey: ['signals'], queryFn: () => api.get('/api/v1/signals') });
+  // Every filter in the URL (a segment opened here may carry more than the controls below show).
+  const filter = filterFromParams(params);
   const query = {
+    ...filter,
     ...(debounced ? { q: debounced } : {}),
-    ...(grades.length ? { grade: grades.join(',') } : {}),
-    ...(signal ? { signal } : {}),
     sort: sortParam,
     limit: PAGE,
-  };
+  } as Record<string, string | number> & { sort: string; limit: number };
   const accounts = useInfiniteQuery({
     queryKey: ['accounts', query],
     queryFn: ({ pageParam }) =>
@@ -182,7 +186,13 @@ export function AccountsPage() {
     placeholderData: (previous) => previous,
   });
   const rows = accounts.data?.pages.flatMap((p) => p.items) ?? [];
-  const filtered = Boolean(debounced || grades.length || signal);
+  const filtered = Boolean(debounced) || Object.keys(filter).length > 0;
+  const exportUrl = `/api/v1/accounts/export?${new URLSearchParams(
+    Object.entries({ ...filter, ...(debounced ? { q: debounced } : {}), format: 'csv' }).map(([k, v]) => [
+      k,
+      String(v),
+    ]),
+  ).toString()}`;
   const scoring = useQuery({
     queryKey: ['scoring', 'settings'],
     queryFn: () => api.get('/api/v1/scoring/settings'),
@@ -202,7 +212,21 @@ export function AccountsPage() {
       <PageHeader
         title="Accounts"
         description="Every company Beton resolved from your tools, scored for health, expansion, churn risk and fit."
-        actions={<ScoreNowButton />}
+        actions={
+          <>
+            <Button
+              variant="default"
+              leftSection={<IconDownload size={16} />}
+              component="a"
+              href={exportUrl}
+              download
+            >
+              Export CSV
+            </Button>
+            <SaveSegmentButton filter={{ ...filter, ...(debounced ? { q: debounced } : {}) }} />
+            <ScoreNowButton />
+          </>
+        }
       />
       <Stack>
         <Group gap="sm" align="flex-end" wrap="wrap">
