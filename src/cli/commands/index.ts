@@ -11,6 +11,7 @@ import { registerMigrate } from './migrate.js';
 import { registerPush } from './push.js';
 import { registerRuns } from './runs.js';
 import { registerScore } from './score.js';
+import { registerSegments } from './segments.js';
 import { registerServe } from './serve.js';
 import { registerSimulate } from './simulate.js';
 import { registerSync } from './sync.js';
@@ -37,6 +38,7 @@ export const commands: ((program: Command) => void)[] = [
   registerIntegrationNew,
   registerEnrich,
   registerScore,
+  registerSegments,
   registerPush,
   registerMcp,
   registerSimulate,
