@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyRateLimiter } from '../../src/mcp/index.js';
 import { createTestRuntime, signIn, type TestRuntime } from '../support/index.js';
-import { call, httpClient, READ_TOOLS, textOf, WRITE_TOOLS } from './support.js';
+import { call, httpClient, READ_TOOLS, stdioClient, textOf, WRITE_TOOLS } from './support.js';
 
 /** The /mcp endpoint's edges: who may call it, how often, and what a server without writes offers. */
 
@@ -90,6 +90,29 @@ describe('/mcp rate limit', () => {
     expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
     expect((await post({ authorization: `Bearer ${t.keys.admin}` })).status).toBe(200);
   });
+});
+
+describe('beton mcp rate limit', () => {
+  it('answers a tool error saying when to retry once the budget is spent, and audits it', async () => {
+    const { client } = await stdioClient(t, ['--workspace', t.workspaceId], { BETON_MCP_RATE_LIMIT: '2' });
+    try {
+      expect((await call(client, 'list_signals')).isError).toBeFalsy();
+      expect((await call(client, 'list_signals')).isError).toBeFalsy();
+      const limited = await call(client, 'list_signals');
+      expect(limited.isError).toBe(true);
+      expect(textOf(limited)).toMatch(/Rate limit: .* 2 calls a minute\. Retry in \d+ s\./);
+    } finally {
+      await client.close();
+    }
+    const audit = await t.request('GET', '/api/v1/audit-log?action=mcp.tool_call&limit=5', {
+      key: t.keys.owner,
+    });
+    expect(audit.json.entries[0]).toMatchObject({
+      actorType: 'cli',
+      targetId: 'list_signals',
+      details: { rateLimited: true, ok: false },
+    });
+  }, 60_000);
 });
 
 describe('KeyRateLimiter', () => {

@@ -24,6 +24,7 @@ export async function httpClient(t: Pick<TestRuntime, 'baseUrl'>, key: string): 
 export async function stdioClient(
   t: Pick<TestRuntime, 'rt' | 'config'>,
   args: string[],
+  extraEnv: Record<string, string> = {},
 ): Promise<{ client: Client; stderr: () => string }> {
   const cli = await nodeArgsFor('src/cli/main.ts');
   const env: Record<string, string> = {
@@ -31,6 +32,7 @@ export async function stdioClient(
     BETON_DATA_DIR: t.config.BETON_DATA_DIR,
     LOG_LEVEL: 'info',
     NODE_ENV: 'test',
+    ...extraEnv,
   };
   const pg = postgresUrl();
   if (pg) {
