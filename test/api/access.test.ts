@@ -97,12 +97,18 @@ describe('workspace isolation', () => {
 describe('session workspace selection and CSRF', () => {
   it('lets a user who belongs to two workspaces pick one by header, and not a foreign one', async () => {
     // Make the first workspace's admin a viewer in the other workspace.
+    // Adding an existing account invites it; it joins when that person accepts, signed in.
     const add = await t.request('POST', '/api/v1/members', {
       key: other.keys.owner,
       body: { email: t.users.admin.email, role: 'viewer' },
     });
     expect(add.status).toBe(201);
     const cookie = await signIn(t, t.users.admin);
+    const accept = await t.request('POST', '/api/v1/invitations/accept', {
+      body: { token: new URL(add.json.url).hash.slice(1) },
+      headers: { cookie, origin: t.baseUrl },
+    });
+    expect(accept.status).toBe(200);
     const here = await t.request('GET', '/api/v1/me', {
       headers: { cookie, 'x-beton-workspace': t.workspaceId },
     });

@@ -25,7 +25,8 @@ let doc: AnyJson;
 beforeAll(async () => {
   sims = await startSimulators({ seed: 'h8-auth', companies: 8 });
   t = await createTestRuntime({
-    env: { BETON_ALLOW_PRIVATE_HOSTS: 'true' },
+    // Sign-up opened by the operator, so its brute-force limit can be exercised below.
+    env: { BETON_ALLOW_PRIVATE_HOSTS: 'true', BETON_SIGNUP: 'open' },
     httpOptions: { retry: { baseDelayMs: 5, maxWaitMs: 1_000, maxAttempts: 3 }, timeoutMs: 5_000 },
   });
   doc = (await t.request('GET', '/api/openapi.json')).json;
