@@ -6,6 +6,7 @@ import { registerInit } from './init.js';
 import { registerIntegrationNew } from './integration-new.js';
 import { registerIntegrations } from './integrations.js';
 import { registerKeys } from './keys.js';
+import { registerMembers } from './members.js';
 import { registerMcp } from './mcp.js';
 import { registerMigrate } from './migrate.js';
 import { registerPush } from './push.js';
@@ -29,6 +30,7 @@ export const commands: ((program: Command) => void)[] = [
   registerInit,
   registerMigrate,
   registerWorkspaces,
+  registerMembers,
   registerApiKey,
   registerKeys,
   registerIntegrations,
