@@ -5,6 +5,7 @@
  * (src/integrations/<name>/simulator/) on the shared kit (./kit) and dataset (./dataset).
  */
 import {
+  type AnyIntegration,
   type IntegrationCategory,
   type IntegrationRegistry,
   integrations,
@@ -66,6 +67,24 @@ export interface RunningSimulators {
 const CATEGORY_ORDER: readonly IntegrationCategory[] = ['analytics', 'billing', 'enrichment', 'crm', 'other'];
 
 /**
+ * The registered integrations that declare a simulator, in pipeline order.
+ *
+ * @example
+ * simulatedIntegrations().filter((i) => i.roles.includes('source')).map((i) => i.name);
+ */
+export function simulatedIntegrations(registry?: Pick<IntegrationRegistry, 'list'>): AnyIntegration[] {
+  return (registry?.list() ?? integrations)
+    .filter((i) => i.simulator !== undefined)
+    .map((integration, index) => ({ integration, index }))
+    .sort(
+      (a, b) =>
+        CATEGORY_ORDER.indexOf(a.integration.category) - CATEGORY_ORDER.indexOf(b.integration.category) ||
+        a.index - b.index,
+    )
+    .map(({ integration }) => integration);
+}
+
+/**
  * Start every registered integration's simulator on 127.0.0.1 (ephemeral ports) over one generated
  * world, sharing one simulated clock. A failure closes what already started.
  *
@@ -85,15 +104,9 @@ export async function startSimulators(options: StartSimulatorsOptions = {}): Pro
     });
   const knobs = options.knobs ?? {};
   const clock = createSimClock(dataset.now);
-  const wanted = (options.registry?.list() ?? integrations)
-    .filter((i) => i.simulator && (!options.only || options.only.includes(i.name)))
-    .map((integration, index) => ({ integration, index }))
-    .sort(
-      (a, b) =>
-        CATEGORY_ORDER.indexOf(a.integration.category) - CATEGORY_ORDER.indexOf(b.integration.category) ||
-        a.index - b.index,
-    )
-    .map(({ integration }) => integration);
+  const wanted = simulatedIntegrations(options.registry).filter(
+    (i) => !options.only || options.only.includes(i.name),
+  );
   const started: NamedSimulator[] = [];
   try {
     // One after the other: the order of the ports follows the order of the list, as before.

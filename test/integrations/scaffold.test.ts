@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { namesOf } from '../../src/cli/scaffold/names.js';
 import { addToRegistry } from '../../src/cli/scaffold/scaffold.js';
 import { nodeArgsFor } from '../support/bundle.js';
+import { copyProject } from '../support/project-copy.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -46,44 +46,67 @@ describe('beton integration new', () => {
   let copy: string;
 
   beforeAll(() => {
-    // A temporary copy of the project (node_modules linked), so scaffolding never touches the tree.
-    copy = fs.mkdtempSync(path.join(os.tmpdir(), 'beton-scaffold-'));
-    for (const entry of ['src', 'test/support', 'package.json', 'tsconfig.json', 'vitest.config.ts']) {
-      fs.cpSync(path.join(ROOT, entry), path.join(copy, entry), { recursive: true });
-    }
-    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'), 'dir');
+    copy = copyProject('beton-scaffold-');
   });
   afterAll(() => fs.rmSync(copy, { recursive: true, force: true }));
 
-  it('writes a folder that typechecks and whose tests pass at once', async () => {
-    const created = await run(process.execPath, [...cli, 'integration', 'new', 'acme_crm', '--json'], {
-      cwd: copy,
-    });
-    const result = JSON.parse(created.stdout) as { files: string[] };
-    expect(result.files).toEqual([
-      'src/integrations/acme_crm/client.ts',
-      'src/integrations/acme_crm/index.ts',
-      'src/simulators/acme_crm/index.ts',
-      'test/integrations/acme_crm.test.ts',
-      'docs/integrations/acme_crm.md',
-      'src/integrations/registry.ts',
-    ]);
+  it('writes only its folder and the registry line; the output passes lint, typecheck and its own tests', async () => {
+    const before = listFiles(path.join(copy, 'src'));
+    const created = await run(
+      process.execPath,
+      [
+        ...cli,
+        'integration',
+        'new',
+        'acme_crm',
+        '--role',
+        'source,enrichment',
+        '--display-name',
+        'Acme CRM',
+        '--json',
+      ],
+      { cwd: copy },
+    );
+    const result = JSON.parse(created.stdout) as { files: string[]; roles: string[] };
+    expect(result.roles).toEqual(['source', 'enrichment']);
+    const folder = 'src/integrations/acme_crm';
+    expect(result.files.sort()).toEqual(
+      [
+        `${folder}/README.md`,
+        `${folder}/acme_crm.test.ts`,
+        `${folder}/client.ts`,
+        `${folder}/enrichment.test.ts`,
+        `${folder}/enrichment.ts`,
+        `${folder}/index.ts`,
+        `${folder}/mappers.test.ts`,
+        `${folder}/mappers.ts`,
+        `${folder}/simulator/index.ts`,
+        `${folder}/streams.ts`,
+        `${folder}/types.ts`,
+        'src/integrations/registry.ts',
+      ].sort(),
+    );
+    // Nothing else in src/ appeared or went away.
+    const after = listFiles(path.join(copy, 'src')).filter((f) => !f.startsWith('integrations/acme_crm/'));
+    expect(after).toEqual(before);
     const registry = fs.readFileSync(path.join(copy, 'src/integrations/registry.ts'), 'utf8');
     expect(registry).toContain("import acmeCrm from './acme_crm/index.js';");
     expect(registry).toMatch(/acmeCrm,?\s*\]/);
+    expect(fs.readFileSync(path.join(copy, `${folder}/index.ts`), 'utf8')).toContain(
+      "displayName: 'Acme CRM'",
+    );
+
+    // Lint: Biome, as CI runs it.
+    await run(path.join(copy, 'node_modules/.bin/biome'), ['check', folder, 'src/integrations/registry.ts'], {
+      cwd: copy,
+    }).catch((error: { stdout: string; stderr: string }) => {
+      throw new Error(`The scaffolded code fails biome check:\n${error.stdout}${error.stderr}`);
+    });
 
     // Typecheck what was written (and the registry that imports it).
     fs.writeFileSync(
       path.join(copy, 'tsconfig.scaffold.json'),
-      JSON.stringify({
-        extends: './tsconfig.json',
-        include: [
-          'src/integrations/acme_crm',
-          'src/simulators/acme_crm',
-          'test/integrations/acme_crm.test.ts',
-          'src/integrations/registry.ts',
-        ],
-      }),
+      JSON.stringify({ extends: './tsconfig.json', include: [folder, 'src/integrations/registry.ts'] }),
     );
     await run(path.join(copy, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.scaffold.json', '--noEmit'], {
       cwd: copy,
@@ -91,21 +114,27 @@ describe('beton integration new', () => {
       throw new Error(`The scaffolded code does not typecheck:\n${error.stdout}`);
     });
 
-    const tests = await run(
-      path.join(copy, 'node_modules/.bin/vitest'),
-      ['run', 'test/integrations/acme_crm.test.ts'],
-      {
-        cwd: copy,
-        env: { ...process.env, DATABASE_URL: process.env.DATABASE_URL ?? '' },
-      },
-    );
-    expect(tests.stdout).toMatch(/3 passed/);
+    const tests = await run(path.join(copy, 'node_modules/.bin/vitest'), ['run', folder], {
+      cwd: copy,
+      env: { ...process.env, DATABASE_URL: process.env.DATABASE_URL ?? '' },
+    });
+    expect(tests.stdout).toMatch(/Tests\s+8 passed/);
 
-    // A second run refuses to overwrite.
+    // A second run refuses to overwrite; an unknown role is refused with what is accepted.
     await expect(
-      run(process.execPath, [...cli, 'integration', 'new', 'acme_crm'], {
-        cwd: copy,
-      }),
+      run(process.execPath, [...cli, 'integration', 'new', 'acme_crm'], { cwd: copy }),
     ).rejects.toMatchObject({ stderr: expect.stringContaining('already') });
-  }, 180_000);
+    await expect(
+      run(process.execPath, [...cli, 'integration', 'new', 'other_one', '--role', 'sink'], { cwd: copy }),
+    ).rejects.toMatchObject({ stderr: expect.stringContaining('use source, enrichment') });
+  }, 400_000);
 });
+
+/** Every file under `dir`, relative and sorted. */
+function listFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();
+}

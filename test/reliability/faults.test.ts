@@ -11,6 +11,7 @@ import {
   DEFAULT_ATTIO_TOKEN,
 } from '../../src/integrations/attio/simulator/index.js';
 import { RepeatingCursorError } from '../../src/integrations/index.js';
+import type { PostHogSimulator } from '../../src/integrations/posthog/simulator/index.js';
 import { startStripeSimulator } from '../../src/integrations/stripe/simulator/index.js';
 import { type PushAccount, type PushServiceDeps, startPush } from '../../src/push/index.js';
 import type { Knobs } from '../../src/simulators/index.js';
@@ -44,10 +45,7 @@ interface Scenario {
   ridesOut: (source: Source) => boolean;
 }
 
-const knobs = (source: Source, k: Partial<Knobs>) => {
-  const server = source === 'attio' ? bed.sims.attio : bed.sims[source].server;
-  server.setKnobs({ faultSeed: 7, ...k });
-};
+const knobs = (source: Source, k: Partial<Knobs>) => bed.sims.get(source).setKnobs({ faultSeed: 7, ...k });
 
 const scenarios: Scenario[] = [
   { name: '10% random 5xx', ridesOut: () => true, arm: (s) => void knobs(s, { errorRate: 0.1 }) },
@@ -64,8 +62,9 @@ const scenarios: Scenario[] = [
     // says nothing, so a storm longer than the backoff ends the run cleanly and the next resumes.
     ridesOut: (source) => source !== 'stripe',
     arm: async (s) => {
-      if (s === 'posthog') bed.sims.posthog.throttleNext(4, 1);
-      if (s === 'attio') bed.sims.attio.rateLimitStorm({ reads: 6 });
+      // Each service's own 429 form (a source without a recipe here runs unstormed).
+      if (s === 'posthog') (bed.sims.get(s).server as PostHogSimulator).throttleNext(4, 1);
+      else if (s === 'attio') (bed.sims.get(s).server as AttioSimulator).rateLimitStorm({ reads: 6 });
       if (s === 'stripe') {
         // Stripe's limit per second, far below what the client's budget sends: most requests 429.
         const strict = await startStripeSimulator({ dataset: bed.dataset, requestsPerSecond: 4 });
@@ -120,8 +119,7 @@ describe('source streams under faults', () => {
             }
             run = await bed.sync(workspaceId, source);
           } finally {
-            const server = source === 'attio' ? bed.sims.attio : bed.sims[source].server;
-            server.setKnobs({
+            bed.sims.get(source).setKnobs({
               errorRate: 0,
               timeoutRate: 0,
               malformedRate: 0,
@@ -144,7 +142,7 @@ describe('source streams under faults', () => {
                 { workspaceId, audit: { actorType: 'cli', actorId: null } },
                 source,
                 {
-                  settings: { baseUrl: bed.sims[source].url },
+                  settings: { baseUrl: bed.sims.get(source).summary.url },
                 },
               );
             }

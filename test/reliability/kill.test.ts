@@ -45,9 +45,7 @@ beforeAll(async () => {
   children = warmChildren(childArgs, CONCURRENCY);
   // Several processes share each key here, each with its own rate budget: the limits are not
   // what this suite is about (the faults suite is), so the simulators do not enforce them.
-  bed.sims.posthog.server.setKnobs({ rateLimits: false });
-  bed.sims.stripe.server.setKnobs({ rateLimits: false });
-  bed.sims.attio.setKnobs({ rateLimits: false });
+  for (const sim of bed.sims.list) sim.setKnobs({ rateLimits: false });
   const calibrations = SOURCES.flatMap((source) =>
     bed.streams[source].map((stream) => async () => {
       const ws = await bed.newWorkspace(source);

@@ -10,6 +10,8 @@ export interface Names {
   display: string;
   /** `acme-crm`: host name part. */
   host: string;
+  /** `ACME_CRM`: constants and environment variables. */
+  upper: string;
 }
 
 export const NAME_PATTERN = /^[a-z][a-z0-9_]{1,39}$/;
@@ -23,5 +25,6 @@ export function namesOf(name: string): Names {
     pascal: words.map(cap).join(''),
     display: words.map(cap).join(' '),
     host: words.join('-'),
+    upper: name.toUpperCase(),
   };
 }

@@ -1,282 +1,670 @@
 import type { Names } from './names.js';
 
 /**
- * The files `beton integration new <name>` writes. Each is a working starting point: the client
- * speaks a simple paged JSON API, the simulator serves exactly that API (with auth errors, a 429
- * knob and a repeating-cursor knob), and the tests pass before anything is changed. Replace the
- * endpoints with the real service's, keeping the shape.
+ * The files `beton integration new <name>` writes into `src/integrations/<name>/`. Each is a working
+ * starting point on the SDK: the client speaks a small paged JSON API, the simulator (on the kit,
+ * over the synthetic dataset) serves exactly that API, the mappers say what the records mean, and
+ * the tests pass, lint and typecheck before anything is changed. Replace the endpoints and fields
+ * with the real service's, keeping the shape. Generated from plain-text templates: the text inside
+ * each template literal is the file as written.
  */
 
-export function clientFile(n: Names): string {
-  return `import type { HttpClient } from '../../core/http/index.js';
+/** A role of the scaffolded integration (destination once its capability exists in the SDK). */
+export type ScaffoldRole = 'source' | 'enrichment';
 
-/** One ${n.display} item as the API sends it. Replace with the real record's fields. */
-export interface ${n.pascal}Item {
+export interface ScaffoldOptions {
+  roles: readonly ScaffoldRole[];
+  /** The roles as written in the definition: `'source', 'enrichment'`. */
+  rolesList: string;
+  category: string;
+  baseUrl: string;
+  description: string;
+}
+
+/** types.ts: the API's shapes. */
+export function typesFile(n: Names, o: ScaffoldOptions): string {
+  return [
+    `/** The ${n.display} API's shapes, as it sends them. Replace the fields with the real API's. */
+
+/** One company as the API lists it. */
+export interface ${n.pascal}Company {
   id: string;
   name: string;
+  /** The company's website domain: how Beton ties it to an account (see mappers.ts). */
+  domain: string;
   updated_at: string;
 }
 
-export interface ${n.pascal}Page {
-  data: ${n.pascal}Item[];
-  /** Opaque cursor of the next page; null on the last page. */
+/** One page of a list: its items and the cursor of the next page (null on the last). */
+export interface ${n.pascal}Page<T> {
+  data: T[];
   next_cursor: string | null;
 }
+`,
+    o.roles.includes('enrichment')
+      ? `
+/** What the lookup endpoint knows about a company. */
+export interface ${n.pascal}Organization {
+  domain: string;
+  name: string;
+  industry: string;
+  employees: number;
+  country: string;
+}
+`
+      : '',
+  ].join('');
+}
 
+/** client.ts: the only code that speaks the API. */
+export function clientFile(n: Names, o: ScaffoldOptions): string {
+  return [
+    `import type { HttpClient } from '../../core/http/index.js';
+`,
+    o.roles.includes('enrichment')
+      ? `import type { ${n.pascal}Company, ${n.pascal}Organization, ${n.pascal}Page } from './types.js';
+`
+      : '',
+    o.roles.includes('enrichment')
+      ? ''
+      : `import type { ${n.pascal}Company, ${n.pascal}Page } from './types.js';
+`,
+    `
 /**
  * The only code that speaks the ${n.display} API. Every call goes through \`http\` (base URL, auth,
  * timeouts, retries, the credential's rate budget, the SSRF guard).
+ *
+ * @example
+ * const me = await client.whoAmI();
  */
 export class ${n.pascal}Client {
   constructor(
-    private readonly http: HttpClient,
+    readonly http: HttpClient,
     private readonly pageSize = 100,
   ) {}
 
   /** The live key check: who the key belongs to. */
-  async whoAmI(signal?: AbortSignal): Promise<{ id: string; name: string }> {
+  whoAmI(signal?: AbortSignal): Promise<{ id: string; name: string }> {
     return this.http.get('/v1/me', undefined, signal);
   }
 
-  /** One page of items, oldest first. */
-  async items(cursor: string | null, signal?: AbortSignal): Promise<${n.pascal}Page> {
-    return this.http.get('/v1/items', { limit: this.pageSize, cursor: cursor ?? undefined }, signal);
+  /** One page of companies, oldest first. */
+  companies(cursor: string | undefined, signal?: AbortSignal): Promise<${n.pascal}Page<${n.pascal}Company>> {
+    return this.http.get('/v1/companies', { limit: this.pageSize, ...(cursor ? { cursor } : {}) }, signal);
   }
 
-  /** How many items the service holds (for the reconciliation check). */
-  async countItems(signal?: AbortSignal): Promise<number> {
-    return (await this.http.get<{ count: number }>('/v1/items/count', undefined, signal)).count;
+  /** How many companies the service holds (the reconciliation check after a sync). */
+  async countCompanies(signal?: AbortSignal): Promise<number> {
+    return (await this.http.get<{ count: number }>('/v1/companies/count', undefined, signal)).count;
   }
-}
-`;
+`,
+    o.roles.includes('enrichment')
+      ? `
+  /** Firmographics of a few domains in one call; a domain the service does not know is left out. */
+  async organizations(domains: readonly string[], signal?: AbortSignal): Promise<${n.pascal}Organization[]> {
+    const answer = await this.http.post<{ organizations: ${n.pascal}Organization[] }>(
+      '/v1/organizations/lookup',
+      { domains },
+      signal ? { signal } : {},
+    );
+    return answer.organizations;
+  }
+`
+      : '',
+    `}
+`,
+  ].join('');
 }
 
-export function definitionFile(n: Names): string {
-  return `import { z } from 'zod';
-import { baseUrlSetting, cursorGuard, defineIntegration, secret } from '../sdk.js';
+/** index.ts: the definition. */
+export function definitionFile(n: Names, o: ScaffoldOptions): string {
+  return [
+    `import { z } from 'zod';
+import { baseUrlSetting, defineIntegration, secret } from '../sdk.js';
 import { ${n.pascal}Client } from './client.js';
-
-const DEFAULT_BASE_URL = 'https://api.${n.host}.com';
+`,
+    o.roles.includes('enrichment')
+      ? `import { enrichment, facts } from './enrichment.js';
+`
+      : '',
+    o.roles.includes('source')
+      ? `import { companiesFacts } from './mappers.js';
+import { companiesStream } from './streams.js';
+`
+      : '',
+    `
+const DEFAULT_BASE_URL = '${o.baseUrl}';
 
 /**
- * ${n.display}. Declaration first (what it is, where the key comes from, its limits), then the client
- * and the streams. See docs/integrations/${n.name}.md for what is synced and what the cursor cannot see.
+ * ${n.display}: one folder, one registry line. The declaration says what it is, where its key comes
+ * from and its limits; the client speaks its API; each stream says what its records mean (mappers.ts);
+ * the simulator stands in for it in tests, the demo and \`beton simulate\`. Setup: README.md here.
  */
 export default defineIntegration({
   name: '${n.name}',
   displayName: '${n.display}',
-  description: '${n.display} items, synced incrementally.',
-  category: 'other',
-  roles: ['source'],
+  description: '${o.description}',
+  category: '${o.category}',
+  roles: [${o.rolesList}],
   docs: {
-    keyUrl: 'https://${n.host}.com/settings/api-keys',
-    scopes: ['items:read'],
-    setup: 'docs/integrations/${n.name}.md',
+    keyUrl: '${o.baseUrl}/settings/api-keys',
+    scopes: ['read'],
+    setup: 'src/integrations/${n.name}/README.md',
   },
   credentials: z.object({ apiKey: secret(z.string().min(8, 'at least 8 characters')) }),
-  settings: z.object({ baseUrl: baseUrlSetting(DEFAULT_BASE_URL) }),
+  settings: z.object({
+    baseUrl: baseUrlSetting(DEFAULT_BASE_URL),
+`,
+    o.roles.includes('enrichment')
+      ? `    monthlyCreditCap: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Most lookup credits a calendar month may spend (default: no cap).'),
+`
+      : '',
+    `  }),
   rateLimit: { perSecond: 10 },
   defaultBaseUrl: DEFAULT_BASE_URL,
+  simulator: () => import('./simulator/index.js'),
   auth: (credentials) => ({ authorization: \`Bearer \${credentials.apiKey}\` }),
   client: (ctx) => new ${n.pascal}Client(ctx.http),
   validate: async (client) => {
     const me = await client.whoAmI();
     return { accountLabel: \`\${me.name} (\${me.id})\` };
   },
-  streams: {
-    items: {
-      description: 'Every item, by cursor.',
-      primaryKey: 'id',
-      cursor: 'cursor',
-      // The cursor only moves forward: an update to an item already read is seen by a full refresh.
-      read: async function* (client, state: { cursor: string | null } | null, ctx) {
-        const seen = cursorGuard('${n.name} items cursor');
-        let cursor = state?.cursor ?? null;
-        for (;;) {
-          if (cursor) seen(cursor);
-          const page = await client.items(cursor, ctx.signal);
-          // The last page keeps its own cursor: the next run re-reads it and anything added after it.
-          yield { records: page.data, state: { cursor: page.next_cursor ?? cursor }, done: !page.next_cursor };
-          if (!page.next_cursor) return;
-          cursor = page.next_cursor;
-        }
-      },
-      reconcile: (client) => client.countItems(),
-    },
+`,
+    o.roles.includes('source')
+      ? `  streams: {
+    companies: { ...companiesStream, facts: companiesFacts },
   },
-});
-`;
+`
+      : '',
+    o.roles.includes('enrichment')
+      ? `  enrichment,
+  facts,
+`
+      : '',
+    `});
+`,
+  ].join('');
 }
 
-export function simulatorFile(n: Names): string {
-  return `import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+/** streams.ts: the source's streams (source role). */
+export function streamsFile(n: Names, _o: ScaffoldOptions): string {
+  return [
+    `import { cursorPages, type StreamDefinition } from '../sdk.js';
+import type { ${n.pascal}Client } from './client.js';
+import type { ${n.pascal}Company } from './types.js';
 
 /**
- * A local stand-in for ${n.display}, over real HTTP on 127.0.0.1: the endpoints the client uses, its
- * auth error, and knobs for a 429 and a repeating cursor. Shape it after the real API's documented
- * answers (status codes, error bodies, rate-limit headers).
+ * Every company, by the API's page cursor (the SDK's \`cursorPages\` stops on a cursor that repeats).
+ * The list is read whole on each run; a company the API no longer lists is marked deleted.
  */
-export interface ${n.pascal}Simulator {
-  url: string;
-  apiKey: string;
-  /** Answer the next N requests 429 with \`Retry-After: 1\`. */
-  rateLimitNext(times: number): void;
-  /** Make every cursor point back at the page just served. */
-  repeatCursor(on: boolean): void;
-  requests: number;
-  close(): Promise<void>;
+export const companiesStream: StreamDefinition<${n.pascal}Client, ${n.pascal}Company, { cursor: string }> = {
+  description: 'Every company: name and website domain.',
+  primaryKey: 'id',
+  cursor: 'none',
+  deletes: 'full-refresh',
+  async *read(client, state, ctx) {
+    for await (const page of cursorPages({
+      what: '${n.name} companies cursor',
+      ...(state?.cursor ? { start: state.cursor } : {}),
+      fetch: async (cursor) => {
+        const answer = await client.companies(cursor, ctx.signal);
+        return { items: answer.data, next: answer.next_cursor };
+      },
+      signal: ctx.signal,
+    })) {
+      yield {
+        records: page.items,
+        state: { cursor: page.next ?? '' },
+        ...(page.next === null ? { done: true } : {}),
+      };
+    }
+  },
+  reconcile: (client) => client.countCompanies(),
+};
+`,
+  ].join('');
 }
 
-export async function start${n.pascal}Simulator(opts: { apiKey?: string; items?: number } = {}): Promise<${n.pascal}Simulator> {
-  const apiKey = opts.apiKey ?? '${n.name}_test_key_123456';
-  const total = opts.items ?? 120;
-  const items = Array.from({ length: total }, (_, i) => ({
-    id: \`itm_\${String(i).padStart(6, '0')}\`,
-    name: \`Item \${i}\`,
-    updated_at: new Date(Date.UTC(2025, 0, 1) + i * 60_000).toISOString(),
+/** mappers.ts: what the records mean (source role). */
+export function mappersFile(n: Names, _o: ScaffoldOptions): string {
+  return [
+    `import type { StreamFacts } from '../sdk.js';
+import type { ${n.pascal}Company } from './types.js';
+
+/**
+ * What a ${n.display} company means to Beton: it claims the account of its website domain and offers
+ * its name. Accounts, signals and scoring read these facts, never the record itself.
+ *
+ * @example
+ * companiesFacts.identity?.claim({ id: 'c1', name: 'Acme', domain: 'acme.io', updated_at: '' }, null);
+ */
+export const companiesFacts: StreamFacts<${n.pascal}Company> = {
+  identity: {
+    claim: (company) =>
+      company.domain
+        ? { kind: 'domain', domain: company.domain, method: 'crm_domain' }
+        : { kind: 'none', reason: 'the company has no website domain' },
+  },
+  name: { priority: 20, of: (company) => company.name || null },
+};
+`,
+  ].join('');
+}
+
+/** enrichment.ts: the enrichment capability and what an answer means (enrichment role). */
+export function enrichmentFile(n: Names, _o: ScaffoldOptions): string {
+  return [
+    `import type { EnrichmentCapability, IntegrationFacts } from '../sdk.js';
+import type { ${n.pascal}Client } from './client.js';
+import type { ${n.pascal}Organization } from './types.js';
+
+/**
+ * Companies looked up by domain: the platform (src/enrichment) batches the accounts' domains, keeps
+ * to the workspace's credit cap and caches each answer; this says how to ask and what it costs.
+ *
+ * @example
+ * const answers = await enrichment.lookup(client, ['acme.io']); // Map { 'acme.io' => {…} | null }
+ */
+export const enrichment: EnrichmentCapability<${n.pascal}Client, { monthlyCreditCap?: number | undefined }> = {
+  description: 'Company firmographics (industry, head count, country) by website domain.',
+  batchSize: 10,
+  credits: { perFound: 1, perNotFound: 0 },
+  defaultFreshnessDays: 30,
+  normalizeDomain: (raw) =>
+    raw
+      .trim()
+      .toLowerCase()
+      .replace(/^https?:\\/\\//, '')
+      .replace(/^www\\./, '')
+      .split('/')[0] ?? '',
+  budget: (settings) => ({ monthlyCreditCap: settings.monthlyCreditCap }),
+  lookup: async (client, domains, signal) => {
+    const known = new Map((await client.organizations(domains, signal)).map((o) => [o.domain, o]));
+    return new Map(domains.map((domain) => [domain, known.get(domain) ?? null]));
+  },
+};
+
+/** What a lookup answer means: the account's firmographics (its name ranks after the sources'). */
+export const facts: IntegrationFacts = {
+  firmographics: {
+    namePriority: 30,
+    of: (answer) => {
+      const organization = answer as ${n.pascal}Organization | null;
+      if (!organization) return null;
+      const { name, industry, employees, country } = organization;
+      return { name, industry, employees, country };
+    },
+  },
+};
+`,
+  ].join('');
+}
+
+/** simulator/index.ts: the stand-in on the kit. */
+export function simulatorFile(n: Names, o: ScaffoldOptions): string {
+  return [
+    `import type { Dataset } from '../../../simulators/dataset/index.js';
+import { createSimServer, type Knobs, type SimServer } from '../../../simulators/kit/index.js';
+import type { SimulatorStartOptions, StartedSimulator } from '../../capabilities/simulator.js';
+`,
+    o.roles.includes('enrichment')
+      ? `import type { ${n.pascal}Company, ${n.pascal}Organization } from '../types.js';
+`
+      : '',
+    o.roles.includes('enrichment')
+      ? ''
+      : `import type { ${n.pascal}Company } from '../types.js';
+`,
+    `
+/** The key the simulator accepts unless told otherwise. */
+export const DEFAULT_${n.upper}_KEY = '${n.name}_sim_key_0001';
+
+/**
+ * A local stand-in for ${n.display} on the simulator kit: the endpoints the client uses over the
+ * synthetic world's companies, its auth error, the kit's knobs (latency, 5xx, hangs, malformed and
+ * truncated bodies, a repeating cursor with \`repeatNext\`) and a 429 on demand. Shape it after the
+ * real API's documented answers (status codes, error bodies, rate-limit headers).
+ */
+export interface ${n.pascal}Simulator extends SimServer {
+  readonly apiKey: string;
+  /** Answer the next \`times\` requests 429 with \`Retry-After: 1\`. */
+  rateLimitNext(times: number): void;
+}
+
+export interface ${n.pascal}SimOptions {
+  /** The world it serves: its companies (name, domain, firmographics) and its "now". */
+  dataset: Pick<Dataset, 'companies'>;
+  knobs?: Partial<Knobs>;
+  apiKey?: string;
+}
+
+const PAGE_MAX = 1_000;
+const cursorOf = (offset: number) => Buffer.from(String(offset)).toString('base64url');
+const offsetOf = (cursor: string) => Number(Buffer.from(cursor, 'base64url').toString('utf8')) || 0;
+
+/**
+ * Create the simulator (call \`listen()\`).
+ *
+ * @example
+ * const sim = create${n.pascal}Simulator({ dataset: generateDataset({ seed: 'x', companies: 20 }) });
+ * const url = await sim.listen();
+ */
+export function create${n.pascal}Simulator(options: ${n.pascal}SimOptions): ${n.pascal}Simulator {
+  const apiKey = options.apiKey ?? DEFAULT_${n.upper}_KEY;
+  const server = createSimServer({
+    name: '${n.name}',
+    ...(options.knobs ? { knobs: options.knobs } : {}),
+    faultBody: () => ({ error: { code: 'internal_error', message: 'Something went wrong.' } }),
+  });
+  const companies: ${n.pascal}Company[] = options.dataset.companies.map((c) => ({
+    id: c.id,
+    name: c.name,
+    domain: c.domain,
+    updated_at: c.createdAt,
   }));
   let limited = 0;
-  let repeat = false;
-  let requests = 0;
 
-  const send = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-    res.writeHead(status, { 'content-type': 'application/json', ...headers });
-    res.end(JSON.stringify(body));
-  };
-
-  const server = http.createServer((req, res) => {
-    requests += 1;
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (req.headers.authorization !== \`Bearer \${apiKey}\`) {
-      return send(res, 401, { error: { code: 'invalid_api_key', message: 'The API key is invalid or revoked.' } });
+  server.app.addHook('onRequest', async (request, reply) => {
+    if (request.headers.authorization !== \`Bearer \${apiKey}\`) {
+      return reply.code(401).send({ error: { code: 'invalid_api_key', message: 'The API key is invalid.' } });
     }
     if (limited > 0) {
       limited -= 1;
-      return send(res, 429, { error: { code: 'rate_limited', message: 'Too many requests.' } }, { 'retry-after': '1' });
+      return reply
+        .code(429)
+        .header('retry-after', '1')
+        .send({ error: { code: 'rate_limited', message: 'Too many requests.' } });
     }
-    if (url.pathname === '/v1/me') return send(res, 200, { id: 'acct_1', name: '${n.display} Test Account' });
-    if (url.pathname === '/v1/items/count') return send(res, 200, { count: items.length });
-    if (url.pathname === '/v1/items') {
-      const limit = Math.min(Math.max(Number(url.searchParams.get('limit') ?? 100), 1), 1000);
-      const cursor = url.searchParams.get('cursor');
-      const start = cursor ? Number(Buffer.from(cursor, 'base64url').toString('utf8')) : 0;
-      const data = items.slice(start, start + limit);
-      const end = start + data.length;
-      const nextCursor = end < items.length ? Buffer.from(String(repeat ? start : end)).toString('base64url') : null;
-      return send(res, 200, { data, next_cursor: nextCursor });
-    }
-    return send(res, 404, { error: { code: 'not_found', message: \`No route \${url.pathname}\` } });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: \`http://127.0.0.1:\${port}\`,
+  server.app.get('/v1/me', async () => ({ id: 'acct_sim', name: '${n.display} simulator' }));
+  server.app.get('/v1/companies/count', async () => ({ count: companies.length }));
+  server.app.get('/v1/companies', async (request) => {
+    const query = request.query as { limit?: string; cursor?: string };
+    const limit = Math.min(Math.max(Number(query.limit ?? 100) || 100, 1), PAGE_MAX);
+    const start = query.cursor ? offsetOf(query.cursor) : 0;
+    const data = companies.slice(start, start + limit);
+    const end = start + data.length;
+    // The kit's repeatNext knob: hand out a cursor pointing at the page just served.
+    const next = end < companies.length ? cursorOf(server.knobs.repeatNext ? start : end) : null;
+    return { data, next_cursor: next };
+  });
+`,
+    o.roles.includes('enrichment')
+      ? `  const byDomain = new Map(options.dataset.companies.map((c) => [c.domain, c]));
+  server.app.post('/v1/organizations/lookup', async (request, reply) => {
+    const domains = (request.body as { domains?: unknown } | null)?.domains;
+    if (!Array.isArray(domains) || domains.length > 10) {
+      return reply
+        .code(400)
+        .send({ error: { code: 'invalid_request', message: 'domains: an array of at most 10 domains.' } });
+    }
+    const organizations: ${n.pascal}Organization[] = [];
+    for (const domain of domains) {
+      const company = typeof domain === 'string' ? byDomain.get(domain) : undefined;
+      if (company) {
+        const { name, industry, employees, country } = company;
+        organizations.push({ domain: company.domain, name, industry, employees, country });
+      }
+    }
+    return { organizations };
+  });
+`
+      : '',
+    `
+  return Object.assign(server, {
     apiKey,
-    rateLimitNext: (times) => {
+    rateLimitNext(times: number) {
       limited = times;
     },
-    repeatCursor: (on) => {
-      repeat = on;
-    },
-    get requests() {
-      return requests;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+  });
+}
+
+/**
+ * The uniform entry point the registry loads (\`simulator: () => import('./simulator/index.js')\`):
+ * what \`beton simulate --json\` prints and the body that connects a workspace to it.
+ */
+export async function startSimulator(
+  options: SimulatorStartOptions,
+): Promise<StartedSimulator<${n.pascal}Simulator>> {
+  const server = create${n.pascal}Simulator({
+    dataset: options.dataset,
+    ...(options.knobs ? { knobs: options.knobs } : {}),
+  });
+  const url = await server.listen(options.port);
+  return {
+    summary: { url, apiKey: server.apiKey },
+    connection: { credentials: { apiKey: server.apiKey }, settings: { baseUrl: url } },
+    server,
+    setKnobs: (knobs) => server.setKnobs(knobs),
+    close: () => server.close(),
   };
 }
-`;
+`,
+  ].join('');
 }
 
-export function testFile(n: Names): string {
-  return `import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import ${n.camel} from '../../src/integrations/${n.name}/index.js';
-import { start${n.pascal}Simulator, type ${n.pascal}Simulator } from '../../src/simulators/${n.name}/index.js';
-import { allRecords, executeRun, startSync } from '../../src/sync/index.js';
-import { createSyncTestbed, type SyncTestbed } from '../support/testkit-integration/testbed.js';
+/** <name>.test.ts: connect, sync, accounts, repeating cursor (source role). */
+export function sourceTestFile(n: Names, _o: ScaffoldOptions): string {
+  return [
+    `import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSyncTestbed, type SyncTestbed } from '../../../test/support/testkit-integration/testbed.js';
+import { ingestChanges } from '../../accounts/index.js';
+import { generateDataset } from '../../simulators/dataset/index.js';
+import { allRecords, executeRun, startSync } from '../../sync/index.js';
+import ${n.camel} from './index.js';
+import { create${n.pascal}Simulator } from './simulator/index.js';
 
-describe('${n.name} against its simulator', () => {
+/** ${n.display} end to end: connect, sync through real HTTP to its simulator, resolve into accounts. */
+const NAME = '${n.name}';
+const dataset = generateDataset({ seed: NAME, companies: 120 });
+
+describe('${n.display} against its simulator', () => {
   let bed: SyncTestbed;
-  let sim: ${n.pascal}Simulator;
+  let sim: ReturnType<typeof create${n.pascal}Simulator>;
+  let url: string;
 
   beforeAll(async () => {
     bed = await createSyncTestbed({ integrations: [${n.camel}] });
-    sim = await start${n.pascal}Simulator({ items: 120 });
+    sim = create${n.pascal}Simulator({ dataset });
+    url = await sim.listen();
   });
   afterAll(async () => {
     await sim.close();
     await bed.close();
   });
 
-  const sync = async () => {
-    const run = await startSync(bed.deps, bed.workspaceId, '${n.name}', { trigger: 'manual' });
+  const sync = async (full = false) => {
+    const run = await startSync(bed.deps, bed.workspaceId, NAME, { trigger: 'manual', full });
     return executeRun(bed.deps, bed.workspaceId, run.id);
   };
 
   it('refuses a wrong key at connect, storing nothing', async () => {
-    await expect(bed.connectWith('${n.name}', { apiKey: 'wrong_key_000' }, { baseUrl: sim.url })).rejects.toMatchObject({
-      status: 400,
-      code: 'invalid_credentials',
-    });
+    const refused = bed.connectWith(NAME, { apiKey: 'wrong_key_000' }, { baseUrl: url });
+    await expect(refused).rejects.toMatchObject({ status: 400, code: 'invalid_credentials' });
     expect(await bed.deps.db.kysely.selectFrom('connections').selectAll().execute()).toHaveLength(0);
   });
 
-  it('connects, then syncs every item, waiting out a 429', async () => {
-    await bed.connectWith('${n.name}', { apiKey: sim.apiKey }, { baseUrl: sim.url });
+  it('connects, then syncs every company, waiting out a 429', async () => {
+    await bed.connectWith(NAME, { apiKey: sim.apiKey }, { baseUrl: url });
     sim.rateLimitNext(1);
     const run = await sync();
     expect(run.status).toBe('succeeded');
     expect(run.counts).toMatchObject({ read: 120, written: 120 });
-    const rows = await allRecords(bed.deps.db.kysely, bed.workspaceId, { integration: '${n.name}', stream: 'items' });
+    const where = { integration: NAME, stream: 'companies' };
+    const rows = await allRecords(bed.deps.db.kysely, bed.workspaceId, where);
     expect(rows).toHaveLength(120);
   });
 
+  it('resolves each company into the account of its domain, named by the mapper', async () => {
+    await ingestChanges(bed.deps.db.kysely, bed.workspaceId, {
+      watermark: null,
+      now: new Date(Date.now() + 60_000).toISOString(),
+      liveSinceDay: null,
+      registry: bed.deps.integrations,
+    });
+    const accounts = await bed.deps.db.kysely
+      .selectFrom('accounts')
+      .select(['domain', 'name'])
+      .where('workspace_id', '=', bed.workspaceId)
+      .execute();
+    expect(new Set(accounts.map((a) => a.domain))).toEqual(new Set(dataset.companies.map((c) => c.domain)));
+    const first = dataset.companies[0]!;
+    expect(accounts.find((a) => a.domain === first.domain)?.name).toBe(first.name);
+  });
+
   it('stops on a repeating cursor instead of looping', async () => {
-    sim.repeatCursor(true);
+    sim.setKnobs({ repeatNext: true });
     try {
-      const run = await startSync(bed.deps, bed.workspaceId, '${n.name}', { trigger: 'manual', full: true });
-      const done = await executeRun(bed.deps, bed.workspaceId, run.id);
+      const done = await sync(true);
       expect(done.status).toBe('failed');
       expect(done.error?.code).toBe('repeating_cursor');
     } finally {
-      sim.repeatCursor(false);
+      sim.setKnobs({ repeatNext: false });
     }
   });
 });
-`;
+`,
+  ].join('');
 }
 
-export function docFile(n: Names): string {
-  return `# ${n.display}
+/** mappers.test.ts: the mappers on a recorded answer (source role). */
+export function mappersTestFile(n: Names, _o: ScaffoldOptions): string {
+  return [
+    `import { describe, expect, it } from 'vitest';
+import { companiesFacts } from './mappers.js';
+import type { ${n.pascal}Company } from './types.js';
 
-Beton reads ${n.display} items so that accounts, signals and scores can use them.
+/** A company as the API answered it (replace with a recorded answer from the real API's docs). */
+const recorded: ${n.pascal}Company = {
+  id: 'co_000001',
+  name: 'Acme Analytics',
+  domain: 'acme-analytics.io',
+  updated_at: '2025-01-01T00:00:00.000Z',
+};
+
+describe('${n.display} mappers', () => {
+  it('a company claims the account of its website domain and names it', () => {
+    expect(companiesFacts.identity?.claim(recorded, null)).toEqual({
+      kind: 'domain',
+      domain: 'acme-analytics.io',
+      method: 'crm_domain',
+    });
+    expect(companiesFacts.name?.of(recorded)).toBe('Acme Analytics');
+  });
+
+  it('a company without a domain claims nothing, with the reason', () => {
+    expect(companiesFacts.identity?.claim({ ...recorded, domain: '' }, null)).toMatchObject({ kind: 'none' });
+  });
+});
+`,
+  ].join('');
+}
+
+/** enrichment.test.ts: lookups against the simulator (enrichment role). */
+export function enrichmentTestFile(n: Names, _o: ScaffoldOptions): string {
+  return [
+    `import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../core/clock.js';
+import { createLogger } from '../../core/logger.js';
+import { generateDataset } from '../../simulators/dataset/index.js';
+import { createIntegrationClient } from '../client-factory.js';
+import type { ${n.pascal}Client } from './client.js';
+import { enrichment, facts } from './enrichment.js';
+import ${n.camel} from './index.js';
+import { create${n.pascal}Simulator } from './simulator/index.js';
+
+/** The enrichment capability against the simulator: lookups by domain and what an answer means. */
+const dataset = generateDataset({ seed: '${n.name}-enrich', companies: 12 });
+
+describe('${n.display} enrichment', () => {
+  let sim: ReturnType<typeof create${n.pascal}Simulator>;
+  let client: ${n.pascal}Client;
+
+  beforeAll(async () => {
+    sim = create${n.pascal}Simulator({ dataset });
+    const url = await sim.listen();
+    client = createIntegrationClient(
+      ${n.camel},
+      {
+        workspaceId: 'w',
+        connectionId: 'c',
+        credentials: { apiKey: sim.apiKey },
+        settings: { baseUrl: url },
+      },
+      { logger: createLogger({ level: 'silent' }), clock: systemClock, allowPrivateHosts: true },
+    ).client as ${n.pascal}Client;
+  });
+  afterAll(() => sim.close());
+
+  it('answers every domain asked: the company when known, null when not', async () => {
+    const known = dataset.companies[0]!;
+    const answers = await enrichment.lookup(client, [known.domain, 'unknown-company.example']);
+    expect(answers.get('unknown-company.example')).toBeNull();
+    expect(facts.firmographics?.of(answers.get(known.domain))).toEqual({
+      name: known.name,
+      industry: known.industry,
+      employees: known.employees,
+      country: known.country,
+    });
+  });
+
+  it('normalises a website to the bare domain it matches on', () => {
+    expect(enrichment.normalizeDomain(' https://www.Acme.io/about ')).toBe('acme.io');
+  });
+});
+`,
+  ].join('');
+}
+
+/** README.md: the setup page. */
+export function docFile(n: Names, o: ScaffoldOptions): string {
+  return [
+    `# ${n.display}
+
+${o.description}
 
 ## Key
 
-- Create a key at https://${n.host}.com/settings/api-keys with the scope \`items:read\`.
+- Create a key at ${o.baseUrl}/settings/api-keys with read access.
 - Connect it: \`beton connect ${n.name} --credential apiKey=-\` (reads the key from stdin) or in the web
   app under Settings → Integrations. The key is checked live, then stored encrypted.
-- Single-workspace installs may set \`BETON_${n.name.toUpperCase()}_API_KEY\` instead.
+- Single-workspace installs may set \`BETON_${n.upper}_API_KEY\` instead.
 - Self-hosted or behind a proxy: set the \`baseUrl\` setting (https, public address).
-
+`,
+    o.roles.includes('source')
+      ? `
 ## What is synced
 
-| stream  | external id | cursor                  | deletions                     |
-| ------- | ----------- | ----------------------- | ----------------------------- |
-| \`items\` | \`id\`        | opaque page cursor      | seen by a full refresh (\`--full\`) |
+| stream      | external id | cursor                  | deletions                     |
+| ----------- | ----------- | ----------------------- | ----------------------------- |
+| \`companies\` | \`id\`        | page cursor, read whole | a full pass no longer sees it |
 
-## What the cursor cannot see
+## What the records mean
 
-The cursor only moves forward: an item changed after it was read is picked up by the next full
-refresh (\`beton sync ${n.name} --full\`), not by an incremental run. Write down here what the real
-API's incremental options (updated-since filters, event feeds) can and cannot see.
+Each company claims the account of its website domain and offers its name (\`mappers.ts\`).
+`
+      : '',
+    o.roles.includes('enrichment')
+      ? `
+## Enrichment
 
+Companies are looked up by domain, 10 per call, one credit per company found (none for an unknown
+domain). Set \`monthlyCreditCap\` to cap a month's spending.
+`
+      : '',
+    `
 ## Limits
 
 Beton paces requests to 10 per second per key and waits out a 429 (\`Retry-After\`).
-`;
+
+## Simulator
+
+\`simulator/index.ts\` serves the same API over the synthetic world (\`beton simulate\` lists it).
+`,
+  ].join('');
 }

@@ -5,21 +5,15 @@ import { type Clock, systemClock } from '../../../src/core/clock.js';
 import { Keyring } from '../../../src/core/crypto.js';
 import { createLogger } from '../../../src/core/logger.js';
 import type { DatabaseTarget } from '../../../src/db/index.js';
-import {
-  type AttioSimulator,
-  createAttioSimulator,
-  DEFAULT_ATTIO_TOKEN,
-} from '../../../src/integrations/attio/simulator/index.js';
 import { createRegistry, integrations } from '../../../src/integrations/index.js';
 import {
-  type PostHogSimulator,
-  startPostHogSimulator,
-} from '../../../src/integrations/posthog/simulator/index.js';
-import {
-  type StripeSimulator,
-  startStripeSimulator,
-} from '../../../src/integrations/stripe/simulator/index.js';
-import { type Dataset, generateDataset, type Knobs } from '../../../src/simulators/index.js';
+  type Dataset,
+  generateDataset,
+  type Knobs,
+  type RunningSimulators,
+  simulatedIntegrations,
+  startSimulators,
+} from '../../../src/simulators/index.js';
 import { executeRun, type SyncRun, startSync } from '../../../src/sync/index.js';
 import { createTestDb, type TestDb } from '../../support/index.js';
 
@@ -35,8 +29,13 @@ import { createTestDb, type TestDb } from '../../support/index.js';
  * const run = await bed.sync(ws, 'stripe');
  * expect(await bed.fingerprint(ws, 'stripe', 'customers')).toEqual(bed.reference.stripe.customers);
  */
-export type Source = 'posthog' | 'stripe' | 'attio';
-export const SOURCES: Source[] = ['posthog', 'stripe', 'attio'];
+export type Source = string;
+/** Every registered source that has a simulator, in pipeline order: the suites walk them all. */
+export const SOURCES: Source[] = simulatedIntegrations()
+  .filter((i) => i.roles.includes('source'))
+  .map((i) => i.name);
+/** Settings that keep a trial small (a shorter backfill), by integration; none by default. */
+const TRIAL_SETTINGS: Record<string, Record<string, unknown>> = { posthog: { backfillDays: 30 } };
 
 /** Retries the fault suites allow: enough for a 10% fault rate, small enough to stay quick. */
 export const FAULT_RETRY = { baseDelayMs: 20, maxWaitMs: 3_000, maxAttempts: 8 } as const;
@@ -59,7 +58,8 @@ export interface ReliabilityBed {
   /** Where a child process finds the same database. */
   database: DatabaseTarget;
   dataset: Dataset;
-  sims: { posthog: PostHogSimulator; stripe: StripeSimulator; attio: AttioSimulator };
+  /** The sources' simulators (`sims.get(source).server` for a service's own controls). */
+  sims: RunningSimulators;
   /** Stream names per source, from the integration definitions. */
   streams: Record<Source, string[]>;
   /** Fingerprints of a sync with no faults: the source's truth. */
@@ -102,12 +102,7 @@ export async function createReliabilityBed(opts: { companies?: number } = {}): P
     httpOptions: { retry: FAULT_RETRY, timeoutMs: FAULT_TIMEOUT_MS },
   };
   const dataset = generateDataset({ seed: 'h8-reliability', companies: opts.companies ?? 30 });
-  const sims = {
-    posthog: await startPostHogSimulator({ dataset, knobs: CALM }),
-    stripe: await startStripeSimulator({ dataset, knobs: CALM }),
-    attio: createAttioSimulator({ crm: dataset.crm, knobs: CALM }),
-  };
-  await sims.attio.listen();
+  const sims = await startSimulators({ dataset, knobs: CALM, only: SOURCES });
   const database: DatabaseTarget =
     testDb.dialect === 'sqlite'
       ? { dialect: 'sqlite', file: testDb.db.describe }
@@ -117,17 +112,11 @@ export async function createReliabilityBed(opts: { companies?: number } = {}): P
   ) as Record<Source, string[]>;
 
   const credentials = (source: Source, url?: string) => {
-    switch (source) {
-      case 'posthog':
-        return {
-          credentials: { apiKey: sims.posthog.apiKey },
-          settings: { baseUrl: url ?? sims.posthog.url, projectId: sims.posthog.projectId, backfillDays: 30 },
-        };
-      case 'stripe':
-        return { credentials: { apiKey: sims.stripe.apiKey }, settings: { baseUrl: url ?? sims.stripe.url } };
-      case 'attio':
-        return { credentials: { apiKey: DEFAULT_ATTIO_TOKEN }, settings: { baseUrl: url ?? sims.attio.url } };
-    }
+    const { credentials, settings } = sims.get(source).connection;
+    return {
+      credentials,
+      settings: { ...settings, ...TRIAL_SETTINGS[source], ...(url ? { baseUrl: url } : {}) },
+    };
   };
 
   const bed: ReliabilityBed = {
@@ -177,12 +166,10 @@ export async function createReliabilityBed(opts: { companies?: number } = {}): P
       };
     },
     calm() {
-      sims.posthog.server.setKnobs(CALM);
-      sims.stripe.server.setKnobs(CALM);
-      sims.attio.setKnobs(CALM);
+      for (const sim of sims.list) sim.setKnobs(CALM);
     },
     async close() {
-      await Promise.allSettled([sims.posthog.close(), sims.stripe.close(), sims.attio.close()]);
+      await sims.close().catch(() => undefined);
       await testDb.close();
     },
   };
