@@ -112,7 +112,7 @@ describe('beton mcp rate limit', () => {
       targetId: 'list_signals',
       details: { rateLimited: true, ok: false },
     });
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('KeyRateLimiter', () => {

@@ -458,5 +458,5 @@ describe('stdio (beton mcp)', () => {
     const listed = await writer.client.listTools();
     expect(listed.tools.map((x) => x.name).sort()).toEqual([...READ_TOOLS, ...WRITE_TOOLS].sort());
     await writer.client.close();
-  }, 60_000);
+  }, 120_000);
 });
