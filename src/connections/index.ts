@@ -8,4 +8,12 @@ export {
   workspaceEnvOverrides,
 } from './env.js';
 export { canReadUpstreamErrors, errorClassOf, integrationViewFor, runViewFor } from './error-class.js';
+export {
+  type CapabilityProviders,
+  CHOOSABLE_CAPABILITIES,
+  type ChoosableCapability,
+  capabilityProviders,
+  chooseProvider,
+  providerFor,
+} from './providers.js';
 export * from './service.js';

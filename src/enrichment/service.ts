@@ -1,6 +1,6 @@
 import { type AuditActor, recordAudit } from '../audit/index.js';
-import { type ConnectionDeps, connectionClient, openConnection } from '../connections/index.js';
-import { AppError, notFound } from '../core/errors.js';
+import { type ConnectionDeps, connectionClient, openConnection, providerFor } from '../connections/index.js';
+import { notFound } from '../core/errors.js';
 import { keepBeating } from '../runs/index.js';
 import {
   type EnrichmentPlan,
@@ -43,44 +43,14 @@ export const withAccountDomains = (deps: ConnectionDeps): EnrichmentServiceDeps 
 });
 
 /**
- * The integration whose `enrichment` capability serves this workspace: the one connected
- * integration that has it. None connected, or several (until the workspace chooses), is an error
- * that says what to do.
+ * The integration whose `enrichment` capability serves this workspace: the workspace's choice
+ * (`PUT /api/v1/providers/enrichment`) when several are connected, else the only connected one.
  *
  * @example
  * const name = await enrichmentIntegrationOf(rt, ws); // the connected provider's name
  */
-export async function enrichmentIntegrationOf(deps: ConnectionDeps, workspaceId: string): Promise<string> {
-  const providers = deps.integrations.list().filter((i) => i.enrichment);
-  if (providers.length === 0) {
-    throw new AppError(404, 'not_connected', 'No registered integration offers enrichment.');
-  }
-  const rows = await deps.db.kysely
-    .selectFrom('connections')
-    .select('integration')
-    .where('workspace_id', '=', workspaceId)
-    .where(
-      'integration',
-      'in',
-      providers.map((i) => i.name),
-    )
-    .execute();
-  const names = (list: readonly { displayName: string; name: string }[]) =>
-    list.map((i) => `${i.displayName} (${i.name})`).join(', ');
-  if (rows.length === 1) return rows[0]!.integration;
-  if (rows.length === 0) {
-    throw new AppError(
-      404,
-      'not_connected',
-      `No enrichment integration is connected in this workspace; connect one of ${names(providers)} first (PUT /api/v1/integrations/<name> or \`beton connect <name>\`).`,
-    );
-  }
-  const connected = providers.filter((i) => rows.some((r) => r.integration === i.name));
-  throw new AppError(
-    409,
-    'enrichment_provider_ambiguous',
-    `Several enrichment integrations are connected in this workspace (${names(connected)}); disconnect the ones enrichment should not use.`,
-  );
+export function enrichmentIntegrationOf(deps: ConnectionDeps, workspaceId: string): Promise<string> {
+  return providerFor(deps, workspaceId, 'enrichment');
 }
 
 /** The workspace's enrichment provider, opened: its capability, client and spending settings. */

@@ -7,6 +7,7 @@ import { integrationRoutes } from './integrations.js';
 import { invitationRoutes } from './invitations.js';
 import { meRoutes } from './me.js';
 import { memberRoutes } from './members.js';
+import { providerRoutes } from './providers.js';
 import { pushRoutes } from './push.js';
 import { scoringRoutes } from './scoring.js';
 import { segmentRoutes } from './segments.js';
@@ -29,6 +30,7 @@ export const apiRoutes: FastifyPluginAsyncZod[] = [
   apiKeyRoutes,
   auditRoutes,
   integrationRoutes,
+  providerRoutes,
   syncRunRoutes,
   enrichmentRoutes,
   accountRoutes,

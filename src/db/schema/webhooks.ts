@@ -29,7 +29,17 @@ export interface WebhookRejectsTable {
   received_at: Timestamp;
 }
 
+/** The integration a workspace chose for a capability several connected integrations offer. */
+export interface CapabilityProvidersTable {
+  workspace_id: string;
+  capability: string;
+  integration: string;
+  updated_at: Timestamp;
+  updated_by: string | null;
+}
+
 export interface WebhookTables {
   webhook_events: WebhookEventsTable;
   webhook_rejects: WebhookRejectsTable;
+  capability_providers: CapabilityProvidersTable;
 }
