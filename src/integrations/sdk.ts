@@ -28,12 +28,14 @@ import type { Clock } from '../core/clock.js';
 import type { HttpClient, RateLimit } from '../core/http/index.js';
 import type { Logger } from '../core/logger.js';
 import { assertUsageFields } from '../model/usage.js';
+import type { DestinationCapability } from './capabilities/destination.js';
 import type { EnrichmentCapability } from './capabilities/enrichment.js';
 import type { IntegrationFacts, StreamFacts } from './capabilities/facts.js';
 import type { SimulatorLoader } from './capabilities/simulator.js';
 import type { WebhookCapability } from './capabilities/webhook.js';
 
 export type { RateLimit } from '../core/http/index.js';
+export type * from './capabilities/destination.js';
 export type * from './capabilities/enrichment.js';
 export * from './capabilities/facts.js';
 export type * from './capabilities/simulator.js';
@@ -281,6 +283,8 @@ export interface IntegrationDefinition<
   actions?: TActions & { [K in keyof TActions]: AnyAction<TClient> };
   /** A local stand-in for the service, loaded only when asked for: `() => import('./simulator/index.js')`. */
   simulator?: SimulatorLoader;
+  /** A CRM Beton pushes scores into: run by src/push (capabilities/destination.ts). */
+  destination?: DestinationCapability<TClient, z.infer<TSettings>>;
   /** Companies by domain, paid in credits: run by src/enrichment (capabilities/enrichment.ts). */
   enrichment?: EnrichmentCapability<TClient, z.infer<TSettings>>;
   /** Signed events the service pushes: `POST /api/v1/webhooks/<name>/:connectionId` (capabilities/webhook.ts). */

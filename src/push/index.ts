@@ -1,10 +1,9 @@
 /**
  * The push pipeline: Beton's scores onto CRM records, safely. Mapping with per-field policies,
  * a plan diffed against the last successful write, apply under the destination's write budget,
- * rejects retried next run, run history and rollback. Attio is the first destination.
+ * rejects retried next run, run history and rollback. Destinations are the integrations that declare the `destination` capability.
  */
 export type { PushDestination, RecordWrite } from './destination.js';
-export { attioDestination } from './destinations/attio.js';
 export { DEFAULT_MAPPING, desiredValues, type MappingOverrides, resolveMapping } from './mapping.js';
 export {
   applyPushPlan,

@@ -129,7 +129,7 @@ async function collect(source: PushSource, workspaceId: string): Promise<PushAcc
  * for the records that did (to apply each field's policy and show before → after).
  *
  * @example
- * const plan = await buildPushPlan(deps, ws, attioDestination(client), source, { mapping: resolveMapping() });
+ * const plan = await buildPushPlan(deps, ws, destination, source, { mapping: resolveMapping() });
  * plan.summary; // { creates: 3, updates: 10, unchanged: 987, rejects: 0, … }
  */
 export async function buildPushPlan(
@@ -230,7 +230,7 @@ async function pool<T>(
  * run restores the values each record had before it.
  *
  * @example
- * const runId = await openPushRun(deps, ws, 'attio', { trigger: 'api', actor });
+ * const runId = await openPushRun(deps, ws, 'acme', { trigger: 'api', actor });
  * const run = await applyPushPlan(deps, ws, destination, plan, { mapping, runId });
  * run.status; // 'succeeded' | 'partial' | 'failed'
  */
@@ -453,7 +453,7 @@ function writeValues(item: PlanItem): Record<string, PushValue> {
  * run cannot both proceed.
  *
  * @example
- * const rollbackId = await openRollbackRun(deps, ws, 'attio', 'pr_…', { trigger: 'api', actor });
+ * const rollbackId = await openRollbackRun(deps, ws, 'acme', 'pr_…', { trigger: 'api', actor });
  * await applyRollback(deps, ws, destination, rollbackId);
  */
 export async function openRollbackRun(

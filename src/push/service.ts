@@ -1,9 +1,8 @@
 import { type AuditActor, recordAudit } from '../audit/index.js';
 import { type ConnectionDeps, connectionClient, openConnection } from '../connections/index.js';
 import { AppError, notFound } from '../core/errors.js';
-import type { AttioClient } from '../integrations/attio/index.js';
+import { integrations } from '../integrations/registry.js';
 import type { PushDestination } from './destination.js';
-import { attioDestination } from './destinations/attio.js';
 import { type MappingOverrides, resolveMapping } from './mapping.js';
 import {
   applyPushPlan,
@@ -30,12 +29,14 @@ import {
 import { scoresPushSource } from './source.js';
 import type { FieldMapping, PushPlan, PushSource } from './types.js';
 
-/** Destinations Beton can push to: the integration name and how to wrap its client. */
-const DESTINATIONS: Record<string, (client: unknown) => PushDestination> = {
-  attio: (client) => attioDestination(client as AttioClient),
-};
-
-export const PUSH_DESTINATIONS = Object.keys(DESTINATIONS);
+/**
+ * Destinations Beton ships: every registered integration that declares the `destination`
+ * capability. The runtime's registry (which tests may extend) decides at run time; this list is
+ * what the API and MCP schemas enumerate.
+ */
+export const PUSH_DESTINATIONS: readonly string[] = integrations
+  .filter((i) => i.destination)
+  .map((i) => i.name);
 
 const HEARTBEAT_EVERY_MS = 20_000;
 
@@ -50,7 +51,7 @@ export interface PushServiceDeps extends ConnectionDeps {
  * the CLI use.
  *
  * @example
- * const plan = await planPush(withScoresSource(rt), ws, 'attio');
+ * const plan = await planPush(withScoresSource(rt), ws, 'acme');
  */
 export const withScoresSource = (deps: ConnectionDeps): PushServiceDeps => ({
   ...deps,
@@ -72,12 +73,16 @@ interface Opened {
 
 /** Open the workspace's destination connection and read its push settings. */
 async function openDestination(deps: PushServiceDeps, workspaceId: string, name: string): Promise<Opened> {
-  const wrap = DESTINATIONS[name];
-  if (!wrap) {
+  const capability = deps.integrations.get(name)?.destination;
+  if (!capability) {
+    const known = deps.integrations
+      .list()
+      .filter((i) => i.destination)
+      .map((i) => i.name);
     throw new AppError(
       404,
       'unknown_destination',
-      `Beton cannot push to "${name}"; destinations: ${PUSH_DESTINATIONS.join(', ')}.`,
+      `Beton cannot push to "${name}"; destinations: ${known.join(', ') || 'none registered'}.`,
     );
   }
   const open = await openConnection(deps, workspaceId, name);
@@ -91,7 +96,13 @@ async function openDestination(deps: PushServiceDeps, workspaceId: string, name:
     overrides[field as keyof MappingOverrides] = { policy: policy as never };
   }
   return {
-    destination: wrap(connectionClient(deps, open)),
+    destination: capability.open(connectionClient(deps, open), {
+      workspaceId,
+      connectionId: open.connectionId,
+      settings: parsed.success ? parsed.data : open.settings,
+      logger: deps.logger,
+      clock: deps.clock,
+    }),
     mapping: resolveMapping(overrides),
     notes: settings.notes === true,
     pushDeps: { db: deps.db.kysely, clock: deps.clock, logger: deps.logger },
@@ -102,7 +113,7 @@ async function openDestination(deps: PushServiceDeps, workspaceId: string, name:
  * The dry run: what a push would write now, record by record, and nothing written.
  *
  * @example
- * const plan = await planPush(rt, ws, 'attio');
+ * const plan = await planPush(rt, ws, 'acme');
  * plan.summary; // { creates, updates, unchanged, rejects, keptFields, notes, writes }
  */
 export async function planPush(
@@ -143,7 +154,7 @@ export interface ExecuteRequest extends PushRequest {
  * process takes it.
  *
  * @example
- * const runId = await openPush(rt, ws, 'attio', { trigger: 'api', actor });
+ * const runId = await openPush(rt, ws, 'acme', { trigger: 'api', actor });
  */
 export async function openPush(
   deps: PushServiceDeps,
@@ -168,7 +179,7 @@ export async function openPush(
  * worker instead (`openPush`, then the `push.run` job).
  *
  * @example
- * const { runId, done } = await startPush(rt, ws, 'attio', { trigger: 'cli', actor });
+ * const { runId, done } = await startPush(rt, ws, 'acme', { trigger: 'cli', actor });
  * const run = await done; // run.status: 'succeeded' | 'partial' | 'failed'
  */
 export async function startPush(

@@ -1,31 +1,27 @@
 /**
- * The push pipeline's vocabulary, independent of any one CRM. A destination (Attio first) adapts
- * these to its API; the plan, apply and rollback logic only ever sees these shapes.
+ * The push pipeline's vocabulary, independent of any one CRM. What a destination adapts to its
+ * API lives with the capability (src/integrations/capabilities/destination.ts) and is re-exported
+ * here; the plan, apply and rollback logic only ever sees these shapes.
  */
 
-/** A value Beton writes: destinations map it to their own value format. `null` = empty. */
-export type PushValue = string | number | boolean | null;
+import type {
+  FieldPolicy,
+  PushField,
+  PushSignal,
+  PushValue,
+} from '../integrations/capabilities/destination.js';
 
-/** A Beton-side field an account carries, e.g. `beton_health`. */
-export type PushField =
-  | 'beton_health'
-  | 'beton_expansion'
-  | 'beton_churn_risk'
-  | 'beton_fit'
-  | 'beton_grade'
-  | 'beton_top_signals'
-  | 'beton_scored_at';
-
-/** A signal occurrence the optional note feature can announce on the CRM record. */
-export interface PushSignal {
-  /** The occurrence id: one note per occurrence, ever. */
-  id: string;
-  key: string;
-  title: string;
-  priority: 'high' | 'medium' | 'low';
-  firedAt: string;
-  explanation: string;
-}
+export type {
+  DestinationAttribute,
+  DestinationAttributeType,
+  DestinationRecord,
+  FieldMapping,
+  FieldPolicy,
+  PushField,
+  PushSignal,
+  PushValue,
+} from '../integrations/capabilities/destination.js';
+export type { CurrentValue, ValueAuthor } from '../model/crm.js';
 
 /** One account as the push sees it: where it goes (domain) and what to write. */
 export interface PushAccount {
@@ -43,49 +39,8 @@ export interface PushSource {
   accounts(workspaceId: string): AsyncIterable<PushAccount[]>;
 }
 
-/**
- * How a field may be written when the destination already holds a value:
- * - `always`: Beton's value wins;
- * - `only_if_empty`: write only into an empty field;
- * - `never_overwrite_human`: write unless the current value was set by a person (the default).
- */
-export type FieldPolicy = 'always' | 'only_if_empty' | 'never_overwrite_human';
+/** Every field policy, in the order the settings card offers them. */
 export const FIELD_POLICIES: readonly FieldPolicy[] = ['always', 'only_if_empty', 'never_overwrite_human'];
-
-export type DestinationAttributeType = 'number' | 'text' | 'timestamp';
-
-/** One mapped field: a Beton field to a destination attribute. */
-export interface FieldMapping {
-  field: PushField;
-  /** The destination attribute's slug. */
-  attribute: string;
-  title: string;
-  description: string;
-  type: DestinationAttributeType;
-  policy: FieldPolicy;
-}
-
-/** Who set a value in the destination. `person` is what `never_overwrite_human` protects. */
-export type ValueAuthor = 'person' | 'integration' | 'system' | 'unknown';
-
-export interface CurrentValue {
-  value: PushValue;
-  author: ValueAuthor;
-}
-
-/** What the destination holds for one record right now. */
-export interface DestinationRecord {
-  recordId: string;
-  /** The matching key (the domain). */
-  key: string;
-  values: Record<string, CurrentValue | undefined>;
-}
-
-/** An attribute the destination already has. */
-export interface DestinationAttribute {
-  slug: string;
-  type: string;
-}
 
 /** A field change in a plan: what is there now and what Beton would write. */
 export interface FieldChange {

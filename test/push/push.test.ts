@@ -1,9 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectionClient, openConnection } from '../../src/connections/index.js';
-import type { AttioClient } from '../../src/integrations/attio/index.js';
+import { type AttioClient, attioDestination } from '../../src/integrations/attio/index.js';
 import {
   applyPushPlan,
-  attioDestination,
   buildPushPlan,
   getPushRun,
   listPushRejects,

@@ -72,13 +72,21 @@ export function registerPush(program: Command) {
   const push = program
     .command('push')
     .description('Push scores to the CRM: plan (dry run), run, history, rollback')
-    .argument('[destination]', 'where to push (attio)')
+    .argument('[destination]', 'where to push: a connected integration that is a destination')
     .option('--dry-run', 'show what would be written, write nothing')
     .option('--full', 'compare every record, not only those changed since the last push');
   jsonOption(workspaceOption(push)).action(
     (destination: string | undefined, opts: Common & { dryRun?: boolean; full?: boolean }) =>
       withRuntime(async (rt) => {
-        if (!destination) throw new CliError('Name a destination: beton push attio [--dry-run].');
+        if (!destination) {
+          const names = rt.integrations
+            .list()
+            .filter((i) => i.destination)
+            .map((i) => i.name);
+          throw new CliError(
+            `Name a destination: beton push <destination> [--dry-run] (destinations: ${names.join(', ') || 'none registered'}).`,
+          );
+        }
         const { auditActorOf, cliActor } = await import('../../auth/index.js');
         const { planPush, startPush, withScoresSource } = await import('../../push/index.js');
         const ws = await resolveWorkspaceOption(rt, opts);

@@ -4,8 +4,9 @@ import type { AttioClient } from './client.js';
 import type { AttioNote, AttioRecord } from './types.js';
 
 /**
- * What Beton does to Attio as a destination, declared so the platform can list it. The push
- * pipeline (src/push) drives these through the same client, under the write budget.
+ * What Beton does to Attio as a destination, declared so the platform can list it: the
+ * destination (destination.ts) makes every write through these, with the connection's client
+ * under its write budget.
  */
 
 /** Update the company with this domain, or create it (assert by `domains`). */

@@ -4,10 +4,12 @@ import { credentialFingerprint, sharedBudget } from '../../core/http/index.js';
 import { baseUrlSetting, defineIntegration, secret } from '../sdk.js';
 import { assertCompany, ensureCompanyAttribute, noteOnCompany } from './actions.js';
 import { AttioClient } from './client.js';
+import { attioDestinationCapability } from './destination.js';
 import { companiesFacts, peopleFacts } from './mappers.js';
 import { companiesStream, peopleStream } from './streams.js';
 
 export { ATTIO_PAGE_LIMIT, AttioClient } from './client.js';
+export { attioDestination } from './destination.js';
 export type { OffsetState } from './streams.js';
 export type * from './types.js';
 
@@ -96,4 +98,5 @@ export default defineIntegration({
     people: { ...peopleStream, facts: peopleFacts },
   },
   actions: { assertCompany, ensureCompanyAttribute, noteOnCompany },
+  destination: attioDestinationCapability,
 });

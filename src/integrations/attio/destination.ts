@@ -1,19 +1,29 @@
-import type { AttioClient, AttioRecord, AttioValue } from '../../integrations/attio/index.js';
-import type { PushDestination, RecordWrite } from '../destination.js';
+import { systemClock } from '../../core/clock.js';
+import { createLogger } from '../../core/logger.js';
+import type { CurrentValue, ValueAuthor } from '../../model/crm.js';
 import type {
-  CurrentValue,
+  DestinationCapability,
+  DestinationContext,
   DestinationRecord,
   FieldMapping,
-  PushSignal,
+  PushDestination,
   PushValue,
-  ValueAuthor,
-} from '../types.js';
+  RecordWrite,
+} from '../capabilities/destination.js';
+import type { ActionContext } from '../sdk.js';
+import { assertCompany, ensureCompanyAttribute, noteOnCompany } from './actions.js';
+import type { AttioClient } from './client.js';
+import type { AttioRecord, AttioValue } from './types.js';
 
 const OBJECT = 'companies';
 const MATCHING_ATTRIBUTE = 'domains';
 /** Keys asked for in one filtered query; above this many keys, reading every company is cheaper. */
 const KEYS_PER_QUERY = 100;
 const READ_ALL_ABOVE = 2_000;
+/** The actions take a signal; a call made without one is never aborted. */
+const NEVER = new AbortController().signal;
+/** For a destination opened outside a connection (a test over a bare client). */
+const silent = createLogger({ level: 'silent' });
 
 /** `workspace-member` is a person; tokens and apps are integrations (Beton among them). */
 function authorOf(value: AttioValue): ValueAuthor {
@@ -66,14 +76,26 @@ function attioValue(value: PushValue): unknown {
 }
 
 /**
- * The push destination over Attio: companies matched by `domains` (assert with
- * `?matching_attribute=domains`), Beton's fields as company attributes, notes on companies.
+ * The push destination over Attio: companies matched by `domains` (asserted with
+ * `?matching_attribute=domains`), Beton's fields as company attributes, notes on companies. Its
+ * writes are the integration's declared actions (`assertCompany`, `ensureCompanyAttribute`,
+ * `noteOnCompany`), run through the connection's client under its write budget.
  *
  * @example
- * const dest = attioDestination(client);
+ * const dest = attioDestination(client, ctx);
  * await dest.writeRecord({ key: 'acme.com', name: 'Acme', create: true, values: { beton_health: 72 } }, mapping);
  */
-export function attioDestination(client: AttioClient): PushDestination {
+export function attioDestination(
+  client: AttioClient,
+  ctx: Partial<Omit<DestinationContext<unknown>, 'settings'>> = {},
+): PushDestination {
+  const action = (signal?: AbortSignal): ActionContext => ({
+    signal: signal ?? NEVER,
+    logger: ctx.logger ?? silent,
+    clock: ctx.clock ?? systemClock,
+    workspaceId: ctx.workspaceId ?? '',
+    connectionId: ctx.connectionId ?? '',
+  });
   return {
     name: 'attio',
     get writeCount() {
@@ -86,19 +108,10 @@ export function attioDestination(client: AttioClient): PushDestination {
     },
 
     ensureAttribute(m, signal) {
-      return client.ensureAttribute(
-        OBJECT,
-        {
-          title: m.title,
-          api_slug: m.attribute,
-          type: m.type,
-          description: m.description,
-          is_required: false,
-          is_unique: false,
-          is_multiselect: false,
-          config: {},
-        },
-        signal,
+      return ensureCompanyAttribute.run(
+        client,
+        { api_slug: m.attribute, title: m.title, type: m.type, description: m.description },
+        action(signal),
       );
     },
 
@@ -130,27 +143,33 @@ export function attioDestination(client: AttioClient): PushDestination {
     },
 
     async writeRecord(write: RecordWrite, mapping, signal) {
-      const values: Record<string, unknown> = { [MATCHING_ATTRIBUTE]: [write.key] };
+      const values: Record<string, unknown> = {};
       if (write.create && write.name) values.name = write.name;
       for (const m of mapping) {
         if (m.attribute in write.values) values[m.attribute] = attioValue(write.values[m.attribute] ?? null);
       }
-      const record = await client.assertRecord(OBJECT, MATCHING_ATTRIBUTE, values, signal);
+      const record = await assertCompany.run(client, { domain: write.key, values }, action(signal));
       return { recordId: record.id.record_id };
     },
 
-    async createNote(recordId: string, s: PushSignal, abort?: AbortSignal) {
-      const note = await client.createNote(
+    async createNote(recordId, s, abort) {
+      const note = await noteOnCompany.run(
+        client,
         {
-          parent_object: OBJECT,
-          parent_record_id: recordId,
+          recordId,
           title: `Beton: ${s.title}`,
-          format: 'plaintext',
           content: `${s.explanation}\n\nSignal ${s.key} fired at ${s.firedAt} (priority ${s.priority}).`,
         },
-        abort,
+        action(abort),
       );
       return { noteId: note.id.note_id };
     },
   };
 }
+
+/** Attio as a destination: what `defineIntegration` declares (src/push runs it). */
+export const attioDestinationCapability: DestinationCapability<AttioClient> = {
+  description:
+    'Companies matched by domain; Beton’s fields become company attributes (created when missing), with optional notes for high-priority signals.',
+  open: (client, ctx) => attioDestination(client, ctx),
+};

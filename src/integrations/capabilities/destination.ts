@@ -1,0 +1,151 @@
+import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/logger.js';
+import type { CrmValue, CurrentValue } from '../../model/crm.js';
+
+/**
+ * The `destination` capability: a CRM Beton pushes scores into. The platform's push engine
+ * (src/push) plans, applies, reads back what people edited and rolls back, once for every
+ * destination; the integration only adapts these calls to its API (one company object matched by
+ * domain, attributes created on demand, optional notes).
+ *
+ * A destination that writes many records per call (HubSpot's batch upsert: 100 companies, a 207
+ * with per-item failures) implements `writeRecords` and `batchSize`; the engine then sends batches
+ * and records each item's outcome, and falls back to `writeRecord` one at a time otherwise.
+ *
+ * @example
+ * destination: {
+ *   description: 'Companies matched by domain; Beton fields as company attributes.',
+ *   open: (client) => acmeDestination(client),
+ * }
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the client and settings types differ per integration.
+export interface DestinationCapability<TClient = any, TSettings = any> {
+  /** What is written where, for the docs and the settings card. */
+  description: string;
+  /** The destination over one connection's client. */
+  open(client: TClient, ctx: DestinationContext<TSettings>): PushDestination;
+}
+
+/** What a destination may know of the connection it writes through. */
+export interface DestinationContext<TSettings> {
+  workspaceId: string;
+  connectionId: string;
+  settings: TSettings;
+  logger: Logger;
+  clock: Clock;
+}
+
+/** A Beton-side field an account carries, e.g. `beton_health`. */
+export type PushField =
+  | 'beton_health'
+  | 'beton_expansion'
+  | 'beton_churn_risk'
+  | 'beton_fit'
+  | 'beton_grade'
+  | 'beton_top_signals'
+  | 'beton_scored_at';
+
+/** A value Beton writes: destinations map it to their own value format. `null` = empty. */
+export type PushValue = CrmValue;
+
+/**
+ * How a field may be written when the destination already holds a value:
+ * - `always`: Beton's value wins;
+ * - `only_if_empty`: write only into an empty field;
+ * - `never_overwrite_human`: write unless the current value was set by a person (the default).
+ */
+export type FieldPolicy = 'always' | 'only_if_empty' | 'never_overwrite_human';
+
+export type DestinationAttributeType = 'number' | 'text' | 'timestamp';
+
+/** One mapped field: a Beton field to a destination attribute. */
+export interface FieldMapping {
+  field: PushField;
+  /** The destination attribute's slug. */
+  attribute: string;
+  title: string;
+  description: string;
+  type: DestinationAttributeType;
+  policy: FieldPolicy;
+}
+
+/** What the destination holds for one record right now. */
+export interface DestinationRecord {
+  recordId: string;
+  /** The matching key (the domain). */
+  key: string;
+  values: Record<string, CurrentValue | undefined>;
+}
+
+/** An attribute the destination already has. */
+export interface DestinationAttribute {
+  slug: string;
+  type: string;
+}
+
+/** A signal occurrence the optional note feature announces on the CRM record. */
+export interface PushSignal {
+  /** The occurrence id: one note per occurrence, ever. */
+  id: string;
+  key: string;
+  title: string;
+  priority: 'high' | 'medium' | 'low';
+  firedAt: string;
+  explanation: string;
+}
+
+/** One record write: the values to set (`null` clears a field). */
+export interface RecordWrite {
+  key: string;
+  name: string;
+  /** True when the destination does not have the record yet (send the identifying fields too). */
+  create: boolean;
+  values: Record<string, PushValue>;
+}
+
+/** One item's outcome in a batch write: its record id, or the error that refused it. */
+export type RecordOutcome = { ok: true; recordId: string } | { ok: false; error: unknown };
+
+/**
+ * What the push needs from a CRM. Each destination implements it over its own client; the plan,
+ * apply and rollback logic is written once against it.
+ *
+ * @example
+ * const dest = integration.destination.open(client, ctx);
+ * const current = await dest.readRecords(['acme.com'], mapping);
+ */
+export interface PushDestination {
+  /** The integration's name: the push runs, state and rejects are kept under it. */
+  readonly name: string;
+  /** Attributes the destination's company object has now. */
+  listAttributes(signal?: AbortSignal): Promise<DestinationAttribute[]>;
+  /** Create a missing attribute; one that already exists counts as ensured (`created: false`). */
+  ensureAttribute(mapping: FieldMapping, signal?: AbortSignal): Promise<{ created: boolean }>;
+  /** What the destination holds for these keys now, with who set each value. */
+  readRecords(
+    keys: readonly string[],
+    mapping: readonly FieldMapping[],
+    signal?: AbortSignal,
+  ): Promise<Map<string, DestinationRecord>>;
+  /** Update or create one record by key (idempotent: retrying cannot make a duplicate). */
+  writeRecord(
+    write: RecordWrite,
+    mapping: readonly FieldMapping[],
+    signal?: AbortSignal,
+  ): Promise<{ recordId: string }>;
+  /**
+   * Update or create up to `batchSize` records in one call (idempotent like `writeRecord`): one
+   * outcome per write, in order. A failure of the whole call throws; a refused item is an outcome.
+   */
+  writeRecords?(
+    writes: readonly RecordWrite[],
+    mapping: readonly FieldMapping[],
+    signal?: AbortSignal,
+  ): Promise<RecordOutcome[]>;
+  /** Most writes one `writeRecords` call takes. */
+  readonly batchSize?: number;
+  /** A note on a record announcing a signal. */
+  createNote(recordId: string, signal: PushSignal, abort?: AbortSignal): Promise<{ noteId: string }>;
+  /** Write calls made through this destination so far. */
+  readonly writeCount: number;
+}
