@@ -85,7 +85,7 @@ export function genericIntegrationPaths(
     const rest = key.startsWith(prefix) ? key.slice(prefix.length) : '';
     const name = rest.split('/')[0] ?? '';
     if (!known.has(name)) {
-      paths[key] = item;
+      paths[key] = namesAsStrings(item, known);
       continue;
     }
     const suffix = rest.slice(name.length);
@@ -98,6 +98,30 @@ export function genericIntegrationPaths(
     }
   }
   return { ...doc, paths: { ...paths, ...generic } };
+}
+
+/**
+ * A path parameter whose schema enumerates integration names (`{destination}` with enum ['acme'])
+ * becomes a plain string: the server still checks the name, the types do not list it.
+ */
+function namesAsStrings(item: PathItem, known: ReadonlySet<string>): PathItem {
+  const out: PathItem = {};
+  for (const [method, operation] of Object.entries(item)) {
+    const parameters = operation.parameters as Record<string, unknown>[] | undefined;
+    if (!Array.isArray(parameters)) {
+      out[method] = operation;
+      continue;
+    }
+    out[method] = {
+      ...operation,
+      parameters: parameters.map((p) => {
+        const values = (p.schema as { enum?: unknown[] } | undefined)?.enum;
+        const names = Array.isArray(values) && values.every((v) => typeof v === 'string' && known.has(v));
+        return p.in === 'path' && names ? { ...p, schema: { type: 'string' } } : p;
+      }),
+    };
+  }
+  return out;
 }
 
 function genericOperation(operation: Record<string, unknown>, key: string): Record<string, unknown> {

@@ -4267,7 +4267,7 @@ export type paths = {
         query?: never;
         header?: never;
         path: {
-          destination: 'attio';
+          destination: string;
         };
         cookie?: never;
       };
@@ -4456,7 +4456,7 @@ export type paths = {
         query?: never;
         header?: never;
         path: {
-          destination: 'attio';
+          destination: string;
         };
         cookie?: never;
       };
@@ -4555,7 +4555,7 @@ export type paths = {
         query?: never;
         header?: never;
         path: {
-          destination: 'attio';
+          destination: string;
         };
         cookie?: never;
       };
