@@ -8,6 +8,14 @@ export {
   revokeApiKey,
 } from './api-keys.js';
 export {
+  ACCOUNT_SIGN_IN_LIMIT,
+  type AttemptLimit,
+  attemptKey,
+  clearAttempts,
+  consumeAttempt,
+  INVITATION_LIMIT,
+} from './attempts.js';
+export {
   AUTH_RATE_LIMIT,
   type BetonAuth,
   betterAuthOptions,
@@ -17,14 +25,6 @@ export {
   pendingAuthMigrations,
 } from './better-auth.js';
 export { type Actor, type AuthContext, auditActorOf, callAuth, cliActor } from './context.js';
-export {
-  ACCOUNT_SIGN_IN_LIMIT,
-  type AttemptLimit,
-  attemptKey,
-  clearAttempts,
-  consumeAttempt,
-  INVITATION_LIMIT,
-} from './attempts.js';
 export {
   acceptInvitation,
   createInvitation,
@@ -38,15 +38,6 @@ export {
 } from './invitations.js';
 export { createMailer, type Mail, type Mailer } from './mailer.js';
 export {
-  MAX_EMAIL_LENGTH,
-  normaliseEmail,
-  SIGN_UP_CLOSED_MESSAGE,
-  type SignUpPolicy,
-  type SignUpSetting,
-  setSignUpSetting,
-  signUpPolicy,
-} from './signup.js';
-export {
   addMember,
   changeMemberRole,
   listMembers,
@@ -56,6 +47,15 @@ export {
 } from './members.js';
 export { isRole, parseRole, ROLES, type Role, roleAtLeast, weakerRole } from './roles.js';
 export { authSecretPath, loadAuthSecret } from './secret.js';
+export {
+  MAX_EMAIL_LENGTH,
+  normaliseEmail,
+  SIGN_UP_CLOSED_MESSAGE,
+  type SignUpPolicy,
+  type SignUpSetting,
+  setSignUpSetting,
+  signUpPolicy,
+} from './signup.js';
 export {
   createWorkspace,
   createWorkspaceWithOwner,

@@ -41,7 +41,8 @@ const INVALID_LINK =
  * The web app page that accepts an invitation. The token rides in the fragment, which browsers
  * never send to a server: it stays out of request logs, proxies and Referer headers.
  */
-export const invitationUrl = (origin: string, token: string) => `${origin.replace(/\/$/, '')}/invite#${token}`;
+export const invitationUrl = (origin: string, token: string) =>
+  `${origin.replace(/\/$/, '')}/invite#${token}`;
 
 type Row = {
   id: string;
@@ -62,7 +63,15 @@ const toInvitation = (r: Row): Invitation => ({
   expiresAt: r.expires_at,
 });
 
-const ROW_COLUMNS = ['id', 'workspace_id', 'email', 'role', 'invited_by', 'created_at', 'expires_at'] as const;
+const ROW_COLUMNS = [
+  'id',
+  'workspace_id',
+  'email',
+  'role',
+  'invited_by',
+  'created_at',
+  'expires_at',
+] as const;
 
 function pending(ctx: AuthContext) {
   return ctx.db.kysely
@@ -74,7 +83,11 @@ function pending(ctx: AuthContext) {
 }
 
 async function userIdByEmail(ctx: AuthContext, email: string): Promise<string | null> {
-  const row = await ctx.db.kysely.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
+  const row = await ctx.db.kysely
+    .selectFrom('users')
+    .select('id')
+    .where('email', '=', email)
+    .executeTakeFirst();
   return row?.id ?? null;
 }
 
@@ -123,7 +136,13 @@ export async function createInvitation(
       .execute();
     await trx
       .insertInto('member_invitations')
-      .values({ ...row, token_hash: sha256Hex(token), accepted_at: null, accepted_by: null, revoked_at: null })
+      .values({
+        ...row,
+        token_hash: sha256Hex(token),
+        accepted_at: null,
+        accepted_by: null,
+        revoked_at: null,
+      })
       .execute();
     await recordAudit(
       trx,
@@ -274,7 +293,9 @@ export async function acceptInvitation(
       throw badRequest('Choose a password (at least 10 characters) to create your account.');
     }
     const name = input.name?.trim() || row.email.split('@')[0]!;
-    const created = await callAuth(() => ctx.auth.api.signUpEmail({ body: { email: row.email, password, name } }));
+    const created = await callAuth(() =>
+      ctx.auth.api.signUpEmail({ body: { email: row.email, password, name } }),
+    );
     userId = created.user.id;
     createdAccount = true;
   }

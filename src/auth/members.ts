@@ -1,9 +1,9 @@
 import { recordAudit } from '../audit/index.js';
-import { badRequest, conflict, forbidden, notFound } from '../core/errors.js';
 import { isoNow } from '../core/clock.js';
+import { badRequest, conflict, forbidden, notFound } from '../core/errors.js';
 import { type Actor, type AuthContext, auditActorOf, callAuth, toIso } from './context.js';
-import { normaliseEmail } from './signup.js';
 import { parseRole, type Role, roleAtLeast } from './roles.js';
+import { normaliseEmail } from './signup.js';
 
 export interface Member {
   /** Membership id (what the members routes take). */
@@ -227,7 +227,11 @@ export async function removeMember(ctx: AuthContext, actor: Actor, memberId: str
         actor.workspaceId,
         auditActorOf(actor),
         'api_key.revoke',
-        { targetType: 'api_key', targetId: key.id, details: { name: key.name, prefix: key.prefix, reason: 'member.remove' } },
+        {
+          targetType: 'api_key',
+          targetId: key.id,
+          details: { name: key.name, prefix: key.prefix, reason: 'member.remove' },
+        },
         ctx.clock,
       );
     }

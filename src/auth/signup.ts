@@ -72,4 +72,3 @@ export function normaliseEmail(email: string): string {
   }
   return normalised;
 }
-

@@ -99,7 +99,9 @@ export function envCredentialsWarning(
   config: { BETON_WORKSPACE?: string | undefined },
 ): string | null {
   if (config.BETON_WORKSPACE) return null;
-  const names = integrations.flatMap((i) => envOverrides(i, env).fields.map((f) => envVarName(i.name, f.split('.')[1]!)));
+  const names = integrations.flatMap((i) =>
+    envOverrides(i, env).fields.map((f) => envVarName(i.name, f.split('.')[1]!)),
+  );
   if (names.length === 0) return null;
   return `${names.join(', ')} set without BETON_WORKSPACE: they apply only while this installation has exactly one workspace. Set BETON_WORKSPACE to the workspace (id or slug) they belong to.`;
 }

@@ -1,7 +1,13 @@
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../src/audit/index.js';
-import { cliActor, createInvitation, createMailer, setSignUpSetting, signUpPolicy } from '../../src/auth/index.js';
+import {
+  cliActor,
+  createInvitation,
+  createMailer,
+  setSignUpSetting,
+  signUpPolicy,
+} from '../../src/auth/index.js';
 import { createTestRuntime, sessionCookie, signIn, type TestRuntime } from '../support/index.js';
 
 /** A local SMTP server that keeps what it receives. */
@@ -23,7 +29,11 @@ async function startSmtp() {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const port = (server.server.address() as { port: number }).port;
-  return { url: `smtp://127.0.0.1:${port}`, received, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    received,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 let t: TestRuntime;
@@ -48,7 +58,10 @@ describe('invitations', () => {
       body: { email: 'Bo@Acme.test', role: 'viewer' },
     });
     expect(res.status).toBe(201);
-    expect(res.json).toMatchObject({ emailSent: true, invitation: { email: 'bo@acme.test', role: 'viewer' } });
+    expect(res.json).toMatchObject({
+      emailSent: true,
+      invitation: { email: 'bo@acme.test', role: 'viewer' },
+    });
     expect(res.json.url).toMatch(new RegExp(`^${t.baseUrl}/invite#[A-Za-z0-9_-]{43}$`));
     const mail = smtp.received.find((m) => m.to.includes('bo@acme.test'))!;
     expect(mail.raw).toContain('From: Beton <beton@acme.test>');
@@ -66,7 +79,9 @@ describe('invitations', () => {
     );
     expect(list.text).not.toContain(tokenOf(res.json.url));
     expect((await t.request('GET', '/api/v1/invitations', { key: t.keys.member })).status).toBe(403);
-    const del = await t.request('DELETE', `/api/v1/invitations/${res.json.invitation.id}`, { key: t.keys.admin });
+    const del = await t.request('DELETE', `/api/v1/invitations/${res.json.invitation.id}`, {
+      key: t.keys.admin,
+    });
     expect(del.status).toBe(204);
     const accept = await t.request('POST', '/api/v1/invitations/accept', {
       body: { token: tokenOf(res.json.url), password: 'a-password-of-mine' },
@@ -89,9 +104,14 @@ describe('invitations', () => {
   });
 
   it('expires after its lifetime', async () => {
-    const created = await createInvitation(t.rt, cliActor(t.workspaceId), { email: 'late@acme.test', role: 'viewer' }, {
-      origin: t.baseUrl,
-    });
+    const created = await createInvitation(
+      t.rt,
+      cliActor(t.workspaceId),
+      { email: 'late@acme.test', role: 'viewer' },
+      {
+        origin: t.baseUrl,
+      },
+    );
     await t.rt.db.kysely
       .updateTable('member_invitations')
       .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
@@ -112,22 +132,33 @@ describe('invitations', () => {
     const lookup = await t.request('POST', '/api/v1/invitations/lookup', { body: { token } });
     expect(lookup.json.invitation.hasAccount).toBe(true);
     const cookie = await signIn(t, t.users.member);
-    const noOrigin = await t.request('POST', '/api/v1/invitations/accept', { body: { token }, headers: { cookie } });
+    const noOrigin = await t.request('POST', '/api/v1/invitations/accept', {
+      body: { token },
+      headers: { cookie },
+    });
     expect(noOrigin.json.error.code).toBe('csrf_rejected');
     const accept = await t.request('POST', '/api/v1/invitations/accept', {
       body: { token },
       headers: { cookie, origin: t.baseUrl },
     });
     expect(accept.status).toBe(200);
-    expect(accept.json).toMatchObject({ workspace: { id: other.workspaceId }, role: 'admin', createdAccount: false });
-    const there = await t.request('GET', '/api/v1/me', { headers: { cookie, 'x-beton-workspace': other.workspaceId } });
+    expect(accept.json).toMatchObject({
+      workspace: { id: other.workspaceId },
+      role: 'admin',
+      createdAccount: false,
+    });
+    const there = await t.request('GET', '/api/v1/me', {
+      headers: { cookie, 'x-beton-workspace': other.workspaceId },
+    });
     expect(there.json.role).toBe('admin');
   });
 
   it('rate-limits public invitation calls per address', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 22; i++) {
-      statuses.push((await t.request('POST', '/api/v1/invitations/lookup', { body: { token: `x${i}` } })).status);
+      statuses.push(
+        (await t.request('POST', '/api/v1/invitations/lookup', { body: { token: `x${i}` } })).status,
+      );
     }
     expect(statuses).toContain(429);
   });

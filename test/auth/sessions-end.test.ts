@@ -1,7 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authenticateApiKey, cliActor, createApiKey, listMembers, removeMember } from '../../src/auth/index.js';
-import { type Actor, addMember } from '../../src/auth/index.js';
-import { createTestRuntime, sessionCookie, signIn, TEST_PASSWORD, type TestRuntime } from '../support/index.js';
+import {
+  type Actor,
+  addMember,
+  authenticateApiKey,
+  cliActor,
+  createApiKey,
+  listMembers,
+  removeMember,
+} from '../../src/auth/index.js';
+import {
+  createTestRuntime,
+  sessionCookie,
+  signIn,
+  TEST_PASSWORD,
+  type TestRuntime,
+} from '../support/index.js';
 
 let t: TestRuntime;
 beforeAll(async () => {
@@ -14,7 +27,11 @@ describe('a password change (issue 21 #14)', () => {
     const elsewhere = await signIn(t, t.users.member);
     const here = await signIn(t, t.users.member);
     const res = await t.request('POST', '/api/auth/change-password', {
-      body: { currentPassword: TEST_PASSWORD, newPassword: 'a-brand-new-password', revokeOtherSessions: false },
+      body: {
+        currentPassword: TEST_PASSWORD,
+        newPassword: 'a-brand-new-password',
+        revokeOtherSessions: false,
+      },
       headers: { cookie: here, origin: t.baseUrl },
     });
     expect(res.status).toBe(200);
@@ -27,8 +44,17 @@ describe('a password change (issue 21 #14)', () => {
 
 describe('removing a member (issue 21 #8)', () => {
   it('revokes their API keys here, so re-adding them does not bring the keys back', async () => {
-    const owner: Actor = { workspaceId: t.workspaceId, userId: t.users.owner.id, apiKeyId: null, role: 'owner' };
-    const added = await addMember(t.rt, owner, { email: 'temp@beton.test', role: 'admin', password: TEST_PASSWORD });
+    const owner: Actor = {
+      workspaceId: t.workspaceId,
+      userId: t.users.owner.id,
+      apiKeyId: null,
+      role: 'owner',
+    };
+    const added = await addMember(t.rt, owner, {
+      email: 'temp@beton.test',
+      role: 'admin',
+      password: TEST_PASSWORD,
+    });
     const actor: Actor = { workspaceId: t.workspaceId, userId: added.userId, apiKeyId: null, role: 'admin' };
     const { key } = await createApiKey(t.rt, actor, { name: 'theirs', role: 'admin' });
     expect((await t.request('GET', '/api/v1/me', { key })).status).toBe(200);

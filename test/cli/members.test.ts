@@ -16,14 +16,21 @@ const root = path.resolve(import.meta.dirname, '../..');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'beton-cli-members-'));
 const schema = `t_${randomBytes(6).toString('hex')}`;
 const dbEnv: Record<string, string> = postgresUrl()
-  ? { DATABASE_URL: `${postgresUrl()}${postgresUrl()!.includes('?') ? '&' : '?'}options=-c%20search_path%3D${schema}` }
+  ? {
+      DATABASE_URL: `${postgresUrl()}${postgresUrl()!.includes('?') ? '&' : '?'}options=-c%20search_path%3D${schema}`,
+    }
   : {};
 
 async function beton(args: string[]) {
   try {
     const { stdout, stderr } = await run(process.execPath, [...cli, ...args], {
       cwd: root,
-      env: { PATH: process.env.PATH, BETON_DATA_DIR: dataDir, BETON_PUBLIC_URL: 'https://beton.acme.test', ...dbEnv },
+      env: {
+        PATH: process.env.PATH,
+        BETON_DATA_DIR: dataDir,
+        BETON_PUBLIC_URL: 'https://beton.acme.test',
+        ...dbEnv,
+      },
     });
     return { code: 0, stdout, stderr };
   } catch (e) {
@@ -54,9 +61,20 @@ describe('beton members and beton signup', { timeout: 120_000 }, () => {
   it('init still works; sign-up then closes; invite prints a single-use link', async () => {
     expect((await beton(['signup'])).stdout).toContain('Sign-up is open');
     expect((await beton(['init', '--workspace', 'Acme', '--email', 'ada@acme.test'])).code).toBe(0);
-    expect(JSON.parse((await beton(['signup', '--json'])).stdout)).toEqual({ open: false, source: 'first_workspace' });
+    expect(JSON.parse((await beton(['signup', '--json'])).stdout)).toEqual({
+      open: false,
+      source: 'first_workspace',
+    });
 
-    const invite = await beton(['members', 'invite', '--email', 'bo@acme.test', '--role', 'viewer', '--json']);
+    const invite = await beton([
+      'members',
+      'invite',
+      '--email',
+      'bo@acme.test',
+      '--role',
+      'viewer',
+      '--json',
+    ]);
     expect(invite.code).toBe(0);
     const out = JSON.parse(invite.stdout);
     expect(out).toMatchObject({ email: 'bo@acme.test', role: 'viewer', emailSent: false });

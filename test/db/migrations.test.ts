@@ -30,7 +30,8 @@ describe(`migrations from an empty database (${process.env.DATABASE_URL?.startsW
     }
     const rows = await t.db.kysely.selectFrom('audit_log').select(['id', 'action']).orderBy('id').execute();
     expect(rows.map((r) => r.action)).toEqual(['a', 'b', 'c']);
-    for (const r of rows) expect(r.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    for (const r of rows)
+      expect(r.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     // Not a sequence: consecutive entries differ in their random bits, not by one.
     expect(new Set(rows.map((r) => r.id.slice(-12))).size).toBe(3);
   });

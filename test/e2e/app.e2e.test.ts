@@ -136,21 +136,29 @@ describe('the web app', () => {
     await screenshot(page, '10-home');
   });
 
-  it('adds a viewer, who sees everything but no configuration controls', async () => {
+  it('invites a viewer, who joins with their own password and sees everything but no configuration controls', async () => {
     await page.goto('/settings/members');
-    await page.getByRole('button', { name: 'Add member' }).click();
+    await page.getByRole('button', { name: 'Invite member' }).click();
     await page.getByLabel('Email').fill(VIEWER.email);
     await page.getByRole('combobox', { name: 'Role' }).click();
     await page.getByRole('option', { name: /^Viewer/ }).click();
-    await page.getByRole('button', { name: 'Add member', exact: true }).last().click();
-    await page.getByRole('button', { name: 'Create their account with a first password' }).click();
-    await page.getByLabel('Their name').fill(VIEWER.name);
-    await page.getByLabel('First password').fill(VIEWER.password);
-    await page.getByRole('button', { name: 'Add member', exact: true }).last().click();
-    await hasValue(page.getByRole('combobox', { name: `Role of ${VIEWER.email}` }), 'viewer');
+    await page.getByRole('button', { name: 'Send invitation' }).click();
+    const link = page.getByRole('textbox', { name: 'Invitation link' });
+    await visible(link);
+    const url = await link.inputValue();
+    expect(url).toMatch(/\/invite#[A-Za-z0-9_-]{43}$/);
+    await visible(page.getByText(VIEWER.email).first());
     await screenshot(page, '11-members');
 
     const viewer = await newPage(browser, stack.url);
+    await viewer.goto(url);
+    await visible(viewer.getByText(/invited as viewer/));
+    await viewer.getByLabel('Name').fill(VIEWER.name);
+    await viewer.getByRole('textbox', { name: 'Password' }).fill(VIEWER.password);
+    await viewer.getByRole('button', { name: 'Create account and join' }).click();
+    await viewer.getByRole('navigation', { name: 'Main navigation' }).waitFor();
+    await page.reload();
+    await hasValue(page.getByRole('combobox', { name: `Role of ${VIEWER.email}` }), 'viewer');
     await signIn(viewer, VIEWER);
     await viewer.goto('/integrations');
     const stripe = viewer.getByTestId('integration-stripe');

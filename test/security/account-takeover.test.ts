@@ -23,7 +23,11 @@ describe('account takeover by registering an e-mail first', () => {
     const res = await signUp({ email: VICTIM_EMAIL, password: 'attacker-password-1', name: 'Mallory' });
     expect(res.status).toBe(403);
     expect(res.json).toMatchObject({ code: 'SIGNUP_CLOSED', message: expect.stringContaining('invitation') });
-    const users = await t.rt.db.kysely.selectFrom('users').select('id').where('email', '=', VICTIM_EMAIL).execute();
+    const users = await t.rt.db.kysely
+      .selectFrom('users')
+      .select('id')
+      .where('email', '=', VICTIM_EMAIL)
+      .execute();
     expect(users).toEqual([]);
   });
 
@@ -106,12 +110,20 @@ describe('account takeover by registering an e-mail first', () => {
     });
     const token = new URL(add.json.url).hash.slice(1);
     const lookup = await t.request('POST', '/api/v1/invitations/lookup', { body: { token } });
-    expect(lookup.json.invitation).toMatchObject({ email: 'ana@victim.test', role: 'member', hasAccount: false });
+    expect(lookup.json.invitation).toMatchObject({
+      email: 'ana@victim.test',
+      role: 'member',
+      hasAccount: false,
+    });
     const accept = await t.request('POST', '/api/v1/invitations/accept', {
       body: { token, name: 'Ana', password: 'anas-own-password' },
     });
     expect(accept.status).toBe(200);
-    expect(accept.json).toMatchObject({ workspace: { id: t.workspaceId }, role: 'member', createdAccount: true });
+    expect(accept.json).toMatchObject({
+      workspace: { id: t.workspaceId },
+      role: 'member',
+      createdAccount: true,
+    });
     const cookie = sessionCookie(accept.headers);
     const me = await t.request('GET', '/api/v1/me', { headers: { cookie } });
     expect(me.json).toMatchObject({ user: { email: 'ana@victim.test' }, role: 'member' });

@@ -25,7 +25,12 @@ describe('behind the documented proxy set-up (BETON_PUBLIC_URL, default trusted 
     // The loopback "proxy" appends the real client (203.0.113.50); the attacker varies the left part.
     const statuses: number[] = [];
     for (let i = 0; i < AUTH_RATE_LIMIT.max + 3; i++) {
-      const res = await attempt(t, `sprayed-${i}@victim.test`, `guess-${i}-xxxxxxxx`, `198.51.100.${i}, 203.0.113.50`);
+      const res = await attempt(
+        t,
+        `sprayed-${i}@victim.test`,
+        `guess-${i}-xxxxxxxx`,
+        `198.51.100.${i}, 203.0.113.50`,
+      );
       statuses.push(res.status);
     }
     expect(statuses.slice(0, AUTH_RATE_LIMIT.max).every((s) => s === 401)).toBe(true);
@@ -44,7 +49,12 @@ describe('a distributed guesser (every attempt from another address)', () => {
   it('is stopped per account, and the right password waits too; a success clears the count', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < ACCOUNT_SIGN_IN_LIMIT.max + 2; i++) {
-      const res = await attempt(t, t.users.owner.email.toUpperCase(), `guess-${i}-xxxxxxxx`, `198.51.100.${i + 1}`);
+      const res = await attempt(
+        t,
+        t.users.owner.email.toUpperCase(),
+        `guess-${i}-xxxxxxxx`,
+        `198.51.100.${i + 1}`,
+      );
       statuses.push(res.status);
     }
     expect(statuses.slice(0, ACCOUNT_SIGN_IN_LIMIT.max).every((s) => s === 401)).toBe(true);
@@ -59,7 +69,9 @@ describe('a distributed guesser (every attempt from another address)', () => {
     // After a success, that account's mistakes start from zero.
     await t.rt.db.kysely.deleteFrom('auth_attempts').execute();
     expect((await attempt(t, t.users.owner.email, 'one-wrong-guess', '198.51.100.202')).status).toBe(401);
-    expect((await attempt(t, t.users.owner.email, t.users.owner.password, '198.51.100.203')).status).toBe(200);
+    expect((await attempt(t, t.users.owner.email, t.users.owner.password, '198.51.100.203')).status).toBe(
+      200,
+    );
     const left = await t.rt.db.kysely.selectFrom('auth_attempts').selectAll().execute();
     expect(left.filter((r) => r.key.startsWith('sign-in:'))).toEqual([]);
   });
@@ -70,7 +82,10 @@ describe('BETON_TRUSTED_PROXIES', () => {
     expect(trustProxyOf({})).toBe(false);
     expect(trustProxyOf({ BETON_PUBLIC_URL: PUBLIC })).toEqual(['loopback']);
     expect(trustProxyOf({ BETON_PUBLIC_URL: PUBLIC, BETON_TRUSTED_PROXIES: '0' })).toBe(false);
-    expect(trustProxyOf({ BETON_TRUSTED_PROXIES: '10.0.0.0/8, 10.1.2.3' })).toEqual(['10.0.0.0/8', '10.1.2.3']);
+    expect(trustProxyOf({ BETON_TRUSTED_PROXIES: '10.0.0.0/8, 10.1.2.3' })).toEqual([
+      '10.0.0.0/8',
+      '10.1.2.3',
+    ]);
     const hops = trustProxyOf({ BETON_TRUSTED_PROXIES: '2' }) as (a: string, hop: number) => boolean;
     expect([hops('x', 0), hops('x', 1), hops('x', 2)]).toEqual([true, true, false]);
   });

@@ -33,7 +33,9 @@ describe('environment credentials bound to BETON_WORKSPACE', () => {
   it('without BETON_WORKSPACE apply only to a single-workspace install, and the start-up log says so', async () => {
     const unbound = { BETON_WORKSPACE: undefined } as { BETON_WORKSPACE?: string };
     expect((await overrides(t.workspaceId, unbound)).fields).toEqual([]); // two workspaces by now
-    expect(envCredentialsWarning([testkit], ENV, {})).toMatch(/BETON_TESTKIT_API_KEY set without BETON_WORKSPACE/);
+    expect(envCredentialsWarning([testkit], ENV, {})).toMatch(
+      /BETON_TESTKIT_API_KEY set without BETON_WORKSPACE/,
+    );
     expect(envCredentialsWarning([testkit], ENV, { BETON_WORKSPACE: 'acme' })).toBeNull();
     expect(envCredentialsWarning([testkit], {}, {})).toBeNull();
   });

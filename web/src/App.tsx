@@ -7,6 +7,7 @@ import { createQueryClient } from './api/query.js';
 import { Layout } from './components/Layout.js';
 import { AccountPage } from './pages/accounts/AccountPage.js';
 import { AccountsPage } from './pages/accounts/AccountsPage.js';
+import { InvitePage } from './pages/auth/Invite.js';
 import { SignInPage } from './pages/auth/SignIn.js';
 import { SignUpPage } from './pages/auth/SignUp.js';
 import { HomePage } from './pages/home/HomePage.js';
@@ -28,6 +29,7 @@ import { theme } from './theme.js';
 const router = createBrowserRouter([
   { path: '/sign-in', element: <SignInPage /> },
   { path: '/sign-up', element: <SignUpPage /> },
+  { path: '/invite', element: <InvitePage /> },
   {
     element: (
       <SessionGate>
@@ -60,7 +62,7 @@ export function App() {
   // A 401 from any query means the session ended: start over at sign-in.
   const [queryClient] = useState(() =>
     createQueryClient(() => {
-      if (!window.location.pathname.startsWith('/sign-')) {
+      if (!window.location.pathname.startsWith('/sign-') && window.location.pathname !== '/invite') {
         router.navigate('/sign-in', { state: { from: window.location.pathname } });
       }
     }),

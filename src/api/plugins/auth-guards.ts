@@ -58,7 +58,8 @@ export async function guardAuthRequest(
     );
   }
   if (signUp) {
-    if (!(await signUpPolicy(rt.db, rt.config)).open) return refuse(reply, 403, 'SIGNUP_CLOSED', SIGN_UP_CLOSED_MESSAGE);
+    if (!(await signUpPolicy(rt.db, rt.config)).open)
+      return refuse(reply, 403, 'SIGNUP_CLOSED', SIGN_UP_CLOSED_MESSAGE);
     return { refused: false, after: NOTHING_AFTER };
   }
   if (typeof email !== 'string') return { refused: false, after: NOTHING_AFTER };

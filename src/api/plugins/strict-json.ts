@@ -59,10 +59,13 @@ export function rejectDuplicateJsonKeys(app: FastifyInstance) {
     const text = body as string;
     if (text.trim() === '') {
       // Fastify's own answer for this case, mapped by the error handler.
-      const error = Object.assign(new Error('Body cannot be empty when content-type is set to application/json'), {
-        code: 'FST_ERR_CTP_EMPTY_JSON_BODY',
-        statusCode: 400,
-      });
+      const error = Object.assign(
+        new Error('Body cannot be empty when content-type is set to application/json'),
+        {
+          code: 'FST_ERR_CTP_EMPTY_JSON_BODY',
+          statusCode: 400,
+        },
+      );
       done(error, undefined);
       return;
     }

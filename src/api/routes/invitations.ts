@@ -21,7 +21,11 @@ const tokenSchema = z.string().min(1).max(200);
 /** Public invitation calls are limited per client address (tokens are unguessable; this keeps it so). */
 async function limitByAddress(rt: Runtime, ip: string) {
   if (!(await consumeAttempt(rt.db, attemptKey('invitation', ip), INVITATION_LIMIT, rt.clock.now()))) {
-    throw new AppError(429, 'rate_limited', 'Too many invitation attempts from this address. Wait a minute, then try again.');
+    throw new AppError(
+      429,
+      'rate_limited',
+      'Too many invitation attempts from this address. Wait a minute, then try again.',
+    );
   }
 }
 
@@ -158,4 +162,3 @@ export const invitationRoutes: FastifyPluginAsyncZod = async (app) => {
     async () => ({ open: (await signUpPolicy(app.runtime.db, app.runtime.config)).open }),
   );
 };
-

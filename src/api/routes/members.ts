@@ -69,9 +69,14 @@ export const memberRoutes: FastifyPluginAsyncZod = async (app) => {
         origin: serverOrigin(app.runtime, request),
         mailer,
         onMailError: (e) =>
-          request.log.warn({ err: (e as Error).message }, 'invitation e-mail not sent; the link is in the answer'),
+          request.log.warn(
+            { err: (e as Error).message },
+            'invitation e-mail not sent; the link is in the answer',
+          ),
       });
-      return reply.status(201).send({ invitation: created.invitation, url: created.url, emailSent: created.emailSent });
+      return reply
+        .status(201)
+        .send({ invitation: created.invitation, url: created.url, emailSent: created.emailSent });
     },
   );
 

@@ -35,7 +35,10 @@ export function registerMembers(program: Command) {
       withRuntime(async (rt) => {
         const { listMembers } = await import('../../auth/index.js');
         const ws = await resolveWorkspaceOption(rt, opts);
-        output(await listMembers(rt, ws.id), { json: opts.json, columns: ['email', 'role', 'name', 'createdAt'] });
+        output(await listMembers(rt, ws.id), {
+          json: opts.json,
+          columns: ['email', 'role', 'name', 'createdAt'],
+        });
       }),
   );
 
@@ -66,7 +69,8 @@ export function registerMembers(program: Command) {
             onMailError: (e) => rt.logger.warn({ err: (e as Error).message }, 'invitation e-mail not sent'),
           },
         );
-        if (opts.json) output({ ...created.invitation, url: created.url, emailSent: created.emailSent }, { json: true });
+        if (opts.json)
+          output({ ...created.invitation, url: created.url, emailSent: created.emailSent }, { json: true });
         else
           output(
             `${created.url}\n(invitation for ${created.invitation.email} as ${created.invitation.role} in ${ws.slug}; ${created.emailSent ? 'e-mailed; ' : ''}the link is shown only now and works once)`,
@@ -90,7 +94,9 @@ export function registerMembers(program: Command) {
   );
 
   workspaceOption(
-    members.command('revoke-invitation <id>').description('Revoke a pending invitation (its link stops working)'),
+    members
+      .command('revoke-invitation <id>')
+      .description('Revoke a pending invitation (its link stops working)'),
   ).action((id: string, opts: Common) =>
     withRuntime(async (rt) => {
       const { cliActor, revokeInvitation } = await import('../../auth/index.js');

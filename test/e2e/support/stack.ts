@@ -52,6 +52,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
       BETON_ALLOW_PRIVATE_HOSTS: 'true',
       BETON_DEMO: 'false',
+      // The walk-through signs up a new owner next to the demo workspace: sign-up opened by the operator.
+      BETON_SIGNUP: 'open',
       NODE_ENV: 'test',
       ...(process.env.DATABASE_URL?.startsWith('postgres') ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
     });

@@ -37,7 +37,7 @@ async function unwrap<T>(call: Promise<AuthResult<T>>, fallback: string): Promis
       throw new ApiError(
         429,
         'rate_limited',
-        'Too many attempts from this address. Wait a minute, then try again.',
+        message || 'Too many attempts from this address. Wait a minute, then try again.',
       );
     }
     throw new ApiError(status, code ?? 'auth_error', message || fallback);

@@ -1,16 +1,22 @@
 import { Alert, Anchor, Button, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from 'react-router-dom';
 import { signUp } from '../../api/auth.js';
+import { api } from '../../api/client.js';
 import { errorMessage } from '../../api/query.js';
 import { AuthLayout } from './AuthLayout.js';
 
 /** The server's minimum (better-auth `minPasswordLength`); the server re-checks it. */
 const MIN_PASSWORD = 10;
 
+/** What the sign-up page says when the installation does not take sign-ups. */
+export const SIGN_UP_CLOSED =
+  'Sign-up is closed on this Beton installation. Ask a workspace admin for an invitation.';
+
 export function SignUpPage() {
   const navigate = useNavigate();
+  const policy = useQuery({ queryKey: ['signup'], queryFn: () => api.get('/api/v1/signup') });
   const queryClient = useQueryClient();
   const form = useForm({
     initialValues: { name: '', email: '', password: '' },
@@ -28,6 +34,24 @@ export function SignUpPage() {
       navigate('/', { replace: true });
     },
   });
+
+  if (policy.data && !policy.data.open) {
+    return (
+      <AuthLayout title="Create your account">
+        <Stack>
+          <Alert color="yellow" variant="light" role="alert" title="Sign-up is closed">
+            {SIGN_UP_CLOSED} They send you a link; open it to create your account.
+          </Alert>
+          <Text size="sm" ta="center">
+            Already have an account?{' '}
+            <Anchor component={Link} to="/sign-in">
+              Sign in
+            </Anchor>
+          </Text>
+        </Stack>
+      </AuthLayout>
+    );
+  }
 
   return (
     <AuthLayout

@@ -3,9 +3,8 @@ import {
   Alert,
   Button,
   Card,
-  Collapse,
+  CopyButton,
   Group,
-  PasswordInput,
   Select,
   SimpleGrid,
   Stack,
@@ -16,7 +15,7 @@ import {
   VisuallyHidden,
 } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { IconLock, IconTrash, IconUserPlus } from '@tabler/icons-react';
+import { IconCopy, IconLock, IconTrash, IconUserPlus } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, type ResponseOf } from '../../api/client.js';
@@ -52,55 +51,68 @@ export function NeedsRole({ needed, what }: { needed: Role; what: string }) {
   );
 }
 
-function AddMemberForm({ onDone }: { onDone: () => void }) {
+type Invitation = ResponseOf<'/api/v1/invitations', 'get'>['invitations'][number];
+
+/** The link of an invitation just created: shown once (only its hash is stored), with a copy button. */
+function InvitationLink({ url, email, emailSent }: { url: string; email: string; emailSent: boolean }) {
+  return (
+    <Alert color="green" variant="light" title={`Invitation for ${email}`} role="status">
+      <Stack gap="xs">
+        <Text size="sm">
+          {emailSent
+            ? 'We e-mailed them this link. You can also send it yourself; it works once, for 7 days.'
+            : 'Send them this link (e-mail is not configured on this server). It works once, for 7 days, and is shown only now.'}
+        </Text>
+        <Group gap="xs" wrap="nowrap">
+          <TextInput aria-label="Invitation link" value={url} readOnly style={{ flex: 1 }} />
+          <CopyButton value={url}>
+            {({ copied, copy }) => (
+              <Button variant="light" leftSection={<IconCopy size={16} />} onClick={copy}>
+                {copied ? 'Copied' : 'Copy link'}
+              </Button>
+            )}
+          </CopyButton>
+        </Group>
+      </Stack>
+    </Alert>
+  );
+}
+
+function InviteForm({ onDone }: { onDone: () => void }) {
   const { me } = useSession();
   const queryClient = useQueryClient();
-  const [withPassword, setWithPassword] = useState(false);
+  const [created, setCreated] = useState<{ url: string; email: string; emailSent: boolean } | null>(null);
   const form = useForm({
-    initialValues: { email: '', role: 'member' as Role, name: '', password: '' },
+    initialValues: { email: '', role: 'member' as Role },
     validate: {
-      email: (v) => (/^\S+@\S+\.\S+$/.test(v) ? null : 'Enter their email address'),
-      password: (v) => (withPassword && v.length < 10 ? 'At least 10 characters' : null),
+      email: (v) => (/^\S+@\S+\.\S+$/.test(v) && v.length <= 254 ? null : 'Enter their email address'),
     },
   });
-  const add = useMutation({
+  const invite = useMutation({
     mutationFn: (v: typeof form.values) =>
-      api.post('/api/v1/members', {
-        body: {
-          email: v.email.trim(),
-          role: v.role,
-          ...(withPassword
-            ? { password: v.password, ...(v.name.trim() ? { name: v.name.trim() } : {}) }
-            : {}),
-        },
-      }),
-    meta: { inlineError: true, successMessage: 'Member added' },
-    onSuccess: () => {
+      api.post('/api/v1/members', { body: { email: v.email.trim(), role: v.role } }),
+    meta: { inlineError: true, successMessage: 'Invitation created' },
+    onSuccess: (answer) => {
+      setCreated({ url: answer.url, email: answer.invitation.email, emailSent: answer.emailSent });
       form.reset();
-      queryClient.invalidateQueries({ queryKey: ['members'] });
-      onDone();
+      queryClient.invalidateQueries({ queryKey: ['invitations'] });
     },
   });
-  const needsAccount =
-    add.error && (add.error as { code?: string }).code === 'user_not_found' && !withPassword;
 
   return (
     <Card withBorder>
-      <form onSubmit={form.onSubmit((v) => add.mutate(v))} noValidate>
+      <form onSubmit={form.onSubmit((v) => invite.mutate(v))} noValidate>
         <Stack>
-          <Text fw={600}>Add a member</Text>
-          {add.isError && (
-            <Alert color={needsAccount ? 'yellow' : 'red'} variant="light" role="alert">
-              <Stack gap="xs" align="flex-start">
-                <Text size="sm">{errorMessage(add.error)}</Text>
-                {needsAccount && (
-                  <Button size="xs" variant="light" onClick={() => setWithPassword(true)}>
-                    Create their account with a first password
-                  </Button>
-                )}
-              </Stack>
+          <Text fw={600}>Invite someone</Text>
+          <Text size="sm" c="dimmed">
+            They join with their own account: they open the link, then sign in or create their password.
+          </Text>
+          {invite.isError && (
+            <Alert color="red" variant="light" role="alert">
+              {errorMessage(invite.error)}
             </Alert>
           )}
+          {created && <InvitationLink {...created} />}
           <SimpleGrid cols={{ base: 1, sm: 2 }}>
             <TextInput label="Email" type="email" required data-autofocus {...form.getInputProps('email')} />
             <Select
@@ -110,26 +122,65 @@ function AddMemberForm({ onDone }: { onDone: () => void }) {
               {...form.getInputProps('role')}
             />
           </SimpleGrid>
-          <Collapse expanded={withPassword}>
-            <SimpleGrid cols={{ base: 1, sm: 2 }}>
-              <TextInput label="Their name" {...form.getInputProps('name')} />
-              <PasswordInput
-                label="First password"
-                description="Share it with them privately; they can sign in with it right away."
-                {...form.getInputProps('password')}
-              />
-            </SimpleGrid>
-          </Collapse>
           <Group justify="flex-end">
             <Button variant="default" onClick={onDone}>
-              Cancel
+              {created ? 'Done' : 'Cancel'}
             </Button>
-            <Button type="submit" loading={add.isPending}>
-              Add member
+            <Button type="submit" loading={invite.isPending}>
+              Send invitation
             </Button>
           </Group>
         </Stack>
       </form>
+    </Card>
+  );
+}
+
+function PendingInvitations() {
+  const queryClient = useQueryClient();
+  const invitations = useQuery({ queryKey: ['invitations'], queryFn: () => api.get('/api/v1/invitations') });
+  const revoke = useMutation({
+    mutationFn: (invitation: Invitation) =>
+      api.delete('/api/v1/invitations/{id}', { params: { id: invitation.id } }),
+    meta: { successMessage: 'Invitation revoked' },
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ['invitations'] }),
+  });
+  const list = invitations.data?.invitations ?? [];
+  if (list.length === 0) return null;
+  return (
+    <Card withBorder p={0}>
+      <Text fw={600} p="sm">
+        Pending invitations
+      </Text>
+      <Table verticalSpacing="xs">
+        <Table.Tbody>
+          {list.map((i) => (
+            <Table.Tr key={i.id}>
+              <Table.Td>
+                <Text size="sm">{i.email}</Text>
+              </Table.Td>
+              <Table.Td>
+                <Text size="sm">{i.role}</Text>
+              </Table.Td>
+              <Table.Td visibleFrom="sm">
+                <Text size="xs" c="dimmed">
+                  expires {formatDate(i.expiresAt)}
+                </Text>
+              </Table.Td>
+              <Table.Td w={60}>
+                <ActionIcon
+                  variant="subtle"
+                  color="red"
+                  aria-label={`Revoke the invitation for ${i.email}`}
+                  onClick={() => revoke.mutate(i)}
+                >
+                  <IconTrash size={16} />
+                </ActionIcon>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
     </Card>
   );
 }
@@ -212,7 +263,7 @@ function MemberRow({ member, owners }: { member: Member; owners: number }) {
           onClose={() => setConfirming(false)}
           pending={remove.isPending}
         >
-          They lose access to this workspace at once. API keys they created stay until you revoke them.
+          They lose access to this workspace at once, and the API keys they created here are revoked.
         </ConfirmModal>
       </Table.Td>
     </Table.Tr>
@@ -237,13 +288,14 @@ export function MembersPage() {
         actions={
           !adding && (
             <Button leftSection={<IconUserPlus size={16} />} onClick={() => setAdding(true)}>
-              Add member
+              Invite member
             </Button>
           )
         }
       />
       <Stack>
-        {adding && <AddMemberForm onDone={() => setAdding(false)} />}
+        {adding && <InviteForm onDone={() => setAdding(false)} />}
+        <PendingInvitations />
         <QueryState query={members} loadingLabel="Loading members…">
           {({ members: list }) => (
             <Card withBorder p={0}>
