@@ -118,7 +118,7 @@ describe('beton integration new', () => {
       cwd: copy,
       env: { ...process.env, DATABASE_URL: process.env.DATABASE_URL ?? '' },
     });
-    expect(tests.stdout).toMatch(/Tests\s+8 passed/);
+    expect(tests.stdout).toMatch(/8 passed/);
 
     // A second run refuses to overwrite; an unknown role is refused with what is accepted.
     await expect(
