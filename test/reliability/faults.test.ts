@@ -113,6 +113,7 @@ describe('source streams under faults', () => {
                 { workspaceId, audit: { actorType: 'cli', actorId: null } },
                 source,
                 {
+                  credentials: bed.sims.get(source).connection.credentials,
                   settings: { baseUrl: url },
                 },
               );
@@ -142,6 +143,8 @@ describe('source streams under faults', () => {
                 { workspaceId, audit: { actorType: 'cli', actorId: null } },
                 source,
                 {
+                  // Back to the calm simulator: a new address needs the key again (credential-origin rule).
+                  credentials: bed.sims.get(source).connection.credentials,
                   settings: { baseUrl: bed.sims.get(source).summary.url },
                 },
               );
