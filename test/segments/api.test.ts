@@ -121,7 +121,10 @@ describe('/api/v1/segments', () => {
     expect(badColumn.text).toContain('choose from');
   });
 
-  it('another workspace cannot read, export, change or use this workspace’s segments', async () => {
+  // Creating the second workspace hashes passwords: slow on a loaded machine.
+  it('another workspace cannot read, export, change or use this workspace’s segments', {
+    timeout: 90_000,
+  }, async () => {
     const other = await t.createOtherWorkspace();
     const id = (await t.request('GET', '/api/v1/segments', { key: t.keys.viewer })).json.items[0].id;
     expect((await t.request('GET', '/api/v1/segments', { key: other.keys.owner })).json.items).toEqual([]);

@@ -65,7 +65,7 @@ afterAll(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe('beton segments / beton accounts', { timeout: 120_000 }, () => {
+describe('beton segments / beton accounts', { timeout: 300_000 }, () => {
   it('has a flag for every field of the accounts filter', () => {
     expect(FILTER_FLAGS.map(([f]) => f).sort()).toEqual(Object.keys(accountFilterShape).sort());
   });
