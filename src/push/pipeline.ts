@@ -14,7 +14,7 @@ import {
 } from '../core/http/index.js';
 import type { Logger } from '../core/logger.js';
 import type { DB } from '../db/schema/index.js';
-import type { PushDestination } from './destination.js';
+import type { PushDestination, RecordWrite } from './destination.js';
 import { assemblePlan, diffAccounts, planAttributes, planRecord } from './plan.js';
 import {
   bumpCounts,
@@ -352,48 +352,89 @@ export async function applyPushPlan(
       }
     }
     const recordIds = new Map<string, string>();
-    await pool(
-      toWrite,
-      opts.concurrency ?? 16,
-      () => fatal !== undefined || opts.signal?.aborted === true,
-      async (item) => {
-        try {
-          if (!prior.pending.has(item.key)) {
-            // The intent goes first: a process that dies before the answer leaves it for the next.
-            await recordIntent(deps.db, workspaceId, {
-              runId,
-              key: item.key,
-              accountId: item.accountId,
-              recordId: item.recordId,
-              action: item.action,
-              changes: item.changes,
-              now: now(),
-            });
-          }
-          const { recordId } = await destination.writeRecord(
-            { key: item.key, name: item.name, create: item.action === 'create', values: writeValues(item) },
-            opts.mapping,
-            opts.signal,
-          );
-          transientStreak = 0;
-          recordIds.set(item.key, recordId);
-          await written(item, item.action, recordId);
-        } catch (error) {
-          if (opts.signal?.aborted) return;
-          const c = classify(error);
-          if (c.fatal) {
-            fatal ??= c.reason;
+    const toRecordWrite = (item: PlanItem): RecordWrite => ({
+      key: item.key,
+      name: item.name,
+      create: item.action === 'create',
+      values: writeValues(item),
+    });
+    // The intent goes first: a process that dies before the answer leaves it for the next.
+    const intend = async (item: PlanItem) => {
+      if (prior.pending.has(item.key)) return;
+      await recordIntent(deps.db, workspaceId, {
+        runId,
+        key: item.key,
+        accountId: item.accountId,
+        recordId: item.recordId,
+        action: item.action,
+        changes: item.changes,
+        now: now(),
+      });
+    };
+    const succeeded = async (item: PlanItem, recordId: string) => {
+      transientStreak = 0;
+      recordIds.set(item.key, recordId);
+      await written(item, item.action, recordId);
+    };
+    const failed = async (item: PlanItem, error: unknown) => {
+      const c = classify(error);
+      if (c.fatal) {
+        fatal ??= c.reason;
+        return;
+      }
+      transientStreak = c.transient ? transientStreak + 1 : 0;
+      await reject(item, c.code, c.reason);
+      if (transientStreak >= MAX_CONSECUTIVE_TRANSIENT) {
+        fatal ??= `${destination.name} failed ${transientStreak} writes in a row (last: ${c.reason}); stopped. The next run retries what is left.`;
+      }
+    };
+    const stop = () => fatal !== undefined || opts.signal?.aborted === true;
+    const batchSize = destination.writeRecords ? Math.max(1, destination.batchSize ?? 1) : 1;
+    if (destination.writeRecords && batchSize > 1) {
+      // A destination that writes many records per call: one call per batch, each item's outcome
+      // recorded on its own (a 207-style partial failure rejects only the items it names).
+      const batches: PlanItem[][] = [];
+      for (let i = 0; i < toWrite.length; i += batchSize) batches.push(toWrite.slice(i, i + batchSize));
+      const writeRecords = destination.writeRecords.bind(destination);
+      await pool(
+        batches,
+        Math.max(1, Math.floor((opts.concurrency ?? 16) / batchSize)),
+        stop,
+        async (batch) => {
+          for (const item of batch) await intend(item);
+          let outcomes: Awaited<ReturnType<typeof writeRecords>>;
+          try {
+            outcomes = await writeRecords(batch.map(toRecordWrite), opts.mapping, opts.signal);
+          } catch (error) {
+            if (opts.signal?.aborted) return;
+            for (const item of batch) if (!stop()) await failed(item, error);
+            await beat();
             return;
           }
-          transientStreak = c.transient ? transientStreak + 1 : 0;
-          await reject(item, c.code, c.reason);
-          if (transientStreak >= MAX_CONSECUTIVE_TRANSIENT) {
-            fatal ??= `${destination.name} failed ${transientStreak} writes in a row (last: ${c.reason}); stopped. The next run retries what is left.`;
+          for (const [i, item] of batch.entries()) {
+            const outcome = outcomes[i];
+            if (outcome?.ok) await succeeded(item, outcome.recordId);
+            else
+              await failed(
+                item,
+                outcome ? outcome.error : new Error('the destination answered no outcome for it'),
+              );
           }
+          await beat();
+        },
+      );
+    } else {
+      await pool(toWrite, opts.concurrency ?? 16, stop, async (item) => {
+        try {
+          await intend(item);
+          const { recordId } = await destination.writeRecord(toRecordWrite(item), opts.mapping, opts.signal);
+          await succeeded(item, recordId);
+        } catch (error) {
+          if (!opts.signal?.aborted) await failed(item, error);
         }
         await beat();
-      },
-    );
+      });
+    }
 
     if (!fatal) {
       for (const item of plan.items) {

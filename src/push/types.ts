@@ -5,6 +5,7 @@
  */
 
 import type {
+  FieldMapping,
   FieldPolicy,
   PushField,
   PushSignal,
