@@ -1,8 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
 import type { DB } from '../db/index.js';
-import { fromJson } from '../db/index.js';
-import { type AccountFilter, accountFilterConditions, type TopSignal } from '../scoring/index.js';
+import { type AccountFilter, accountFilterConditions } from '../scoring/index.js';
 import { keysetPages } from './pages.js';
 
 /**
@@ -24,7 +23,7 @@ interface ExportRow {
   churn_risk: number | null;
   fit: number | null;
   scored_at: string | null;
-  top_signals_json: string | null;
+  signal_keys: string | null;
   plan: string | null;
   billing_status: string | null;
   arr: number | null;
@@ -48,10 +47,8 @@ export const EXPORT_COLUMNS = {
   plan: (r) => r.plan,
   billingStatus: (r) => r.billing_status,
   arr: (r) => num(r.arr),
-  topSignals: (r) =>
-    fromJson<TopSignal[]>(r.top_signals_json, [])
-      .map((s) => s.key)
-      .join(';'),
+  // signal_keys is stored as ",a,b," (every contributing signal): no JSON to parse per row.
+  topSignals: (r) => (r.signal_keys ? r.signal_keys.slice(1, -1).replaceAll(',', ';') : null),
   signupAt: (r) => r.signup_at,
   createdAt: (r) => r.created_at,
   scoredAt: (r) => r.scored_at,
@@ -152,7 +149,7 @@ function readPage(
       's.churn_risk',
       's.fit',
       's.scored_at',
-      's.top_signals_json',
+      's.signal_keys',
       'f.plan',
       'f.billing_status',
       'f.arr',
@@ -171,7 +168,8 @@ function readPage(
     : q.select(sql<string | null>`null`.as('entered_at'));
   let page = q2;
   for (const filter of opts.filters)
-    for (const condition of accountFilterConditions(workspaceId, filter, opts.now)) page = page.where(condition);
+    for (const condition of accountFilterConditions(workspaceId, filter, opts.now))
+      page = page.where(condition);
   if (after !== null) page = page.where('a.id', '>', after);
   return page.orderBy('a.id').limit(size).execute() as Promise<ExportRow[]>;
 }
