@@ -14,11 +14,14 @@ const attempt = (t: TestRuntime, email: string, password: string, forwardedFor: 
     headers: { origin: PUBLIC, 'x-forwarded-for': forwardedFor },
   });
 
-describe('behind the documented proxy set-up (BETON_PUBLIC_URL, default trusted proxies)', () => {
+// Every attempt runs scrypt (better-auth hashes even for unknown accounts): slow under load.
+describe('behind the documented proxy set-up (BETON_PUBLIC_URL, default trusted proxies)', {
+  timeout: 120_000,
+}, () => {
   let t: TestRuntime;
   beforeAll(async () => {
     t = await createTestRuntime({ env: { BETON_PUBLIC_URL: PUBLIC } });
-  });
+  }, 120_000);
   afterAll(() => t?.close());
 
   it('keys the per-address limit on the address the proxy saw, not on what the client prepended', async () => {
@@ -38,12 +41,12 @@ describe('behind the documented proxy set-up (BETON_PUBLIC_URL, default trusted 
   });
 });
 
-describe('a distributed guesser (every attempt from another address)', () => {
+describe('a distributed guesser (every attempt from another address)', { timeout: 120_000 }, () => {
   let t: TestRuntime;
   beforeAll(async () => {
     // One trusted hop: each request's X-Forwarded-For is believed, as from a real load balancer.
     t = await createTestRuntime({ env: { BETON_PUBLIC_URL: PUBLIC, BETON_TRUSTED_PROXIES: '1' } });
-  });
+  }, 120_000);
   afterAll(() => t?.close());
 
   it('is stopped per account, and the right password waits too; a success clears the count', async () => {
