@@ -11,7 +11,8 @@ export interface PgBossRunnerOptions {
   logger: Logger;
   /**
    * A running job heartbeats; one whose worker stops heartbeating (killed, frozen, cut off) for
-   * this long is handed to another worker (default 60 s — the sync runs' lease).
+   * this long is handed to another worker (default 60 s; the run it executes is taken over once
+   * the run's own lease, two minutes in src/runs, has run out too).
    */
   leaseSeconds?: number;
   /** How often an idle worker looks for jobs (default 2 s; jobs enqueued in this process start at once). */
