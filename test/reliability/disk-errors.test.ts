@@ -85,7 +85,8 @@ describe.runIf(onSqlite)('a read-only database', () => {
   });
 });
 
-describe.runIf(onSqlite)('a data directory Beton cannot use, at start-up', () => {
+// Starts the CLI (the first start builds its bundle): generous under a loaded machine.
+describe.runIf(onSqlite)('a data directory Beton cannot use, at start-up', { timeout: 120_000 }, () => {
   const cli = nodeArgsFor('src/cli/main.ts');
   const run = promisify(execFile);
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'beton-disk-'));

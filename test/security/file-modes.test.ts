@@ -76,7 +76,10 @@ describe.runIf(onSqlite)('file modes', () => {
     }
   });
 
-  it('a whole start (the CLI) leaves every file in a new data directory private', async () => {
+  // Starts the CLI (the first start in a file builds its bundle): generous under a loaded machine.
+  it('a whole start (the CLI) leaves every file in a new data directory private', {
+    timeout: 120_000,
+  }, async () => {
     const dataDir = path.join(base, 'cli', 'data');
     const cli = await nodeArgsFor('src/cli/main.ts');
     await promisify(execFile)(process.execPath, [...cli, 'workspaces', 'list'], {

@@ -33,7 +33,7 @@ async function beton(env: Record<string, string>, dataDir = tempDir()) {
     const { stdout, stderr } = await run(process.execPath, [...cli, 'workspaces', 'list'], {
       cwd: root,
       env: { PATH: process.env.PATH, BETON_DATA_DIR: dataDir, ...env },
-      timeout: 20_000,
+      timeout: 90_000,
     });
     return { code: 0, out: stdout + stderr };
   } catch (e) {
@@ -52,7 +52,8 @@ function expectNoPieceOf(secret: string, text: string) {
 
 const key = () => randomBytes(32).toString('base64');
 
-describe('start-up errors keep secrets out', () => {
+// Each case starts the CLI (and the first builds its bundle): generous under a loaded machine.
+describe('start-up errors keep secrets out', { timeout: 120_000 }, () => {
   it('BETON_ENCRYPTION_KEYS given as a bare key (no id) is named, not shown', async () => {
     const bare = key();
     for (const spec of [bare, `k1:${key()},${bare}`, `${bare}:k1`]) {
