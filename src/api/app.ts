@@ -25,6 +25,7 @@ import { registerNulCharacterGuard } from './plugins/nul-characters.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerSpa } from './plugins/spa.js';
 import { apiRoutes } from './routes/index.js';
+import { ingestRootRoutes } from './routes/ingest.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -165,6 +166,8 @@ export async function buildApp(rt: Runtime, opts: BuildAppOptions = {}): Promise
     },
     { prefix: '/api/v1' },
   );
+  // Senders configured with Beton's host post to /v1/<call> (integrations with the ingest capability).
+  await app.register(ingestRootRoutes);
   await registerMcp(app, rt);
   registerNotFound(
     app,

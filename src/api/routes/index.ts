@@ -3,6 +3,7 @@ import { accountRoutes } from './accounts.js';
 import { apiKeyRoutes } from './api-keys.js';
 import { auditRoutes } from './audit.js';
 import { enrichmentRoutes } from './enrichment.js';
+import { ingestRoutes } from './ingest.js';
 import { integrationRoutes } from './integrations.js';
 import { invitationRoutes } from './invitations.js';
 import { meRoutes } from './me.js';
@@ -39,4 +40,5 @@ export const apiRoutes: FastifyPluginAsyncZod[] = [
   segmentRoutes,
   pushRoutes,
   webhookRoutes,
+  ingestRoutes,
 ];

@@ -9,6 +9,7 @@ import * as m0008 from './0008_usage_recent.js';
 import * as m0009 from './0009_invitations.js';
 import * as m0012 from './0012_webhook_rejects.js';
 import * as m0013 from './0013_segments.js';
+import * as m0018 from './0018_ingest.js';
 
 /**
  * Every migration, in order. One set for SQLite and Postgres. Add a file `NNNN_name.ts` exporting
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '0009_invitations': m0009,
   '0012_webhook_rejects': m0012,
   '0013_segments': m0013,
+  '0018_ingest': m0018,
 };

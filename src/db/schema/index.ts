@@ -1,5 +1,6 @@
 import type { AuthTables } from './auth.js';
 import type { CoreTables } from './core.js';
+import type { IngestTables } from './ingest.js';
 import type { PushTables } from './push.js';
 import type { ScoringTables } from './scoring.js';
 import type { SegmentTables } from './segments.js';
@@ -8,6 +9,7 @@ import type { WebhookTables } from './webhooks.js';
 
 export type * from './auth.js';
 export type * from './core.js';
+export type * from './ingest.js';
 export type * from './push.js';
 export type * from './scoring.js';
 export type * from './segments.js';
@@ -21,6 +23,7 @@ export type * from './webhooks.js';
 export interface DB
   extends AuthTables,
     CoreTables,
+    IngestTables,
     PushTables,
     ScoringTables,
     SegmentTables,
