@@ -30,8 +30,8 @@ import type { Logger } from '../core/logger.js';
 import { assertUsageFields } from '../model/usage.js';
 import type { DestinationCapability } from './capabilities/destination.js';
 import type { EnrichmentCapability } from './capabilities/enrichment.js';
-import type { IngestCapability } from './capabilities/ingest.js';
 import type { IntegrationFacts, StreamFacts } from './capabilities/facts.js';
+import type { IngestCapability } from './capabilities/ingest.js';
 import type { SimulatorLoader } from './capabilities/simulator.js';
 import type { WebhookCapability } from './capabilities/webhook.js';
 
