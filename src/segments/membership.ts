@@ -33,6 +33,78 @@ async function matchingIds(db: Kysely<DB>, workspaceId: string, segment: Segment
   return (await q.execute()).map((r) => r.id);
 }
 
+interface Change {
+  segment: Segment;
+  entering: string[];
+  leaving: string[];
+  members: number;
+}
+
+/** Who would enter and leave a segment now (reads only). */
+async function changeOf(db: Kysely<DB>, workspaceId: string, segment: Segment, now: Date): Promise<Change> {
+  const matching = new Set(await matchingIds(db, workspaceId, segment, now));
+  const open = await db
+    .selectFrom('segment_members')
+    .select('account_id')
+    .where('workspace_id', '=', workspaceId)
+    .where('segment_id', '=', segment.id)
+    .where('left_at', 'is', null)
+    .execute();
+  const current = new Set(open.map((r) => r.account_id));
+  return {
+    segment,
+    entering: [...matching].filter((id) => !current.has(id)),
+    leaving: [...current].filter((id) => !matching.has(id)),
+    members: matching.size,
+  };
+}
+
+/**
+ * Write the stays of many segments' changes in one transaction: one commit for a whole evaluation
+ * instead of one per segment (each commit of SQLite's write-ahead log costs more than the diff).
+ */
+async function applyChanges(db: Kysely<DB>, workspaceId: string, changes: Change[], at: string) {
+  await db.transaction().execute(async (tx) => {
+    for (const { segment, entering, leaving, members } of changes) {
+      for (const chunk of chunks(entering, 400))
+        await tx
+          .insertInto('segment_members')
+          .values(
+            chunk.map((account_id) => ({
+              workspace_id: workspaceId,
+              segment_id: segment.id,
+              account_id,
+              entered_at: at,
+              left_at: null,
+            })),
+          )
+          .execute();
+      for (const chunk of chunks(leaving, 400))
+        await tx
+          .updateTable('segment_members')
+          .set({ left_at: at })
+          .where('workspace_id', '=', workspaceId)
+          .where('segment_id', '=', segment.id)
+          .where('left_at', 'is', null)
+          .where('account_id', 'in', chunk)
+          .execute();
+      await tx
+        .updateTable('segments')
+        .set({ member_count: members, evaluated_at: at })
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', segment.id)
+        .execute();
+    }
+  });
+}
+
+const resultOf = (c: Change): EvaluationResult => ({
+  segmentId: c.segment.id,
+  members: c.members,
+  entered: c.entering.length,
+  left: c.leaving.length,
+});
+
 /**
  * Evaluate one segment now and record who entered and who left.
  *
@@ -44,54 +116,15 @@ export async function evaluateSegment(
   segment: Segment,
   now: Date,
 ): Promise<EvaluationResult> {
-  const at = now.toISOString();
-  const matching = new Set(await matchingIds(db, workspaceId, segment, now));
-  const open = await db
-    .selectFrom('segment_members')
-    .select('account_id')
-    .where('workspace_id', '=', workspaceId)
-    .where('segment_id', '=', segment.id)
-    .where('left_at', 'is', null)
-    .execute();
-  const current = new Set(open.map((r) => r.account_id));
-  const entering = [...matching].filter((id) => !current.has(id));
-  const leaving = [...current].filter((id) => !matching.has(id));
-  await db.transaction().execute(async (tx) => {
-    for (const chunk of chunks(entering, 400))
-      await tx
-        .insertInto('segment_members')
-        .values(
-          chunk.map((account_id) => ({
-            workspace_id: workspaceId,
-            segment_id: segment.id,
-            account_id,
-            entered_at: at,
-            left_at: null,
-          })),
-        )
-        .execute();
-    for (const chunk of chunks(leaving, 400))
-      await tx
-        .updateTable('segment_members')
-        .set({ left_at: at })
-        .where('workspace_id', '=', workspaceId)
-        .where('segment_id', '=', segment.id)
-        .where('left_at', 'is', null)
-        .where('account_id', 'in', chunk)
-        .execute();
-    await tx
-      .updateTable('segments')
-      .set({ member_count: matching.size, evaluated_at: at })
-      .where('workspace_id', '=', workspaceId)
-      .where('id', '=', segment.id)
-      .execute();
-  });
-  return { segmentId: segment.id, members: matching.size, entered: entering.length, left: leaving.length };
+  const change = await changeOf(db, workspaceId, segment, now);
+  await applyChanges(db, workspaceId, [change], now.toISOString());
+  return resultOf(change);
 }
 
 /**
  * Refresh billing facets, then evaluate every segment of the workspace: what runs after each score
- * run (src/jobs). A workspace without segments only refreshes facets.
+ * run (src/jobs). The diffs are read segment by segment and written in one transaction. A workspace
+ * without segments only refreshes facets.
  *
  * @example await evaluateSegments(db, ws, clock.now());
  */
@@ -101,10 +134,11 @@ export async function evaluateSegments(
   now: Date,
 ): Promise<EvaluationResult[]> {
   await refreshAccountFacets(db, workspaceId, now);
-  const out: EvaluationResult[] = [];
+  const changes: Change[] = [];
   for (const segment of await listSegments(db, workspaceId))
-    out.push(await evaluateSegment(db, workspaceId, segment, now));
-  return out;
+    changes.push(await changeOf(db, workspaceId, segment, now));
+  if (changes.length > 0) await applyChanges(db, workspaceId, changes, now.toISOString());
+  return changes.map(resultOf);
 }
 
 export interface SegmentMember {
