@@ -69,15 +69,40 @@ export function registerConnect(program: Command) {
               : {}),
           },
         );
-        if (opts.json) return output(detail, { json: true });
+        // An integration senders push to gets its first write key now, shown this once.
+        const pushed = Boolean(rt.integrations.get(name)?.ingest);
+        const writeKey = pushed ? await firstWriteKey(rt, ws.id, name) : null;
+        if (opts.json) return output(writeKey ? { ...detail, writeKey } : detail, { json: true });
         const c = detail.connection!;
         output(
           `Connected ${detail.displayName}: ${c.accountLabel}\n` +
             `  credentials: ${Object.entries(c.credentials)
               .map(([k, v]) => `${k}=${v}`)
               .join(', ')}\n` +
-            `  streams: ${detail.streams.map((s) => s.name).join(', ') || '(none)'} — run \`beton sync ${name}\``,
+            `  streams: ${detail.streams.map((s) => s.name).join(', ') || '(none)'} — ${pushed ? 'written as senders push calls' : `run \`beton sync ${name}\``}` +
+            (writeKey
+              ? `\n  write key (shown once, keep it secret): ${writeKey}\n  senders post to <your Beton URL>/v1/batch with it as the Basic auth user name; \`beton write-keys ${name}\` creates, lists and revokes keys`
+              : ''),
         );
       }),
   );
+}
+
+/** A new write key when the connection has no live one (a reconnect keeps the keys it has). */
+async function firstWriteKey(
+  rt: Parameters<Parameters<typeof withRuntime>[0]>[0],
+  workspaceId: string,
+  name: string,
+): Promise<string | null> {
+  const { createIngestKey, ingestConnection, listIngestKeys } = await import('../../ingest/index.js');
+  const { cliActor, auditActorOf } = await import('../../auth/index.js');
+  const { connectionId } = await ingestConnection(rt, workspaceId, name);
+  const live = (await listIngestKeys(rt, workspaceId, connectionId)).filter((k) => k.revokedAt === null);
+  if (live.length > 0) return null;
+  const created = await createIngestKey(
+    rt,
+    { workspaceId, audit: auditActorOf(cliActor(workspaceId)) },
+    name,
+  );
+  return created.key;
 }

@@ -6,8 +6,8 @@ import { registerInit } from './init.js';
 import { registerIntegrationNew } from './integration-new.js';
 import { registerIntegrations } from './integrations.js';
 import { registerKeys } from './keys.js';
-import { registerMembers } from './members.js';
 import { registerMcp } from './mcp.js';
+import { registerMembers } from './members.js';
 import { registerMigrate } from './migrate.js';
 import { registerPush } from './push.js';
 import { registerRuns } from './runs.js';
@@ -18,6 +18,7 @@ import { registerSimulate } from './simulate.js';
 import { registerSync } from './sync.js';
 import { registerWorker } from './worker.js';
 import { registerWorkspaces } from './workspaces.js';
+import { registerWriteKeys } from './write-keys.js';
 
 /**
  * Every top-level `beton` command, in help order. Add one line per command group; each adds its
@@ -35,6 +36,7 @@ export const commands: ((program: Command) => void)[] = [
   registerKeys,
   registerIntegrations,
   registerConnect,
+  registerWriteKeys,
   registerSync,
   registerRuns,
   registerIntegrationNew,
