@@ -9,7 +9,6 @@ import { nodeArgsFor } from '../support/bundle.js';
 import { copyProject } from '../support/project-copy.js';
 
 const run = promisify(execFile);
-const ROOT = path.resolve(import.meta.dirname, '../..');
 /** The CLI, bundled once for this file: each run is a full Node start. */
 const cli = await nodeArgsFor('src/cli/main.ts');
 
@@ -60,7 +59,7 @@ describe('beton integration new', () => {
         'new',
         'acme_crm',
         '--role',
-        'source,enrichment',
+        'source,enrichment,destination',
         '--display-name',
         'Acme CRM',
         '--json',
@@ -68,13 +67,15 @@ describe('beton integration new', () => {
       { cwd: copy },
     );
     const result = JSON.parse(created.stdout) as { files: string[]; roles: string[] };
-    expect(result.roles).toEqual(['source', 'enrichment']);
+    expect(result.roles).toEqual(['source', 'enrichment', 'destination']);
     const folder = 'src/integrations/acme_crm';
     expect(result.files.sort()).toEqual(
       [
         `${folder}/README.md`,
         `${folder}/acme_crm.test.ts`,
         `${folder}/client.ts`,
+        `${folder}/destination.test.ts`,
+        `${folder}/destination.ts`,
         `${folder}/enrichment.test.ts`,
         `${folder}/enrichment.ts`,
         `${folder}/index.ts`,
@@ -118,7 +119,7 @@ describe('beton integration new', () => {
       cwd: copy,
       env: { ...process.env, DATABASE_URL: process.env.DATABASE_URL ?? '' },
     });
-    expect(tests.stdout).toMatch(/8 passed/);
+    expect(tests.stdout).toMatch(/10 passed/);
 
     // A second run refuses to overwrite; an unknown role is refused with what is accepted.
     await expect(
@@ -126,7 +127,7 @@ describe('beton integration new', () => {
     ).rejects.toMatchObject({ stderr: expect.stringContaining('already') });
     await expect(
       run(process.execPath, [...cli, 'integration', 'new', 'other_one', '--role', 'sink'], { cwd: copy }),
-    ).rejects.toMatchObject({ stderr: expect.stringContaining('use source, enrichment') });
+    ).rejects.toMatchObject({ stderr: expect.stringContaining('use source, enrichment, destination') });
   }, 400_000);
 });
 

@@ -29,7 +29,7 @@ export function registerIntegrationNew(program: Command) {
       .option('--display-name <name>', 'name shown to users (default: from <name>, e.g. "Acme Crm")')
       .option('--base-url <url>', 'the API origin (default https://api.<name>.com)')
       .option('--category <category>', 'analytics, billing, enrichment, crm or other')
-      .option('--role <roles>', 'comma-separated: source, enrichment', 'source')
+      .option('--role <roles>', 'comma-separated: source, enrichment, destination', 'source')
       .option('--root <dir>', 'project root', '.'),
   ).action(async (name: string, opts: NewOptions) => {
     try {

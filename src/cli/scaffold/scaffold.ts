@@ -5,6 +5,8 @@ import { NAME_PATTERN, type Names, namesOf } from './names.js';
 import {
   clientFile,
   definitionFile,
+  destinationFile,
+  destinationTestFile,
   docFile,
   enrichmentFile,
   enrichmentTestFile,
@@ -38,17 +40,17 @@ const REGISTRY = 'src/integrations/registry.ts';
 const LIST = /export const integrations: readonly AnyIntegration\[\] = \[([^\]]*)\];/;
 const LINE_WIDTH = 110;
 const CATEGORIES = ['analytics', 'billing', 'enrichment', 'crm', 'other'];
-const ROLES: Record<string, ScaffoldRole | null> = {
+const ROLES: Record<string, ScaffoldRole> = {
   source: 'source',
   enrichment: 'enrichment',
-  destination: null,
+  destination: 'destination',
 };
 
 /**
  * Write a new integration into the project at `root`: only its folder `src/integrations/<name>/`
- * (types, client, definition, the role's capability — streams and mappers for a source, lookups for
- * an enrichment — a simulator on the kit, tests that pass, a README setup page) and its line in the
- * registry. Refuses to overwrite anything.
+ * (types, client, definition, each role's capability — streams and mappers for a source, lookups
+ * for an enrichment, a push destination for a destination — a simulator on the kit, tests that pass,
+ * a README setup page) and its line in the registry. Refuses to overwrite anything.
  *
  * @example
  * const { files } = scaffoldIntegration(process.cwd(), 'acme_crm', { roles: ['source', 'enrichment'] });
@@ -79,6 +81,7 @@ export function scaffoldIntegration(
   }
   const source = options.roles.includes('source');
   const enrichment = options.roles.includes('enrichment');
+  const destination = options.roles.includes('destination');
   const files: Array<[string, string | false]> = [
     [`${folder}/types.ts`, typesFile(names, options)],
     [`${folder}/client.ts`, clientFile(names, options)],
@@ -86,10 +89,12 @@ export function scaffoldIntegration(
     [`${folder}/streams.ts`, source && streamsFile(names, options)],
     [`${folder}/mappers.ts`, source && mappersFile(names, options)],
     [`${folder}/enrichment.ts`, enrichment && enrichmentFile(names, options)],
+    [`${folder}/destination.ts`, destination && destinationFile(names, options)],
     [`${folder}/simulator/index.ts`, simulatorFile(names, options)],
     [`${folder}/${name}.test.ts`, source && sourceTestFile(names, options)],
     [`${folder}/mappers.test.ts`, source && mappersTestFile(names, options)],
     [`${folder}/enrichment.test.ts`, enrichment && enrichmentTestFile(names, options)],
+    [`${folder}/destination.test.ts`, destination && destinationTestFile(names, options)],
     [`${folder}/README.md`, docFile(names, options)],
   ];
   const written = files.filter((f): f is [string, string] => f[1] !== false);
@@ -125,16 +130,15 @@ function optionsOf(names: Names, request: ScaffoldRequest): ScaffoldOptions {
   for (const raw of asked) {
     const role = ROLES[raw.trim()];
     if (role === undefined) {
-      throw new Error(`--role "${raw}" is not a role: use source, enrichment (comma-separated).`);
-    }
-    if (role === null) {
       throw new Error(
-        `--role ${raw}: the SDK has no ${raw} capability to scaffold against yet (src/integrations/capabilities/${raw}.ts); scaffold the other roles and add it by hand (docs/adding-an-integration.md).`,
+        `--role "${raw}" is not a role: use source, enrichment, destination (comma-separated).`,
       );
     }
     if (!roles.includes(role)) roles.push(role);
   }
-  const category = request.category ?? (roles.includes('source') ? 'other' : 'enrichment');
+  const category =
+    request.category ??
+    (roles.includes('destination') ? 'crm' : roles.includes('source') ? 'other' : 'enrichment');
   if (!CATEGORIES.includes(category)) {
     throw new Error(`--category "${category}" is not one of ${CATEGORIES.join(', ')}.`);
   }
@@ -145,6 +149,7 @@ function optionsOf(names: Names, request: ScaffoldRequest): ScaffoldOptions {
   const does = [
     roles.includes('source') ? 'companies synced by cursor' : '',
     roles.includes('enrichment') ? 'firmographics by domain' : '',
+    roles.includes('destination') ? 'scores pushed onto companies' : '',
   ].filter(Boolean);
   return {
     roles,

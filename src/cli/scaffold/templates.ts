@@ -9,8 +9,8 @@ import type { Names } from './names.js';
  * each template literal is the file as written.
  */
 
-/** A role of the scaffolded integration (destination once its capability exists in the SDK). */
-export type ScaffoldRole = 'source' | 'enrichment';
+/** A role of the scaffolded integration: each scaffolds its capability with a passing test. */
+export type ScaffoldRole = 'source' | 'enrichment' | 'destination';
 
 export interface ScaffoldOptions {
   roles: readonly ScaffoldRole[];
@@ -53,6 +53,29 @@ export interface ${n.pascal}Organization {
 }
 `
       : '',
+    o.roles.includes('destination')
+      ? `
+/** A value the CRM holds, with who set it (\`member\`: a person in the CRM; \`api\`: a key like Beton's). */
+export interface ${n.pascal}Value {
+  value: string | number | boolean | null;
+  set_by: 'member' | 'api';
+}
+
+/** A company record in the CRM. */
+export interface ${n.pascal}Record {
+  id: string;
+  domain: string;
+  name: string;
+  values: Record<string, ${n.pascal}Value>;
+}
+
+/** An attribute (custom field) of the CRM's company object. */
+export interface ${n.pascal}Attribute {
+  slug: string;
+  type: string;
+}
+`
+      : '',
   ].join('');
 }
 
@@ -60,16 +83,8 @@ export interface ${n.pascal}Organization {
 export function clientFile(n: Names, o: ScaffoldOptions): string {
   return [
     `import type { HttpClient } from '../../core/http/index.js';
-`,
-    o.roles.includes('enrichment')
-      ? `import type { ${n.pascal}Company, ${n.pascal}Organization, ${n.pascal}Page } from './types.js';
-`
-      : '',
-    o.roles.includes('enrichment')
-      ? ''
-      : `import type { ${n.pascal}Company, ${n.pascal}Page } from './types.js';
-`,
-    `
+import type * as Api from './types.js';
+
 /**
  * The only code that speaks the ${n.display} API. Every call goes through \`http\` (base URL, auth,
  * timeouts, retries, the credential's rate budget, the SSRF guard).
@@ -89,7 +104,7 @@ export class ${n.pascal}Client {
   }
 
   /** One page of companies, oldest first. */
-  companies(cursor: string | undefined, signal?: AbortSignal): Promise<${n.pascal}Page<${n.pascal}Company>> {
+  companies(cursor: string | undefined, signal?: AbortSignal): Promise<Api.${n.pascal}Page<Api.${n.pascal}Company>> {
     return this.http.get('/v1/companies', { limit: this.pageSize, ...(cursor ? { cursor } : {}) }, signal);
   }
 
@@ -101,13 +116,60 @@ export class ${n.pascal}Client {
     o.roles.includes('enrichment')
       ? `
   /** Firmographics of a few domains in one call; a domain the service does not know is left out. */
-  async organizations(domains: readonly string[], signal?: AbortSignal): Promise<${n.pascal}Organization[]> {
-    const answer = await this.http.post<{ organizations: ${n.pascal}Organization[] }>(
+  async organizations(domains: readonly string[], signal?: AbortSignal): Promise<Api.${n.pascal}Organization[]> {
+    const answer = await this.http.post<{ organizations: Api.${n.pascal}Organization[] }>(
       '/v1/organizations/lookup',
       { domains },
       signal ? { signal } : {},
     );
     return answer.organizations;
+  }
+`
+      : '',
+    o.roles.includes('destination')
+      ? `
+  /** The company object's attributes. */
+  async attributes(signal?: AbortSignal): Promise<Api.${n.pascal}Attribute[]> {
+    return (await this.http.get<{ attributes: Api.${n.pascal}Attribute[] }>('/v1/attributes', undefined, signal))
+      .attributes;
+  }
+
+  /** Create an attribute; one that exists already is left as it is (\`created: false\`). */
+  createAttribute(
+    attribute: { slug: string; type: string; title: string },
+    signal?: AbortSignal,
+  ): Promise<{ created: boolean }> {
+    return this.http.post('/v1/attributes', attribute, { idempotent: true, ...(signal ? { signal } : {}) });
+  }
+
+  /** The company records of these domains (absent when the CRM has none). */
+  async companiesByDomain(domains: readonly string[], signal?: AbortSignal): Promise<Api.${n.pascal}Record[]> {
+    const answer = await this.http.post<{ records: Api.${n.pascal}Record[] }>(
+      '/v1/companies/query',
+      { domains },
+      { idempotent: true, ...(signal ? { signal } : {}) },
+    );
+    return answer.records;
+  }
+
+  /** Create or update the company with this domain (idempotent: matched by domain). */
+  upsertCompany(
+    domain: string,
+    body: { name: string; values: Record<string, string | number | boolean | null> },
+    signal?: AbortSignal,
+  ): Promise<{ id: string }> {
+    return this.http.request<{ id: string }>({
+      method: 'PUT',
+      path: \`/v1/companies/\${encodeURIComponent(domain)}\`,
+      body,
+      idempotent: true,
+      ...(signal ? { signal } : {}),
+    }).then((answer) => answer.data);
+  }
+
+  /** A note on a company record. */
+  createNote(recordId: string, note: { title: string; body: string }, signal?: AbortSignal): Promise<{ id: string }> {
+    return this.http.post('/v1/notes', { record_id: recordId, ...note }, signal ? { signal } : {});
   }
 `
       : '',
@@ -123,6 +185,10 @@ export function definitionFile(n: Names, o: ScaffoldOptions): string {
 import { baseUrlSetting, defineIntegration, secret } from '../sdk.js';
 import { ${n.pascal}Client } from './client.js';
 `,
+    o.roles.includes('destination')
+      ? `import { destination } from './destination.js';
+`
+      : '',
     o.roles.includes('enrichment')
       ? `import { enrichment, facts } from './enrichment.js';
 `
@@ -179,6 +245,10 @@ export default defineIntegration({
       ? `  streams: {
     companies: { ...companiesStream, facts: companiesFacts },
   },
+`
+      : '',
+    o.roles.includes('destination')
+      ? `  destination,
 `
       : '',
     o.roles.includes('enrichment')
@@ -305,22 +375,175 @@ export const facts: IntegrationFacts = {
   ].join('');
 }
 
+/** destination.ts: the destination capability (destination role). */
+export function destinationFile(n: Names, _o: ScaffoldOptions): string {
+  return [
+    `import type {
+  DestinationCapability,
+  DestinationRecord,
+  FieldMapping,
+  PushDestination,
+  PushSignal,
+  RecordWrite,
+} from '../sdk.js';
+import type { ${n.pascal}Client } from './client.js';
+
+/**
+ * The push's view of ${n.display}: one company object matched by domain, Beton's fields as company
+ * attributes created on demand, notes for signals. The platform (src/push) plans, applies, reads
+ * back what people edited and rolls back; this only adapts those calls to the API.
+ *
+ * @example
+ * const push = destination.open(client, ctx);
+ * await push.writeRecord({ key: 'acme.io', name: 'Acme', create: true, values: { beton_health: 80 } }, mapping);
+ */
+export const destination: DestinationCapability<${n.pascal}Client> = {
+  description: 'Companies matched by website domain; Beton fields as company attributes; signal notes.',
+  open: (client) => openDestination(client),
+};
+
+function openDestination(client: ${n.pascal}Client): PushDestination {
+  let writes = 0;
+  return {
+    name: '${n.name}',
+    get writeCount() {
+      return writes;
+    },
+    listAttributes: (signal) => client.attributes(signal),
+    async ensureAttribute(mapping: FieldMapping, signal) {
+      writes += 1;
+      return client.createAttribute(
+        { slug: mapping.attribute, type: mapping.type, title: mapping.title },
+        signal,
+      );
+    },
+    async readRecords(keys, mapping, signal) {
+      const out = new Map<string, DestinationRecord>();
+      for (const record of await client.companiesByDomain(keys, signal)) {
+        const values: DestinationRecord['values'] = {};
+        for (const { attribute } of mapping) {
+          const current = record.values[attribute];
+          if (current) {
+            values[attribute] = { value: current.value, author: current.set_by === 'member' ? 'person' : 'integration' };
+          }
+        }
+        out.set(record.domain, { recordId: record.id, key: record.domain, values });
+      }
+      return out;
+    },
+    async writeRecord(write: RecordWrite, mapping, signal) {
+      writes += 1;
+      const values: Record<string, string | number | boolean | null> = {};
+      for (const { field, attribute } of mapping) {
+        if (field in write.values) values[attribute] = write.values[field] ?? null;
+      }
+      const { id } = await client.upsertCompany(write.key, { name: write.name, values }, signal);
+      return { recordId: id };
+    },
+    async createNote(recordId: string, signal: PushSignal, abort?: AbortSignal) {
+      writes += 1;
+      const { id } = await client.createNote(
+        recordId,
+        { title: signal.title, body: \`\${signal.explanation} (\${signal.firedAt})\` },
+        abort,
+      );
+      return { noteId: id };
+    },
+  };
+}
+`,
+  ].join('');
+}
+
+/** destination.test.ts: the destination against the simulator (destination role). */
+export function destinationTestFile(n: Names, _o: ScaffoldOptions): string {
+  return [
+    `import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../core/clock.js';
+import { createLogger } from '../../core/logger.js';
+import { generateDataset } from '../../simulators/dataset/index.js';
+import { createIntegrationClient } from '../client-factory.js';
+import type { FieldMapping, PushDestination } from '../sdk.js';
+import type { ${n.pascal}Client } from './client.js';
+import { destination } from './destination.js';
+import ${n.camel} from './index.js';
+import { create${n.pascal}Simulator } from './simulator/index.js';
+
+/** The destination capability against the simulator: attributes, writes, read-back with authors. */
+const dataset = generateDataset({ seed: '${n.name}-push', companies: 6 });
+const mapping: FieldMapping[] = [
+  {
+    field: 'beton_health',
+    attribute: 'beton_health',
+    title: 'Beton health',
+    description: 'Account health, 0–100',
+    type: 'number',
+    policy: 'never_overwrite_human',
+  },
+];
+
+describe('${n.display} destination', () => {
+  let sim: ReturnType<typeof create${n.pascal}Simulator>;
+  let push: PushDestination;
+
+  beforeAll(async () => {
+    sim = create${n.pascal}Simulator({ dataset });
+    const url = await sim.listen();
+    const client = createIntegrationClient(
+      ${n.camel},
+      {
+        workspaceId: 'w',
+        connectionId: 'c',
+        credentials: { apiKey: sim.apiKey },
+        settings: { baseUrl: url },
+      },
+      { logger: createLogger({ level: 'silent' }), clock: systemClock, allowPrivateHosts: true },
+    ).client as ${n.pascal}Client;
+    push = destination.open(client, {
+      workspaceId: 'w',
+      connectionId: 'c',
+      settings: {},
+      logger: createLogger({ level: 'silent' }),
+      clock: systemClock,
+    });
+  });
+  afterAll(() => sim.close());
+
+  it('creates a missing attribute once', async () => {
+    expect(await push.ensureAttribute(mapping[0]!)).toEqual({ created: true });
+    expect(await push.ensureAttribute(mapping[0]!)).toEqual({ created: false });
+    expect((await push.listAttributes()).map((a) => a.slug)).toContain('beton_health');
+  });
+
+  it('writes a value and reads it back as set by an integration, and an edit in the CRM as a person', async () => {
+    const company = dataset.companies[0]!;
+    const write = { key: company.domain, name: company.name, create: true, values: { beton_health: 72 } };
+    const { recordId } = await push.writeRecord(write, mapping);
+    const read = await push.readRecords([company.domain, 'absent.example'], mapping);
+    expect(read.get(company.domain)).toEqual({
+      recordId,
+      key: company.domain,
+      values: { beton_health: { value: 72, author: 'integration' } },
+    });
+    expect(read.has('absent.example')).toBe(false);
+    sim.editAsPerson(company.domain, { beton_health: 90 });
+    const edited = await push.readRecords([company.domain], mapping);
+    expect(edited.get(company.domain)?.values.beton_health).toEqual({ value: 90, author: 'person' });
+    expect(push.writeCount).toBeGreaterThanOrEqual(3);
+  });
+});
+`,
+  ].join('');
+}
+
 /** simulator/index.ts: the stand-in on the kit. */
 export function simulatorFile(n: Names, o: ScaffoldOptions): string {
   return [
     `import type { Dataset } from '../../../simulators/dataset/index.js';
 import { createSimServer, type Knobs, type SimServer } from '../../../simulators/kit/index.js';
 import type { SimulatorStartOptions, StartedSimulator } from '../../capabilities/simulator.js';
-`,
-    o.roles.includes('enrichment')
-      ? `import type { ${n.pascal}Company, ${n.pascal}Organization } from '../types.js';
-`
-      : '',
-    o.roles.includes('enrichment')
-      ? ''
-      : `import type { ${n.pascal}Company } from '../types.js';
-`,
-    `
+import type * as Api from '../types.js';
+
 /** The key the simulator accepts unless told otherwise. */
 export const DEFAULT_${n.upper}_KEY = '${n.name}_sim_key_0001';
 
@@ -334,7 +557,13 @@ export interface ${n.pascal}Simulator extends SimServer {
   readonly apiKey: string;
   /** Answer the next \`times\` requests 429 with \`Retry-After: 1\`. */
   rateLimitNext(times: number): void;
-}
+`,
+    o.roles.includes('destination')
+      ? `  /** Change a company's values as a person would in the CRM's own app (\`set_by: 'member'\`). */
+  editAsPerson(domain: string, values: Record<string, string | number | boolean | null>): void;
+`
+      : '',
+    `}
 
 export interface ${n.pascal}SimOptions {
   /** The world it serves: its companies (name, domain, firmographics) and its "now". */
@@ -361,7 +590,7 @@ export function create${n.pascal}Simulator(options: ${n.pascal}SimOptions): ${n.
     ...(options.knobs ? { knobs: options.knobs } : {}),
     faultBody: () => ({ error: { code: 'internal_error', message: 'Something went wrong.' } }),
   });
-  const companies: ${n.pascal}Company[] = options.dataset.companies.map((c) => ({
+  const companies: Api.${n.pascal}Company[] = options.dataset.companies.map((c) => ({
     id: c.id,
     name: c.name,
     domain: c.domain,
@@ -403,7 +632,7 @@ export function create${n.pascal}Simulator(options: ${n.pascal}SimOptions): ${n.
         .code(400)
         .send({ error: { code: 'invalid_request', message: 'domains: an array of at most 10 domains.' } });
     }
-    const organizations: ${n.pascal}Organization[] = [];
+    const organizations: Api.${n.pascal}Organization[] = [];
     for (const domain of domains) {
       const company = typeof domain === 'string' ? byDomain.get(domain) : undefined;
       if (company) {
@@ -415,13 +644,58 @@ export function create${n.pascal}Simulator(options: ${n.pascal}SimOptions): ${n.
   });
 `
       : '',
+    o.roles.includes('destination')
+      ? `  // The CRM: company records by domain, the company object's attributes, notes.
+  const records = new Map<string, Api.${n.pascal}Record>();
+  const attributes = new Map<string, Api.${n.pascal}Attribute>();
+  let notes = 0;
+  const setValues = (record: Api.${n.pascal}Record, values: unknown, by: 'member' | 'api') => {
+    for (const [slug, value] of Object.entries((values ?? {}) as Record<string, Api.${n.pascal}Value['value']>)) {
+      record.values[slug] = { value, set_by: by };
+    }
+  };
+  server.app.get('/v1/attributes', async () => ({ attributes: [...attributes.values()] }));
+  server.app.post('/v1/attributes', async (request) => {
+    const { slug, type } = request.body as { slug: string; type: string };
+    if (attributes.has(slug)) return { created: false };
+    attributes.set(slug, { slug, type });
+    return { created: true };
+  });
+  server.app.post('/v1/companies/query', async (request) => {
+    const domains = ((request.body as { domains?: string[] } | null)?.domains ?? []).slice(0, 500);
+    return { records: domains.flatMap((d) => (records.has(d) ? [records.get(d)!] : [])) };
+  });
+  server.app.put('/v1/companies/:domain', async (request) => {
+    const { domain } = request.params as { domain: string };
+    const body = request.body as { name?: string; values?: unknown };
+    const record = records.get(domain) ?? { id: \`rec_\${records.size + 1}\`, domain, name: '', values: {} };
+    record.name = body.name ?? record.name;
+    setValues(record, body.values, 'api');
+    records.set(domain, record);
+    return { id: record.id };
+  });
+  server.app.post('/v1/notes', async () => {
+    notes += 1;
+    return { id: \`note_\${notes}\` };
+  });
+`
+      : '',
     `
   return Object.assign(server, {
     apiKey,
     rateLimitNext(times: number) {
       limited = times;
     },
-  });
+`,
+    o.roles.includes('destination')
+      ? `    editAsPerson(domain: string, values: Record<string, string | number | boolean | null>) {
+      const record = records.get(domain) ?? { id: \`rec_\${records.size + 1}\`, domain, name: domain, values: {} };
+      setValues(record, values, 'member');
+      records.set(domain, record);
+    },
+`
+      : '',
+    `  });
 }
 
 /**
@@ -655,6 +929,15 @@ Each company claims the account of its website domain and offers its name (\`map
 
 Companies are looked up by domain, 10 per call, one credit per company found (none for an unknown
 domain). Set \`monthlyCreditCap\` to cap a month's spending.
+`
+      : '',
+    o.roles.includes('destination')
+      ? `
+## Destination
+
+Beton writes its fields (health, expansion, churn risk, fit, grade, top signals) onto the company
+with the same website domain, creating the attributes it needs; a value a person set in
+${n.display} is not overwritten (the default policy). \`beton push ${n.name} --plan\` shows what would change.
 `
       : '',
     `
