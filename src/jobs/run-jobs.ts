@@ -15,7 +15,6 @@ import {
   openPush,
   openRollback,
   orphanedPushRuns,
-  PUSH_STALE_RUN_MS,
   withScoresSource,
 } from '../push/index.js';
 import { RUN_STALE_MS } from '../runs/index.js';
@@ -126,7 +125,7 @@ export function registerRunJobs(runner: JobRunner, deps: ConnectionDeps, opts: R
             ...(payload.full ? { full: true } : {}),
           }),
         ctx,
-        PUSH_STALE_RUN_MS,
+        RUN_STALE_MS,
       );
       ctx.logger.info(
         { runId: payload.runId, status: run?.status ?? 'handed back' },
@@ -239,9 +238,9 @@ async function queuePushJob(
  */
 export async function resumeOpenRuns(deps: ConnectionDeps, runner: JobRunner): Promise<number> {
   if (!withRunJobs.has(runner)) return 0;
-  const now = deps.clock.now().getTime();
+  const now = deps.clock.now();
   let resumed = 0;
-  for (const run of await orphanedEnrichmentRuns(deps.db.kysely, deps.clock.now())) {
+  for (const run of await orphanedEnrichmentRuns(deps.db.kysely, now)) {
     // The run holds its provider's connection key; a provider no longer connected fails the run
     // when it executes, so any key will do for that.
     const provider = await enrichmentIntegrationOf(deps, run.workspaceId).catch(() => 'enrichment');
@@ -252,9 +251,7 @@ export async function resumeOpenRuns(deps: ConnectionDeps, runner: JobRunner): P
     );
     if (id) resumed += 1;
   }
-  for (const run of await orphanedPushRuns(deps.db.kysely, {
-    staleBefore: new Date(now - PUSH_STALE_RUN_MS).toISOString(),
-  })) {
+  for (const run of await orphanedPushRuns(deps.db.kysely, now)) {
     const id = await runner.enqueue<PushRunPayload>(
       PUSH_RUN_JOB,
       { workspaceId: run.workspaceId, runId: run.id },

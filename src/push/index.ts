@@ -16,7 +16,7 @@ export {
 } from './pipeline.js';
 export { recordKey, valuesHash } from './plan.js';
 export type { PushRun, PushRunItem, RunKind, RunStatus } from './repository.js';
-export { orphanedRuns as orphanedPushRuns, STALE_RUN_MS as PUSH_STALE_RUN_MS } from './repository.js';
+export { orphanedRuns as orphanedPushRuns } from './repository.js';
 export {
   closeUnqueuedPush,
   type ExecuteRequest,

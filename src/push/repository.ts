@@ -3,6 +3,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { conflict } from '../core/errors.js';
 import { fromJson, toJson } from '../db/json.js';
 import type { DB, PushRunsTable } from '../db/schema/index.js';
+import { leaseExpired, orphanedRuns as leaseOrphans, pushRunLease, QUEUED_RUN_MS } from '../runs/index.js';
 import type { FieldChange, LastWrite, PlanItem, PushValue } from './types.js';
 
 /**
@@ -50,14 +51,6 @@ export interface PushRunItem {
   reason: string | null;
   createdAt: string;
 }
-
-/** A run that has not beaten its heartbeat for this long is taken to have died with its process. */
-export const STALE_RUN_MS = 2 * 60_000;
-/**
- * A run no process has taken yet (queued for a worker: `heartbeat_at` is null) holds its
- * destination this long before a new run may replace it (no worker running, or its job lost).
- */
-export const QUEUED_RUN_MS = 10 * 60_000;
 
 export const newRunId = () => `pr_${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
 
@@ -200,8 +193,7 @@ export async function openRun(
         .executeTakeFirst();
       if (!active) continue;
       const queued = active.heartbeat_at === null;
-      const since = Date.parse((queued ? active.started_at : active.heartbeat_at) ?? '') || 0;
-      if (Date.parse(input.now) - since < (queued ? QUEUED_RUN_MS : STALE_RUN_MS)) {
+      if (!leaseExpired(active.heartbeat_at, active.started_at, input.now)) {
         throw conflict(
           `A push to ${input.destination} is already ${queued ? 'queued' : 'running'} (run ${active.id}); wait for it to finish.`,
           { runId: active.id },
@@ -225,64 +217,16 @@ export async function openRun(
 }
 
 /**
- * Take an open run to execute it (its heartbeat is this process's from now on): `queued` when no
- * process had taken it, `stale` when the one that had stopped beating before `staleBefore`, null
- * when another process holds it (or it has ended).
+ * Open runs no process has taken yet, or whose process stopped beating (the run lease's orphans,
+ * src/runs), with the destination and kind a job needs.
  */
-export async function claimRun(
+export function orphanedRuns(
   db: Db,
-  workspaceId: string,
-  runId: string,
-  input: { now: string; staleBefore: string },
-): Promise<'queued' | 'stale' | null> {
-  for (const kind of ['queued', 'stale'] as const) {
-    const result = await db
-      .updateTable('push_runs')
-      .set({ heartbeat_at: input.now })
-      .where('workspace_id', '=', workspaceId)
-      .where('id', '=', runId)
-      .where('status', '=', 'running')
-      .where((eb) =>
-        kind === 'queued' ? eb('heartbeat_at', 'is', null) : eb('heartbeat_at', '<', input.staleBefore),
-      )
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) > 0) return kind;
-  }
-  return null;
-}
-
-/** Hand a run back to the queue (a stopping worker): the next process to claim it carries on at once. */
-export async function releaseRun(db: Db, workspaceId: string, runId: string): Promise<void> {
-  await db
-    .updateTable('push_runs')
-    .set({ heartbeat_at: null })
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', runId)
-    .where('status', '=', 'running')
-    .execute();
-}
-
-/**
- * Open runs no process has taken yet, or whose process stopped beating before `staleBefore`: what
- * the worker's schedule hands back to the job runner. A system-level query over every workspace,
- * like the sync scheduler's; each run is then executed within its own workspace.
- */
-export async function orphanedRuns(
-  db: Db,
-  input: { staleBefore: string },
+  now: Date,
 ): Promise<{ id: string; workspaceId: string; destination: string; kind: RunKind }[]> {
-  const rows = await db
-    .selectFrom('push_runs')
-    .select(['id', 'workspace_id', 'destination', 'kind'])
-    .where('status', '=', 'running')
-    .where((eb) => eb.or([eb('heartbeat_at', 'is', null), eb('heartbeat_at', '<', input.staleBefore)]))
-    .execute();
-  return rows.map((r) => ({
-    id: r.id,
-    workspaceId: r.workspace_id,
-    destination: r.destination,
-    kind: r.kind as RunKind,
-  }));
+  return leaseOrphans(db, pushRunLease, { now, columns: ['destination', 'kind'] }) as Promise<
+    { id: string; workspaceId: string; destination: string; kind: RunKind }[]
+  >;
 }
 
 /**

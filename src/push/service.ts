@@ -2,6 +2,7 @@ import { type AuditActor, recordAudit } from '../audit/index.js';
 import { type ConnectionDeps, connectionClient, openConnection } from '../connections/index.js';
 import { AppError, notFound } from '../core/errors.js';
 import { integrations } from '../integrations/registry.js';
+import { beatRun, claimRun, keepBeating, pushRunLease, releaseRun } from '../runs/index.js';
 import type { PushDestination } from './destination.js';
 import { type MappingOverrides, resolveMapping } from './mapping.js';
 import {
@@ -14,17 +15,13 @@ import {
   type PushProgress,
 } from './pipeline.js';
 import {
-  claimRun,
   finishRun,
   getRun,
-  heartbeat,
   listOpenRejects,
   listRunItems,
   listRuns,
   type PushRun,
   type PushRunItem,
-  releaseRun,
-  STALE_RUN_MS,
 } from './repository.js';
 import { scoresPushSource } from './source.js';
 import type { FieldMapping, PushPlan, PushSource } from './types.js';
@@ -37,8 +34,6 @@ import type { FieldMapping, PushPlan, PushSource } from './types.js';
 export const PUSH_DESTINATIONS: readonly string[] = integrations
   .filter((i) => i.destination)
   .map((i) => i.name);
-
-const HEARTBEAT_EVERY_MS = 20_000;
 
 /** What the push service needs: the connection services (a Runtime satisfies them) and a source. */
 export interface PushServiceDeps extends ConnectionDeps {
@@ -216,12 +211,14 @@ export async function executePushRun(
   if (!run) throw notFound(`Push run ${runId}`);
   if (run.status !== 'running') return run;
   const now = deps.clock.now();
-  const claimed = await claimRun(db, workspaceId, runId, {
-    now: now.toISOString(),
-    staleBefore: new Date(now.getTime() - STALE_RUN_MS).toISOString(),
-  });
+  const claimed = await claimRun(db, pushRunLease, workspaceId, runId, { now });
   if (!claimed) return (await getRun(db, workspaceId, runId)) ?? run;
-  const stopBeating = keepAlive(deps, workspaceId, runId);
+  // Beat while it plans or waits too (reading a large CRM can take minutes), so another process
+  // does not take it for dead.
+  const beating = keepBeating(() => beatRun(db, pushRunLease, workspaceId, runId, deps.clock.now()), {
+    logger: deps.logger,
+    what: 'push',
+  });
   let result: PushRun | undefined;
   try {
     const o = await openDestination(deps, workspaceId, run.destination);
@@ -259,11 +256,11 @@ export async function executePushRun(
       });
     }
   } finally {
-    stopBeating();
+    await beating.stop();
   }
   if (!result || result.status === 'running') {
     // Left open for the next process (a stopping worker): it may take it over at once.
-    await releaseRun(db, workspaceId, runId);
+    await releaseRun(db, pushRunLease, workspaceId, runId, deps.clock.now());
   }
   return (await getRun(db, workspaceId, runId))!;
 }
@@ -284,20 +281,6 @@ export async function closeUnqueuedPush(
     error: `Could not be queued for a worker (${reason}); start it again.`,
     now: deps.clock.now().toISOString(),
   }).catch(() => undefined);
-}
-
-/**
- * Beat a run's heartbeat while it plans or waits (reading a large CRM can take minutes), so
- * another process does not take it for dead. Returns the function that stops it.
- */
-function keepAlive(deps: PushServiceDeps, workspaceId: string, runId: string): () => void {
-  const timer = setInterval(() => {
-    heartbeat(deps.db.kysely, workspaceId, runId, {}, deps.clock.now().toISOString()).catch((error) =>
-      deps.logger.warn({ runId, error: String(error) }, 'push heartbeat failed'),
-    );
-  }, HEARTBEAT_EVERY_MS);
-  timer.unref();
-  return () => clearInterval(timer);
 }
 
 /**
