@@ -54,6 +54,8 @@ export interface IntegrationView {
   docs: IntegrationDocs;
   streams: { name: string; description: string; cursor: CursorKind }[];
   actions: string[];
+  /** Senders push calls to it with a write key Beton generates (the `ingest` capability). */
+  ingest: boolean;
   status: 'not_connected' | ConnectionStatus;
   connection: ConnectionSummary | null;
   /** Fields set by `BETON_<NAME>_<FIELD>` (their values are never shown). */
@@ -132,6 +134,7 @@ function describe(integration: AnyIntegration): Omit<IntegrationView, 'status' |
       cursor: s.cursor,
     })),
     actions: Object.keys(integration.actions),
+    ingest: integration.ingest !== undefined,
   };
 }
 

@@ -46,6 +46,9 @@ const integrationSchema = z.object({
   docs: z.object({ keyUrl: z.string(), scopes: z.array(z.string()), setup: z.string() }),
   streams: z.array(z.object({ name: z.string(), description: z.string(), cursor: z.string() })),
   actions: z.array(z.string()),
+  ingest: z
+    .boolean()
+    .describe('Senders push calls to it with a write key: see GET /api/v1/integrations/{name}/ingest'),
   status: z.enum(['not_connected', 'connected', 'error']),
   connection: connectionSchema.nullable(),
   envFields: z.array(z.string()).describe('Fields set by BETON_<NAME>_<FIELD> environment variables'),

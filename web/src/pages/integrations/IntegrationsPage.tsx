@@ -31,6 +31,7 @@ import { Empty, QueryState } from '../../components/QueryState.js';
 import { formatNumber, formatRelative, humanize } from '../../lib/format.js';
 import { useSession } from '../../session.js';
 import { ConfigureModal } from './ConfigureModal.js';
+import { IngestPanel } from './IngestPanel.js';
 
 /** What each role means for the person connecting it. */
 const ROLE_TEXT: Record<string, string> = {
@@ -98,6 +99,9 @@ function IntegrationCard({
     onSettled: refresh,
   });
   const hasStreams = integration.streams.length > 0;
+  // Senders push to it: no sync to run; the card shows the endpoint, keys and counts instead.
+  // (`ingest` is in the answer from this version on; older generated types do not list it yet.)
+  const pushed = (integration as { ingest?: boolean }).ingest === true;
 
   return (
     <Card withBorder padding="lg" data-testid={`integration-${integration.name}`}>
@@ -166,7 +170,7 @@ function IntegrationCard({
               )}
             </Group>
           )}
-          {connection && hasStreams && (
+          {connection && hasStreams && !pushed && (
             <Group gap={6} wrap="nowrap">
               <Text size="sm" c="dimmed" w={90}>
                 Last sync
@@ -174,6 +178,7 @@ function IntegrationCard({
               <LastSync name={integration.name} />
             </Group>
           )}
+          {connection && pushed && <IngestPanel name={integration.name} />}
           {connection?.lastError && (
             <Group gap={6} wrap="nowrap" align="flex-start">
               <IconAlertTriangle
@@ -199,7 +204,7 @@ function IntegrationCard({
                 {connection ? 'Configure' : 'Connect'}
               </Button>
             )}
-            {connection && hasStreams && can('member') && (
+            {connection && hasStreams && !pushed && can('member') && (
               <Button
                 size="xs"
                 variant="light"
