@@ -101,6 +101,7 @@ export const segmentsBench: BenchSuite = {
     const out = await firstLine<{
       rows: number;
       seconds: number;
+      cpuSeconds: number;
       firstByteMs: number;
       maxRssMb: number;
       pages: number;
