@@ -1,5 +1,5 @@
-import { type Kysely, sql } from 'kysely';
-import { DAY_MS } from '../accounts/index.js';
+import type { Kysely } from 'kysely';
+import { chunks, DAY_MS } from '../accounts/index.js';
 import { badRequest } from '../core/index.js';
 import type { DB } from '../db/index.js';
 import { accountFilterConditions, type Grade } from '../scoring/index.js';
@@ -20,8 +20,8 @@ export interface EvaluationResult {
   left: number;
 }
 
-/** The ids of the accounts a segment's filter selects now, as a subquery. */
-function matching(db: Kysely<DB>, workspaceId: string, segment: Segment, now: Date) {
+/** Ids of the accounts a segment's filter selects now, in id order. */
+async function matchingIds(db: Kysely<DB>, workspaceId: string, segment: Segment, now: Date) {
   let q = db
     .selectFrom('accounts as a')
     .leftJoin('account_scores as s', (j) =>
@@ -30,75 +30,80 @@ function matching(db: Kysely<DB>, workspaceId: string, segment: Segment, now: Da
     .select('a.id')
     .where('a.workspace_id', '=', workspaceId);
   for (const condition of accountFilterConditions(workspaceId, segment.filter, now)) q = q.where(condition);
-  return q;
+  return (await q.execute()).map((r) => r.id);
+}
+
+interface Change {
+  segment: Segment;
+  entering: string[];
+  leaving: string[];
+  members: number;
+}
+
+/** Who would enter and leave a segment now (reads only). */
+async function changeOf(db: Kysely<DB>, workspaceId: string, segment: Segment, now: Date): Promise<Change> {
+  const matching = new Set(await matchingIds(db, workspaceId, segment, now));
+  const open = await db
+    .selectFrom('segment_members')
+    .select('account_id')
+    .where('workspace_id', '=', workspaceId)
+    .where('segment_id', '=', segment.id)
+    .where('left_at', 'is', null)
+    .execute();
+  const current = new Set(open.map((r) => r.account_id));
+  return {
+    segment,
+    entering: [...matching].filter((id) => !current.has(id)),
+    leaving: [...current].filter((id) => !matching.has(id)),
+    members: matching.size,
+  };
 }
 
 /**
- * Evaluate segments set-wise inside the database, in one transaction: the stays of accounts that
- * stopped matching are closed, accounts that match without an open stay get one. No id list leaves
- * the database, and one commit covers every segment.
+ * Write the stays of many segments' changes in one transaction: one commit for a whole evaluation
+ * instead of one per segment (each commit of SQLite's write-ahead log costs more than the diff).
  */
-async function evaluate(
-  db: Kysely<DB>,
-  workspaceId: string,
-  segments: Segment[],
-  now: Date,
-): Promise<EvaluationResult[]> {
-  const at = now.toISOString();
-  const out: EvaluationResult[] = [];
+async function applyChanges(db: Kysely<DB>, workspaceId: string, changes: Change[], at: string) {
   await db.transaction().execute(async (tx) => {
-    for (const segment of segments) {
-      const open = () =>
-        tx
-          .selectFrom('segment_members as m')
-          .select('m.account_id')
-          .where('m.workspace_id', '=', workspaceId)
-          .where('m.segment_id', '=', segment.id)
-          .where('m.left_at', 'is', null);
-      const left = await tx
-        .updateTable('segment_members')
-        .set({ left_at: at })
-        .where('workspace_id', '=', workspaceId)
-        .where('segment_id', '=', segment.id)
-        .where('left_at', 'is', null)
-        .where('account_id', 'not in', matching(tx, workspaceId, segment, now))
-        .executeTakeFirst();
-      const entered = await tx
-        .insertInto('segment_members')
-        .columns(['workspace_id', 'segment_id', 'account_id', 'entered_at', 'left_at'])
-        .expression(
-          matching(tx, workspaceId, segment, now)
-            .clearSelect()
-            .select([
-              sql<string>`${workspaceId}`.as('workspace_id'),
-              sql<string>`${segment.id}`.as('segment_id'),
-              'a.id as account_id',
-              sql<string>`${at}`.as('entered_at'),
-              sql<null>`null`.as('left_at'),
-            ])
-            .where('a.id', 'not in', open()),
-        )
-        .executeTakeFirst();
-      const { n } = await open()
-        .clearSelect()
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .executeTakeFirstOrThrow();
+    for (const { segment, entering, leaving, members } of changes) {
+      for (const chunk of chunks(entering, 400))
+        await tx
+          .insertInto('segment_members')
+          .values(
+            chunk.map((account_id) => ({
+              workspace_id: workspaceId,
+              segment_id: segment.id,
+              account_id,
+              entered_at: at,
+              left_at: null,
+            })),
+          )
+          .execute();
+      for (const chunk of chunks(leaving, 400))
+        await tx
+          .updateTable('segment_members')
+          .set({ left_at: at })
+          .where('workspace_id', '=', workspaceId)
+          .where('segment_id', '=', segment.id)
+          .where('left_at', 'is', null)
+          .where('account_id', 'in', chunk)
+          .execute();
       await tx
         .updateTable('segments')
-        .set({ member_count: Number(n), evaluated_at: at })
+        .set({ member_count: members, evaluated_at: at })
         .where('workspace_id', '=', workspaceId)
         .where('id', '=', segment.id)
         .execute();
-      out.push({
-        segmentId: segment.id,
-        members: Number(n),
-        entered: Number(entered.numInsertedOrUpdatedRows ?? 0),
-        left: Number(left.numUpdatedRows),
-      });
     }
   });
-  return out;
 }
+
+const resultOf = (c: Change): EvaluationResult => ({
+  segmentId: c.segment.id,
+  members: c.members,
+  entered: c.entering.length,
+  left: c.leaving.length,
+});
 
 /**
  * Evaluate one segment now and record who entered and who left.
@@ -111,13 +116,15 @@ export async function evaluateSegment(
   segment: Segment,
   now: Date,
 ): Promise<EvaluationResult> {
-  const [result] = await evaluate(db, workspaceId, [segment], now);
-  return result!;
+  const change = await changeOf(db, workspaceId, segment, now);
+  await applyChanges(db, workspaceId, [change], now.toISOString());
+  return resultOf(change);
 }
 
 /**
- * Refresh billing facets, then evaluate every segment of the workspace in one transaction: what
- * runs after each score run (src/jobs). A workspace without segments only refreshes facets.
+ * Refresh billing facets, then evaluate every segment of the workspace: what runs after each score
+ * run (src/jobs). The diffs are read segment by segment and written in one transaction. A workspace
+ * without segments only refreshes facets.
  *
  * @example await evaluateSegments(db, ws, clock.now());
  */
@@ -127,8 +134,11 @@ export async function evaluateSegments(
   now: Date,
 ): Promise<EvaluationResult[]> {
   await refreshAccountFacets(db, workspaceId, now);
-  const segments = await listSegments(db, workspaceId);
-  return segments.length > 0 ? evaluate(db, workspaceId, segments, now) : [];
+  const changes: Change[] = [];
+  for (const segment of await listSegments(db, workspaceId))
+    changes.push(await changeOf(db, workspaceId, segment, now));
+  if (changes.length > 0) await applyChanges(db, workspaceId, changes, now.toISOString());
+  return changes.map(resultOf);
 }
 
 export interface SegmentMember {
