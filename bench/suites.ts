@@ -3,6 +3,7 @@ import { scaleOut } from './jobs/scale-out.js';
 import { pushAttio } from './push/attio-push.js';
 import { scoringDetectScore } from './scoring/detect-score.js';
 import { segmentsBench } from './segments/evaluate.js';
+import { eventIngest } from './sources/event-ingest.js';
 import { posthogUsage } from './sources/posthog-usage.js';
 import { stripeBackfill } from './sources/stripe-backfill.js';
 import { syncEngineOverhead } from './sync/engine-overhead.js';
@@ -19,6 +20,7 @@ export const suites: BenchSuite[] = [
   enrichApollo,
   stripeBackfill,
   posthogUsage,
+  eventIngest,
   scoringDetectScore,
   segmentsBench,
   scaleOut,
