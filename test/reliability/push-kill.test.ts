@@ -129,10 +129,19 @@ async function newWorkspace(): Promise<{ sim: AttioSimulator; workspaceId: strin
 
 /**
  * The simulator runs in this process: a request the dead child had sent may still be on its way
- * through it. Let it land before the next process reads the CRM, as it would have at a real CRM
- * by the time a stale heartbeat hands the run on.
+ * through it. Let every write it received be answered (and none arrive for a while) before the
+ * next process reads the CRM, as at a real CRM by the time a stale heartbeat hands the run on.
  */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
+async function settle(sim: AttioSimulator) {
+  const until = Date.now() + 5_000;
+  let last = -1;
+  while (Date.now() < until) {
+    const seen = writeRequests(sim);
+    if (seen === last && seen === appliedWrites(sim)) return;
+    last = seen;
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+}
 
 /** The dead process's heartbeat stopped: let the minutes pass after which its run counts as dead. */
 async function staleRuns(workspaceId: string) {
@@ -191,7 +200,7 @@ async function pushTrial(trial: number, killAfterMs: number): Promise<string | u
     if (trial < 0) cleanPushMs = Number(outcome.split(' ')[2]);
     const dead = await itemsOf(workspaceId, runId);
     if (outcome === 'killed' && dead.written > 0 && dead.written < ACCOUNTS) midWork.push += 1;
-    await settle();
+    await settle(sim);
     await staleRuns(workspaceId);
     // What a worker does with an orphaned run: take the same run over and carry on.
     const run = await executePushRun(pushDeps, workspaceId, runId);
@@ -253,7 +262,7 @@ async function rollbackTrial(trial: number, killAfterMs: number): Promise<string
       orders(workspaceId, killAfterMs, { kind: 'push-run', runId: rollbackId }),
     );
     if (trial < 0) cleanRollbackMs = Number(outcome.split(' ')[2]);
-    await settle();
+    await settle(sim);
     const dead = await itemsOf(workspaceId, rollbackId);
     if (outcome === 'killed' && dead.written > 0 && dead.written < ACCOUNTS) midWork.rollback += 1;
     await staleRuns(workspaceId);
