@@ -80,9 +80,9 @@ const stormed: { close(): Promise<void> }[] = [];
 afterAll(() => Promise.all(stormed.map((s) => s.close())));
 
 async function expectEqualsSource(workspaceId: string, source: Source, label: string) {
-  for (const stream of bed.streams[source]) {
+  for (const stream of bed.streams[source]!) {
     const got = await bed.fingerprint(workspaceId, source, stream);
-    expect(got, `${label}: ${source}/${stream}`).toEqual(bed.reference[source][stream]);
+    expect(got, `${label}: ${source}/${stream}`).toEqual(bed.reference[source]![stream]);
   }
 }
 

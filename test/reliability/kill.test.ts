@@ -47,7 +47,7 @@ beforeAll(async () => {
   // what this suite is about (the faults suite is), so the simulators do not enforce them.
   for (const sim of bed.sims.list) sim.setKnobs({ rateLimits: false });
   const calibrations = SOURCES.flatMap((source) =>
-    bed.streams[source].map((stream) => async () => {
+    bed.streams[source]!.map((stream) => async () => {
       const ws = await bed.newWorkspace(source);
       const run = await startSync(bed.deps, ws, source, { trigger: 'manual', streams: [stream] });
       const outcome = await children.run(orders(ws, NEVER, { kind: 'sync', runId: run.id }));
@@ -80,7 +80,7 @@ const orders = (workspaceId: string, killAfterMs: number, job: Orders['job']): O
 
 describe('a sync killed with SIGKILL at a random point', () => {
   it(`resumes to exactly the source, ${TRIALS} trials for every stream`, async () => {
-    const streams = SOURCES.flatMap((source) => bed.streams[source].map((stream) => ({ source, stream })));
+    const streams = SOURCES.flatMap((source) => bed.streams[source]!.map((stream) => ({ source, stream })));
     expect(streams.length).toBeGreaterThanOrEqual(12);
     const tasks = streams.flatMap(({ source, stream }) =>
       Array.from({ length: TRIALS }, (_, trial) => () => killTrial(source, stream, trial)),
@@ -117,7 +117,7 @@ async function killTrial(source: Source, stream: string, trial: number): Promise
     if (resumed.status !== 'succeeded')
       return `${label}: resumed run ${resumed.status}: ${resumed.error?.message}`;
     const after = await bed.fingerprint(workspaceId, source, stream);
-    const want = bed.reference[source][stream]!;
+    const want = bed.reference[source]![stream]!;
     if (after.count !== want.count || after.hash !== want.hash || after.duplicates !== 0) {
       return `${label} (killed at ${killAfterMs} ms, ${outcome}): stored ${JSON.stringify(after)}, source ${JSON.stringify(want)}`;
     }

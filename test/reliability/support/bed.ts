@@ -179,9 +179,9 @@ export async function createReliabilityBed(opts: { companies?: number } = {}): P
     const run = await bed.sync(ws, source);
     if (run.status !== 'succeeded')
       throw new Error(`reference sync of ${source} ended ${run.status}: ${run.error?.message}`);
-    bed.reference[source] = {};
-    for (const stream of streams[source])
-      bed.reference[source][stream] = await bed.fingerprint(ws, source, stream);
+    const reference: Record<string, Fingerprint> = {};
+    for (const stream of streams[source] ?? []) reference[stream] = await bed.fingerprint(ws, source, stream);
+    bed.reference[source] = reference;
   }
   return bed;
 }
