@@ -69,7 +69,7 @@ export const accountFilterShape = {
   source: z
     .string()
     .max(200)
-    .regex(WORD_LIST, 'integration names separated by commas, e.g. stripe,attio')
+    .regex(WORD_LIST, 'integration names separated by commas, as GET /api/v1/integrations lists them')
     .optional()
     .describe('an integration with a record linked to the account'),
   createdAfter: date('createdAfter'),

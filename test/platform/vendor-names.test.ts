@@ -1,0 +1,68 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { integrations } from '../../src/integrations/registry.js';
+
+/**
+ * The platform promise: the domain never names a vendor. Accounts, signals, scoring, enrichment,
+ * push, jobs and the API routes walk the registry and read model facts, so adding an integration
+ * needs no edit there. This scans those folders for every registered integration's name: as a
+ * word anywhere (code, strings, comments, examples), or — for the few names that are also ordinary
+ * words in Beton's own vocabulary ("events") — as a code reference: an import of its folder, or
+ * the name compared with or assigned to an integration field.
+ */
+const DOMAIN_FOLDERS = [
+  'src/accounts',
+  'src/signals',
+  'src/scoring',
+  'src/enrichment',
+  'src/push',
+  'src/jobs',
+  'src/api/routes',
+  'src/model',
+];
+
+/** Names that are also ordinary words here: only code references to them count. */
+const ORDINARY_WORDS = new Set(['events', 'postgres', 'webhooks']);
+
+function referencePattern(name: string): RegExp {
+  if (!ORDINARY_WORDS.has(name)) return new RegExp(`\\b${name}\\b`, 'i');
+  // An import of its folder, or the name compared with or assigned to an integration field.
+  return new RegExp(
+    `integrations/${name}\\b|integration\\w*\\s*(===|!==|==|:|=)\\s*['"\`]${name}['"\`]`,
+    'i',
+  );
+}
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+function filesUnder(folder: string): string[] {
+  const dir = path.join(root, folder);
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && /\.(ts|tsx)$/.test(entry.name))
+    .map((entry) => path.join(entry.parentPath, entry.name));
+}
+
+describe('no vendor names in the domain', () => {
+  const names = integrations.map((integration) => integration.name);
+
+  it('knows the registered integrations', () => {
+    expect(names.length).toBeGreaterThan(0);
+  });
+
+  it.each(DOMAIN_FOLDERS)('%s names no registered integration', (folder) => {
+    const hits: string[] = [];
+    for (const file of filesUnder(folder)) {
+      const lines = fs.readFileSync(file, 'utf8').split('\n');
+      lines.forEach((line, index) => {
+        for (const name of names) {
+          if (referencePattern(name).test(line))
+            hits.push(`${path.relative(root, file)}:${index + 1} names "${name}": ${line.trim()}`);
+        }
+      });
+    }
+    expect(hits).toEqual([]);
+  });
+});
