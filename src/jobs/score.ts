@@ -52,7 +52,8 @@ export function registerScoreJobs(runner: JobRunner, deps: ConnectionDeps): void
       mode: payload.mode,
       clock: deps.clock,
     });
-    if (run.status === 'succeeded') await evaluateSegments(deps.db.kysely, payload.workspaceId, deps.clock.now());
+    if (run.status === 'succeeded')
+      await evaluateSegments(deps.db.kysely, payload.workspaceId, deps.clock.now());
     ctx.logger.info({ runId: run.id, status: run.status }, 'score run finished');
   });
 }

@@ -15,7 +15,10 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Audit log entries, newest first; page with `before` = the last id seen',
         querystring: z.strictObject({
           limit: z.coerce.number().int().min(1).max(500).default(50),
-          before: z.string().regex(/^[0-9a-f-]{36}$/, 'an entry id').optional(),
+          before: z
+            .string()
+            .regex(/^[0-9a-f-]{36}$/, 'an entry id')
+            .optional(),
           action: z.string().max(100).optional(),
         }),
         response: {
