@@ -25,6 +25,8 @@ const EVENTS = 200_000;
 const BATCH = 100;
 const SENDERS = Number(process.env.BENCH_EVENT_SENDERS ?? 8);
 const ACCOUNTS = 500;
+/** The issue's sustained rate, at which the acknowledgement latency is measured. */
+const TARGET_RATE = 5000;
 const DAYS = 30;
 const EVENT_NAMES = ['login', 'report_exported', 'invite_sent', 'dashboard_viewed', 'api_call'];
 
@@ -89,31 +91,45 @@ export const eventIngest: BenchSuite = {
         }
         bodies.push(JSON.stringify({ batch, sentAt: new Date(now).toISOString() }));
       }
-      const queue = bodies.flatMap((body, i) => (i % 20 === 0 ? [body, body] : [body]));
-      const latencies: number[] = [];
+      // Half the batches as fast as the senders can (throughput), half paced at the target rate of
+      // 5,000 events/s (acknowledgement latency under that load, not behind a saturated queue).
+      const half = Math.floor(bodies.length / 2);
+      const send = async (body: string) => {
+        const t0 = process.hrtime.bigint();
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { authorization, 'content-type': 'application/json' },
+          body,
+        });
+        await res.arrayBuffer();
+        if (res.status !== 200) throw new Error(`the endpoint answered ${res.status}`);
+        return Number(process.hrtime.bigint() - t0) / 1e6;
+      };
+      const queue = bodies.slice(0, half).flatMap((body, i) => (i % 20 === 0 ? [body, body] : [body]));
       let next = 0;
       const started = process.hrtime.bigint();
       await Promise.all(
         Array.from({ length: SENDERS }, async () => {
-          while (next < queue.length) {
-            const body = queue[next++]!;
-            const t0 = process.hrtime.bigint();
-            const res = await fetch(url, {
-              method: 'POST',
-              headers: { authorization, 'content-type': 'application/json' },
-              body,
-            });
-            await res.arrayBuffer();
-            if (res.status !== 200) throw new Error(`the endpoint answered ${res.status}`);
-            latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-          }
+          while (next < queue.length) await send(queue[next++]!);
         }),
       );
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const saturated = (half * BATCH) / seconds;
+
+      const paced = bodies.slice(half);
+      const intervalMs = (BATCH / TARGET_RATE) * 1000;
+      const pacedStart = Date.now();
+      const latencies = await Promise.all(
+        paced.map(async (body, i) => {
+          const wait = pacedStart + i * intervalMs - Date.now();
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          return send(body);
+        }),
+      );
       latencies.sort((a, b) => a - b);
       const p99 = latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))]!;
       log(
-        `${total} events (${queue.length} requests, ${queue.length - bodies.length} retried) in ${seconds.toFixed(1)} s`,
+        `${half * BATCH} events as fast as possible (${queue.length} requests, ${queue.length - half} retries) in ${seconds.toFixed(1)} s; ${paced.length * BATCH} paced at ${TARGET_RATE}/s`,
       );
 
       // What the endpoint stored, against the direct aggregation of the calls.
@@ -131,17 +147,17 @@ export const eventIngest: BenchSuite = {
       return [
         {
           metric: 'event ingest into SQLite',
-          value: Math.round(total / seconds),
+          value: Math.round(saturated),
           unit: 'events/s',
           target: { op: '>=', value: 5000 },
-          note: `${total.toLocaleString('en-US')} track calls (not 1,000,000: keeps the bench short), ${BATCH} a batch, ${SENDERS} senders over HTTP, every 20th batch retried`,
+          note: `${(half * BATCH).toLocaleString('en-US')} of ${total.toLocaleString('en-US')} track calls (not 1,000,000: keeps the bench short), as fast as ${SENDERS} senders post batches of ${BATCH} over HTTP, every 20th batch retried`,
         },
         {
           metric: 'event ingest p99 acknowledgement',
           value: Math.round(p99 * 10) / 10,
           unit: 'ms',
           target: { op: '<=', value: 50 },
-          note: `per batch of ${BATCH}; written in one transaction before the 200`,
+          note: `the other half paced at ${TARGET_RATE.toLocaleString('en-US')} events/s in batches of ${BATCH}; each written in one transaction before the 200`,
         },
         {
           metric: 'usage days differing from a direct aggregation',

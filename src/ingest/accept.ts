@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type BetterSqlite3 from 'better-sqlite3';
 import { type Kysely, type RawBuilder, SqliteAdapter, sql } from 'kysely';
 import type { ConnectionDeps } from '../connections/deps.js';
 import { AppError } from '../core/errors.js';
@@ -12,6 +13,12 @@ import {
 } from '../integrations/index.js';
 import { keyOwner } from './keys.js';
 import type { KeyRateLimiter } from './rate.js';
+import {
+  claimIdsSqlite,
+  incrementRecordsSqlite,
+  type RecordRow,
+  upsertRecordsSqlite,
+} from './sqlite-writes.js';
 
 /** How long a message id is remembered: a sender retrying later than this would count twice. */
 export const MESSAGE_RETENTION_DAYS = 7;
@@ -101,7 +108,7 @@ export async function acceptIngest(engine: IngestEngine, request: IngestRequest)
   }
   const now = deps.clock.now();
   const outcome = await deps.db.kysely.transaction().execute(async (trx) => {
-    const fresh = await claimMessageIds(trx, owner, messages, now.toISOString());
+    const fresh = await claimMessageIds(trx, owner, messages, now.toISOString(), deps.db.sqlite);
     const changes = fresh.length
       ? await capability.apply(fresh, {
           now,
@@ -110,7 +117,7 @@ export async function acceptIngest(engine: IngestEngine, request: IngestRequest)
           record: (stream, externalId) => readPayload(trx, owner, stream, externalId),
         })
       : { upserts: [], increments: [], unattributed: 0 };
-    await writeChanges(trx, owner, changes, now.toISOString());
+    await writeChanges(trx, owner, changes, now.toISOString(), deps.db.sqlite);
     await bumpCounters(trx, owner, {
       received: fresh.length,
       duplicates: messages.length - fresh.length,
@@ -149,11 +156,16 @@ async function claimMessageIds(
   owner: { workspaceId: string; connectionId: string },
   messages: readonly IngestMessage[],
   at: string,
+  sqlite: BetterSqlite3.Database | undefined,
 ): Promise<IngestMessage[]> {
   const firsts = new Map<string, IngestMessage>();
   for (const m of messages) if (!firsts.has(m.messageId)) firsts.set(m.messageId, m);
-  const inserted = new Set<string>();
   const ids = [...firsts.keys()];
+  if (sqlite) {
+    const fresh = claimIdsSqlite(sqlite, owner.workspaceId, owner.connectionId, ids, at);
+    return [...firsts.values()].filter((m) => fresh.has(m.messageId));
+  }
+  const inserted = new Set<string>();
   for (let i = 0; i < ids.length; i += CHUNK) {
     const rows = await trx
       .insertInto('ingest_messages')
@@ -199,6 +211,7 @@ async function writeChanges(
   owner: { workspaceId: string; connectionId: string; integration: string },
   changes: IngestChanges,
   now: string,
+  sqlite: BetterSqlite3.Database | undefined,
 ): Promise<void> {
   const base = {
     workspace_id: owner.workspaceId,
@@ -221,7 +234,16 @@ async function writeChanges(
       payload_hash: hashOf(json),
     };
   });
-  for (let i = 0; i < rows.length; i += CHUNK) {
+  if (sqlite) {
+    const plain: RecordRow[] = rows.map((r) => ({
+      stream: r.stream,
+      externalId: r.external_id,
+      json: r.payload_json,
+      hash: r.payload_hash,
+    }));
+    upsertRecordsSqlite(sqlite, owner, plain, now);
+  }
+  for (let i = 0; !sqlite && i < rows.length; i += CHUNK) {
     await trx
       .insertInto('records')
       .values(rows.slice(i, i + CHUNK))
@@ -250,6 +272,14 @@ async function writeChanges(
     else group.set(id, inc);
   }
   for (const [field, group] of byField) {
+    if (sqlite) {
+      const plain = [...group.values()].map((inc) => {
+        const json = JSON.stringify({ ...(inc.payload as Record<string, unknown>), [field]: inc.by });
+        return { stream: inc.stream, externalId: inc.externalId, json, hash: hashOf(json) };
+      });
+      incrementRecordsSqlite(sqlite, owner, field, plain, now);
+      continue;
+    }
     const grown = growExpression(trx, field);
     const incRows = [...group.values()].map((inc) => {
       const payload = { ...(inc.payload as Record<string, unknown>), [field]: inc.by };
