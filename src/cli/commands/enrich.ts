@@ -39,14 +39,16 @@ function runText(r: EnrichmentRun): string {
 }
 
 /**
- * `beton enrich [--plan]` and `beton enrich runs`: firmographics from Apollo for every account
+ * `beton enrich [--plan]` and `beton enrich runs`: firmographics from the enrichment provider for every account
  * domain without a fresh answer, within the monthly credit cap. `--plan` shows domains, calls and
  * credits first and spends nothing. Exits 1 when a run fails.
  */
 export function registerEnrich(program: Command) {
   const enrich = program
     .command('enrich')
-    .description('Enrich account domains with Apollo (use --plan to see the spend first)')
+    .description(
+      'Enrich account domains with the connected enrichment provider (use --plan to see the spend first)',
+    )
     .option('--plan', 'show how many domains, calls and credits a run would spend; spend nothing');
   jsonOption(workspaceOption(enrich)).action((opts: Common & { plan?: boolean }) =>
     withRuntime(async (rt) => {

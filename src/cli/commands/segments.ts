@@ -33,7 +33,7 @@ export const FILTER_FLAGS: [field: string, help: string][] = [
   ['billing', 'billing states: trialing, active, past_due, canceled, other, none'],
   ['signal', 'a signal key, e.g. usage_spike'],
   ['signalDays', 'with --signal: it occurred in the last N days'],
-  ['source', 'integrations with a linked record, e.g. stripe,attio'],
+  ['source', 'integrations with a linked record, comma-separated (names as beton integrations lists them)'],
   ['createdAfter', 'created on or after (2026-01-31)'],
   ['createdBefore', 'created before'],
   ['signupAfter', 'signed up on or after'],

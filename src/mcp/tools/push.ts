@@ -1,15 +1,22 @@
 import { z } from 'zod';
 import { auditActorOf } from '../../auth/index.js';
+import { providerFor } from '../../connections/index.js';
 import { enqueuePush } from '../../jobs/index.js';
 import { getPushRun, PUSH_DESTINATIONS, planPush, withScoresSource } from '../../push/index.js';
 import { accountIdOf } from '../brief.js';
-import { mcpTrigger } from '../context.js';
+import { type McpContext, mcpTrigger } from '../context.js';
 import { defineTool } from './define.js';
 
 const destination = z
   .enum(PUSH_DESTINATIONS as [string, ...string[]])
-  .default(PUSH_DESTINATIONS[0] ?? 'attio')
-  .describe('The CRM to push to');
+  .optional()
+  .describe(
+    "The CRM to push to; default the workspace's destination (the only connected one, or the chosen one)",
+  );
+
+/** The named destination, else the workspace's provider of the destination capability. */
+const destinationFor = (ctx: McpContext, named: string | undefined) =>
+  named ? Promise.resolve(named) : providerFor(ctx.rt, ctx.actor.workspaceId, 'destination');
 
 const show = (v: unknown) => (v === null || v === undefined ? 'empty' : JSON.stringify(v));
 
@@ -29,7 +36,8 @@ export const previewPushPlanTool = defineTool({
   async run(ctx, args) {
     const accountId = accountIdOf(ctx, args.account);
     // Full: compare this account's record even when nothing changed since the last push.
-    const plan = await planPush(withScoresSource(ctx.rt), ctx.actor.workspaceId, args.destination, {
+    const name = await destinationFor(ctx, args.destination);
+    const plan = await planPush(withScoresSource(ctx.rt), ctx.actor.workspaceId, name, {
       full: true,
     });
     const found = plan.items.find((i) => i.accountId === accountId);
@@ -105,7 +113,8 @@ export const applyPushTool = defineTool({
       .describe('Compare every record, not only those changed since the last push'),
   }),
   async run(ctx, args) {
-    const runId = await enqueuePush(ctx.rt, ctx.rt.jobs, ctx.actor.workspaceId, args.destination, {
+    const name = await destinationFor(ctx, args.destination);
+    const runId = await enqueuePush(ctx.rt, ctx.rt.jobs, ctx.actor.workspaceId, name, {
       trigger: mcpTrigger(ctx),
       actor: auditActorOf(ctx.actor),
       full: args.full,

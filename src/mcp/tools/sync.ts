@@ -8,12 +8,12 @@ export const startSyncTool = defineTool({
   name: 'start_sync',
   title: 'Start a sync',
   description:
-    'Start a sync of a connected source (e.g. posthog, stripe, attio): a worker reads what changed since the last run; scores follow. Answers the run id at once; fails if one is already running. Needs the member role.',
+    'Start a sync of a connected source (a name from the integrations list): a worker reads what changed since the last run; scores follow. Answers the run id at once; fails if one is already running. Needs the member role.',
   access: 'member',
   write: true,
   action: 'start a sync',
   input: z.strictObject({
-    integration: z.string().min(1).max(50).describe('Integration name, e.g. stripe'),
+    integration: z.string().min(1).max(50).describe('Integration name, as GET /api/v1/integrations lists it'),
     streams: z.array(z.string().min(1).max(40)).max(50).optional().describe('Default: every stream'),
     full: z.boolean().default(false).describe('Re-read everything from the start'),
   }),
