@@ -11,7 +11,9 @@ const run = promisify(execFile);
  * Issue 14's promise, end to end: in a temporary copy of the tree, `beton integration new` adds an
  * integration by writing its folder and one registry line — nothing else is edited — and the
  * platform picks it up by itself: its synced records resolve into accounts (through its mappers and
- * the registry), and `beton simulate --json` lists its simulator.
+ * the registry), a score run scores them and a push plan to it (its destination role, through
+ * src/push's generic engine) lists every scored account as a write against its simulator, and
+ * `beton simulate --json` lists its simulator.
  */
 
 const NAME = 'acme_crm';
@@ -31,9 +33,13 @@ function snapshot(dir: string): Map<string, string> {
 beforeAll(async () => {
   copy = copyProject('beton-platform-');
   const before = snapshot(path.join(copy, 'src'));
-  await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'integration', 'new', NAME], {
-    cwd: copy,
-  });
+  await run(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/main.ts', 'integration', 'new', NAME, '--role', 'source,destination'],
+    {
+      cwd: copy,
+    },
+  );
   const after = snapshot(path.join(copy, 'src'));
   const changed = [...after.keys()].filter((file) => before.get(file) !== after.get(file));
   const removed = [...before.keys()].filter((file) => !after.has(file));
@@ -45,7 +51,7 @@ beforeAll(async () => {
 afterAll(() => fs.rmSync(copy, { recursive: true, force: true }));
 
 describe('a scaffolded integration on the platform', () => {
-  it('syncs from its simulator and its records resolve into accounts through its mappers', async () => {
+  it('syncs from its simulator, its records resolve into accounts, and a push plan to it lists them', async () => {
     // A test of the copy's own tree, written outside the integration's folder only for this check.
     const probe = path.join(copy, 'test', 'platform-probe.test.ts');
     fs.writeFileSync(
@@ -53,6 +59,8 @@ describe('a scaffolded integration on the platform', () => {
       `import { expect, it } from 'vitest';
 import { ingestChanges } from '../src/accounts/index.js';
 import { integrations } from '../src/integrations/index.js';
+import { planPush, withScoresSource } from '../src/push/index.js';
+import { runScore } from '../src/scoring/index.js';
 import { startSimulators } from '../src/simulators/index.js';
 import { executeRun, startSync } from '../src/sync/index.js';
 import { createSyncTestbed } from './support/testkit-integration/testbed.js';
@@ -75,6 +83,22 @@ it('resolves', async () => {
     const accounts = await bed.deps.db.kysely.selectFrom('accounts').select(['domain', 'name']).where('workspace_id', '=', bed.workspaceId).execute();
     expect(accounts.map((a) => a.domain).sort()).toEqual(sims.dataset.companies.map((c) => c.domain).sort());
     expect(accounts.find((a) => a.domain === sims.dataset.companies[0]!.domain)?.name).toBe(sims.dataset.companies[0]!.name);
+
+    // Its destination role: score the accounts, then plan a push to it through the generic engine.
+    const scoreRun = await runScore(bed.deps.db.kysely, bed.workspaceId, { trigger: 'test' });
+    expect(scoreRun.status).toBe('succeeded');
+    expect(scoreRun.counts.accountsScored).toBe(accounts.length);
+    const plan = await planPush(withScoresSource(bed.deps), bed.workspaceId, '${NAME}');
+    expect(plan.destination).toBe('${NAME}');
+    expect(plan.attributes.conflicts).toEqual([]);
+    expect(plan.attributes.create.map((m) => m.attribute)).toContain('beton_health');
+    expect(plan.items.map((i) => i.key).sort()).toEqual(accounts.map((a) => a.domain).sort());
+    // The simulator's CRM starts with no company records: every scored account is a create.
+    for (const item of plan.items) {
+      expect(item).toMatchObject({ action: 'create', recordId: null });
+      expect(typeof item.desired.beton_health).toBe('number');
+    }
+    expect(plan.summary).toMatchObject({ creates: accounts.length, updates: 0, rejects: 0 });
   } finally {
     await bed.close();
     await sims.close();
