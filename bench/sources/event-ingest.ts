@@ -65,10 +65,13 @@ export const eventIngest: BenchSuite = {
       const now = Date.now();
       const expected = new Map<string, number>();
       const bodies: string[] = [];
+      // mulberry32: a seeded generator, so every run sends the same calls.
       let seed = 7;
       const rand = (n: number) => {
-        seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
-        return seed % n;
+        seed = (seed + 0x6d2b79f5) | 0;
+        let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+        x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+        return Math.floor((((x ^ (x >>> 14)) >>> 0) / 4_294_967_296) * n);
       };
       for (let b = 0; b < total / BATCH; b++) {
         const batch = [];

@@ -353,8 +353,10 @@ async function bumpCounters(
 async function countReject(
   deps: ConnectionDeps,
   owner: { workspaceId: string; connectionId: string; integration: string },
-  reason: string,
+  fullReason: string,
 ): Promise<void> {
+  // A reason may quote a sender's value (an unknown call type): kept short in the log and the row.
+  const reason = fullReason.length > 500 ? `${fullReason.slice(0, 500)}…` : fullReason;
   const at = deps.clock.now().toISOString();
   deps.logger.warn(
     { integration: owner.integration, connectionId: owner.connectionId, reason },

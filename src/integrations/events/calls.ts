@@ -35,7 +35,7 @@ export function parseCalls(path: string, body: Obj, limits: IngestLimits): Inges
     const type = item.type;
     if (typeof type !== 'string' || !(CALL_TYPES as readonly string[]).includes(type)) {
       throw malformedCall(
-        `Batch call ${i} has type ${JSON.stringify(type)}; expected one of ${CALL_TYPES.join(', ')}`,
+        `Batch call ${i} has type ${JSON.stringify(type).slice(0, 60)}; expected one of ${CALL_TYPES.join(', ')}`,
       );
     }
     return checkCall(item, type, `Batch call ${i}`, limits, true);
