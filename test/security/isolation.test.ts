@@ -73,25 +73,26 @@ function missingLike(value: string): string {
  */
 async function candidatesFor(route: RouteEntry): Promise<Record<string, string>[]> {
   const params = paramNames(route.url);
-  const [first, ...rest] = params;
+  // The first parameter naming a tenant's object; enum parameters before it (an integration) are fixed.
+  const [first, ...rest] = idParams(route);
   if (!first) return [];
+  const fixed = Object.fromEntries(
+    params
+      .filter((p) => !idParams(route).includes(p))
+      .map((p) => [p, String(pathParamSchema(doc, route, p)?.enum?.[0])]),
+  );
   const segments = route.url.split('/');
   const at = segments.indexOf(`:${first}`);
   let values: string[] = [];
   for (let end = at; end > 3 && values.length === 0; end--) {
     const listing = segments.slice(0, end).join('/');
     if (!routes.some((r) => r.method === 'GET' && r.url === listing)) continue;
-    const res = await world.t.request('GET', listing, { key: world.t.keys.owner });
+    const res = await world.t.request('GET', fillUrl(listing, fixed), { key: world.t.keys.owner });
     const found = harvest([res.text]).values.get(first === 'id' ? 'id' : first);
     values = [...(found ?? [])];
   }
   if (values.length === 0) values = [...(poolA.values.get(first) ?? [])];
   values = values.filter((v) => !poolB.values.get(first)?.has(v) && v.length > 0).slice(0, 6);
-  const fixed = Object.fromEntries(
-    params
-      .filter((p) => !idParams(route).includes(p))
-      .map((p) => [p, String(pathParamSchema(doc, route, p)?.enum?.[0])]),
-  );
   const out: Record<string, string>[] = [];
   for (const value of values) {
     const assignment: Record<string, string> = { ...fixed, [first]: value };

@@ -105,7 +105,14 @@ export const ingestRoutes: FastifyPluginAsyncZod = async (app) => {
     createdAt: z.string(),
     revokedAt: z.string().nullable(),
   });
-  const nameParams = z.strictObject({ name: z.string().min(1).max(40) });
+  // The integrations senders push to: an enum, so the document (and the isolation suite) knows
+  // `:name` picks an integration rather than a tenant's object.
+  const ingestNames = rt.integrations
+    .list()
+    .filter((integration) => integration.ingest)
+    .map((integration) => integration.name);
+  const integrationName = ingestNames.length > 0 ? z.enum(ingestNames as [string, ...string[]]) : z.never();
+  const nameParams = z.strictObject({ name: integrationName });
 
   app.get(
     '/integrations/:name/ingest',
@@ -184,13 +191,13 @@ export const ingestRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   app.delete(
-    '/integrations/:name/ingest/keys/:keyId',
+    '/integrations/:name/ingest/keys/:id',
     {
       config: { access: 'admin' },
       schema: {
         tags: ['integrations'],
         summary: 'Revoke a write key: calls sending it answer 401 from now on',
-        params: z.strictObject({ name: z.string().min(1).max(40), keyId: z.string().min(1).max(100) }),
+        params: z.strictObject({ name: integrationName, id: z.string().min(1).max(100) }),
         response: { 200: z.object({ key: keySchema }), 404: errorSchema, ...errorResponses },
       },
     },
@@ -201,7 +208,7 @@ export const ingestRoutes: FastifyPluginAsyncZod = async (app) => {
           rt,
           { workspaceId: actor.workspaceId, audit: auditActorOf(actor) },
           request.params.name,
-          request.params.keyId,
+          request.params.id,
         ),
       };
     },

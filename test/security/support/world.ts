@@ -112,6 +112,12 @@ export async function buildWorld(
     const connected = new Map<string, AnyJson>();
     for (const sim of sims.fleet.list) connected.set(sim.name, await connect(sim.name, sim.connection));
     for (const sim of sims.fleet.list) await call('POST', `/api/v1/integrations/${sim.name}/test`);
+    // Integrations senders push to have no simulator: connect each and give it a write key.
+    for (const integration of t.rt.integrations.list().filter((i) => i.ingest)) {
+      connected.set(integration.name, await connect(integration.name, {}));
+      const key = await call('POST', `/api/v1/integrations/${integration.name}/ingest/keys`, { body: {} });
+      if (key.status !== 201) throw new Error(`write key for ${integration.name}: ${key.status} ${key.text}`);
+    }
     const stripe = connected.get('stripe')!;
 
     for (const name of sourcesOf(t, sims)) {

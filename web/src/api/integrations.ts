@@ -1,7 +1,8 @@
 /**
  * Integration routes are generated per integration (`/api/v1/integrations/stripe`, …), so the app
- * addresses them by name. Their types come from the generated schema: every per-integration path
- * shares one answer shape, taken here from whichever integrations the schema lists.
+ * addresses them by name. The generated types fold them into one generic
+ * `/api/v1/integrations/{name}…` path per suffix (scripts/gen-api-types.ts), so adding an
+ * integration changes no type here.
  *
  * @example
  * const { integration } = await integrationApi.get('stripe');
@@ -10,9 +11,8 @@
 import { type ResponseOf, request } from './client.js';
 import type { paths } from './schema.js';
 
-type IntegrationPath = Extract<keyof paths, `/api/v1/integrations/${string}`>;
-type DetailPath = Exclude<IntegrationPath, `${string}/test` | `${string}/sync`>;
-type SyncPath = Extract<IntegrationPath, `${string}/sync`>;
+type DetailPath = Extract<keyof paths, '/api/v1/integrations/{name}'>;
+type SyncPath = Extract<keyof paths, '/api/v1/integrations/{name}/sync'>;
 
 export type IntegrationSummary = ResponseOf<'/api/v1/integrations', 'get'>['integrations'][number];
 export type IntegrationDetail = ResponseOf<DetailPath, 'get'>['integration'];
