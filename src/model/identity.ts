@@ -4,6 +4,7 @@
  * how it was found), a reference to resolve through another record (a billing customer, an account
  * key or a person's email), or nothing with the reason why.
  */
+import { companyDomainOfEmail, isFreeMailDomain } from './domains.js';
 
 /** How a record was tied to its account; `manual` is a person's decision. */
 export type LinkMethod =
@@ -45,3 +46,35 @@ export type Claim =
  * email (`email` and `group_or_email` claims).
  */
 export type IdentityAnchor = 'customer' | 'person';
+
+/**
+ * The claim of a record that may state its company's domain and may carry an email: the stated
+ * domain wins (a different email domain is kept as the conflict `rule` settled), else the email's
+ * company domain. Null when neither gives a company domain: the caller says why.
+ *
+ * @example
+ * statedOrEmailClaim('acme.io', 'ann@acme.com', 'metadata_domain', 'metadata.domain wins');
+ * // { kind: 'domain', domain: 'acme.io', method: 'metadata_domain', conflict: { chosen: 'acme.io', … } }
+ */
+export function statedOrEmailClaim(
+  stated: string | null,
+  email: string | null,
+  statedMethod: LinkMethod,
+  rule: string,
+): Claim | null {
+  const fromEmail = companyDomainOfEmail(email);
+  if (stated && !isFreeMailDomain(stated)) {
+    if (!fromEmail || fromEmail === stated) return { kind: 'domain', domain: stated, method: statedMethod };
+    const candidates = [
+      { domain: stated, method: statedMethod },
+      { domain: fromEmail, method: 'email_domain' as const },
+    ];
+    return {
+      kind: 'domain',
+      domain: stated,
+      method: statedMethod,
+      conflict: { chosen: stated, candidates, rule },
+    };
+  }
+  return fromEmail ? { kind: 'domain', domain: fromEmail, method: 'email_domain' } : null;
+}

@@ -7,7 +7,6 @@
 
 import {
   type Claim,
-  companyDomainOfEmail,
   emailDomain,
   fromUnix,
   isFreeMailDomain,
@@ -15,6 +14,7 @@ import {
   normalizeDomain,
   normalizeEmail,
   type PersonFact,
+  statedOrEmailClaim,
 } from '../../model/index.js';
 import type { StreamFacts } from '../sdk.js';
 import type {
@@ -73,23 +73,9 @@ export function groupClaim(group: PostHogGroup, companyTypes: ReadonlySet<number
 export function personClaim(person: PostHogPerson): Claim {
   const props = obj(obj(person).properties);
   const email = normalizeEmail(props.email);
-  const stated = normalizeDomain(props.company_domain);
-  const fromEmail = companyDomainOfEmail(email);
-  if (stated && !isFreeMailDomain(stated)) {
-    const conflict =
-      fromEmail && fromEmail !== stated
-        ? {
-            chosen: stated,
-            candidates: [
-              { domain: stated, method: 'company_domain' as const },
-              { domain: fromEmail, method: 'email_domain' as const },
-            ],
-            rule: 'the company_domain property wins over the email domain',
-          }
-        : undefined;
-    return { kind: 'domain', domain: stated, method: 'company_domain', ...(conflict ? { conflict } : {}) };
-  }
-  if (fromEmail) return { kind: 'domain', domain: fromEmail, method: 'email_domain' };
+  const rule = 'the company_domain property wins over the email domain';
+  const claim = statedOrEmailClaim(normalizeDomain(props.company_domain), email, 'company_domain', rule);
+  if (claim) return claim;
   if (email) return { kind: 'none', reason: `personal email (${emailDomain(email)}) and no company_domain` };
   return { kind: 'none', reason: 'no email and no company_domain' };
 }

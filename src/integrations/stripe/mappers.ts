@@ -9,16 +9,15 @@ import {
   type BillingInterval,
   type BillingPoint,
   type Claim,
-  companyDomainOfEmail,
   emailDomain,
   fromUnix,
   type InvoicePoints,
-  isFreeMailDomain,
   normalizeDomain,
   normalizeEmail,
   type PriceBook,
   type PriceInfo,
   type SubscriptionHistory,
+  statedOrEmailClaim,
   toMs,
 } from '../../model/index.js';
 import type { StreamFacts } from '../sdk.js';
@@ -240,25 +239,15 @@ const trimmed = (v: unknown): string | null => (typeof v === 'string' && v.trim(
 /** A customer claims `metadata.domain`, else its billing email's company domain. */
 export function customerClaim(customer: Stripe.Customer): Claim {
   const payload = obj(customer);
-  const meta = obj(payload.metadata);
-  const stated = normalizeDomain(meta.domain);
   const email = normalizeEmail(payload.email);
-  const fromEmail = companyDomainOfEmail(email);
-  if (stated && !isFreeMailDomain(stated)) {
-    const conflict =
-      fromEmail && fromEmail !== stated
-        ? {
-            chosen: stated,
-            candidates: [
-              { domain: stated, method: 'metadata_domain' as const },
-              { domain: fromEmail, method: 'email_domain' as const },
-            ],
-            rule: 'metadata.domain wins over the billing email domain',
-          }
-        : undefined;
-    return { kind: 'domain', domain: stated, method: 'metadata_domain', ...(conflict ? { conflict } : {}) };
-  }
-  if (fromEmail) return { kind: 'domain', domain: fromEmail, method: 'email_domain' };
+  const rule = 'metadata.domain wins over the billing email domain';
+  const claim = statedOrEmailClaim(
+    normalizeDomain(obj(payload.metadata).domain),
+    email,
+    'metadata_domain',
+    rule,
+  );
+  if (claim) return claim;
   if (email)
     return {
       kind: 'email',
