@@ -3,6 +3,7 @@ import { chunks } from '../accounts/index.js';
 import type { DB } from '../db/index.js';
 import { listOccurrences, loadSignals } from '../signals/index.js';
 import type { Grade } from './model.js';
+import { scoresHeldBefore } from './trends.js';
 
 /** An account whose grade is not the one it held when the window opened. */
 export interface GradeMove {
@@ -65,22 +66,7 @@ export async function topMovers(
   const before = new Map<string, { score: number; grade: string }>();
   const firstChange = new Map<string, string>();
   for (const chunk of chunks(current.map((c) => c.account_id))) {
-    const latest = db
-      .selectFrom('score_snapshots')
-      .select(['account_id', (eb) => eb.fn.max('day').as('day')])
-      .where('workspace_id', '=', workspaceId)
-      .where('account_id', 'in', chunk)
-      .where('day', '<', since)
-      .groupBy('account_id')
-      .as('latest');
-    const starts = await db
-      .selectFrom('score_snapshots as s')
-      .innerJoin(latest, (j) =>
-        j.onRef('latest.account_id', '=', 's.account_id').onRef('latest.day', '=', 's.day'),
-      )
-      .select(['s.account_id', 's.score', 's.grade'])
-      .where('s.workspace_id', '=', workspaceId)
-      .execute();
+    const starts = await scoresHeldBefore(db, workspaceId, chunk, since);
     for (const r of starts) before.set(r.account_id, { score: Number(r.score), grade: r.grade });
     const changes = await db
       .selectFrom('score_snapshots')

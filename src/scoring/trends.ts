@@ -38,24 +38,8 @@ export async function scoreTrends(
       .where('day', '>=', since)
       .execute();
     for (const r of rows) changes.get(r.account_id)?.set(r.day, Number(r.score));
-    // The score each account held when the window opens: its last change before it.
-    const latest = db
-      .selectFrom('score_snapshots')
-      .select(['account_id', (eb) => eb.fn.max('day').as('day')])
-      .where('workspace_id', '=', workspaceId)
-      .where('account_id', 'in', chunk)
-      .where('day', '<', since)
-      .groupBy('account_id')
-      .as('latest');
-    const starts = await db
-      .selectFrom('score_snapshots as s')
-      .innerJoin(latest, (j) =>
-        j.onRef('latest.account_id', '=', 's.account_id').onRef('latest.day', '=', 's.day'),
-      )
-      .select(['s.account_id', 's.score'])
-      .where('s.workspace_id', '=', workspaceId)
-      .execute();
-    for (const r of starts) before.set(r.account_id, Number(r.score));
+    for (const r of await scoresHeldBefore(db, workspaceId, chunk, since))
+      before.set(r.account_id, Number(r.score));
   }
   const out = new Map<string, TrendPoint[]>();
   for (const id of accountIds) {
@@ -69,6 +53,38 @@ export async function scoreTrends(
     out.set(id, points);
   }
   return out;
+}
+
+/**
+ * The score and grade each of `accountIds` held just before `day`: its last snapshot (a change
+ * point) before that day. Accounts first scored on or after `day` are absent. Pass at most one
+ * chunk of ids (`chunks`).
+ *
+ * @example
+ * const starts = await scoresHeldBefore(db, ws, ['acc_1'], '2025-01-01'); // [{ account_id, score, grade }]
+ */
+export function scoresHeldBefore(
+  db: Kysely<DB>,
+  workspaceId: string,
+  accountIds: readonly string[],
+  day: string,
+) {
+  const latest = db
+    .selectFrom('score_snapshots')
+    .select(['account_id', (eb) => eb.fn.max('day').as('day')])
+    .where('workspace_id', '=', workspaceId)
+    .where('account_id', 'in', accountIds)
+    .where('day', '<', day)
+    .groupBy('account_id')
+    .as('latest');
+  return db
+    .selectFrom('score_snapshots as s')
+    .innerJoin(latest, (j) =>
+      j.onRef('latest.account_id', '=', 's.account_id').onRef('latest.day', '=', 's.day'),
+    )
+    .select(['s.account_id', 's.score', 's.grade'])
+    .where('s.workspace_id', '=', workspaceId)
+    .execute();
 }
 
 /** How many accounts a workspace has, how many are scored, and how many hold each grade. */
