@@ -48,7 +48,8 @@ describe('segments', () => {
     await visible(page.getByRole('heading', { name: 'Top accounts' }));
     await hasText(page.getByText(/members, evaluated/), `${expected} members`);
     await visible(page.getByRole('table', { name: 'Members' }).getByRole('link').first());
-    await page.getByRole('radio', { name: 'New this week' }).check({ force: true });
+    // A segmented control's radio is visually hidden: click its label, as a person does.
+    await page.locator('label', { hasText: 'New this week' }).click();
     await visible(page.getByRole('table', { name: 'Members' }).getByRole('link').first());
     await screenshot(page, '30-segment');
 
