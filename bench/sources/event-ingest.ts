@@ -10,7 +10,7 @@ import { Keyring } from '../../src/core/crypto.js';
 import { createLogger } from '../../src/core/logger.js';
 import { migrateToLatest, openDatabase } from '../../src/db/index.js';
 import { createIngestKey } from '../../src/ingest/index.js';
-import events from '../../src/integrations/events/index.js';
+import eventApi from '../../src/integrations/event_api/index.js';
 import { createRegistry } from '../../src/integrations/index.js';
 import type { Runtime } from '../../src/runtime/index.js';
 import type { BenchSuite } from '../types.js';
@@ -44,12 +44,12 @@ export const eventIngest: BenchSuite = {
       logger: createLogger({ level: 'silent' }),
       clock: systemClock,
       config: { BETON_ALLOW_PRIVATE_HOSTS: false },
-      integrations: createRegistry([events]),
+      integrations: createRegistry([eventApi]),
       env: {},
     };
     const actor = { workspaceId: 'bench', audit: { actorType: 'system' as const, actorId: null } };
-    await putConnection(deps, actor, 'events', {});
-    const { key } = await createIngestKey(deps, actor, 'events');
+    await putConnection(deps, actor, 'event_api', {});
+    const { key } = await createIngestKey(deps, actor, 'event_api');
     const app = Fastify({ logger: false });
     app.setValidatorCompiler(validatorCompiler);
     app.setSerializerCompiler(serializerCompiler);
@@ -140,7 +140,7 @@ export const eventIngest: BenchSuite = {
         .selectFrom('records')
         .select(['external_id', 'payload_json'])
         .where('workspace_id', '=', 'bench')
-        .where('integration', '=', 'events')
+        .where('integration', '=', 'event_api')
         .where('stream', '=', 'usage_daily')
         .execute();
       let mismatches = Math.abs(rows.length - expected.size);

@@ -3,4 +3,4 @@ export type {
   PushDestination,
   RecordOutcome,
   RecordWrite,
-} from '../integrations/capabilities/destination.js';
+} from '../integrations/index.js';

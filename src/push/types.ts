@@ -1,16 +1,10 @@
 /**
  * The push pipeline's vocabulary, independent of any one CRM. What a destination adapts to its
- * API lives with the capability (src/integrations/capabilities/destination.ts) and is re-exported
+ * API lives with the capability (the integrations SDK's destination contract) and is re-exported
  * here; the plan, apply and rollback logic only ever sees these shapes.
  */
 
-import type {
-  FieldMapping,
-  FieldPolicy,
-  PushField,
-  PushSignal,
-  PushValue,
-} from '../integrations/capabilities/destination.js';
+import type { FieldMapping, FieldPolicy, PushField, PushSignal, PushValue } from '../integrations/index.js';
 
 export type {
   DestinationAttribute,
@@ -21,7 +15,7 @@ export type {
   PushField,
   PushSignal,
   PushValue,
-} from '../integrations/capabilities/destination.js';
+} from '../integrations/index.js';
 export type { CurrentValue, ValueAuthor } from '../model/crm.js';
 
 /** One account as the push sees it: where it goes (domain) and what to write. */

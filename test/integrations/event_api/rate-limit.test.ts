@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { KeyRateLimiter } from '../../../src/ingest/index.js';
-import events, { applyCalls, parseCalls } from '../../../src/integrations/events/index.js';
+import events, { applyCalls, parseCalls } from '../../../src/integrations/event_api/index.js';
 import { baseUrlSetting, defineIntegration } from '../../../src/integrations/index.js';
 import { createTestRuntime, type TestRuntime } from '../../support/index.js';
 
@@ -16,7 +16,7 @@ const slow = defineIntegration({
   description: 'An ingest endpoint with a tiny rate, for the 429 test',
   category: 'other',
   roles: ['source'],
-  docs: { keyUrl: 'https://example.com', scopes: [], setup: 'docs/integrations/events.md' },
+  docs: { keyUrl: 'https://example.com', scopes: [], setup: 'docs/integrations/event_api.md' },
   credentials: z.object({}),
   settings: z.object({ baseUrl: baseUrlSetting('https://example.com') }),
   rateLimit: { perSecond: 1 },

@@ -45,7 +45,7 @@ const call = (type: string, fields: Record<string, unknown>, daysAgo = 0) => ({
   ...fields,
 });
 const status = async () =>
-  (await t.request('GET', '/api/v1/integrations/events/ingest', { key: t.keys.viewer })).json.ingest;
+  (await t.request('GET', '/api/v1/integrations/event_api/ingest', { key: t.keys.viewer })).json.ingest;
 
 /** Track calls per (account, day): acme spikes in the last week, globex drops, initech is steady. */
 function plannedTracks(): { group: string; user: string; day: number; viaContext: boolean }[] {
@@ -64,9 +64,11 @@ function plannedTracks(): { group: string; user: string; day: number; viaContext
 
 beforeAll(async () => {
   t = await createTestRuntime({ clock });
-  const put = await t.request('PUT', '/api/v1/integrations/events', { key: t.keys.admin, body: {} });
+  const put = await t.request('PUT', '/api/v1/integrations/event_api', { key: t.keys.admin, body: {} });
   expect(put.status).toBe(200);
-  const created = await t.request('POST', '/api/v1/integrations/events/ingest/keys', { key: t.keys.admin });
+  const created = await t.request('POST', '/api/v1/integrations/event_api/ingest/keys', {
+    key: t.keys.admin,
+  });
   expect(created.status).toBe(201);
   writeKey = created.json.key.key;
   keyId = created.json.key.id;
@@ -81,7 +83,9 @@ describe('write keys', () => {
     expect(JSON.stringify(s)).not.toContain(writeKey);
     expect(s.paths).toContain('/v1/batch');
     expect(s.snippet).toContain('@segment/analytics-node');
-    const member = await t.request('POST', '/api/v1/integrations/events/ingest/keys', { key: t.keys.member });
+    const member = await t.request('POST', '/api/v1/integrations/event_api/ingest/keys', {
+      key: t.keys.member,
+    });
     expect(member.status).toBe(403);
   });
 
@@ -165,7 +169,7 @@ describe('5,000 track calls with retries', () => {
       .selectFrom('records')
       .select(['external_id', 'payload_json'])
       .where('workspace_id', '=', t.workspaceId)
-      .where('integration', '=', 'events')
+      .where('integration', '=', 'event_api')
       .where('stream', '=', 'usage_daily')
       .execute();
     const got = new Map(rows.map((r) => [r.external_id, Number(JSON.parse(r.payload_json).count)]));
@@ -255,11 +259,11 @@ describe('revocation and isolation', () => {
   it('another workspace cannot see or revoke the keys', async () => {
     const other = await t.createOtherWorkspace();
     expect(
-      (await t.request('GET', '/api/v1/integrations/events/ingest', { key: other.keys.admin })).status,
+      (await t.request('GET', '/api/v1/integrations/event_api/ingest', { key: other.keys.admin })).status,
     ).toBe(404);
     expect(
       (
-        await t.request('DELETE', `/api/v1/integrations/events/ingest/keys/${keyId}`, {
+        await t.request('DELETE', `/api/v1/integrations/event_api/ingest/keys/${keyId}`, {
           key: other.keys.admin,
         })
       ).status,
@@ -267,8 +271,10 @@ describe('revocation and isolation', () => {
   });
 
   it('a revoked key answers 401 at once; a rotated one works', async () => {
-    const rotated = await t.request('POST', '/api/v1/integrations/events/ingest/keys', { key: t.keys.admin });
-    const res = await t.request('DELETE', `/api/v1/integrations/events/ingest/keys/${keyId}`, {
+    const rotated = await t.request('POST', '/api/v1/integrations/event_api/ingest/keys', {
+      key: t.keys.admin,
+    });
+    const res = await t.request('DELETE', `/api/v1/integrations/event_api/ingest/keys/${keyId}`, {
       key: t.keys.admin,
     });
     expect(res.status).toBe(200);

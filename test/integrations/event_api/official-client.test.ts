@@ -22,7 +22,7 @@ const GROUPS = ['acme.io', 'globex.com', 'initech.com'];
 beforeAll(async () => {
   t = await createTestRuntime();
   expect(
-    (await t.request('PUT', '/api/v1/integrations/events', { key: t.keys.admin, body: {} })).status,
+    (await t.request('PUT', '/api/v1/integrations/event_api', { key: t.keys.admin, body: {} })).status,
   ).toBe(200);
   proxy = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -56,11 +56,11 @@ afterAll(async () => {
 });
 
 const status = async () =>
-  (await t.request('GET', '/api/v1/integrations/events/ingest', { key: t.keys.viewer })).json.ingest;
+  (await t.request('GET', '/api/v1/integrations/event_api/ingest', { key: t.keys.viewer })).json.ingest;
 
 describe('the official @segment/analytics-node client', () => {
   it('sends identify, group and 5,000 track calls through lost answers: each counted once', async () => {
-    const created = await t.request('POST', '/api/v1/integrations/events/ingest/keys', {
+    const created = await t.request('POST', '/api/v1/integrations/event_api/ingest/keys', {
       key: t.keys.admin,
     });
     const analytics = new Analytics({
@@ -105,7 +105,7 @@ describe('the official @segment/analytics-node client', () => {
       .selectFrom('records')
       .select(['external_id', 'payload_json'])
       .where('workspace_id', '=', t.workspaceId)
-      .where('integration', '=', 'events')
+      .where('integration', '=', 'event_api')
       .where('stream', '=', 'usage_daily')
       .where('deleted_at', 'is', null)
       .execute();
