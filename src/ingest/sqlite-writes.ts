@@ -1,27 +1,11 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { preparedStatement } from '../db/bulk.js';
 
 /**
- * The ingest's writes on SQLite as prepared statements on the handle under Kysely (they join the
- * Kysely transaction that is open on it): one short statement per message id and per record
- * instead of a multi-row statement Kysely builds anew for each request.
+ * The ingest's writes on SQLite as prepared statements on the handle under Kysely (from the shared
+ * `preparedStatement` cache; they join the Kysely transaction open on it): one short statement per
+ * message id and per record instead of a multi-row statement Kysely builds anew for each request.
  */
-
-type Statement = BetterSqlite3.Statement;
-const cache = new WeakMap<BetterSqlite3.Database, Map<string, Statement>>();
-
-function prepared(db: BetterSqlite3.Database, key: string, text: () => string): Statement {
-  let statements = cache.get(db);
-  if (!statements) {
-    statements = new Map();
-    cache.set(db, statements);
-  }
-  let statement = statements.get(key);
-  if (!statement) {
-    statement = db.prepare(text());
-    statements.set(key, statement);
-  }
-  return statement;
-}
 
 /**
  * Record message ids; answers the ids that were new (the rest were seen on the connection before).
@@ -35,11 +19,9 @@ export function claimIdsSqlite(
   ids: readonly string[],
   at: string,
 ): Set<string> {
-  const insert = prepared(
+  const insert = preparedStatement(
     db,
-    'claim',
-    () =>
-      'INSERT INTO ingest_messages (workspace_id, connection_id, message_id, received_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    'INSERT INTO ingest_messages (workspace_id, connection_id, message_id, received_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
   );
   const fresh = new Set<string>();
   for (const id of ids) if (insert.run(workspaceId, connectionId, id, at).changes === 1) fresh.add(id);
@@ -63,11 +45,9 @@ export function upsertRecordsSqlite(
   rows: readonly RecordRow[],
   now: string,
 ): void {
-  const upsert = prepared(
+  const upsert = preparedStatement(
     db,
-    'upsert',
-    () =>
-      `INSERT INTO records (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
+    `INSERT INTO records (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
        ON CONFLICT (workspace_id, integration, stream, external_id) DO UPDATE SET
          connection_id = excluded.connection_id, payload_json = excluded.payload_json,
          payload_hash = excluded.payload_hash, synced_at = excluded.synced_at,
@@ -98,11 +78,9 @@ export function incrementRecordsSqlite(
   now: string,
 ): void {
   const path = `$.${field}`;
-  const grow = prepared(
+  const grow = preparedStatement(
     db,
-    `grow:${field}`,
-    () =>
-      `INSERT INTO records (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
+    `INSERT INTO records (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
        ON CONFLICT (workspace_id, integration, stream, external_id) DO UPDATE SET
          payload_json = json_set(records.payload_json, '${path}', coalesce(json_extract(records.payload_json, '${path}'), 0) + json_extract(excluded.payload_json, '${path}')),
          payload_hash = excluded.payload_hash, synced_at = excluded.synced_at,
