@@ -6,34 +6,11 @@
  * const { ingest } = await ingestApi.status('acme');
  * const { key } = await ingestApi.createKey('acme'); // key.key shown once
  */
-import { request } from './client.js';
+import { type ResponseOf, request } from './client.js';
 
-export interface WriteKey {
-  id: string;
-  prefix: string;
-  createdAt: string;
-  revokedAt: string | null;
-}
-
-export interface IngestStatus {
-  integration: string;
-  connectionId: string;
-  paths: string[];
-  host: string | null;
-  calls: string[];
-  limits: { callBytes: number; requestBytes: number; requestsPerSecond: number };
-  keys: WriteKey[];
-  counts: {
-    received: number;
-    duplicates: number;
-    rejected: number;
-    unattributed: number;
-    lastReceivedAt: string | null;
-    lastRejectedAt: string | null;
-    lastRejectReason: string | null;
-  };
-  snippet: string | null;
-}
+/** The shapes come from the generated API types, so they follow the server's schemas. */
+export type IngestStatus = ResponseOf<'/api/v1/integrations/{name}/ingest', 'get'>['ingest'];
+export type WriteKey = IngestStatus['keys'][number];
 
 const base = (name: string) => `/api/v1/integrations/${encodeURIComponent(name)}/ingest`;
 
