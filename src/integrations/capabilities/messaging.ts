@@ -1,0 +1,83 @@
+import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/logger.js';
+
+/**
+ * The `messaging` capability: a chat service Beton posts alerts and digests to (Slack today). The
+ * platform's alerts (src/alerts) decide what to send, when and to whom, keep the outbox and the
+ * delivery history, pace and retry; the integration only adapts these calls to its API.
+ *
+ * Failures are thrown as `MessagingError` with the service's own error code (`not_in_channel`,
+ * `channel_not_found`, …), so the history shows the reason a person can act on; `retryAfterMs`
+ * is set when the service asked to wait (a 429), `permanent` when retrying cannot help.
+ *
+ * @example
+ * messaging: {
+ *   description: 'Alerts and digests as channel messages or direct messages to owners.',
+ *   pacePerTargetPerSecond: 1,
+ *   open: (client) => acmeMessenger(client),
+ * }
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the client and settings types differ per integration.
+export interface MessagingCapability<TClient = any, TSettings = any> {
+  /** What is sent where, for the docs and the settings card. */
+  description: string;
+  /** The service's sustained pace per channel or person, so senders stay under it. */
+  pacePerTargetPerSecond: number;
+  /** The messenger over one connection's client. */
+  open(client: TClient, ctx: MessagingContext<TSettings>): Messenger;
+}
+
+export interface MessagingContext<TSettings> {
+  workspaceId: string;
+  connectionId: string;
+  settings: TSettings;
+  logger: Logger;
+  clock: Clock;
+}
+
+/** A place a message can go: a channel, or a person (a direct message). */
+export type MessageTarget = { kind: 'channel'; id: string } | { kind: 'person'; id: string };
+
+/** A message: rich blocks in the service's own format, always with a plain-text fallback. */
+export interface OutgoingMessage {
+  text: string;
+  /** The service's rich layout (Slack Block Kit blocks), or absent for plain text. */
+  blocks?: unknown[];
+}
+
+/** Where a sent message lives, so it can be updated (feedback buttons answered). */
+export interface SentMessage {
+  channel: string;
+  ts: string;
+}
+
+export interface MessagingChannel {
+  id: string;
+  name: string;
+  isPrivate: boolean;
+  isArchived: boolean;
+  /** Whether the bot is in it (it must be, to post). */
+  isMember: boolean;
+}
+
+export interface Messenger {
+  /** Every channel the connection can see, all pages read. */
+  listChannels(): Promise<MessagingChannel[]>;
+  /** The person with this e-mail on the service, or null when there is none. */
+  findPersonByEmail(email: string): Promise<{ id: string; name?: string } | null>;
+  post(target: MessageTarget, message: OutgoingMessage): Promise<SentMessage>;
+  update(sent: SentMessage, message: OutgoingMessage): Promise<void>;
+}
+
+/** A failure the service reported, named by its own error code. */
+export class MessagingError extends Error {
+  constructor(
+    /** The service's code, e.g. `not_in_channel`. */
+    readonly code: string,
+    message: string,
+    readonly options: { retryAfterMs?: number; permanent: boolean },
+  ) {
+    super(message);
+    this.name = 'MessagingError';
+  }
+}
