@@ -67,6 +67,40 @@ export interface Messenger {
   findPersonByEmail(email: string): Promise<{ id: string; name?: string } | null>;
   post(target: MessageTarget, message: OutgoingMessage): Promise<SentMessage>;
   update(sent: SentMessage, message: OutgoingMessage): Promise<void>;
+  /**
+   * The card in the service's rich layout (with its text fallback). Absent: senders post
+   * `cardText(card)` as plain text.
+   */
+  renderCard?(card: AlertCard): OutgoingMessage;
+}
+
+/** A verdict a person gives on an alert with the card's buttons. */
+export type FeedbackVerdict = 'useful' | 'not_useful' | 'snooze';
+
+/**
+ * An alert or digest as the platform composes it, independent of any service's layout: the
+ * messenger's `renderCard` turns it into blocks; `cardText` is the plain-text form.
+ */
+export interface AlertCard {
+  /** The headline, e.g. the account's name and the signal. */
+  title: string;
+  subtitle?: string;
+  /** Sentences, in order (the explanation, the drivers). */
+  lines: string[];
+  fields?: { label: string; value: string }[];
+  links: { label: string; url: string }[];
+  /** Feedback buttons; each carries `alertRef` back with the verdict. */
+  actions?: { verdict: FeedbackVerdict; label: string }[];
+  /** Identifies the alert when a button is pressed (opaque to the service). */
+  alertRef: string;
+}
+
+/** The plain-text form of a card: the fallback of every rich message, and the message where none. */
+export function cardText(card: AlertCard): string {
+  const parts = [card.subtitle ? `${card.title} (${card.subtitle})` : card.title, ...card.lines];
+  for (const field of card.fields ?? []) parts.push(`${field.label}: ${field.value}`);
+  for (const link of card.links) parts.push(`${link.label}: ${link.url}`);
+  return parts.join('\n');
 }
 
 /** A failure the service reported, named by its own error code. */
