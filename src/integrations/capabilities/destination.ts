@@ -24,6 +24,11 @@ export interface DestinationCapability<TClient = any, TSettings = any> {
   description: string;
   /** The destination over one connection's client. */
   open(client: TClient, ctx: DestinationContext<TSettings>): PushDestination;
+  /**
+   * The service's published write limit: the ceiling a push is measured against (`npm run bench`
+   * pushes to every destination whose simulator can count its writes).
+   */
+  writeLimit?: { callsPerSecond: number; recordsPerCall: number };
 }
 
 /** What a destination may know of the connection it writes through. */
@@ -148,4 +153,44 @@ export interface PushDestination {
   createNote(recordId: string, signal: PushSignal, abort?: AbortSignal): Promise<{ noteId: string }>;
   /** Write calls made through this destination so far. */
   readonly writeCount: number;
+  /** Lists of companies kept in step with a segment; absent when the destination has none. */
+  readonly lists?: DestinationLists;
+}
+
+/** A list of companies in the destination (an Attio list, a HubSpot static list). */
+export interface DestinationList {
+  listId: string;
+  name: string;
+}
+
+/** One company on a list: the entry's own id (what removal takes) and the company record it holds. */
+export interface ListEntry {
+  entryId: string;
+  recordId: string;
+}
+
+/**
+ * Lists of company records, the optional part of a destination that a segment's list sync
+ * (src/segments) drives: the engine reads the entries, diffs them against the segment's members
+ * (matched to records through `readRecords`), then adds and removes exactly the difference and can
+ * undo it. Implementations only adapt these four calls; they never decide what belongs on a list.
+ *
+ * @example
+ * const list = await dest.lists!.findOrCreateList('Trialing, fit >= 80');
+ * const entries = await dest.lists!.listEntries(list.listId);
+ * await dest.lists!.addEntries(list.listId, ['rec_1', 'rec_2']);
+ * await dest.lists!.removeEntries(list.listId, entries.map((e) => e.entryId));
+ */
+export interface DestinationLists {
+  /** The company list with this exact name, created when there is none (`created: true`). */
+  findOrCreateList(name: string, signal?: AbortSignal): Promise<DestinationList & { created: boolean }>;
+  /** Every entry on the list now (all pages). */
+  listEntries(listId: string, signal?: AbortSignal): Promise<ListEntry[]>;
+  /**
+   * Put these company records on the list; idempotent: a record already there keeps its entry.
+   * One entry per record, in order.
+   */
+  addEntries(listId: string, recordIds: readonly string[], signal?: AbortSignal): Promise<ListEntry[]>;
+  /** Take these entries off the list; an entry already gone counts as removed. */
+  removeEntries(listId: string, entryIds: readonly string[], signal?: AbortSignal): Promise<void>;
 }
