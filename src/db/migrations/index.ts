@@ -10,6 +10,7 @@ import * as m0009 from './0009_invitations.js';
 import * as m0012 from './0012_webhook_rejects.js';
 import * as m0013 from './0013_segments.js';
 import * as m0018 from './0018_ingest.js';
+import * as m0020 from './0020_outbound_webhooks.js';
 
 /**
  * Every migration, in order. One set for SQLite and Postgres. Add a file `NNNN_name.ts` exporting
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '0012_webhook_rejects': m0012,
   '0013_segments': m0013,
   '0018_ingest': m0018,
+  '0020_outbound_webhooks': m0020,
 };

@@ -1,6 +1,7 @@
 import type { AuthTables } from './auth.js';
 import type { CoreTables } from './core.js';
 import type { IngestTables } from './ingest.js';
+import type { OutboundWebhookTables } from './outbound-webhooks.js';
 import type { PushTables } from './push.js';
 import type { ScoringTables } from './scoring.js';
 import type { SegmentTables } from './segments.js';
@@ -10,6 +11,7 @@ import type { WebhookTables } from './webhooks.js';
 export type * from './auth.js';
 export type * from './core.js';
 export type * from './ingest.js';
+export type * from './outbound-webhooks.js';
 export type * from './push.js';
 export type * from './scoring.js';
 export type * from './segments.js';
@@ -24,6 +26,7 @@ export interface DB
   extends AuthTables,
     CoreTables,
     IngestTables,
+    OutboundWebhookTables,
     PushTables,
     ScoringTables,
     SegmentTables,
