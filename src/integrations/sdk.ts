@@ -32,6 +32,8 @@ import type { DestinationCapability } from './capabilities/destination.js';
 import type { EnrichmentCapability } from './capabilities/enrichment.js';
 import type { IntegrationFacts, StreamFacts } from './capabilities/facts.js';
 import type { IngestCapability } from './capabilities/ingest.js';
+import type { InteractionsCapability } from './capabilities/interactions.js';
+import type { MessagingCapability } from './capabilities/messaging.js';
 import type { SimulatorLoader } from './capabilities/simulator.js';
 import type { WebhookCapability } from './capabilities/webhook.js';
 
@@ -40,13 +42,15 @@ export type * from './capabilities/destination.js';
 export type * from './capabilities/enrichment.js';
 export * from './capabilities/facts.js';
 export * from './capabilities/ingest.js';
+export * from './capabilities/interactions.js';
+export * from './capabilities/messaging.js';
 export type * from './capabilities/simulator.js';
 export * from './capabilities/webhook.js';
 export * from './paging.js';
 
 /** What an integration does for Beton. */
-export type IntegrationRole = 'source' | 'enrichment' | 'destination';
-export type IntegrationCategory = 'analytics' | 'billing' | 'enrichment' | 'crm' | 'other';
+export type IntegrationRole = 'source' | 'enrichment' | 'destination' | 'messaging';
+export type IntegrationCategory = 'analytics' | 'billing' | 'enrichment' | 'crm' | 'messaging' | 'other';
 
 /**
  * How a stream's incremental cursor moves: `none` re-reads everything each run; `cursor` is an opaque
@@ -135,6 +139,22 @@ export function baseUrlSetting(defaultUrl: string) {
   );
 }
 
+/**
+ * Mark a text field that holds several lines (a query, a template): forms render a text area, in a
+ * monospaced font when `mediaType` names code (`application/sql`). Shown in the JSON Schema as
+ * `x-beton-multiline: true` and the standard `contentMediaType`.
+ *
+ * @example
+ * settings: z.object({ usageQuery: multiline(z.string().min(1), 'application/sql') })
+ */
+export function multiline<T extends z.ZodType>(schema: T, mediaType = 'text/plain'): T {
+  return schema.meta({
+    ...(schema.meta() ?? {}),
+    'x-beton-multiline': true,
+    contentMediaType: mediaType,
+  }) as T;
+}
+
 // --- client, validation, health ----------------------------------------------------------------
 
 /** What a client factory gets: everything bound to one connection. */
@@ -143,6 +163,12 @@ export interface ClientContext<Credentials, Settings> {
   settings: Settings;
   /** The outbound client for this credential: base URL, auth, retries and the shared rate budget. */
   http: HttpClient;
+  /**
+   * The SSRF guard for a client that does not speak HTTP (a database driver): call it with the host
+   * and port before connecting. Same rules and allowances as `http` (private hosts refused unless
+   * BETON_ALLOW_PRIVATE_HOSTS or a server-side grant of exactly `scheme://host:port`).
+   */
+  assertSafeHost(host: string, port: number, scheme: string): Promise<void>;
   logger: Logger;
   clock: Clock;
   connectionId: string;
@@ -154,6 +180,15 @@ export interface ValidationResult {
   /** Who the key belongs to, as the user would recognise it ("Acme Inc (acct_123)"). */
   accountLabel: string;
   details?: Record<string, unknown>;
+  /** First records the check read, shown to the user at connect time (a query's first rows). */
+  preview?: ValidationPreview[];
+}
+
+/** A small table of what the check read: column names and the first rows, as text. */
+export interface ValidationPreview {
+  title: string;
+  columns: string[];
+  rows: (string | number | null)[][];
 }
 
 export interface HealthResult {
@@ -293,6 +328,10 @@ export interface IntegrationDefinition<
   webhook?: WebhookCapability;
   /** Calls a sender pushes with a write key Beton generates: `POST /v1/<call>` (capabilities/ingest.ts). */
   ingest?: IngestCapability;
+  /** A chat service alerts and digests are posted to: run by src/alerts (capabilities/messaging.ts). */
+  messaging?: MessagingCapability<TClient, z.infer<TSettings>>;
+  /** Signed button presses the service posts: `POST /api/v1/integrations/<name>/interactions` (capabilities/interactions.ts). */
+  interactions?: InteractionsCapability;
   /** Facts of the integration as a whole (firmographics an enrichment returns). */
   facts?: IntegrationFacts;
 }
@@ -389,6 +428,14 @@ export function defineIntegration<
     throw new Error(
       `${where}: webhook.secretField "${def.webhook.secretField}" must be a secret() credential field.`,
     );
+  }
+  if (def.interactions && !secretFields.includes(def.interactions.secretField)) {
+    throw new Error(
+      `${where}: interactions.secretField "${def.interactions.secretField}" must be a secret() credential field.`,
+    );
+  }
+  if (def.roles.includes('messaging') && !def.messaging) {
+    throw new Error(`${where}: the messaging role needs the messaging capability.`);
   }
   if (def.enrichment && !(Number.isInteger(def.enrichment.batchSize) && def.enrichment.batchSize >= 1)) {
     throw new Error(`${where}: enrichment.batchSize must be a whole number of domains, at least 1.`);

@@ -64,7 +64,14 @@ export interface RunningSimulators {
  * Pipeline order: analytics and billing sources first, then enrichment, then CRMs; the registry's
  * order within a category. This is the order `beton simulate` prints and the demo connects.
  */
-const CATEGORY_ORDER: readonly IntegrationCategory[] = ['analytics', 'billing', 'enrichment', 'crm', 'other'];
+const CATEGORY_ORDER: readonly IntegrationCategory[] = [
+  'analytics',
+  'billing',
+  'enrichment',
+  'crm',
+  'messaging',
+  'other',
+];
 
 /**
  * The registered integrations that declare a simulator, in pipeline order.
