@@ -1,6 +1,6 @@
 import { enrichApollo } from './enrichment/apollo-enrich.js';
 import { scaleOut } from './jobs/scale-out.js';
-import { pushAttio } from './push/attio-push.js';
+import { destinationPushSuites } from './push/destination-push.js';
 import { scoringDetectScore } from './scoring/detect-score.js';
 import { segmentsBench } from './segments/evaluate.js';
 import { eventIngest } from './sources/event-ingest.js';
@@ -16,7 +16,7 @@ export const suites: BenchSuite[] = [
   syncEngineOverhead,
   syncMemory,
   syncRateLimit,
-  pushAttio,
+  ...destinationPushSuites(),
   enrichApollo,
   stripeBackfill,
   posthogUsage,

@@ -172,4 +172,5 @@ export const attioDestinationCapability: DestinationCapability<AttioClient> = {
   description:
     'Companies matched by domain; Beton’s fields become company attributes (created when missing), with optional notes for high-priority signals.',
   open: (client, ctx) => attioDestination(client, ctx),
+  writeLimit: { callsPerSecond: 25, recordsPerCall: 1 },
 };

@@ -38,7 +38,19 @@ export interface StartedSimulator<TServer = unknown> {
   server: TServer;
   /** Change the fault and latency knobs while it runs (reliability and security suites). */
   setKnobs(knobs: Partial<Knobs>): void;
+  /** Its counters, for benchmarks that compare a run with the service's published limits. */
+  stats?(): SimulatorStats;
   close(): Promise<void>;
+}
+
+/** What a simulator counted since it started. */
+export interface SimulatorStats {
+  /** Write calls answered, whatever the answer. */
+  writes: number;
+  /** Write calls refused with a 429. */
+  rateLimited: number;
+  /** Company records it holds now (what a destination push creates). */
+  companies: number;
 }
 
 /**

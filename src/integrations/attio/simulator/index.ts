@@ -33,6 +33,11 @@ export async function startSimulator(
     connection: { credentials: { apiKey: DEFAULT_ATTIO_TOKEN }, settings: { baseUrl: url } },
     server,
     setKnobs: (knobs) => server.setKnobs(knobs),
+    stats: () => ({
+      writes: server.counters.writes,
+      rateLimited: server.counters.rateLimited,
+      companies: server.store.countRecords('companies'),
+    }),
     close: () => server.close(),
   };
 }
