@@ -25,6 +25,13 @@ import {
   valuesOf,
 } from '../db/index.js';
 import {
+  eventWrites,
+  type NewOutboxEvent,
+  occurrenceEventWrites,
+  recordEvents,
+  recordOccurrenceEvents,
+} from '../outbox/index.js';
+import {
   type ConfiguredSignal,
   closeOccurrences,
   type DetectedSignal,
@@ -634,6 +641,7 @@ async function detectAndScore(
 
       const scoreRows: DB['account_scores'][] = [];
       const snapshots: DB['score_snapshots'][] = [];
+      const gradeEvents: NewOutboxEvent[] = [];
       for (let i = 0; i < chunk.length; i++) {
         const account = chunk[i]!;
         const facts = factsOf[i]!;
@@ -670,6 +678,23 @@ async function detectAndScore(
           score: score.score,
           grade: score.grade,
         };
+        // The outbox hears of a grade that moved (an account's first score is not a change).
+        const priorVisible = prior?.visible.split('|');
+        if (priorVisible && priorVisible[5] !== String(score.grade)) {
+          gradeEvents.push({
+            workspaceId,
+            type: 'account.grade_changed',
+            subject: account.id,
+            payload: {
+              accountId: account.id,
+              from: priorVisible[5],
+              to: score.grade,
+              score: score.score,
+              previousScore: priorVisible[4] === 'null' ? null : Number(priorVisible[4]),
+              runId: input.runId,
+            },
+          });
+        }
         // Snapshots are change points: a day's row exists when any score or the grade changed.
         if (!prior || prior.visible !== shown) {
           snapshots.push({
@@ -701,9 +726,20 @@ async function detectAndScore(
       }
       // One transaction per chunk: the occurrences and the scores computed from them land together.
       const chunkIds = chunk.map((a) => a.id);
+      // Opened, reopened and closed occurrences reach the outbox in the transaction that writes them.
+      const occurrenceChanges = {
+        workspaceId,
+        runId: input.runId,
+        at: nowIso,
+        insertedFor: [...new Set(plan.inserts.map((o) => o.accountId))],
+        reopenedIds: plan.refreshes.filter((r) => r.reopened).map((r) => r.id),
+        closedIds: plan.closes.map((c) => c.id),
+      };
       if (writer) {
         writer.write([
           ...occurrenceWrites(workspaceId, plan, input.runId),
+          ...occurrenceEventWrites(occurrenceChanges),
+          ...eventWrites(gradeEvents, now),
           {
             sql: insertStatement('account_scores', SCORE_ROW, SCORE_UPSERT),
             rows: valuesOf(scoreRows, SCORE_ROW),
@@ -719,6 +755,8 @@ async function detectAndScore(
           await insertOccurrences(trx, workspaceId, plan.inserts, input.runId);
           await refreshOccurrences(trx, workspaceId, plan.refreshes);
           await closeOccurrences(trx, workspaceId, plan.closes);
+          await recordOccurrenceEvents(trx, occurrenceChanges);
+          await recordEvents(trx, gradeEvents, now);
           await insertRows(trx, 'account_scores', scoreRows, SCORE_UPSERT);
           await insertRows(trx, 'score_snapshots', snapshots, SNAPSHOT_UPSERT);
           // Only the rows still marked: rewriting an unmarked account row (history and all) costs pages.

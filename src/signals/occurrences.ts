@@ -124,7 +124,7 @@ export function planOccurrences(
         explanation: d.explanation,
       };
       if (head && (head.open || toMs(head.lastSeenAt) >= nowMs - (dedupe.get(d.key) ?? 0))) {
-        plan.refreshes.push({ id: head.id, ...refresh });
+        plan.refreshes.push({ id: head.id, reopened: !head.open, ...refresh });
       } else {
         plan.inserts.push({
           accountId,

@@ -373,6 +373,8 @@ export function occurrenceWrites(
 /** A stored occurrence seen again: reopened after a pause inside its dedupe window, or refreshed. */
 export interface OccurrenceRefresh {
   id: number;
+  /** It was closed: this refresh opens it again (the outbox hears of it). */
+  reopened?: boolean;
   lastSeenAt: string;
   strength: number;
   evidence: Record<string, EvidenceValue>;

@@ -10,6 +10,7 @@ import * as m0009 from './0009_invitations.js';
 import * as m0012 from './0012_webhook_rejects.js';
 import * as m0013 from './0013_segments.js';
 import * as m0018 from './0018_ingest.js';
+import * as m0019 from './0019_outbox_alerts.js';
 import * as m0020 from './0020_outbound_webhooks.js';
 
 /**
@@ -28,5 +29,6 @@ export const migrations: Record<string, Migration> = {
   '0012_webhook_rejects': m0012,
   '0013_segments': m0013,
   '0018_ingest': m0018,
+  '0019_outbox_alerts': m0019,
   '0020_outbound_webhooks': m0020,
 };

@@ -1,3 +1,4 @@
+import type { AlertTables } from './alerts.js';
 import type { AuthTables } from './auth.js';
 import type { CoreTables } from './core.js';
 import type { IngestTables } from './ingest.js';
@@ -8,6 +9,7 @@ import type { SegmentTables } from './segments.js';
 import type { SyncTables } from './sync.js';
 import type { WebhookTables } from './webhooks.js';
 
+export type * from './alerts.js';
 export type * from './auth.js';
 export type * from './core.js';
 export type * from './ingest.js';
@@ -23,7 +25,8 @@ export type * from './webhooks.js';
  * adds itself to this intersection, so a wrong column name does not compile.
  */
 export interface DB
-  extends AuthTables,
+  extends AlertTables,
+    AuthTables,
     CoreTables,
     IngestTables,
     OutboundWebhookTables,
