@@ -38,6 +38,12 @@ export interface StartedSimulator<TServer = unknown> {
   server: TServer;
   /** Change the fault and latency knobs while it runs (reliability and security suites). */
   setKnobs(knobs: Partial<Knobs>): void;
+  /**
+   * Answer the next `requests` requests with the service's own 429 (its body and headers), as a
+   * storm would (0 ends a storm still under way). `saysWhen`: whether that 429 tells the client when to come back (Retry-After or
+   * the like); a client that cannot know backs off and may end the run cleanly, to be resumed.
+   */
+  rateLimitStorm?(requests: number): { saysWhen: boolean };
   /** Its counters, for benchmarks that compare a run with the service's published limits. */
   stats?(): SimulatorStats;
   close(): Promise<void>;

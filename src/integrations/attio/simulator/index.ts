@@ -33,6 +33,10 @@ export async function startSimulator(
     connection: { credentials: { apiKey: DEFAULT_ATTIO_TOKEN }, settings: { baseUrl: url } },
     server,
     setKnobs: (knobs) => server.setKnobs(knobs),
+    rateLimitStorm: (requests) => {
+      server.rateLimitStorm({ reads: requests, writes: requests });
+      return { saysWhen: true };
+    },
     stats: () => ({
       writes: server.counters.writes,
       rateLimited: server.counters.rateLimited,

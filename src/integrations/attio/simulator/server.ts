@@ -337,8 +337,8 @@ export function createAttioSimulator(options: AttioSimOptions = {}): AttioSimula
     store,
     applied,
     rateLimitStorm(opts: { writes?: number; reads?: number }) {
-      storm.writes += opts.writes ?? 0;
-      storm.reads += opts.reads ?? 0;
+      storm.writes = opts.writes ?? storm.writes;
+      storm.reads = opts.reads ?? storm.reads;
     },
     editAsPerson(domain: string, values: Record<string, unknown>, memberId?: string) {
       const [record] = store.queryRecords('companies', {

@@ -36,6 +36,11 @@ export async function startSimulator(
     },
     server,
     setKnobs: (knobs) => server.server.setKnobs(knobs),
+    rateLimitStorm: (requests) => {
+      // PostHog's throttle answer says when to come back ("available in 1 second").
+      server.throttleNext(requests, 1);
+      return { saysWhen: true };
+    },
     close: () => server.close(),
   };
 }

@@ -39,6 +39,10 @@ export async function startSimulator(
     },
     server,
     setKnobs: (knobs) => server.server.setKnobs(knobs),
+    rateLimitStorm: (requests) => {
+      server.rateLimitStorm(requests);
+      return { saysWhen: false };
+    },
     close: () => server.close(),
   };
 }

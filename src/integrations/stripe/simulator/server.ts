@@ -71,6 +71,8 @@ export interface StripeSimulator {
   readonly clock: SimClock;
   /** Accept a restricted key allowed to read only `resources`. */
   addRestrictedKey(key: string, resources: readonly StripeResource[]): void;
+  /** Answer the next `requests` requests with Stripe's 429 (which says nothing of when to retry). */
+  rateLimitStorm(requests: number): void;
   /** Deliver every new event to `url` (as a webhook endpoint would); returns the endpoint id. */
   addWebhookEndpoint(url: string, events?: readonly string[]): string;
   /** Webhook deliveries attempted and answered 2xx. */
@@ -99,6 +101,7 @@ export async function startStripeSimulator(options: StripeSimulatorOptions): Pro
   const retention = (options.eventRetentionDays ?? 30) * 86_400;
   const keys = new Map<string, readonly StripeResource[] | 'all'>([[apiKey, 'all']]);
   const perSecond = new SlidingWindow(options.requestsPerSecond ?? 25, 1_000);
+  const storm = { left: 0 };
   const endpoints: Endpoint[] = [];
   const deliveries = { attempted: 0, succeeded: 0 };
   const idempotent = new Map<string, { status: number; body: unknown; at: number }>();
@@ -173,7 +176,9 @@ export async function startStripeSimulator(options: StripeSimulatorOptions): Pro
         );
       return false;
     }
-    if (server.knobs.rateLimits && !perSecond.take(key).ok) {
+    const stormed = storm.left > 0;
+    if (stormed) storm.left -= 1;
+    if (stormed || (server.knobs.rateLimits && !perSecond.take(key).ok)) {
       reply.code(429).send(
         stripeError(
           'invalid_request_error',
@@ -757,6 +762,9 @@ export async function startStripeSimulator(options: StripeSimulatorOptions): Pro
     store,
     clock,
     deliveries,
+    rateLimitStorm(requests) {
+      storm.left = requests;
+    },
     addRestrictedKey(key, resources) {
       keys.set(key, [...resources]);
     },
