@@ -8,6 +8,7 @@ import { integrationRoutes } from './integrations.js';
 import { invitationRoutes } from './invitations.js';
 import { meRoutes } from './me.js';
 import { memberRoutes } from './members.js';
+import { peopleRoutes } from './people.js';
 import { providerRoutes } from './providers.js';
 import { pushRoutes } from './push.js';
 import { scoringRoutes } from './scoring.js';
@@ -35,6 +36,7 @@ export const apiRoutes: FastifyPluginAsyncZod[] = [
   syncRunRoutes,
   enrichmentRoutes,
   accountRoutes,
+  peopleRoutes,
   signalRoutes,
   scoringRoutes,
   segmentRoutes,

@@ -3,7 +3,14 @@
  * the CRM's name for the company (preferred over every other source's); a person record claims the
  * company domain of a work email.
  */
-import { type Claim, companyDomainOfEmail, isFreeMailDomain, normalizeDomain } from '../../model/index.js';
+import {
+  type Claim,
+  companyDomainOfEmail,
+  isFreeMailDomain,
+  normalizeDomain,
+  normalizeEmail,
+  type PersonFact,
+} from '../../model/index.js';
 import type { StreamFacts } from '../sdk.js';
 import type { AttioRecord } from './types.js';
 
@@ -54,6 +61,26 @@ export const companiesFacts: StreamFacts<AttioRecord> = {
   name: { priority: 10, of: (company) => activeValues(company, 'name', 'value')[0] ?? null },
 };
 
+/** A CRM person as a contact: name (full name of the personal name), first e-mail, job title. */
+export function personContact(person: AttioRecord): PersonFact | null {
+  const email = activeValues(person, 'email_addresses', 'email_address')
+    .map(normalizeEmail)
+    .find((e) => e);
+  const name =
+    activeValues(person, 'name', 'full_name')[0] ?? activeValues(person, 'name', 'value')[0] ?? null;
+  if (!email && !name) return null;
+  return {
+    id: trimmed(obj(obj(person).id).record_id) ?? email ?? '',
+    email: email ?? null,
+    name,
+    title: activeValues(person, 'job_title', 'value')[0] ?? null,
+    department: null,
+    createdAt: trimmed(obj(person).created_at),
+    lastSeenAt: null,
+  };
+}
+
 export const peopleFacts: StreamFacts<AttioRecord> = {
   identity: { claim: personClaim },
+  contacts: personContact,
 };

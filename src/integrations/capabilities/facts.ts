@@ -68,6 +68,12 @@ export interface StreamFacts<TRecord> {
   /** When the source first saw the company (signup is the earliest across sources). */
   firstSeen?(record: TRecord): string | null;
   people?(record: TRecord): PersonFact;
+  /**
+   * A person the source knows at the company who is not (necessarily) a user of the product: a CRM
+   * contact, a billing e-mail. They appear among the account's people (merged with users by
+   * e-mail), never among the detectors' inputs. Null when the record names nobody.
+   */
+  contacts?(record: TRecord): PersonFact | null;
   billing?: BillingFacts<TRecord>;
   /** An NPS answer, or null when the record holds none. */
   feedback?(record: TRecord): NpsAnswer | null;

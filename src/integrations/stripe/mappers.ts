@@ -14,6 +14,7 @@ import {
   type InvoicePoints,
   normalizeDomain,
   normalizeEmail,
+  type PersonFact,
   type PriceBook,
   type PriceInfo,
   type SubscriptionHistory,
@@ -273,6 +274,25 @@ export function customerName(customer: Stripe.Customer): string | null {
   return obj(p.metadata).domain ? trimmed(p.name) : null;
 }
 
+/**
+ * The billing contact: the customer's e-mail, named by the customer's name only when the customer
+ * is a person's card (a company customer's name is the company's). Null without an e-mail.
+ */
+export function billingContact(customer: Stripe.Customer): PersonFact | null {
+  const p = obj(customer);
+  const email = normalizeEmail(p.email);
+  if (!email) return null;
+  return {
+    id: trimmed(p.id) ?? email,
+    email,
+    name: obj(p.metadata).domain ? null : trimmed(p.name),
+    title: null,
+    department: null,
+    createdAt: iso(p.created),
+    lastSeenAt: null,
+  };
+}
+
 export const customersFacts: StreamFacts<Stripe.Customer> = {
   identity: {
     claim: customerClaim,
@@ -280,6 +300,7 @@ export const customersFacts: StreamFacts<Stripe.Customer> = {
     email: (customer) => normalizeEmail(obj(customer).email),
   },
   name: { priority: 40, of: customerName },
+  contacts: billingContact,
   firstSeen: (customer) => iso(obj(customer).created),
 };
 

@@ -14,6 +14,8 @@ const SENIORITY_STRENGTH: Record<Seniority, number> = {
   individual: 0.5,
 };
 
+/** E-mails of the people a signal names, so the account's people can show their part in it. */
+const emailsOf = (people: readonly PersonFact[]) => people.map((p) => p.email).filter((e) => e !== null);
 const who = (p: PersonFact) => `${p.name ?? p.email ?? p.id}${p.title ? ` (${p.title})` : ''}`;
 const createdWithin = (asOfMs: number, p: PersonFact, days: number) =>
   p.createdAt !== null && asOfMs - toMs(p.createdAt) < days * DAY_MS;
@@ -51,6 +53,7 @@ export const directorSignup = defineDetector({
       occurredAt: latest.person.createdAt!,
       evidence: {
         people: senior.map((x) => who(x.person)),
+        emails: emailsOf(senior.map((x) => x.person)),
         seniorities: senior.map((x) => x.seniority),
         windowDays: p.windowDays,
       },
@@ -89,6 +92,7 @@ export const freeDecisionMaker = defineDetector({
       evidence: {
         plan: plan ?? 'none',
         decisionMakers: deciders.map(who),
+        emails: emailsOf(deciders),
         activity,
         activeDays: p.activeDays,
       },
@@ -136,6 +140,7 @@ export const newDepartmentUser = defineDetector({
       evidence: {
         departments: entries.map(([d]) => d),
         people: entries.map(([, x]) => who(x)),
+        emails: emailsOf(entries.map(([, x]) => x)),
         knownDepartments: [...known].sort(),
       },
       explanation: `New department${newcomers.size > 1 ? 's' : ''} in the last ${p.windowDays} days: ${entries.map(([d, x]) => `${d} (${who(x)})`).join(', ')}; before: ${known.size > 0 ? [...known].sort().join(', ') : 'none known'}.`,

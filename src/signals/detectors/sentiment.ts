@@ -51,6 +51,7 @@ export const highNps = defineDetector({
       evidence: {
         scores: promoters.map((a) => a.score),
         respondents: promoters.length,
+        emails: promoters.map((a) => a.email).filter((e) => e !== null),
         threshold: p.minScore,
         windowDays: p.windowDays,
       },
@@ -83,6 +84,7 @@ export const lowNps = defineDetector({
       evidence: {
         scores: detractors.map((a) => a.score),
         respondents: detractors.length,
+        emails: detractors.map((a) => a.email).filter((e) => e !== null),
         threshold: p.maxScore,
         windowDays: p.windowDays,
       },
