@@ -43,6 +43,7 @@ export const commands: ((program: Command) => void)[] = [
   registerEnrich,
   registerScore,
   registerSegments,
+  registerPeople,
   registerPush,
   registerMcp,
   registerSimulate,
