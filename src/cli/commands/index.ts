@@ -9,6 +9,7 @@ import { registerKeys } from './keys.js';
 import { registerMcp } from './mcp.js';
 import { registerMembers } from './members.js';
 import { registerMigrate } from './migrate.js';
+import { registerPeople } from './people.js';
 import { registerPush } from './push.js';
 import { registerRuns } from './runs.js';
 import { registerScore } from './score.js';
