@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/index.js';
-import { fromJson } from '../db/index.js';
+import { fromJson, selectRows } from '../db/index.js';
 import type { IntegrationRegistry } from '../integrations/registry.js';
 import { streamsWithFacts } from '../integrations/sdk.js';
 import type { PriceInfo } from '../model/index.js';
@@ -51,43 +51,46 @@ export async function* changedRecords(
   for (;;) {
     // Keyset pages in two index ranges: the rest of the last timestamp (by id), then later ones.
     // (One bulk write stamps thousands of rows alike; a combined OR would rescan them per page.)
-    let rows: Awaited<ReturnType<ReturnType<typeof base>['execute']>> = [];
+    // Rows as value arrays: a first ingest reads millions, and per-row objects cost more than the read.
+    let rows: unknown[][] = [];
     if (after) {
-      rows = await base()
-        .where('changed_at', '=', after.changedAt)
-        .where('id', '>', after.id)
-        .orderBy('id')
-        .limit(batchSize)
-        .execute();
+      rows = await selectRows(
+        db,
+        base()
+          .where('changed_at', '=', after.changedAt)
+          .where('id', '>', after.id)
+          .orderBy('id')
+          .limit(batchSize),
+      );
     }
     if (rows.length < batchSize) {
       let q = base();
       const from = after?.changedAt ?? since;
       if (from) q = q.where('changed_at', '>', from);
-      rows = [
-        ...rows,
-        ...(await q
+      const more = await selectRows(
+        db,
+        q
           .orderBy('changed_at')
           .orderBy('id')
-          .limit(batchSize - rows.length)
-          .execute()),
-      ];
+          .limit(batchSize - rows.length),
+      );
+      rows = rows.length === 0 ? more : [...rows, ...more];
     }
     if (rows.length === 0) return;
-    yield rows.map((r) => ({
-      id: Number(r.id),
+    yield rows.map(([id, externalId, payloadJson, payloadHash, changedAt, syncedAt, deletedAt]) => ({
+      id: Number(id),
       integration,
       stream,
-      externalId: r.external_id,
-      payloadJson: r.payload_json,
-      payloadHash: r.payload_hash,
-      changedAt: r.changed_at,
-      syncedAt: r.synced_at,
-      deletedAt: r.deleted_at,
+      externalId: externalId as string,
+      payloadJson: payloadJson as string,
+      payloadHash: payloadHash as string,
+      changedAt: changedAt as string,
+      syncedAt: syncedAt as string,
+      deletedAt: deletedAt as string | null,
     }));
     if (rows.length < batchSize) return;
     const last = rows[rows.length - 1]!;
-    after = { changedAt: last.changed_at, id: Number(last.id) };
+    after = { changedAt: last[4] as string, id: Number(last[0]) };
   }
 }
 
