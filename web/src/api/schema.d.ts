@@ -615,6 +615,155 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/accounts/{id}/people': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The people at an account: product users, CRM contacts and billing e-mails merged by e-mail, with conflicts and their part in signals */
+    get: {
+      parameters: {
+        query?: {
+          order?: 'asc' | 'desc';
+          sort?: 'name' | 'title' | 'seniority' | 'department' | 'firstSeenAt' | 'lastSeenAt' | 'signals';
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                activity: {
+                  at: string;
+                  /** @enum {string} */
+                  kind: 'joined' | 'seen' | 'nps' | 'signal';
+                  text: string;
+                }[];
+                /** @description fields the sources disagree on, each value with the sources that gave it */
+                conflicts: {
+                  /** @enum {string} */
+                  field: 'name' | 'title' | 'department';
+                  values: {
+                    sources: string[];
+                    value: string;
+                  }[];
+                }[];
+                department: string | null;
+                email: string | null;
+                firstSeenAt: string | null;
+                /** @description the e-mail, or <integration>:<id> for a person known without one */
+                key: string;
+                lastSeenAt: string | null;
+                name: string | null;
+                nps: {
+                  at: string;
+                  score: number;
+                }[];
+                seniority: ('c_level' | 'vp' | 'director' | 'manager' | 'individual') | null;
+                /** @description signal occurrences whose evidence names this person (a senior signup, an NPS answer) */
+                signals: {
+                  key: string;
+                  occurredAt: string;
+                  occurrenceId: number;
+                  title: string;
+                }[];
+                sources: {
+                  id: string;
+                  integration: string;
+                  source: string;
+                  stream: string;
+                }[];
+                title: string | null;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/accounts/export': {
     parameters: {
       query?: never;
@@ -4341,7 +4490,7 @@ export type paths = {
             'application/json': {
               providers: {
                 /** @enum {string} */
-                capability: 'enrichment' | 'destination';
+                capability: 'enrichment' | 'destination' | 'messaging';
                 /** @description The workspace's choice; null = the only connected one */
                 chosen: string | null;
                 /** @description Those connected in this workspace */
@@ -4424,7 +4573,7 @@ export type paths = {
         query?: never;
         header?: never;
         path: {
-          capability: 'enrichment' | 'destination';
+          capability: 'enrichment' | 'destination' | 'messaging';
         };
         cookie?: never;
       };
@@ -4445,7 +4594,7 @@ export type paths = {
             'application/json': {
               provider: {
                 /** @enum {string} */
-                capability: 'enrichment' | 'destination';
+                capability: 'enrichment' | 'destination' | 'messaging';
                 /** @description The workspace's choice; null = the only connected one */
                 chosen: string | null;
                 /** @description Those connected in this workspace */

@@ -27,6 +27,7 @@ import { GradeBadge } from '../../components/badges.js';
 import { PageHeader } from '../../components/PageHeader.js';
 import { Empty, QueryState } from '../../components/QueryState.js';
 import { formatDate, formatDateTime, formatNumber, formatRelative, humanize } from '../../lib/format.js';
+import { AccountPeople } from './AccountPeople.js';
 import { ScoreNowButton } from './ScoreNowButton.js';
 
 type Scores = NonNullable<AccountDetail['scores']>;
@@ -460,6 +461,12 @@ function AccountView({ detail }: { detail: AccountDetail }) {
           </Card>
         </Grid.Col>
       </Grid>
+      <Card withBorder mt="md">
+        <Title order={3} size="h5" mb="sm">
+          People
+        </Title>
+        <AccountPeople accountId={account.id} />
+      </Card>
     </>
   );
 }
