@@ -176,12 +176,15 @@ export interface ListEntry {
  * undo it. Implementations only adapt these four calls; they never decide what belongs on a list.
  *
  * @example
+ * const existing = await dest.lists!.findList('Trialing, fit >= 80'); // null: a plan adds everything
  * const list = await dest.lists!.findOrCreateList('Trialing, fit >= 80');
  * const entries = await dest.lists!.listEntries(list.listId);
  * await dest.lists!.addEntries(list.listId, ['rec_1', 'rec_2']);
  * await dest.lists!.removeEntries(list.listId, entries.map((e) => e.entryId));
  */
 export interface DestinationLists {
+  /** The company list with this exact name, or null (a read: what a dry run uses). */
+  findList(name: string, signal?: AbortSignal): Promise<DestinationList | null>;
   /** The company list with this exact name, created when there is none (`created: true`). */
   findOrCreateList(name: string, signal?: AbortSignal): Promise<DestinationList & { created: boolean }>;
   /** Every entry on the list now (all pages). */
