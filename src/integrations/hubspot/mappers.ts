@@ -1,0 +1,92 @@
+/**
+ * What HubSpot's records mean to Beton: a company claims the account of its domain and names it
+ * (other records find it by its id); a contact is a person at its primary company (else at its work
+ * email's domain); a deal belongs to the account of its first company. Owners and association
+ * records are kept for routing and carry no facts.
+ */
+import {
+  type Claim,
+  companyDomainOfEmail,
+  emailDomain,
+  isFreeMailDomain,
+  normalizeDomain,
+  normalizeEmail,
+  type PersonFact,
+} from '../../model/index.js';
+import type { StreamFacts } from '../sdk.js';
+import type { HubspotObject } from './types.js';
+
+const prop = (o: HubspotObject, name: string): string | null => {
+  const v = o.properties?.[name];
+  return typeof v === 'string' && v.trim() !== '' ? v.trim() : null;
+};
+
+/** A HubSpot date property (ISO string, or milliseconds as a string) as ISO; null when absent. */
+export function dateOf(value: string | null): string | null {
+  if (!value) return null;
+  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
+}
+
+/** A company claims its domain (HubSpot keeps it bare; a URL or `www.` is normalised). */
+export function companyClaim(company: HubspotObject): Claim {
+  const domain = normalizeDomain(prop(company, 'domain'));
+  if (!domain) return { kind: 'none', reason: 'the HubSpot company has no domain' };
+  if (isFreeMailDomain(domain))
+    return { kind: 'none', reason: `${domain} is a mailbox provider, not a company` };
+  return { kind: 'domain', domain, method: 'crm_domain' };
+}
+
+/** A contact claims its primary company (`associatedcompanyid`), else its work email's domain. */
+export function contactClaim(contact: HubspotObject): Claim {
+  const company = prop(contact, 'associatedcompanyid');
+  if (company) return { kind: 'customer', customerId: company };
+  const email = normalizeEmail(prop(contact, 'email'));
+  const domain = companyDomainOfEmail(email);
+  if (domain) return { kind: 'domain', domain, method: 'email_domain' };
+  if (email) return { kind: 'none', reason: `personal email (${emailDomain(email)}) and no primary company` };
+  return { kind: 'none', reason: 'no email and no primary company' };
+}
+
+/** A contact as a person; the title gives seniority and department downstream (as for any person). */
+export function contactFact(contact: HubspotObject): PersonFact {
+  const first = prop(contact, 'firstname');
+  const last = prop(contact, 'lastname');
+  return {
+    id: contact.id,
+    email: normalizeEmail(prop(contact, 'email')),
+    name: [first, last].filter(Boolean).join(' ') || null,
+    title: prop(contact, 'jobtitle'),
+    department: null,
+    createdAt: dateOf(prop(contact, 'createdate')) ?? contact.createdAt ?? null,
+    lastSeenAt: null,
+  };
+}
+
+/** The ids of a deal's companies, as the list (or Beton, after a search) attached them. */
+export const dealCompanyIds = (deal: HubspotObject): string[] =>
+  (deal.associations?.companies?.results ?? []).map((r) => String(r.id));
+
+/** A deal belongs to the account of its first company. */
+export function dealClaim(deal: HubspotObject): Claim {
+  const company = dealCompanyIds(deal)[0];
+  return company
+    ? { kind: 'customer', customerId: company }
+    : { kind: 'none', reason: 'the deal has no company' };
+}
+
+export const companiesFacts: StreamFacts<HubspotObject> = {
+  identity: { claim: companyClaim, anchor: 'customer' },
+  // The CRM's name for a company is what the sales team calls it: preferred over product sources.
+  name: { priority: 10, of: (company) => prop(company, 'name') },
+  firstSeen: (company) => dateOf(prop(company, 'createdate')),
+};
+
+export const contactsFacts: StreamFacts<HubspotObject> = {
+  identity: { claim: contactClaim, follows: true },
+  people: contactFact,
+};
+
+export const dealsFacts: StreamFacts<HubspotObject> = {
+  identity: { claim: dealClaim, follows: true },
+};
