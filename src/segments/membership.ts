@@ -78,6 +78,9 @@ async function applyChanges(db: Kysely<DB>, workspaceId: string, changes: Change
               left_at: null,
             })),
           )
+          // Another evaluation running at once may have opened the stay already: the partial
+          // unique index on open stays (segment_members_open) keeps it to one.
+          .onConflict((oc) => oc.doNothing())
           .execute();
       for (const chunk of chunks(leaving, 400))
         await tx

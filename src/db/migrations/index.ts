@@ -12,6 +12,7 @@ import * as m0013 from './0013_segments.js';
 import * as m0018 from './0018_ingest.js';
 import * as m0019 from './0019_outbox_alerts.js';
 import * as m0020 from './0020_outbound_webhooks.js';
+import * as m0021 from './0021_people_lists.js';
 
 /**
  * Every migration, in order. One set for SQLite and Postgres. Add a file `NNNN_name.ts` exporting
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   '0018_ingest': m0018,
   '0019_outbox_alerts': m0019,
   '0020_outbound_webhooks': m0020,
+  '0021_people_lists': m0021,
 };

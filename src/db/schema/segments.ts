@@ -38,8 +38,49 @@ export interface AccountFacetsTable {
   updated_at: Timestamp;
 }
 
+/** One sync of a segment to a destination's list, or the rollback of one (src/segments/list-sync). */
+export interface SegmentListRunsTable {
+  id: string;
+  workspace_id: string;
+  segment_id: string;
+  destination: string;
+  list_id: string | null;
+  list_name: string;
+  /** sync | rollback */
+  kind: string;
+  rollback_of: string | null;
+  /** running | succeeded | partial | failed | rolled_back */
+  status: string;
+  added: number;
+  removed: number;
+  /** Members the destination has no company record for (not added). */
+  missing: number;
+  failed: number;
+  error: string | null;
+  created_by: string | null;
+  started_at: Timestamp;
+  finished_at: Timestamp | null;
+}
+
+/** One entry a list run added or removed (what its rollback undoes). */
+export interface SegmentListItemsTable {
+  workspace_id: string;
+  run_id: string;
+  /** add | remove */
+  action: string;
+  record_id: string;
+  entry_id: string | null;
+  account_id: string | null;
+  domain: string | null;
+  /** done | failed */
+  status: string;
+  error: string | null;
+}
+
 export interface SegmentTables {
   segments: SegmentsTable;
   segment_members: SegmentMembersTable;
   account_facets: AccountFacetsTable;
+  segment_list_runs: SegmentListRunsTable;
+  segment_list_items: SegmentListItemsTable;
 }
