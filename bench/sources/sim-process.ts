@@ -2,6 +2,7 @@
  * The Stripe or PostHog simulator in its own process, so it does not share a CPU thread with the
  * engine being measured. Options as JSON in argv[2] (`{service, companies, seed}`); prints
  * `{"url","apiKey","projectId"?,"statsUrl","customers"}` on its first line; exits when stdin closes.
+ * Its stats URL answers the request counters, and takes knobs by POST.
  */
 import { createServer } from 'node:http';
 import { startPostHogSimulator } from '../../src/integrations/posthog/simulator/index.js';
@@ -19,7 +20,19 @@ const sim =
     ? await startStripeSimulator({ dataset })
     : await startPostHogSimulator({ dataset });
 
-const stats = createServer((_req, res) => {
+// GET: counters; POST a JSON object of knobs to turn them (e.g. `{"rateLimits":false}`).
+const stats = createServer((req, res) => {
+  if (req.method === 'POST') {
+    let text = '';
+    req.on('data', (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+    });
+    req.on('end', () => {
+      sim.server.setKnobs(JSON.parse(text));
+      res.end('{}');
+    });
+    return;
+  }
   const body = {
     counters: sim.server.counters,
     ...('stats' in sim ? { queries: sim.stats } : {}),
