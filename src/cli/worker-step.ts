@@ -13,6 +13,10 @@ export const jobWorkerStep: StartupStep = {
   async run(rt) {
     const { resumeQueuedRuns, startDueSyncs, SYNC_SCHEDULE_JOB } = await import('../jobs/index.js');
     await rt.jobs.schedule(SYNC_SCHEDULE_JOB, { everyMinutes: 1 });
+    const { ALERTS_TICK_JOB } = await import('../alerts/index.js');
+    await rt.jobs.schedule(ALERTS_TICK_JOB, { everyMinutes: 1 });
+    const { WEBHOOK_DISPATCH_JOB } = await import('../outbound-webhooks/index.js');
+    await rt.jobs.schedule(WEBHOOK_DISPATCH_JOB, { everyMinutes: 1 });
     await rt.jobs.start();
     const resumed = await resumeQueuedRuns(rt, rt.jobs);
     const started = await startDueSyncs(rt, rt.jobs, {

@@ -30,6 +30,20 @@ export const encryptedColumns: EncryptedColumn[] = [
     updatedAtColumn: 'updated_at',
     workspaceColumn: 'workspace_id',
   },
+  // Outbound webhook signing secrets (src/outbound-webhooks), and the one still signing after a rotation.
+  {
+    table: 'webhook_endpoints',
+    idColumn: 'id',
+    column: 'secret_enc',
+    updatedAtColumn: 'updated_at',
+    workspaceColumn: 'workspace_id',
+  },
+  {
+    table: 'webhook_endpoints',
+    idColumn: 'id',
+    column: 'previous_secret_enc',
+    workspaceColumn: 'workspace_id',
+  },
 ];
 
 // The registry names tables at runtime, so these queries go through an untyped handle.

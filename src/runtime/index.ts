@@ -1,3 +1,4 @@
+import { registerAlertJobs } from '../alerts/index.js';
 import { type BetonAuth, createBetonAuth, loadAuthSecret, migrateAuthTables } from '../auth/index.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
@@ -16,6 +17,7 @@ import {
   registerScoreJobs,
   registerSyncJobs,
 } from '../jobs/index.js';
+import { registerOutboundWebhookJobs } from '../outbound-webhooks/index.js';
 import { assertKeyringOpensSecrets, databaseHoldsSecrets } from './encrypted-columns.js';
 
 export {
@@ -141,6 +143,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     registerRunJobs(runtime.jobs, runtime);
     registerScoreJobs(runtime.jobs, runtime);
     registerPipelineJobs(runtime.jobs, runtime);
+    registerAlertJobs(runtime.jobs, runtime);
+    registerOutboundWebhookJobs(runtime.jobs, runtime);
     return runtime;
   } catch (error) {
     await db.close();

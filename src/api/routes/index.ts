@@ -8,6 +8,8 @@ import { integrationRoutes } from './integrations.js';
 import { invitationRoutes } from './invitations.js';
 import { meRoutes } from './me.js';
 import { memberRoutes } from './members.js';
+import { messagingRoutes } from './messaging.js';
+import { outboundWebhookRoutes } from './outbound-webhooks.js';
 import { peopleRoutes } from './people.js';
 import { providerRoutes } from './providers.js';
 import { pushRoutes } from './push.js';
@@ -42,5 +44,7 @@ export const apiRoutes: FastifyPluginAsyncZod[] = [
   segmentRoutes,
   pushRoutes,
   webhookRoutes,
+  outboundWebhookRoutes,
   ingestRoutes,
+  messagingRoutes,
 ];
