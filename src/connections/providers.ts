@@ -4,7 +4,7 @@ import type { AnyIntegration } from '../integrations/index.js';
 import type { ConnectionDeps } from './deps.js';
 
 /** Capabilities one integration serves for the whole workspace: a workspace may need to choose. */
-export const CHOOSABLE_CAPABILITIES = ['enrichment', 'destination'] as const;
+export const CHOOSABLE_CAPABILITIES = ['enrichment', 'destination', 'messaging'] as const;
 export type ChoosableCapability = (typeof CHOOSABLE_CAPABILITIES)[number];
 
 const offers = (integration: AnyIntegration, capability: ChoosableCapability) =>

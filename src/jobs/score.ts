@@ -1,3 +1,4 @@
+import { enqueueDerive } from '../alerts/index.js';
 import type { ConnectionDeps } from '../connections/index.js';
 import { isAppError } from '../core/errors.js';
 import {
@@ -52,8 +53,11 @@ export function registerScoreJobs(runner: JobRunner, deps: ConnectionDeps): void
       mode: payload.mode,
       clock: deps.clock,
     });
-    if (run.status === 'succeeded')
+    if (run.status === 'succeeded') {
       await evaluateSegments(deps.db.kysely, payload.workspaceId, deps.clock.now());
+      // The occurrences it opened are in the outbox: turn them into alerts now, not at the next tick.
+      await enqueueDerive(runner);
+    }
     ctx.logger.info({ runId: run.id, status: run.status }, 'score run finished');
   });
 }
