@@ -251,8 +251,9 @@ export const ownersStream: StreamDefinition<HubspotClient, HubspotOwner, { after
 };
 
 /**
- * Company↔contact or company↔deal links, read whole each run: the companies by `after` cursor (ids
- * only), then their links in one batch call per page. A link removed in HubSpot is swept.
+ * Company↔contact or company↔deal links, read whole each run: the companies by `after` cursor with
+ * their links inline (`associations=contacts`), one request per 100 companies. A link removed in
+ * HubSpot is swept at the end of the pass.
  */
 function associationStream(
   to: 'contacts' | 'deals',
@@ -267,15 +268,16 @@ function associationStream(
         what: `HubSpot company ${to} after cursor`,
         ...(state?.after ? { start: state.after } : {}),
         fetch: async (after) => {
-          const companies = await client.list('companies', ['hs_object_id'], after, { signal: ctx.signal });
-          const ids = companies.results.map((c) => c.id);
-          const links = ids.length > 0 ? await client.associations('companies', to, ids, ctx.signal) : null;
-          const items = (links?.results ?? []).flatMap((r) =>
-            r.to.map((t) => ({
-              id: `${r.from.id}:${t.toObjectId}`,
-              companyId: String(r.from.id),
-              toObjectId: String(t.toObjectId),
-              labels: (t.associationTypes ?? []).flatMap((a) => (a.label ? [a.label] : [])),
+          const companies = await client.list('companies', ['hs_object_id'], after, {
+            associations: [to],
+            signal: ctx.signal,
+          });
+          const items = companies.results.flatMap((company) =>
+            (company.associations?.[to]?.results ?? []).map((link) => ({
+              id: `${company.id}:${link.id}`,
+              companyId: company.id,
+              toObjectId: String(link.id),
+              labels: [],
             })),
           );
           return { items, next: companies.paging?.next?.after ?? null };

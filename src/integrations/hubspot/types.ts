@@ -27,10 +27,10 @@ export interface HubspotObject {
   /** With `propertiesWithHistory`: each property's values, newest first. */
   propertiesWithHistory?: Record<string, HubspotHistoryValue[]>;
   /**
-   * Ids of associated companies, as `GET …?associations=companies` answers them. Beton fills it for
-   * deals and contacts read by search (which answers none) from the associations endpoint.
+   * Ids of associated objects by type, as `GET …?associations=companies` answers them. Beton fills
+   * `companies` for deals read by search (which answers none) from the associations endpoint.
    */
-  associations?: { companies?: { results: { id: string; type: string }[] } };
+  associations?: Record<string, { results: { id: string; type: string }[] } | undefined>;
 }
 
 /** One value in a property's history and what set it. */

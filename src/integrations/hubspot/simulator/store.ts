@@ -214,19 +214,20 @@ export class HubspotStore {
     if (withHistory?.length) {
       out.propertiesWithHistory = Object.fromEntries(withHistory.map((n) => [n, object.history[n] ?? []]));
     }
-    if (associations?.includes('companies') && object.type !== 'companies') {
-      const to = object.type === 'contacts' ? 'contacts' : 'deals';
-      const companies = [...this.links[to].entries()]
-        .filter(([, ids]) => ids.has(object.id))
-        .map(([id]) => id);
-      if (companies.length > 0) {
-        out.associations = {
-          companies: {
-            results: companies.map((id) => ({ id, type: `${object.type.slice(0, -1)}_to_company` })),
-          },
-        };
+    const linked: Record<string, { results: { id: string; type: string }[] }> = {};
+    for (const to of associations ?? []) {
+      let ids: string[] = [];
+      if (object.type === 'companies' && (to === 'contacts' || to === 'deals')) {
+        ids = [...(this.links[to].get(object.id) ?? [])];
+      } else if (to === 'companies' && object.type !== 'companies') {
+        ids = [...this.links[object.type].entries()]
+          .filter(([, set]) => set.has(object.id))
+          .map(([id]) => id);
       }
+      const type = `${object.type.slice(0, -1)}_to_${to.slice(0, -1)}`;
+      if (ids.length > 0) linked[to] = { results: ids.map((id) => ({ id, type })) };
     }
+    if (Object.keys(linked).length > 0) out.associations = linked;
     return out;
   }
 }
