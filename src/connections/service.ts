@@ -23,6 +23,7 @@ import {
   type HealthResult,
   type IntegrationDocs,
   originFieldNames,
+  type ValidationPreview,
   type ValidationResult,
 } from '../integrations/index.js';
 import type { ConnectionDeps } from './deps.js';
@@ -65,6 +66,8 @@ export interface IntegrationView {
 export interface IntegrationDetail extends IntegrationView {
   credentialsSchema: Record<string, unknown>;
   settingsSchema: Record<string, unknown>;
+  /** What the live check read (a query's first rows), in the answer of a connect or test only. */
+  preview?: ValidationPreview[];
 }
 
 /** One connection opened for use: decrypted credentials (environment overrides applied). */
@@ -494,8 +497,12 @@ export async function putConnection(
       deps.clock,
     );
   });
-  return getIntegration(deps, workspaceId, name);
+  return withPreview(await getIntegration(deps, workspaceId, name), result);
 }
+
+/** The connection's detail with what its live check read, when it read anything to show. */
+const withPreview = (detail: IntegrationDetail, result: ValidationResult): IntegrationDetail =>
+  result.preview?.length ? { ...detail, preview: result.preview } : detail;
 
 /**
  * Re-check the stored credentials now: updates status, account label, health and the last error.
@@ -510,8 +517,10 @@ export async function testConnection(
   const now = isoNow(deps.clock);
   let failure: AppError | undefined;
   let update: Partial<ConnectionsTable>;
+  let checked: ValidationResult | undefined;
   try {
     const { result, client } = await validateLive(deps, open);
+    checked = result;
     const health = open.integration.health ? await open.integration.health(client).catch(() => null) : null;
     update = {
       status: 'connected',
@@ -546,7 +555,8 @@ export async function testConnection(
     deps.clock,
   );
   if (failure) throw failure;
-  return getIntegration(deps, actor.workspaceId, name);
+  const detail = await getIntegration(deps, actor.workspaceId, name);
+  return checked ? withPreview(detail, checked) : detail;
 }
 
 /**

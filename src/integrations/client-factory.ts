@@ -1,5 +1,11 @@
 import type { Clock } from '../core/clock.js';
-import { credentialFingerprint, HttpClient, type RetryPolicy, sharedBudget } from '../core/http/index.js';
+import {
+  assertSafeHost,
+  credentialFingerprint,
+  HttpClient,
+  type RetryPolicy,
+  sharedBudget,
+} from '../core/http/index.js';
 import type { Logger } from '../core/logger.js';
 import type { AnyIntegration } from './sdk.js';
 
@@ -60,6 +66,16 @@ export function createIntegrationClient(
     credentials,
     settings,
     http,
+    assertSafeHost: (host, port, scheme) =>
+      assertSafeHost(
+        host,
+        port,
+        {
+          allowPrivateHosts: env.allowPrivateHosts,
+          ...(env.privateOrigins?.length ? { privateOrigins: env.privateOrigins } : {}),
+        },
+        scheme,
+      ),
     logger,
     clock: env.clock,
     connectionId: target.connectionId,

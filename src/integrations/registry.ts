@@ -3,6 +3,7 @@ import apollo from './apollo/index.js';
 import attio from './attio/index.js';
 import eventApi from './event_api/index.js';
 import hubspot from './hubspot/index.js';
+import postgres from './postgres/index.js';
 import posthog from './posthog/index.js';
 import type { AnyIntegration } from './sdk.js';
 import slack from './slack/index.js';
@@ -12,7 +13,16 @@ import stripe from './stripe/index.js';
  * Every integration Beton ships: one import and one line each. Routes, CLI verbs, schedules and the
  * docs index are derived from this list.
  */
-export const integrations: readonly AnyIntegration[] = [apollo, attio, eventApi, posthog, stripe, hubspot, slack];
+export const integrations: readonly AnyIntegration[] = [
+  apollo,
+  attio,
+  eventApi,
+  postgres,
+  posthog,
+  stripe,
+  hubspot,
+  slack,
+];
 
 /**
  * A lookup over a list of integrations. The runtime holds one built from `integrations`; tests build

@@ -54,9 +54,19 @@ const integrationSchema = z.object({
   envFields: z.array(z.string()).describe('Fields set by BETON_<NAME>_<FIELD> environment variables'),
 });
 
+const previewSchema = z.object({
+  title: z.string(),
+  columns: z.array(z.string()),
+  rows: z.array(z.array(z.union([z.string(), z.number(), z.null()]))),
+});
+
 const integrationDetailSchema = integrationSchema.extend({
   credentialsSchema: z.record(z.string(), z.unknown()).describe('JSON Schema; secret fields are writeOnly'),
   settingsSchema: z.record(z.string(), z.unknown()).describe('JSON Schema'),
+  preview: z
+    .array(previewSchema)
+    .optional()
+    .describe("What the live check read (a query's first rows); only in the answer of a connect or test"),
 });
 
 const syncBody = z.strictObject({

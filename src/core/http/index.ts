@@ -28,4 +28,4 @@ export {
   type RetryPolicy,
   sleep,
 } from './retry.js';
-export { assertSafeUrl, isPrivateAddress } from './ssrf.js';
+export { assertSafeHost, assertSafeUrl, isPrivateAddress } from './ssrf.js';

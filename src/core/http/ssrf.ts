@@ -136,7 +136,48 @@ export async function assertSafeUrl(url: URL, opts: UrlGuardOptions): Promise<vo
       `Only https URLs are allowed (got http://${url.host}). Use https, or set BETON_ALLOW_PRIVATE_HOSTS=true for a local test service.`,
     );
   }
-  const host = url.hostname.replace(/^\[|\]$/g, '');
+  await assertPublicAddresses(url.hostname, opts, {
+    what: 'the baseUrl setting',
+    refused: 'Beton only calls public https services',
+  });
+}
+
+/**
+ * The same guard for a client that does not speak HTTP (a database): the host must resolve only to
+ * public addresses, unless private hosts are allowed or `scheme://host:port` was granted exactly
+ * (`privateOrigins`). A host that is not a name or an address (a Unix socket path) is refused too.
+ *
+ * @example
+ * await assertSafeHost('db.example.com', 5432, { allowPrivateHosts: false }, 'postgres');
+ * await assertSafeHost('10.0.0.5', 5432, { allowPrivateHosts: false }, 'postgres'); // throws
+ */
+export async function assertSafeHost(
+  host: string,
+  port: number,
+  opts: UrlGuardOptions,
+  scheme: string,
+): Promise<void> {
+  const bare = host.replace(/^\[|\]$/g, '');
+  const origin = `${scheme}://${isIP(bare) === 6 ? `[${bare}]` : bare}:${port}`;
+  if (opts.allowPrivateHosts || opts.privateOrigins?.includes(origin)) return;
+  if (bare === '' || bare.includes('/')) {
+    throw new UnsafeUrlError(
+      `"${host}" is not a host name or address (a local socket?); give the database's network host.`,
+    );
+  }
+  await assertPublicAddresses(bare, opts, {
+    what: 'the host',
+    refused: 'Beton only connects to public hosts',
+  });
+}
+
+/** Resolve `host` (unless it is an address) and refuse it when any address is private. */
+async function assertPublicAddresses(
+  hostname: string,
+  opts: UrlGuardOptions,
+  words: { what: string; refused: string },
+): Promise<void> {
+  const host = hostname.replace(/^\[|\]$/g, '');
   let addresses: string[];
   if (isIP(host)) {
     addresses = [host];
@@ -144,13 +185,13 @@ export async function assertSafeUrl(url: URL, opts: UrlGuardOptions): Promise<vo
     try {
       addresses = await (opts.resolve ?? resolveAll)(host);
     } catch {
-      throw new UnsafeUrlError(`The host ${host} does not resolve; check the baseUrl setting.`);
+      throw new UnsafeUrlError(`The host ${host} does not resolve; check ${words.what}.`);
     }
   }
   const bad = addresses.find(isPrivateAddress);
   if (bad !== undefined || addresses.length === 0) {
     throw new UnsafeUrlError(
-      `${host} points to a private or reserved address (${bad ?? 'none'}); Beton only calls public https services. Set BETON_ALLOW_PRIVATE_HOSTS=true to allow hosts on your own network.`,
+      `${host} points to a private or reserved address (${bad ?? 'none'}); ${words.refused}. Set BETON_ALLOW_PRIVATE_HOSTS=true to allow hosts on your own network.`,
     );
   }
 }
