@@ -13,6 +13,7 @@ export {
   createSlackSimulator,
   DEFAULT_SLACK_SIGNING_SECRET,
   DEFAULT_SLACK_TOKEN,
+  type SimCall,
   type SimMessage,
   type SimPostAttempt,
   type SlackSimOptions,

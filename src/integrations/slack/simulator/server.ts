@@ -51,8 +51,17 @@ export interface SimMessage {
 /** One `chat.postMessage` request that reached the channel limit check, answered or refused. */
 export interface SimPostAttempt {
   channel: string;
+  /** The message's text (which request this attempt was). */
+  text: string;
   atMs: number;
   /** Set when the attempt was refused with 429: when the next attempt would be allowed (ms). */
+  refusedUntilMs?: number;
+}
+
+/** One authenticated Web API call; `refusedUntilMs` is set when it was answered 429. */
+export interface SimCall {
+  method: string;
+  atMs: number;
   refusedUntilMs?: number;
 }
 
@@ -64,6 +73,8 @@ export interface SlackSimulator extends SimServer {
   message(channel: string, ts: string): SimMessage | undefined;
   /** Every `chat.postMessage` that reached the channel limit, in order (the Retry-After tests). */
   readonly postAttempts: readonly SimPostAttempt[];
+  /** Every authenticated call, in order, with when a 429 said to come back (the Retry-After tests). */
+  readonly calls: readonly SimCall[];
   channel(idOrName: string): SimChannel;
   /** Add or change a channel (archive it, remove the bot, …). */
   setChannel(channel: SimChannel): void;
@@ -126,6 +137,7 @@ export function createSlackSimulator(options: SlackSimOptions = {}): SlackSimula
   const buckets = new Map<string, { tokens: number; at: number }>();
   const messages: SimMessage[] = [];
   const postAttempts: SimPostAttempt[] = [];
+  const calls: SimCall[] = [];
   let storm = { left: 0, seconds: 1 };
   let seq = 0;
   const app = server.app;
@@ -169,8 +181,11 @@ export function createSlackSimulator(options: SlackSimOptions = {}): SlackSimula
     return Math.ceil((1 - b.tokens) * 1000);
   };
 
-  const rateLimited = (reply: FastifyReply, seconds: number) =>
-    reply.code(429).header('retry-after', String(seconds)).send(fail('ratelimited'));
+  const rateLimited = (reply: FastifyReply, seconds: number) => {
+    const call = calls[calls.length - 1];
+    if (call) call.refusedUntilMs = call.atMs + seconds * 1000;
+    return reply.code(429).header('retry-after', String(seconds)).send(fail('ratelimited'));
+  };
 
   const needsScope = (token: SlackSimToken, scope: string) =>
     !(token.scopes ?? ALL_SLACK_SCOPES).includes(scope);
@@ -191,6 +206,7 @@ export function createSlackSimulator(options: SlackSimOptions = {}): SlackSimula
         if (!given) return fail('not_authed');
         const token = tokens.get(given);
         if (!token) return fail('invalid_auth');
+        calls.push({ method: name, atMs: now() });
         if (storm.left > 0) {
           storm.left--;
           return rateLimited(reply, storm.seconds);
@@ -307,7 +323,7 @@ export function createSlackSimulator(options: SlackSimOptions = {}): SlackSimula
     if ('error' in body) return body.error;
     if (server.knobs.rateLimits) {
       const waitMs = takeChannel(where.id);
-      const attempt: SimPostAttempt = { channel: where.id, atMs: now() };
+      const attempt: SimPostAttempt = { channel: where.id, text: body.text, atMs: now() };
       postAttempts.push(attempt);
       if (waitMs > 0) {
         const seconds = Math.ceil(waitMs / 1000);
@@ -315,7 +331,7 @@ export function createSlackSimulator(options: SlackSimOptions = {}): SlackSimula
         return rateLimited(reply, seconds);
       }
     } else {
-      postAttempts.push({ channel: where.id, atMs: now() });
+      postAttempts.push({ channel: where.id, text: body.text, atMs: now() });
     }
     const ts = `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, '0')}`;
     const message: SimMessage = { channel: where.id, ts, text: body.text, blocks: body.blocks, edits: 0 };
@@ -367,6 +383,7 @@ export function createSlackSimulator(options: SlackSimOptions = {}): SlackSimula
     messages: (channel?: string) => messages.filter((m) => channel === undefined || m.channel === channel),
     message: (channel: string, ts: string) => messages.find((m) => m.channel === channel && m.ts === ts),
     postAttempts,
+    calls,
     channel(idOrName: string) {
       const found = world.channels.find((c) => c.id === idOrName || c.name === idOrName);
       if (!found) throw new Error(`The Slack simulator has no channel "${idOrName}".`);
