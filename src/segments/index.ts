@@ -1,9 +1,11 @@
 /**
  * Saved segments: named, workspace-wide filters over accounts (the accounts-list filter of
- * src/scoring), their membership over time, and account-list export (CSV, JSON lines).
+ * src/scoring), their membership over time, account-list export (CSV, JSON lines) and lists in a
+ * CRM kept in step with a segment.
  */
 export * from './export.js';
 export { mainSubscription, refreshAccountFacets } from './facets.js';
+export * from './list-sync.js';
 export * from './membership.js';
 export { keysetPages } from './pages.js';
 export * from './store.js';

@@ -180,6 +180,23 @@ export async function deleteSegment(db: Kysely<DB>, workspaceId: string, idOrNam
       .where('workspace_id', '=', workspaceId)
       .where('segment_id', '=', segment.id)
       .execute();
+    // The segment's list runs go with it (the lists in the CRM stay).
+    await tx
+      .deleteFrom('segment_list_items')
+      .where('workspace_id', '=', workspaceId)
+      .where('run_id', 'in', (eb) =>
+        eb
+          .selectFrom('segment_list_runs')
+          .select('id')
+          .where('workspace_id', '=', workspaceId)
+          .where('segment_id', '=', segment.id),
+      )
+      .execute();
+    await tx
+      .deleteFrom('segment_list_runs')
+      .where('workspace_id', '=', workspaceId)
+      .where('segment_id', '=', segment.id)
+      .execute();
     await tx
       .deleteFrom('segments')
       .where('workspace_id', '=', workspaceId)

@@ -14,6 +14,7 @@ import { peopleRoutes } from './people.js';
 import { providerRoutes } from './providers.js';
 import { pushRoutes } from './push.js';
 import { scoringRoutes } from './scoring.js';
+import { segmentListRoutes } from './segment-lists.js';
 import { segmentRoutes } from './segments.js';
 import { signalRoutes } from './signals.js';
 import { syncRunRoutes } from './sync-runs.js';
@@ -42,6 +43,7 @@ export const apiRoutes: FastifyPluginAsyncZod[] = [
   signalRoutes,
   scoringRoutes,
   segmentRoutes,
+  segmentListRoutes,
   pushRoutes,
   webhookRoutes,
   outboundWebhookRoutes,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ActionDefinition } from '../sdk.js';
 import type { AttioClient } from './client.js';
-import type { AttioNote, AttioRecord } from './types.js';
+import type { AttioEntry, AttioList, AttioNote, AttioRecord } from './types.js';
 
 /**
  * What Beton does to Attio as a destination, declared so the platform can list it: the
@@ -73,4 +73,36 @@ export const noteOnCompany: ActionDefinition<
       },
       ctx.signal,
     ),
+};
+
+/** A company list open to the workspace (Beton's segment lists). */
+export const createCompanyList: ActionDefinition<AttioClient, { name: string; api_slug: string }, AttioList> =
+  {
+    description: 'Create a list of companies (a segment kept in sync)',
+    input: z.object({ name: z.string().min(1).max(200), api_slug: z.string().regex(/^[a-z][a-z0-9_]*$/) }),
+    run: (client, input, ctx) => client.createList({ ...input, parent_object: 'companies' }, ctx.signal),
+  };
+
+/** Put a company on a list (assert by parent record: one entry per company, never two). */
+export const addCompanyToList: ActionDefinition<AttioClient, { list: string; recordId: string }, AttioEntry> =
+  {
+    description: 'Put a company on a list (assert by parent record)',
+    input: z.object({ list: z.string().min(1), recordId: z.string().min(1) }),
+    run: (client, input, ctx) =>
+      client.assertEntry(
+        input.list,
+        { parent_object: 'companies', parent_record_id: input.recordId },
+        ctx.signal,
+      ),
+  };
+
+/** Take an entry off a list (an entry already gone counts as removed). */
+export const removeListEntry: ActionDefinition<
+  AttioClient,
+  { list: string; entryId: string },
+  { deleted: boolean }
+> = {
+  description: 'Take an entry off a list',
+  input: z.object({ list: z.string().min(1), entryId: z.string().min(1) }),
+  run: (client, input, ctx) => client.deleteEntry(input.list, input.entryId, ctx.signal),
 };

@@ -1,4 +1,4 @@
-import { type HttpClient, type RateBudget, ValidationError } from '../../core/http/index.js';
+import { type HttpClient, NotFoundError, type RateBudget, ValidationError } from '../../core/http/index.js';
 import { offsetPages } from '../paging.js';
 import type {
   AttioAttribute,
@@ -165,6 +165,37 @@ export class AttioClient {
       signal,
     );
     return res.data;
+  }
+
+  /**
+   * Create a list over an object (`POST /v2/lists`, scope `list_configuration:read-write`), open to
+   * the whole workspace. POST is not retried on 5xx (it could make two lists); 429s are.
+   */
+  async createList(
+    input: { name: string; api_slug: string; parent_object: string },
+    signal?: AbortSignal,
+  ): Promise<AttioList> {
+    const body = { data: { ...input, workspace_access: 'full-access', workspace_member_access: [] } };
+    const res = await this.write(
+      () => this.http.post<{ data: AttioList }>('v2/lists', body, signal ? { signal } : {}),
+      signal,
+    );
+    return res.data;
+  }
+
+  /** Take an entry off a list (`DELETE /v2/lists/{list}/entries/{entry_id}`); a 404 means it is gone. */
+  async deleteEntry(list: string, entryId: string, signal?: AbortSignal): Promise<{ deleted: boolean }> {
+    const path = `v2/lists/${encodeURIComponent(list)}/entries/${encodeURIComponent(entryId)}`;
+    try {
+      await this.write(
+        () => this.http.request({ method: 'DELETE', path, idempotent: true, ...(signal ? { signal } : {}) }),
+        signal,
+      );
+      return { deleted: true };
+    } catch (error) {
+      if (error instanceof NotFoundError) return { deleted: false };
+      throw error;
+    }
   }
 
   async listLists(signal?: AbortSignal): Promise<AttioList[]> {

@@ -1,18 +1,28 @@
+import { createHash } from 'node:crypto';
 import { systemClock } from '../../core/clock.js';
 import { createLogger } from '../../core/logger.js';
 import type { CurrentValue, ValueAuthor } from '../../model/crm.js';
 import type {
   DestinationCapability,
   DestinationContext,
+  DestinationLists,
   DestinationRecord,
   FieldMapping,
   PushDestination,
   PushValue,
   RecordWrite,
 } from '../capabilities/destination.js';
+import { offsetPages } from '../paging.js';
 import type { ActionContext } from '../sdk.js';
-import { assertCompany, ensureCompanyAttribute, noteOnCompany } from './actions.js';
-import type { AttioClient } from './client.js';
+import {
+  addCompanyToList,
+  assertCompany,
+  createCompanyList,
+  ensureCompanyAttribute,
+  noteOnCompany,
+  removeListEntry,
+} from './actions.js';
+import { ATTIO_PAGE_LIMIT, type AttioClient } from './client.js';
 import type { AttioRecord, AttioValue } from './types.js';
 
 const OBJECT = 'companies';
@@ -76,6 +86,68 @@ function attioValue(value: PushValue): unknown {
 }
 
 /**
+ * A list's `api_slug` from its name: readable, snake_case, and unique per name (a short hash), so
+ * two names that read alike never share a slug.
+ */
+export function listSlug(name: string): string {
+  const words = name
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 40);
+  const hash = createHash('sha1').update(name).digest('hex').slice(0, 6);
+  return `beton_${words ? `${words}_` : ''}${hash}`;
+}
+
+/** Company lists over Attio's lists API; every write is a declared action under the write budget. */
+function attioLists(client: AttioClient, action: (signal?: AbortSignal) => ActionContext): DestinationLists {
+  return {
+    async findList(name, signal) {
+      const found = (await client.listLists(signal)).find(
+        (l) => l.name === name && l.parent_object.includes(OBJECT),
+      );
+      return found ? { listId: found.id.list_id, name: found.name } : null;
+    },
+
+    async findOrCreateList(name, signal) {
+      const found = await this.findList(name, signal);
+      if (found) return { ...found, created: false };
+      const list = await createCompanyList.run(client, { name, api_slug: listSlug(name) }, action(signal));
+      return { listId: list.id.list_id, name: list.name, created: true };
+    },
+
+    async listEntries(listId, signal) {
+      const out: { entryId: string; recordId: string }[] = [];
+      for await (const page of offsetPages({
+        what: 'Attio list entries',
+        limit: ATTIO_PAGE_LIMIT,
+        start: 0,
+        fetch: (offset, limit) => client.queryEntries(listId, { limit, offset }, signal),
+        idOf: (entry) => entry.id.entry_id,
+      })) {
+        for (const e of page.items) out.push({ entryId: e.id.entry_id, recordId: e.parent_record_id });
+      }
+      return out;
+    },
+
+    async addEntries(listId, recordIds, signal) {
+      const out: { entryId: string; recordId: string }[] = [];
+      for (const recordId of recordIds) {
+        const entry = await addCompanyToList.run(client, { list: listId, recordId }, action(signal));
+        out.push({ entryId: entry.id.entry_id, recordId: entry.parent_record_id });
+      }
+      return out;
+    },
+
+    async removeEntries(listId, entryIds, signal) {
+      for (const entryId of entryIds)
+        await removeListEntry.run(client, { list: listId, entryId }, action(signal));
+    },
+  };
+}
+
+/**
  * The push destination over Attio: companies matched by `domains` (asserted with
  * `?matching_attribute=domains`), Beton's fields as company attributes, notes on companies. Its
  * writes are the integration's declared actions (`assertCompany`, `ensureCompanyAttribute`,
@@ -98,6 +170,7 @@ export function attioDestination(
   });
   return {
     name: 'attio',
+    lists: attioLists(client, action),
     get writeCount() {
       return client.writes;
     },

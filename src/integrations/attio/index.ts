@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { AppError } from '../../core/errors.js';
 import { credentialFingerprint, sharedBudget } from '../../core/http/index.js';
 import { baseUrlSetting, defineIntegration, secret } from '../sdk.js';
-import { assertCompany, ensureCompanyAttribute, noteOnCompany } from './actions.js';
+import {
+  addCompanyToList,
+  assertCompany,
+  createCompanyList,
+  ensureCompanyAttribute,
+  noteOnCompany,
+  removeListEntry,
+} from './actions.js';
 import { AttioClient } from './client.js';
 import { attioDestinationCapability } from './destination.js';
 import { companiesFacts, peopleFacts } from './mappers.js';
@@ -37,6 +44,7 @@ export default defineIntegration({
       'record_permission:read-write',
       'object_configuration:read-write',
       'list_entry:read-write',
+      'list_configuration:read-write (segment lists)',
       'note:read-write',
     ],
     setup: 'docs/integrations/attio.md',
@@ -97,6 +105,13 @@ export default defineIntegration({
     companies: { ...companiesStream, facts: companiesFacts },
     people: { ...peopleStream, facts: peopleFacts },
   },
-  actions: { assertCompany, ensureCompanyAttribute, noteOnCompany },
+  actions: {
+    assertCompany,
+    ensureCompanyAttribute,
+    noteOnCompany,
+    createCompanyList,
+    addCompanyToList,
+    removeListEntry,
+  },
   destination: attioDestinationCapability,
 });

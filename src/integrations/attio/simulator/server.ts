@@ -54,7 +54,7 @@ export interface AttioSimulator extends SimServer {
 }
 
 type Access = 'read' | 'write';
-type Scope = 'record_permission' | 'object_configuration' | 'list_entry' | 'note';
+type Scope = 'record_permission' | 'object_configuration' | 'list_configuration' | 'list_entry' | 'note';
 
 function hasScope(scopes: string[], scope: Scope, access: Access): boolean {
   return scopes.includes(`${scope}:read-write`) || (access === 'read' && scopes.includes(`${scope}:read`));
@@ -167,7 +167,7 @@ export function createAttioSimulator(options: AttioSimOptions = {}): AttioSimula
     return reply.code(status).send({ ...body, status_code: status });
   });
 
-  type Params = { object: string; record_id: string; attribute: string; list: string };
+  type Params = { object: string; record_id: string; attribute: string; list: string; entry_id: string };
   type RouteT = { Params: Params; Querystring: Record<string, string>; Body: Record<string, unknown> };
   type Req = FastifyRequest<RouteT>;
   const data = (request: Req) => {
@@ -306,9 +306,17 @@ export function createAttioSimulator(options: AttioSimOptions = {}): AttioSimula
     data: store.createNote(data(r) as Parameters<AttioStore['createNote']>[0], actor(r)),
   }));
 
-  app.get<RouteT>('/v2/lists', { preHandler: guard('list_entry', 'read') }, async () => ({
+  app.get<RouteT>('/v2/lists', { preHandler: guard('list_configuration', 'read') }, async () => ({
     data: store.listLists(),
   }));
+  app.post<RouteT>('/v2/lists', { preHandler: guard('list_configuration', 'write') }, async (r: Req) => ({
+    data: store.createListByApi(data(r), actor(r)),
+  }));
+  app.delete<RouteT>(
+    '/v2/lists/:list/entries/:entry_id',
+    { preHandler: guard('list_entry', 'write') },
+    async (r: Req) => store.deleteEntry(r.params.list, r.params.entry_id),
+  );
   app.post<RouteT>(
     '/v2/lists/:list/entries/query',
     { preHandler: guard('list_entry', 'read') },

@@ -638,6 +638,40 @@ export class AttioStore {
     return this.renderList(list);
   }
 
+  /**
+   * `POST /v2/lists`: a new list over an object. Attio requires `workspace_access` (or a member
+   * with full access) and a unique `api_slug`; the creator is the token's actor.
+   */
+  createListByApi(data: Record<string, unknown>, actor: Actor) {
+    const name = typeof data.name === 'string' ? data.name.trim() : '';
+    const slug = typeof data.api_slug === 'string' ? data.api_slug : '';
+    if (!name) throw attioInvalid('missing_value', 'List needs a "name".');
+    if (!/^[a-z][a-z0-9_]*$/.test(slug))
+      throw attioInvalid('validation_type', 'List "api_slug" must be snake_case (a-z, 0-9, _).');
+    if (typeof data.parent_object !== 'string')
+      throw attioInvalid('missing_value', 'List needs a "parent_object".');
+    const members = Array.isArray(data.workspace_member_access) ? data.workspace_member_access : [];
+    const fullMember = members.some((m) => (m as { level?: unknown })?.level === 'full-access');
+    if (data.workspace_access !== 'full-access' && !fullMember)
+      throw attioInvalid(
+        'value_not_found',
+        'New lists need "workspace_access": "full-access" or a workspace member with full access.',
+      );
+    const created = this.createList({ api_slug: slug, name, parent_object: data.parent_object });
+    this.lists.get(slug)!.created_by_actor = actor;
+    return { ...created, created_by_actor: actor };
+  }
+
+  /** `DELETE /v2/lists/{list}/entries/{entry_id}`: 404 when the entry is not on the list. */
+  deleteEntry(listSlug: string, entryId: string) {
+    const list = this.list(listSlug);
+    const rows = this.entries.get(list.api_slug)!;
+    const at = rows.findIndex((e) => e.entry_id === entryId);
+    if (at < 0) throw attioNotFound(`List entry with ID "${entryId}" not found.`);
+    rows.splice(at, 1);
+    return {};
+  }
+
   private list(slugOrId: string): ListDef {
     const found = this.lists.get(slugOrId) ?? [...this.lists.values()].find((l) => l.list_id === slugOrId);
     if (!found) throw attioNotFound(`List with slug/ID "${slugOrId}" not found.`);
