@@ -344,4 +344,6 @@ export const hubspotDestinationCapability: DestinationCapability<HubspotClient> 
   description:
     'Companies matched by domain; Beton’s fields become company properties in a "beton" group (created when missing), written 100 companies a call, with optional notes for high-priority signals.',
   open: (client) => hubspotDestination(client),
+  // The Free/Starter window: 100 requests per 10 s, 100 companies a batch update.
+  writeLimit: { callsPerSecond: 10, recordsPerCall: 100 },
 };
