@@ -13,6 +13,7 @@ import { registerPeople } from './people.js';
 import { registerPush } from './push.js';
 import { registerRuns } from './runs.js';
 import { registerScore } from './score.js';
+import { registerSegmentLists } from './segment-lists.js';
 import { registerSegments } from './segments.js';
 import { registerServe } from './serve.js';
 import { registerSimulate } from './simulate.js';
@@ -44,6 +45,7 @@ export const commands: ((program: Command) => void)[] = [
   registerEnrich,
   registerScore,
   registerSegments,
+  registerSegmentLists,
   registerPeople,
   registerPush,
   registerMcp,
