@@ -3,6 +3,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { conflict } from '../core/errors.js';
 import { fromJson, toJson } from '../db/json.js';
 import type { DB, PushRunsTable } from '../db/schema/index.js';
+import { recordEvent } from '../outbox/index.js';
 import { leaseExpired, orphanedRuns as leaseOrphans, pushRunLease, QUEUED_RUN_MS } from '../runs/index.js';
 import type { FieldChange, LastWrite, PlanItem, PushValue } from './types.js';
 
@@ -265,12 +266,45 @@ export async function finishRun(
   runId: string,
   input: { status: Exclude<RunStatus, 'running'>; error?: string | null; now: string },
 ): Promise<void> {
-  await db
-    .updateTable('push_runs')
-    .set({ status: input.status, error: input.error ?? null, finished_at: input.now, active_lock: null })
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', runId)
-    .execute();
+  const finish = async (trx: Kysely<DB>) => {
+    const run = await trx
+      .updateTable('push_runs')
+      .set({ status: input.status, error: input.error ?? null, finished_at: input.now, active_lock: null })
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', runId)
+      .returningAll()
+      .executeTakeFirst();
+    // Announced in the same transaction (outbox): webhooks hear of every push run that finished.
+    if (run?.kind === 'push') {
+      await recordEvent(
+        trx,
+        {
+          workspaceId,
+          type: 'push.completed',
+          subject: runId,
+          payload: {
+            runId,
+            destination: run.destination,
+            status: run.status,
+            counts: {
+              planned: run.planned,
+              created: run.created,
+              updated: run.updated,
+              unchanged: run.unchanged,
+              rejected: run.rejected,
+              skipped: run.skipped,
+            },
+            error: run.error,
+            startedAt: run.started_at,
+            finishedAt: run.finished_at,
+          },
+        },
+        new Date(input.now),
+      );
+    }
+  };
+  if (db.isTransaction) await finish(db);
+  else await db.transaction().execute(finish);
 }
 
 export async function getRun(db: Db, workspaceId: string, runId: string): Promise<PushRun | undefined> {

@@ -3,6 +3,7 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import { AppError, conflict, notFound } from '../core/errors.js';
 import { fromJson, toJson } from '../db/json.js';
 import type { DB, SyncRunStatus, SyncRunsTable } from '../db/schema/index.js';
+import { recordEvent } from '../outbox/index.js';
 import { beatRun, claimRun as claimLease, releaseRun, staleBefore, syncRunLease } from '../runs/index.js';
 import { abortLocalRun } from './active.js';
 
@@ -330,21 +331,46 @@ export async function finishSyncRun(
     now: string;
   },
 ): Promise<void> {
-  await db
-    .updateTable('sync_runs')
-    .set({
-      status: input.status,
-      streams_json: toJson(input.streams),
-      warnings_json: toJson(input.warnings),
-      error: input.error?.message ?? null,
-      error_code: input.error?.code ?? null,
-      current_stream: null,
-      finished_at: input.now,
-      heartbeat_at: input.now,
-    })
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', runId)
-    .execute();
+  const finish = async (trx: Kysely<DB>) => {
+    const run = await trx
+      .updateTable('sync_runs')
+      .set({
+        status: input.status,
+        streams_json: toJson(input.streams),
+        warnings_json: toJson(input.warnings),
+        error: input.error?.message ?? null,
+        error_code: input.error?.code ?? null,
+        current_stream: null,
+        finished_at: input.now,
+        heartbeat_at: input.now,
+      })
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', runId)
+      .returning(['integration', 'trigger', 'started_at'])
+      .executeTakeFirst();
+    // Announced in the same transaction (outbox): webhooks hear of every failed sync run.
+    if (run && input.status === 'failed') {
+      await recordEvent(
+        trx,
+        {
+          workspaceId,
+          type: 'sync.failed',
+          subject: runId,
+          payload: {
+            runId,
+            integration: run.integration,
+            trigger: run.trigger,
+            error: input.error,
+            startedAt: run.started_at,
+            finishedAt: input.now,
+          },
+        },
+        new Date(input.now),
+      );
+    }
+  };
+  if (db.isTransaction) await finish(db);
+  else await db.transaction().execute(finish);
 }
 
 export async function getRun(
