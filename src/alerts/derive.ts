@@ -152,7 +152,7 @@ async function deriveForWorkspace(
       if (snoozed.has(`${o.accountId}\u0000${o.signalKey}`)) {
         status = 'suppressed';
         reason = 'snoozed';
-      } else if (last && Date.parse(last) > now.getTime() - rule.cooldownHours * 3_600_000) {
+      } else if (last && Date.parse(last) > Date.parse(event.createdAt) - rule.cooldownHours * 3_600_000) {
         status = 'suppressed';
         reason = 'cooldown';
       } else if (rule.capPerRun !== undefined) {
