@@ -1,7 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createWorkspaceWithOwner } from '../auth/index.js';
-import { putConnection } from '../connections/index.js';
+import {
+  CHOOSABLE_CAPABILITIES,
+  capabilityProviders,
+  chooseProvider,
+  putConnection,
+} from '../connections/index.js';
 import { randomToken } from '../core/crypto.js';
 import { runPipeline } from '../jobs/index.js';
 import type { Runtime } from '../runtime/index.js';
@@ -62,6 +67,14 @@ export async function seedDemo(rt: Runtime, opts: { companies?: number } = {}): 
     // every other workspace and address (BETON_ALLOW_PRIVATE_HOSTS keeps its default, false).
     for (const sim of simulators.list) {
       await putConnection(rt, actor, sim.name, sim.connection, { privateOrigin: sim.summary.url });
+    }
+    // Two CRMs (or two enrichment providers) connected: the first registered one serves the
+    // workspace until the user chooses, so a push from the demo works out of the box.
+    for (const capability of CHOOSABLE_CAPABILITIES) {
+      const state = await capabilityProviders(rt, workspaceId, capability);
+      if (state.connected.length > 1 && !state.chosen) {
+        await chooseProvider(rt, actor, capability, state.connected[0]!);
+      }
     }
 
     const firstPass = created || !(await hasScored(rt, workspaceId));

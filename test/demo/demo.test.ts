@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { providerFor } from '../../src/connections/index.js';
 import { type DemoHandle, seedDemo } from '../../src/demo/index.js';
 import { createRuntime, type Runtime } from '../../src/runtime/index.js';
+import { simulatedIntegrations } from '../../src/simulators/index.js';
 import { testConfig } from '../support/index.js';
 
 /**
@@ -45,7 +47,11 @@ describe('the demo workspace', () => {
       .select(['integration', 'status'])
       .where('workspace_id', '=', ws)
       .execute();
-    expect(new Set(runs.map((r) => r.integration))).toEqual(new Set(['posthog', 'stripe', 'attio']));
+    // Every simulated source was synced (the registry decides which: no list to keep up to date).
+    const sources = simulatedIntegrations()
+      .filter((i) => i.roles.includes('source') && Object.keys(i.streams).length > 0)
+      .map((i) => i.name);
+    expect(new Set(runs.map((r) => r.integration))).toEqual(new Set(sources));
     expect(runs.every((r) => r.status === 'succeeded')).toBe(true);
 
     const accounts = await db
@@ -71,6 +77,17 @@ describe('the demo workspace', () => {
       .where('workspace_id', '=', ws)
       .execute();
     expect(occurrences.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('serves each capability several integrations offer with the first registered one', async () => {
+    for (const capability of ['destination', 'enrichment'] as const) {
+      const offered = simulatedIntegrations().filter((i) =>
+        Boolean((i as unknown as Record<string, unknown>)[capability]),
+      );
+      if (offered.length === 0) continue;
+      const first = rt.integrations.list().find((i) => offered.includes(i))!;
+      expect(await providerFor(rt, demo.workspaceId, capability)).toBe(first.name);
+    }
   });
 
   it('comes back on restart with the same world and sign-in, without a second pipeline pass', async () => {
