@@ -18,6 +18,7 @@ import { registerSegments } from './segments.js';
 import { registerServe } from './serve.js';
 import { registerSimulate } from './simulate.js';
 import { registerSync } from './sync.js';
+import { registerWebhooks } from './webhooks.js';
 import { registerWorker } from './worker.js';
 import { registerWorkspaces } from './workspaces.js';
 import { registerWriteKeys } from './write-keys.js';
@@ -48,6 +49,7 @@ export const commands: ((program: Command) => void)[] = [
   registerSegmentLists,
   registerPeople,
   registerPush,
+  registerWebhooks,
   registerMcp,
   registerSimulate,
 ];
