@@ -404,6 +404,10 @@ export async function runListSync(
       kind: 'sync',
       rollback_of: null,
       status: 'running',
+      added: 0,
+      removed: 0,
+      missing: 0,
+      failed: 0,
       created_by: createdBy,
       started_at: deps.clock.now().toISOString(),
     })
@@ -507,6 +511,10 @@ export async function rollbackListRun(
       kind: 'rollback',
       rollback_of: runId,
       status: 'running',
+      added: 0,
+      removed: 0,
+      missing: 0,
+      failed: 0,
       created_by: createdBy,
       started_at: deps.clock.now().toISOString(),
     })

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { chunks, DAY_MS } from '../accounts/index.js';
 import { badRequest } from '../core/index.js';
 import type { DB } from '../db/index.js';
@@ -31,6 +31,64 @@ async function matchingIds(db: Kysely<DB>, workspaceId: string, segment: Segment
     .where('a.workspace_id', '=', workspaceId);
   for (const condition of accountFilterConditions(workspaceId, segment.filter, now)) q = q.where(condition);
   return (await q.execute()).map((r) => r.id);
+}
+
+/**
+ * Which accounts each segment selects now, in one pass over the workspace's accounts: every
+ * segment's conditions become one boolean column of a single query (the same SQL conditions as the
+ * accounts list, so the two never disagree). Segments are taken in groups to keep the statement
+ * and its parameters small.
+ */
+async function matchingIdsOfAll(
+  db: Kysely<DB>,
+  workspaceId: string,
+  segments: readonly Segment[],
+  now: Date,
+): Promise<Map<string, Set<string>>> {
+  const out = new Map(segments.map((s) => [s.id, new Set<string>()]));
+  for (const group of chunks(segments, SEGMENTS_PER_PASS)) {
+    const columns = group.map((segment, i) => {
+      const conditions = accountFilterConditions(workspaceId, segment.filter, now);
+      const all =
+        conditions.length === 0 ? sql<boolean>`1 = 1` : sql<boolean>`${sql.join(conditions, sql` and `)}`;
+      return sql<number>`case when ${all} then 1 else 0 end`.as(`m${i}`);
+    });
+    const rows = (await db
+      .selectFrom('accounts as a')
+      .leftJoin('account_scores as s', (j) =>
+        j.onRef('s.account_id', '=', 'a.id').onRef('s.workspace_id', '=', 'a.workspace_id'),
+      )
+      .select('a.id')
+      .select(columns)
+      .where('a.workspace_id', '=', workspaceId)
+      .execute()) as unknown as Record<string, unknown>[];
+    group.forEach((segment, i) => {
+      const members = out.get(segment.id)!;
+      const key = `m${i}`;
+      for (const row of rows) if (Number(row[key]) === 1) members.add(row.id as string);
+    });
+  }
+  return out;
+}
+
+/** Segments evaluated per pass over the accounts (one boolean column each). */
+const SEGMENTS_PER_PASS = 50;
+
+/** Every segment's open stays, in one read. */
+async function openStaysOfAll(db: Kysely<DB>, workspaceId: string): Promise<Map<string, Set<string>>> {
+  const rows = await db
+    .selectFrom('segment_members')
+    .select(['segment_id', 'account_id'])
+    .where('workspace_id', '=', workspaceId)
+    .where('left_at', 'is', null)
+    .execute();
+  const out = new Map<string, Set<string>>();
+  for (const r of rows) {
+    const set = out.get(r.segment_id) ?? new Set<string>();
+    set.add(r.account_id);
+    out.set(r.segment_id, set);
+  }
+  return out;
 }
 
 interface Change {
@@ -126,8 +184,9 @@ export async function evaluateSegment(
 
 /**
  * Refresh billing facets, then evaluate every segment of the workspace: what runs after each score
- * run (src/jobs). The diffs are read segment by segment and written in one transaction. A workspace
- * without segments only refreshes facets.
+ * run (src/jobs). All segments are matched in one pass over the accounts, their diffs taken against
+ * one read of the open stays, and written in one transaction. A workspace without segments only
+ * refreshes facets.
  *
  * @example await evaluateSegments(db, ws, clock.now());
  */
@@ -137,9 +196,21 @@ export async function evaluateSegments(
   now: Date,
 ): Promise<EvaluationResult[]> {
   await refreshAccountFacets(db, workspaceId, now);
-  const changes: Change[] = [];
-  for (const segment of await listSegments(db, workspaceId))
-    changes.push(await changeOf(db, workspaceId, segment, now));
+  const segments = await listSegments(db, workspaceId);
+  if (segments.length === 0) return [];
+  // One pass over the accounts for all segments, one read of all open stays: not 2 × N queries.
+  const matching = await matchingIdsOfAll(db, workspaceId, segments, now);
+  const open = await openStaysOfAll(db, workspaceId);
+  const changes: Change[] = segments.map((segment) => {
+    const selected = matching.get(segment.id)!;
+    const current = open.get(segment.id) ?? new Set<string>();
+    return {
+      segment,
+      entering: [...selected].filter((id) => !current.has(id)),
+      leaving: [...current].filter((id) => !selected.has(id)),
+      members: selected.size,
+    };
+  });
   if (changes.length > 0) await applyChanges(db, workspaceId, changes, now.toISOString());
   return changes.map(resultOf);
 }

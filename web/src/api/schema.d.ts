@@ -1086,6 +1086,2430 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/alerts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Alert history, newest first: delivery status, attempts with the service error, verdicts */
+    get: {
+      parameters: {
+        query?: {
+          accountId?: string;
+          /** @description createdAt of the last alert of the previous page */
+          before?: string;
+          limit?: number;
+          ruleId?: string;
+          status?: 'queued' | 'sending' | 'sent' | 'failed' | 'suppressed' | 'digest';
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                accountId: string;
+                accountName: string | null;
+                attempts: number;
+                createdAt: string;
+                errorMessage: string | null;
+                history: {
+                  at: string;
+                  attempt: number;
+                  errorCode: string | null;
+                  errorMessage: string | null;
+                  retryAfterMs: number | null;
+                  status: string;
+                }[];
+                id: string;
+                notBefore: string | null;
+                occurrenceId: number;
+                /** @description the service's error code when failed (not_in_channel…); why when held (quiet_hours, snoozed, cooldown, over_cap) */
+                reason: string | null;
+                ruleId: string;
+                ruleName: string | null;
+                sentAt: string | null;
+                signalKey: string;
+                /** @enum {string} */
+                status: 'queued' | 'sending' | 'sent' | 'failed' | 'suppressed' | 'digest';
+                /** @description channel:<id> or person:<id> */
+                target: string | null;
+                verdicts: {
+                  actor: string;
+                  verdict: string;
+                }[];
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/alerts/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One alert with its delivery attempts */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              accountId: string;
+              accountName: string | null;
+              attempts: number;
+              createdAt: string;
+              errorMessage: string | null;
+              history: {
+                at: string;
+                attempt: number;
+                errorCode: string | null;
+                errorMessage: string | null;
+                retryAfterMs: number | null;
+                status: string;
+              }[];
+              id: string;
+              notBefore: string | null;
+              occurrenceId: number;
+              /** @description the service's error code when failed (not_in_channel…); why when held (quiet_hours, snoozed, cooldown, over_cap) */
+              reason: string | null;
+              ruleId: string;
+              ruleName: string | null;
+              sentAt: string | null;
+              signalKey: string;
+              /** @enum {string} */
+              status: 'queued' | 'sending' | 'sent' | 'failed' | 'suppressed' | 'digest';
+              /** @description channel:<id> or person:<id> */
+              target: string | null;
+              verdicts: {
+                actor: string;
+                verdict: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/alerts/{id}/retry': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send a failed alert again (after fixing the cause, e.g. inviting the bot to the channel) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              accountId: string;
+              accountName: string | null;
+              attempts: number;
+              createdAt: string;
+              errorMessage: string | null;
+              history: {
+                at: string;
+                attempt: number;
+                errorCode: string | null;
+                errorMessage: string | null;
+                retryAfterMs: number | null;
+                status: string;
+              }[];
+              id: string;
+              notBefore: string | null;
+              occurrenceId: number;
+              /** @description the service's error code when failed (not_in_channel…); why when held (quiet_hours, snoozed, cooldown, over_cap) */
+              reason: string | null;
+              ruleId: string;
+              ruleName: string | null;
+              sentAt: string | null;
+              signalKey: string;
+              /** @enum {string} */
+              status: 'queued' | 'sending' | 'sent' | 'failed' | 'suppressed' | 'digest';
+              /** @description channel:<id> or person:<id> */
+              target: string | null;
+              verdicts: {
+                actor: string;
+                verdict: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/alerts/digests': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Digests of this workspace */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** @description a messaging channel id */
+                channelId?: string;
+                createdAt: string;
+                /**
+                 * @description e-mail recipients
+                 * @default []
+                 */
+                emails: string[];
+                enabled: boolean;
+                /**
+                 * @default daily
+                 * @enum {string}
+                 */
+                frequency: 'daily' | 'weekly';
+                /**
+                 * @description local hour the digest goes out
+                 * @default 8
+                 */
+                hour: number;
+                id: string;
+                lastPeriodEnd: string | null;
+                name: string;
+                /** @default UTC */
+                timeZone: string;
+                /** @default 5 */
+                topChurnRisks: number;
+                updatedAt: string;
+                /**
+                 * @description weekly digests: 0 Sunday … 6 Saturday (local)
+                 * @default 1
+                 */
+                weekday: number;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Schedule a daily or weekly digest to a channel and/or e-mail addresses */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description a messaging channel id */
+            channelId?: string;
+            /**
+             * @description e-mail recipients
+             * @default []
+             */
+            emails?: string[];
+            /** @default true */
+            enabled?: boolean;
+            /**
+             * @default daily
+             * @enum {string}
+             */
+            frequency?: 'daily' | 'weekly';
+            /**
+             * @description local hour the digest goes out
+             * @default 8
+             */
+            hour?: number;
+            name: string;
+            /** @default UTC */
+            timeZone?: string;
+            /** @default 5 */
+            topChurnRisks?: number;
+            /**
+             * @description weekly digests: 0 Sunday … 6 Saturday (local)
+             * @default 1
+             */
+            weekday?: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description a messaging channel id */
+              channelId?: string;
+              createdAt: string;
+              /**
+               * @description e-mail recipients
+               * @default []
+               */
+              emails: string[];
+              enabled: boolean;
+              /**
+               * @default daily
+               * @enum {string}
+               */
+              frequency: 'daily' | 'weekly';
+              /**
+               * @description local hour the digest goes out
+               * @default 8
+               */
+              hour: number;
+              id: string;
+              lastPeriodEnd: string | null;
+              name: string;
+              /** @default UTC */
+              timeZone: string;
+              /** @default 5 */
+              topChurnRisks: number;
+              updatedAt: string;
+              /**
+               * @description weekly digests: 0 Sunday … 6 Saturday (local)
+               * @default 1
+               */
+              weekday: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/alerts/digests/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Delete a digest */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Change a digest */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description a messaging channel id */
+            channelId?: string;
+            /**
+             * @description e-mail recipients
+             * @default []
+             */
+            emails?: string[];
+            enabled?: boolean;
+            /**
+             * @default daily
+             * @enum {string}
+             */
+            frequency?: 'daily' | 'weekly';
+            /**
+             * @description local hour the digest goes out
+             * @default 8
+             */
+            hour?: number;
+            name?: string;
+            /** @default UTC */
+            timeZone?: string;
+            /** @default 5 */
+            topChurnRisks?: number;
+            /**
+             * @description weekly digests: 0 Sunday … 6 Saturday (local)
+             * @default 1
+             */
+            weekday?: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description a messaging channel id */
+              channelId?: string;
+              createdAt: string;
+              /**
+               * @description e-mail recipients
+               * @default []
+               */
+              emails: string[];
+              enabled: boolean;
+              /**
+               * @default daily
+               * @enum {string}
+               */
+              frequency: 'daily' | 'weekly';
+              /**
+               * @description local hour the digest goes out
+               * @default 8
+               */
+              hour: number;
+              id: string;
+              lastPeriodEnd: string | null;
+              name: string;
+              /** @default UTC */
+              timeZone: string;
+              /** @default 5 */
+              topChurnRisks: number;
+              updatedAt: string;
+              /**
+               * @description weekly digests: 0 Sunday … 6 Saturday (local)
+               * @default 1
+               */
+              weekday: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/api/v1/alerts/digests/{id}/preview': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** What the digest would say now (since its last period), sending nothing */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              counts: {
+                escalating: number;
+                gradeChanges: number;
+                heldBack: number;
+                newAccounts: number;
+                newSignals: number;
+              };
+              empty: boolean;
+              escalating: {
+                accountId: string;
+                churnRisk?: number;
+                detail: string;
+                domain: string;
+                grade: string | null;
+                name: string;
+                score: number | null;
+                url: string;
+              }[];
+              newAccounts: {
+                accountId: string;
+                churnRisk?: number;
+                detail: string;
+                domain: string;
+                grade: string | null;
+                name: string;
+                score: number | null;
+                url: string;
+              }[];
+              periodEnd: string;
+              periodStart: string;
+              topChurnRisks: {
+                accountId: string;
+                churnRisk?: number;
+                detail: string;
+                domain: string;
+                grade: string | null;
+                name: string;
+                score: number | null;
+                url: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/alerts/digests/{id}/runs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A digest's runs, newest first (sent, empty: nothing new, failed with the reason) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                createdAt: string;
+                digestId: string;
+                error: string | null;
+                id: string;
+                periodEnd: string;
+                periodStart: string;
+                /** @enum {string} */
+                status: 'sent' | 'empty' | 'failed' | 'building';
+                summary: {
+                  counts: {
+                    escalating: number;
+                    gradeChanges: number;
+                    heldBack: number;
+                    newAccounts: number;
+                    newSignals: number;
+                  };
+                  empty: boolean;
+                  escalating: {
+                    accountId: string;
+                    churnRisk?: number;
+                    detail: string;
+                    domain: string;
+                    grade: string | null;
+                    name: string;
+                    score: number | null;
+                    url: string;
+                  }[];
+                  newAccounts: {
+                    accountId: string;
+                    churnRisk?: number;
+                    detail: string;
+                    domain: string;
+                    grade: string | null;
+                    name: string;
+                    score: number | null;
+                    url: string;
+                  }[];
+                  periodEnd: string;
+                  periodStart: string;
+                  topChurnRisks: {
+                    accountId: string;
+                    churnRisk?: number;
+                    detail: string;
+                    domain: string;
+                    grade: string | null;
+                    name: string;
+                    score: number | null;
+                    url: string;
+                  }[];
+                } | null;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/alerts/digests/{id}/send': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send the digest now for the period since the last one (nothing new: nothing sent) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              createdAt: string;
+              digestId: string;
+              error: string | null;
+              id: string;
+              periodEnd: string;
+              periodStart: string;
+              /** @enum {string} */
+              status: 'sent' | 'empty' | 'failed' | 'building';
+              summary: {
+                counts: {
+                  escalating: number;
+                  gradeChanges: number;
+                  heldBack: number;
+                  newAccounts: number;
+                  newSignals: number;
+                };
+                empty: boolean;
+                escalating: {
+                  accountId: string;
+                  churnRisk?: number;
+                  detail: string;
+                  domain: string;
+                  grade: string | null;
+                  name: string;
+                  score: number | null;
+                  url: string;
+                }[];
+                newAccounts: {
+                  accountId: string;
+                  churnRisk?: number;
+                  detail: string;
+                  domain: string;
+                  grade: string | null;
+                  name: string;
+                  score: number | null;
+                  url: string;
+                }[];
+                periodEnd: string;
+                periodStart: string;
+                topChurnRisks: {
+                  accountId: string;
+                  churnRisk?: number;
+                  detail: string;
+                  domain: string;
+                  grade: string | null;
+                  name: string;
+                  score: number | null;
+                  url: string;
+                }[];
+              } | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/alerts/rules': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Alert rules of this workspace */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** @description at most this many alerts from one score run; the rest go into the next digest */
+                capPerRun?: number;
+                /**
+                 * @description an occurrence that closes and opens again alerts again only after this long
+                 * @default 24
+                 */
+                cooldownHours: number;
+                createdAt: string;
+                createdBy: string | null;
+                destination: {
+                  /** @description the channel id, as GET /api/v1/alerts/channels lists */
+                  channelId: string;
+                  /** @enum {string} */
+                  kind: 'channel';
+                };
+                enabled: boolean;
+                /** @description accounts must also match this accounts-list filter */
+                filter?: {
+                  /** @description billing state of the main subscription ("none": no subscription) */
+                  billing?: string;
+                  createdAfter?: string;
+                  createdBefore?: string;
+                  grade?: string;
+                  maxChurnRisk?: number;
+                  maxExpansion?: number;
+                  maxFit?: number;
+                  maxHealth?: number;
+                  /** @description upper bound of `scoreField` */
+                  maxScore?: number;
+                  minChurnRisk?: number;
+                  minExpansion?: number;
+                  minFit?: number;
+                  minHealth?: number;
+                  /** @description lower bound of `scoreField` (kept for links made before per-score bounds) */
+                  minScore?: number;
+                  /** @description plan of the main subscription, case-insensitive */
+                  plan?: string;
+                  /** @description search in name and domain */
+                  q?: string;
+                  /**
+                   * @default score
+                   * @enum {string}
+                   */
+                  scoreField: 'score' | 'health' | 'expansion' | 'churnRisk' | 'fit';
+                  /** @description a signal key */
+                  signal?: string;
+                  /** @description with `signal`: the signal occurred in the last N days; without: it contributes to the current score */
+                  signalDays?: number;
+                  signupAfter?: string;
+                  signupBefore?: string;
+                  /** @description an integration with a record linked to the account */
+                  source?: string;
+                };
+                id: string;
+                /**
+                 * @description the account grade at least this
+                 * @enum {string}
+                 */
+                minGrade?: 'M100' | 'M75' | 'M50' | 'M25' | 'M10';
+                /** @description the account score at least this */
+                minScore?: number;
+                name: string;
+                /** @description alerts that fall in these hours wait until they end */
+                quietHours?: {
+                  end: string;
+                  start: string;
+                  timeZone: string;
+                };
+                /** @description accounts must also match this saved segment */
+                segmentId?: string;
+                /**
+                 * @description signal keys or directions that alert; both empty: every signal
+                 * @default {
+                 *       "keys": [],
+                 *       "directions": []
+                 *     }
+                 */
+                signals: {
+                  /** @default [] */
+                  directions: ('expansion' | 'churn' | 'timing')[];
+                  /** @default [] */
+                  keys: string[];
+                };
+                updatedAt: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Create an alert rule (applies to occurrences that open from now on) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description at most this many alerts from one score run; the rest go into the next digest */
+            capPerRun?: number;
+            /**
+             * @description an occurrence that closes and opens again alerts again only after this long
+             * @default 24
+             */
+            cooldownHours?: number;
+            destination: {
+              /** @description the channel id, as GET /api/v1/alerts/channels lists */
+              channelId: string;
+              /** @enum {string} */
+              kind: 'channel';
+            };
+            /** @default true */
+            enabled?: boolean;
+            /** @description accounts must also match this accounts-list filter */
+            filter?: {
+              /** @description billing state of the main subscription ("none": no subscription) */
+              billing?: string;
+              createdAfter?: string;
+              createdBefore?: string;
+              grade?: string;
+              maxChurnRisk?: number;
+              maxExpansion?: number;
+              maxFit?: number;
+              maxHealth?: number;
+              /** @description upper bound of `scoreField` */
+              maxScore?: number;
+              minChurnRisk?: number;
+              minExpansion?: number;
+              minFit?: number;
+              minHealth?: number;
+              /** @description lower bound of `scoreField` (kept for links made before per-score bounds) */
+              minScore?: number;
+              /** @description plan of the main subscription, case-insensitive */
+              plan?: string;
+              /** @description search in name and domain */
+              q?: string;
+              /**
+               * @default score
+               * @enum {string}
+               */
+              scoreField?: 'score' | 'health' | 'expansion' | 'churnRisk' | 'fit';
+              /** @description a signal key */
+              signal?: string;
+              /** @description with `signal`: the signal occurred in the last N days; without: it contributes to the current score */
+              signalDays?: number;
+              signupAfter?: string;
+              signupBefore?: string;
+              /** @description an integration with a record linked to the account */
+              source?: string;
+            };
+            /**
+             * @description the account grade at least this
+             * @enum {string}
+             */
+            minGrade?: 'M100' | 'M75' | 'M50' | 'M25' | 'M10';
+            /** @description the account score at least this */
+            minScore?: number;
+            name: string;
+            /** @description alerts that fall in these hours wait until they end */
+            quietHours?: {
+              end: string;
+              start: string;
+              timeZone: string;
+            };
+            /** @description accounts must also match this saved segment */
+            segmentId?: string;
+            /**
+             * @description signal keys or directions that alert; both empty: every signal
+             * @default {
+             *       "keys": [],
+             *       "directions": []
+             *     }
+             */
+            signals?: {
+              /** @default [] */
+              directions?: ('expansion' | 'churn' | 'timing')[];
+              /** @default [] */
+              keys?: string[];
+            };
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description at most this many alerts from one score run; the rest go into the next digest */
+              capPerRun?: number;
+              /**
+               * @description an occurrence that closes and opens again alerts again only after this long
+               * @default 24
+               */
+              cooldownHours: number;
+              createdAt: string;
+              createdBy: string | null;
+              destination: {
+                /** @description the channel id, as GET /api/v1/alerts/channels lists */
+                channelId: string;
+                /** @enum {string} */
+                kind: 'channel';
+              };
+              enabled: boolean;
+              /** @description accounts must also match this accounts-list filter */
+              filter?: {
+                /** @description billing state of the main subscription ("none": no subscription) */
+                billing?: string;
+                createdAfter?: string;
+                createdBefore?: string;
+                grade?: string;
+                maxChurnRisk?: number;
+                maxExpansion?: number;
+                maxFit?: number;
+                maxHealth?: number;
+                /** @description upper bound of `scoreField` */
+                maxScore?: number;
+                minChurnRisk?: number;
+                minExpansion?: number;
+                minFit?: number;
+                minHealth?: number;
+                /** @description lower bound of `scoreField` (kept for links made before per-score bounds) */
+                minScore?: number;
+                /** @description plan of the main subscription, case-insensitive */
+                plan?: string;
+                /** @description search in name and domain */
+                q?: string;
+                /**
+                 * @default score
+                 * @enum {string}
+                 */
+                scoreField: 'score' | 'health' | 'expansion' | 'churnRisk' | 'fit';
+                /** @description a signal key */
+                signal?: string;
+                /** @description with `signal`: the signal occurred in the last N days; without: it contributes to the current score */
+                signalDays?: number;
+                signupAfter?: string;
+                signupBefore?: string;
+                /** @description an integration with a record linked to the account */
+                source?: string;
+              };
+              id: string;
+              /**
+               * @description the account grade at least this
+               * @enum {string}
+               */
+              minGrade?: 'M100' | 'M75' | 'M50' | 'M25' | 'M10';
+              /** @description the account score at least this */
+              minScore?: number;
+              name: string;
+              /** @description alerts that fall in these hours wait until they end */
+              quietHours?: {
+                end: string;
+                start: string;
+                timeZone: string;
+              };
+              /** @description accounts must also match this saved segment */
+              segmentId?: string;
+              /**
+               * @description signal keys or directions that alert; both empty: every signal
+               * @default {
+               *       "keys": [],
+               *       "directions": []
+               *     }
+               */
+              signals: {
+                /** @default [] */
+                directions: ('expansion' | 'churn' | 'timing')[];
+                /** @default [] */
+                keys: string[];
+              };
+              updatedAt: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/alerts/rules/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One alert rule (by id or name) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description at most this many alerts from one score run; the rest go into the next digest */
+              capPerRun?: number;
+              /**
+               * @description an occurrence that closes and opens again alerts again only after this long
+               * @default 24
+               */
+              cooldownHours: number;
+              createdAt: string;
+              createdBy: string | null;
+              destination: {
+                /** @description the channel id, as GET /api/v1/alerts/channels lists */
+                channelId: string;
+                /** @enum {string} */
+                kind: 'channel';
+              };
+              enabled: boolean;
+              /** @description accounts must also match this accounts-list filter */
+              filter?: {
+                /** @description billing state of the main subscription ("none": no subscription) */
+                billing?: string;
+                createdAfter?: string;
+                createdBefore?: string;
+                grade?: string;
+                maxChurnRisk?: number;
+                maxExpansion?: number;
+                maxFit?: number;
+                maxHealth?: number;
+                /** @description upper bound of `scoreField` */
+                maxScore?: number;
+                minChurnRisk?: number;
+                minExpansion?: number;
+                minFit?: number;
+                minHealth?: number;
+                /** @description lower bound of `scoreField` (kept for links made before per-score bounds) */
+                minScore?: number;
+                /** @description plan of the main subscription, case-insensitive */
+                plan?: string;
+                /** @description search in name and domain */
+                q?: string;
+                /**
+                 * @default score
+                 * @enum {string}
+                 */
+                scoreField: 'score' | 'health' | 'expansion' | 'churnRisk' | 'fit';
+                /** @description a signal key */
+                signal?: string;
+                /** @description with `signal`: the signal occurred in the last N days; without: it contributes to the current score */
+                signalDays?: number;
+                signupAfter?: string;
+                signupBefore?: string;
+                /** @description an integration with a record linked to the account */
+                source?: string;
+              };
+              id: string;
+              /**
+               * @description the account grade at least this
+               * @enum {string}
+               */
+              minGrade?: 'M100' | 'M75' | 'M50' | 'M25' | 'M10';
+              /** @description the account score at least this */
+              minScore?: number;
+              name: string;
+              /** @description alerts that fall in these hours wait until they end */
+              quietHours?: {
+                end: string;
+                start: string;
+                timeZone: string;
+              };
+              /** @description accounts must also match this saved segment */
+              segmentId?: string;
+              /**
+               * @description signal keys or directions that alert; both empty: every signal
+               * @default {
+               *       "keys": [],
+               *       "directions": []
+               *     }
+               */
+              signals: {
+                /** @default [] */
+                directions: ('expansion' | 'churn' | 'timing')[];
+                /** @default [] */
+                keys: string[];
+              };
+              updatedAt: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete an alert rule (its alert history stays) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Change some fields of an alert rule (the rest stay) */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description at most this many alerts from one score run; the rest go into the next digest */
+            capPerRun?: number;
+            /**
+             * @description an occurrence that closes and opens again alerts again only after this long
+             * @default 24
+             */
+            cooldownHours?: number;
+            destination?: {
+              /** @description the channel id, as GET /api/v1/alerts/channels lists */
+              channelId: string;
+              /** @enum {string} */
+              kind: 'channel';
+            };
+            enabled?: boolean;
+            /** @description accounts must also match this accounts-list filter */
+            filter?: {
+              /** @description billing state of the main subscription ("none": no subscription) */
+              billing?: string;
+              createdAfter?: string;
+              createdBefore?: string;
+              grade?: string;
+              maxChurnRisk?: number;
+              maxExpansion?: number;
+              maxFit?: number;
+              maxHealth?: number;
+              /** @description upper bound of `scoreField` */
+              maxScore?: number;
+              minChurnRisk?: number;
+              minExpansion?: number;
+              minFit?: number;
+              minHealth?: number;
+              /** @description lower bound of `scoreField` (kept for links made before per-score bounds) */
+              minScore?: number;
+              /** @description plan of the main subscription, case-insensitive */
+              plan?: string;
+              /** @description search in name and domain */
+              q?: string;
+              /**
+               * @default score
+               * @enum {string}
+               */
+              scoreField?: 'score' | 'health' | 'expansion' | 'churnRisk' | 'fit';
+              /** @description a signal key */
+              signal?: string;
+              /** @description with `signal`: the signal occurred in the last N days; without: it contributes to the current score */
+              signalDays?: number;
+              signupAfter?: string;
+              signupBefore?: string;
+              /** @description an integration with a record linked to the account */
+              source?: string;
+            };
+            /**
+             * @description the account grade at least this
+             * @enum {string}
+             */
+            minGrade?: 'M100' | 'M75' | 'M50' | 'M25' | 'M10';
+            /** @description the account score at least this */
+            minScore?: number;
+            name?: string;
+            /** @description alerts that fall in these hours wait until they end */
+            quietHours?: {
+              end: string;
+              start: string;
+              timeZone: string;
+            };
+            /** @description accounts must also match this saved segment */
+            segmentId?: string;
+            /**
+             * @description signal keys or directions that alert; both empty: every signal
+             * @default {
+             *       "keys": [],
+             *       "directions": []
+             *     }
+             */
+            signals?: {
+              /** @default [] */
+              directions?: ('expansion' | 'churn' | 'timing')[];
+              /** @default [] */
+              keys?: string[];
+            };
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description at most this many alerts from one score run; the rest go into the next digest */
+              capPerRun?: number;
+              /**
+               * @description an occurrence that closes and opens again alerts again only after this long
+               * @default 24
+               */
+              cooldownHours: number;
+              createdAt: string;
+              createdBy: string | null;
+              destination: {
+                /** @description the channel id, as GET /api/v1/alerts/channels lists */
+                channelId: string;
+                /** @enum {string} */
+                kind: 'channel';
+              };
+              enabled: boolean;
+              /** @description accounts must also match this accounts-list filter */
+              filter?: {
+                /** @description billing state of the main subscription ("none": no subscription) */
+                billing?: string;
+                createdAfter?: string;
+                createdBefore?: string;
+                grade?: string;
+                maxChurnRisk?: number;
+                maxExpansion?: number;
+                maxFit?: number;
+                maxHealth?: number;
+                /** @description upper bound of `scoreField` */
+                maxScore?: number;
+                minChurnRisk?: number;
+                minExpansion?: number;
+                minFit?: number;
+                minHealth?: number;
+                /** @description lower bound of `scoreField` (kept for links made before per-score bounds) */
+                minScore?: number;
+                /** @description plan of the main subscription, case-insensitive */
+                plan?: string;
+                /** @description search in name and domain */
+                q?: string;
+                /**
+                 * @default score
+                 * @enum {string}
+                 */
+                scoreField: 'score' | 'health' | 'expansion' | 'churnRisk' | 'fit';
+                /** @description a signal key */
+                signal?: string;
+                /** @description with `signal`: the signal occurred in the last N days; without: it contributes to the current score */
+                signalDays?: number;
+                signupAfter?: string;
+                signupBefore?: string;
+                /** @description an integration with a record linked to the account */
+                source?: string;
+              };
+              id: string;
+              /**
+               * @description the account grade at least this
+               * @enum {string}
+               */
+              minGrade?: 'M100' | 'M75' | 'M50' | 'M25' | 'M10';
+              /** @description the account score at least this */
+              minScore?: number;
+              name: string;
+              /** @description alerts that fall in these hours wait until they end */
+              quietHours?: {
+                end: string;
+                start: string;
+                timeZone: string;
+              };
+              /** @description accounts must also match this saved segment */
+              segmentId?: string;
+              /**
+               * @description signal keys or directions that alert; both empty: every signal
+               * @default {
+               *       "keys": [],
+               *       "directions": []
+               *     }
+               */
+              signals: {
+                /** @default [] */
+                directions: ('expansion' | 'churn' | 'timing')[];
+                /** @default [] */
+                keys: string[];
+              };
+              updatedAt: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/api/v1/alerts/verdicts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The team's verdicts per signal (useful, not useful, snoozed) and the precision they imply */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                notUseful: number;
+                signal: string;
+                snoozed: number;
+                teamPrecision: number | null;
+                useful: number;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/api-keys': {
     parameters: {
       query?: never;
@@ -2435,6 +4859,12 @@ export type paths = {
                 /** @description Senders push calls to it with a write key: see GET /api/v1/integrations/{name}/ingest */
                 ingest: boolean;
                 name: string;
+                /** @description What the live check read (a query's first rows); only in the answer of a connect or test */
+                preview?: {
+                  columns: string[];
+                  rows: (string | number | null)[][];
+                  title: string;
+                }[];
                 roles: string[];
                 /** @description JSON Schema */
                 settingsSchema: {
@@ -2579,6 +5009,12 @@ export type paths = {
                 /** @description Senders push calls to it with a write key: see GET /api/v1/integrations/{name}/ingest */
                 ingest: boolean;
                 name: string;
+                /** @description What the live check read (a query's first rows); only in the answer of a connect or test */
+                preview?: {
+                  columns: string[];
+                  rows: (string | number | null)[][];
+                  title: string;
+                }[];
                 roles: string[];
                 /** @description JSON Schema */
                 settingsSchema: {
@@ -2764,6 +5200,136 @@ export type paths = {
         };
       };
     };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/integrations/{name}/channels': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Channels the messaging connection can see, for picking where alerts and digests go
+     * @description Every page is read. `isMember` false means the app must be invited to the channel before it can post there.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              channels: {
+                id: string;
+                isArchived: boolean;
+                /** @description Whether the app is in the channel (it must be, to post) */
+                isMember: boolean;
+                isPrivate: boolean;
+                name: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        502: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;
@@ -3120,6 +5686,100 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/integrations/{name}/interactions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Receive a button press on an alert (the app's interactivity Request URL)
+     * @description Public (the service cannot sign in): authenticated by the request signature, checked with each connection's signing secret over the raw body with a 5-minute tolerance. Unverified → 401 and nothing is recorded. A verified press records the person's verdict (useful, not useful, snooze) and updates the message.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              messageUpdated: boolean;
+              /** @enum {boolean} */
+              ok: true;
+              recorded: boolean;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/integrations/{name}/sync': {
     parameters: {
       query?: never;
@@ -3378,6 +6038,12 @@ export type paths = {
                 /** @description Senders push calls to it with a write key: see GET /api/v1/integrations/{name}/ingest */
                 ingest: boolean;
                 name: string;
+                /** @description What the live check read (a query's first rows); only in the answer of a connect or test */
+                preview?: {
+                  columns: string[];
+                  rows: (string | number | null)[][];
+                  title: string;
+                }[];
                 roles: string[];
                 /** @description JSON Schema */
                 settingsSchema: {
@@ -6121,6 +8787,262 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/segment-list-runs/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One list sync or rollback */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              added: number;
+              destination: string;
+              error: string | null;
+              failed: number;
+              finishedAt: string | null;
+              id: string;
+              /** @enum {string} */
+              kind: 'sync' | 'rollback';
+              listId: string | null;
+              listName: string;
+              missing: number;
+              removed: number;
+              rollbackOf: string | null;
+              segmentId: string;
+              startedAt: string;
+              /** @enum {string} */
+              status: 'running' | 'succeeded' | 'partial' | 'failed' | 'rolled_back';
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/segment-list-runs/{id}/rollback': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Undo a list sync: the entries it added come off, the companies it removed go back */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              added: number;
+              destination: string;
+              error: string | null;
+              failed: number;
+              finishedAt: string | null;
+              id: string;
+              /** @enum {string} */
+              kind: 'sync' | 'rollback';
+              listId: string | null;
+              listName: string;
+              missing: number;
+              removed: number;
+              rollbackOf: string | null;
+              segmentId: string;
+              startedAt: string;
+              /** @enum {string} */
+              status: 'running' | 'succeeded' | 'partial' | 'failed' | 'rolled_back';
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/segments': {
     parameters: {
       query?: never;
@@ -7294,6 +10216,418 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/segments/{id}/list-runs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The segment's list syncs and rollbacks, newest first */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                added: number;
+                destination: string;
+                error: string | null;
+                failed: number;
+                finishedAt: string | null;
+                id: string;
+                /** @enum {string} */
+                kind: 'sync' | 'rollback';
+                listId: string | null;
+                listName: string;
+                missing: number;
+                removed: number;
+                rollbackOf: string | null;
+                segmentId: string;
+                startedAt: string;
+                /** @enum {string} */
+                status: 'running' | 'succeeded' | 'partial' | 'failed' | 'rolled_back';
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/segments/{id}/list-sync': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Sync the segment to a CRM list now: members missing from the list are added, companies that left are removed */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * @description the CRM that holds the list
+             * @enum {string}
+             */
+            destination: 'attio' | 'hubspot';
+            /** @description the list in the CRM (found by name, created when missing); default "Beton: <segment name>" */
+            listName?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              added: number;
+              destination: string;
+              error: string | null;
+              failed: number;
+              finishedAt: string | null;
+              id: string;
+              /** @enum {string} */
+              kind: 'sync' | 'rollback';
+              listId: string | null;
+              listName: string;
+              missing: number;
+              removed: number;
+              rollbackOf: string | null;
+              segmentId: string;
+              startedAt: string;
+              /** @enum {string} */
+              status: 'running' | 'succeeded' | 'partial' | 'failed' | 'rolled_back';
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/segments/{id}/list-sync/plan': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Dry run: what syncing the segment to a CRM list would add and remove (nothing written) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * @description the CRM that holds the list
+             * @enum {string}
+             */
+            destination: 'attio' | 'hubspot';
+            /** @description the list in the CRM (found by name, created when missing); default "Beton: <segment name>" */
+            listName?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              add: {
+                accountId: string;
+                domain: string;
+                name: string;
+                recordId: string;
+              }[];
+              destination: string;
+              /** @description null: the list does not exist yet (a run creates it) */
+              listId: string | null;
+              listName: string;
+              /** @description members the CRM has no company for: push the companies first */
+              missing: {
+                accountId: string;
+                domain: string;
+                name: string;
+              }[];
+              remove: {
+                entryId: string;
+                recordId: string;
+              }[];
+              segment: {
+                id: string;
+                name: string;
+              };
+              unchanged: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/signals': {
     parameters: {
       query?: never;
@@ -7399,6 +10733,14 @@ export type paths = {
                 precision: number | null;
                 replayable: boolean;
                 support: number;
+                /** @description People's verdicts on this signal's alerts (precision as judged by the team) */
+                teamVerdicts: {
+                  notUseful: number;
+                  snoozed: number;
+                  /** @description useful / (useful + not useful); null before anyone judged */
+                  teamPrecision: number | null;
+                  useful: number;
+                };
                 title: string;
                 weight: number;
               }[];
@@ -7693,6 +11035,14 @@ export type paths = {
                 precision: number | null;
                 replayable: boolean;
                 support: number;
+                /** @description People's verdicts on this signal's alerts (precision as judged by the team) */
+                teamVerdicts: {
+                  notUseful: number;
+                  snoozed: number;
+                  /** @description useful / (useful + not useful); null before anyone judged */
+                  teamPrecision: number | null;
+                  useful: number;
+                };
                 title: string;
                 weight: number;
               };
@@ -8878,6 +12228,1214 @@ export type paths = {
     };
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhook-deliveries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The delivery log, newest first (filter by endpoint or status; page with before) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description a delivery id: list older ones (paging) */
+          before?: string;
+          endpointId?: string;
+          limit?: number;
+          status?: 'pending' | 'sending' | 'succeeded' | 'failed';
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                attempts: number;
+                createdAt: string;
+                deliveredAt: string | null;
+                endpointId: string;
+                eventId: string;
+                eventType: string;
+                id: string;
+                lastError: string | null;
+                lastStatusCode: number | null;
+                /** @description the webhook-id header, the same on every attempt */
+                messageId: string;
+                nextAttemptAt: string | null;
+                /** @enum {string} */
+                status: 'pending' | 'sending' | 'succeeded' | 'failed';
+                updatedAt: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhook-deliveries/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One delivery with its body and every attempt (status code, duration, error, next try) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              attemptLog: {
+                attempt: number;
+                durationMs: number;
+                error: string | null;
+                nextAttemptAt: string | null;
+                /** @description the start of the receiver's answer (1 KB at most) */
+                responseBody: string | null;
+                startedAt: string;
+                statusCode: number | null;
+                /** @enum {string} */
+                trigger: 'auto' | 'manual';
+              }[];
+              attempts: number;
+              /** @description the signed JSON body: {type, timestamp, data} */
+              body: string;
+              createdAt: string;
+              deliveredAt: string | null;
+              endpointId: string;
+              eventId: string;
+              eventType: string;
+              id: string;
+              lastError: string | null;
+              lastStatusCode: number | null;
+              /** @description the webhook-id header, the same on every attempt */
+              messageId: string;
+              nextAttemptAt: string | null;
+              /** @enum {string} */
+              status: 'pending' | 'sending' | 'succeeded' | 'failed';
+              updatedAt: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhook-deliveries/{id}/redeliver': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send a delivery again now (same body and webhook-id) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              attempts: number;
+              createdAt: string;
+              deliveredAt: string | null;
+              endpointId: string;
+              eventId: string;
+              eventType: string;
+              id: string;
+              lastError: string | null;
+              lastStatusCode: number | null;
+              /** @description the webhook-id header, the same on every attempt */
+              messageId: string;
+              nextAttemptAt: string | null;
+              /** @enum {string} */
+              status: 'pending' | 'sending' | 'succeeded' | 'failed';
+              updatedAt: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhook-endpoints': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Outbound webhook endpoints of this workspace (secrets never shown) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                createdAt: string;
+                createdBy: string | null;
+                description: string;
+                disabledAt: string | null;
+                /** @description why Beton disabled the endpoint after repeated failure, and what to do */
+                disabledReason: string | null;
+                enabled: boolean;
+                eventTypes: (
+                  | 'signal.opened'
+                  | 'signal.closed'
+                  | 'account.grade_changed'
+                  | 'push.completed'
+                  | 'sync.failed'
+                )[];
+                /** @description since when every attempt has failed (null while deliveries succeed) */
+                failingSince: string | null;
+                id: string;
+                /** @description until when the secret before the last rotation still signs beside the current one */
+                previousSecretExpiresAt: string | null;
+                /** @description the signing secret's last 4 characters (the secret is shown once) */
+                secretHint: string;
+                updatedAt: string;
+                url: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Register an endpoint; answers its signing secret this once */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @default  */
+            description?: string;
+            /** @default true */
+            enabled?: boolean;
+            /** @description the event types this endpoint receives */
+            eventTypes: (
+              | 'signal.opened'
+              | 'signal.closed'
+              | 'account.grade_changed'
+              | 'push.completed'
+              | 'sync.failed'
+            )[];
+            /** @description where events are POSTed (https) */
+            url: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              endpoint: {
+                createdAt: string;
+                createdBy: string | null;
+                description: string;
+                disabledAt: string | null;
+                /** @description why Beton disabled the endpoint after repeated failure, and what to do */
+                disabledReason: string | null;
+                enabled: boolean;
+                eventTypes: (
+                  | 'signal.opened'
+                  | 'signal.closed'
+                  | 'account.grade_changed'
+                  | 'push.completed'
+                  | 'sync.failed'
+                )[];
+                /** @description since when every attempt has failed (null while deliveries succeed) */
+                failingSince: string | null;
+                id: string;
+                /** @description until when the secret before the last rotation still signs beside the current one */
+                previousSecretExpiresAt: string | null;
+                /** @description the signing secret's last 4 characters (the secret is shown once) */
+                secretHint: string;
+                updatedAt: string;
+                url: string;
+              };
+              /** @description the whsec_… signing secret: shown this once, store it in the receiver now */
+              secret: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhook-endpoints/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One endpoint */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              createdAt: string;
+              createdBy: string | null;
+              description: string;
+              disabledAt: string | null;
+              /** @description why Beton disabled the endpoint after repeated failure, and what to do */
+              disabledReason: string | null;
+              enabled: boolean;
+              eventTypes: (
+                | 'signal.opened'
+                | 'signal.closed'
+                | 'account.grade_changed'
+                | 'push.completed'
+                | 'sync.failed'
+              )[];
+              /** @description since when every attempt has failed (null while deliveries succeed) */
+              failingSince: string | null;
+              id: string;
+              /** @description until when the secret before the last rotation still signs beside the current one */
+              previousSecretExpiresAt: string | null;
+              /** @description the signing secret's last 4 characters (the secret is shown once) */
+              secretHint: string;
+              updatedAt: string;
+              url: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Remove an endpoint with its delivery log */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Change an endpoint; enabled: true re-enables one Beton disabled */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            description?: string;
+            /** @description true re-enables an endpoint Beton disabled after repeated failure */
+            enabled?: boolean;
+            /** @description the event types this endpoint receives */
+            eventTypes?: (
+              | 'signal.opened'
+              | 'signal.closed'
+              | 'account.grade_changed'
+              | 'push.completed'
+              | 'sync.failed'
+            )[];
+            url?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              createdAt: string;
+              createdBy: string | null;
+              description: string;
+              disabledAt: string | null;
+              /** @description why Beton disabled the endpoint after repeated failure, and what to do */
+              disabledReason: string | null;
+              enabled: boolean;
+              eventTypes: (
+                | 'signal.opened'
+                | 'signal.closed'
+                | 'account.grade_changed'
+                | 'push.completed'
+                | 'sync.failed'
+              )[];
+              /** @description since when every attempt has failed (null while deliveries succeed) */
+              failingSince: string | null;
+              id: string;
+              /** @description until when the secret before the last rotation still signs beside the current one */
+              previousSecretExpiresAt: string | null;
+              /** @description the signing secret's last 4 characters (the secret is shown once) */
+              secretHint: string;
+              updatedAt: string;
+              url: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/api/v1/webhook-endpoints/{id}/rotate-secret': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Make a new signing secret (answered this once); the old one signs beside it for 24 h */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * @description stop signing with the old secret at once (default: it signs beside the new one for 24 hours)
+             * @default false
+             */
+            expirePrevious?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              endpoint: {
+                createdAt: string;
+                createdBy: string | null;
+                description: string;
+                disabledAt: string | null;
+                /** @description why Beton disabled the endpoint after repeated failure, and what to do */
+                disabledReason: string | null;
+                enabled: boolean;
+                eventTypes: (
+                  | 'signal.opened'
+                  | 'signal.closed'
+                  | 'account.grade_changed'
+                  | 'push.completed'
+                  | 'sync.failed'
+                )[];
+                /** @description since when every attempt has failed (null while deliveries succeed) */
+                failingSince: string | null;
+                id: string;
+                /** @description until when the secret before the last rotation still signs beside the current one */
+                previousSecretExpiresAt: string | null;
+                /** @description the signing secret's last 4 characters (the secret is shown once) */
+                secretHint: string;
+                updatedAt: string;
+                url: string;
+              };
+              /** @description the whsec_… signing secret: shown this once, store it in the receiver now */
+              secret: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhook-endpoints/{id}/test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Queue a signed webhook.test event to the endpoint (one attempt; see its delivery) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              attemptLog: {
+                attempt: number;
+                durationMs: number;
+                error: string | null;
+                nextAttemptAt: string | null;
+                /** @description the start of the receiver's answer (1 KB at most) */
+                responseBody: string | null;
+                startedAt: string;
+                statusCode: number | null;
+                /** @enum {string} */
+                trigger: 'auto' | 'manual';
+              }[];
+              attempts: number;
+              /** @description the signed JSON body: {type, timestamp, data} */
+              body: string;
+              createdAt: string;
+              deliveredAt: string | null;
+              endpointId: string;
+              eventId: string;
+              eventType: string;
+              id: string;
+              lastError: string | null;
+              lastStatusCode: number | null;
+              /** @description the webhook-id header, the same on every attempt */
+              messageId: string;
+              nextAttemptAt: string | null;
+              /** @enum {string} */
+              status: 'pending' | 'sending' | 'succeeded' | 'failed';
+              updatedAt: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
     delete?: never;
     options?: never;
     head?: never;

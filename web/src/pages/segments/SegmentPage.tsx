@@ -12,6 +12,7 @@ import { PageHeader } from '../../components/PageHeader.js';
 import { Empty, ErrorAlert, Loading } from '../../components/QueryState.js';
 import { formatDate, formatRelative } from '../../lib/format.js';
 import { useSession } from '../../session.js';
+import { SyncListButton } from './SyncListButton.js';
 
 const WEEK_MS = 7 * 86_400_000;
 
@@ -78,6 +79,7 @@ export function SegmentPage() {
             >
               Export CSV
             </Button>
+            <SyncListButton segment={segment} />
             {can('member') && (
               <Button
                 color="red"
