@@ -95,8 +95,12 @@ export type StripeResourceName = keyof StripeResources;
  */
 export class StripeClient {
   readonly sdk: Stripe;
+  private created: Promise<number | null> | undefined;
 
-  constructor(http: HttpClient, apiKey: string) {
+  constructor(
+    private readonly http: HttpClient,
+    apiKey: string,
+  ) {
     const base = http.baseUrl;
     const port = base.port ? Number(base.port) : base.protocol === 'http:' ? 80 : 443;
     this.sdk = new Stripe(apiKey, {
@@ -127,8 +131,25 @@ export class StripeClient {
     }
   }
 
-  /** When the Stripe account was created (unix seconds), or null when the key may not read the account. */
-  async accountCreated(): Promise<number | null> {
+  /** Requests a second this client's rate budget allows (undefined: unlimited). */
+  get requestsPerSecond(): number | undefined {
+    return this.http.budget?.limits.perSecond;
+  }
+
+  /**
+   * When the Stripe account was created (unix seconds), or null when the key may not read the
+   * account. Asked once per client: each stream's full listing starts from it, and at the rate
+   * limit a repeated request costs a page.
+   */
+  accountCreated(): Promise<number | null> {
+    this.created ??= this.readAccountCreated();
+    this.created.catch(() => {
+      this.created = undefined;
+    });
+    return this.created;
+  }
+
+  private async readAccountCreated(): Promise<number | null> {
     try {
       const account = await this.call(() => this.sdk.accounts.retrieveCurrent());
       return typeof account.created === 'number' ? account.created : null;

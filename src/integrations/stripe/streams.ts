@@ -122,6 +122,34 @@ function splitSlice(
 
 type SliceResult<T> = { index: number; page?: { data: T[]; has_more: boolean }; error?: unknown };
 
+/**
+ * How many slices a listing needs in flight to keep the rate budget busy: the requests a second
+ * allowed times how long one takes, with a margin. A split costs a part-filled page (a request
+ * that brings fewer than 100 objects), so slices are split only while fewer than that are left;
+ * under a tight limit two or three slices already fill the budget. Unlimited: LIST_SLICES.
+ * A request's time is estimated by the quickest of the recent ones (one that waited for no token).
+ */
+class SlotsWanted {
+  private readonly recent: number[] = [];
+
+  constructor(private readonly perSecond: number | undefined) {}
+
+  timed<T>(request: Promise<T>): Promise<T> {
+    const started = performance.now();
+    return request.then((answer) => {
+      this.recent.push(performance.now() - started);
+      if (this.recent.length > 16) this.recent.shift();
+      return answer;
+    });
+  }
+
+  wanted(): number {
+    if (this.perSecond === undefined || this.recent.length === 0) return LIST_SLICES;
+    const seconds = Math.min(...this.recent) / 1000;
+    return Math.min(LIST_SLICES, Math.max(2, Math.ceil(this.perSecond * seconds * 1.5) + 1));
+  }
+}
+
 async function* listPass<K extends StripeResourceName>(
   client: StripeClient,
   resource: K,
@@ -154,8 +182,10 @@ async function* listPass<K extends StripeResourceName>(
   };
   // Every unfinished slice has one request in flight; the rate budget paces them together.
   const inflight = new Map<number, Promise<SliceResult<StripeResources[K]>>>();
+  const slots = new SlotsWanted(client.requestsPerSecond);
+  const issue = (index: number) => inflight.set(index, slots.timed(fetchSlice(index)));
   slices.forEach((slice, index) => {
-    if (!slice.done) inflight.set(index, fetchSlice(index));
+    if (!slice.done) issue(index);
   });
   if (inflight.size === 0) {
     yield { records: [], state: { phase: 'events', since: eventsFrom }, done: true };
@@ -173,7 +203,7 @@ async function* listPass<K extends StripeResourceName>(
     if (last) slice.after = last.id;
     if (!slice.done) {
       const older =
-        inflight.size + 1 < LIST_SLICES
+        inflight.size + 1 < slots.wanted()
           ? splitSlice(slice, page.data as readonly { created?: number }[], floor)
           : null;
       if (older) {
@@ -181,9 +211,9 @@ async function* listPass<K extends StripeResourceName>(
         const free = slices.findIndex((x) => x.done);
         const index = free >= 0 ? free : slices.length;
         slices[index] = older;
-        inflight.set(index, fetchSlice(index));
+        issue(index);
       }
-      inflight.set(result.index, fetchSlice(result.index));
+      issue(result.index);
     }
     if (inflight.size === 0) {
       yield { records: page.data, state: { phase: 'events', since: eventsFrom }, done: true };
