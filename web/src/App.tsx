@@ -20,6 +20,7 @@ import { SegmentsPage } from './pages/segments/SegmentsPage.js';
 import { ApiKeysPage } from './pages/settings/ApiKeys.js';
 import { MembersPage } from './pages/settings/Members.js';
 import { ScoringSettingsPage } from './pages/settings/Scoring.js';
+import { WebhooksPage } from './pages/settings/Webhooks.js';
 import { SignalsPage } from './pages/signals/SignalsPage.js';
 import { SyncRunPage } from './pages/sync/SyncRunPage.js';
 import { SyncRunsPage } from './pages/sync/SyncRunsPage.js';
@@ -52,6 +53,7 @@ const router = createBrowserRouter([
       { path: '/settings/members', element: <MembersPage /> },
       { path: '/settings/api-keys', element: <ApiKeysPage /> },
       { path: '/settings/scoring', element: <ScoringSettingsPage /> },
+      { path: '/settings/webhooks', element: <WebhooksPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -27,6 +27,7 @@ import {
   IconSparkles,
   IconUsers,
   IconUsersGroup,
+  IconWebhook,
 } from '@tabler/icons-react';
 import type { ReactNode } from 'react';
 import { Link, Outlet, useLocation } from 'react-router-dom';
@@ -53,6 +54,7 @@ const SETTINGS: NavItem[] = [
   { to: '/settings/members', label: 'Members', icon: <IconUsers size={18} /> },
   { to: '/settings/api-keys', label: 'API keys', icon: <IconKey size={18} /> },
   { to: '/settings/scoring', label: 'Scoring', icon: <IconAdjustments size={18} /> },
+  { to: '/settings/webhooks', label: 'Webhooks', icon: <IconWebhook size={18} /> },
 ];
 
 function isActive(pathname: string, to: string) {
