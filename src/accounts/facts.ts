@@ -73,7 +73,17 @@ function nextPeriodEnd(sub: SubscriptionHistory, asOfMs: number): string | null 
   if (!anchor || !sub.interval) return sub.currentPeriodEnd;
   const start = new Date(anchor);
   const count = Math.max(1, sub.intervalCount);
-  for (let k = 1; k < 10_000; k++) {
+  // Start a little short of the answer instead of at the first period (replay asks for every grid
+  // day): an interval is at most 31 days a month (3 more when a month end overflows) or 366 a year,
+  // so the period `first - 1` ends on or before `asOfMs`.
+  const longest =
+    sub.interval === 'year'
+      ? 366 * DAY_MS
+      : sub.interval === 'month'
+        ? 31 * DAY_MS
+        : (sub.interval === 'week' ? 7 : 1) * DAY_MS;
+  const first = Math.max(1, Math.floor((asOfMs - start.getTime() - 3 * DAY_MS) / (longest * count)));
+  for (let k = first; k < 10_000; k++) {
     const d = new Date(start);
     if (sub.interval === 'year') d.setUTCFullYear(d.getUTCFullYear() + k * count);
     else if (sub.interval === 'month') d.setUTCMonth(d.getUTCMonth() + k * count);

@@ -1,5 +1,5 @@
 import { type Kysely, type RawBuilder, SqliteAdapter, sql } from 'kysely';
-import { type DB, insertRows } from '../db/index.js';
+import { type DB, insertRows, insertStatement, preparedStatement, sqliteHandleOf } from '../db/index.js';
 import type { IntegrationRegistry } from '../integrations/registry.js';
 import { type StreamWithFacts, streamsWithFacts } from '../integrations/sdk.js';
 import { assertUsageFields, type UsageFields, usageDayOf } from '../model/index.js';
@@ -88,6 +88,16 @@ interface UsageRow {
   count: number;
   persons: number;
 }
+
+const USAGE_KEY = {
+  conflict: ['workspace_id', 'account_id', 'event', 'day'],
+  update: ['count', 'persons'],
+} as const;
+const USAGE_UPSERT = insertStatement(
+  'usage_daily',
+  ['workspace_id', 'account_id', 'event', 'day', 'count', 'persons'],
+  USAGE_KEY,
+);
 
 const rowKey = (r: { accountId: string; event: string; day: number }) =>
   `${r.accountId}\u0000${r.event}\u0000${r.day}`;
@@ -189,21 +199,28 @@ export async function ingestUsage(
       }
       rows += writes.length + removals.length;
       await db.transaction().execute(async (trx) => {
-        // One prepared statement run per row on SQLite (multi-row inserts on Postgres): compiling a
-        // Kysely insert per 500 rows cost more than SQLite's own work on a first ingest.
-        await insertRows(
-          trx,
-          'usage_daily',
-          writes.map((w) => ({
-            workspace_id: workspaceId,
-            account_id: w.accountId,
-            event: w.event,
-            day: w.day,
-            count: w.count,
-            persons: w.persons,
-          })),
-          { conflict: ['workspace_id', 'account_id', 'event', 'day'], update: ['count', 'persons'] },
-        );
+        // On SQLite one prepared statement run per row with its values as arguments (no row object,
+        // no value array: a first ingest writes millions); multi-row inserts on Postgres. A Kysely
+        // insert compiled per 500 rows cost more than SQLite's own work.
+        const sqlite = sqliteHandleOf(trx);
+        if (sqlite) {
+          const upsert = preparedStatement(sqlite, USAGE_UPSERT);
+          for (const w of writes) upsert.run(workspaceId, w.accountId, w.event, w.day, w.count, w.persons);
+        } else {
+          await insertRows(
+            trx,
+            'usage_daily',
+            writes.map((w) => ({
+              workspace_id: workspaceId,
+              account_id: w.accountId,
+              event: w.event,
+              day: w.day,
+              count: w.count,
+              persons: w.persons,
+            })),
+            USAGE_KEY,
+          );
+        }
         for (const row of removals) {
           await trx
             .deleteFrom('usage_daily')

@@ -71,12 +71,15 @@ function seriesOf(days: ReadonlyMap<number, number>): EventSeries | null {
   return { start: first, prefix, lastActive, first, last };
 }
 
+/** The prefix sum of a series before `day` (clamped to the series). */
+function prefixBefore(series: EventSeries, day: number): number {
+  return series.prefix[Math.min(Math.max(day - series.start, 0), series.prefix.length - 1)]!;
+}
+
 /** Total of a series on days [from, to] inclusive. */
 function total(series: EventSeries, from: number, to: number): number {
   if (to < from) return 0;
-  const at = (day: number) =>
-    series.prefix[Math.min(Math.max(day - series.start + 1, 0), series.prefix.length - 1)]!;
-  return at(to) - at(from - 1);
+  return prefixBefore(series, to + 1) - prefixBefore(series, from);
 }
 
 /** The last day ≤ `until` with a count, or null. */
@@ -125,15 +128,19 @@ export class DailySeries {
     return [...this.byEvent.keys()];
   }
 
-  private select(selector: EventSelector): EventSeries[] {
-    if (selector === ACTIVITY) return this.activity ? [this.activity] : [];
+  /** The series a selector names (the shared empty list when none: replay asks millions of times). */
+  select(selector: EventSelector): readonly EventSeries[] {
+    if (selector === ACTIVITY) return this.activity ? [this.activity] : NO_SERIES;
     if (typeof selector === 'string') {
       const one = this.byEvent.get(selector);
-      return one ? [one] : [];
+      return one ? [one] : NO_SERIES;
     }
-    return (selector as readonly string[])
-      .map((e) => this.byEvent.get(e))
-      .filter((e): e is EventSeries => e !== undefined);
+    const out: EventSeries[] = [];
+    for (const event of selector as readonly string[]) {
+      const one = this.byEvent.get(event);
+      if (one) out.push(one);
+    }
+    return out;
   }
 
   /**
@@ -142,28 +149,40 @@ export class DailySeries {
    * nothing from its future leaks in).
    */
   view(asOfDay: number, visibleUntil = asOfDay): UsageView {
-    return {
-      asOfDay,
-      sum: (events, days) => {
-        let sum = 0;
-        for (const s of this.select(events)) sum += total(s, asOfDay - days + 1, asOfDay);
-        return sum;
-      },
-      lastDay: (events) => {
-        let best: number | null = null;
-        for (const s of this.select(events)) {
-          const day = lastActiveDay(s, visibleUntil);
-          if (day !== null && (best === null || day > best)) best = day;
-        }
-        return best;
-      },
-      firstDay: (events) => {
-        let best: number | null = null;
-        for (const s of this.select(events))
-          if (s.first <= visibleUntil && (best === null || s.first < best)) best = s.first;
-        return best;
-      },
-    };
+    return new DailyView(this, asOfDay, visibleUntil);
+  }
+}
+
+const NO_SERIES: readonly EventSeries[] = [];
+
+/** One day's view of a DailySeries: methods on a prototype (replay makes one per account and grid day). */
+class DailyView implements UsageView {
+  constructor(
+    private readonly series: DailySeries,
+    readonly asOfDay: number,
+    private readonly visibleUntil: number,
+  ) {}
+
+  sum(events: EventSelector, days: number): number {
+    let sum = 0;
+    for (const s of this.series.select(events)) sum += total(s, this.asOfDay - days + 1, this.asOfDay);
+    return sum;
+  }
+
+  lastDay(events: EventSelector): number | null {
+    let best: number | null = null;
+    for (const s of this.series.select(events)) {
+      const day = lastActiveDay(s, this.visibleUntil);
+      if (day !== null && (best === null || day > best)) best = day;
+    }
+    return best;
+  }
+
+  firstDay(events: EventSelector): number | null {
+    let best: number | null = null;
+    for (const s of this.series.select(events))
+      if (s.first <= this.visibleUntil && (best === null || s.first < best)) best = s.first;
+    return best;
   }
 }
 
