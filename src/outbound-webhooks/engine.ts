@@ -36,7 +36,8 @@ export async function enqueueDelivery(
   opts: { attempts: number; startAfterMs?: number },
 ): Promise<void> {
   await deps.jobs.enqueue<DeliverPayload>(WEBHOOK_DELIVER_JOB, payload, {
-    singletonKey: `${payload.deliveryId}:${opts.attempts}`,
+    // A manual request gets its own key: an automatic retry queued for later must not swallow it.
+    singletonKey: `${payload.deliveryId}:${opts.attempts}:${payload.trigger}`,
     retryLimit: 0,
     ...(opts.startAfterMs ? { startAfterMs: opts.startAfterMs } : {}),
   });
