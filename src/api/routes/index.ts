@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { accountRoutes } from './accounts.js';
+import { alertRoutes } from './alerts.js';
 import { apiKeyRoutes } from './api-keys.js';
 import { auditRoutes } from './audit.js';
 import { enrichmentRoutes } from './enrichment.js';
@@ -49,4 +50,5 @@ export const apiRoutes: FastifyPluginAsyncZod[] = [
   outboundWebhookRoutes,
   ingestRoutes,
   messagingRoutes,
+  alertRoutes,
 ];

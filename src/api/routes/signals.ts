@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { signalVerdicts } from '../../alerts/index.js';
 import { recordAudit } from '../../audit/index.js';
 import { auditActorOf } from '../../auth/index.js';
 import { badRequest } from '../../core/index.js';
@@ -89,6 +90,17 @@ const definitionSchema = z.object({
   definition: customSchema
     .nullable()
     .describe("A custom signal's stored definition (the edit form's values); null for a built-in"),
+  teamVerdicts: z
+    .object({
+      useful: z.number(),
+      notUseful: z.number(),
+      snoozed: z.number(),
+      teamPrecision: z
+        .number()
+        .nullable()
+        .describe('useful / (useful + not useful); null before anyone judged'),
+    })
+    .describe("People's verdicts on this signal's alerts (precision as judged by the team)"),
 });
 
 /** Fields only a built-in signal has, and fields only a custom signal has. */
@@ -138,7 +150,15 @@ export const signalRoutes: FastifyPluginAsyncZod = async (app) => {
   const definitions = async (workspaceId: string) => {
     const all = await signalDefinitions(db(), workspaceId, now());
     const custom = new Map((await listCustomSignals(db(), workspaceId)).map((c) => [c.key, c]));
-    return { ...all, signals: all.signals.map((s) => ({ ...s, definition: custom.get(s.key) ?? null })) };
+    const verdicts = new Map((await signalVerdicts(db(), workspaceId)).map((v) => [v.signal, v]));
+    const none = { useful: 0, notUseful: 0, snoozed: 0, teamPrecision: null };
+    return {
+      ...all,
+      signals: all.signals.map((s) => {
+        const { signal: _key, ...teamVerdicts } = verdicts.get(s.key) ?? { signal: s.key, ...none };
+        return { ...s, definition: custom.get(s.key) ?? null, teamVerdicts };
+      }),
+    };
   };
 
   app.get(

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerAlerts } from './alerts.js';
 import { registerApiKey } from './apikey.js';
 import { registerConnect } from './connect.js';
 import { registerEnrich } from './enrich.js';
@@ -49,6 +50,7 @@ export const commands: ((program: Command) => void)[] = [
   registerSegmentLists,
   registerPeople,
   registerPush,
+  registerAlerts,
   registerWebhooks,
   registerMcp,
   registerSimulate,
