@@ -9,15 +9,19 @@ import { WEBHOOK_EVENT_TYPES } from './events.js';
 /** This module's cursor in the outbox. */
 export const OUTBOX_CONSUMER = 'outbound-webhooks';
 
-/** The enabled endpoints of a workspace that subscribe to an event type. */
-async function subscribers(trx: Kysely<DB>, workspaceId: string, type: string): Promise<string[]> {
+/**
+ * The enabled endpoints of a workspace that subscribe to an event's type and existed when it
+ * happened: a new endpoint does not receive the backlog of events from before it was added.
+ */
+async function subscribers(trx: Kysely<DB>, event: OutboxEvent): Promise<string[]> {
   const rows = await trx
     .selectFrom('webhook_endpoints')
     .select(['id', 'event_types'])
-    .where('workspace_id', '=', workspaceId)
+    .where('workspace_id', '=', event.workspaceId)
     .where('enabled', '=', 1)
+    .where('created_at', '<=', event.createdAt)
     .execute();
-  return rows.filter((r) => (JSON.parse(r.event_types) as string[]).includes(type)).map((r) => r.id);
+  return rows.filter((r) => (JSON.parse(r.event_types) as string[]).includes(event.type)).map((r) => r.id);
 }
 
 /**
@@ -36,7 +40,7 @@ export async function deliveriesFromOutbox(deps: WebhookDeps): Promise<number> {
     async (events: OutboxEvent[], trx) => {
       const now = deps.clock.now();
       for (const event of events) {
-        for (const endpointId of await subscribers(trx, event.workspaceId, event.type)) {
+        for (const endpointId of await subscribers(trx, event)) {
           const deliveryId = await createDelivery(
             trx,
             event.workspaceId,

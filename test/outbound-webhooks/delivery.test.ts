@@ -54,12 +54,16 @@ async function addEndpoint(eventTypes: string[], url = receiver.url) {
 }
 
 async function emit(type: 'signal.opened' | 'push.completed' | 'sync.failed', subject: string) {
-  await recordEvent(t.rt.db.kysely, {
-    workspaceId: t.workspaceId,
-    type,
-    subject,
-    payload: { accountId: subject, signalKey: 'usage_spike' },
-  });
+  await recordEvent(
+    t.rt.db.kysely,
+    {
+      workspaceId: t.workspaceId,
+      type,
+      subject,
+      payload: { accountId: subject, signalKey: 'usage_spike' },
+    },
+    clock.now(),
+  );
   return deliveriesFromOutbox(t.rt);
 }
 
