@@ -17,6 +17,7 @@ import {
   Switch,
   TagsInput,
   Text,
+  Textarea,
   TextInput,
 } from '@mantine/core';
 import { humanize } from '../lib/format.js';
@@ -35,6 +36,10 @@ export interface JsonSchemaField {
   maximum?: number;
   writeOnly?: boolean;
   'x-beton-secret'?: boolean;
+  /** Several lines of text (a query, a template): rendered as a text area. */
+  'x-beton-multiline'?: boolean;
+  /** What the text is (`application/sql`): anything but plain text is shown in a monospaced font. */
+  contentMediaType?: string;
   anyOf?: JsonSchemaField[];
   propertyNames?: { enum?: string[] };
   additionalProperties?: JsonSchemaField | boolean;
@@ -281,6 +286,24 @@ export function SchemaFields({
               value={typeof values[name] === 'number' ? (values[name] as number) : ''}
               onChange={(v) => set(name, typeof v === 'number' ? v : undefined)}
               {...clear(name, label, required)}
+            />
+          );
+        }
+        if (field['x-beton-multiline'] === true) {
+          const code = field.contentMediaType !== undefined && field.contentMediaType !== 'text/plain';
+          return (
+            <Textarea
+              key={name}
+              {...common}
+              required={required}
+              description={field.description}
+              autosize
+              minRows={code ? 5 : 3}
+              maxRows={18}
+              spellCheck={!code}
+              ff={code ? 'monospace' : undefined}
+              value={String(values[name] ?? '')}
+              onChange={(e) => set(name, e.currentTarget.value)}
             />
           );
         }

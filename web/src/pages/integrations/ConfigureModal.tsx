@@ -27,6 +27,7 @@ import {
   validateFields,
   valuesToSend,
 } from '../../components/SchemaForm.js';
+import { CheckPreview, type CheckPreviewTable } from './CheckPreview.js';
 
 /** Field errors the server attaches to a 400, keyed `credentials.apiKey` / `settings.baseUrl`. */
 function serverFieldErrors(error: unknown): Record<string, string> {
@@ -69,6 +70,8 @@ export function ConfigureModal({
   const [credentials, setCredentials] = useState<FieldValues>({});
   const [settings, setSettings] = useState<FieldValues>({});
   const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
+  // What the live check read (a query's first rows): shown after connecting, before closing.
+  const [preview, setPreview] = useState<CheckPreviewTable[] | null>(null);
 
   // Start from the stored settings each time the dialog opens; secrets always start empty.
   useEffect(() => {
@@ -76,6 +79,7 @@ export function ConfigureModal({
       setSettings({ ...(integration.connection?.settings ?? {}) } as FieldValues);
       setCredentials({});
       setLocalErrors({});
+      setPreview(null);
     }
   }, [opened, integration]);
 
@@ -93,7 +97,8 @@ export function ConfigureModal({
     onSuccess: ({ integration: saved }) => {
       queryClient.setQueryData(integrationKeys.detail(name), { integration: saved });
       queryClient.invalidateQueries({ queryKey: integrationKeys.all });
-      onClose();
+      if (saved.preview?.length) setPreview(saved.preview);
+      else onClose();
     },
   });
 
@@ -135,7 +140,17 @@ export function ConfigureModal({
         integration ? `${connected ? 'Configure' : 'Connect'} ${integration.displayName}` : 'Integration'
       }
     >
-      {detail.isPending ? (
+      {preview ? (
+        <Stack>
+          <Alert color="green" variant="light" role="status" title="Connected">
+            {integration?.connection?.accountLabel ?? integration?.displayName}: this is what the check read.
+          </Alert>
+          <CheckPreview tables={preview} />
+          <Group justify="flex-end">
+            <Button onClick={close}>Done</Button>
+          </Group>
+        </Stack>
+      ) : detail.isPending ? (
         <Loading label="Loading the integration…" />
       ) : detail.isError ? (
         <ErrorAlert error={detail.error} onRetry={() => detail.refetch()} />
