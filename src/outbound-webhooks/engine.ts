@@ -227,7 +227,7 @@ function disabledNotice(
   failingSince: string,
   lastFailure: string,
 ): string {
-  return `Beton disabled this endpoint: every attempt to ${endpoint.url} has failed since ${failingSince} (5 days; the last: ${lastFailure}). Fix the receiver, enable the endpoint, then redeliver the failed deliveries.`;
+  return `Beton disabled this endpoint: every attempt to ${endpoint.url} has failed since ${failingSince.slice(0, 16).replace('T', ' ')} UTC (5 days; the last: ${lastFailure}). Fix the receiver, enable the endpoint, then redeliver the failed deliveries.`;
 }
 
 /**

@@ -56,6 +56,15 @@ const STATUS_COLOR: Record<Delivery['status'], string> = {
   failed: 'red',
 };
 
+/** The body as sent, indented for reading (it is signed compact; this is display only). */
+function prettyJson(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
+}
+
 const invalidate = (queryClient: ReturnType<typeof useQueryClient>) =>
   Promise.all([
     queryClient.invalidateQueries({ queryKey: ['webhook-endpoints'] }),
@@ -452,7 +461,9 @@ function DeliveryModal({
             <Text size="sm" fw={500}>
               Body
             </Text>
-            <Code block>{d.body}</Code>
+            <Code block style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>
+              {prettyJson(d.body)}
+            </Code>
           </Stack>
         )}
       </QueryState>
