@@ -600,3 +600,20 @@ export async function listRunsOfSegment(
     .execute();
   return rows.map(toRun);
 }
+
+/**
+ * The workspace's list runs across segments, newest first.
+ *
+ * @example await listRuns(db, ws, 20)
+ */
+export async function listRuns(db: Kysely<DB>, workspaceId: string, limit = 20): Promise<ListRun[]> {
+  const rows = await db
+    .selectFrom('segment_list_runs')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('started_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(Math.min(Math.max(limit, 1), 100))
+    .execute();
+  return rows.map(toRun);
+}

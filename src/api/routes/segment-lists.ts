@@ -5,6 +5,7 @@ import { auditActorOf } from '../../auth/index.js';
 import { integrations } from '../../integrations/index.js';
 import {
   getListRun,
+  listRuns,
   listRunsOfSegment,
   planListSync,
   rollbackListRun,
@@ -136,6 +137,20 @@ export const segmentListRoutes: FastifyPluginAsyncZod = async (app) => {
         request.query.limit,
       ),
     }),
+  );
+
+  app.get(
+    '/segment-list-runs',
+    {
+      config: { access: 'viewer' },
+      schema: {
+        tags: ['segments'],
+        summary: "The workspace's list syncs and rollbacks across segments, newest first",
+        querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(20) }),
+        response: { 200: z.object({ items: z.array(runSchema) }), ...errorResponses },
+      },
+    },
+    async (request) => ({ items: await listRuns(db(), actorOf(request).workspaceId, request.query.limit) }),
   );
 
   app.get(

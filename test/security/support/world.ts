@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { DestinationStream } from 'pino';
+import { deriveAlerts } from '../../../src/alerts/index.js';
 import { createLogger } from '../../../src/core/logger.js';
 import { executeEnrichRun, withAccountDomains } from '../../../src/enrichment/index.js';
 import { executePushRun, withScoresSource } from '../../../src/push/index.js';
@@ -163,7 +164,15 @@ export async function buildWorld(
         windowDays: 7,
       },
     });
-    await call('POST', '/api/v1/segments', { body: { name: 'H8 scored accounts', filter: { minScore: 0 } } });
+    const segment = await call('POST', '/api/v1/segments', {
+      body: { name: 'H8 scored accounts', filter: { minScore: 0 } },
+    });
+    // A list sync and its rollback, so list runs have ids to guess.
+    const listed = await call('POST', `/api/v1/segments/${segment.json.id}/list-sync`, {
+      body: { destination: 'attio' },
+    });
+    if (listed.status !== 200) throw new Error(`list sync: ${listed.status} ${listed.text}`);
+    await call('POST', `/api/v1/segment-list-runs/${listed.json.id}/rollback`);
     const unresolved = await call('GET', '/api/v1/accounts/unresolved?limit=5');
     const accounts = await call('GET', '/api/v1/accounts?limit=5');
     const record = unresolved.json.items?.[0];
@@ -176,6 +185,24 @@ export async function buildWorld(
     // A workspace to keep the history honest: a second admin key, revoked.
     const spare = await call('POST', '/api/v1/api-keys', { body: { name: 'spare', role: 'viewer' } });
     await call('DELETE', `/api/v1/api-keys/${spare.json.apiKey.id}`);
+    // An outbound webhook endpoint and a test delivery, so their routes have ids to guess. Its signing
+    // secret is answered once (that answer is not kept) and must appear nowhere afterwards.
+    const hook = await t.request('POST', '/api/v1/webhook-endpoints', {
+      key: owner,
+      body: { url: 'http://127.0.0.1:9/h8-hooks', eventTypes: ['signal.opened', 'sync.failed'] },
+    });
+    if (hook.status !== 201) throw new Error(`webhook endpoint: ${hook.status} ${hook.text}`);
+    secrets['webhook signing secret'] = hook.json.secret;
+    await call('POST', `/api/v1/webhook-endpoints/${hook.json.endpoint.id}/test`);
+    // An alert rule, a digest and the alerts the score run raised, so the alerts routes have ids to guess.
+    await call('POST', '/api/v1/alerts/rules', {
+      body: { name: 'H8 alerts', destination: { kind: 'channel', channelId: 'C_H8' } },
+    });
+    await call('POST', '/api/v1/alerts/digests', {
+      body: { name: 'H8 digest', emails: ['h8@example.test'] },
+    });
+    await deriveAlerts(t.rt.db.kysely, new Date());
+    await call('GET', '/api/v1/alerts?limit=5');
   } catch (error) {
     await Promise.allSettled([t.close(), sims.close()]);
     throw error;

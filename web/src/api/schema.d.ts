@@ -8787,6 +8787,112 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/segment-list-runs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The workspace's list syncs and rollbacks across segments, newest first */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                added: number;
+                destination: string;
+                error: string | null;
+                failed: number;
+                finishedAt: string | null;
+                id: string;
+                /** @enum {string} */
+                kind: 'sync' | 'rollback';
+                listId: string | null;
+                listName: string;
+                missing: number;
+                removed: number;
+                rollbackOf: string | null;
+                segmentId: string;
+                startedAt: string;
+                /** @enum {string} */
+                status: 'running' | 'succeeded' | 'partial' | 'failed' | 'rolled_back';
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/segment-list-runs/{id}': {
     parameters: {
       query?: never;
