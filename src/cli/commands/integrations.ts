@@ -26,4 +26,27 @@ export function registerIntegrations(program: Command) {
       );
     }),
   );
+  jsonOption(
+    workspaceOption(
+      integrations
+        .command('channels <name>')
+        .description('Channels a messaging integration can post to (for alert rules and digests)'),
+    ),
+  ).action((name: string, opts: { workspace?: string; json?: boolean }) =>
+    withRuntime(async (rt) => {
+      const { listMessagingChannels } = await import('../../messaging/index.js');
+      const ws = await resolveWorkspaceOption(rt, opts);
+      const channels = await listMessagingChannels(rt, ws.id, name);
+      if (opts.json) return output(channels, { json: true });
+      output(
+        channels.map((c) => ({
+          id: c.id,
+          name: c.name,
+          private: c.isPrivate,
+          archived: c.isArchived,
+          member: c.isMember,
+        })),
+      );
+    }),
+  );
 }

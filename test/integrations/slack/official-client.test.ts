@@ -45,7 +45,7 @@ describe('the Slack simulator under the official @slack/web-api client', () => {
       types: 'public_channel,private_channel',
       limit: 9,
     })) {
-      ids.push(...((page.channels as { id: string }[]) ?? []).map((c) => c.id));
+      ids.push(...((page as { channels?: { id: string }[] }).channels ?? []).map((c) => c.id));
     }
     expect(ids.sort()).toEqual(
       sim.world.channels
