@@ -38,6 +38,7 @@ const ROLE_TEXT: Record<string, string> = {
   source: 'syncs data into Beton',
   destination: 'receives scores from Beton',
   enrichment: 'enriches accounts',
+  messaging: 'posts alerts and digests, takes feedback',
 };
 
 function LastSync({ name }: { name: string }) {
