@@ -30,10 +30,12 @@ import {
   type PushRun,
   recordInSync,
   recordIntent,
+  recordIntents,
   recordNote,
   recordRejected,
   recordRestored,
   recordWritten,
+  recordWrittenMany,
   resolveRejectsExcept,
   restoredByOtherRollbacks,
   runProgress,
@@ -398,10 +400,26 @@ export async function applyPushPlan(
       const writeRecords = destination.writeRecords.bind(destination);
       await pool(
         batches,
-        Math.max(1, Math.floor((opts.concurrency ?? 16) / batchSize)),
+        // Two calls in flight at least: one batch's bookkeeping overlaps the next one's request.
+        Math.max(2, Math.floor((opts.concurrency ?? 16) / batchSize)),
         stop,
         async (batch) => {
-          for (const item of batch) await intend(item);
+          // One transaction for the batch's intents and one for its writes, not one per record.
+          await recordIntents(
+            deps.db,
+            workspaceId,
+            batch
+              .filter((item) => !prior.pending.has(item.key))
+              .map((item) => ({
+                runId,
+                key: item.key,
+                accountId: item.accountId,
+                recordId: item.recordId,
+                action: item.action,
+                changes: item.changes,
+                now: now(),
+              })),
+          );
           let outcomes: Awaited<ReturnType<typeof writeRecords>>;
           try {
             outcomes = await writeRecords(batch.map(toRecordWrite), opts.mapping, opts.signal);
@@ -411,14 +429,39 @@ export async function applyPushPlan(
             await beat();
             return;
           }
+          const ok: { item: PlanItem; recordId: string }[] = [];
           for (const [i, item] of batch.entries()) {
             const outcome = outcomes[i];
-            if (outcome?.ok) await succeeded(item, outcome.recordId);
-            else
-              await failed(
-                item,
-                outcome ? outcome.error : new Error('the destination answered no outcome for it'),
-              );
+            if (outcome?.ok) ok.push({ item, recordId: outcome.recordId });
+          }
+          await recordWrittenMany(
+            deps.db,
+            workspaceId,
+            ok.map(({ item, recordId }) => ({
+              destination: destination.name,
+              runId,
+              item,
+              action: item.action,
+              recordId,
+              changes: item.changes,
+              state: nextState(item, recordId, runId, now()),
+              now: now(),
+            })),
+          );
+          for (const { item, recordId } of ok) {
+            transientStreak = 0;
+            recordIds.set(item.key, recordId);
+            if (item.action === 'create') counts.created += 1;
+            else counts.updated += 1;
+            counts.writes += 1;
+          }
+          for (const [i, item] of batch.entries()) {
+            const outcome = outcomes[i];
+            if (outcome?.ok) continue;
+            await failed(
+              item,
+              outcome ? outcome.error : new Error('the destination answered no outcome for it'),
+            );
           }
           await beat();
         },

@@ -427,6 +427,34 @@ export async function recordIntent(
     .execute();
 }
 
+/** The intents of one batch call, in one transaction. */
+export async function recordIntents(
+  db: Db,
+  workspaceId: string,
+  inputs: readonly Parameters<typeof recordIntent>[2][],
+): Promise<void> {
+  for (let i = 0; i < inputs.length; i += 100) {
+    await db
+      .insertInto('push_run_items')
+      .values(
+        inputs.slice(i, i + 100).map((input) => ({
+          workspace_id: workspaceId,
+          run_id: input.runId,
+          record_key: input.key,
+          account_id: input.accountId,
+          record_id: input.recordId,
+          action: input.action,
+          status: PENDING,
+          changes_json: toJson(input.changes),
+          prev_state_json: null,
+          reason: null,
+          created_at: input.now,
+        })),
+      )
+      .execute();
+  }
+}
+
 /** Where a run stands: keys with a recorded outcome, and writes sent whose outcome is unknown. */
 export interface RunProgressState {
   /** Keys with a written item. */
@@ -595,48 +623,163 @@ export async function recordWritten(
     now: string;
   },
 ): Promise<void> {
+  await db.transaction().execute((trx) => writtenIn(trx, workspaceId, input));
+}
+
+/**
+ * The writes of one batch call, recorded in one transaction (a destination that writes 100
+ * records a call would otherwise spend a transaction per record).
+ */
+export async function recordWrittenMany(
+  db: Db,
+  workspaceId: string,
+  inputs: readonly Parameters<typeof recordWritten>[2][],
+): Promise<void> {
+  if (inputs.length === 0) return;
+  const { runId, destination } = inputs[0]!;
+  // A handful of statements for the whole batch (SQLite's variable limit: a few hundred rows a statement).
   await db.transaction().execute(async (trx) => {
-    await clearIntent(trx, workspaceId, input.runId, input.item.key);
-    await bump(trx, workspaceId, input.runId, {
-      [input.action === 'create' ? 'created' : 'updated']: 1,
-      writes: 1,
-    });
-    await trx
-      .insertInto('push_run_items')
-      .values({
-        workspace_id: workspaceId,
-        run_id: input.runId,
-        record_key: input.item.key,
-        account_id: input.item.accountId,
-        record_id: input.recordId,
-        action: input.action,
-        status: 'written',
-        changes_json: toJson(input.changes),
-        prev_state_json: input.item.previous ? toJson(input.item.previous) : null,
-        reason: null,
-        created_at: input.now,
-      })
-      .execute();
-    if (input.state) await setState(trx, workspaceId, input.destination, input.state);
-    else {
+    for (let i = 0; i < inputs.length; i += 100) {
+      const chunk = inputs.slice(i, i + 100);
+      const keys = chunk.map((input) => input.item.key);
       await trx
-        .deleteFrom('push_state')
+        .deleteFrom('push_run_items')
         .where('workspace_id', '=', workspaceId)
-        .where('destination', '=', input.destination)
-        .where('record_key', '=', input.item.key)
+        .where('run_id', '=', runId)
+        .where('record_key', 'in', keys)
+        .where('status', '=', PENDING)
         .execute();
+      await trx
+        .insertInto('push_run_items')
+        .values(
+          chunk.map((input) => ({
+            workspace_id: workspaceId,
+            run_id: runId,
+            record_key: input.item.key,
+            account_id: input.item.accountId,
+            record_id: input.recordId,
+            action: input.action,
+            status: 'written',
+            changes_json: toJson(input.changes),
+            prev_state_json: input.item.previous ? toJson(input.item.previous) : null,
+            reason: null,
+            created_at: input.now,
+          })),
+        )
+        .execute();
+      const states = chunk.flatMap((input) => (input.state ? [input.state] : []));
+      if (states.length > 0) {
+        await trx
+          .insertInto('push_state')
+          .values(
+            states.map((state) => ({
+              workspace_id: workspaceId,
+              destination,
+              record_key: state.key,
+              account_id: state.accountId,
+              record_id: state.recordId,
+              hash: state.hash,
+              values_json: toJson(state.values),
+              run_id: state.runId,
+              written_at: state.writtenAt,
+            })),
+          )
+          .onConflict((oc) =>
+            oc.columns(['workspace_id', 'destination', 'record_key']).doUpdateSet((eb) => ({
+              account_id: eb.ref('excluded.account_id'),
+              record_id: eb.ref('excluded.record_id'),
+              hash: eb.ref('excluded.hash'),
+              values_json: eb.ref('excluded.values_json'),
+              run_id: eb.ref('excluded.run_id'),
+              written_at: eb.ref('excluded.written_at'),
+            })),
+          )
+          .execute();
+      }
+      const cleared = chunk.filter((input) => !input.state).map((input) => input.item.key);
+      if (cleared.length > 0) {
+        await trx
+          .deleteFrom('push_state')
+          .where('workspace_id', '=', workspaceId)
+          .where('destination', '=', destination)
+          .where('record_key', 'in', cleared)
+          .execute();
+      }
+      const retried = chunk.filter((input) => input.item.retry).map((input) => input.item.key);
+      if (retried.length > 0) {
+        await trx
+          .updateTable('push_rejects')
+          .set({ resolved_at: chunk[0]!.now })
+          .where('workspace_id', '=', workspaceId)
+          .where('destination', '=', destination)
+          .where('record_key', 'in', retried)
+          .where('resolved_at', 'is', null)
+          .execute();
+      }
     }
-    // The plan knows whether the record had an open reject: most writes skip this statement.
-    if (!input.item.retry) return;
+    const created = inputs.filter((input) => input.action === 'create').length;
+    await bump(trx, workspaceId, runId, {
+      created,
+      updated: inputs.length - created,
+      writes: inputs.length,
+    });
+  });
+}
+
+async function writtenIn(
+  trx: Transaction<DB>,
+  workspaceId: string,
+  input: {
+    destination: string;
+    runId: string;
+    item: PlanItem;
+    action: string;
+    recordId: string;
+    changes: FieldChange[];
+    state: LastWrite | null;
+    now: string;
+  },
+): Promise<void> {
+  await clearIntent(trx, workspaceId, input.runId, input.item.key);
+  await bump(trx, workspaceId, input.runId, {
+    [input.action === 'create' ? 'created' : 'updated']: 1,
+    writes: 1,
+  });
+  await trx
+    .insertInto('push_run_items')
+    .values({
+      workspace_id: workspaceId,
+      run_id: input.runId,
+      record_key: input.item.key,
+      account_id: input.item.accountId,
+      record_id: input.recordId,
+      action: input.action,
+      status: 'written',
+      changes_json: toJson(input.changes),
+      prev_state_json: input.item.previous ? toJson(input.item.previous) : null,
+      reason: null,
+      created_at: input.now,
+    })
+    .execute();
+  if (input.state) await setState(trx, workspaceId, input.destination, input.state);
+  else {
     await trx
-      .updateTable('push_rejects')
-      .set({ resolved_at: input.now })
+      .deleteFrom('push_state')
       .where('workspace_id', '=', workspaceId)
       .where('destination', '=', input.destination)
       .where('record_key', '=', input.item.key)
-      .where('resolved_at', 'is', null)
       .execute();
-  });
+  }
+  // The plan knows whether the record had an open reject: most writes skip this statement.
+  if (!input.item.retry) return;
+  await trx
+    .updateTable('push_rejects')
+    .set({ resolved_at: input.now })
+    .where('workspace_id', '=', workspaceId)
+    .where('destination', '=', input.destination)
+    .where('record_key', '=', input.item.key)
+    .where('resolved_at', 'is', null)
+    .execute();
 }
 
 /** A record could not be written: its run item and an open reject (attempts counted). */

@@ -45,7 +45,7 @@ export class HubspotClient {
     const window = this.lanes[lane];
     for (let refused = 0; ; refused++) {
       await window.take(req.signal);
-      const answer = await this.http.request<T | Api.HubspotError>({ ...req, accept: [429] });
+      const answer = await this.http.request<T | Api.HubspotError>({ ...req, accept: [...(req.accept ?? []), 429] });
       if (answer.status !== 429) {
         if (write) this.writes += 1;
         return answer.data as T;
