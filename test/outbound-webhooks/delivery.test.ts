@@ -267,4 +267,24 @@ describe('outbound webhooks over HTTP', () => {
     expect(logLines.length).toBeGreaterThan(0);
     for (const s of [secret, fresh]) expect(logLines.join('\n')).not.toContain(s.slice(6, 30));
   });
+  it('a new endpoint does not receive events from before it was added', async () => {
+    await recordEvent(
+      t.rt.db.kysely,
+      {
+        workspaceId: t.workspaceId,
+        type: 'signal.opened',
+        subject: 'before',
+        payload: { accountId: 'before' },
+      },
+      clock.now(),
+    );
+    clock.advance(1_000);
+    const { endpoint } = await addEndpoint(['signal.opened']);
+    await deliveriesFromOutbox(t.rt); // the endpoints that existed get it
+    expect(await deliveriesOf(endpoint.id)).toEqual([]);
+    expect(await emit('signal.opened', 'after')).toBeGreaterThanOrEqual(1);
+    expect((await deliveriesOf(endpoint.id)).map((d: { eventType: string }) => d.eventType)).toEqual([
+      'signal.opened',
+    ]);
+  });
 });
