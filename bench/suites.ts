@@ -4,6 +4,7 @@ import { destinationPushSuites } from './push/destination-push.js';
 import { scoringDetectScore } from './scoring/detect-score.js';
 import { segmentsBench } from './segments/evaluate.js';
 import { eventIngest } from './sources/event-ingest.js';
+import { hubspotIncremental } from './sources/hubspot-incremental.js';
 import { posthogUsage } from './sources/posthog-usage.js';
 import { stripeBackfill } from './sources/stripe-backfill.js';
 import { syncEngineOverhead } from './sync/engine-overhead.js';
@@ -20,6 +21,7 @@ export const suites: BenchSuite[] = [
   enrichApollo,
   stripeBackfill,
   posthogUsage,
+  hubspotIncremental,
   eventIngest,
   scoringDetectScore,
   segmentsBench,
