@@ -2,6 +2,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { simulatedIntegrations } from '../../src/simulators/index.js';
 import { nodeArgsFor } from '../support/bundle.js';
 
 /** The CLI, bundled once for this file: each run is a full Node start. */
@@ -35,10 +36,11 @@ function simulate(args: string[]): Promise<{ child: ChildProcess; line: string }
 }
 
 describe('beton simulate', () => {
-  it('prints exactly the four services with their credentials as JSON, serves them, and stops on SIGINT', async () => {
+  it('prints every registered simulator with its credentials as JSON, serves them, and stops on SIGINT', async () => {
     const { child, line } = await simulate(['--json', '--companies', '40', '--seed', 'cli']);
     const creds = JSON.parse(line);
-    expect(Object.keys(creds)).toEqual(['posthog', 'stripe', 'apollo', 'attio']);
+    // Every integration that declares a simulator, in pipeline order (sources, enrichment, CRMs, …).
+    expect(Object.keys(creds)).toEqual(simulatedIntegrations().map((i) => i.name));
     expect(Object.keys(creds.posthog)).toEqual(['url', 'apiKey', 'projectId']);
     expect(Object.keys(creds.stripe)).toEqual(['url', 'apiKey', 'webhookSecret']);
     expect(Object.keys(creds.apollo)).toEqual(['url', 'apiKey']);
