@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, SqliteAdapter, sql } from 'kysely';
 import { chunks, DAY_MS } from '../accounts/index.js';
 import { badRequest } from '../core/index.js';
 import type { DB } from '../db/index.js';
@@ -34,10 +34,10 @@ async function matchingIds(db: Kysely<DB>, workspaceId: string, segment: Segment
 }
 
 /**
- * Which accounts each segment selects now, in one pass over the workspace's accounts: every
- * segment's conditions become one boolean column of a single query (the same SQL conditions as the
- * accounts list, so the two never disagree). Segments are taken in groups to keep the statement
- * and its parameters small.
+ * Which accounts each segment selects now, in one pass over the workspace's accounts: each
+ * segment's conditions (the accounts list's own SQL, so the two never disagree) become one
+ * character of a flags string per account ('1' = selected), one short string per row instead of
+ * a column per segment. Segments are taken in groups to keep the statement small.
  */
 async function matchingIdsOfAll(
   db: Kysely<DB>,
@@ -47,49 +47,59 @@ async function matchingIdsOfAll(
 ): Promise<Map<string, Set<string>>> {
   const out = new Map(segments.map((s) => [s.id, new Set<string>()]));
   for (const group of chunks(segments, SEGMENTS_PER_PASS)) {
-    const columns = group.map((segment, i) => {
+    const flags = group.map((segment) => {
       const conditions = accountFilterConditions(workspaceId, segment.filter, now);
-      const all =
-        conditions.length === 0 ? sql<boolean>`1 = 1` : sql<boolean>`${sql.join(conditions, sql` and `)}`;
-      return sql<number>`case when ${all} then 1 else 0 end`.as(`m${i}`);
+      const all = conditions.length === 0 ? sql`1 = 1` : sql.join(conditions, sql` and `);
+      return sql<string>`case when ${all} then '1' else '0' end`;
     });
-    const rows = (await db
+    const rows = await db
       .selectFrom('accounts as a')
       .leftJoin('account_scores as s', (j) =>
         j.onRef('s.account_id', '=', 'a.id').onRef('s.workspace_id', '=', 'a.workspace_id'),
       )
-      .select('a.id')
-      .select(columns)
+      .select(['a.id', sql<string>`${sql.join(flags, sql` || `)}`.as('flags')])
       .where('a.workspace_id', '=', workspaceId)
-      .execute()) as unknown as Record<string, unknown>[];
-    group.forEach((segment, i) => {
-      const members = out.get(segment.id)!;
-      const key = `m${i}`;
-      for (const row of rows) if (Number(row[key]) === 1) members.add(row.id as string);
-    });
+      .execute();
+    const sets = group.map((segment) => out.get(segment.id)!);
+    for (const row of rows) {
+      const f = row.flags;
+      for (let i = f.indexOf('1'); i >= 0; i = f.indexOf('1', i + 1)) sets[i]!.add(row.id);
+    }
   }
   return out;
 }
 
-/** Segments evaluated per pass over the accounts (one boolean column each). */
+/** Segments evaluated per pass over the accounts. */
 const SEGMENTS_PER_PASS = 50;
 
-/** Every segment's open stays, in one read. */
+/**
+ * Every segment's open stays, in one read grouped by account (one row per account, not one per
+ * stay: a workspace with 50 segments holds far more stays than accounts).
+ */
 async function openStaysOfAll(db: Kysely<DB>, workspaceId: string): Promise<Map<string, Set<string>>> {
   const rows = await db
     .selectFrom('segment_members')
-    .select(['segment_id', 'account_id'])
+    .select(['account_id', sql<string>`${sql.raw(groupConcat(db))}`.as('segment_ids')])
     .where('workspace_id', '=', workspaceId)
     .where('left_at', 'is', null)
+    .groupBy('account_id')
     .execute();
   const out = new Map<string, Set<string>>();
   for (const r of rows) {
-    const set = out.get(r.segment_id) ?? new Set<string>();
-    set.add(r.account_id);
-    out.set(r.segment_id, set);
+    for (const segmentId of r.segment_ids.split(',')) {
+      const set = out.get(segmentId) ?? new Set<string>();
+      set.add(r.account_id);
+      out.set(segmentId, set);
+    }
   }
   return out;
 }
+
+/** The dialect's string aggregate over segment ids (ids hold no comma). */
+const groupConcat = (db: Kysely<DB>) =>
+  db.getExecutor().adapter instanceof SqliteAdapter
+    ? 'group_concat(segment_id)'
+    : "string_agg(segment_id, ',')";
 
 interface Change {
   segment: Segment;
