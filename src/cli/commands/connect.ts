@@ -82,10 +82,23 @@ export function registerConnect(program: Command) {
             `  streams: ${detail.streams.map((s) => s.name).join(', ') || '(none)'} — ${pushed ? 'written as senders push calls' : `run \`beton sync ${name}\``}` +
             (writeKey
               ? `\n  write key (shown once, keep it secret): ${writeKey}\n  senders post to <your Beton URL>/v1/batch with it as the Basic auth user name; \`beton write-keys ${name}\` creates, lists and revokes keys`
-              : ''),
+              : '') +
+            (detail.preview ?? []).map(previewText).join(''),
         );
       }),
   );
+}
+
+/** What the live check read (a query's first rows), as a tab-separated table under its title. */
+function previewText(table: {
+  title: string;
+  columns: string[];
+  rows: (string | number | null)[][];
+}): string {
+  const line = (cells: (string | number | null)[]) =>
+    `    ${cells.map((c) => (c === null ? 'null' : String(c))).join('\t')}`;
+  const rows = table.rows.length > 0 ? table.rows.map(line) : ['    (no rows yet)'];
+  return `\n  ${table.title}:\n${[line(table.columns), ...rows].join('\n')}`;
 }
 
 /** A new write key when the connection has no live one (a reconnect keeps the keys it has). */
