@@ -48,7 +48,7 @@ export function contactClaim(contact: HubspotObject): Claim {
   return { kind: 'none', reason: 'no email and no primary company' };
 }
 
-/** A contact as a person; the title gives seniority and department downstream (as for any person). */
+/** A contact as a person; its title gives seniority and department when people are merged. */
 export function contactFact(contact: HubspotObject): PersonFact {
   const first = prop(contact, 'firstname');
   const last = prop(contact, 'lastname');
@@ -82,9 +82,13 @@ export const companiesFacts: StreamFacts<HubspotObject> = {
   firstSeen: (company) => dateOf(prop(company, 'createdate')),
 };
 
+/**
+ * Contacts are CRM people: among the account's people (merged with product users by email, title →
+ * seniority and department), not detector inputs of their own — as every CRM's people are.
+ */
 export const contactsFacts: StreamFacts<HubspotObject> = {
   identity: { claim: contactClaim, follows: true },
-  people: contactFact,
+  contacts: contactFact,
 };
 
 export const dealsFacts: StreamFacts<HubspotObject> = {

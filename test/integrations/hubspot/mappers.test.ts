@@ -57,7 +57,7 @@ describe('HubSpot mappers', () => {
     expect(contactsFacts.identity?.claim(linked, null)).toEqual({ kind: 'customer', customerId: '512' });
     const personal = { ...contact, properties: { ...contact.properties, email: 'bryan@gmail.com' } };
     expect(contactsFacts.identity?.claim(personal, null)).toMatchObject({ kind: 'none' });
-    expect(contactsFacts.people?.(contact)).toMatchObject({
+    expect(contactsFacts.contacts?.(contact)).toMatchObject({
       id: '501',
       email: 'bcooper@biglytics.net',
       name: 'Bryan Cooper',
