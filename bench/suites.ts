@@ -1,3 +1,4 @@
+import { alertsBench } from './alerts/delivery.js';
 import { enrichApollo } from './enrichment/apollo-enrich.js';
 import { scaleOut } from './jobs/scale-out.js';
 import { destinationPushSuites } from './push/destination-push.js';
@@ -25,5 +26,6 @@ export const suites: BenchSuite[] = [
   eventIngest,
   scoringDetectScore,
   segmentsBench,
+  alertsBench,
   scaleOut,
 ];

@@ -42,11 +42,15 @@ const nextSlot = new Map<string, number>();
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (ms <= 0 || signal?.aborted) return resolve();
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    const onAbort = () => {
       clearTimeout(timer);
       resolve();
-    });
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 /**
@@ -105,9 +109,6 @@ export async function deliverTarget(
         .execute();
       continue;
     }
-    // Pace: wait for this target's next slot.
-    await sleep((nextSlot.get(slotKey) ?? 0) - Date.now(), opts.signal);
-    if (opts.signal?.aborted) break;
     const claimed = await claim(db, workspaceId, next.id, deps.clock.now());
     if (!claimed) continue;
     const attempt = next.attempts + 1;
@@ -122,12 +123,17 @@ export async function deliverTarget(
       continue;
     }
     const message = renderMessage(open.messenger, alertCard(facts, deps.config.BETON_PUBLIC_URL));
-    nextSlot.set(slotKey, Date.now() + gapMs);
+    // Pace: the message is ready; wait for this target's next slot (an abort leaves the claim to lapse).
+    await sleep((nextSlot.get(slotKey) ?? 0) - Date.now(), opts.signal);
+    if (opts.signal?.aborted) break;
     try {
       const sent = await open.messenger.post(parseTargetKey(target), message);
+      // Spaced from the answer, not the request: a request held up on its way cannot arrive early.
+      nextSlot.set(slotKey, Date.now() + gapMs);
       await finish(db, workspaceId, next.id, attempt, deps.clock.now(), { status: 'sent', sent });
       result.sent++;
     } catch (error) {
+      nextSlot.set(slotKey, Date.now() + gapMs);
       const known = error instanceof MessagingError ? error : null;
       const code = known?.code ?? 'send_error';
       const text = error instanceof Error ? error.message : String(error);

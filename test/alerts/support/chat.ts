@@ -138,68 +138,71 @@ interface ChatClient {
   ): Promise<{ status: number; retryAfter: string | null; json: Record<string, unknown> }>;
 }
 
-/** The test chat service as an integration offering `messaging`. */
-export const chat = defineIntegration({
-  name: 'chat',
-  displayName: 'Test Chat',
-  description: 'A chat service for the alerts tests.',
-  category: 'messaging',
-  roles: ['messaging'],
-  docs: { keyUrl: 'https://chat.example/keys', scopes: ['post'], setup: 'docs/alerts.md' },
-  credentials: z.object({ token: secret(z.string().min(4)) }),
-  settings: z.object({ baseUrl: baseUrlSetting('https://chat.example') }),
-  rateLimit: { perSecond: 1000 },
-  defaultBaseUrl: 'https://chat.example',
-  auth: (c) => ({ authorization: `Bearer ${c.token}` }),
-  client: (ctx): ChatClient => ({
-    async call(method, body) {
-      const res = await fetch(`${ctx.settings.baseUrl}/${method}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${ctx.credentials.token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      return {
-        status: res.status,
-        retryAfter: res.headers.get('retry-after'),
-        json: (await res.json()) as never,
-      };
-    },
-  }),
-  validate: async (client: ChatClient) => {
-    const r = await client.call('auth.test', {});
-    if (!r.json.ok) throw new Error(String(r.json.error));
-    return { accountLabel: String(r.json.team) };
-  },
-  messaging: {
-    description: 'Alerts to channels.',
-    pacePerTargetPerSecond: Number(process.env.CHAT_PACE ?? 20),
-    open: (client: ChatClient) => ({
-      listChannels: async () => [
-        { id: 'C1', name: 'alerts', isPrivate: false, isArchived: false, isMember: true },
-      ],
-      findPersonByEmail: async () => null,
-      renderCard: (card: AlertCard): OutgoingMessage => ({
-        text: cardText(card),
-        blocks: [{ type: 'card', alertRef: card.alertRef, actions: card.actions ?? [] }],
-      }),
-      async post(target: MessageTarget, message: OutgoingMessage) {
-        const alertRef = (message.blocks?.[0] as { alertRef?: string } | undefined)?.alertRef;
-        const r = await client.call('post', { channel: target.id, ...message, alertRef });
-        if (r.status === 429) {
-          throw new MessagingError('ratelimited', 'Rate limited', {
-            retryAfterMs: Number(r.retryAfter ?? '1') * 1000,
-            permanent: false,
-          });
-        }
-        if (!r.json.ok) {
-          const code = String(r.json.error);
-          throw new MessagingError(code, `The chat service refused the message: ${code}`, {
-            permanent: PERMANENT.has(code),
-          });
-        }
-        return { channel: String(r.json.channel), ts: String(r.json.ts) };
+/** The test chat service as an integration offering `messaging`, paced at `pace` posts per channel per second. */
+export const chatIntegration = (pace: number) =>
+  defineIntegration({
+    name: 'chat',
+    displayName: 'Test Chat',
+    description: 'A chat service for the alerts tests.',
+    category: 'messaging',
+    roles: ['messaging'],
+    docs: { keyUrl: 'https://chat.example/keys', scopes: ['post'], setup: 'docs/alerts.md' },
+    credentials: z.object({ token: secret(z.string().min(4)) }),
+    settings: z.object({ baseUrl: baseUrlSetting('https://chat.example') }),
+    rateLimit: { perSecond: 1000 },
+    defaultBaseUrl: 'https://chat.example',
+    auth: (c) => ({ authorization: `Bearer ${c.token}` }),
+    client: (ctx): ChatClient => ({
+      async call(method, body) {
+        const res = await fetch(`${ctx.settings.baseUrl}/${method}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${ctx.credentials.token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        return {
+          status: res.status,
+          retryAfter: res.headers.get('retry-after'),
+          json: (await res.json()) as never,
+        };
       },
-      update: async () => {},
     }),
-  },
-});
+    validate: async (client: ChatClient) => {
+      const r = await client.call('auth.test', {});
+      if (!r.json.ok) throw new Error(String(r.json.error));
+      return { accountLabel: String(r.json.team) };
+    },
+    messaging: {
+      description: 'Alerts to channels.',
+      pacePerTargetPerSecond: pace,
+      open: (client: ChatClient) => ({
+        listChannels: async () => [
+          { id: 'C1', name: 'alerts', isPrivate: false, isArchived: false, isMember: true },
+        ],
+        findPersonByEmail: async () => null,
+        renderCard: (card: AlertCard): OutgoingMessage => ({
+          text: cardText(card),
+          blocks: [{ type: 'card', alertRef: card.alertRef, actions: card.actions ?? [] }],
+        }),
+        async post(target: MessageTarget, message: OutgoingMessage) {
+          const alertRef = (message.blocks?.[0] as { alertRef?: string } | undefined)?.alertRef;
+          const r = await client.call('post', { channel: target.id, ...message, alertRef });
+          if (r.status === 429) {
+            throw new MessagingError('ratelimited', 'Rate limited', {
+              retryAfterMs: Number(r.retryAfter ?? '1') * 1000,
+              permanent: false,
+            });
+          }
+          if (!r.json.ok) {
+            const code = String(r.json.error);
+            throw new MessagingError(code, `The chat service refused the message: ${code}`, {
+              permanent: PERMANENT.has(code),
+            });
+          }
+          return { channel: String(r.json.channel), ts: String(r.json.ts) };
+        },
+        update: async () => {},
+      }),
+    },
+  });
+
+export const chat = chatIntegration(20);
