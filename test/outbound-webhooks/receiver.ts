@@ -20,6 +20,8 @@ export class Receiver {
   /** Requests that arrived at all (verified or not). */
   requests = 0;
   answer = 200;
+  /** Wait this long before answering (to make workers overlap). */
+  delayMs = 0;
   secrets: string[] = [];
   private server: http.Server | undefined;
   private port = 0;
@@ -32,8 +34,9 @@ export class Receiver {
     this.server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
+      req.on('end', async () => {
         this.requests++;
+        if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
         const raw = Buffer.concat(chunks).toString('utf8');
         const headers = {
           'webhook-id': String(req.headers['webhook-id'] ?? ''),
