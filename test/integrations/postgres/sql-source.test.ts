@@ -249,6 +249,32 @@ describe('a good query', () => {
     expect(again.text).not.toContain(sourceUrl());
   });
 
+  it('never shows or logs the password of the connection string', async () => {
+    // The CI database trusts local logins, so any password works: the point is where it goes.
+    const password = 'pw-Sql-Source-7f3c91ad';
+    const withPassword = sourceUrl().replace('postgres@', `postgres:${password}@`);
+    const res = await connect({}, { connectionString: withPassword });
+    expect(res.status, res.text).toBe(200);
+    const refused = await connect({ usageQuery: 'select nope where $1' }, { connectionString: withPassword });
+    expect(refused.status).toBe(400);
+    const run = await sync({ streams: ['usage_daily'] });
+    const reads = await Promise.all([
+      t.request('GET', '/api/v1/integrations/postgres', { key: t.keys.admin }),
+      t.request('GET', `/api/v1/sync-runs/${run.id}`, { key: t.keys.admin }),
+      t.request('GET', '/api/v1/audit-log', { key: t.keys.owner }),
+    ]);
+    expect(reads.map((r) => r.status)).toEqual([200, 200, 200]);
+    const answers = [res.text, refused.text, ...reads.map((r) => r.text)];
+    for (const text of answers) expect(text).not.toContain(password);
+    const stored = await t.rt.db.kysely
+      .selectFrom('connections')
+      .selectAll()
+      .where('workspace_id', '=', t.workspaceId)
+      .where('integration', '=', 'postgres')
+      .executeTakeFirstOrThrow();
+    expect(JSON.stringify(stored)).not.toContain(password);
+  });
+
   it('syncs the same usage a direct aggregation gives, with accounts and people', async () => {
     const run = await sync();
     expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
