@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { AppError, conflict, notFound } from '../core/errors.js';
+import { preparedStatement } from '../db/bulk.js';
+import { sqliteHandleOf } from '../db/dialect.js';
 import { fromJson, toJson } from '../db/json.js';
 import type { DB, SyncRunStatus, SyncRunsTable } from '../db/schema/index.js';
 import { recordEvent } from '../outbox/index.js';
@@ -264,6 +266,24 @@ export async function recordRunPage(
   runId: string,
   page: { counts: RunCounts; streams: Record<string, StreamRunSummary>; stream: string; now: string },
 ): Promise<{ cancelRequested: boolean }> {
+  // On SQLite in the page's transaction: one statement prepared once (it runs after every page).
+  const sqlite = trx.isTransaction ? sqliteHandleOf(trx) : undefined;
+  if (sqlite) {
+    const flags = preparedStatement(sqlite, RECORD_PAGE).get(
+      page.counts.pages,
+      page.counts.read,
+      page.counts.written,
+      page.counts.unchanged,
+      page.counts.deleted,
+      page.counts.rejected,
+      toJson(page.streams),
+      page.stream,
+      page.now,
+      workspaceId,
+      runId,
+    ) as { cancel_requested_at: string | null } | undefined;
+    return { cancelRequested: Boolean(flags?.cancel_requested_at) };
+  }
   const flags = await trx
     .updateTable('sync_runs')
     .set({
@@ -283,6 +303,10 @@ export async function recordRunPage(
     .executeTakeFirst();
   return { cancelRequested: Boolean(flags?.cancel_requested_at) };
 }
+
+const RECORD_PAGE = `UPDATE sync_runs SET pages = ?, records_read = ?, records_written = ?, records_unchanged = ?,
+    records_deleted = ?, records_rejected = ?, streams_json = ?, current_stream = ?, heartbeat_at = ?
+  WHERE workspace_id = ? AND id = ? RETURNING cancel_requested_at`;
 
 /** Record the deletions a full pass's sweep found, in the sweep's transaction. */
 export async function recordRunDeletes(

@@ -1,4 +1,6 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import { preparedStatement } from '../db/bulk.js';
+import { sqliteHandleOf } from '../db/dialect.js';
 import type { DB, SyncStateTable } from '../db/schema/index.js';
 
 export type StreamStateRow = Selectable<SyncStateTable>;
@@ -22,12 +24,36 @@ export async function readStreamState(db: Queryable, key: StreamKey): Promise<St
     .executeTakeFirst();
 }
 
-/** Insert or replace the stream's position (called inside the page's transaction). */
+const UPSERT_STATE = `INSERT INTO sync_state (workspace_id, connection_id, integration, stream, state_json, pass,
+    pass_started_at, last_success_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (workspace_id, connection_id, stream) DO UPDATE SET state_json = excluded.state_json,
+    pass = excluded.pass, pass_started_at = excluded.pass_started_at, last_success_at = excluded.last_success_at,
+    updated_at = excluded.updated_at`;
+
+/**
+ * Insert or replace the stream's position (called inside the page's transaction). On SQLite inside
+ * a transaction, one statement prepared once: it runs after every page.
+ */
 export async function writeStreamState(
   db: Queryable,
   key: StreamKey,
   values: Pick<StreamStateRow, 'state_json' | 'pass' | 'pass_started_at' | 'last_success_at' | 'updated_at'>,
 ): Promise<void> {
+  const sqlite = db.isTransaction ? sqliteHandleOf(db) : undefined;
+  if (sqlite) {
+    preparedStatement(sqlite, UPSERT_STATE).run(
+      key.workspaceId,
+      key.connectionId,
+      key.integration,
+      key.stream,
+      values.state_json,
+      values.pass,
+      values.pass_started_at,
+      values.last_success_at,
+      values.updated_at,
+    );
+    return;
+  }
   await db
     .insertInto('sync_state')
     .values({
