@@ -1,4 +1,4 @@
-import type { BillingPoint, NpsAnswer, PersonFact, SubscriptionHistory } from '../model/index.js';
+import type { BillingPoint, DealFact, NpsAnswer, PersonFact, SubscriptionHistory } from '../model/index.js';
 import { DAY_MS, dayNumber, toMs } from './days.js';
 import type { UsageView } from './usage.js';
 
@@ -19,6 +19,8 @@ export interface AccountHistory {
   persons: PersonFact[];
   subscriptions: SubscriptionHistory[];
   nps: NpsAnswer[];
+  /** Sales deals from a CRM (absent in histories cached before deals were read). */
+  deals?: DealFact[];
 }
 
 export interface SubscriptionFact {

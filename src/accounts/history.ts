@@ -1,5 +1,5 @@
 import type { IntegrationRegistry } from '../integrations/registry.js';
-import type { NpsAnswer, PersonFact, PriceBook, SubscriptionHistory } from '../model/index.js';
+import type { DealFact, NpsAnswer, PersonFact, PriceBook, SubscriptionHistory } from '../model/index.js';
 import { toMs } from '../model/index.js';
 import type { AccountHistory } from './facts.js';
 import { factsLookup } from './registry.js';
@@ -45,6 +45,7 @@ export function buildHistory(
   const lookup = factsLookup(registry);
   const persons: PersonFact[] = [];
   const nps: NpsAnswer[] = [];
+  const deals: DealFact[] = [];
   const subs = new Map<string, SubscriptionHistory>();
   const invoices: SourceRecord[] = [];
   const seen: (string | null)[] = [];
@@ -66,6 +67,10 @@ export function buildHistory(
       const answer = facts.feedback(r.payload);
       if (answer) nps.push(answer);
     }
+    if (facts.deal && !r.deletedAt) {
+      const deal = facts.deal(r.payload);
+      if (deal) deals.push(deal);
+    }
   }
   for (const r of invoices) {
     const points = lookup.facts(r.integration, r.stream)!.billing!.invoice!(
@@ -83,5 +88,8 @@ export function buildHistory(
     persons,
     subscriptions: [...subs.values()].sort((a, b) => a.id.localeCompare(b.id)),
     nps,
+    deals: deals.sort(
+      (a, b) => (a.closedAt ?? '').localeCompare(b.closedAt ?? '') || a.id.localeCompare(b.id),
+    ),
   };
 }

@@ -2,16 +2,23 @@ import { DAY_MS, toMs } from './days.js';
 import type { AccountHistory } from './facts.js';
 
 /**
- * Revenue outcomes read back from billing history: what the backtest checks signals against.
- * `expansion` = an upgrade (plan or price up, free/trial → paid) or added seats; `churn` = a
- * requested cancellation or an ended subscription.
+ * Revenue outcomes read back from billing history and CRM deals: what the backtest checks signals
+ * against. `expansion` = an upgrade (plan or price up, free/trial → paid), added seats, or a deal
+ * won; `churn` = a requested cancellation or an ended subscription.
  */
-export type OutcomeKind = 'upgrade' | 'seat_expansion' | 'contraction' | 'cancellation' | 'churn';
+export type OutcomeKind =
+  | 'upgrade'
+  | 'seat_expansion'
+  | 'contraction'
+  | 'cancellation'
+  | 'churn'
+  | 'deal_won';
 export type OutcomeClass = 'expansion' | 'churn';
 
 export interface Outcome {
   at: string;
   kind: OutcomeKind;
+  /** The subscription (or, for a deal won, the deal) the outcome belongs to. */
   subscriptionId: string;
   detail: string;
 }
@@ -22,6 +29,7 @@ export const OUTCOME_CLASS: Record<OutcomeKind, OutcomeClass | null> = {
   contraction: null,
   cancellation: 'churn',
   churn: 'churn',
+  deal_won: 'expansion',
 };
 
 /** Days a free account must exist before its first paid invoice counts as an upgrade. */
@@ -98,3 +106,27 @@ export function billingOutcomes(history: AccountHistory): Outcome[] {
 }
 
 const round = (n: number) => Math.round(n);
+
+/**
+ * Every dated deal won in an account's history (a CRM's closed-won deals), oldest first.
+ *
+ * @example dealOutcomes({ ...history, deals: [{ id: 'd1', status: 'won', amount: 12000, closedAt: '2025-03-01T00:00:00.000Z' }] })
+ */
+export function dealOutcomes(history: AccountHistory): Outcome[] {
+  return (history.deals ?? [])
+    .filter((d) => d.status === 'won' && d.closedAt !== null)
+    .map((d) => ({
+      at: d.closedAt!,
+      kind: 'deal_won' as const,
+      subscriptionId: d.id,
+      detail: d.amount !== null ? `deal won (${round(d.amount)})` : 'deal won',
+    }))
+    .sort((a, b) => toMs(a.at) - toMs(b.at));
+}
+
+/** Billing outcomes and deals won together, oldest first: what the backtest checks signals against. */
+export function revenueOutcomes(history: AccountHistory): Outcome[] {
+  return [...billingOutcomes(history), ...dealOutcomes(history)].sort(
+    (a, b) => toMs(a.at) - toMs(b.at) || a.kind.localeCompare(b.kind),
+  );
+}

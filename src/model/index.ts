@@ -5,6 +5,7 @@
  */
 
 export * from './billing.js';
+export * from './deals.js';
 export * from './domains.js';
 export * from './feedback.js';
 export * from './firmographics.js';

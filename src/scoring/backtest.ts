@@ -1,12 +1,12 @@
 import type { Kysely } from 'kysely';
 import {
   type AccountHistory,
-  billingOutcomes,
   chunks,
   DAY_MS,
   dayNumber,
   OUTCOME_CLASS,
   type OutcomeClass,
+  revenueOutcomes,
   type SubscriptionHistory,
   toMs,
 } from '../accounts/index.js';
@@ -14,8 +14,8 @@ import type { DB } from '../db/index.js';
 import { fromJson, toJson } from '../db/index.js';
 
 /**
- * The backtest: did accounts that showed a signal reach a revenue outcome in billing within 30 days
- * more often than accounts that did not?
+ * The backtest: did accounts that showed a signal reach a revenue outcome (in billing, or a CRM deal
+ * won) within 30 days more often than accounts that did not?
  *
  * The unit is (account, week): at each weekly grid day d (Sundays) whose 30-day horizon is already in
  * the past, an account is "fired" for a signal if an occurrence of it was active during the week
@@ -71,7 +71,7 @@ export interface TallyInput {
  */
 export function tallyAccount(input: TallyInput, grid: readonly number[]): AccountTally {
   const tally: AccountTally = { units: [0, 0], hits: [0, 0], signals: {} };
-  const outcomes = billingOutcomes(input.history).map((o) => ({
+  const outcomes = revenueOutcomes(input.history).map((o) => ({
     ms: toMs(o.at),
     cls: OUTCOME_CLASS[o.kind],
     kind: o.kind,

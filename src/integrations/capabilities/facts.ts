@@ -17,6 +17,7 @@
  */
 import type {
   Claim,
+  DealFact,
   Firmographics,
   IdentityAnchor,
   InvoicePoints,
@@ -75,6 +76,8 @@ export interface StreamFacts<TRecord> {
    */
   contacts?(record: TRecord): PersonFact | null;
   billing?: BillingFacts<TRecord>;
+  /** A sales deal (won deals are revenue outcomes for the backtest), or null when the record is none. */
+  deal?(record: TRecord): DealFact | null;
   /** An NPS answer, or null when the record holds none. */
   feedback?(record: TRecord): NpsAnswer | null;
   /** Usage days, declared as fields so the ingest aggregates them in SQL. */

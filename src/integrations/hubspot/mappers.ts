@@ -7,6 +7,7 @@
 import {
   type Claim,
   companyDomainOfEmail,
+  type DealFact,
   emailDomain,
   isFreeMailDomain,
   normalizeDomain,
@@ -91,6 +92,24 @@ export const contactsFacts: StreamFacts<HubspotObject> = {
   contacts: contactFact,
 };
 
+/**
+ * A deal: won when HubSpot says so (`hs_is_closed_won`, or the default pipeline's `closedwon` stage),
+ * lost when closed otherwise; its close date is when the outcome happened.
+ */
+export function dealFact(deal: HubspotObject): DealFact {
+  const stage = prop(deal, 'dealstage');
+  const won = prop(deal, 'hs_is_closed_won') === 'true' || stage === 'closedwon';
+  const closed = won || prop(deal, 'hs_is_closed') === 'true' || stage === 'closedlost';
+  const amount = Number(prop(deal, 'amount'));
+  return {
+    id: deal.id,
+    status: won ? 'won' : closed ? 'lost' : 'open',
+    amount: prop(deal, 'amount') !== null && Number.isFinite(amount) ? amount : null,
+    closedAt: closed ? dateOf(prop(deal, 'closedate')) : null,
+  };
+}
+
 export const dealsFacts: StreamFacts<HubspotObject> = {
   identity: { claim: dealClaim, follows: true },
+  deal: dealFact,
 };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { OUTCOME_CLASS, revenueOutcomes } from '../../../src/accounts/index.js';
 import { authorOf } from '../../../src/integrations/hubspot/destination.js';
 import { companiesFacts, contactsFacts, dealsFacts } from '../../../src/integrations/hubspot/mappers.js';
 import type { HubspotObject } from '../../../src/integrations/hubspot/types.js';
@@ -75,6 +76,43 @@ describe('HubSpot mappers', () => {
     };
     expect(dealsFacts.identity?.claim(deal, null)).toEqual({ kind: 'customer', customerId: '512' });
     expect(dealsFacts.identity?.claim({ ...deal, associations: {} }, null)).toMatchObject({ kind: 'none' });
+  });
+
+  it('a closed-won deal is a revenue outcome the backtest counts as expansion', () => {
+    const won: HubspotObject = {
+      ...company,
+      id: '901',
+      properties: {
+        dealname: 'Biglytics renewal',
+        amount: '12000',
+        dealstage: 'closedwon',
+        closedate: '2025-03-01T00:00:00Z',
+        hs_is_closed_won: 'true',
+        hs_is_closed: 'true',
+      },
+    };
+    const open = {
+      ...won,
+      id: '902',
+      properties: { dealname: 'Upsell', amount: null, dealstage: 'appointmentscheduled', closedate: null },
+    };
+    const deals = [won, open].map((d) => dealsFacts.deal!(d)!);
+    expect(deals).toEqual([
+      { id: '901', status: 'won', amount: 12000, closedAt: '2025-03-01T00:00:00.000Z' },
+      { id: '902', status: 'open', amount: null, closedAt: null },
+    ]);
+    const history = {
+      observedAt: '2025-04-01T00:00:00.000Z',
+      signupAt: null,
+      persons: [],
+      subscriptions: [],
+      nps: [],
+      deals,
+    };
+    expect(revenueOutcomes(history)).toEqual([
+      { at: '2025-03-01T00:00:00.000Z', kind: 'deal_won', subscriptionId: '901', detail: 'deal won (12000)' },
+    ]);
+    expect(OUTCOME_CLASS.deal_won).toBe('expansion');
   });
 
   it('a property history entry typed in HubSpot’s app is a person’s', () => {
