@@ -10,6 +10,8 @@ import { type EventCallsSpec, eventCalls } from './event-calls.js';
 
 interface SendersInput extends EventCallsSpec {
   url: string;
+  /** A route of the same server that only parses the body and answers 200: the floor of HTTP + JSON. */
+  baselineUrl: string;
   authorization: string;
   senders: number;
   targetRate: number;
@@ -21,11 +23,11 @@ const { bodies } = eventCalls(input);
 // Kept-alive sockets, as an analytics library holds them; at most 64 at once, so a stalled server
 // queues requests here (counted in their latency) instead of meeting a storm of new connections.
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-const target = new URL(input.url);
 
 /** Post one batch; answers the milliseconds until the acknowledgement was read. */
-const send = (body: string, phase: string) =>
+const send = (body: string, phase: string, url = input.url) =>
   new Promise<number>((resolve, reject) => {
+    const target = new URL(url);
     const t0 = process.hrtime.bigint();
     const req = http.request(
       {
@@ -54,14 +56,22 @@ const send = (body: string, phase: string) =>
 
 const half = Math.floor(bodies.length / 2);
 const queue = bodies.slice(0, half).flatMap((body, i) => (i % 20 === 0 ? [body, body] : [body]));
-let next = 0;
-const started = process.hrtime.bigint();
-await Promise.all(
-  Array.from({ length: input.senders }, async () => {
-    while (next < queue.length) await send(queue[next++]!, 'as fast as possible');
-  }),
-);
-const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+/** Post every body as fast as the senders can; answers the seconds it took. */
+async function flood(bodies: string[], phase: string, url?: string): Promise<number> {
+  let next = 0;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: input.senders }, async () => {
+      while (next < bodies.length) await send(bodies[next++]!, phase, url);
+    }),
+  );
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+// The floor first, on the same machine in the same minute: the same requests to a route that only
+// parses them, so the ingest's figure can be read against what HTTP and JSON alone cost here.
+const baselineSeconds = await flood(queue, 'baseline', input.baselineUrl);
+const seconds = await flood(queue, 'as fast as possible');
 
 const paced = bodies.slice(half);
 const intervalMs = (input.batch / input.targetRate) * 1000;
@@ -79,7 +89,13 @@ const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(la
 
 process.stdout.write(
   `${JSON.stringify({
-    saturated: { events: half * input.batch, requests: queue.length, retries: queue.length - half, seconds },
+    saturated: {
+      events: half * input.batch,
+      requests: queue.length,
+      retries: queue.length - half,
+      seconds,
+      baselineSeconds,
+    },
     paced: { events: paced.length * input.batch, seconds: pacedSeconds, p50: at(0.5), p99: at(0.99) },
   })}\n`,
 );
