@@ -136,20 +136,43 @@ export async function expireStaleRuns(
   now: Date,
   leaseMs: number,
 ): Promise<number> {
-  const result = await db
-    .updateTable('sync_runs')
-    .set({
-      status: 'failed',
-      error: `The process running this sync stopped (no heartbeat for ${Math.round(leaseMs / 1000)} s). The next run resumes from the last committed page.`,
-      error_code: 'interrupted',
-      finished_at: now.toISOString(),
-    })
-    .where('workspace_id', '=', workspaceId)
-    .where('connection_id', '=', connectionId)
-    .where('status', 'in', ACTIVE_STATUSES)
-    .where('heartbeat_at', '<', staleBefore(now, leaseMs))
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+  const error = {
+    code: 'interrupted',
+    message: `The process running this sync stopped (no heartbeat for ${Math.round(leaseMs / 1000)} s). The next run resumes from the last committed page.`,
+  };
+  const expire = async (trx: Kysely<DB>) => {
+    const expired = await trx
+      .updateTable('sync_runs')
+      .set({ status: 'failed', error: error.message, error_code: error.code, finished_at: now.toISOString() })
+      .where('workspace_id', '=', workspaceId)
+      .where('connection_id', '=', connectionId)
+      .where('status', 'in', ACTIVE_STATUSES)
+      .where('heartbeat_at', '<', staleBefore(now, leaseMs))
+      .returning(['id', 'integration', 'trigger', 'started_at'])
+      .execute();
+    // A run failed this way is announced like any other failed run (outbox, same transaction).
+    for (const run of expired) {
+      await recordEvent(
+        trx,
+        {
+          workspaceId,
+          type: 'sync.failed',
+          subject: run.id,
+          payload: {
+            runId: run.id,
+            integration: run.integration,
+            trigger: run.trigger,
+            error,
+            startedAt: run.started_at,
+            finishedAt: now.toISOString(),
+          },
+        },
+        now,
+      );
+    }
+    return expired.length;
+  };
+  return db.isTransaction ? expire(db) : db.transaction().execute(expire);
 }
 
 export interface NewRun {

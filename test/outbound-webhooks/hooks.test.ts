@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listOutboxEvents } from '../../src/outbox/index.js';
 import { finishRun, openRun } from '../../src/push/repository.js';
-import { createRun, finishSyncRun } from '../../src/sync/runs.js';
+import { createRun, expireStaleRuns, finishSyncRun } from '../../src/sync/runs.js';
 import { createTestRuntime, type TestRuntime } from '../support/index.js';
 
 /** A failed sync run and a finished push run are announced in the outbox, in the transaction that ends them. */
@@ -48,6 +48,22 @@ describe('outbox hooks for webhooks', () => {
     expect(events[0]).toMatchObject({
       subject: bad.id,
       payload: { runId: bad.id, integration: 'acme', trigger: 'schedule', error },
+    });
+  });
+
+  it('records sync.failed for a run whose process stopped heartbeating', async () => {
+    const db = t.rt.db.kysely;
+    const now = new Date();
+    const run = await createRun(
+      db,
+      t.workspaceId,
+      { connectionId: 'c3', integration: 'acme', trigger: 'schedule' },
+      { now, leaseMs: 60_000 },
+    );
+    expect(await expireStaleRuns(db, t.workspaceId, 'c3', new Date(now.getTime() + 120_000), 60_000)).toBe(1);
+    const events = await listOutboxEvents(db, t.workspaceId, { types: ['sync.failed'] });
+    expect(events.find((e) => e.subject === run.id)?.payload).toMatchObject({
+      error: { code: 'interrupted' },
     });
   });
 
