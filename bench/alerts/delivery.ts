@@ -100,7 +100,7 @@ export const alertsBench: BenchSuite = {
         .orderBy('id')
         .limit(alertsWanted)
         .execute();
-      const rules = [];
+      const rules: { id: string }[] = [];
       for (let c = 0; c < CHANNELS; c++)
         rules.push(
           await createAlertRule(

@@ -13,3 +13,4 @@ export * from './messenger.js';
 export * from './quiet-hours.js';
 export * from './rules.js';
 export * from './send-digest.js';
+export * from './starter.js';

@@ -36,7 +36,7 @@ export const alertDestination = z.discriminatedUnion('kind', [
       .trim()
       .min(1)
       .max(200)
-      .describe('the channel id, as GET /api/v1/alerts/channels lists'),
+      .describe('the channel id, as GET /api/v1/integrations/{name}/channels lists'),
   }),
 ]);
 export type AlertDestination = z.infer<typeof alertDestination>;

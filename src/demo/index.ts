@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { starterAlertRule } from '../alerts/index.js';
 import { createWorkspaceWithOwner } from '../auth/index.js';
 import {
   CHOOSABLE_CAPABILITIES,
@@ -76,6 +77,9 @@ export async function seedDemo(rt: Runtime, opts: { companies?: number } = {}): 
         await chooseProvider(rt, actor, capability, state.connected[0]!);
       }
     }
+
+    // A first alert rule to the messaging integration's first joined channel (when one is connected).
+    if (created) await starterAlertRule(rt, workspaceId, rt.clock.now());
 
     const firstPass = created || !(await hasScored(rt, workspaceId));
     const ready = firstPass

@@ -7,6 +7,7 @@ import { createQueryClient } from './api/query.js';
 import { Layout } from './components/Layout.js';
 import { AccountPage } from './pages/accounts/AccountPage.js';
 import { AccountsPage } from './pages/accounts/AccountsPage.js';
+import { AlertsPage } from './pages/alerts/AlertsPage.js';
 import { InvitePage } from './pages/auth/Invite.js';
 import { SignInPage } from './pages/auth/SignIn.js';
 import { SignUpPage } from './pages/auth/SignUp.js';
@@ -47,6 +48,7 @@ const router = createBrowserRouter([
       { path: '/segments', element: <SegmentsPage /> },
       { path: '/segments/:id', element: <SegmentPage /> },
       { path: '/signals', element: <SignalsPage /> },
+      { path: '/alerts', element: <AlertsPage /> },
       { path: '/push', element: <PushPage /> },
       { path: '/push/runs/:id', element: <PushRunPage /> },
       { path: '/settings', element: <Navigate to="/settings/members" replace /> },

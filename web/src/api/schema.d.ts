@@ -2484,7 +2484,7 @@ export type paths = {
                 createdAt: string;
                 createdBy: string | null;
                 destination: {
-                  /** @description the channel id, as GET /api/v1/alerts/channels lists */
+                  /** @description the channel id, as GET /api/v1/integrations/{name}/channels lists */
                   channelId: string;
                   /** @enum {string} */
                   kind: 'channel';
@@ -2632,7 +2632,7 @@ export type paths = {
              */
             cooldownHours?: number;
             destination: {
-              /** @description the channel id, as GET /api/v1/alerts/channels lists */
+              /** @description the channel id, as GET /api/v1/integrations/{name}/channels lists */
               channelId: string;
               /** @enum {string} */
               kind: 'channel';
@@ -2726,7 +2726,7 @@ export type paths = {
               createdAt: string;
               createdBy: string | null;
               destination: {
-                /** @description the channel id, as GET /api/v1/alerts/channels lists */
+                /** @description the channel id, as GET /api/v1/integrations/{name}/channels lists */
                 channelId: string;
                 /** @enum {string} */
                 kind: 'channel';
@@ -2911,7 +2911,7 @@ export type paths = {
               createdAt: string;
               createdBy: string | null;
               destination: {
-                /** @description the channel id, as GET /api/v1/alerts/channels lists */
+                /** @description the channel id, as GET /api/v1/integrations/{name}/channels lists */
                 channelId: string;
                 /** @enum {string} */
                 kind: 'channel';
@@ -3164,7 +3164,7 @@ export type paths = {
              */
             cooldownHours?: number;
             destination?: {
-              /** @description the channel id, as GET /api/v1/alerts/channels lists */
+              /** @description the channel id, as GET /api/v1/integrations/{name}/channels lists */
               channelId: string;
               /** @enum {string} */
               kind: 'channel';
@@ -3257,7 +3257,7 @@ export type paths = {
               createdAt: string;
               createdBy: string | null;
               destination: {
-                /** @description the channel id, as GET /api/v1/alerts/channels lists */
+                /** @description the channel id, as GET /api/v1/integrations/{name}/channels lists */
                 channelId: string;
                 /** @enum {string} */
                 kind: 'channel';

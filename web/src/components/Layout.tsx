@@ -15,6 +15,7 @@ import {
 import { useDisclosure } from '@mantine/hooks';
 import {
   IconAdjustments,
+  IconBell,
   IconBuildingFactory2,
   IconChevronDown,
   IconCloudUpload,
@@ -47,6 +48,7 @@ const NAV: NavItem[] = [
   { to: '/accounts', label: 'Accounts', icon: <IconUsersGroup size={18} /> },
   { to: '/segments', label: 'Segments', icon: <IconFilter size={18} /> },
   { to: '/signals', label: 'Signals', icon: <IconSparkles size={18} /> },
+  { to: '/alerts', label: 'Alerts', icon: <IconBell size={18} /> },
   { to: '/push', label: 'CRM push', icon: <IconCloudUpload size={18} /> },
 ];
 

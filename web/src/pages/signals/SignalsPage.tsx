@@ -128,6 +128,15 @@ function SignalRow({ signal, onEdit }: { signal: SignalDefinition; onEdit: () =>
       </Table.Td>
       <Table.Td ta="right">{formatPercent(signal.precision)}</Table.Td>
       <Table.Td ta="right">
+        <Tooltip
+          label={`Alert feedback: ${signal.teamVerdicts.useful} useful, ${signal.teamVerdicts.notUseful} not useful, ${signal.teamVerdicts.snoozed} snoozed`}
+        >
+          <Text size="sm" span aria-label={`Team precision for ${signal.title}`}>
+            {formatPercent(signal.teamVerdicts.teamPrecision)}
+          </Text>
+        </Tooltip>
+      </Table.Td>
+      <Table.Td ta="right">
         <Lift signal={signal} />
       </Table.Td>
       <Table.Td ta="right" visibleFrom="sm">
@@ -238,6 +247,11 @@ function Definitions() {
                       <Table.Th ta="right">
                         <Tooltip label="Of accounts that fired it, the share that reached the outcome within 30 days">
                           <span>Precision</span>
+                        </Tooltip>
+                      </Table.Th>
+                      <Table.Th ta="right">
+                        <Tooltip label="Useful ÷ (useful + not useful), from people's answers to alerts">
+                          <span>Team</span>
                         </Tooltip>
                       </Table.Th>
                       <Table.Th ta="right">

@@ -1,0 +1,83 @@
+/**
+ * Alerts in the web app, in Chromium against a real server and the demo workspace (its messaging
+ * integration connected to the simulator, its starter rule): the demo's score run has opened
+ * signals; the alerts' jobs send them; the Alerts page lists the rules, creates one with the
+ * channel picker, shows the history with statuses and people's verdicts; the Signals page shows
+ * the team's precision beside the backtest.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deriveAndQueue, listAlerts, recordFeedback } from '../../src/alerts/index.js';
+import { launchBrowser, newPage, screenshot } from './support/browser.js';
+import { hasText, visible } from './support/expect.js';
+import { type Stack, startStack } from './support/stack.js';
+
+let stack: Stack;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  stack = await startStack();
+  browser = await launchBrowser();
+  await stack.demo.ready;
+  page = await newPage(browser, stack.url);
+  await page.goto('/sign-in');
+  await page.getByLabel('Email').fill(stack.demo.email);
+  await page.getByRole('textbox', { name: 'Password' }).fill(stack.demo.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Main navigation' }).waitFor();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+describe('alerts', () => {
+  it('sends the demo rule’s alerts, shows them with feedback, and creates a rule with the channel picker', async () => {
+    const ws = stack.demo.workspaceId;
+    const db = stack.rt.db.kysely;
+    // The minute tick would do this; the test does not wait for it.
+    await deriveAndQueue(stack.rt.jobs, stack.rt);
+    const deadline = Date.now() + 90_000;
+    let alerts = await listAlerts(db, ws, { limit: 500 });
+    while (alerts.some((a) => a.status === 'queued' || a.status === 'sending') && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      alerts = await listAlerts(db, ws, { limit: 500 });
+    }
+    const sent = alerts.filter((a) => a.status === 'sent');
+    expect(sent.length).toBeGreaterThan(0);
+    await recordFeedback(stack.rt, {
+      workspaceId: ws,
+      alertRef: sent[0]!.id,
+      verdict: 'useful',
+      actor: { id: 'U_E2E', name: 'Casey' },
+    });
+
+    await page.getByRole('link', { name: 'Alerts', exact: true }).click();
+    await visible(page.getByRole('heading', { name: 'Alerts', exact: true }));
+    const rules = page.getByRole('table', { name: 'Alert rules' });
+    await visible(rules.getByRole('row', { name: /Signals to #/ }));
+
+    await page.getByRole('button', { name: 'New rule' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New alert rule' });
+    await dialog.getByLabel('Name').fill('Churn to CS');
+    await dialog.getByRole('textbox', { name: 'Channel' }).click();
+    await page.getByRole('option').first().click();
+    await dialog.getByRole('button', { name: 'Create rule' }).click();
+    await visible(rules.getByRole('row', { name: /Churn to CS/ }));
+    await screenshot(page, '40-alert-rules');
+
+    await page.getByRole('tab', { name: 'History' }).click();
+    const history = page.getByRole('table', { name: 'Alert history' });
+    await visible(history.getByRole('row').nth(1));
+    await hasText(history, 'sent');
+    await hasText(history, 'Casey: useful');
+    await screenshot(page, '41-alert-history');
+
+    await page.getByRole('link', { name: 'Signals', exact: true }).click();
+    await visible(page.getByRole('columnheader', { name: 'Team' }));
+    await hasText(page.getByRole('main'), '100');
+    await screenshot(page, '42-signals-team-precision');
+  });
+});
