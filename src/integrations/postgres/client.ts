@@ -7,8 +7,10 @@
  * parameters, never spliced into the text. Before connecting, the host goes through the same SSRF
  * guard as any URL a user gives.
  */
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import pg from 'pg';
-import { describePgError, SqlAuthError, SqlQueryError } from './errors.js';
+import { describePgError, SqlAuthError, SqlQueryError, SqlUnavailableError } from './errors.js';
 import type { SqlAnswer } from './types.js';
 
 /** Where to connect, parsed from the connection string. */
@@ -98,6 +100,27 @@ export class PostgresSource {
   }
 
   /**
+   * The address to connect to: the host passes the SSRF guard (every address it resolves to), then
+   * the connection goes to the very address checked, so a DNS answer that changes in between
+   * (rebinding) cannot send it elsewhere. TLS still verifies the certificate against the host name.
+   */
+  private async checkedAddress(): Promise<string> {
+    const { host, port } = this.options.target;
+    await this.options.assertSafeHost(host, port, 'postgres');
+    if (isIP(host)) return host;
+    let address: string;
+    try {
+      address = (await lookup(host)).address;
+    } catch {
+      throw new SqlUnavailableError(
+        `The database host ${host} does not resolve; check the connection string.`,
+      );
+    }
+    await this.options.assertSafeHost(address, port, 'postgres');
+    return address;
+  }
+
+  /**
    * Run `sql` (already checked by checkSelect) with `values` bound to $1…, read-only, under the
    * statement timeout: every row up to the row cap (more is an error), or the first `preview` rows.
    */
@@ -117,20 +140,22 @@ export class PostgresSource {
         secret: target.password,
         target: this.label,
       });
-    await this.options.assertSafeHost(target.host, target.port, 'postgres');
+    const address = await this.checkedAddress();
     opts.signal?.throwIfAborted();
     const client = new pg.Client({
-      host: target.host,
+      host: address,
       port: target.port,
       database: target.database,
       user: target.user,
       ...(target.password !== null ? { password: target.password } : {}),
+      // The host name for SNI (providers route by it) and, with verify-full, for the certificate.
       ssl:
         target.sslmode === 'disable'
           ? false
-          : target.sslmode === 'require'
-            ? { rejectUnauthorized: false }
-            : { rejectUnauthorized: true, servername: target.host },
+          : {
+              rejectUnauthorized: target.sslmode === 'verify-full',
+              ...(isIP(target.host) ? {} : { servername: target.host }),
+            },
       application_name: 'beton',
       connectionTimeoutMillis: 10_000,
       // A backstop on Beton's side should the server ignore its own timeout.

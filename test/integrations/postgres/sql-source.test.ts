@@ -209,6 +209,24 @@ describe('refused at connect: a clear reason, nothing stored', () => {
       code: 'unsafe_url',
       message: expect.stringContaining('127.0.0.1 points to a private or reserved address'),
     });
+    // A name is resolved and every address checked; the connection then goes to the address checked.
+    const byName = createIntegrationClient(
+      postgres,
+      { ...target, credentials: { connectionString: sourceUrl().replace('127.0.0.1', 'localhost') } },
+      env,
+    ).client as SqlSourceClient;
+    await expect(postgres.validate(byName)).rejects.toMatchObject({
+      code: 'unsafe_url',
+      message: expect.stringContaining('localhost points to a private or reserved address'),
+    });
+    const open = createIntegrationClient(
+      postgres,
+      { ...target, credentials: { connectionString: sourceUrl().replace('127.0.0.1', 'localhost') } },
+      { ...env, allowPrivateHosts: true },
+    ).client as SqlSourceClient;
+    await expect(postgres.validate(open)).resolves.toMatchObject({
+      accountLabel: expect.stringContaining('@localhost:'),
+    });
     // The server-side grant of exactly this origin (as the demo grants its simulators) lets it through.
     const port = new URL(sourceUrl()).port || '5432';
     const granted = createIntegrationClient(postgres, target, {
