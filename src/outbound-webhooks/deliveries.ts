@@ -192,3 +192,30 @@ export async function requestRedelivery(
   }
   return toDelivery(await deliveryRow(db, workspaceId, id));
 }
+
+/** How long finished deliveries (and their attempt log) are kept. */
+export const DELIVERY_RETENTION_MS = 30 * 24 * 3_600_000;
+
+/**
+ * Delete deliveries that finished (succeeded or failed) more than 30 days ago, with their attempts,
+ * a batch at a time (the dispatch calls it every minute). Pending ones are never deleted.
+ *
+ * @returns how many deliveries were deleted
+ */
+export async function pruneDeliveries(db: Kysely<DB>, now: Date, batch = 1_000): Promise<number> {
+  const before = new Date(now.getTime() - DELIVERY_RETENTION_MS).toISOString();
+  const old = await db
+    .selectFrom('webhook_deliveries')
+    .select(['workspace_id', 'id'])
+    .where('status', 'in', ['succeeded', 'failed'])
+    .where('updated_at', '<', before)
+    .limit(batch)
+    .execute();
+  if (old.length === 0) return 0;
+  const ids = old.map((d) => d.id);
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('webhook_attempts').where('delivery_id', 'in', ids).execute();
+    await trx.deleteFrom('webhook_deliveries').where('id', 'in', ids).execute();
+  });
+  return ids.length;
+}

@@ -5,12 +5,14 @@
  */
 export {
   createDelivery,
+  DELIVERY_RETENTION_MS,
   DELIVERY_STATUSES,
   type DeliveryQuery,
   type DeliveryStatus,
   deliveryQuery,
   findDelivery,
   listDeliveries,
+  pruneDeliveries,
   type WebhookAttempt,
   type WebhookDelivery,
   type WebhookEvent,

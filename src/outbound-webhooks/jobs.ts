@@ -1,9 +1,10 @@
 import type { JobRunner } from '../jobs/index.js';
+import { pruneDeliveries } from './deliveries.js';
 import type { WebhookDeps } from './deps.js';
 import { attemptDelivery, type DeliverPayload, sweepDueDeliveries, WEBHOOK_DELIVER_JOB } from './engine.js';
 import { deliveriesFromOutbox } from './outbox.js';
 
-/** Every minute: new outbox events become deliveries, and due deliveries are queued. */
+/** Every minute: new outbox events become deliveries, due deliveries are queued, old ones pruned. */
 export const WEBHOOK_DISPATCH_JOB = 'webhooks.dispatch';
 
 /**
@@ -26,6 +27,7 @@ export function registerOutboundWebhookJobs(runner: JobRunner, deps: WebhookDeps
   runner.register(WEBHOOK_DISPATCH_JOB, async (_payload, ctx) => {
     const created = await deliveriesFromOutbox(deps);
     const queued = await sweepDueDeliveries(deps);
-    if (created + queued > 0) ctx.logger.debug({ created, queued }, 'webhook dispatch');
+    const pruned = await pruneDeliveries(deps.db.kysely, deps.clock.now());
+    if (created + queued + pruned > 0) ctx.logger.debug({ created, queued, pruned }, 'webhook dispatch');
   });
 }

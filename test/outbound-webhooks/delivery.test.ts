@@ -3,10 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/core/logger.js';
 import {
   attemptDelivery,
+  DELIVERY_RETENTION_MS,
   DISABLE_AFTER_FAILING_MS,
   deliverDue,
   deliveriesFromOutbox,
   MAX_ATTEMPTS,
+  pruneDeliveries,
   RETRY_DELAYS_MS,
 } from '../../src/outbound-webhooks/index.js';
 import { recordEvent } from '../../src/outbox/index.js';
@@ -286,5 +288,20 @@ describe('outbound webhooks over HTTP', () => {
     expect((await deliveriesOf(endpoint.id)).map((d: { eventType: string }) => d.eventType)).toEqual([
       'signal.opened',
     ]);
+  });
+  it('keeps finished deliveries and their log for 30 days, pending ones until they finish', async () => {
+    const all = async () =>
+      (await t.request('GET', '/api/v1/webhook-deliveries?limit=200', { key: t.keys.viewer })).json.items as {
+        status: string;
+      }[];
+    const before = await all();
+    const pending = before.filter((d) => d.status === 'pending').length;
+    expect(before.length).toBeGreaterThan(pending);
+    expect(await pruneDeliveries(t.rt.db.kysely, clock.now())).toBe(0);
+    clock.advance(DELIVERY_RETENTION_MS + 60_000);
+    expect(await pruneDeliveries(t.rt.db.kysely, clock.now())).toBe(before.length - pending);
+    expect((await all()).map((d) => d.status)).toEqual(Array(pending).fill('pending'));
+    const attempts = await t.rt.db.kysely.selectFrom('webhook_attempts').select('delivery_id').execute();
+    expect(attempts.length).toBe(0);
   });
 });
