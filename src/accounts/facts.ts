@@ -176,8 +176,35 @@ function arrTimeline(history: AccountHistory, asOfMs: number): { at: string; arr
 }
 
 /** The items visible at as-of; the same array when all are (the usual live case: no copy). */
-const visible = <T>(items: T[], keep: (item: T) => boolean): T[] =>
-  items.every(keep) ? items : items.filter(keep);
+/** The people who existed at `asOfMs` (the same array when all did). */
+function personsAt(persons: AccountHistory['persons'], asOfMs: number): AccountHistory['persons'] {
+  let all = true;
+  for (const p of persons) {
+    if (p.createdAt !== null && toMs(p.createdAt) > asOfMs) {
+      all = false;
+      break;
+    }
+  }
+  return all ? persons : persons.filter((p) => p.createdAt === null || toMs(p.createdAt) <= asOfMs);
+}
+
+/** The answers given by `asOfMs` (the same array when all were). */
+function npsAt(nps: AccountHistory['nps'], asOfMs: number): AccountHistory['nps'] {
+  let all = true;
+  for (const n of nps) {
+    if (toMs(n.at) > asOfMs) {
+      all = false;
+      break;
+    }
+  }
+  return all ? nps : nps.filter((n) => toMs(n.at) <= asOfMs);
+}
+
+const rankOf = (s: SubscriptionFact) =>
+  s.status === 'active' || s.status === 'past_due' ? 2 : s.status === 'trialing' ? 1 : 0;
+/** The subscription that speaks for the account first: active, then larger, then by id. */
+const bySubscriptionRank = (a: SubscriptionFact, b: SubscriptionFact) =>
+  rankOf(b) - rankOf(a) || b.arr - a.arr || b.seats - a.seats || a.id.localeCompare(b.id);
 
 export interface FactsInput {
   accountId: string;
@@ -206,13 +233,16 @@ function moment(asOf: Date) {
 export function factsAt(input: FactsInput, asOf: Date, live: boolean): AccountFacts {
   const asOfMs = asOf.getTime();
   const { history } = input;
-  const subs = history.subscriptions
-    .map((s) => subscriptionAt(s, asOfMs, live))
-    .filter((s): s is SubscriptionFact => s !== null);
-  const rank = (s: SubscriptionFact) =>
-    s.status === 'active' || s.status === 'past_due' ? 2 : s.status === 'trialing' ? 1 : 0;
-  subs.sort((a, b) => rank(b) - rank(a) || b.arr - a.arr || b.seats - a.seats || a.id.localeCompare(b.id));
-  const arr = subs.reduce((sum, s) => sum + s.arr, 0);
+  // Loops and module-level helpers, no closures: replay asks for every account on every grid day.
+  const subs: SubscriptionFact[] = [];
+  let arr = 0;
+  for (const s of history.subscriptions) {
+    const fact = subscriptionAt(s, asOfMs, live);
+    if (fact === null) continue;
+    subs.push(fact);
+    arr += fact.arr;
+  }
+  if (subs.length > 1) subs.sort(bySubscriptionRank);
   const { iso, day: asOfDay } = moment(asOf);
   let arrHistory: AccountFacts['arrHistory'] | undefined;
   let healthHistory: HealthPoint[] | undefined;
@@ -224,7 +254,7 @@ export function factsAt(input: FactsInput, asOf: Date, live: boolean): AccountFa
     asOfDay,
     signupAt: history.signupAt && toMs(history.signupAt) <= asOfMs ? history.signupAt : null,
     usage: input.usage,
-    persons: visible(history.persons, (p) => p.createdAt === null || toMs(p.createdAt) <= asOfMs),
+    persons: personsAt(history.persons, asOfMs),
     subscription: subs[0] ?? null,
     arr,
     // Only arr_decrease reads it: built on first use.
@@ -232,7 +262,7 @@ export function factsAt(input: FactsInput, asOf: Date, live: boolean): AccountFa
       arrHistory ??= arrTimeline(history, asOfMs);
       return arrHistory;
     },
-    nps: visible(history.nps, (n) => toMs(n.at) <= asOfMs),
+    nps: npsAt(history.nps, asOfMs),
     // Only health_score_decrease reads it: parsed on first use.
     get healthHistory() {
       healthHistory ??= (typeof health === 'function' ? health() : health).filter((h) => h.day <= asOfDay);

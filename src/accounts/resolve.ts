@@ -327,14 +327,16 @@ interface Labels {
   person: string;
 }
 
+/** A link that found no account, with the reason why. */
+const unresolvedLink = (method: LinkRow['method'], reason: string, via: string | null) =>
+  ({ account_id: null, status: 'unresolved', method, via, conflict_json: toJson({ reason }) }) as const;
+
 function resolveClaim(
   claim: Claim,
   via: string | null,
   lookups: Lookups,
   labels: Labels,
 ): Pick<LinkRow, 'account_id' | 'status' | 'method' | 'via' | 'conflict_json'> {
-  const unresolved = (method: LinkRow['method'], reason: string) =>
-    ({ account_id: null, status: 'unresolved', method, via, conflict_json: toJson({ reason }) }) as const;
   switch (claim.kind) {
     case 'domain':
       return {
@@ -348,11 +350,12 @@ function resolveClaim(
       const account = lookups.customers.get(claim.customerId);
       if (account)
         return { account_id: account, status: 'linked', method: 'customer', via, conflict_json: null };
-      return unresolved(
+      return unresolvedLink(
         'customer',
         account === null
           ? `its ${labels.customer} is not linked to an account`
           : `its ${labels.customer} is not synced yet`,
+        via,
       );
     }
     case 'group_or_email': {
@@ -362,16 +365,16 @@ function resolveClaim(
       const byPerson = claim.email ? lookups.persons.get(claim.email) : undefined;
       if (byPerson)
         return { account_id: byPerson, status: 'linked', method: 'person_email', via, conflict_json: null };
-      return unresolved('none', 'neither its group nor its respondent belongs to an account');
+      return unresolvedLink('none', 'neither its group nor its respondent belongs to an account', via);
     }
     case 'email': {
       const byPerson = lookups.persons.get(claim.email);
       if (byPerson)
         return { account_id: byPerson, status: 'linked', method: 'person_email', via, conflict_json: null };
-      return unresolved('none', `${claim.reason}; no ${labels.person} with that email`);
+      return unresolvedLink('none', `${claim.reason}; no ${labels.person} with that email`, via);
     }
     case 'none':
-      return unresolved('none', claim.reason);
+      return unresolvedLink('none', claim.reason, via);
   }
 }
 
