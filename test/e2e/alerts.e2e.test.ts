@@ -62,22 +62,23 @@ describe('alerts', () => {
     await page.getByRole('button', { name: 'New rule' }).click();
     const dialog = page.getByRole('dialog', { name: 'New alert rule' });
     await dialog.getByLabel('Name').fill('Churn to CS');
-    await dialog.getByRole('textbox', { name: 'Channel' }).click();
+    // The channel picker lists the messaging integration's channels (the bot's first).
+    await dialog.getByLabel(/^Channel/).click();
     await page.getByRole('option').first().click();
     await dialog.getByRole('button', { name: 'Create rule' }).click();
     await visible(rules.getByRole('row', { name: /Churn to CS/ }));
-    await screenshot(page, '40-alert-rules');
+    await screenshot(page, '50-alert-rules');
 
     await page.getByRole('tab', { name: 'History' }).click();
     const history = page.getByRole('table', { name: 'Alert history' });
     await visible(history.getByRole('row').nth(1));
     await hasText(history, 'sent');
     await hasText(history, 'Casey: useful');
-    await screenshot(page, '41-alert-history');
+    await screenshot(page, '51-alert-history');
 
     await page.getByRole('link', { name: 'Signals', exact: true }).click();
     await visible(page.getByRole('columnheader', { name: 'Team' }));
     await hasText(page.getByRole('main'), '100');
-    await screenshot(page, '42-signals-team-precision');
+    await screenshot(page, '52-signals-team-precision');
   });
 });
