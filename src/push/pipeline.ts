@@ -378,13 +378,14 @@ export async function applyPushPlan(
       recordIds.set(item.key, recordId);
       await written(item, item.action, recordId);
     };
-    const failed = async (item: PlanItem, error: unknown) => {
+    /** `step`: how far this failure moves the run of failures (a batch call that failed counts once). */
+    const failed = async (item: PlanItem, error: unknown, step = 1) => {
       const c = classify(error);
       if (c.fatal) {
         fatal ??= c.reason;
         return;
       }
-      transientStreak = c.transient ? transientStreak + 1 : 0;
+      transientStreak = c.transient ? transientStreak + step : 0;
       await reject(item, c.code, c.reason);
       if (transientStreak >= MAX_CONSECUTIVE_TRANSIENT) {
         fatal ??= `${destination.name} failed ${transientStreak} writes in a row (last: ${c.reason}); stopped. The next run retries what is left.`;
@@ -425,7 +426,9 @@ export async function applyPushPlan(
             outcomes = await writeRecords(batch.map(toRecordWrite), opts.mapping, opts.signal);
           } catch (error) {
             if (opts.signal?.aborted) return;
-            for (const item of batch) if (!stop()) await failed(item, error);
+            // One failed call is one failure in a row, however many records it carried: each is
+            // rejected (retried next run) and the run goes on unless calls keep failing.
+            for (const [i, item] of batch.entries()) if (!stop()) await failed(item, error, i === 0 ? 1 : 0);
             await beat();
             return;
           }

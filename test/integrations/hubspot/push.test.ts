@@ -165,4 +165,25 @@ describe('pushing to HubSpot', () => {
     expect(company('acct0.com').properties).toMatchObject({ beton_health: '50', beton_grade: 'M50' });
     expect(company('acct2.com').properties).toMatchObject({ beton_health: '52', beton_grade: 'M100' });
   });
+
+  it('under 10% 5xx and 10% truncated answers, pushes until every company exists exactly once with its values', async () => {
+    accounts = Array.from({ length: 600 }, (_, i) => scored(i));
+    sim.setKnobs({ errorRate: 0.1, truncatedRate: 0.1, faultSeed: 7 });
+    const statuses: string[] = [];
+    for (let attempt = 0; attempt < 12; attempt++) {
+      const run = await push();
+      statuses.push(run.status);
+      if (run.status === 'succeeded') break;
+    }
+    sim.setKnobs({ errorRate: 0, truncatedRate: 0 });
+    expect(statuses.at(-1)).toBe('succeeded');
+    expect(sim.counters.faults.errors + sim.counters.faults.truncated).toBeGreaterThan(0);
+    const companies = sim.store.live('companies');
+    expect(companies).toHaveLength(600);
+    expect(new Set(companies.map((c) => c.properties.domain)).size).toBe(600);
+    for (const i of [0, 123, 599]) expect(company(`acct${i}.com`).properties.beton_health).toBe(String(50 + (i % 40)));
+    const writes = sim.counters.writes;
+    expect((await push()).status).toBe('succeeded');
+    expect(sim.counters.writes).toBe(writes);
+  }, 120_000);
 });
