@@ -2,9 +2,10 @@ import { type Kysely, SqliteAdapter, sql } from 'kysely';
 import { chunks, DAY_MS } from '../accounts/index.js';
 import { badRequest } from '../core/index.js';
 import type { DB } from '../db/index.js';
-import { accountFilterConditions, type Grade } from '../scoring/index.js';
+import type { Grade } from '../scoring/index.js';
 import { decodeCursor, encodeCursor } from '../signals/index.js';
 import { refreshAccountFacets } from './facets.js';
+import { compileFilter, matchRows, readMatchSets } from './matcher.js';
 import { findSegment, listSegments, type Segment } from './store.js';
 
 /**
@@ -20,24 +21,10 @@ export interface EvaluationResult {
   left: number;
 }
 
-/** Ids of the accounts a segment's filter selects now, in id order. */
-async function matchingIds(db: Kysely<DB>, workspaceId: string, segment: Segment, now: Date) {
-  let q = db
-    .selectFrom('accounts as a')
-    .leftJoin('account_scores as s', (j) =>
-      j.onRef('s.account_id', '=', 'a.id').onRef('s.workspace_id', '=', 'a.workspace_id'),
-    )
-    .select('a.id')
-    .where('a.workspace_id', '=', workspaceId);
-  for (const condition of accountFilterConditions(workspaceId, segment.filter, now)) q = q.where(condition);
-  return (await q.execute()).map((r) => r.id);
-}
-
 /**
- * Which accounts each segment selects now, in one pass over the workspace's accounts: each
- * segment's conditions (the accounts list's own SQL, so the two never disagree) become one
- * character of a flags string per account ('1' = selected), one short string per row instead of
- * a column per segment. Segments are taken in groups to keep the statement small.
+ * Which accounts each segment selects now, in one pass: one read of the accounts' filter columns
+ * and of each distinct signal window or source list, then every segment's filter as a predicate
+ * in memory (src/segments/matcher.ts, the accounts list's semantics).
  */
 async function matchingIdsOfAll(
   db: Kysely<DB>,
@@ -45,32 +32,22 @@ async function matchingIdsOfAll(
   segments: readonly Segment[],
   now: Date,
 ): Promise<Map<string, Set<string>>> {
-  const out = new Map(segments.map((s) => [s.id, new Set<string>()]));
-  for (const group of chunks(segments, SEGMENTS_PER_PASS)) {
-    const flags = group.map((segment) => {
-      const conditions = accountFilterConditions(workspaceId, segment.filter, now);
-      const all = conditions.length === 0 ? sql`1 = 1` : sql.join(conditions, sql` and `);
-      return sql<string>`case when ${all} then '1' else '0' end`;
-    });
-    const rows = await db
-      .selectFrom('accounts as a')
-      .leftJoin('account_scores as s', (j) =>
-        j.onRef('s.account_id', '=', 'a.id').onRef('s.workspace_id', '=', 'a.workspace_id'),
-      )
-      .select(['a.id', sql<string>`${sql.join(flags, sql` || `)}`.as('flags')])
-      .where('a.workspace_id', '=', workspaceId)
-      .execute();
-    const sets = group.map((segment) => out.get(segment.id)!);
-    for (const row of rows) {
-      const f = row.flags;
-      for (let i = f.indexOf('1'); i >= 0; i = f.indexOf('1', i + 1)) sets[i]!.add(row.id);
-    }
+  const rows = await matchRows(db, workspaceId);
+  const sets = await readMatchSets(
+    db,
+    workspaceId,
+    segments.map((s) => s.filter),
+    now,
+  );
+  const out = new Map<string, Set<string>>();
+  for (const segment of segments) {
+    const matches = compileFilter(segment.filter, now, sets);
+    const ids = new Set<string>();
+    for (const row of rows) if (matches(row)) ids.add(row.id);
+    out.set(segment.id, ids);
   }
   return out;
 }
-
-/** Segments evaluated per pass over the accounts. */
-const SEGMENTS_PER_PASS = 50;
 
 /**
  * Every segment's open stays, in one read grouped by account (one row per account, not one per
@@ -110,7 +87,7 @@ interface Change {
 
 /** Who would enter and leave a segment now (reads only). */
 async function changeOf(db: Kysely<DB>, workspaceId: string, segment: Segment, now: Date): Promise<Change> {
-  const matching = new Set(await matchingIds(db, workspaceId, segment, now));
+  const matching = (await matchingIdsOfAll(db, workspaceId, [segment], now)).get(segment.id)!;
   const open = await db
     .selectFrom('segment_members')
     .select('account_id')
