@@ -90,6 +90,39 @@ describe('occurrence events', () => {
   }
 });
 
+describe('grade changes', () => {
+  it("a run that moves an account's grade records account.grade_changed with both grades", async () => {
+    const ws = 'ws_one_chunk';
+    const [row] = await db()
+      .selectFrom('account_scores')
+      .select(['account_id', 'grade'])
+      .where('workspace_id', '=', ws)
+      .where('grade', '<>', 'M10')
+      .limit(1)
+      .execute();
+    expect(row).toBeDefined();
+    // The stored grade says M10: the next run computes the real one, a change from M10.
+    await db()
+      .updateTable('account_scores')
+      .set({ grade: 'M10', row_hash: 'stale' })
+      .where('workspace_id', '=', ws)
+      .where('account_id', '=', row!.account_id)
+      .execute();
+    await runScore(db(), ws, {
+      clock: fixedClock(new Date(NOW.getTime() + 2 * 3_600_000)),
+      trigger: 'test',
+      mode: 'full',
+    });
+    const events = await listOutboxEvents(db(), ws, { types: ['account.grade_changed'] });
+    expect(events).toEqual([
+      expect.objectContaining({
+        subject: row!.account_id,
+        payload: expect.objectContaining({ accountId: row!.account_id, from: 'M10', to: row!.grade }),
+      }),
+    ]);
+  });
+});
+
 describe('consumers', () => {
   it('several workers of one consumer take every event exactly once; another consumer reads them all too', async () => {
     for (let i = 0; i < 40; i++) {
