@@ -2,7 +2,7 @@
  * Settings → Webhooks in Chromium against a real server: add an endpoint (the secret shown once),
  * send a test event to a local receiver that verifies it with `standardwebhooks`, read the attempt
  * in the delivery log and redeliver it; then the notice for an endpoint Beton disabled after five
- * days of failure, and enabling it again.
+ * days of failure (on the page and in the navigation), and enabling it again.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -100,9 +100,14 @@ describe('webhooks', () => {
     await hasText(notice, 'HTTP 500', 30_000);
     await hasText(notice, 'enable the endpoint');
     await screenshot(page, '42-webhook-disabled');
+    // The navigation marks it too, so it is seen from every page.
+    await page.getByRole('link', { name: 'Accounts', exact: true }).click();
+    await visible(page.getByTestId('webhooks-nav-alert'));
+    await page.getByRole('link', { name: /^Webhooks/ }).click();
     receiver.answer = 200;
     await notice.getByRole('button', { name: 'Enable again' }).click();
     await hidden(notice);
+    await hidden(page.getByTestId('webhooks-nav-alert'));
     await hasText(card, 'Enabled');
   });
 });

@@ -33,12 +33,15 @@ import {
 import type { ReactNode } from 'react';
 import { Link, Outlet, useLocation } from 'react-router-dom';
 import { useSession } from '../session.js';
+import { WebhooksNavAlert } from './WebhooksNavAlert.js';
 import { WorkspaceSwitcher } from './WorkspaceSwitcher.js';
 
 interface NavItem {
   to: string;
   label: string;
   icon: ReactNode;
+  /** A mark at the right of the link (e.g. a notice that needs attention). */
+  rightSection?: ReactNode;
 }
 
 const NAV: NavItem[] = [
@@ -56,7 +59,12 @@ const SETTINGS: NavItem[] = [
   { to: '/settings/members', label: 'Members', icon: <IconUsers size={18} /> },
   { to: '/settings/api-keys', label: 'API keys', icon: <IconKey size={18} /> },
   { to: '/settings/scoring', label: 'Scoring', icon: <IconAdjustments size={18} /> },
-  { to: '/settings/webhooks', label: 'Webhooks', icon: <IconWebhook size={18} /> },
+  {
+    to: '/settings/webhooks',
+    label: 'Webhooks',
+    icon: <IconWebhook size={18} />,
+    rightSection: <WebhooksNavAlert />,
+  },
 ];
 
 function isActive(pathname: string, to: string) {
@@ -76,6 +84,7 @@ export function Layout() {
       to={item.to}
       label={item.label}
       leftSection={item.icon}
+      rightSection={item.rightSection}
       active={isActive(pathname, item.to)}
       aria-current={isActive(pathname, item.to) ? 'page' : undefined}
       onClick={close}
