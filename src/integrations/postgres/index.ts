@@ -128,7 +128,9 @@ async function previewOf(
       );
     }
   });
-  const columns = CONTRACTS[kind].map((c) => c.name);
+  // The contract's columns the answer has (an optional one it lacks is not shown).
+  const returned = new Set(answer.columns.map((c) => c.name));
+  const columns = CONTRACTS[kind].map((c) => c.name).filter((name) => returned.has(name));
   return {
     title: `${what}: first ${rows.length} row${rows.length === 1 ? '' : 's'}`,
     columns,

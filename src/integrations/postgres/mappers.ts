@@ -38,6 +38,13 @@ export const CONTRACTS = {
     { name: 'day', types: [...DAY, ...TEXT], kind: 'a date', fix: "date_trunc('day', ts)::date AS day" },
     { name: 'event', types: TEXT, kind: 'text', fix: 'event::text' },
     { name: 'count', types: NUMBER, kind: 'a number', fix: 'count(*) AS count' },
+    {
+      name: 'persons',
+      types: NUMBER,
+      kind: 'a number',
+      fix: 'count(DISTINCT user_id) AS persons',
+      optional: true,
+    },
   ],
   accounts: [
     { name: 'account_key', types: [...TEXT, ...INTEGER], kind: 'text', fix: 'account_key::text' },
@@ -115,6 +122,8 @@ export function usageRecord(row: Record<string, string | null>): SqlUsageDay {
     day: (row.day ?? '').slice(0, 10),
     event: nonEmpty(row.event ?? null) ?? '',
     count: row.count === null || row.count === undefined ? Number.NaN : Number(row.count),
+    // Unknown (no persons column, or null) counts as 0, as for any source that does not know.
+    persons: row.persons === null || row.persons === undefined ? 0 : Number(row.persons),
   };
 }
 
@@ -139,7 +148,15 @@ export const usageSchema: z.ZodType<SqlUsageDay> = z.object({
   account_key: z.string().min(1, 'account_key is empty'),
   day: z.string().regex(DAY_TEXT, 'day is not a date (YYYY-MM-DD)'),
   event: z.string().min(1, 'event is empty'),
-  count: z.number('count is not a number').finite().nonnegative('count is negative'),
+  // Whole numbers: both dialects of the usage ingest then read the same value.
+  count: z
+    .number('count is not a number')
+    .int('count is not a whole number')
+    .nonnegative('count is negative'),
+  persons: z
+    .number('persons is not a number')
+    .int('persons is not a whole number')
+    .nonnegative('persons is negative'),
 });
 
 export const accountSchema: z.ZodType<SqlAccount> = z.object({
@@ -186,7 +203,14 @@ export function personFact(person: SqlPerson): PersonFact {
 }
 
 export const usageFacts: StreamFacts<SqlUsageDay> = {
-  usage: { key: 'account_key', day: 'day', event: 'event', count: 'count', externalIdKeySeparator: '|' },
+  usage: {
+    key: 'account_key',
+    day: 'day',
+    event: 'event',
+    count: 'count',
+    persons: 'persons',
+    externalIdKeySeparator: '|',
+  },
 };
 
 export const accountsFacts: StreamFacts<SqlAccount> = {

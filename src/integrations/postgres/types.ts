@@ -10,6 +10,8 @@ export interface SqlUsageDay {
   day: string;
   event: string;
   count: number;
+  /** Distinct people behind the count, when the query gives a `persons` column (0 otherwise). */
+  persons: number;
 }
 
 /** An account the accounts query describes: the key usage is filed under, its domain and name. */

@@ -59,7 +59,7 @@ async function onBetonDb(sql: string) {
 
 let src: SourceSchema;
 const usageQuery = () =>
-  `select account as account_key, day, event, n as count from ${src.name}.usage where day >= $1::date`;
+  `select account as account_key, day, event, n as count, 1 as persons from ${src.name}.usage where day >= $1::date`;
 
 beforeAll(async () => {
   if (postgresUrl()) await onBetonDb(`create schema ${betonSchema}`);
@@ -102,11 +102,12 @@ describe('beton connect postgres', { timeout: 120_000 }, () => {
     expect(text.stderr).toBe('');
     expect(text.stdout).toMatch(/^Connected Postgres \(SQL source\): postgres@127\.0\.0\.1:\d+\/postgres/);
     expect(text.stdout).toMatch(
-      /The usage query: first 2 rows:\n\s+account_key\tday\tevent\tcount\n\s+acme\.io\t\d{4}-\d\d-\d\d\tReport Exported\t7/,
+      /The usage query: first 2 rows:\n\s+account_key\tday\tevent\tcount\tpersons\n\s+acme\.io\t\d{4}-\d\d-\d\d\tReport Exported\t7\t1/,
     );
 
     const json = JSON.parse((await beton(['connect', 'postgres', '--json'])).stdout);
     expect(json.preview[0].rows).toHaveLength(2);
+    expect(json.preview[0].columns).toEqual(['account_key', 'day', 'event', 'count', 'persons']);
     expect(json.connection.credentials.connectionString).toMatch(/^…/);
 
     const synced = await beton(['sync', 'postgres', '--json']);

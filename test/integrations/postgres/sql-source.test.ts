@@ -186,6 +186,14 @@ describe('refused at connect: a clear reason, nothing stored', () => {
     );
   });
 
+  it('a row the first rows show cannot be used: refused with the row and the reason', async () => {
+    await refused(
+      { usageQuery: `select 'acme.io' as account_key, $1::date as day, 'e' as event, 2.5 as count` },
+      400,
+      /usage query's row 1 cannot be used: count is not a whole number/,
+    );
+  });
+
   it('a usage query that ignores $1 would re-read everything: refused', async () => {
     await refused(
       {
