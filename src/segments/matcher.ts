@@ -187,7 +187,7 @@ export async function readMatchSets(
         .where('status', '=', 'linked')
         .where('integration', 'in', list(needed.linked))
         .execute();
-      linked.set(needed.linked, new Set(rows.map((r) => r.account_id)));
+      linked.set(needed.linked, new Set(rows.flatMap((r) => (r.account_id ? [r.account_id] : []))));
     }
   }
   const none = new Set<string>();
