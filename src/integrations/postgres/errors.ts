@@ -87,6 +87,11 @@ export function describePgError(
       `Could not reach Postgres at ${ctx.target} (${network}): check the host and port, and that the database accepts connections from Beton.`,
     );
   }
+  if (/does not support SSL/i.test(message)) {
+    return new SqlUnavailableError(
+      `Postgres at ${ctx.target} does not accept TLS connections. Enable SSL on the server, or use sslmode=disable in the connection string if the network between Beton and the database is trusted.`,
+    );
+  }
   if (/certificate|self[- ]signed|SSL|TLS/i.test(message)) {
     return new SqlUnavailableError(
       `Postgres at ${ctx.target}: ${message}. Use sslmode=require in the connection string to encrypt without verifying the certificate, or sslmode=disable on a trusted network.`,
