@@ -9,6 +9,8 @@ export const SEARCH_LIMIT = 200;
 export const BATCH_LIMIT = 100;
 /** One search query returns at most this many results in all; paging past it answers 400. */
 export const SEARCH_CAP = 10_000;
+/** HubSpot's object type id of companies (lists name object types by id). */
+const COMPANY_OBJECT_TYPE = '0-2';
 /** A 429 without `Retry-After` or interval header: wait out HubSpot's whole rolling window. */
 const DEFAULT_WINDOW_MS = 10_000;
 /** A lane's 429s in a row before the call gives up (the run fails and resumes next time). */
@@ -45,7 +47,10 @@ export class HubspotClient {
     const window = this.lanes[lane];
     for (let refused = 0; ; refused++) {
       await window.take(req.signal);
-      const answer = await this.http.request<T | Api.HubspotError>({ ...req, accept: [...(req.accept ?? []), 429] });
+      const answer = await this.http.request<T | Api.HubspotError>({
+        ...req,
+        accept: [...(req.accept ?? []), 429],
+      });
       if (answer.status !== 429) {
         if (write) this.writes += 1;
         return answer.data as T;
@@ -233,6 +238,66 @@ export class HubspotClient {
       true,
     );
     return { created: !(answer && answer.status === 'error' && answer.category === 'CONFLICT') };
+  }
+
+  /** The company list with this name (`GET /crm/v3/lists/object-type-id/0-2/name/{name}`), or null. */
+  async findList(name: string, signal?: AbortSignal): Promise<Api.HubspotList | null> {
+    const answer = await this.send<{ list?: Api.HubspotList } | Api.HubspotError>(
+      {
+        path: `/crm/v3/lists/object-type-id/${COMPANY_OBJECT_TYPE}/name/${encodeURIComponent(name)}`,
+        accept: [404],
+        ...(signal ? { signal } : {}),
+      },
+      'general',
+    );
+    return answer && 'list' in answer && answer.list ? answer.list : null;
+  }
+
+  /** A static (manual) company list. */
+  async createList(name: string, signal?: AbortSignal): Promise<Api.HubspotList> {
+    const answer = await this.send<{ list: Api.HubspotList }>(
+      {
+        method: 'POST',
+        path: '/crm/v3/lists',
+        body: { name, objectTypeId: COMPANY_OBJECT_TYPE, processingType: 'MANUAL' },
+        ...(signal ? { signal } : {}),
+      },
+      'general',
+      true,
+    );
+    return answer.list;
+  }
+
+  /** One page of a list's members (record ids). */
+  listMemberships(
+    listId: string,
+    after: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<Api.HubspotPage<{ recordId: string; membershipTimestamp?: string }>> {
+    return this.get(
+      `/crm/v3/lists/${encodeURIComponent(listId)}/memberships`,
+      { limit: 250, ...(after ? { after } : {}) },
+      signal,
+    );
+  }
+
+  /** Add or remove records (`PUT …/memberships/add|remove`): idempotent, a record already in (or out) is fine. */
+  changeMemberships(
+    listId: string,
+    change: 'add' | 'remove',
+    recordIds: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<Record<string, string[]>> {
+    return this.send(
+      {
+        method: 'PUT',
+        path: `/crm/v3/lists/${encodeURIComponent(listId)}/memberships/${change}`,
+        body: recordIds,
+        ...(signal ? { signal } : {}),
+      },
+      'general',
+      true,
+    );
   }
 
   /** A note on a company (`POST /crm/v3/objects/notes` associated to it). */

@@ -3,6 +3,7 @@ import type { CrmValue, CurrentValue, ValueAuthor } from '../../model/crm.js';
 import type {
   DestinationAttributeType,
   DestinationCapability,
+  DestinationLists,
   DestinationRecord,
   FieldMapping,
   PushDestination,
@@ -10,6 +11,7 @@ import type {
   RecordOutcome,
   RecordWrite,
 } from '../capabilities/destination.js';
+import { cursorPages } from '../paging.js';
 import { BATCH_LIMIT, type HubspotClient, SEARCH_LIMIT } from './client.js';
 import type { HubspotBatchAnswer, HubspotHistoryValue, HubspotObject, HubspotProperty } from './types.js';
 
@@ -262,6 +264,7 @@ export function hubspotDestination(client: HubspotClient): PushDestination {
   return {
     name: 'hubspot',
     batchSize: BATCH_LIMIT,
+    lists: hubspotLists(client),
     get writeCount() {
       return client.writes;
     },
@@ -334,6 +337,54 @@ function settle(
       };
     }
   }
+}
+
+/** Memberships changed in one call (HubSpot takes up to 100,000; smaller calls keep a failure small). */
+const MEMBERSHIP_CHUNK = 1_000;
+
+/**
+ * Company lists over HubSpot's lists API: static (`MANUAL`) lists of companies. A membership has no
+ * id of its own in HubSpot, so an entry's id is its company's id.
+ */
+function hubspotLists(client: HubspotClient): DestinationLists {
+  const chunks = (ids: readonly string[]) =>
+    Array.from({ length: Math.ceil(ids.length / MEMBERSHIP_CHUNK) }, (_, i) =>
+      ids.slice(i * MEMBERSHIP_CHUNK, (i + 1) * MEMBERSHIP_CHUNK),
+    );
+  return {
+    async findList(name, signal) {
+      const list = await client.findList(name, signal);
+      return list ? { listId: String(list.listId), name: list.name } : null;
+    },
+    async findOrCreateList(name, signal) {
+      const found = await client.findList(name, signal);
+      if (found) return { listId: String(found.listId), name: found.name, created: false };
+      const list = await client.createList(name, signal);
+      return { listId: String(list.listId), name: list.name, created: true };
+    },
+    async listEntries(listId, signal) {
+      const entries: { entryId: string; recordId: string }[] = [];
+      for await (const page of cursorPages<{ recordId: string }, string>({
+        what: 'HubSpot list memberships after cursor',
+        fetch: async (after) => {
+          const answer = await client.listMemberships(listId, after, signal);
+          return { items: answer.results, next: answer.paging?.next?.after ?? null };
+        },
+        ...(signal ? { signal } : {}),
+      })) {
+        for (const m of page.items)
+          entries.push({ entryId: String(m.recordId), recordId: String(m.recordId) });
+      }
+      return entries;
+    },
+    async addEntries(listId, recordIds, signal) {
+      for (const chunk of chunks(recordIds)) await client.changeMemberships(listId, 'add', chunk, signal);
+      return recordIds.map((id) => ({ entryId: id, recordId: id }));
+    },
+    async removeEntries(listId, entryIds, signal) {
+      for (const chunk of chunks(entryIds)) await client.changeMemberships(listId, 'remove', chunk, signal);
+    },
+  };
 }
 
 const escapeHtml = (s: string) =>

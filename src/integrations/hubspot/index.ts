@@ -66,6 +66,8 @@ export default defineIntegration({
       'crm.objects.deals.read',
       'crm.objects.owners.read',
       'crm.schemas.companies.write',
+      'crm.lists.read',
+      'crm.lists.write',
     ],
     setup: 'docs/integrations/hubspot.md',
   },

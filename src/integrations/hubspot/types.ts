@@ -136,3 +136,12 @@ export interface HubspotError {
   errorType?: string;
   policyName?: string;
 }
+
+/** A CRM list (`/crm/v3/lists`): Beton keeps static (`MANUAL`) company lists. */
+export interface HubspotList {
+  listId: string;
+  name: string;
+  objectTypeId: string;
+  processingType: 'MANUAL' | 'DYNAMIC' | 'SNAPSHOT';
+  size?: number;
+}

@@ -15,6 +15,8 @@ export const ALL_SCOPES = [
   'crm.objects.deals.read',
   'crm.objects.owners.read',
   'crm.schemas.companies.write',
+  'crm.lists.read',
+  'crm.lists.write',
 ] as const;
 const PORTAL_ID = 24_681_357;
 const SEARCH_CAP = 10_000;
@@ -44,6 +46,8 @@ export interface HubspotSimulator extends SimServer {
   failOnce(domains: readonly string[]): void;
   /** Values typed by a person in HubSpot's app (`CRM_UI` in the history). */
   editAsPerson(domain: string, values: Record<string, string | null>): void;
+  /** The company ids on the list with this name (empty when there is none). */
+  listMembers(name: string): string[];
   /** Arrival time and answer of every request, for tests of pacing. */
   readonly log: { at: number; route: string; status: number }[];
 }
@@ -66,6 +70,7 @@ function scopeOf(method: string, route: string): string | null {
     return method === 'GET' ? 'crm.objects.companies.read' : 'crm.schemas.companies.write';
   if (route.startsWith('/crm/v3/objects/notes')) return 'crm.objects.companies.write';
   if (route.startsWith('/crm/v4/associations')) return null;
+  if (route.startsWith('/crm/v3/lists')) return method === 'GET' ? 'crm.lists.read' : 'crm.lists.write';
   const type = /objects\/(companies|contacts|deals)/.exec(route)?.[1];
   const write = /batch\/(update|create|archive)/.test(route);
   if (type === 'companies') return write ? 'crm.objects.companies.write' : 'crm.objects.companies.read';
@@ -488,6 +493,88 @@ export function createHubspotSimulator(options: HubspotSimOptions = {}): Hubspot
     return { status: 'COMPLETE', results };
   });
 
+  // Lists: static company lists; a membership is its record id.
+  const lists = new Map<
+    string,
+    {
+      listId: string;
+      name: string;
+      objectTypeId: string;
+      processingType: string;
+      members: Map<string, string>;
+    }
+  >();
+  const listView = (l: {
+    listId: string;
+    name: string;
+    objectTypeId: string;
+    processingType: string;
+    members: Map<string, string>;
+  }) => ({
+    listId: l.listId,
+    name: l.name,
+    objectTypeId: l.objectTypeId,
+    processingType: l.processingType,
+    size: l.members.size,
+  });
+  app.get('/crm/v3/lists/object-type-id/:objectTypeId/name/:name', async (request, reply) => {
+    const { objectTypeId, name } = request.params as { objectTypeId: string; name: string };
+    const found = [...lists.values()].find((l) => l.objectTypeId === objectTypeId && l.name === name);
+    if (!found) return reply.code(404).send(error(`List ${name} not found.`, 'OBJECT_NOT_FOUND'));
+    return { list: listView(found) };
+  });
+  app.post('/crm/v3/lists', async (request, reply) => {
+    const body = (request.body ?? {}) as { name?: string; objectTypeId?: string; processingType?: string };
+    if (!body.name || !body.objectTypeId || !body.processingType)
+      return reply
+        .code(400)
+        .send(error('name, objectTypeId and processingType are required.', 'VALIDATION_ERROR'));
+    if ([...lists.values()].some((l) => l.name === body.name))
+      return reply.code(400).send(error(`A list named ${body.name} already exists.`, 'VALIDATION_ERROR'));
+    const list = {
+      listId: String(lists.size + 1),
+      name: body.name,
+      objectTypeId: body.objectTypeId,
+      processingType: body.processingType,
+      members: new Map<string, string>(),
+    };
+    lists.set(list.listId, list);
+    return { list: listView(list) };
+  });
+  app.get('/crm/v3/lists/:listId/memberships', async (request, reply) => {
+    const list = lists.get((request.params as { listId: string }).listId);
+    if (!list) return reply.code(404).send(error('List not found.', 'OBJECT_NOT_FOUND'));
+    const q = request.query as Record<string, string | undefined>;
+    const limit = Math.min(Math.max(Number(q.limit ?? 100) || 100, 1), 250);
+    const start = q.after ? Number(q.after) || 0 : 0;
+    const all = [...list.members.entries()];
+    const page = all.slice(start, start + limit);
+    const end = start + page.length;
+    return {
+      results: page.map(([recordId, at]) => ({ recordId, membershipTimestamp: at })),
+      ...(end < all.length
+        ? { paging: { next: { after: String(server.knobs.repeatNext ? start : end) } } }
+        : {}),
+    };
+  });
+  app.put('/crm/v3/lists/:listId/memberships/:change', async (request, reply) => {
+    const { listId, change } = request.params as { listId: string; change: string };
+    const list = lists.get(listId);
+    if (!list) return reply.code(404).send(error('List not found.', 'OBJECT_NOT_FOUND'));
+    const ids = Array.isArray(request.body) ? (request.body as unknown[]).map(String) : [];
+    const present = ids.filter((id) => store.get('companies', id));
+    const missing = ids.filter((id) => !store.get('companies', id));
+    if (change === 'add') {
+      for (const id of present) if (!list.members.has(id)) list.members.set(id, new Date().toISOString());
+      return { recordIdsAdded: present, recordIdsMissing: missing };
+    }
+    if (change === 'remove') {
+      const removed = ids.filter((id) => list.members.delete(id));
+      return { recordIdsRemoved: removed, recordIdsMissing: ids.filter((id) => !removed.includes(id)) };
+    }
+    return reply.code(404).send(error(`Unknown membership change ${change}.`, 'OBJECT_NOT_FOUND'));
+  });
+
   let notes = 0;
   app.post('/crm/v3/objects/notes', async (_request, reply) => {
     notes += 1;
@@ -511,6 +598,9 @@ export function createHubspotSimulator(options: HubspotSimOptions = {}): Hubspot
     },
     failOnce(domains: readonly string[]) {
       for (const d of domains) failing.add(d.toLowerCase());
+    },
+    listMembers(name: string): string[] {
+      return [...([...lists.values()].find((l) => l.name === name)?.members.keys() ?? [])];
     },
     editAsPerson(domain: string, values: Record<string, string | null>) {
       const company =
