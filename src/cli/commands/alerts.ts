@@ -22,6 +22,25 @@ const list = (v: unknown) =>
         .filter(Boolean)
     : [];
 
+/** A 400 from the service with zod issues in its details, as one line per field for a terminal. */
+async function withFieldErrors<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const details = (error as { details?: unknown }).details;
+    if (Array.isArray(details) && details.length > 0) {
+      const fields = details
+        .map(
+          (i: { path?: unknown[]; message?: string }) =>
+            `${(i.path ?? []).join('.') || 'input'}: ${i.message}`,
+        )
+        .join('; ');
+      throw new CliError(`${(error as Error).message} ${fields}`);
+    }
+    throw error;
+  }
+}
+
 const ruleRow = (r: { name: string; enabled: boolean; destination: { channelId: string }; id: string }) => ({
   name: r.name,
   enabled: r.enabled,
@@ -74,22 +93,24 @@ export function registerAlerts(program: Command) {
         quietHours = { timeZone, start, end };
       }
       const num = (v: unknown) => (v === undefined ? undefined : Number(v));
-      const rule = await createAlertRule(
-        rt.db.kysely,
-        ws.id,
-        {
-          name,
-          signals: { keys: list(opts.signals), directions: list(opts.directions) as never },
-          ...(opts.minGrade ? { minGrade: String(opts.minGrade) as never } : {}),
-          ...(opts.minScore !== undefined ? { minScore: num(opts.minScore) } : {}),
-          ...(opts.segment ? { segmentId: String(opts.segment) } : {}),
-          destination: { kind: 'channel', channelId: String(opts.channel) },
-          ...(quietHours ? { quietHours } : {}),
-          ...(opts.cap !== undefined ? { capPerRun: num(opts.cap) } : {}),
-          ...(opts.cooldownHours !== undefined ? { cooldownHours: num(opts.cooldownHours) } : {}),
-        },
-        null,
-        rt.clock.now().toISOString(),
+      const rule = await withFieldErrors(() =>
+        createAlertRule(
+          rt.db.kysely,
+          ws.id,
+          {
+            name,
+            signals: { keys: list(opts.signals), directions: list(opts.directions) as never },
+            ...(opts.minGrade ? { minGrade: String(opts.minGrade) as never } : {}),
+            ...(opts.minScore !== undefined ? { minScore: num(opts.minScore) } : {}),
+            ...(opts.segment ? { segmentId: String(opts.segment) } : {}),
+            destination: { kind: 'channel', channelId: String(opts.channel) },
+            ...(quietHours ? { quietHours } : {}),
+            ...(opts.cap !== undefined ? { capPerRun: num(opts.cap) } : {}),
+            ...(opts.cooldownHours !== undefined ? { cooldownHours: num(opts.cooldownHours) } : {}),
+          },
+          null,
+          rt.clock.now().toISOString(),
+        ),
       );
       output(opts.json ? rule : ruleRow(rule), { json: opts.json });
     }),
@@ -181,20 +202,22 @@ export function registerAlerts(program: Command) {
     withRuntime(async (rt) => {
       const { createDigest } = await import('../../alerts/index.js');
       const ws = await resolveWorkspaceOption(rt, opts);
-      const d = await createDigest(
-        rt.db.kysely,
-        ws.id,
-        {
-          name,
-          frequency: opts.weekly ? 'weekly' : 'daily',
-          ...(opts.weekday !== undefined ? { weekday: Number(opts.weekday) } : {}),
-          ...(opts.hour !== undefined ? { hour: Number(opts.hour) } : {}),
-          ...(opts.timeZone ? { timeZone: String(opts.timeZone) } : {}),
-          ...(opts.channel ? { channelId: String(opts.channel) } : {}),
-          emails: list(opts.email),
-        },
-        null,
-        rt.clock.now(),
+      const d = await withFieldErrors(() =>
+        createDigest(
+          rt.db.kysely,
+          ws.id,
+          {
+            name,
+            frequency: opts.weekly ? 'weekly' : 'daily',
+            ...(opts.weekday !== undefined ? { weekday: Number(opts.weekday) } : {}),
+            ...(opts.hour !== undefined ? { hour: Number(opts.hour) } : {}),
+            ...(opts.timeZone ? { timeZone: String(opts.timeZone) } : {}),
+            ...(opts.channel ? { channelId: String(opts.channel) } : {}),
+            emails: list(opts.email),
+          },
+          null,
+          rt.clock.now(),
+        ),
       );
       output(d, { json: opts.json });
     }),
