@@ -1,3 +1,4 @@
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import type { Kysely } from 'kysely';
 import type { ConnectionDeps } from '../connections/index.js';
 import type { DB } from '../db/index.js';
@@ -66,6 +67,8 @@ export async function deliverTarget(
 ): Promise<DeliverResult> {
   const db = deps.db.kysely;
   const result: DeliverResult = { sent: 0, failed: 0, retried: 0 };
+  // One sender per target waits on the runner's shared signal: many targets, many listeners.
+  if (opts.signal && getMaxListeners(opts.signal) < 256) setMaxListeners(256, opts.signal);
   const open = opts.messenger ?? (await openMessenger(deps, workspaceId));
   const gapMs = 1000 / Math.max(0.01, open.pacePerTargetPerSecond);
   const slotKey = `${workspaceId}\u0000${target}`;
