@@ -126,7 +126,14 @@ describe('Attio client against the simulator', () => {
       workspaceId: 'ws',
       connectionId: 'c',
     };
-    expect(Object.keys(attio.actions)).toEqual(['assertCompany', 'ensureCompanyAttribute', 'noteOnCompany']);
+    expect(Object.keys(attio.actions)).toEqual([
+      'assertCompany',
+      'ensureCompanyAttribute',
+      'noteOnCompany',
+      'createCompanyList',
+      'addCompanyToList',
+      'removeListEntry',
+    ]);
     const attr = attio.actions.ensureCompanyAttribute.input.parse({
       api_slug: 'beton_grade',
       title: 'Grade',
@@ -148,6 +155,22 @@ describe('Attio client against the simulator', () => {
       ctx,
     );
     expect(sim.store.listNotes({ parent_record_id: record.id.record_id })).toHaveLength(1);
+    // Lists: create one, put the company on it twice (one entry), take it off, and again (gone is gone).
+    const list = await attio.actions.createCompanyList.run(
+      client,
+      { name: 'Hot', api_slug: 'beton_hot' },
+      ctx,
+    );
+    expect(list).toMatchObject({ api_slug: 'beton_hot', name: 'Hot', parent_object: ['companies'] });
+    const input = { list: list.id.list_id, recordId: record.id.record_id };
+    const entry = await attio.actions.addCompanyToList.run(client, input, ctx);
+    expect((await attio.actions.addCompanyToList.run(client, input, ctx)).id.entry_id).toBe(
+      entry.id.entry_id,
+    );
+    const remove = { list: list.id.list_id, entryId: entry.id.entry_id };
+    expect(await attio.actions.removeListEntry.run(client, remove, ctx)).toEqual({ deleted: true });
+    expect(await attio.actions.removeListEntry.run(client, remove, ctx)).toEqual({ deleted: false });
+    expect(sim.store.queryEntries('beton_hot')).toHaveLength(0);
   });
 
   it('answers a missing scope with 403', async () => {
