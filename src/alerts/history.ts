@@ -21,7 +21,7 @@ export interface AlertView {
   accountId: string;
   accountName: string | null;
   signalKey: string;
-  status: string;
+  status: AlertStatus;
   reason: string | null;
   errorMessage: string | null;
   target: string | null;
@@ -34,6 +34,7 @@ export interface AlertView {
 }
 
 export const ALERT_STATUSES = ['queued', 'sending', 'sent', 'failed', 'suppressed', 'digest'] as const;
+export type AlertStatus = (typeof ALERT_STATUSES)[number];
 
 /**
  * A workspace's alerts, newest first.
@@ -99,7 +100,7 @@ export async function listAlerts(
     accountId: r.account_id,
     accountName: r.account_name ?? null,
     signalKey: r.signal_key,
-    status: r.status,
+    status: r.status as AlertStatus,
     reason: r.reason,
     errorMessage: r.error_message,
     target: r.target_json,

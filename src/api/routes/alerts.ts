@@ -303,7 +303,7 @@ export const alertRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: alertSchema, 404: errorSchema, ...errorResponses },
       },
     },
-    async (request) => (await getAlert(db(), actorOf(request).workspaceId, request.params.id)) as never,
+    async (request) => getAlert(db(), actorOf(request).workspaceId, request.params.id),
   );
 
   app.post(
@@ -322,7 +322,7 @@ export const alertRoutes: FastifyPluginAsyncZod = async (app) => {
       await retryAlert(db(), workspaceId, request.params.id, rt.clock.now());
       const alert = await getAlert(db(), workspaceId, request.params.id);
       if (alert.target) await enqueueDeliveries(rt.jobs, new Map([[workspaceId, new Set([alert.target])]]));
-      return alert as never;
+      return alert;
     },
   );
 
