@@ -427,7 +427,7 @@ export async function recordIntent(
     .execute();
 }
 
-/** The intents of one batch call, in one transaction. */
+/** The intents of one batch call: one multi-row insert per 100 (not a statement a record). */
 export async function recordIntents(
   db: Db,
   workspaceId: string,

@@ -181,7 +181,8 @@ describe('pushing to HubSpot', () => {
     const companies = sim.store.live('companies');
     expect(companies).toHaveLength(600);
     expect(new Set(companies.map((c) => c.properties.domain)).size).toBe(600);
-    for (const i of [0, 123, 599]) expect(company(`acct${i}.com`).properties.beton_health).toBe(String(50 + (i % 40)));
+    for (const i of [0, 123, 599])
+      expect(company(`acct${i}.com`).properties.beton_health).toBe(String(50 + (i % 40)));
     const writes = sim.counters.writes;
     expect((await push()).status).toBe('succeeded');
     expect(sim.counters.writes).toBe(writes);
