@@ -203,7 +203,11 @@ type Outcome =
   | { status: 'failed'; code: string; message: string }
   | { status: 'retry'; code: string; message: string; retryAt: Date; retryAfterMs?: number };
 
-/** Record an attempt and move the alert on, in one transaction. */
+/**
+ * Record an attempt and move the alert on. A post the service accepted is marked `sent` first, in
+ * one statement of its own: every round trip between the answer and that commit is time in which a
+ * dying worker leaves an alert it did send looking unsent. Its attempt row follows.
+ */
 async function finish(
   db: Kysely<DB>,
   workspaceId: string,
@@ -213,43 +217,47 @@ async function finish(
   outcome: Outcome,
 ) {
   const at = now.toISOString();
-  await db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('alert_attempts')
-      .values({
-        workspace_id: workspaceId,
-        alert_id: id,
-        attempt,
-        status: outcome.status,
-        error_code: outcome.status === 'sent' ? null : outcome.code,
-        error_message: outcome.status === 'sent' ? null : outcome.message.slice(0, 500),
-        retry_after_ms: outcome.status === 'retry' ? (outcome.retryAfterMs ?? null) : null,
-        at,
-      })
-      .execute();
-    const update =
-      outcome.status === 'sent'
-        ? {
-            status: 'sent',
-            reason: null,
-            error_message: null,
-            sent_json: JSON.stringify(outcome.sent),
-            sent_at: at,
-          }
-        : outcome.status === 'failed'
-          ? { status: 'failed', reason: outcome.code, error_message: outcome.message.slice(0, 500) }
-          : {
-              status: 'queued',
-              reason: outcome.code,
-              error_message: outcome.message.slice(0, 500),
-              not_before: outcome.retryAt.toISOString(),
-            };
-    await trx
+  const attemptRow = {
+    workspace_id: workspaceId,
+    alert_id: id,
+    attempt,
+    status: outcome.status,
+    error_code: outcome.status === 'sent' ? null : outcome.code,
+    error_message: outcome.status === 'sent' ? null : outcome.message.slice(0, 500),
+    retry_after_ms: outcome.status === 'retry' ? (outcome.retryAfterMs ?? null) : null,
+    at,
+  };
+  const alert = (trx: Kysely<DB>, update: Partial<DB['alerts']>) =>
+    trx
       .updateTable('alerts')
       .set({ ...update, lease_until: null, updated_at: at })
       .where('workspace_id', '=', workspaceId)
       .where('id', '=', id)
       .execute();
+  if (outcome.status === 'sent') {
+    await alert(db, {
+      status: 'sent',
+      reason: null,
+      error_message: null,
+      sent_json: JSON.stringify(outcome.sent),
+      sent_at: at,
+    });
+    await db.insertInto('alert_attempts').values(attemptRow).execute();
+    return;
+  }
+  await db.transaction().execute(async (trx) => {
+    await trx.insertInto('alert_attempts').values(attemptRow).execute();
+    await alert(
+      trx,
+      outcome.status === 'failed'
+        ? { status: 'failed', reason: outcome.code, error_message: outcome.message.slice(0, 500) }
+        : {
+            status: 'queued',
+            reason: outcome.code,
+            error_message: outcome.message.slice(0, 500),
+            not_before: outcome.retryAt.toISOString(),
+          },
+    );
   });
 }
 
