@@ -307,7 +307,7 @@ export interface IntegrationDefinition<
    * Default API origin, used when the `baseUrl` setting is absent. A function of the settings when
    * the origin depends on them (a cloud region): `(s) => (s.region === 'eu' ? EU_HOST : US_HOST)`.
    */
-  defaultBaseUrl: string | ((settings: z.infer<TSettings>) => string);
+  defaultBaseUrl: string | SettingsFunction<z.infer<TSettings>>;
   /** Headers that authenticate a request (never logged). */
   auth(credentials: z.infer<TCredentials>, settings: z.infer<TSettings>): Record<string, string>;
   /** The only code that speaks the service's API. */
@@ -335,6 +335,12 @@ export interface IntegrationDefinition<
   /** Facts of the integration as a whole (firmographics an enrichment returns). */
   facts?: IntegrationFacts;
 }
+
+/**
+ * A function of an integration's settings, declared as a method so its parameter is checked
+ * bivariantly: an integration with required settings still fits `AnyIntegration`.
+ */
+type SettingsFunction<S> = { of(settings: S): string }['of'];
 
 /** A defined integration: the definition, frozen, with the types of its parts kept. */
 export type Integration<
