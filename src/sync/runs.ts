@@ -172,7 +172,20 @@ export async function expireStaleRuns(
     }
     return expired.length;
   };
-  return db.isTransaction ? expire(db) : db.transaction().execute(expire);
+  if (db.isTransaction) return expire(db);
+  // Most calls find nothing to expire: look first, outside a transaction, so starting a run does
+  // not take SQLite's write lock across awaits (a second handle in this process would then wait on
+  // its busy timeout while blocking the event loop that holds the lock).
+  const stale = await db
+    .selectFrom('sync_runs')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('connection_id', '=', connectionId)
+    .where('status', 'in', ACTIVE_STATUSES)
+    .where('heartbeat_at', '<', staleBefore(now, leaseMs))
+    .limit(1)
+    .executeTakeFirst();
+  return stale ? db.transaction().execute(expire) : 0;
 }
 
 export interface NewRun {

@@ -253,7 +253,15 @@ describe('feedback', () => {
   });
 
   it('a reopening inside the cool-down is suppressed; the rest is queued again', async () => {
-    const alerts = (await alertsOf('churn in a storm')).filter((a) => a.status === 'sent');
+    // Not the occurrence the feedback test snoozed (a snooze outranks the cool-down).
+    const snoozed = new Set(
+      (await listAlerts(db(), ws(), { limit: 500 }))
+        .filter((a) => a.reason === 'snoozed')
+        .map((a) => a.occurrenceId),
+    );
+    const alerts = (await alertsOf('churn in a storm')).filter(
+      (a) => a.status === 'sent' && !snoozed.has(a.occurrenceId),
+    );
     const target = alerts[0]!;
     const occurrence = await db()
       .selectFrom('signal_occurrences')

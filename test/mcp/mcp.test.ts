@@ -38,6 +38,12 @@ const plain = (value: unknown) => JSON.parse(JSON.stringify(value));
 beforeAll(async () => {
   world = await buildWorld({ companies: 12, env: { BETON_MCP_WRITES: 'true' } });
   t = world.t;
+  // The world connects every CRM: the push tools' default is the destination the workspace chose.
+  const chosen = await t.request('PUT', '/api/v1/providers/destination', {
+    key: t.keys.admin,
+    body: { integration: 'attio' },
+  });
+  expect(chosen.status).toBe(200);
 }, 240_000);
 afterAll(async () => {
   await Promise.allSettled(clients.map((c) => c.close()));
@@ -231,7 +237,7 @@ describe('tools over Streamable HTTP', () => {
     expect(http.plan.items.length).toBeGreaterThan(0);
     for (const item of http.plan.items.slice(0, 3)) {
       const res = await tool(member, 'preview_push_plan', { account: item.accountId });
-      expect(res.isError).toBeFalsy();
+      expect(res.isError, textOf(res)).toBeFalsy();
       expect(plain(res.structuredContent.item)).toEqual(item);
       expect(textOf(res)).toContain(`${item.action}`);
       for (const change of item.changes) expect(textOf(res)).toContain(change.attribute);

@@ -160,9 +160,10 @@ describe('push API', () => {
       (await t.request('POST', `/api/v1/push-runs/${id}/rollback`, { key: other.keys.admin })).status,
     ).toBe(404);
     expect((await t.request('GET', '/api/v1/push-runs', { key: other.keys.admin })).json.runs).toEqual([]);
-    const unknown = await t.request('POST', '/api/v1/push/hubspot/plan', { key: t.keys.member, body: {} });
+    const unknown = await t.request('POST', '/api/v1/push/nosuchcrm/plan', { key: t.keys.member, body: {} });
     expect(unknown.status).toBe(400);
     expect(unknown.text).toContain('attio');
+    expect(unknown.text).toContain('hubspot');
     const notConnected = await t.request('POST', '/api/v1/push/attio/plan', {
       key: other.keys.member,
       body: {},
