@@ -79,7 +79,7 @@ export function registerConnect(program: Command) {
             `  credentials: ${Object.entries(c.credentials)
               .map(([k, v]) => `${k}=${v}`)
               .join(', ')}\n` +
-            `  streams: ${detail.streams.map((s) => s.name).join(', ') || '(none)'} — ${pushed ? 'written as senders push calls' : `run \`beton sync ${name}\``}` +
+            streamsLine(name, detail.streams, pushed) +
             (writeKey
               ? `\n  write key (shown once, keep it secret): ${writeKey}\n  senders post to <your Beton URL>/v1/batch with it as the Basic auth user name; \`beton write-keys ${name}\` creates, lists and revokes keys`
               : '') +
@@ -87,6 +87,13 @@ export function registerConnect(program: Command) {
         );
       }),
   );
+}
+
+/** The streams and how they fill: synced on demand, pushed by senders, or none (a messaging service). */
+function streamsLine(name: string, streams: { name: string }[], pushed: boolean): string {
+  if (streams.length === 0) return '  streams: none — nothing to sync';
+  const how = pushed ? 'written as senders push calls' : `run \`beton sync ${name}\``;
+  return `  streams: ${streams.map((s) => s.name).join(', ')} — ${how}`;
 }
 
 /** What the live check read (a query's first rows), as a tab-separated table under its title. */
