@@ -409,22 +409,7 @@ export async function recordIntent(
     now: string;
   },
 ): Promise<void> {
-  await db
-    .insertInto('push_run_items')
-    .values({
-      workspace_id: workspaceId,
-      run_id: input.runId,
-      record_key: input.key,
-      account_id: input.accountId,
-      record_id: input.recordId,
-      action: input.action,
-      status: PENDING,
-      changes_json: toJson(input.changes),
-      prev_state_json: null,
-      reason: null,
-      created_at: input.now,
-    })
-    .execute();
+  await recordIntents(db, workspaceId, [input]);
 }
 
 /** The intents of one batch call: one multi-row insert per 100 (not a statement a record). */
