@@ -58,6 +58,12 @@ export async function acceptInteraction(
       `Refused: ${reason} Check that the app's signing secret is the one stored in Beton (PUT /api/v1/integrations/${integration.name}).`,
     );
 
+  try {
+    capability.screen?.({ body: request.body, headers: request.headers, now: rt.clock.now() });
+  } catch (error) {
+    if (error instanceof InteractionRefusedError) throw refused(error.message);
+    throw error;
+  }
   const verified = await verifiedConnections(rt, integration.name, (open) => {
     const secret = open.credentials[capability.secretField];
     if (typeof secret !== 'string' || secret === '') return false;

@@ -23,6 +23,12 @@ export interface InteractionsCapability {
   /** The `secret()` credential field holding the key the service signs its requests with. */
   secretField: string;
   /**
+   * Optional: what can be refused without any secret (signature headers missing, timestamp stale).
+   * The platform runs it before loading a single connection, so floods of junk cost nothing.
+   * Throws `InteractionRefusedError` like `verify`.
+   */
+  screen?(request: InteractionRequest & { now: Date }): void;
+  /**
    * Check the request's signature with one connection's secret; throw `InteractionRefusedError`
    * when it does not hold (wrong signature, stale or missing timestamp). Compare in constant time.
    */

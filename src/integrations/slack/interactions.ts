@@ -23,10 +23,13 @@ export function slackSignature(secret: string, timestamp: string, body: Buffer |
 }
 
 /**
- * Check Slack's request signature: the timestamp within 5 minutes of now, then the `v0` HMAC over
- * the exact bytes received, compared in constant time.
+ * What can be checked without a secret: both headers present and the timestamp within 5 minutes
+ * of now. Run before any connection is loaded, so junk and replays cost nothing.
  */
-export function verifySlackRequest(request: InteractionRequest & { secret: string; now: Date }): void {
+export function screenSlackRequest(request: InteractionRequest & { now: Date }): {
+  timestamp: string;
+  signature: string;
+} {
   const timestamp = request.headers['x-slack-request-timestamp'];
   const signature = request.headers['x-slack-signature'];
   if (!timestamp || !signature) {
@@ -45,6 +48,15 @@ export function verifySlackRequest(request: InteractionRequest & { secret: strin
       'unverified',
     );
   }
+  return { timestamp, signature };
+}
+
+/**
+ * Check Slack's request signature: the timestamp within 5 minutes of now, then the `v0` HMAC over
+ * the exact bytes received, compared in constant time.
+ */
+export function verifySlackRequest(request: InteractionRequest & { secret: string; now: Date }): void {
+  const { timestamp, signature } = screenSlackRequest(request);
   const expected = Buffer.from(slackSignature(request.secret, timestamp, request.body));
   const given = Buffer.from(signature);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
@@ -93,6 +105,7 @@ export const slackInteractions: InteractionsCapability = {
   description:
     "Feedback buttons on alerts (Useful, Not useful, Snooze 30 days): set the Slack app's Interactivity Request URL to /api/v1/integrations/slack/interactions.",
   secretField: 'signingSecret',
+  screen: screenSlackRequest,
   verify: verifySlackRequest,
   parse: parseSlackInteraction,
 };

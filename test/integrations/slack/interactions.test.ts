@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InteractionRefusedError } from '../../../src/integrations/index.js';
-import {
+import slack, {
   parseSlackInteraction,
   renderAlertCard,
   slackSignature,
@@ -118,5 +118,29 @@ describe('reading a button press', () => {
       (b) => parseSlackInteraction({ body: form(press(b.action_id, b.value)), headers: {} })?.verdict,
     );
     expect(parsed).toEqual(['useful', 'snooze']);
+  });
+});
+
+describe('the secret-free screen the platform runs before loading any connection', () => {
+  const screen = (headers: Record<string, string>) => () =>
+    slack.interactions!.screen!({ body: Buffer.from('payload=%7B%7D'), headers, now: NOW });
+
+  it('refuses missing headers and stale or future timestamps without a secret', () => {
+    expect(refusal(screen({}))).toBe('unverified');
+    expect(refusal(screen({ 'x-slack-request-timestamp': 'soon', 'x-slack-signature': 'v0=00' }))).toBe(
+      'unverified',
+    );
+    for (const skew of [-301, 301]) {
+      const headers = {
+        'x-slack-request-timestamp': String(nowSeconds + skew),
+        'x-slack-signature': 'v0=00',
+      };
+      expect(refusal(screen(headers))).toBe('unverified');
+    }
+  });
+
+  it('lets a fresh request through to the signature check (which it does not do itself)', () => {
+    const headers = { 'x-slack-request-timestamp': String(nowSeconds - 60), 'x-slack-signature': 'v0=00' };
+    expect(screen(headers)).not.toThrow();
   });
 });
