@@ -590,25 +590,24 @@ async function setState(
     .execute();
 }
 
+/** One record write to record: its plan item, outcome and the "last successful write" it leaves. */
+export interface RecordedWrite {
+  destination: string;
+  runId: string;
+  item: PlanItem;
+  action: string;
+  recordId: string;
+  changes: FieldChange[];
+  state: LastWrite | null;
+  now: string;
+}
+
 /**
  * A record was written: its run item, its new "last successful write" and the end of any open
- * reject, in one transaction.
+ * reject, in one transaction (the batch path with a batch of one).
  */
-export async function recordWritten(
-  db: Db,
-  workspaceId: string,
-  input: {
-    destination: string;
-    runId: string;
-    item: PlanItem;
-    action: string;
-    recordId: string;
-    changes: FieldChange[];
-    state: LastWrite | null;
-    now: string;
-  },
-): Promise<void> {
-  await db.transaction().execute((trx) => writtenIn(trx, workspaceId, input));
+export async function recordWritten(db: Db, workspaceId: string, input: RecordedWrite): Promise<void> {
+  await recordWrittenMany(db, workspaceId, [input]);
 }
 
 /**
@@ -618,7 +617,7 @@ export async function recordWritten(
 export async function recordWrittenMany(
   db: Db,
   workspaceId: string,
-  inputs: readonly Parameters<typeof recordWritten>[2][],
+  inputs: readonly RecordedWrite[],
 ): Promise<void> {
   if (inputs.length === 0) return;
   const { runId, destination } = inputs[0]!;
@@ -709,62 +708,6 @@ export async function recordWrittenMany(
       writes: inputs.length,
     });
   });
-}
-
-async function writtenIn(
-  trx: Transaction<DB>,
-  workspaceId: string,
-  input: {
-    destination: string;
-    runId: string;
-    item: PlanItem;
-    action: string;
-    recordId: string;
-    changes: FieldChange[];
-    state: LastWrite | null;
-    now: string;
-  },
-): Promise<void> {
-  await clearIntent(trx, workspaceId, input.runId, input.item.key);
-  await bump(trx, workspaceId, input.runId, {
-    [input.action === 'create' ? 'created' : 'updated']: 1,
-    writes: 1,
-  });
-  await trx
-    .insertInto('push_run_items')
-    .values({
-      workspace_id: workspaceId,
-      run_id: input.runId,
-      record_key: input.item.key,
-      account_id: input.item.accountId,
-      record_id: input.recordId,
-      action: input.action,
-      status: 'written',
-      changes_json: toJson(input.changes),
-      prev_state_json: input.item.previous ? toJson(input.item.previous) : null,
-      reason: null,
-      created_at: input.now,
-    })
-    .execute();
-  if (input.state) await setState(trx, workspaceId, input.destination, input.state);
-  else {
-    await trx
-      .deleteFrom('push_state')
-      .where('workspace_id', '=', workspaceId)
-      .where('destination', '=', input.destination)
-      .where('record_key', '=', input.item.key)
-      .execute();
-  }
-  // The plan knows whether the record had an open reject: most writes skip this statement.
-  if (!input.item.retry) return;
-  await trx
-    .updateTable('push_rejects')
-    .set({ resolved_at: input.now })
-    .where('workspace_id', '=', workspaceId)
-    .where('destination', '=', input.destination)
-    .where('record_key', '=', input.item.key)
-    .where('resolved_at', 'is', null)
-    .execute();
 }
 
 /** A record could not be written: its run item and an open reject (attempts counted). */
