@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { ExpressionBuilder, Kysely, Selectable, Transaction } from 'kysely';
 import { AppError, conflict, notFound } from '../core/errors.js';
 import { preparedStatement } from '../db/bulk.js';
 import { sqliteHandleOf } from '../db/dialect.js';
@@ -140,14 +140,19 @@ export async function expireStaleRuns(
     code: 'interrupted',
     message: `The process running this sync stopped (no heartbeat for ${Math.round(leaseMs / 1000)} s). The next run resumes from the last committed page.`,
   };
+  // The connection's active runs whose heartbeat is older than the lease.
+  const isStale = (eb: ExpressionBuilder<DB, 'sync_runs'>) =>
+    eb.and([
+      eb('workspace_id', '=', workspaceId),
+      eb('connection_id', '=', connectionId),
+      eb('status', 'in', ACTIVE_STATUSES),
+      eb('heartbeat_at', '<', staleBefore(now, leaseMs)),
+    ]);
   const expire = async (trx: Kysely<DB>) => {
     const expired = await trx
       .updateTable('sync_runs')
       .set({ status: 'failed', error: error.message, error_code: error.code, finished_at: now.toISOString() })
-      .where('workspace_id', '=', workspaceId)
-      .where('connection_id', '=', connectionId)
-      .where('status', 'in', ACTIVE_STATUSES)
-      .where('heartbeat_at', '<', staleBefore(now, leaseMs))
+      .where(isStale)
       .returning(['id', 'integration', 'trigger', 'started_at'])
       .execute();
     // A run failed this way is announced like any other failed run (outbox, same transaction).
@@ -176,15 +181,7 @@ export async function expireStaleRuns(
   // Most calls find nothing to expire: look first, outside a transaction, so starting a run does
   // not take SQLite's write lock across awaits (a second handle in this process would then wait on
   // its busy timeout while blocking the event loop that holds the lock).
-  const stale = await db
-    .selectFrom('sync_runs')
-    .select('id')
-    .where('workspace_id', '=', workspaceId)
-    .where('connection_id', '=', connectionId)
-    .where('status', 'in', ACTIVE_STATUSES)
-    .where('heartbeat_at', '<', staleBefore(now, leaseMs))
-    .limit(1)
-    .executeTakeFirst();
+  const stale = await db.selectFrom('sync_runs').select('id').where(isStale).limit(1).executeTakeFirst();
   return stale ? db.transaction().execute(expire) : 0;
 }
 
