@@ -6,13 +6,14 @@ import type { IntegrationRegistry } from '../integrations/registry.js';
 import { nameOf } from './claims.js';
 import type { AccountHistory } from './facts.js';
 import { buildHistory } from './history.js';
+import { ownerColumns, ownerContexts, ownerOf } from './owners.js';
 import { shippedRegistry } from './registry.js';
 import { linkedRecords, loadPrices } from './source.js';
 import { chunks } from './store.js';
 
 /**
- * Rebuild the cached history, name, signup date and link count of accounts whose records changed,
- * and remove accounts nothing points at any more.
+ * Rebuild the cached history, name, owner, signup date and link count of accounts whose records
+ * changed, and remove accounts nothing points at any more.
  */
 
 export interface RebuildResult {
@@ -38,6 +39,7 @@ export async function rebuildHistories(
   if (accountIds.length === 0) return result;
   const priceMap = await loadPrices(db, workspaceId, registry);
   const enrichment = firmographicsSource(registry);
+  const owners = await ownerContexts(db, workspaceId, registry);
   for (const chunk of chunks(accountIds, 250)) {
     const accounts = await db
       .selectFrom('accounts')
@@ -84,6 +86,7 @@ export async function rebuildHistories(
         .set({
           name,
           name_source: source,
+          ...ownerColumns(ownerOf(linked, registry, owners)),
           signup_at: history.signupAt,
           history_json: json,
           history_hash: hash,

@@ -7,6 +7,7 @@ export * from './history.js';
 export * from './ingest.js';
 export * from './links.js';
 export * from './outcomes.js';
+export * from './owners.js';
 export * from './registry.js';
 export * from './resolve.js';
 export * from './source.js';

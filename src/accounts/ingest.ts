@@ -3,6 +3,7 @@ import type { DB } from '../db/index.js';
 import type { IntegrationRegistry } from '../integrations/registry.js';
 import { linkedStreams } from './claims.js';
 import { rebuildHistories } from './histories.js';
+import { ownerDirectoryChanged, refreshOwners } from './owners.js';
 import { resolveIdentities } from './resolve.js';
 import { latestChange } from './source.js';
 import { chunks, touchAccounts } from './store.js';
@@ -10,7 +11,7 @@ import { ingestUsage, rederiveUsage, usageStreams } from './usage-ingest.js';
 
 /**
  * One incremental pass from synced records to accounts: resolve identities, derive usage, rebuild
- * the histories of accounts whose records changed, and mark what a score run must look at.
+ * the histories (and owners) of accounts whose records changed, and mark what a score run must look at.
  */
 
 /**
@@ -101,6 +102,9 @@ export async function ingestChanges(
   options.onStep?.('histories', `${needHistory.size} accounts`);
   const rebuilt = await rebuildHistories(db, workspaceId, [...needHistory], options.now, registry);
   for (const id of rebuilt.removed) touched.delete(id);
+  // A CRM's users changed (an owner's new e-mail or name): owners of records that did not move follow.
+  if (since !== null && (await ownerDirectoryChanged(db, workspaceId, since, registry)))
+    await refreshOwners(db, workspaceId, options.now, registry);
 
   const replay = new Set<string>(rebuilt.historyChanged);
   for (const [account, minDay] of usage.changed) {

@@ -225,6 +225,43 @@ export async function loadPrices(
   return out;
 }
 
+/** A mapper's sibling stream, read whole once per pass and reduced by `build`. */
+export interface SiblingContext {
+  /** The key the result is filed under (the mapper's `integration/stream`). */
+  key: string;
+  integration: string;
+  stream: string;
+  build(records: readonly unknown[]): unknown;
+}
+
+/**
+ * Each context built from its sibling stream's live records (null when that stream holds none).
+ *
+ * @example (await siblingContexts(db, ws, [{ key: 'acme/companies', integration: 'acme', stream: 'users', build }])).get('acme/companies')
+ */
+export async function siblingContexts(
+  db: Kysely<DB>,
+  workspaceId: string,
+  contexts: readonly SiblingContext[],
+): Promise<Map<string, unknown>> {
+  const out = new Map<string, unknown>();
+  for (const context of contexts) {
+    const rows = await db
+      .selectFrom('records')
+      .select(['payload_json'])
+      .where('workspace_id', '=', workspaceId)
+      .where('integration', '=', context.integration)
+      .where('stream', '=', context.stream)
+      .where('deleted_at', 'is', null)
+      .execute();
+    out.set(
+      context.key,
+      rows.length === 0 ? null : context.build(rows.map((r) => fromJson<unknown>(r.payload_json, {}))),
+    );
+  }
+  return out;
+}
+
 /**
  * What each identity mapper needs from a sibling stream (e.g. which group types are companies), by
  * `integration/stream` of the claiming stream; built from the sibling's live records.
@@ -236,22 +273,14 @@ export async function identityContexts(
   workspaceId: string,
   registry: IntegrationRegistry = shippedRegistry(),
 ): Promise<Map<string, unknown>> {
-  const out = new Map<string, unknown>();
-  for (const { integration, stream, facts } of streamsWithFacts(registry, 'identity')) {
-    const context = facts.identity?.context;
-    if (!context) continue;
-    const rows = await db
-      .selectFrom('records')
-      .select(['payload_json'])
-      .where('workspace_id', '=', workspaceId)
-      .where('integration', '=', integration)
-      .where('stream', '=', context.stream)
-      .where('deleted_at', 'is', null)
-      .execute();
-    out.set(
-      `${integration}/${stream}`,
-      rows.length === 0 ? null : context.build(rows.map((r) => fromJson<unknown>(r.payload_json, {}))),
-    );
-  }
-  return out;
+  return siblingContexts(
+    db,
+    workspaceId,
+    streamsWithFacts(registry, 'identity').flatMap(({ integration, stream, facts }) => {
+      const context = facts.identity?.context;
+      return context
+        ? [{ key: `${integration}/${stream}`, integration, stream: context.stream, build: context.build }]
+        : [];
+    }),
+  );
 }

@@ -10,6 +10,7 @@ export * from './domains.js';
 export * from './feedback.js';
 export * from './firmographics.js';
 export * from './identity.js';
+export * from './owners.js';
 export * from './people.js';
 export * from './time.js';
 export * from './usage.js';

@@ -23,6 +23,10 @@ export interface AccountsTable {
   /** Set when the touch may have changed the account's past (history replay needed). */
   replay_needed: Bool;
   link_count: number;
+  /** The account's owner in a CRM (src/accounts/owners.ts): lower-cased e-mail, name, integration. */
+  owner_email: string | null;
+  owner_name: string | null;
+  owner_source: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

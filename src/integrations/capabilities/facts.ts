@@ -1,7 +1,7 @@
 /**
  * Facts: what an integration's records mean to Beton. Each stream declares how its records become
- * canonical model facts (src/model): the company they claim, the name they offer, people, billing,
- * feedback and usage. The domain walks the registry for the streams carrying a kind of fact and
+ * canonical model facts (src/model): the company they claim, the name they offer, its owner, people,
+ * billing, deals, feedback and usage. The domain walks the registry for the streams carrying a kind of fact and
  * never names an integration.
  *
  * @example
@@ -22,6 +22,7 @@ import type {
   IdentityAnchor,
   InvoicePoints,
   NpsAnswer,
+  OwnerFact,
   PersonFact,
   PriceBook,
   PriceInfo,
@@ -55,6 +56,27 @@ export interface NameFacts<TRecord> {
   of(record: TRecord): string | null;
 }
 
+/**
+ * Who owns the company a record describes (a CRM's company owner). Owners are usually references
+ * to the CRM's users, listed by a sibling stream: `context.build` reduces that stream's live records
+ * to what `of` needs (e.g. a map from user id to e-mail and name). Among an account's records the
+ * lowest `priority` naming an owner wins.
+ *
+ * @example
+ * owner: {
+ *   priority: 10,
+ *   of: (company, users) => (users as Map<string, OwnerFact> | null)?.get(company.owner_id) ?? null,
+ *   context: { stream: 'users', build: (records) => new Map(records.map((u) => [u.id, { email: u.email, name: u.name }])) },
+ * }
+ */
+export interface OwnerFacts<TRecord, TContext = unknown> {
+  priority: number;
+  /** The owner the record names, found in `context` when given; null when unassigned or unknown. */
+  of(record: TRecord, context: TContext | null): OwnerFact | null;
+  /** Read once per pass: the live records of a sibling stream, reduced to what `of` needs. */
+  context?: { stream: string; build(records: readonly unknown[]): TContext | null };
+}
+
 /** Billing facts: a stream is a price list, subscriptions or invoices (prices are the same source's). */
 export interface BillingFacts<TRecord> {
   price?(record: TRecord): PriceInfo;
@@ -76,6 +98,8 @@ export interface StreamFacts<TRecord> {
    */
   contacts?(record: TRecord): PersonFact | null;
   billing?: BillingFacts<TRecord>;
+  /** The company's owner (a CRM's assignment): alerts and digests reach them, filters select by them. */
+  owner?: OwnerFacts<TRecord>;
   /** A sales deal (won deals are revenue outcomes for the backtest), or null when the record is none. */
   deal?(record: TRecord): DealFact | null;
   /** An NPS answer, or null when the record holds none. */

@@ -1,8 +1,8 @@
 /**
- * What HubSpot's records mean to Beton: a company claims the account of its domain and names it
- * (other records find it by its id); a contact is a person at its primary company (else at its work
- * email's domain); a deal belongs to the account of its first company. Owners and association
- * records are kept for routing and carry no facts.
+ * What HubSpot's records mean to Beton: a company claims the account of its domain, names it and
+ * names its owner (`hubspot_owner_id`, looked up among the synced owners); other records find it by
+ * its id. A contact is a person at its primary company (else at its work email's domain); a deal
+ * belongs to the account of its first company. Association records are kept for routing.
  */
 import {
   type Claim,
@@ -12,10 +12,11 @@ import {
   isFreeMailDomain,
   normalizeDomain,
   normalizeEmail,
+  type OwnerFact,
   type PersonFact,
 } from '../../model/index.js';
 import type { StreamFacts } from '../sdk.js';
-import type { HubspotObject } from './types.js';
+import type { HubspotObject, HubspotOwner } from './types.js';
 
 const prop = (o: HubspotObject, name: string): string | null => {
   const v = o.properties?.[name];
@@ -76,10 +77,37 @@ export function dealClaim(deal: HubspotObject): Claim {
     : { kind: 'none', reason: 'the deal has no company' };
 }
 
+/** The synced owners by id: who `hubspot_owner_id` refers to. */
+export function ownerDirectory(owners: readonly unknown[]): Map<string, OwnerFact> {
+  const out = new Map<string, OwnerFact>();
+  for (const raw of owners) {
+    const owner = raw as Partial<HubspotOwner>;
+    const email = normalizeEmail(owner.email);
+    if (owner.id === undefined || !email) continue;
+    const name = [owner.firstName, owner.lastName].filter((p) => typeof p === 'string' && p.trim()).join(' ');
+    out.set(String(owner.id), { email, name: name || null });
+  }
+  return out;
+}
+
+/** The company's owner: its `hubspot_owner_id` among the synced owners (null when unassigned or unknown). */
+export function companyOwner(
+  company: HubspotObject,
+  owners: ReadonlyMap<string, OwnerFact> | null,
+): OwnerFact | null {
+  const id = prop(company, 'hubspot_owner_id');
+  return id ? (owners?.get(id) ?? null) : null;
+}
+
 export const companiesFacts: StreamFacts<HubspotObject> = {
   identity: { claim: companyClaim, anchor: 'customer' },
   // The CRM's name for a company is what the sales team calls it: preferred over product sources.
   name: { priority: 10, of: (company) => prop(company, 'name') },
+  owner: {
+    priority: 10,
+    of: (company, owners) => companyOwner(company, owners as ReadonlyMap<string, OwnerFact> | null),
+    context: { stream: 'owners', build: ownerDirectory },
+  },
   firstSeen: (company) => dateOf(prop(company, 'createdate')),
 };
 
