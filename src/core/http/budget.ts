@@ -9,6 +9,17 @@ export interface RateLimit {
   perHour?: number;
   /** Requests allowed back to back before pacing starts (default 1: evenly spaced). */
   burst?: number;
+  /** A limit over a span other than a second, minute or hour (HubSpot: 100 per 10 s). */
+  window?: { requests: number; ms: number };
+  /**
+   * How the service counts. `paced` (the default): requests are spaced evenly at 97% of each
+   * limit, which suits any counter. `rolling`: the service allows the limit in any span of the
+   * window however bunched (a sliding log, or fixed windows), so Beton keeps each window's send
+   * times and lets a request go once fewer than the limit went out in the span plus a 2% margin
+   * for network jitter — nearer the ceiling, and a late timer costs nothing later requests must
+   * make up.
+   */
+  counting?: 'paced' | 'rolling';
   /** Requests in flight at once. */
   concurrency?: number;
 }
@@ -23,29 +34,62 @@ const PACE = 0.97;
  * the next request instead of lost; too small to let a real extra request through.
  */
 const SLACK = 0.25;
+/**
+ * How long after it was let go a request is assumed to have reached the service, as a share of a
+ * rolling window, until its answer proves it arrived earlier: the jitter allowed between sending
+ * and arriving. A 429 doubles it (up to a quarter of the span: the network is slower than assumed);
+ * each window's worth of requests served since narrows it back by a tenth.
+ */
+const ROLLING_MARGIN = { initial: 0.02, most: 0.25, narrowing: 0.9 };
 
-interface Window {
+/** A token bucket: tokens refill one per `intervalMs` up to `capacity`. */
+interface PacedWindow {
+  kind: 'paced';
   intervalMs: number;
   capacity: number;
   tokens: number;
   updatedAt: number;
 }
 
+/**
+ * The requests of the last span, each by the latest moment it can have reached the service: when
+ * it was let go plus the margin, or, once answered, when its answer came if sooner. A request may go
+ * once fewer than `limit` of them lie within `spanMs` of now — never more than the limit arrive in
+ * any span, whatever the network's jitter, and a quick answer frees its place early.
+ */
+interface RollingWindow {
+  kind: 'rolling';
+  limit: number;
+  spanMs: number;
+  marginMs: number;
+  /** Requests let go since the margin last changed. */
+  served: number;
+  arrivals: Arrival[];
+}
+
+interface Arrival {
+  latestAt: number;
+}
+
+type Window = PacedWindow | RollingWindow;
+
 interface Waiter {
-  resolve: () => void;
+  resolve: (arrivals: Arrival[]) => void;
   reject: (reason: unknown) => void;
   signal: AbortSignal | undefined;
   onAbort: () => void;
 }
 
 /**
- * A token bucket per window (second, minute, hour) plus a concurrency limit, shared by every call
- * made with one credential in this process. Callers are served first come, first served. A 429 may
+ * A window per limit (second, minute, hour, or another span) — a token bucket when paced, a log of
+ * send times when the service counts a rolling window — plus a concurrency limit, shared by every
+ * call made with one credential in this process. Callers are served first come, first served. A 429 may
  * `pauseFor` the whole budget, so the callers that queued behind it wait too instead of each
  * collecting its own 429.
  *
  * @example
  * const budget = new RateBudget({ perSecond: 25 });
+ * const hubspot = new RateBudget({ window: { requests: 98, ms: 10_000 }, counting: 'rolling' });
  * await budget.take();                                    // one request's worth
  * const list = await budget.run(() => stripe.customers.list()); // token + concurrency slot
  */
@@ -64,17 +108,27 @@ export class RateBudget {
   ) {
     const start = this.now();
     const burst = Math.max(1, limits.burst ?? 1);
-    this.windows = (
-      [
-        [limits.perSecond, 1_000],
-        [limits.perMinute, 60_000],
-        [limits.perHour, 3_600_000],
-      ] as const
-    )
-      .filter(([limit]) => limit !== undefined && limit > 0)
-      .map(([limit, span]) => {
+    const spans: Array<readonly [number | undefined, number]> = [
+      [limits.perSecond, 1_000],
+      [limits.perMinute, 60_000],
+      [limits.perHour, 3_600_000],
+      [limits.window?.requests, limits.window?.ms ?? 0],
+    ];
+    this.windows = spans
+      .filter(([limit, span]) => limit !== undefined && limit > 0 && span > 0)
+      .map(([limit, span]): Window => {
+        if (limits.counting === 'rolling')
+          return {
+            kind: 'rolling',
+            limit: Math.floor(limit!),
+            spanMs: span,
+            marginMs: span * ROLLING_MARGIN.initial,
+            served: 0,
+            arrivals: [],
+          };
         const capacity = Math.min(burst, limit!);
         return {
+          kind: 'paced',
           intervalMs: span / (limit! * PACE),
           capacity: capacity + SLACK,
           tokens: capacity,
@@ -85,10 +139,41 @@ export class RateBudget {
   }
 
   /** Wait for one request's worth of every window. Rejects when `signal` aborts. */
-  take(signal?: AbortSignal): Promise<void> {
+  async take(signal?: AbortSignal): Promise<void> {
+    await this.grant(signal);
+  }
+
+  /** A token and a concurrency slot; call the returned function when the request is done. */
+  async acquire(signal?: AbortSignal): Promise<() => void> {
+    await this.slot(signal);
+    let arrivals: Arrival[];
+    try {
+      arrivals = await this.grant(signal);
+    } catch (error) {
+      this.releaseSlot();
+      throw error;
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      // The answer is here, so the request reached the service by now.
+      const now = this.now();
+      for (const arrival of arrivals) arrival.latestAt = Math.min(arrival.latestAt, now);
+      this.releaseSlot();
+      if (arrivals.length > 0 && this.timer) {
+        // A place may have freed sooner than the timer waiting for it.
+        clearTimeout(this.timer);
+        this.timer = undefined;
+        this.pump();
+      }
+    };
+  }
+
+  private grant(signal?: AbortSignal): Promise<Arrival[]> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.windows.length === 0 && this.pausedUntil <= this.now()) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
+    if (this.windows.length === 0 && this.pausedUntil <= this.now()) return Promise.resolve([]);
+    return new Promise<Arrival[]>((resolve, reject) => {
       const waiter: Waiter = {
         resolve,
         reject,
@@ -106,23 +191,6 @@ export class RateBudget {
     });
   }
 
-  /** A token and a concurrency slot; call the returned function when the request is done. */
-  async acquire(signal?: AbortSignal): Promise<() => void> {
-    await this.slot(signal);
-    try {
-      await this.take(signal);
-    } catch (error) {
-      this.releaseSlot();
-      throw error;
-    }
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.releaseSlot();
-    };
-  }
-
   /** Run `fn` under the budget: for SDKs that make their own requests (the official `stripe`). */
   async run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const release = await this.acquire(signal);
@@ -136,7 +204,10 @@ export class RateBudget {
   /** Nobody using this credential sends anything for `ms` (the service said to wait). */
   pauseFor(ms: number): void {
     this.pausedUntil = Math.max(this.pausedUntil, this.now() + ms);
-    for (const w of this.windows) w.tokens = Math.min(w.tokens, 0);
+    for (const w of this.windows) {
+      if (w.kind === 'paced') w.tokens = Math.min(w.tokens, 0);
+      else widenMargin(w);
+    }
   }
 
   /** Requests waiting for a token right now (for metrics and tests). */
@@ -155,10 +226,21 @@ export class RateBudget {
         }, Math.ceil(wait));
         return;
       }
-      for (const w of this.windows) w.tokens -= 1;
+      const now = this.now();
+      const arrivals: Arrival[] = [];
+      for (const w of this.windows) {
+        if (w.kind === 'paced') {
+          w.tokens -= 1;
+          continue;
+        }
+        const arrival = { latestAt: now + w.marginMs };
+        w.arrivals.push(arrival);
+        narrowMargin(w);
+        arrivals.push(arrival);
+      }
       const waiter = this.queue.shift()!;
       waiter.signal?.removeEventListener('abort', waiter.onAbort);
-      waiter.resolve();
+      waiter.resolve(arrivals);
     }
   }
 
@@ -166,6 +248,10 @@ export class RateBudget {
     const now = this.now();
     let wait = Math.max(0, this.pausedUntil - now);
     for (const w of this.windows) {
+      if (w.kind === 'rolling') {
+        wait = Math.max(wait, rollingWait(w, now));
+        continue;
+      }
       w.tokens = Math.min(w.capacity, w.tokens + (now - w.updatedAt) / w.intervalMs);
       w.updatedAt = now;
       if (w.tokens < 1) wait = Math.max(wait, (1 - w.tokens) * w.intervalMs);
@@ -185,6 +271,27 @@ export class RateBudget {
     this.inFlight -= 1;
     this.slotWaiters.shift()?.();
   }
+}
+
+function widenMargin(w: RollingWindow): void {
+  w.marginMs = Math.min(w.spanMs * ROLLING_MARGIN.most, w.marginMs * 2);
+  w.served = 0;
+}
+
+function narrowMargin(w: RollingWindow): void {
+  w.served += 1;
+  if (w.served < w.limit) return;
+  w.marginMs = Math.max(w.spanMs * ROLLING_MARGIN.initial, w.marginMs * ROLLING_MARGIN.narrowing);
+  w.served = 0;
+}
+
+/** How long until fewer than the limit of a rolling window's requests lie within its span. */
+function rollingWait(w: RollingWindow, now: number): number {
+  w.arrivals = w.arrivals.filter((a) => a.latestAt > now - w.spanMs);
+  if (w.arrivals.length < w.limit) return 0;
+  // The request that must leave the span first: the (n - limit + 1)-th earliest.
+  const times = w.arrivals.map((a) => a.latestAt).sort((a, b) => a - b);
+  return times[w.arrivals.length - w.limit]! + w.spanMs - now;
 }
 
 const budgets = new Map<string, RateBudget>();
@@ -217,8 +324,12 @@ export function credentialFingerprint(integration: string, credentials: Record<s
 }
 
 function sameLimits(a: RateLimit, b: RateLimit): boolean {
-  const keys: Array<keyof RateLimit> = ['perSecond', 'perMinute', 'perHour', 'burst', 'concurrency'];
-  return keys.every((k) => a[k] === b[k]);
+  const keys = ['perSecond', 'perMinute', 'perHour', 'burst', 'concurrency', 'counting'] as const;
+  return (
+    keys.every((k) => a[k] === b[k]) &&
+    a.window?.requests === b.window?.requests &&
+    a.window?.ms === b.window?.ms
+  );
 }
 
 export { sleep };

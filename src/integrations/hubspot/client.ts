@@ -1,6 +1,10 @@
-import { type HttpClient, RateLimitedError, type RequestOptions } from '../../core/http/index.js';
+import {
+  type HttpClient,
+  type RateBudget,
+  RateLimitedError,
+  type RequestOptions,
+} from '../../core/http/index.js';
 import { sleep } from '../../core/http/retry.js';
-import type { RollingWindow } from './limits.js';
 import type * as Api from './types.js';
 
 /** HubSpot answers at most 100 objects a list page, 200 a search page, 100 inputs a batch. */
@@ -18,14 +22,14 @@ const MAX_RATE_LIMITED = 8;
 
 export interface HubspotLanes {
   /** The token's 10-second window (every call but search). */
-  general: RollingWindow;
+  general: RateBudget;
   /** The search endpoints' own limit. */
-  search: RollingWindow;
+  search: RateBudget;
 }
 
 /**
  * HubSpot's CRM API (https://developers.hubspot.com/docs/api/crm) through Beton's HTTP client. Every
- * call takes a slot in its lane's rolling window first; a 429 is answered here, not by the generic
+ * call takes a place in its lane's rolling-window budget first; a 429 is answered here, not by the generic
  * retry: HubSpot may send no `Retry-After`, so the lane (and the credential's budget) pauses for the
  * `Retry-After`, else the window the `X-HubSpot-RateLimit-Interval-Milliseconds` header names, else
  * 10 s — no request goes out before the window allows it.
@@ -46,11 +50,10 @@ export class HubspotClient {
   private async send<T>(req: RequestOptions, lane: keyof HubspotLanes, write = false): Promise<T> {
     const window = this.lanes[lane];
     for (let refused = 0; ; refused++) {
-      await window.take(req.signal);
-      const answer = await this.http.request<T | Api.HubspotError>({
-        ...req,
-        accept: [...(req.accept ?? []), 429],
-      });
+      const answer = await window.run(
+        () => this.http.request<T | Api.HubspotError>({ ...req, accept: [...(req.accept ?? []), 429] }),
+        req.signal,
+      );
       if (answer.status !== 429) {
         if (write) this.writes += 1;
         return answer.data as T;
@@ -89,13 +92,16 @@ export class HubspotClient {
     path: string,
     signal?: AbortSignal,
   ): Promise<{ status: number; body: Api.HubspotError | Api.HubspotPage<unknown> }> {
-    await this.lanes.general.take(signal);
-    const answer = await this.http.request<Api.HubspotError | Api.HubspotPage<unknown>>({
-      path,
-      query: { limit: 1 },
-      accept: [401, 403],
-      ...(signal ? { signal } : {}),
-    });
+    const answer = await this.lanes.general.run(
+      () =>
+        this.http.request<Api.HubspotError | Api.HubspotPage<unknown>>({
+          path,
+          query: { limit: 1 },
+          accept: [401, 403],
+          ...(signal ? { signal } : {}),
+        }),
+      signal,
+    );
     return { status: answer.status, body: answer.data };
   }
 

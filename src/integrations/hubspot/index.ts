@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { AppError } from '../../core/errors.js';
-import { credentialFingerprint } from '../../core/http/index.js';
+import { credentialFingerprint, sharedBudget } from '../../core/http/index.js';
 import { baseUrlSetting, defineIntegration, secret } from '../sdk.js';
 import { HubspotClient } from './client.js';
 import { hubspotDestinationCapability } from './destination.js';
-import { sharedWindow } from './limits.js';
 import { companiesFacts, contactsFacts, dealsFacts } from './mappers.js';
 import {
   companiesStream,
@@ -23,8 +22,8 @@ export type * from './types.js';
 const DEFAULT_BASE_URL = 'https://api.hubapi.com';
 /** HubSpot's window for private apps: 100 (Free/Starter) or 190 (Professional/Enterprise) per 10 s. */
 const WINDOW_MS = 10_000;
-/** A couple of requests and 200 ms kept spare: send and arrival times differ by the network's jitter. */
-const WINDOW_MARGIN = { requests: 2, ms: 200 };
+/** A couple of requests kept spare, beside the budget's own allowance for network jitter. */
+const SPARE_REQUESTS = 2;
 /** The search endpoints' own limit (about 5 a second per account); Beton uses 4. */
 const SEARCH_PER_SECOND = 4;
 
@@ -119,8 +118,11 @@ export default defineIntegration({
     const key = credentialFingerprint('hubspot', ctx.credentials);
     const limit = ctx.settings.requestsPer10Seconds ?? 100;
     return new HubspotClient(ctx.http, {
-      general: sharedWindow(`${key}:general`, limit - WINDOW_MARGIN.requests, WINDOW_MS + WINDOW_MARGIN.ms),
-      search: sharedWindow(`${key}:search`, SEARCH_PER_SECOND, 1_000),
+      general: sharedBudget('hubspot', `${key}:general`, {
+        window: { requests: limit - SPARE_REQUESTS, ms: WINDOW_MS },
+        counting: 'rolling',
+      }),
+      search: sharedBudget('hubspot', `${key}:search`, { perSecond: SEARCH_PER_SECOND, counting: 'rolling' }),
     });
   },
   validate: async (client) => {

@@ -29,8 +29,9 @@ export const STRIPE_API_BASE = 'https://api.stripe.com';
 
 /**
  * Test mode allows 25 requests a second, and live mode 25 per endpoint by default (100 in all): a
- * stream reads one endpoint, so 25 is its ceiling with either key. The rate budget already paces a
- * few percent under a limit, which keeps arrival jitter from tipping a second over it.
+ * stream reads one endpoint, so 25 is its ceiling with either key. Stripe counts requests in any
+ * second, however bunched, so the budget counts a rolling window (kept 2% longer than a second,
+ * which keeps arrival jitter from tipping one over) rather than spacing requests evenly.
  */
 export const STRIPE_REQUESTS_PER_SECOND = 25;
 
@@ -89,7 +90,7 @@ export default defineIntegration({
   settings: z.object({
     baseUrl: baseUrlSetting(STRIPE_API_BASE),
   }),
-  rateLimit: { perSecond: STRIPE_REQUESTS_PER_SECOND, concurrency: 8 },
+  rateLimit: { perSecond: STRIPE_REQUESTS_PER_SECOND, counting: 'rolling', concurrency: 8 },
   defaultBaseUrl: STRIPE_API_BASE,
   simulator: () => import('./simulator/index.js'),
   auth: (credentials) => ({ authorization: `Bearer ${credentials.apiKey}` }),

@@ -7,6 +7,7 @@ import {
   RateBudget,
   sharedBudget,
 } from '../../../src/core/http/index.js';
+import { SlidingWindow } from '../../../src/simulators/kit/index.js';
 
 describe('Retry-After and backoff', () => {
   const now = new Date('2023-05-23T14:42:00Z');
@@ -52,6 +53,43 @@ describe('RateBudget', () => {
     expect(performance.now() - start).toBeLessThan(50);
     await budget.take();
     expect(performance.now() - start).toBeGreaterThanOrEqual(90);
+  });
+
+  it('in rolling mode lets the limit go at once, then never more than the limit in a span (+2%)', async () => {
+    const budget = new RateBudget({ window: { requests: 5, ms: 200 }, counting: 'rolling' });
+    const limiter = new SlidingWindow(5, 200);
+    const start = performance.now();
+    const sent: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      await budget.take();
+      sent.push(performance.now() - start);
+      // The service's own sliding log, counting the same moments, never refuses one.
+      expect(limiter.take('key').ok).toBe(true);
+    }
+    expect(sent[4]).toBeLessThan(50);
+    for (let i = 5; i < sent.length; i++) expect(sent[i]! - sent[i - 5]!).toBeGreaterThanOrEqual(203);
+    // Two refills of the window, not fifteen evenly spaced requests (a paced budget: ~560 ms).
+    expect(sent[14]).toBeLessThan(540);
+  });
+
+  it('in rolling mode counts an answered request from its answer, never letting the service refuse', async () => {
+    const budget = new RateBudget({ window: { requests: 5, ms: 200 }, counting: 'rolling' });
+    const limiter = new SlidingWindow(5, 200);
+    const start = performance.now();
+    const sent: number[] = [];
+    await Promise.all(
+      Array.from({ length: 3 }, async () => {
+        for (let i = 0; i < 5; i++)
+          await budget.run(async () => {
+            sent.push(performance.now() - start);
+            expect(limiter.take('key').ok).toBe(true);
+            await new Promise((r) => setTimeout(r, 1));
+          });
+      }),
+    );
+    sent.sort((a, b) => a - b);
+    for (let i = 5; i < sent.length; i++) expect(sent[i]! - sent[i - 5]!).toBeGreaterThanOrEqual(199);
+    expect(sent[14]).toBeLessThan(520);
   });
 
   it('holds every caller while paused after a 429', async () => {
