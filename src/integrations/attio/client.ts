@@ -12,6 +12,7 @@ import type {
   AttioRecord,
   AttioSelf,
   AttioValue,
+  AttioWorkspaceMember,
 } from './types.js';
 
 /** Attio answers at most 500 records a query. */
@@ -47,6 +48,12 @@ export class AttioClient {
   /** The token check (`GET /v2/self`): flat; `active: false` means the token is not usable. */
   self(signal?: AbortSignal): Promise<AttioSelf> {
     return this.http.get<AttioSelf>('v2/self', undefined, signal);
+  }
+
+  /** Every workspace member (`GET /v2/workspace_members`, scope `user_management:read`), unpaged. */
+  async workspaceMembers(signal?: AbortSignal): Promise<AttioWorkspaceMember[]> {
+    return (await this.http.get<{ data: AttioWorkspaceMember[] }>('v2/workspace_members', undefined, signal))
+      .data;
   }
 
   async listObjects(signal?: AbortSignal): Promise<AttioObject[]> {

@@ -13,7 +13,7 @@ import {
 import { AttioClient } from './client.js';
 import { attioDestinationCapability } from './destination.js';
 import { companiesFacts, peopleFacts } from './mappers.js';
-import { companiesStream, peopleStream } from './streams.js';
+import { companiesStream, peopleStream, workspaceMembersStream } from './streams.js';
 
 export { ATTIO_PAGE_LIMIT, AttioClient } from './client.js';
 export { attioDestination } from './destination.js';
@@ -29,7 +29,8 @@ export const ATTIO_WRITE_BUDGET = { perSecond: 24, burst: 4 } as const;
 
 /**
  * Attio: the CRM. Beton reads companies and people (to match accounts by domain and to see which
- * values a person set) and writes scores onto companies through the push pipeline (src/push).
+ * values a person set) and the workspace members (whom a company's `owner` names), and writes
+ * scores onto companies through the push pipeline (src/push).
  */
 export default defineIntegration({
   name: 'attio',
@@ -46,6 +47,7 @@ export default defineIntegration({
       'list_entry:read-write',
       'list_configuration:read-write (segment lists)',
       'note:read-write',
+      'user_management:read (company owners)',
     ],
     setup: 'docs/integrations/attio.md',
   },
@@ -104,6 +106,7 @@ export default defineIntegration({
   streams: {
     companies: { ...companiesStream, facts: companiesFacts },
     people: { ...peopleStream, facts: peopleFacts },
+    workspace_members: workspaceMembersStream,
   },
   actions: {
     assertCompany,

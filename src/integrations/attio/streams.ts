@@ -1,6 +1,6 @@
 import type { StreamDefinition } from '../sdk.js';
 import type { AttioClient } from './client.js';
-import type { AttioRecord } from './types.js';
+import type { AttioRecord, AttioWorkspaceMember } from './types.js';
 
 /** Where a pass over an object stands: the offset of the next page. */
 export interface OffsetState {
@@ -48,3 +48,19 @@ export const peopleStream = objectStream(
   'people',
   'Every person record with its values and who set each one.',
 );
+
+/**
+ * The workspace's members, read whole each run (Attio answers them in one unpaged list): whom a
+ * company's `owner` refers to. Scope `user_management:read`.
+ *
+ * Reference: https://docs.attio.com/rest-api/endpoint-reference/workspace-members/list-workspace-members
+ */
+export const workspaceMembersStream: StreamDefinition<AttioClient, AttioWorkspaceMember, null> = {
+  description: 'Every workspace member (name, e-mail): the people companies are assigned to as owner.',
+  externalId: (member) => member.id.workspace_member_id,
+  cursor: 'none',
+  deletes: 'full-refresh',
+  async *read(client, _state, ctx) {
+    yield { records: await client.workspaceMembers(ctx.signal), state: null, done: true };
+  },
+};

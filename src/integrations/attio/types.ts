@@ -73,6 +73,17 @@ export interface AttioRecord {
   values: Record<string, AttioValue[]>;
 }
 
+/** `GET /v2/workspace_members`: the people with a seat, whom actor references (an owner) name. */
+export interface AttioWorkspaceMember {
+  id: { workspace_id: string; workspace_member_id: string };
+  first_name: string;
+  last_name: string;
+  avatar_url: string | null;
+  email_address: string;
+  created_at: string;
+  access_level: 'admin' | 'member' | 'suspended';
+}
+
 export interface AttioQuery {
   filter?: Record<string, unknown>;
   sorts?: { attribute: string; direction: 'asc' | 'desc'; field?: string }[];

@@ -7,9 +7,10 @@ import { FIRST_NAMES, LAST_NAMES } from './words.js';
 const GRADES = ['M100', 'M75', 'M50', 'M25', 'M10'];
 
 /**
- * The CRM (Attio) as a sales team left it: about 60 % of companies (paying ones first), their
- * senior people, values typed by members, and for some records the values an earlier Beton push
- * wrote (`api-token`) — a few of which a person has since overwritten (`workspace-member`).
+ * The CRM (Attio) as a sales team left it: about 60 % of companies (paying ones first), each owned
+ * by one of the members (a few by nobody), their senior people, values typed by members, and for
+ * some records the values an earlier Beton push wrote (`api-token`) — a few of which a person has
+ * since overwritten (`workspace-member`).
  */
 export function buildCrm(worldSeed: number, models: CompanyModel[], tl: Timeline): CrmWorld {
   const rng = new Rng(hashInts(worldSeed, 0x4352));
@@ -72,11 +73,14 @@ export function buildCrm(worldSeed: number, models: CompanyModel[], tl: Timeline
       }
       values.push(...pushed);
     }
+    // Drawn from a generator of its own, so adding owners changed nothing else in the world.
+    const o = new Rng(hashInts(worldSeed, 0x4f57, company.index));
     const record: CrmCompany = {
       recordId: r.uuid(),
       companyId: company.id,
       createdAt: at(created),
       createdBy,
+      ownerId: o.chance(0.92) ? o.pick(members).id : null,
       values,
     };
     companies.push(record);

@@ -339,6 +339,8 @@ export interface CrmCompany {
   companyId: string;
   createdAt: string;
   createdBy: CrmActor;
+  /** The member the company is assigned to (its owner); null for the few nobody owns. */
+  ownerId: string | null;
   values: CrmValue[];
 }
 

@@ -1,13 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import attio from '../../../src/integrations/attio/index.js';
-import { activeValues, companyClaim, personClaim } from '../../../src/integrations/attio/mappers.js';
-import type { AttioRecord, AttioValue } from '../../../src/integrations/attio/types.js';
+import {
+  activeValues,
+  companyClaim,
+  memberDirectory,
+  personClaim,
+} from '../../../src/integrations/attio/mappers.js';
+import type { AttioRecord, AttioValue, AttioWorkspaceMember } from '../../../src/integrations/attio/types.js';
 
 /** Examples of Attio's OpenAPI document: a record's fields and one value of each type Beton reads. */
 const examples = JSON.parse(
   readFileSync(new URL('./fixtures/openapi-examples.json', import.meta.url), 'utf8'),
-) as { record: Omit<AttioRecord, 'values'>; values: Record<string, AttioValue> };
+) as {
+  record: Omit<AttioRecord, 'values'>;
+  values: Record<string, AttioValue>;
+  workspaceMember: AttioWorkspaceMember;
+};
 
 /** The document's value, active (its example carries an `active_until`, i.e. a retired value). */
 const active = (type: string, patch: Partial<AttioValue> = {}): AttioValue => ({
@@ -54,5 +63,17 @@ describe('Attio mappers on the OpenAPI examples', () => {
       email_addresses: [active('email-address', { email_address: 'ada@gmail.com' })],
     });
     expect(personClaim(personal)).toEqual({ kind: 'none', reason: 'no company email' });
+  });
+
+  it("a company's owner is the workspace member its active owner reference names", () => {
+    const owner = attio.streams.companies.facts!.owner!;
+    expect(owner.context?.stream).toBe('workspace_members');
+    const members = memberDirectory([examples.workspaceMember]);
+    const company = record({ owner: [active('actor-reference')] });
+    expect(owner.of(company, members)).toEqual({ email: 'susan.kare@apple.com', name: 'Susan Kare' });
+    // Retired (as the document's example is), unassigned, or a member Beton has not synced: nobody.
+    expect(owner.of(record({ owner: [examples.values['actor-reference']!] }), members)).toBeNull();
+    expect(owner.of(record({}), members)).toBeNull();
+    expect(owner.of(company, new Map())).toBeNull();
   });
 });

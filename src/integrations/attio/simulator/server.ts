@@ -35,6 +35,7 @@ export const ALL_SCOPES = [
   'list_entry:read-write',
   'list_configuration:read-write',
   'note:read-write',
+  'user_management:read',
 ];
 
 /** The Attio simulator: the kit server, an AttioStore and Attio's read/write limits and errors. */
@@ -54,7 +55,13 @@ export interface AttioSimulator extends SimServer {
 }
 
 type Access = 'read' | 'write';
-type Scope = 'record_permission' | 'object_configuration' | 'list_configuration' | 'list_entry' | 'note';
+type Scope =
+  | 'record_permission'
+  | 'object_configuration'
+  | 'list_configuration'
+  | 'list_entry'
+  | 'note'
+  | 'user_management';
 
 function hasScope(scopes: string[], scope: Scope, access: Access): boolean {
   return scopes.includes(`${scope}:read-write`) || (access === 'read' && scopes.includes(`${scope}:read`));
@@ -294,6 +301,10 @@ export function createAttioSimulator(options: AttioSimOptions = {}): AttioSimula
     }),
   );
 
+  app.get<RouteT>('/v2/workspace_members', { preHandler: guard('user_management', 'read') }, async () => ({
+    data: store.listMembers(),
+  }));
+
   app.get<RouteT>('/v2/notes', { preHandler: guard('note', 'read') }, async (r: Req) => ({
     data: store.listNotes({
       ...(r.query.parent_object ? { parent_object: r.query.parent_object } : {}),
@@ -360,20 +371,25 @@ export function createAttioSimulator(options: AttioSimOptions = {}): AttioSimula
   });
 }
 
-/** Load the dataset's CRM into the store: companies first, then people linked to them. */
+/**
+ * Load the dataset's CRM into the store: the members, companies (each with its `owner`, an actor
+ * reference to a member, as many workspaces add one), then people linked to them.
+ */
 export function seedCrm(store: AttioStore, crm: CrmWorld): void {
   const toActor = (a: { type: Actor['type']; id: string }): Actor => ({ type: a.type, id: a.id });
+  for (const m of crm.members) store.addMember(m);
   for (const c of crm.companies) {
-    store.seedRecord('companies', {
-      recordId: c.recordId,
-      createdAt: c.createdAt,
-      values: c.values.map((v) => ({
-        attribute: v.attribute,
-        value: v.value,
-        actor: toActor(v.actor),
-        activeFrom: v.activeFrom,
-      })),
-    });
+    const values: { attribute: string; value: unknown; actor: Actor; activeFrom: string }[] = c.values.map(
+      (v) => ({ attribute: v.attribute, value: v.value, actor: toActor(v.actor), activeFrom: v.activeFrom }),
+    );
+    if (c.ownerId)
+      values.push({
+        attribute: 'owner',
+        value: { referenced_actor_type: 'workspace-member', referenced_actor_id: c.ownerId },
+        actor: toActor(c.createdBy),
+        activeFrom: c.createdAt,
+      });
+    store.seedRecord('companies', { recordId: c.recordId, createdAt: c.createdAt, values });
   }
   for (const p of crm.people) {
     const values = p.values.map((v) => ({

@@ -61,6 +61,17 @@ interface StoredEntry extends FilterableRecord {
   values: Map<string, StoredValue[]>;
 }
 
+/** A person with a seat in the workspace (`GET /v2/workspace_members`): what actor references name. */
+export interface WorkspaceMember {
+  id: { workspace_id: string; workspace_member_id: string };
+  first_name: string;
+  last_name: string;
+  avatar_url: string | null;
+  email_address: string;
+  created_at: string;
+  access_level: 'admin' | 'member' | 'suspended';
+}
+
 export interface StoredNote {
   note_id: string;
   parent_object: string;
@@ -136,6 +147,7 @@ export class AttioStore {
   private readonly notes: StoredNote[] = [];
   private readonly lists = new Map<string, ListDef>();
   private readonly entries = new Map<string, StoredEntry[]>();
+  private readonly members: WorkspaceMember[] = [];
 
   constructor(opts: { workspaceId?: string; seed?: string; now?: () => Date } = {}) {
     this.nextId = uuidSequence(opts.seed ?? 'attio');
@@ -269,6 +281,26 @@ export class AttioStore {
     }
     const attr = this.addAttribute(object, { ...data, type: data.type as AttributeType }, false);
     return renderAttribute(attr);
+  }
+
+  // ── workspace members ────────────────────────────────────────────────────
+
+  /** Give a person a seat (the seed, or a test adding a colleague). */
+  addMember(member: { id: string; email: string; firstName: string; lastName: string }) {
+    this.members.push({
+      id: { workspace_id: this.workspaceId, workspace_member_id: member.id },
+      first_name: member.firstName,
+      last_name: member.lastName,
+      avatar_url: null,
+      email_address: member.email,
+      created_at: this.stamp(),
+      access_level: this.members.length === 0 ? 'admin' : 'member',
+    });
+  }
+
+  /** `GET /v2/workspace_members`: every member, unpaged (Attio answers them all at once). */
+  listMembers(): WorkspaceMember[] {
+    return this.members.map((m) => ({ ...m, id: { ...m.id } }));
   }
 
   // ── records ──────────────────────────────────────────────────────────────
@@ -757,6 +789,7 @@ export class AttioStore {
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
 
 function inferType(value: unknown): AttributeType {
+  if (value && typeof value === 'object' && 'referenced_actor_type' in value) return 'actor-reference';
   if (typeof value === 'number') return 'number';
   if (typeof value === 'boolean') return 'checkbox';
   if (Array.isArray(value)) return 'select';

@@ -21,6 +21,7 @@ export const SUPPORTED_TYPES = [
   'email-address',
   'personal-name',
   'record-reference',
+  'actor-reference',
 ] as const;
 export type AttributeType = (typeof SUPPORTED_TYPES)[number];
 
@@ -189,6 +190,12 @@ export function parseInputValue(attr: AttributeShape, raw: unknown): ValuePayloa
         throw typeError(attr, raw, '{target_object, target_record_id}');
       return { target_object: r.target_object, target_record_id: r.target_record_id };
     }
+    case 'actor-reference': {
+      const r = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+      if (r.referenced_actor_type !== 'workspace-member' || typeof r.referenced_actor_id !== 'string')
+        throw typeError(attr, raw, "{referenced_actor_type: 'workspace-member', referenced_actor_id}");
+      return { referenced_actor_type: 'workspace-member', referenced_actor_id: r.referenced_actor_id };
+    }
   }
 }
 
@@ -223,6 +230,8 @@ export function mainField(type: AttributeType, payload: ValuePayload): unknown {
       return payload.currency_value;
     case 'record-reference':
       return payload.target_record_id;
+    case 'actor-reference':
+      return payload.referenced_actor_id;
     default:
       return payload.value;
   }

@@ -260,7 +260,9 @@ export function seedWorld(
       archived: false,
     });
   });
-  const ownerOf = (i: number) => store.owners[i % Math.max(1, store.owners.length)]?.id ?? null;
+  // The same people own the same companies as in the world's other CRM.
+  const ownerIds = new Map(dataset.crm.members.map((m, i) => [m.id, store.owners[i]!.id]));
+  const ownerOf = (memberId: string | null) => (memberId ? (ownerIds.get(memberId) ?? null) : null);
   for (const name of ['beton_health', 'beton_grade']) {
     store.groups.companies.add('beton');
     store.properties.companies.set(name, {
@@ -273,7 +275,7 @@ export function seedWorld(
   }
   const prices = new Map(dataset.billing.prices.map((p) => [p.id, p]));
   const companyIds = new Map<string, string>();
-  dataset.crm.companies.forEach((record, i) => {
+  dataset.crm.companies.forEach((record) => {
     const company = dataset.companyById.get(record.companyId);
     if (!company) return;
     const created = Date.parse(record.createdAt);
@@ -288,7 +290,7 @@ export function seedWorld(
         annualrevenue: String(company.annualRevenue),
         country: company.country,
         city: company.city,
-        hubspot_owner_id: ownerOf(i),
+        hubspot_owner_id: ownerOf(record.ownerId),
       },
       source,
       created,
@@ -312,7 +314,7 @@ export function seedWorld(
           lastname: person.lastName,
           jobtitle: person.title,
           associatedcompanyid: c.id,
-          hubspot_owner_id: ownerOf(i),
+          hubspot_owner_id: ownerOf(record.ownerId),
         },
         'IMPORT',
         Math.max(created, Date.parse(person.createdAt)),
