@@ -168,7 +168,9 @@ const noProgress: Progress = { update() {}, increment() {}, stop() {} };
 export function progressBar(opts: { total: number; label: string; json?: boolean }): Progress {
   if (opts.json || !process.stderr.isTTY) return noProgress;
   const bar = new SingleBar({
-    format: `${opts.label} [{bar}] {value}/{total}`,
+    // The estimate is cli-progress's: the recent pace carried over what is left.
+    format: `${opts.label} [{bar}] {value}/{total} · {eta_formatted} left`,
+    etaBuffer: 50,
     stream: process.stderr,
     hideCursor: true,
     clearOnComplete: false,
