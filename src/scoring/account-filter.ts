@@ -5,7 +5,7 @@ import { DAY_MS } from '../accounts/index.js';
 /**
  * The one filter over accounts: what `GET /api/v1/accounts` filters by, what a saved segment stores
  * (src/segments) and what an export selects. It reads the current scores (`account_scores as s`),
- * the account (`accounts as a`), its billing facets (`account_facets`, refreshed after each score
+ * the account (`accounts as a`, with its owner), its billing facets (`account_facets`, refreshed after each score
  * run by src/segments), its linked source records and its signal occurrences.
  */
 
@@ -13,6 +13,7 @@ const GRADE_LIST = /^(M100|M75|M50|M25|M10)(,(M100|M75|M50|M25|M10))*$/;
 export const BILLING_STATES = ['trialing', 'active', 'past_due', 'canceled', 'other', 'none'] as const;
 const BILLING_LIST = new RegExp(`^(${BILLING_STATES.join('|')})(,(${BILLING_STATES.join('|')}))*$`);
 const WORD_LIST = /^[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*$/;
+const OWNER_LIST = /^(none|[^\s,@]+@[^\s,@]+)(,(none|[^\s,@]+@[^\s,@]+))*$/i;
 const DAY_OR_TIME = /^\d{4}-\d{2}-\d{2}(T[0-9:.]+Z?)?$/;
 
 const score = () => z.coerce.number().min(0).max(100).optional();
@@ -66,6 +67,13 @@ export const accountFilterShape = {
     .describe(
       'with `signal`: the signal occurred in the last N days; without: it contributes to the current score',
     ),
+  owner: z
+    .string()
+    .trim()
+    .max(1000)
+    .regex(OWNER_LIST, 'owner e-mails separated by commas, or "none" for accounts nobody owns')
+    .optional()
+    .describe('the account owner in a CRM, by e-mail (case-insensitive); "none": accounts without an owner'),
   source: z
     .string()
     .max(200)
@@ -89,6 +97,17 @@ const list = (text: string) =>
     .split(',')
     .map((t) => t.trim())
     .filter((t) => t.length > 0);
+
+/**
+ * An `owner` filter as the e-mails it names (lower-cased: owners are stored so) and whether it asks
+ * for accounts without an owner (`none`).
+ *
+ * @example ownerList('Ann@Seller.io,none') // { emails: ['ann@seller.io'], none: true }
+ */
+export function ownerList(text: string): { emails: string[]; none: boolean } {
+  const items = list(text).map((o) => o.toLowerCase());
+  return { emails: items.filter((o) => o !== 'none'), none: items.includes('none') };
+}
 
 /**
  * The filter as SQL conditions over `accounts as a` left-joined to `account_scores as s`; AND them
@@ -132,6 +151,13 @@ export function accountFilterConditions(
       where o.workspace_id = ${workspaceId} and o.signal_key = ${filter.signal} and o.occurred_at >= ${since})`);
   } else if (filter.signal) {
     out.push(sql<boolean>`s.signal_keys like ${`%,${escapeLike(filter.signal)},%`} escape '\\'`);
+  }
+  if (filter.owner) {
+    const { emails, none } = ownerList(filter.owner);
+    const either: RawBuilder<unknown>[] = [];
+    if (emails.length > 0) either.push(sql`a.owner_email in (${sql.join(emails)})`);
+    if (none) either.push(sql`a.owner_email is null`);
+    out.push(sql<boolean>`(${sql.join(either, sql` or `)})`);
   }
   if (filter.source)
     out.push(sql<boolean>`a.id in (select l.account_id from account_links l

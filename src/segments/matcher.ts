@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { DAY_MS } from '../accounts/index.js';
 import type { DB } from '../db/index.js';
-import { type AccountFilter, SCORE_COLUMNS } from '../scoring/index.js';
+import { type AccountFilter, ownerList, SCORE_COLUMNS } from '../scoring/index.js';
 
 /**
  * Segment filters evaluated in memory over one read of the workspace's accounts: how every segment
@@ -11,7 +11,7 @@ import { type AccountFilter, SCORE_COLUMNS } from '../scoring/index.js';
  *
  * The semantics are those of `accountFilterConditions` (src/scoring/account-filter.ts), which the
  * accounts list runs in SQL: a missing score, grade, facet or date never matches a bound on it;
- * plans compare case-insensitively; dates compare as ISO text; `q` searches name and domain
+ * plans and owners compare case-insensitively; dates compare as ISO text; `q` searches name and domain
  * lower-cased (ASCII, as SQLite's `lower`). test/segments/evaluate.test.ts holds them to the SQL.
  */
 
@@ -31,6 +31,7 @@ export interface MatchRow {
   signal_keys: string | null;
   plan: string | null;
   billing_status: string | null;
+  owner_email: string | null;
 }
 
 /** Account-id sets read once per distinct signal window or source list. */
@@ -96,6 +97,11 @@ export function compileFilter(
     const states = new Set(list(filter.billing));
     tests.push((r) => r.billing_status !== null && states.has(r.billing_status));
   }
+  if (filter.owner) {
+    const { emails, none } = ownerList(filter.owner);
+    const owners = new Set(emails);
+    tests.push((r) => (r.owner_email === null ? none : owners.has(r.owner_email)));
+  }
   const needed = setsNeeded(filter, now);
   if (needed.occurred) {
     const ids = sets.occurred(needed.occurred.signal, needed.occurred.since);
@@ -136,6 +142,7 @@ export async function matchRows(db: Kysely<DB>, workspaceId: string): Promise<Ma
       'a.domain',
       'a.created_at',
       'a.signup_at',
+      'a.owner_email',
       's.grade',
       's.score',
       's.health',

@@ -39,6 +39,12 @@ const CASES: [string, Record<string, unknown>, string[]][] = [
     { billing: 'past_due,canceled', plan: 'business,pro' },
     ['hooli.xyz', 'initech.net'],
   ],
+  ['owned by Ann, in any case', { owner: 'Ann@Seller.io' }, ['acme.io', 'globex.com']],
+  [
+    "Bo's or nobody's",
+    { owner: 'bo@seller.io,none' },
+    ['initech.net', 'umbrella.org', 'hooli.xyz', 'stark.dev'],
+  ],
   ['everything', {}, WORLD.map((a) => a.domain)],
 ];
 
@@ -87,5 +93,6 @@ describe('segment evaluation on a fixed world', () => {
     expect(accountFilter.safeParse({ grade: 'A' }).success).toBe(false);
     expect(accountFilter.safeParse({ signupAfter: 'last week' }).success).toBe(false);
     expect(accountFilter.safeParse({ bogus: 1 }).success).toBe(false);
+    expect(accountFilter.safeParse({ owner: 'ann' }).success).toBe(false);
   });
 });

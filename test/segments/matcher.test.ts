@@ -29,6 +29,9 @@ const FILTERS: Record<string, unknown>[] = [
   { q: 'GLOB' },
   { q: '.io' },
   { q: '100%_' },
+  { owner: 'ANN@seller.io' },
+  { owner: 'none' },
+  { owner: 'bo@seller.io,none', minFit: 50 },
   {},
 ];
 

@@ -26,6 +26,8 @@ export interface WorldAccount {
   occurrences: [string, string][];
   sources: string[];
   subscription: { plan: string; status: 'trialing' | 'active' | 'past_due' | 'canceled'; arr: number } | null;
+  /** The owner's e-mail in a CRM (lower-cased, as accounts store it); absent: nobody owns it. */
+  owner?: string;
 }
 
 function history(sub: WorldAccount['subscription'], at: string) {
@@ -79,6 +81,7 @@ export async function seedAccounts(
         touched_at: null,
         replay_needed: 0,
         link_count: a.sources.length,
+        owner_email: a.owner ?? null,
         created_at: a.createdAt,
         updated_at: a.createdAt,
       })
@@ -187,6 +190,7 @@ export const WORLD: WorldAccount[] = [
     occurrences: [['usage_spike', '2026-12-04T10:00:00.000Z']],
     sources: ['posthog', 'stripe', 'attio'],
     subscription: { plan: 'Pro', status: 'trialing', arr: 0 },
+    owner: 'ann@seller.io',
   },
   {
     domain: 'globex.com',
@@ -201,6 +205,7 @@ export const WORLD: WorldAccount[] = [
     ],
     sources: ['posthog', 'stripe'],
     subscription: { plan: 'Business', status: 'active', arr: 24000 },
+    owner: 'ann@seller.io',
   },
   {
     domain: 'initech.net',
@@ -212,6 +217,7 @@ export const WORLD: WorldAccount[] = [
     occurrences: [],
     sources: ['attio'],
     subscription: { plan: 'pro', status: 'past_due', arr: 1200 },
+    owner: 'bo@seller.io',
   },
   {
     domain: 'umbrella.org',
