@@ -1,7 +1,7 @@
 import { Button, Loader } from '@mantine/core';
 import { IconCalculator } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { api } from '../../api/client.js';
 import { useSession } from '../../session.js';
 
@@ -31,8 +31,9 @@ export function ScoreNowButton() {
     enabled: runId !== null,
     refetchInterval: 1000,
   });
-  if (!can('member')) return null;
   const progress = run.data?.run.progress;
+  const left = useTimeLeft(progress);
+  if (!can('member')) return null;
   const busy = start.isPending || runId !== null;
   return (
     <Button
@@ -44,9 +45,35 @@ export function ScoreNowButton() {
     >
       {busy
         ? progress
-          ? `Scoring: ${progress.stage}${progress.total ? ` ${Math.round((progress.done / progress.total) * 100)}%` : ''}`
+          ? `Scoring: ${progress.stage}${progress.total ? ` ${Math.round((progress.done / progress.total) * 100)}%` : ''}${left ? ` · ${left} left` : ''}`
           : 'Scoring…'
         : 'Score now'}
     </Button>
   );
+}
+
+interface StageProgress {
+  stage: string;
+  done: number;
+  total: number;
+}
+
+/**
+ * The time a stage has left at the pace seen since this page first saw it: nothing until the
+ * stage has run for two seconds and moved, so the first guesses are not wild.
+ */
+function useTimeLeft(progress: StageProgress | null | undefined): string | null {
+  const seen = useRef<{ stage: string; at: number; done: number } | null>(null);
+  if (!progress) {
+    seen.current = null;
+    return null;
+  }
+  const now = Date.now();
+  if (seen.current?.stage !== progress.stage)
+    seen.current = { stage: progress.stage, at: now, done: progress.done };
+  const elapsed = now - seen.current.at;
+  const moved = progress.done - seen.current.done;
+  if (elapsed < 2_000 || moved <= 0 || progress.total <= progress.done) return null;
+  const ms = (elapsed / moved) * (progress.total - progress.done);
+  return ms < 60_000 ? `~${Math.max(1, Math.round(ms / 1000))} s` : `~${Math.round(ms / 60_000)} min`;
 }
