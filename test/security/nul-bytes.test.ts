@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouteEntry } from '../../src/api/index.js';
+import { slackSignature } from '../../src/integrations/slack/index.js';
 import { type AnyJson, createTestRuntime, type TestResponse, type TestRuntime } from '../support/index.js';
 import { apiRoutes, bodySchema, fillUrl, paramNames } from './support/routes.js';
 
@@ -17,6 +18,7 @@ let routes: RouteEntry[];
 let doc: AnyJson;
 let stripeConnectionId: string;
 const WEBHOOK_SECRET = 'whsec_nul_test_0123456789abcdef';
+const SLACK_SIGNING_SECRET = '8f742231b10e8888abcd99e5f0c1d2a3';
 
 beforeAll(async () => {
   t = await createTestRuntime();
@@ -24,27 +26,32 @@ beforeAll(async () => {
   doc = (await t.request('GET', '/api/openapi.json')).json;
   stripeConnectionId = randomUUID();
   const now = new Date().toISOString();
+  const connection = (integration: string, secrets: Record<string, string>, id: string = randomUUID()) => ({
+    id,
+    workspace_id: t.workspaceId,
+    integration,
+    status: 'connected',
+    settings_json: '{}',
+    secrets_enc: t.rt.keyring.encryptJson(secrets),
+    key_id: t.rt.keyring.activeId,
+    account_label: null,
+    health_json: null,
+    last_validated_at: null,
+    last_error: null,
+    created_by: null,
+    created_at: now,
+    updated_at: now,
+  });
   await t.rt.db.kysely
     .insertInto('connections')
-    .values({
-      id: stripeConnectionId,
-      workspace_id: t.workspaceId,
-      integration: 'stripe',
-      status: 'connected',
-      settings_json: '{}',
-      secrets_enc: t.rt.keyring.encryptJson({
-        apiKey: 'sk_test_nul_0123456789',
-        webhookSecret: WEBHOOK_SECRET,
-      }),
-      key_id: t.rt.keyring.activeId,
-      account_label: null,
-      health_json: null,
-      last_validated_at: null,
-      last_error: null,
-      created_by: null,
-      created_at: now,
-      updated_at: now,
-    })
+    .values([
+      connection(
+        'stripe',
+        { apiKey: 'sk_test_nul_0123456789', webhookSecret: WEBHOOK_SECRET },
+        stripeConnectionId,
+      ),
+      connection('slack', { botToken: 'xoxb-nul-0123456789', signingSecret: SLACK_SIGNING_SECRET }),
+    ])
     .execute();
 });
 afterAll(async () => {
@@ -159,6 +166,43 @@ describe('NUL characters', () => {
       },
     });
     expect(ok.status).toBe(200);
+  });
+
+  it('are refused in a correctly signed, form-encoded interaction (Slack), and nothing is recorded', async () => {
+    // The raw form body holds `%00` or `%5Cu0000`, never a NUL byte: it used to reach the database (500 on Postgres).
+    const press = (value: string, user = 'U1') => ({
+      type: 'block_actions',
+      team: { id: 'T1' },
+      user: { id: user, username: 'ana' },
+      container: { type: 'message', channel_id: 'C1', message_ts: '1.000001' },
+      actions: [{ type: 'button', action_id: 'beton_feedback:useful', value }],
+    });
+    const form = (payload: unknown, extra = '') =>
+      new URLSearchParams({ payload: JSON.stringify(payload) }).toString() + extra;
+    const send = (body: string) => {
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      return t.request('POST', '/api/v1/integrations/slack/interactions', {
+        rawBody: body,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-slack-request-timestamp': timestamp,
+          'x-slack-signature': slackSignature(SLACK_SIGNING_SECRET, timestamp, body),
+        },
+      });
+    };
+    for (const body of [
+      form(press(`alert${NUL}9`)),
+      form(press('alert-9', `U${NUL}1`)),
+      form(press('alert-9'), '&note=a%00b'),
+      form(press('alert-9'), `&a%00=1`),
+    ]) {
+      expectRefused(await send(body), body);
+    }
+    expect(await t.rt.db.kysely.selectFrom('alert_feedback').selectAll().execute()).toEqual([]);
+    // A clean signed press goes through the same door (to the alerts feedback: no such alert here).
+    const clean = await send(form(press('alert-9')));
+    expect(clean.status).toBe(404);
+    expect(clean.json.error.message).toContain('alert-9');
   });
 
   it('are refused on the sign-in and sign-up endpoints', async () => {
