@@ -260,6 +260,52 @@ describe('push to Attio', () => {
     expect(plan.items.find((i) => i.key === 'acct3.com')?.changes).toHaveLength(7);
   });
 
+  it('lets a rollback that failed part-way be started again: it restores the rest, each record once', async () => {
+    // Issue 21, finding 7: a failed rollback used to mark the run rolled back (409) and strand the CRM.
+    const count = 8;
+    bed.accounts = Array.from({ length: count }, (_, i) => scored(i));
+    await push(bed);
+    bed.accounts = Array.from({ length: count }, (_, i) => scored(i, { beton_health: 5 + i }));
+    const run = await push(bed);
+    expect(run.counts.updated).toBe(count);
+    const writesBefore = bed.sim.counters.writes;
+
+    const stop = new AbortController();
+    const first = await startRollback(bed.deps, bed.workspaceId, run.id, {
+      trigger: 'test',
+      actor,
+      signal: stop.signal,
+      onProgress: (p) => {
+        if (p.done >= 3) stop.abort();
+      },
+    });
+    const failed = await first.done;
+    expect(failed).toMatchObject({ kind: 'rollback', status: 'failed' });
+    const restoredFirst = failed.counts.updated;
+    expect(restoredFirst).toBeGreaterThanOrEqual(3);
+    expect(restoredFirst).toBeLessThan(count);
+    const firstItems = (await getPushRun(bed.deps, bed.workspaceId, failed.id)).items;
+    expect(firstItems.filter((i) => i.status === 'written')).toHaveLength(restoredFirst);
+
+    const again = await startRollback(bed.deps, bed.workspaceId, run.id, { trigger: 'test', actor });
+    const second = await again.done;
+    expect(second).toMatchObject({ status: 'succeeded', rollbackOf: run.id });
+    expect(second.counts.updated).toBe(count - restoredFirst);
+    const secondKeys = (await getPushRun(bed.deps, bed.workspaceId, second.id)).items.map((i) => i.key);
+    expect(secondKeys.filter((k) => firstItems.some((i) => i.key === k))).toEqual([]);
+    // Every record restored, by one write each across the two rollbacks.
+    expect(bed.sim.counters.writes - writesBefore).toBe(count);
+    for (let i = 0; i < count; i++) {
+      expect(valueIn(bed.sim, `acct${i}.com`, 'beton_health')?.value).toBe(scored(i).fields.beton_health);
+    }
+    const { run: original } = await getPushRun(bed.deps, bed.workspaceId, run.id);
+    expect(original.rolledBackBy).toBe(second.id);
+    // One that succeeded is final.
+    await expect(
+      startRollback(bed.deps, bed.workspaceId, run.id, { trigger: 'test', actor }),
+    ).rejects.toMatchObject({ status: 409, code: 'already_rolled_back' });
+  });
+
   it('adds one note per new high-priority signal when notes are on (off by default)', async () => {
     const signal = {
       id: 'occ_1',
