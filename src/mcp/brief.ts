@@ -1,14 +1,18 @@
 import { accountIdFor } from '../accounts/index.js';
-import { badRequest } from '../core/errors.js';
+import { AppError, badRequest } from '../core/errors.js';
+import { type AccountPerson, accountPeople, sortPeople } from '../people/index.js';
 import { accountDetail } from '../scoring/index.js';
 import type { McpContext } from './context.js';
 
-/** One account as `accountDetail` answers it (what `GET /api/v1/accounts/:id` serves). */
-export type AccountPicture = Awaited<ReturnType<typeof accountDetail>>;
+/**
+ * One account as `GET /api/v1/accounts/:id` serves it, plus its people as
+ * `GET /api/v1/accounts/:id/people` serves them (most recently seen first).
+ */
+export type AccountPicture = Awaited<ReturnType<typeof accountDetail>> & { people: AccountPerson[] };
 
-/** Recent signals and linked records shown in a brief (the structured answer has them all). */
+/** Recent signals and people shown in a brief (the structured answer has them all). */
 const BRIEF_SIGNALS = 10;
-const BRIEF_LINKS = 20;
+const BRIEF_PEOPLE = 15;
 
 const num = (n: number | null | undefined) => (n === null || n === undefined ? 'n/a' : String(Math.round(n)));
 
@@ -36,22 +40,78 @@ export function accountIdOf(ctx: McpContext, account: string): string {
 }
 
 /**
- * One account's picture in the caller's workspace: scores, explanation, signals, linked records,
- * 30 days of history. 404 (as a tool error) when the workspace has no such account.
+ * One account's picture in the caller's workspace: scores, explanation, signals, people, linked
+ * records, 30 days of history; a tool error saying how to find it when the workspace has no such
+ * account.
  *
  * @example
  * const picture = await accountPicture(ctx, 'acme.io');
  */
-export function accountPicture(ctx: McpContext, account: string): Promise<AccountPicture> {
-  return accountDetail(ctx.rt.db.kysely, ctx.actor.workspaceId, accountIdOf(ctx, account), {
-    historyDays: 30,
-    now: ctx.rt.clock.now(),
-  });
+export async function accountPicture(ctx: McpContext, account: string): Promise<AccountPicture> {
+  const db = ctx.rt.db.kysely;
+  const ws = ctx.actor.workspaceId;
+  const id = await requireAccount(ctx, account);
+  const detail = await accountDetail(db, ws, id, { historyDays: 30, now: ctx.rt.clock.now() });
+  const people = await accountPeople(db, ws, id, ctx.rt.integrations);
+  return { ...detail, people: sortPeople(people, 'lastSeenAt', 'desc') };
+}
+
+/**
+ * The id of the account an argument names, when the caller's workspace has it; otherwise a tool
+ * error saying how to find it (the same words whether another workspace has it or nobody does).
+ *
+ * @example
+ * const id = await requireAccount(ctx, 'acme.io');
+ */
+export async function requireAccount(ctx: McpContext, account: string): Promise<string> {
+  const id = accountIdOf(ctx, account);
+  const found = await ctx.rt.db.kysely
+    .selectFrom('accounts')
+    .select('id')
+    .where('workspace_id', '=', ctx.actor.workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!found) throw accountNotFound(account);
+  return id;
+}
+
+/** The tool error for an account the caller's workspace does not have, with what to try next. */
+export const accountNotFound = (account: string) =>
+  new AppError(
+    404,
+    'not_found',
+    `Account "${account.trim()}" was not found in this workspace. search_accounts with q (part of its name or domain) finds accounts and their ids (acc_…).`,
+  );
+
+const daysAgo = (n: number) => (n === 0 ? 'today' : n === 1 ? '1 day ago' : `${n} days ago`);
+
+/** How many records of each integration and stream are linked, in the order the links come. */
+function recordCounts(links: AccountPicture['links']): Map<string, Map<string, number>> {
+  const out = new Map<string, Map<string, number>>();
+  for (const l of links) {
+    const streams = out.get(l.integration) ?? new Map<string, number>();
+    streams.set(l.stream, (streams.get(l.stream) ?? 0) + 1);
+    out.set(l.integration, streams);
+  }
+  return out;
+}
+
+/** "Ada Lovelace, VP Engineering <ada@acme.io>", from what is known of a person. */
+function personLine(p: AccountPerson): string {
+  const who = p.name ?? p.email ?? p.key;
+  const title = p.title ? `, ${p.title}` : '';
+  const email = p.email && p.email !== who ? ` <${p.email}>` : '';
+  const facts = [
+    p.lastSeenAt ? `last seen ${p.lastSeenAt.slice(0, 10)}` : null,
+    p.nps.length > 0 ? `NPS ${p.nps.map((n) => `${n.score} (${n.at.slice(0, 10)})`).join(', ')}` : null,
+    p.signals.length > 0 ? `in signals: ${[...new Set(p.signals.map((s) => s.title))].join(', ')}` : null,
+  ].filter((f) => f !== null);
+  return `- ${who}${title}${email}${facts.length > 0 ? ` · ${facts.join(' · ')}` : ''}`;
 }
 
 /**
  * The account brief in Markdown: grade and scores, the summary, the drivers of expansion and churn
- * risk with their evidence, recent signals and linked people and records — what an assistant
+ * risk with their evidence, recent signals, the people there and linked records — what an assistant
  * needs to answer "why is this account where it is?".
  *
  * @example
@@ -75,7 +135,7 @@ export function accountBrief(p: AccountPicture): string {
       if (part.drivers.length === 0) lines.push('- none');
       for (const d of part.drivers) {
         lines.push(
-          `- ${d.title}: ${Math.round(d.share)}% of the score, fired ${d.ageDays} days ago${d.explanation ? ` — ${d.explanation}` : ''}`,
+          `- ${d.title}: ${Math.round(d.share)}% of the score, fired ${daysAgo(d.ageDays)}${d.explanation ? ` — ${d.explanation}` : ''}`,
         );
       }
     }
@@ -89,14 +149,17 @@ export function accountBrief(p: AccountPicture): string {
     lines.push(`- ${o.occurredAt.slice(0, 10)} ${o.title} (${o.direction ?? 'other'}): ${o.explanation}`);
   }
   if (p.signals.length > BRIEF_SIGNALS) lines.push(`- … ${p.signals.length - BRIEF_SIGNALS} older`);
-  lines.push('', '## Linked people and records');
+  lines.push('', `## People (${p.people.length})`);
+  if (p.people.length === 0) lines.push('- none known');
+  for (const person of p.people.slice(0, BRIEF_PEOPLE)) lines.push(personLine(person));
+  if (p.people.length > BRIEF_PEOPLE) lines.push(`- … ${p.people.length - BRIEF_PEOPLE} more`);
+  lines.push('', `## Linked source records (${p.links.length})`);
   if (p.links.length === 0) lines.push('- none');
-  for (const l of p.links.slice(0, BRIEF_LINKS)) {
-    lines.push(
-      `- ${l.integration} ${l.stream} ${l.externalId} (${l.method}${l.manual ? ', linked by hand' : ''})`,
-    );
+  for (const [integration, streams] of recordCounts(p.links)) {
+    lines.push(`- ${integration}: ${[...streams].map(([stream, n]) => `${n} ${stream}`).join(', ')}`);
   }
-  if (p.links.length > BRIEF_LINKS) lines.push(`- … ${p.links.length - BRIEF_LINKS} more`);
+  const manual = p.links.filter((l) => l.manual).length;
+  if (manual > 0) lines.push(`- ${manual} linked by hand`);
   lines.push('', `Account id: ${a.id}`);
   return lines.join('\n');
 }

@@ -4,7 +4,7 @@
  * audited and rate-limited per key. Served over stdio by `beton mcp` and over Streamable HTTP at
  * `/mcp` (src/api/plugins/mcp.ts).
  */
-export { accountBrief, accountIdOf, accountPicture } from './brief.js';
+export { accountBrief, accountIdOf, accountPicture, requireAccount } from './brief.js';
 export { type McpContext, mcpTrigger, requireRole } from './context.js';
 export { AUDIT_RESOURCE_READ, AUDIT_TOOL_CALL, guardTransport, rateKeyOf } from './guard.js';
 export { handleMcpRequest } from './http.js';

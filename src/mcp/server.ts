@@ -6,7 +6,7 @@ import { BETON_TOOLS, registerTools } from './tools/index.js';
 
 const INSTRUCTIONS = `Beton scores a SaaS company's customer accounts from product usage, billing and CRM data.
 Each account has a grade (M100 best, then M75, M50, M25, M10), an overall score and health, expansion, churn-risk and fit scores (0-100), each explained by the signals that drive it.
-Start with search_accounts or top_movers, then get_account for the why. list_signals tells how far each signal can be trusted (backtest precision, lift, lead time).
+Start with search_accounts (filters, or a saved segment from list_segments) or top_movers, then get_account for the why and the people. list_signals tells how far each signal can be trusted (backtest precision, lift, lead time).
 Accounts are named by id (acc_…) or company domain. Every call is audited.`;
 
 /**

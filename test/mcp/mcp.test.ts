@@ -63,7 +63,19 @@ describe('tools over Streamable HTTP', () => {
     const byName = new Map(tools.map((x) => [x.name, x]));
     const search = byName.get('search_accounts')!.inputSchema as AnyJson;
     expect(Object.keys(search.properties)).toEqual(
-      expect.arrayContaining(['grade', 'scoreField', 'minScore', 'signal', 'q', 'sort', 'limit', 'cursor']),
+      expect.arrayContaining([
+        'segment',
+        'grade',
+        'scoreField',
+        'minScore',
+        'minExpansion',
+        'billing',
+        'signal',
+        'q',
+        'sort',
+        'limit',
+        'cursor',
+      ]),
     );
     expect(search.additionalProperties).toBe(false);
     expect((byName.get('get_account')!.inputSchema as AnyJson).required).toEqual(['account']);
@@ -104,13 +116,56 @@ describe('tools over Streamable HTTP', () => {
     expect(textOf(first)).toContain(first.structuredContent.nextCursor);
   });
 
+  it('search_accounts takes a saved segment (name or id) ANDed with the filters, as GET /accounts?segment= does; list_segments names them', async () => {
+    const c = await client(t.keys.viewer);
+    const saved = await api('POST', '/api/v1/segments', {
+      name: 'MCP top grades',
+      description: 'M100 and M75',
+      filter: { grade: 'M100,M75' },
+    });
+    const segments = await tool(c, 'list_segments');
+    const http = await api('GET', '/api/v1/segments');
+    expect(plain(segments.structuredContent.items)).toEqual(http.items);
+    expect(textOf(segments)).toContain(`MCP top grades: ${saved.memberCount} accounts`);
+    expect(textOf(segments)).toContain('grade M100,M75');
+    expect(textOf(segments)).toContain(saved.id);
+
+    const strip = (items: AnyJson[]) => items.map(({ trend: _trend, ...rest }) => rest);
+    for (const [segment, extra] of [
+      ['MCP top grades', { sort: '-expansion', limit: 50 }],
+      [saved.id, { minChurnRisk: 1, limit: 50 }],
+    ] as const) {
+      const res = await tool(c, 'search_accounts', { segment, ...extra });
+      expect(res.isError, textOf(res)).toBeFalsy();
+      const qs = new URLSearchParams(Object.entries({ segment, ...extra }).map(([k, v]) => [k, String(v)]));
+      const api_ = await api('GET', `/api/v1/accounts?${qs}`);
+      expect(res.structuredContent.items).toEqual(strip(api_.items));
+      expect(res.structuredContent.items.every((a: AnyJson) => ['M100', 'M75'].includes(a.grade))).toBe(true);
+      expect(textOf(res)).toContain('in segment "MCP top grades"');
+    }
+    const all = await tool(c, 'search_accounts', { limit: 200 });
+    const inSegment = await tool(c, 'search_accounts', { segment: saved.id, limit: 200 });
+    expect(inSegment.structuredContent.items.length).toBe(saved.memberCount);
+    expect(inSegment.structuredContent.items.length).toBeLessThan(all.structuredContent.items.length);
+
+    const missing = await tool(c, 'search_accounts', { segment: 'No such segment' });
+    expect(missing.isError).toBe(true);
+    expect(textOf(missing)).toBe(
+      'Segment "No such segment" was not found in this workspace; list_segments names the saved segments.',
+    );
+  });
+
   it('get_account answers GET /accounts/:id, by id or by domain, and its text explains the score', async () => {
     const c = await client(t.keys.viewer);
     const { items } = await api('GET', '/api/v1/accounts?sort=-score&limit=3');
+    let peopleSeen = 0;
     for (const a of items) {
       const http = await api('GET', `/api/v1/accounts/${a.id}?historyDays=30`);
+      const people = await api('GET', `/api/v1/accounts/${a.id}/people`);
       const byId = await tool(c, 'get_account', { account: a.id });
-      expect(plain(byId.structuredContent)).toEqual(http);
+      const { people: mcpPeople, ...detail } = plain(byId.structuredContent);
+      expect(detail).toEqual(http);
+      expect(mcpPeople).toEqual(people.items);
       const byDomain = await tool(c, 'get_account', { account: `https://www.${a.domain.toUpperCase()}/` });
       expect(byDomain.structuredContent.account.id).toBe(a.id);
       const text = textOf(byId);
@@ -119,8 +174,12 @@ describe('tools over Streamable HTTP', () => {
       expect(text).toContain(http.scores.explanation.summary);
       for (const d of http.scores.explanation.expansion.drivers) expect(text).toContain(d.title);
       for (const s of http.signals.slice(0, 10)) expect(text).toContain(s.explanation);
-      for (const l of http.links.slice(0, 20)) expect(text).toContain(l.externalId);
+      for (const l of http.links) expect(text).toContain(`- ${l.integration}: `);
+      expect(text).toContain(`## People (${people.items.length})`);
+      for (const p of people.items.slice(0, 15)) expect(text).toContain(p.name ?? p.email ?? p.key);
+      peopleSeen += people.items.length;
     }
+    expect(peopleSeen).toBeGreaterThan(0);
   });
 
   it('list_signal_occurrences answers GET /signals/occurrences, and filters by direction and window', async () => {
@@ -156,6 +215,22 @@ describe('tools over Streamable HTTP', () => {
     expect(inWindow.length).toBeGreaterThan(0);
     expect(windowed.structuredContent.items.map((o: AnyJson) => o.id)).toEqual(
       inWindow.slice(0, 200).map((o: AnyJson) => o.id),
+    );
+    // A day is read as its start in UTC, as an assistant means "since 2026-01-31".
+    const day = since.slice(0, 10);
+    const byDay = await tool(c, 'list_signal_occurrences', { since: day, limit: 200 });
+    expect(byDay.isError, textOf(byDay)).toBeFalsy();
+    expect(byDay.structuredContent.items.map((o: AnyJson) => o.id)).toEqual(
+      all.items
+        .filter((o: AnyJson) => o.occurredAt >= `${day}T00:00:00.000Z`)
+        .slice(0, 200)
+        .map((o: AnyJson) => o.id),
+    );
+    // By account (id or domain): that account's occurrences only.
+    const one = all.items[0];
+    const byAccount = await tool(c, 'list_signal_occurrences', { account: one.account.domain, limit: 200 });
+    expect(byAccount.structuredContent.items.map((o: AnyJson) => o.id)).toEqual(
+      all.items.filter((o: AnyJson) => o.accountId === one.accountId).map((o: AnyJson) => o.id),
     );
   });
 
@@ -218,6 +293,7 @@ describe('tools over Streamable HTTP', () => {
       support: s.support,
       backtest: s.backtest,
       counts: s.counts,
+      params: s.params,
     });
     expect(res.structuredContent.signals.map(pick)).toEqual(http.signals.map(pick));
     for (const s of http.signals) expect(textOf(res)).toContain(s.key);
@@ -307,10 +383,20 @@ describe('bad arguments', () => {
       ['search_accounts', { nope: 1 }, /nope/],
       ['get_account', {}, /account/],
       ['get_account', { account: 'not a domain' }, /neither an account id/],
-      ['get_account', { account: 'acc_00000000000000000000' }, /not found/i],
-      ['list_signal_occurrences', { signal: 'no_such_signal' }, /no signal "no_such_signal"/],
+      [
+        'get_account',
+        { account: 'acc_00000000000000000000' },
+        /not found in this workspace\. search_accounts with q/,
+      ],
+      ['get_account', { account: 'nosuch.example' }, /Account "nosuch\.example" was not found/],
+      ['list_signal_occurrences', { signal: 'no_such_signal' }, /no signal "no_such_signal".*list_signals/],
+      ['list_signal_occurrences', { signal: 'usage_dro' }, /did you mean usage_drop/],
       ['list_signal_occurrences', { since: 'yesterday' }, /since/],
+      ['list_signal_occurrences', { until: '2025-02-30' }, /until/],
+      ['list_signal_occurrences', { account: 'nosuch.example' }, /not found/],
       ['top_movers', { since: '2025-13-45' }, /since/],
+      ['search_accounts', { segment: '' }, /segment/],
+      ['list_segments', { x: 1 }, /Unrecognized key: "x"/],
       ['list_signals', { direction: 'sideways' }, /direction/],
       ['no_such_tool', {}, /not found/],
     ];
@@ -361,6 +447,16 @@ describe('isolation', () => {
       ),
     ).toBe(true);
     expect((await c.listResources()).resources).toEqual([]);
+    expect((await tool(c, 'list_segments')).structuredContent.items).toEqual([]);
+    const ours = (await api('GET', '/api/v1/segments')).items;
+    expect(ours.length).toBeGreaterThan(0);
+    for (const ref of [ours[0].id, ours[0].name]) {
+      const theirs = await tool(c, 'search_accounts', { segment: ref });
+      expect(theirs.isError).toBe(true);
+      expect(textOf(theirs)).toBe(
+        `Segment "${ref}" was not found in this workspace; list_segments names the saved segments.`,
+      );
+    }
     const ghost = 'acc_0123456789abcdef0123';
     for (const [name, args] of [
       ['get_account', (id: string) => ({ account: id })],
@@ -378,9 +474,21 @@ describe('isolation', () => {
       }
     }
     await expect(c.readResource({ uri: `beton://accounts/${mine[0].id}` })).rejects.toThrow(/not found/i);
+    // Writes are on in this world: their owner cannot reach our custom signal either.
+    const custom = (await api('GET', '/api/v1/signals')).signals.find((s: AnyJson) => s.custom);
+    expect(custom?.enabled).toBe(true);
+    const ghostSignal = 'custom:00000000-0000-4000-8000-000000000000';
+    const theirs = await tool(c, 'set_signal_enabled', { signal: custom.key, enabled: false });
+    const nobodys = await tool(c, 'set_signal_enabled', { signal: ghostSignal, enabled: false });
+    expect(theirs.isError).toBe(true);
+    expect(textOf(theirs).replaceAll(custom.key, '<key>')).toBe(
+      textOf(nobodys).replaceAll(ghostSignal, '<key>'),
+    );
+    const after = (await api('GET', '/api/v1/signals')).signals.find((s: AnyJson) => s.key === custom.key);
+    expect(after.enabled).toBe(true);
     // And nothing of ours was written by their calls.
-    const after = (await api('GET', '/api/v1/accounts?limit=5')).items;
-    expect(after.map((a: AnyJson) => a.id)).toEqual(mine.map((a: AnyJson) => a.id));
+    const afterAccounts = (await api('GET', '/api/v1/accounts?limit=5')).items;
+    expect(afterAccounts.map((a: AnyJson) => a.id)).toEqual(mine.map((a: AnyJson) => a.id));
   });
 });
 
@@ -433,36 +541,84 @@ describe('audit and secrets', () => {
 });
 
 describe('stdio (beton mcp)', () => {
-  it('serves the read tools on the workspace it is given, with the answers HTTP gives; writes only when allowed', async () => {
-    const { client: c, stderr } = await stdioClient(t, ['--workspace', t.workspaceId]);
+  it('serves every read tool on the workspace it is given, with the answers HTTP gives; writes only when allowed', async () => {
+    // The world's CRM is a simulator on 127.0.0.1: the push preview may reach it, as the server's may.
+    const { client: c, stderr } = await stdioClient(t, ['--workspace', t.workspaceId], {
+      BETON_ALLOW_PRIVATE_HOSTS: 'true',
+    });
     clients.push(c);
     const { tools } = await c.listTools();
     expect(tools.map((x) => x.name).sort()).toEqual([...READ_TOOLS].sort());
-    const http = await client(t.keys.viewer);
+    const overHttp = await client(t.keys.viewer);
+    const httpTools = (await overHttp.listTools()).tools.filter((x) => READ_TOOLS.includes(x.name));
+    expect(tools).toEqual(httpTools);
+
     const top = (await api('GET', '/api/v1/accounts?sort=-score&limit=1')).items[0];
-    const overStdio = await call(c, 'get_account', { account: top.domain });
-    answers.push(JSON.stringify(overStdio));
-    const overHttp = await tool(http, 'get_account', { account: top.domain });
-    expect(overStdio.structuredContent).toEqual(overHttp.structuredContent);
-    expect(textOf(overStdio)).toBe(textOf(overHttp));
+    const segment = (await api('GET', '/api/v1/segments')).items[0];
+    const calls: [string, Record<string, unknown>][] = [
+      ['search_accounts', { sort: '-expansion', limit: 10 }],
+      ['search_accounts', { segment: segment.name, limit: 10 }],
+      ['list_segments', {}],
+      ['get_account', { account: top.domain }],
+      ['list_signal_occurrences', { direction: 'churn', limit: 20 }],
+      ['top_movers', { since: '2000-01-01', limit: 5 }],
+      ['list_signals', {}],
+    ];
+    for (const [name, args] of calls) {
+      const overStdio = await call(c, name, args);
+      answers.push(JSON.stringify(overStdio));
+      const http = await tool(overHttp, name, args);
+      expect(overStdio.isError, `${name}: ${textOf(overStdio)}`).toBeFalsy();
+      expect(overStdio.structuredContent, name).toEqual(http.structuredContent);
+      expect(textOf(overStdio), name).toBe(textOf(http));
+    }
+    // The push preview needs the member role over HTTP; the local operator has it.
+    const member = await client(t.keys.member);
+    const preview = await call(c, 'preview_push_plan', { account: top.id });
+    const previewHttp = await tool(member, 'preview_push_plan', { account: top.id });
+    expect(preview.isError, textOf(preview)).toBeFalsy();
+    expect(preview.structuredContent.item).toEqual(previewHttp.structuredContent.item);
+    expect(textOf(preview)).toBe(textOf(previewHttp));
+
     const bad = await call(c, 'search_accounts', { grade: 'A1' });
     expect(bad.isError).toBe(true);
+    expect(textOf(bad)).toMatch(/grade/);
+    const unknown = await call(c, 'get_account', { account: 'nosuch.example' });
+    expect(textOf(unknown)).toContain('search_accounts with q');
+    const brief = await c.readResource({ uri: `beton://accounts/${top.id}` });
+    expect((brief.contents[0] as { text: string }).text).toContain(`# ${top.name} (${top.domain})`);
     expect((await call(c, 'list_signals')).isError).toBeFalsy();
     await c.close();
-    // The local operator's calls are audited as the CLI's.
-    const { entries } = await api('GET', '/api/v1/audit-log?action=mcp.tool_call&limit=20');
-    expect(entries.filter((e: AnyJson) => e.actorType === 'cli').map((e: AnyJson) => e.targetId)).toEqual([
-      'list_signals',
-      'search_accounts',
+    // The local operator's calls are audited as the CLI's, failures included.
+    const { entries } = await api('GET', '/api/v1/audit-log?action=mcp.tool_call&limit=50');
+    const cli = entries.filter((e: AnyJson) => e.actorType === 'cli');
+    expect(cli.map((e: AnyJson) => e.targetId)).toEqual(
+      [
+        ...calls.map(([name]) => name),
+        'preview_push_plan',
+        'search_accounts',
+        'get_account',
+        'list_signals',
+      ].reverse(),
+    );
+    expect(cli.filter((e: AnyJson) => e.details.ok === false).map((e: AnyJson) => e.targetId)).toEqual([
       'get_account',
+      'search_accounts',
     ]);
+    const reads = await api('GET', '/api/v1/audit-log?action=mcp.resource_read&limit=5');
+    expect(reads.entries[0]).toMatchObject({ actorType: 'cli', targetId: `beton://accounts/${top.id}` });
     // Logs went to stderr: stdout carried only the protocol (or the client would have failed).
     expect(stderr()).toContain('MCP server on stdio');
 
-    const writer = await stdioClient(t, ['--workspace', t.workspaceId, '--allow-writes']);
+    // BETON_WORKSPACE names the workspace as --workspace does (this installation has two).
+    const writer = await stdioClient(t, ['--allow-writes'], { BETON_WORKSPACE: t.workspaceId });
     clients.push(writer.client);
     const listed = await writer.client.listTools();
     expect(listed.tools.map((x) => x.name).sort()).toEqual([...READ_TOOLS, ...WRITE_TOOLS].sort());
+    const accounts = await call(writer.client, 'search_accounts', { sort: '-score', limit: 3 });
+    expect(accounts.structuredContent.items.map((a: AnyJson) => a.id)).toEqual(
+      (await api('GET', '/api/v1/accounts?sort=-score&limit=3')).items.map((a: AnyJson) => a.id),
+    );
     await writer.client.close();
-  }, 120_000);
+  }, 180_000);
 });

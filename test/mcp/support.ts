@@ -71,6 +71,7 @@ export const textOf = (r: CallToolResult) =>
 
 export const READ_TOOLS = [
   'search_accounts',
+  'list_segments',
   'get_account',
   'list_signal_occurrences',
   'top_movers',

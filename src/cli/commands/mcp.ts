@@ -12,7 +12,16 @@ export function registerMcp(program: Command) {
     program
       .command('mcp')
       .description('Serve Beton to an AI assistant over MCP (stdio): accounts, signals, explanations')
-      .option('--allow-writes', 'also serve write tools (turn a signal off, start a sync, apply a push)'),
+      .option('--allow-writes', 'also serve write tools (turn a signal off, start a sync, apply a push)')
+      .addHelpText(
+        'after',
+        `
+An MCP client starts it as a command; stdout carries only the protocol, logs go to stderr.
+  Claude Code:  claude mcp add beton -- npx beton mcp --workspace <slug>
+  Others:       "mcpServers": { "beton": { "command": "npx", "args": ["beton", "mcp", "--workspace", "<slug>"] } }
+Remote assistants use the server's Streamable HTTP endpoint instead: POST <server>/mcp with
+"Authorization: Bearer beton_…" (BETON_MCP_WRITES=true serves the write tools there). See docs/mcp.md.`,
+      ),
   ).action((opts: { workspace?: string; allowWrites?: boolean }) =>
     withRuntime(async (rt) => {
       const { cliActor } = await import('../../auth/index.js');

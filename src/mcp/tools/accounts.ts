@@ -2,30 +2,47 @@ import { z } from 'zod';
 import { type AccountListItem, accountListQuery, listAccounts, topMovers } from '../../scoring/index.js';
 import { accountBrief, accountPicture } from '../brief.js';
 import { defineTool } from './define.js';
+import { segmentOf } from './segments.js';
+import { dayOrTime, isoTime } from './time.js';
 
 const num = (n: number | null) => (n === null ? 'n/a' : String(Math.round(n)));
 
 function accountLine(a: AccountListItem): string {
   if (a.grade === null) return `- ${a.name} (${a.domain}): not scored yet · id ${a.id}`;
-  const top = a.topSignals.map((s) => `${s.title} ${Math.round(s.share)}%`).join(', ');
+  const top = a.topSignals.map((s) => `${s.title} ${Math.round(s.share)}% (${s.direction})`).join(', ');
   return `- ${a.name} (${a.domain}): ${a.grade}, score ${num(a.score)} (health ${num(a.health)}, expansion ${num(a.expansion)}, churn risk ${num(a.churnRisk)}, fit ${num(a.fit)})${top ? `; drivers: ${top}` : ''} · id ${a.id}`;
 }
 
-/** The accounts list with the filters of `GET /api/v1/accounts`, through the same query. */
+/** The accounts list with the filters of `GET /api/v1/accounts` (segment included), through the same query. */
 export const searchAccountsTool = defineTool({
   name: 'search_accounts',
   title: 'Search accounts',
   description:
-    'List or search accounts with their scores (grade M100 best … M10, overall score, health, expansion, churn risk, fit) and top signals. Filter by grade (e.g. "M100,M75"), a score range on one score field, a signal that contributes (e.g. usage_drop), or text in the name or domain; sort by a field ("-expansion" = highest first). Pages: pass the returned nextCursor as cursor.',
+    'List or search accounts with their scores (grade M100 best … M10, overall score, health, expansion, churn risk, fit) and top signals. Filter by a saved segment (list_segments names them), grade (e.g. "M100,M75"), score ranges (minExpansion, maxChurnRisk, …), plan, billing state (e.g. "trialing"), a signal that contributes (e.g. usage_drop) or fired in the last signalDays days, a linked source, dates, or text in the name or domain (q); filters combine with AND. Sort by a field ("-expansion" = highest first). Pages: pass the returned nextCursor as cursor.',
   access: 'viewer',
   write: false,
   action: 'read accounts',
-  input: accountListQuery,
+  input: accountListQuery.extend({
+    segment: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe('A saved segment (name or id): only the accounts its filter selects now'),
+  }),
   async run(ctx, args) {
-    const page = await listAccounts(ctx.rt.db.kysely, ctx.actor.workspaceId, args);
+    const { segment: ref, ...query } = args;
+    const segment = ref ? await segmentOf(ctx, ref) : null;
+    const page = await listAccounts(ctx.rt.db.kysely, ctx.actor.workspaceId, query, {
+      now: ctx.rt.clock.now(),
+      also: segment ? [segment.filter] : [],
+    });
     const lines = page.items.map(accountLine);
+    const where = segment ? ` in segment "${segment.name}"` : '';
     const head =
-      page.items.length === 0 ? 'No account matches these filters.' : `${page.items.length} accounts:`;
+      page.items.length === 0
+        ? `No account${where} matches these filters.`
+        : `${page.items.length} accounts${where}:`;
     const tail = page.nextCursor ? `\nMore: call again with cursor "${page.nextCursor}".` : '';
     return { text: [head, ...lines].join('\n') + tail, data: { ...page } };
   },
@@ -59,21 +76,24 @@ export const topMoversTool = defineTool({
   write: false,
   action: 'read accounts',
   input: z.strictObject({
-    since: z.iso.date().optional().describe('First day of the window, YYYY-MM-DD (default: 7 days ago)'),
+    since: dayOrTime('the first day of the window (default: 7 days ago)').optional(),
     limit: z.number().int().min(1).max(100).default(10).describe('Accounts per list'),
   }),
   async run(ctx, args) {
-    const since =
-      args.since ?? new Date(ctx.rt.clock.now().getTime() - 7 * 86_400_000).toISOString().slice(0, 10);
+    const since = (
+      args.since ? isoTime(args.since) : new Date(ctx.rt.clock.now().getTime() - 7 * 86_400_000).toISOString()
+    ).slice(0, 10);
     const movers = await topMovers(ctx.rt.db.kysely, ctx.actor.workspaceId, { since, limit: args.limit });
-    const lines = [`Since ${movers.since}:`, '', `Grade changes (${movers.gradeChanges.length}):`];
+    const count = (n: number) =>
+      n === args.limit ? `the first ${n}${n < 100 ? '; raise limit for more' : ''}` : String(n);
+    const lines = [`Since ${movers.since}:`, '', `Grade changes (${count(movers.gradeChanges.length)}):`];
     if (movers.gradeChanges.length === 0) lines.push('- none');
     for (const m of movers.gradeChanges) {
       lines.push(
         `- ${m.name} (${m.domain}): ${m.fromGrade ?? 'unscored'} → ${m.toGrade}, score ${num(m.fromScore)} → ${num(m.toScore)}${m.changedOn ? ` on ${m.changedOn}` : ''} · id ${m.accountId}`,
       );
     }
-    lines.push('', `New churn risks (${movers.newChurnRisks.length}):`);
+    lines.push('', `New churn risks (${count(movers.newChurnRisks.length)}):`);
     if (movers.newChurnRisks.length === 0) lines.push('- none');
     for (const r of movers.newChurnRisks) {
       const why = r.signals

@@ -1,6 +1,7 @@
 import { getAccountTool, searchAccountsTool, topMoversTool } from './accounts.js';
 import type { BetonTool } from './define.js';
 import { applyPushTool, previewPushPlanTool } from './push.js';
+import { listSegmentsTool } from './segments.js';
 import { listOccurrencesTool, listSignalsTool, setSignalEnabledTool } from './signals.js';
 import { startSyncTool } from './sync.js';
 
@@ -9,6 +10,7 @@ export { type BetonTool, defineTool, registerTools, type ToolAnswer, toolError }
 /** Every tool, read tools first; write tools are served only when writes are enabled. */
 export const BETON_TOOLS: readonly BetonTool[] = [
   searchAccountsTool,
+  listSegmentsTool,
   getAccountTool,
   listOccurrencesTool,
   topMoversTool,

@@ -3,7 +3,7 @@ import { auditActorOf } from '../../auth/index.js';
 import { providerFor } from '../../connections/index.js';
 import { enqueuePush } from '../../jobs/index.js';
 import { getPushRun, PUSH_DESTINATIONS, planPush, withScoresSource } from '../../push/index.js';
-import { accountIdOf } from '../brief.js';
+import { requireAccount } from '../brief.js';
 import { type McpContext, mcpTrigger } from '../context.js';
 import { defineTool } from './define.js';
 
@@ -34,7 +34,7 @@ export const previewPushPlanTool = defineTool({
     destination,
   }),
   async run(ctx, args) {
-    const accountId = accountIdOf(ctx, args.account);
+    const accountId = await requireAccount(ctx, args.account);
     // Full: compare this account's record even when nothing changed since the last push.
     const name = await destinationFor(ctx, args.destination);
     const plan = await planPush(withScoresSource(ctx.rt), ctx.actor.workspaceId, name, {

@@ -1,20 +1,58 @@
 import { z } from 'zod';
 import { recordAudit } from '../../audit/index.js';
 import { auditActorOf } from '../../auth/index.js';
-import { accountNames, requireSignal, signalDefinitions } from '../../scoring/index.js';
+import { badRequest } from '../../core/errors.js';
+import { accountNames, signalDefinitions } from '../../scoring/index.js';
 import {
+  type ConfiguredSignal,
   listOccurrences,
   loadOverrides,
   loadSignals,
   saveOverride,
   updateCustomSignal,
 } from '../../signals/index.js';
-import { accountIdOf } from '../brief.js';
+import { requireAccount } from '../brief.js';
+import type { McpContext } from '../context.js';
 import { defineTool } from './define.js';
+import { dayOrTime, isoTime } from './time.js';
 
 const direction = z.enum(['expansion', 'churn', 'timing']);
 const pct = (n: number | null) => (n === null ? 'n/a' : `${Math.round(n * 100)}%`);
 const ratio = (n: number | null) => (n === null ? 'n/a' : `${n.toFixed(1)}×`);
+
+/**
+ * The signal a key names in the caller's workspace; otherwise a tool error naming the keys that
+ * look like it (a typo) or pointing to list_signals.
+ *
+ * @example
+ * await signalOf(ctx, 'usage_drop');
+ */
+async function signalOf(ctx: McpContext, key: string): Promise<ConfiguredSignal> {
+  const signals = await loadSignals(ctx.rt.db.kysely, ctx.actor.workspaceId);
+  const found = signals.find((s) => s.key === key);
+  if (found) return found;
+  // Keys sharing the first four letters, the longest shared start first (usage_dro → usage_drop).
+  const wanted = key.toLowerCase();
+  const shared = (k: string) => {
+    let n = 0;
+    while (n < k.length && k[n] === wanted[n]) n++;
+    return n;
+  };
+  const alike = signals
+    .map((s) => s.key)
+    .filter((k) => shared(k.toLowerCase()) >= 4)
+    .sort((a, b) => shared(b.toLowerCase()) - shared(a.toLowerCase()));
+  throw badRequest(
+    `There is no signal "${key}" in this workspace${alike.length > 0 ? `; did you mean ${alike.slice(0, 5).join(', ')}?` : '.'} list_signals names every signal.`,
+  );
+}
+
+/** "ratio 2, minBaseline 10": the settings a signal's description refers to in `backticks`. */
+const settingsText = (params: Record<string, unknown>) =>
+  Object.entries(params)
+    .filter(([, v]) => v !== null && v !== undefined)
+    .map(([k, v]) => `${k} ${Array.isArray(v) ? v.join('|') : String(v)}`)
+    .join(', ');
 
 /** The signals catalogue with each signal's backtest (what `GET /api/v1/signals` answers). */
 export const listSignalsTool = defineTool({
@@ -38,6 +76,7 @@ export const listSignalsTool = defineTool({
         custom: s.custom,
         enabled: s.enabled,
         weight: s.weight,
+        params: s.params,
         counts: s.counts,
         precision: s.precision,
         lift: s.lift,
@@ -50,7 +89,7 @@ export const listSignalsTool = defineTool({
       '',
       ...signals.map(
         (s) =>
-          `- ${s.key} — ${s.title} (${s.direction}${s.enabled ? '' : ', off'}): precision ${pct(s.precision)}, lift ${ratio(s.lift)}, median lead ${s.medianLeadDays ?? 'n/a'} days, support ${s.support} accounts; fired ${s.counts.occurrences} times on ${s.counts.accounts} accounts, active on ${s.counts.activeAccounts}. ${s.description}`,
+          `- ${s.key} — ${s.title} (${s.direction}${s.enabled ? '' : ', off'}): precision ${pct(s.precision)}, lift ${ratio(s.lift)}, median lead ${s.medianLeadDays ?? 'n/a'} days, support ${s.support} accounts; fired ${s.counts.occurrences} times on ${s.counts.accounts} accounts, active on ${s.counts.activeAccounts}. ${s.description}${settingsText(s.params) ? ` Settings: ${settingsText(s.params)}.` : ''}`,
       ),
     ];
     return {
@@ -73,24 +112,24 @@ export const listOccurrencesTool = defineTool({
     signal: z.string().min(1).max(120).optional().describe('Signal key, e.g. usage_drop'),
     direction: direction.optional(),
     account: z.string().min(1).max(200).optional().describe('Account id (acc_…) or company domain'),
-    since: z.iso.datetime().optional().describe('ISO time: occurrences at or after it'),
-    until: z.iso.datetime().optional().describe('ISO time: occurrences before it'),
+    since: dayOrTime('occurrences at or after it').optional(),
+    until: dayOrTime('occurrences before it').optional(),
     limit: z.number().int().min(1).max(200).default(25),
     cursor: z.string().max(500).optional(),
   }),
   async run(ctx, args) {
     const db = ctx.rt.db.kysely;
     const ws = ctx.actor.workspaceId;
-    if (args.signal) await requireSignal(db, ws, args.signal);
+    if (args.signal) await signalOf(ctx, args.signal);
     const keys = args.direction
       ? (await loadSignals(db, ws)).filter((s) => s.detector.direction === args.direction).map((s) => s.key)
       : undefined;
     const page = await listOccurrences(db, ws, {
       ...(args.signal ? { signal: args.signal } : {}),
       ...(keys ? { signals: keys } : {}),
-      ...(args.account ? { accountId: accountIdOf(ctx, args.account) } : {}),
-      ...(args.since ? { since: args.since } : {}),
-      ...(args.until ? { until: args.until } : {}),
+      ...(args.account ? { accountId: await requireAccount(ctx, args.account) } : {}),
+      ...(args.since ? { since: isoTime(args.since) } : {}),
+      ...(args.until ? { until: isoTime(args.until) } : {}),
       ...(args.cursor ? { cursor: args.cursor } : {}),
       limit: args.limit,
     });
@@ -130,7 +169,7 @@ export const setSignalEnabledTool = defineTool({
     const db = ctx.rt.db.kysely;
     const ws = ctx.actor.workspaceId;
     const now = ctx.rt.clock.now().toISOString();
-    await requireSignal(db, ws, args.signal);
+    await signalOf(ctx, args.signal);
     const actor = auditActorOf(ctx.actor);
     if (args.signal.startsWith('custom:')) {
       const signal = await updateCustomSignal(

@@ -25,7 +25,7 @@ export const startSyncTool = defineTool({
       actorId: ctx.actor.userId ?? ctx.actor.apiKeyId,
     });
     return {
-      text: `Sync run ${run.id} of ${args.integration} queued (${run.status}).`,
+      text: `Sync run ${run.id} of ${args.integration} is ${run.status}; follow it in the web app's sync history; scores follow once it ends.`,
       data: { runId: run.id, run },
     };
   },
