@@ -1,8 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { getMaxListeners, setMaxListeners } from 'node:events';
-import type { Kysely } from 'kysely';
+import type { Kysely, Updateable } from 'kysely';
 import type { ConnectionDeps } from '../connections/index.js';
 import type { DB } from '../db/index.js';
-import { MessagingError, type Messenger } from '../integrations/index.js';
+import {
+  type MessageTarget,
+  MessagingError,
+  type Messenger,
+  type PostedMessage,
+} from '../integrations/index.js';
 import { alertCard, alertFacts, renderMessage } from './message.js';
 import { openMessenger, parseTargetKey } from './messenger.js';
 import { quietUntil } from './quiet-hours.js';
@@ -13,8 +19,16 @@ import { toAlertRule } from './rules.js';
  * (the job's exclusive key, across workers), paced at the service's rate per target. Each alert is
  * claimed (queued → sending, with a lease) before it is posted and marked sent right after, so two
  * workers never post it twice; a worker killed mid-send leaves a lapsed lease that the tick hands
- * back. The one window left is between the service accepting a post and the commit after it
- * (milliseconds): a crash exactly there sends that alert again — the service has no idempotency key.
+ * back.
+ *
+ * The claim also records the intent to send: a fresh try id, which the message carries (Slack: its
+ * metadata), and when the first try whose outcome is unknown began. Chat services take no
+ * idempotency key, so a worker that dies after the service accepted a post and before the commit
+ * leaves an alert Beton cannot know was sent. The next sender sees the recorded intent and asks the
+ * messaging service for a message carrying the alert's id since then (`findPosted`): found, the
+ * alert is marked sent with that message, not posted again. A try whose answer never came (a
+ * timeout, a 5xx) is treated the same way; a refusal (`ok:false`, a 429) clears the intent. A
+ * messenger without `findPosted` posts again: at least once, not exactly once.
  *
  * A failure the service names as permanent (`not_in_channel`, `channel_not_found`…) fails the alert
  * with that code; others are retried with backoff (the service's Retry-After when it gives one) and
@@ -26,6 +40,10 @@ const LEASE_MS = 60_000;
 /** The longest a sender waits in place for a retry or a Retry-After before leaving it to the tick. */
 const MAX_INLINE_WAIT_MS = 30_000;
 const backoffMs = (attempt: number) => Math.min(2_000 * 2 ** (attempt - 1), 10 * 60_000);
+/** The kind an alert's message carries with its id (Slack: the metadata's `event_type`). */
+export const ALERT_MESSAGE_KIND = 'beton_alert';
+/** A lookup reads from this long before the try began: the service's clock may run behind Beton's. */
+const CLOCK_SKEW_MS = 5 * 60_000;
 
 export interface DeliverDeps extends ConnectionDeps {
   config: ConnectionDeps['config'] & { BETON_PUBLIC_URL?: string | undefined };
@@ -35,6 +53,8 @@ export interface DeliverResult {
   sent: number;
   failed: number;
   retried: number;
+  /** Of `sent`: found already posted by an earlier try whose outcome was unknown, not posted again. */
+  recovered: number;
 }
 
 /** When each target may next be posted to, in this process (the per-target pace). */
@@ -66,7 +86,7 @@ export async function deliverTarget(
   opts: { signal?: AbortSignal; messenger?: { messenger: Messenger; pacePerTargetPerSecond: number } } = {},
 ): Promise<DeliverResult> {
   const db = deps.db.kysely;
-  const result: DeliverResult = { sent: 0, failed: 0, retried: 0 };
+  const result: DeliverResult = { sent: 0, failed: 0, retried: 0, recovered: 0 };
   // One sender per target waits on the runner's shared signal: many targets, many listeners.
   if (opts.signal && getMaxListeners(opts.signal) < 256) setMaxListeners(256, opts.signal);
   const open = opts.messenger ?? (await openMessenger(deps, workspaceId));
@@ -77,7 +97,7 @@ export async function deliverTarget(
     const now = deps.clock.now();
     const next = await db
       .selectFrom('alerts')
-      .select(['id', 'rule_id', 'attempts'])
+      .select(['id', 'rule_id', 'attempts', 'send_intent_at'])
       .where('workspace_id', '=', workspaceId)
       .where('target_json', '=', target)
       .where('status', '=', 'queued')
@@ -112,12 +132,14 @@ export async function deliverTarget(
         .execute();
       continue;
     }
-    const claimed = await claim(db, workspaceId, next.id, deps.clock.now());
+    const attemptId = randomUUID();
+    const claimed = await claim(db, workspaceId, next.id, deps.clock.now(), attemptId);
     if (!claimed) continue;
     const attempt = next.attempts + 1;
+    const done = (outcome: Outcome) => finish(db, workspaceId, next.id, attempt, deps.clock.now(), outcome);
     const facts = await alertFacts(db, workspaceId, next.id);
     if (!facts) {
-      await finish(db, workspaceId, next.id, attempt, deps.clock.now(), {
+      await done({
         status: 'failed',
         code: 'account_gone',
         message: 'The account or its occurrence no longer exists.',
@@ -125,46 +147,45 @@ export async function deliverTarget(
       result.failed++;
       continue;
     }
-    const message = renderMessage(open.messenger, alertCard(facts, deps.config.BETON_PUBLIC_URL));
+    const to = parseTargetKey(target);
+    // An earlier try may have posted it: look before posting again.
+    let unchecked: { code: string; message: string } | undefined;
+    if (next.send_intent_at !== null) {
+      const looked = await lookForEarlierPost(open.messenger, to, next.id, next.send_intent_at);
+      if (looked.found) {
+        await done({ status: 'recovered', sent: looked.found, attemptId: looked.found.attemptId });
+        result.sent++;
+        result.recovered++;
+        continue;
+      }
+      if (looked.error && !looked.error.options.permanent) {
+        result[await failAttempt(done, attempt, deps.clock.now(), looked.error, true)]++;
+        continue;
+      }
+      unchecked = looked.error
+        ? { code: looked.error.code, message: `Could not check for an earlier post: ${looked.error.message}` }
+        : looked.unchecked;
+    }
+    const message = {
+      ...renderMessage(open.messenger, alertCard(facts, deps.config.BETON_PUBLIC_URL)),
+      ref: { kind: ALERT_MESSAGE_KIND, id: next.id, attemptId },
+    };
     // Pace: the message is ready; wait for this target's next slot (an abort leaves the claim to lapse).
     await sleep((nextSlot.get(slotKey) ?? 0) - Date.now(), opts.signal);
     if (opts.signal?.aborted) break;
     try {
-      const sent = await open.messenger.post(parseTargetKey(target), message);
+      const sent = await open.messenger.post(to, message);
       // Spaced from the answer, not the request: a request held up on its way cannot arrive early.
       nextSlot.set(slotKey, Date.now() + gapMs);
-      await finish(db, workspaceId, next.id, attempt, deps.clock.now(), { status: 'sent', sent });
+      await done({ status: 'sent', sent, ...(unchecked ? { note: unchecked } : {}) });
       result.sent++;
     } catch (error) {
       nextSlot.set(slotKey, Date.now() + gapMs);
-      const known = error instanceof MessagingError ? error : null;
-      const code = known?.code ?? 'send_error';
-      const text = error instanceof Error ? error.message : String(error);
-      if (known?.options.permanent || attempt >= MAX_ATTEMPTS) {
-        await finish(db, workspaceId, next.id, attempt, deps.clock.now(), {
-          status: 'failed',
-          code,
-          message: text,
-        });
-        result.failed++;
-      } else {
-        const waitMs = Math.max(known?.options.retryAfterMs ?? 0, backoffMs(attempt));
-        const retryAt = new Date(deps.clock.now().getTime() + waitMs);
-        await finish(db, workspaceId, next.id, attempt, deps.clock.now(), {
-          status: 'retry',
-          code,
-          message: text,
-          retryAt,
-          ...(known?.options.retryAfterMs !== undefined ? { retryAfterMs: known.options.retryAfterMs } : {}),
-        });
-        // The service asked the whole target to wait: nothing goes there before then.
-        if (known?.options.retryAfterMs !== undefined)
-          nextSlot.set(
-            slotKey,
-            Math.max(nextSlot.get(slotKey) ?? 0, Date.now() + known.options.retryAfterMs),
-          );
-        result.retried++;
-      }
+      const known = toMessagingError(error);
+      result[await failAttempt(done, attempt, deps.clock.now(), known, known.options.refused !== true)]++;
+      // The service asked the whole target to wait: nothing goes there before then.
+      if (known.options.retryAfterMs !== undefined)
+        nextSlot.set(slotKey, Math.max(nextSlot.get(slotKey) ?? 0, Date.now() + known.options.retryAfterMs));
     }
   }
   return result;
@@ -182,13 +203,94 @@ async function nextDue(db: Kysely<DB>, workspaceId: string, target: string): Pro
   return row?.at ? Date.parse(String(row.at)) : null;
 }
 
-async function claim(db: Kysely<DB>, workspaceId: string, id: string, now: Date): Promise<boolean> {
+/** A failure as the messaging contract names it (anything else: an unnamed error, outcome unknown). */
+function toMessagingError(error: unknown): MessagingError {
+  if (error instanceof MessagingError) return error;
+  return new MessagingError('send_error', error instanceof Error ? error.message : String(error), {
+    permanent: false,
+  });
+}
+
+type EarlierPost =
+  | { found: PostedMessage; error?: undefined; unchecked?: undefined }
+  | { found: null; error: MessagingError; unchecked?: undefined }
+  | { found: null; error?: undefined; unchecked?: { code: string; message: string } };
+
+/**
+ * Whether a try since `intentAt` already posted the alert. A messenger that cannot look posts again
+ * (at least once), and the attempt says so.
+ */
+async function lookForEarlierPost(
+  messenger: Messenger,
+  to: MessageTarget,
+  alertId: string,
+  intentAt: string,
+): Promise<EarlierPost> {
+  if (!messenger.findPosted) {
+    return {
+      found: null,
+      unchecked: {
+        code: 'unchecked',
+        message:
+          'An earlier try may have posted this alert; the messaging integration cannot look messages up, so it was posted again.',
+      },
+    };
+  }
+  try {
+    const since = new Date(Date.parse(intentAt) - CLOCK_SKEW_MS);
+    const found = await messenger.findPosted(to, { kind: ALERT_MESSAGE_KIND, id: alertId }, since);
+    return found ? { found } : { found: null };
+  } catch (error) {
+    return { found: null, error: toMessagingError(error) };
+  }
+}
+
+/**
+ * A try that failed: failed for good when the service says retrying cannot help or the attempts are
+ * spent, else queued again after a backoff (at least the service's Retry-After).
+ */
+async function failAttempt(
+  done: (outcome: Outcome) => Promise<void>,
+  attempt: number,
+  now: Date,
+  error: MessagingError,
+  unknownOutcome: boolean,
+): Promise<'failed' | 'retried'> {
+  if (error.options.permanent || attempt >= MAX_ATTEMPTS) {
+    await done({ status: 'failed', code: error.code, message: error.message });
+    return 'failed';
+  }
+  const { retryAfterMs } = error.options;
+  await done({
+    status: 'retry',
+    code: error.code,
+    message: error.message,
+    retryAt: new Date(now.getTime() + Math.max(retryAfterMs ?? 0, backoffMs(attempt))),
+    unknownOutcome,
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  });
+  return 'retried';
+}
+
+/**
+ * Take a queued alert for this sender and record the intent to send it: the try's id, and (unless
+ * an earlier try's outcome is still unknown) when this try began.
+ */
+async function claim(
+  db: Kysely<DB>,
+  workspaceId: string,
+  id: string,
+  now: Date,
+  attemptId: string,
+): Promise<boolean> {
   const r = await db
     .updateTable('alerts')
     .set((eb) => ({
       status: 'sending',
       lease_until: new Date(now.getTime() + LEASE_MS).toISOString(),
       attempts: eb('attempts', '+', 1),
+      send_attempt_id: attemptId,
+      send_intent_at: eb.fn.coalesce('send_intent_at', eb.val(now.toISOString())),
       updated_at: now.toISOString(),
     }))
     .where('workspace_id', '=', workspaceId)
@@ -199,14 +301,40 @@ async function claim(db: Kysely<DB>, workspaceId: string, id: string, now: Date)
 }
 
 type Outcome =
-  | { status: 'sent'; sent: { channel: string; ts: string } }
+  /** Posted; `note` when an earlier try could not be looked for first. */
+  | { status: 'sent'; sent: { channel: string; ts: string }; note?: { code: string; message: string } }
+  /** Found already posted by an earlier try (`attemptId`) whose answer was lost. */
+  | { status: 'recovered'; sent: { channel: string; ts: string }; attemptId: string | null }
   | { status: 'failed'; code: string; message: string }
-  | { status: 'retry'; code: string; message: string; retryAt: Date; retryAfterMs?: number };
+  /** `unknownOutcome`: the try may have posted it (no answer came), so the next one looks first. */
+  | {
+      status: 'retry';
+      code: string;
+      message: string;
+      retryAt: Date;
+      unknownOutcome: boolean;
+      retryAfterMs?: number;
+    };
+
+const attemptNote = (outcome: Outcome): { code: string | null; message: string | null } => {
+  switch (outcome.status) {
+    case 'sent':
+      return { code: outcome.note?.code ?? null, message: outcome.note?.message ?? null };
+    case 'recovered':
+      return {
+        code: null,
+        message: `Already posted by an earlier try${outcome.attemptId ? ` (${outcome.attemptId})` : ''} whose answer was lost; not posted again.`,
+      };
+    default:
+      return { code: outcome.code, message: outcome.message };
+  }
+};
 
 /**
  * Record an attempt and move the alert on. A post the service accepted is marked `sent` first, in
  * one statement of its own: every round trip between the answer and that commit is time in which a
- * dying worker leaves an alert it did send looking unsent. Its attempt row follows.
+ * dying worker leaves an alert it did send looking unsent (the next sender then has to look it up).
+ * Its attempt row follows. A known outcome clears the intent; an unknown one keeps it.
  */
 async function finish(
   db: Kysely<DB>,
@@ -217,30 +345,32 @@ async function finish(
   outcome: Outcome,
 ) {
   const at = now.toISOString();
+  const note = attemptNote(outcome);
   const attemptRow = {
     workspace_id: workspaceId,
     alert_id: id,
     attempt,
     status: outcome.status,
-    error_code: outcome.status === 'sent' ? null : outcome.code,
-    error_message: outcome.status === 'sent' ? null : outcome.message.slice(0, 500),
+    error_code: note.code,
+    error_message: note.message?.slice(0, 500) ?? null,
     retry_after_ms: outcome.status === 'retry' ? (outcome.retryAfterMs ?? null) : null,
     at,
   };
-  const alert = (trx: Kysely<DB>, update: Partial<DB['alerts']>) =>
+  const alert = (trx: Kysely<DB>, update: Updateable<DB['alerts']>) =>
     trx
       .updateTable('alerts')
       .set({ ...update, lease_until: null, updated_at: at })
       .where('workspace_id', '=', workspaceId)
       .where('id', '=', id)
       .execute();
-  if (outcome.status === 'sent') {
+  if (outcome.status === 'sent' || outcome.status === 'recovered') {
     await alert(db, {
       status: 'sent',
       reason: null,
       error_message: null,
-      sent_json: JSON.stringify(outcome.sent),
+      sent_json: JSON.stringify({ channel: outcome.sent.channel, ts: outcome.sent.ts }),
       sent_at: at,
+      send_intent_at: null,
     });
     await db.insertInto('alert_attempts').values(attemptRow).execute();
     return;
@@ -250,12 +380,18 @@ async function finish(
     await alert(
       trx,
       outcome.status === 'failed'
-        ? { status: 'failed', reason: outcome.code, error_message: outcome.message.slice(0, 500) }
+        ? {
+            status: 'failed',
+            reason: outcome.code,
+            error_message: outcome.message.slice(0, 500),
+            send_intent_at: null,
+          }
         : {
             status: 'queued',
             reason: outcome.code,
             error_message: outcome.message.slice(0, 500),
             not_before: outcome.retryAt.toISOString(),
+            ...(outcome.unknownOutcome ? {} : { send_intent_at: null }),
           },
     );
   });

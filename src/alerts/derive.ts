@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Kysely, sql } from 'kysely';
+import { type Insertable, type Kysely, sql } from 'kysely';
 import type { DB } from '../db/index.js';
 import { drainOutbox, type OccurrenceEventPayload, type OutboxEvent } from '../outbox/index.js';
 import { accountFilterConditions, GRADES } from '../scoring/index.js';
@@ -144,7 +144,7 @@ async function deriveForWorkspace(
     const target = targetKey({ kind: 'channel', id: rule.destination.channelId });
     const waitUntil = quietUntil(now, rule.quietHours);
 
-    const rows: DB['alerts'][] = [];
+    const rows: Insertable<DB['alerts']>[] = [];
     for (const { event, o } of candidates) {
       let status = 'queued';
       let reason: string | null = null;

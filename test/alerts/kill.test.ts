@@ -24,14 +24,19 @@ import { NOW, seedSignalWorld } from './support/world.js';
 
 /**
  * SIGKILL of the worker between occurrence and delivery: a score run has opened occurrences (the
- * outbox holds them); a worker process derives the alerts and sends them and is killed at a point
- * spread over its run; the next worker takes over (lapsed leases handed back). Every alert reaches
- * the channel, and exactly once — except the documented window between the service accepting a
- * post and the commit after it, which the test recognises (the alert was left `sending` with its
- * post already received) and reports; no duplicate may come from anywhere else.
+ * outbox holds them); a worker process derives the alerts and sends them and is killed; the next
+ * worker takes over (lapsed leases handed back). Every alert reaches the channel exactly once.
+ *
+ * Two kinds of kill: at a time spread over the worker's run (deriving, claiming, posting,
+ * committing), and — every third trial — inside the post-to-commit window itself: the chat service
+ * accepts a post and kills the worker before answering it, so the alert is left `sending` with its
+ * message already in the channel. The next worker must find that message by the alert's id
+ * (`findPosted`) and mark it sent instead of posting it again.
  */
 
-const TRIALS = Number(process.env.BETON_KILL_TRIALS ?? 10);
+const TRIALS = Math.max(10, Number(process.env.BETON_KILL_TRIALS ?? 12));
+/** Trials killed inside the post-to-commit window (the others by a timer). */
+const inWindow = (trial: number) => trial % 3 === 2;
 const root = path.resolve(import.meta.dirname, '../..');
 let testDb: TestDb;
 let deps: ConnectionDeps;
@@ -64,9 +69,22 @@ afterAll(async () => {
   await testDb?.close();
 });
 
-function runChild(orders: KillOrders): Promise<string> {
+/**
+ * Run a worker to its end or its death. `killAtPost`: the chat service kills it when it accepts the
+ * worker's n-th post to `channel`, before answering (the post is in, the worker never hears so).
+ */
+function runChild(orders: KillOrders, killAtPost?: { channel: string; n: number }): Promise<string> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, childArgs, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+    const exited = new Promise((done) => proc.once('exit', done));
+    let accepted = 0;
+    server.afterAccept = killAtPost
+      ? async (post) => {
+          if (post.channel !== killAtPost.channel || ++accepted !== killAtPost.n) return;
+          proc.kill('SIGKILL');
+          await exited;
+        }
+      : null;
     let out = '';
     let err = '';
     proc.stdout.on('data', (d) => {
@@ -112,7 +130,8 @@ async function freshWorkspace(trial: number) {
 }
 
 describe('a worker killed between occurrence and delivery', () => {
-  it(`delivers every alert once across ${TRIALS} kills`, async () => {
+  it(`delivers every alert exactly once across ${TRIALS} kills, ${Math.floor(TRIALS / 3)} of them between post and commit`, async () => {
+    const started = performance.now();
     // A clean run first: how long the work takes, to spread the kills over it.
     const clean = await freshWorkspace(-1);
     const outcome = await runChild({
@@ -126,24 +145,33 @@ describe('a worker killed between occurrence and delivery', () => {
     expect(Number(outcome.split(' ')[1])).toBe(clean.opened);
 
     const report: string[] = [];
+    const timed = Array.from({ length: TRIALS }, (_, t) => t).filter((t) => !inWindow(t));
     let killedMidWork = 0;
-    let inWindow = 0;
+    let leftInWindow = 0;
+    let recovered = 0;
+    let duplicates = 0;
     for (let trial = 0; trial < TRIALS; trial++) {
       const { workspaceId, channel, opened } = await freshWorkspace(trial);
-      const killAfterMs = Math.round(((trial + 0.5) / TRIALS) * cleanMs);
-      const ended = await runChild({
-        database,
-        keyringSpec,
-        workspaceId,
-        target: `channel:${channel}`,
-        killAfterMs,
-      });
+      const window = inWindow(trial);
+      // Timed kills spread over the clean run; window kills at the 1st, 3rd, 5th… post.
+      const killAfterMs = window
+        ? 60_000
+        : Math.round(((timed.indexOf(trial) + 0.5) / timed.length) * cleanMs);
+      const ended = await runChild(
+        { database, keyringSpec, workspaceId, target: `channel:${channel}`, killAfterMs },
+        window ? { channel, n: 1 + ((2 * Math.floor(trial / 3)) % opened) } : undefined,
+      );
       // What the dead worker left: alerts still claimed whose post the service already has.
       const left = await listAlerts(testDb.db.kysely, workspaceId, { limit: 500 });
       const received = new Set(server.posts.filter((p) => p.channel === channel).map((p) => p.alertRef));
       const windowHits = new Set(
         left.filter((a) => a.status === 'sending' && received.has(a.id)).map((a) => a.id),
       );
+      leftInWindow += windowHits.size;
+      if (window) {
+        expect(ended, `trial ${trial}: killed after its post was accepted`).toBe('killed');
+        expect(windowHits.size, `trial ${trial}: one alert left sending, its post received`).toBe(1);
+      }
       if (ended === 'killed' && received.size > 0 && received.size < opened) killedMidWork++;
 
       // The next worker: leases lapse, the outbox is read on, the channel is served.
@@ -154,7 +182,9 @@ describe('a worker killed between occurrence and delivery', () => {
       const alerts = await listAlerts(testDb.db.kysely, workspaceId, { limit: 500 });
       const posts = server.posts.filter((p) => p.channel === channel).map((p) => p.alertRef!);
       const twice = posts.filter((ref, i) => posts.indexOf(ref) !== i);
-      inWindow += twice.length;
+      duplicates += twice.length;
+      const found = alerts.filter((a) => a.history.some((h) => h.status === 'recovered'));
+      recovered += found.length;
       expect(alerts, `trial ${trial}: one alert per opened occurrence`).toHaveLength(opened);
       expect(
         alerts.every((a) => a.status === 'sent'),
@@ -164,13 +194,34 @@ describe('a worker killed between occurrence and delivery', () => {
         new Set(alerts.map((a) => a.id)),
       );
       expect(
-        twice.filter((ref) => !windowHits.has(ref)),
-        `trial ${trial} (kill at ${killAfterMs} ms): duplicates outside the post-to-commit window`,
+        twice,
+        `trial ${trial} (${window ? 'window kill' : `kill at ${killAfterMs} ms`}): posted twice`,
       ).toEqual([]);
-      report.push(`${trial}:${ended === 'killed' ? 'k' : 'f'}${twice.length ? '+dup' : ''}`);
+      // An alert left with its post in the channel was found there, with that post's ts.
+      expect(
+        found.map((a) => a.id).sort(),
+        `trial ${trial}: the alerts left in the window were found, not posted again`,
+      ).toEqual([...windowHits].sort());
+      for (const a of found) {
+        const post = server.posts.find((p) => p.alertRef === a.id)!;
+        const sent = await testDb.db.kysely
+          .selectFrom('alerts')
+          .select('sent_json')
+          .where('workspace_id', '=', workspaceId)
+          .where('id', '=', a.id)
+          .executeTakeFirstOrThrow();
+        expect(JSON.parse(sent.sent_json!), `trial ${trial}: marked sent with the post found`).toEqual({
+          channel,
+          ts: post.ts,
+        });
+      }
+      report.push(`${trial}:${window ? 'w' : ended === 'killed' ? 'k' : 'f'}${found.length ? '+found' : ''}`);
     }
+    server.afterAccept = null;
     console.log(
-      `alert kills: ${TRIALS} trials over a ${cleanMs} ms run, ${killedMidWork} mid-delivery, ${inWindow} re-sent in the post-to-commit window [${report.join(' ')}]`,
+      `alert kills: ${TRIALS} trials (${TRIALS - timed.length} in the post-to-commit window) over a ${cleanMs} ms run, ${killedMidWork} mid-delivery, ${leftInWindow} alerts left with their post accepted, ${recovered} found by lookup (${server.lookups} lookups), ${duplicates} posted twice, ${Math.round(performance.now() - started)} ms [${report.join(' ')}]`,
     );
+    expect(duplicates).toBe(0);
+    expect(recovered).toBe(leftInWindow);
   }, 600_000);
 });

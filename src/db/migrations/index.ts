@@ -14,6 +14,7 @@ import * as m0019 from './0019_outbox_alerts.js';
 import * as m0020 from './0020_outbound_webhooks.js';
 import * as m0021 from './0021_people_lists.js';
 import * as m0022 from './0022_account_owners.js';
+import * as m0023 from './0023_alert_send_intent.js';
 
 /**
  * Every migration, in order. One set for SQLite and Postgres. Add a file `NNNN_name.ts` exporting
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   '0020_outbound_webhooks': m0020,
   '0021_people_lists': m0021,
   '0022_account_owners': m0022,
+  '0023_alert_send_intent': m0023,
 };

@@ -57,6 +57,10 @@ export interface AlertsTable {
   not_before: Timestamp | null;
   /** A worker holds the send until then. */
   lease_until: Timestamp | null;
+  /** The latest try's id, attached to the message so the try that posted it can be found. */
+  send_attempt_id: Generated<string | null>;
+  /** When the earliest try with an unknown outcome began (a lookup's start); null once known. */
+  send_intent_at: Generated<Timestamp | null>;
   digest_run_id: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -68,7 +72,7 @@ export interface AlertAttemptsTable {
   workspace_id: string;
   alert_id: string;
   attempt: number;
-  /** sent | retry | failed */
+  /** sent | recovered (found already posted) | retry | failed */
   status: string;
   error_code: string | null;
   error_message: string | null;

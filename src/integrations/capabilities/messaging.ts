@@ -43,6 +43,26 @@ export interface OutgoingMessage {
   text: string;
   /** The service's rich layout (Slack Block Kit blocks), or absent for plain text. */
   blocks?: unknown[];
+  /**
+   * What the message stands for, attached to it where people do not see it (Slack: message
+   * metadata), so `findPosted` can find it again. A messenger without `findPosted` may ignore it.
+   */
+  ref?: MessageRef;
+}
+
+/** The identity a message carries: which alert it is, and which try posted it. */
+export interface MessageRef {
+  /** The kind of thing the message is, in snake_case (`beton_alert`). */
+  kind: string;
+  /** Its id (the alert's). */
+  id: string;
+  /** The try that posts it: a message found later tells which try reached the service. */
+  attemptId: string;
+}
+
+/** A message `findPosted` found: where it lives, and the try that posted it. */
+export interface PostedMessage extends SentMessage {
+  attemptId: string | null;
 }
 
 /** Where a sent message lives, so it can be updated (feedback buttons answered). */
@@ -65,8 +85,22 @@ export interface Messenger {
   listChannels(): Promise<MessagingChannel[]>;
   /** The person with this e-mail on the service, or null when there is none. */
   findPersonByEmail(email: string): Promise<{ id: string; name?: string } | null>;
+  /** Post to a channel or a person, attaching `message.ref` when the service can carry it. */
   post(target: MessageTarget, message: OutgoingMessage): Promise<SentMessage>;
   update(sent: SentMessage, message: OutgoingMessage): Promise<void>;
+  /**
+   * Optional: the message this connection posted to `target` since `since` that carries the ref
+   * (`kind` and `id`), or null when there is none. Senders ask before posting again a message whose
+   * earlier try has an unknown outcome (the worker died after the service accepted it, an answer
+   * never came), so it is not posted twice. Without it such a message is posted again: at least
+   * once, not exactly once. `since` is when that try began (minus a margin for clock skew); read
+   * every page of the target's history from there.
+   */
+  findPosted?(
+    target: MessageTarget,
+    ref: Pick<MessageRef, 'kind' | 'id'>,
+    since: Date,
+  ): Promise<PostedMessage | null>;
   /**
    * The card in the service's rich layout (with its text fallback). Absent: senders post
    * `cardText(card)` as plain text.
@@ -109,7 +143,16 @@ export class MessagingError extends Error {
     /** The service's code, e.g. `not_in_channel`. */
     readonly code: string,
     message: string,
-    readonly options: { retryAfterMs?: number; permanent: boolean },
+    readonly options: {
+      retryAfterMs?: number;
+      permanent: boolean;
+      /**
+       * The service answered and took nothing (an `ok:false`, a 4xx, a 429): the message surely
+       * was not posted. Leave it unset when the answer never came (a timeout, a lost connection, a
+       * 5xx): the message may have been posted, and a sender looks before posting it again.
+       */
+      refused?: boolean;
+    },
   ) {
     super(message);
     this.name = 'MessagingError';

@@ -6,8 +6,10 @@ import {
   baseUrlSetting,
   cardText,
   defineIntegration,
+  type MessageRef,
   type MessageTarget,
   MessagingError,
+  type Messenger,
   type OutgoingMessage,
   secret,
 } from '../../../src/integrations/index.js';
@@ -16,7 +18,8 @@ import {
  * A small chat service over real HTTP, and the messaging integration that speaks to it — what the
  * alerts tests and bench run against without naming any real service. Like the chat services it
  * stands for, it answers 200 with `{ok:false, error}` for refusals, 429 + Retry-After (seconds)
- * when a channel is posted to faster than its pace, and records every accepted message.
+ * when a channel is posted to faster than its pace, records every accepted message with the ref it
+ * carries, and reads a channel's messages back (`/history`: since a time, newest first, in pages).
  */
 
 export interface ChatPost {
@@ -24,8 +27,14 @@ export interface ChatPost {
   text: string;
   blocks?: unknown[];
   alertRef: string | null;
+  /** The ref the message carried (the alert's id and the try that posted it). */
+  ref: MessageRef | null;
   at: number;
+  ts: string;
 }
+
+/** Messages per `/history` page: small, so a lookup walks several pages. */
+const HISTORY_PAGE = 5;
 
 export interface ChatServer {
   url: string;
@@ -40,6 +49,12 @@ export interface ChatServer {
   storm(n: number, retryAfterSeconds: number): void;
   /** Enforce a pace per channel: faster posts get 429 (0: none). */
   pacePerSecond: number;
+  /** Called with each accepted post before it is answered (the answer waits for it). */
+  afterAccept: ((post: ChatPost) => void | Promise<void>) | null;
+  /** `/history` answers `{ok:false, error: historyError}` while set (e.g. `missing_scope`). */
+  historyError: string | null;
+  /** `/history` calls answered. */
+  lookups: number;
   close(): Promise<void>;
 }
 
@@ -54,6 +69,9 @@ export async function startChatServer(opts: { pacePerSecond?: number } = {}): Pr
     limited: 0,
     notInChannel: new Set(),
     pacePerSecond: opts.pacePerSecond ?? 0,
+    afterAccept: null,
+    historyError: null,
+    lookups: 0,
   };
   const server = http.createServer((req, res) => {
     let body = '';
@@ -69,12 +87,28 @@ export async function startChatServer(opts: { pacePerSecond?: number } = {}): Pr
         return answer(200, { ok: false, error: 'invalid_auth' });
       if (req.url === '/auth.test') return answer(200, { ok: true, team: 'Test team' });
       if (req.url === '/channels') return answer(200, { ok: true, channels: [{ id: 'C1', name: 'alerts' }] });
+      if (req.url === '/history') {
+        state.lookups++;
+        if (state.historyError) return answer(200, { ok: false, error: state.historyError });
+        const q = JSON.parse(body) as { channel: string; oldest: number; cursor?: number };
+        const listed = state.posts
+          .filter((p) => p.channel === q.channel && p.at >= q.oldest)
+          .reverse()
+          .slice(q.cursor ?? 0);
+        const page = listed.slice(0, HISTORY_PAGE);
+        return answer(200, {
+          ok: true,
+          messages: page.map((p) => ({ ts: p.ts, ref: p.ref })),
+          next_cursor: listed.length > page.length ? (q.cursor ?? 0) + page.length : null,
+        });
+      }
       if (req.url !== '/post') return answer(404, { ok: false, error: 'unknown_method' });
       const msg = JSON.parse(body) as {
         channel: string;
         text: string;
         blocks?: unknown[];
         alertRef?: string;
+        ref?: MessageRef;
       };
       const now = Date.now();
       if ((waitUntil.get(msg.channel) ?? 0) > now) state.early++;
@@ -97,14 +131,19 @@ export async function startChatServer(opts: { pacePerSecond?: number } = {}): Pr
       if (state.notInChannel.has(msg.channel)) return answer(200, { ok: false, error: 'not_in_channel' });
       if (!msg.text) return answer(200, { ok: false, error: 'no_text' });
       lastAt.set(msg.channel, now);
-      state.posts.push({
+      const post: ChatPost = {
         channel: msg.channel,
         text: msg.text,
         ...(msg.blocks ? { blocks: msg.blocks } : {}),
         alertRef: msg.alertRef ?? null,
+        ref: msg.ref ?? null,
         at: now,
-      });
-      return answer(200, { ok: true, channel: msg.channel, ts: `${now}.${state.posts.length}` });
+        ts: `${now}.${state.posts.length + 1}`,
+      };
+      state.posts.push(post);
+      void Promise.resolve(state.afterAccept?.(post)).then(() =>
+        answer(200, { ok: true, channel: msg.channel, ts: post.ts }),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -138,8 +177,11 @@ interface ChatClient {
   ): Promise<{ status: number; retryAfter: string | null; json: Record<string, unknown> }>;
 }
 
-/** The test chat service as an integration offering `messaging`, paced at `pace` posts per channel per second. */
-export const chatIntegration = (pace: number) =>
+/**
+ * The test chat service as an integration offering `messaging`, paced at `pace` posts per channel
+ * per second; `lookup: false` leaves `findPosted` out (a messenger that cannot look messages up).
+ */
+export const chatIntegration = (pace: number, opts: { lookup?: boolean } = {}) =>
   defineIntegration({
     name: 'chat',
     displayName: 'Test Chat',
@@ -174,7 +216,7 @@ export const chatIntegration = (pace: number) =>
     messaging: {
       description: 'Alerts to channels.',
       pacePerTargetPerSecond: pace,
-      open: (client: ChatClient) => ({
+      open: (client: ChatClient): Messenger => ({
         listChannels: async () => [
           { id: 'C1', name: 'alerts', isPrivate: false, isArchived: false, isMember: true },
         ],
@@ -190,19 +232,47 @@ export const chatIntegration = (pace: number) =>
             throw new MessagingError('ratelimited', 'Rate limited', {
               retryAfterMs: Number(r.retryAfter ?? '1') * 1000,
               permanent: false,
+              refused: true,
             });
           }
-          if (!r.json.ok) {
-            const code = String(r.json.error);
-            throw new MessagingError(code, `The chat service refused the message: ${code}`, {
-              permanent: PERMANENT.has(code),
-            });
-          }
+          if (!r.json.ok) throw refusal(r.json.error);
           return { channel: String(r.json.channel), ts: String(r.json.ts) };
         },
         update: async () => {},
+        ...(opts.lookup === false
+          ? {}
+          : {
+              async findPosted(target, ref, since) {
+                let cursor: number | null = 0;
+                while (cursor !== null) {
+                  const r = await client.call('history', {
+                    channel: target.id,
+                    oldest: since.getTime(),
+                    cursor,
+                  });
+                  if (!r.json.ok) throw refusal(r.json.error);
+                  const page = r.json as unknown as {
+                    messages: { ts: string; ref: MessageRef | null }[];
+                    next_cursor: number | null;
+                  };
+                  const found = page.messages.find((m) => m.ref?.kind === ref.kind && m.ref.id === ref.id);
+                  if (found) return { channel: target.id, ts: found.ts, attemptId: found.ref!.attemptId };
+                  cursor = page.next_cursor;
+                }
+                return null;
+              },
+            }),
       }),
     },
   });
+
+/** The service's `ok:false` as the messaging contract names it (nothing was posted). */
+function refusal(error: unknown): MessagingError {
+  const code = String(error);
+  return new MessagingError(code, `The chat service refused the request: ${code}`, {
+    permanent: PERMANENT.has(code),
+    refused: true,
+  });
+}
 
 export const chat = chatIntegration(20);
