@@ -1,8 +1,10 @@
+import type { Transaction } from 'kysely';
 import { recordAudit } from '../audit/index.js';
 import { isoNow } from '../core/clock.js';
 import { badRequest, conflict, forbidden, notFound } from '../core/errors.js';
+import type { DB } from '../db/schema/index.js';
 import { type Actor, type AuthContext, auditActorOf, callAuth, toIso } from './context.js';
-import { parseRole, type Role, roleAtLeast } from './roles.js';
+import { mayGrant, parseRole, ROLES, type Role } from './roles.js';
 import { normaliseEmail } from './signup.js';
 
 export interface Member {
@@ -84,8 +86,52 @@ export async function memberById(ctx: AuthContext, workspaceId: string, memberId
 
 /** Only an owner may hand out, change or take away the owner role; admins manage the rest. */
 export function assertMayGrant(actor: Actor, role: Role) {
-  if (role === 'owner' && actor.role !== 'owner') throw forbidden('Only an owner can manage owners.');
-  if (!roleAtLeast(actor.role, 'admin')) throw forbidden('Managing members needs the admin role.');
+  if (mayGrant(actor.role, role)) return;
+  throw forbidden(
+    role === 'owner' ? 'Only an owner can manage owners.' : 'Managing members needs the admin role.',
+  );
+}
+
+/**
+ * An invitation is sent with its sender's authority and ends with it: revoke the pending ones
+ * `userId` sent in this workspace that `role` — their role from now on, `null` once removed — could
+ * not send. So a removed or demoted admin cannot come back, or bring someone in, through a link
+ * sent earlier. In the caller's transaction; each revocation is audited. Answers how many.
+ */
+async function revokeInvitationsBeyond(
+  trx: Transaction<DB>,
+  ctx: AuthContext,
+  actor: Actor,
+  sender: { userId: string; role: Role | null },
+  reason: 'member.remove' | 'member.role_change',
+): Promise<number> {
+  const beyond = ROLES.filter((r) => !mayGrant(sender.role, r));
+  if (beyond.length === 0) return 0;
+  const revoked = await trx
+    .updateTable('member_invitations')
+    .set({ revoked_at: isoNow(ctx.clock) })
+    .where('workspace_id', '=', actor.workspaceId)
+    .where('invited_by', '=', sender.userId)
+    .where('role', 'in', beyond)
+    .where('accepted_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .returning(['id', 'email', 'role'])
+    .execute();
+  for (const invitation of revoked) {
+    await recordAudit(
+      trx,
+      actor.workspaceId,
+      auditActorOf(actor),
+      'invitation.revoke',
+      {
+        targetType: 'invitation',
+        targetId: invitation.id,
+        details: { email: invitation.email, role: invitation.role, reason },
+      },
+      ctx.clock,
+    );
+  }
+  return revoked.length;
 }
 
 async function assertNotLastOwner(ctx: AuthContext, workspaceId: string, member: Member) {
@@ -158,7 +204,8 @@ export async function addMember(
 
 /**
  * Change a member's role. Admins manage admins, members and viewers; only owners manage owners;
- * the last owner cannot be demoted.
+ * the last owner cannot be demoted. Their pending invitations the new role could not send are
+ * revoked.
  *
  * @example
  * await changeMemberRole(rt, actor, memberId, 'admin');
@@ -173,31 +220,46 @@ export async function changeMemberRole(
   assertMayGrant(actor, role);
   assertMayGrant(actor, member.role);
   if (role !== 'owner') await assertNotLastOwner(ctx, actor.workspaceId, member);
-  await ctx.db.kysely
-    .updateTable('memberships')
-    .set({ role })
-    .where('organizationId', '=', actor.workspaceId)
-    .where('id', '=', memberId)
-    .execute();
-  await recordAudit(
-    ctx.db,
-    actor.workspaceId,
-    auditActorOf(actor),
-    'member.role_change',
-    {
-      targetType: 'member',
-      targetId: memberId,
-      details: { email: member.email, from: member.role, to: role },
-    },
-    ctx.clock,
-  );
+  await ctx.db.kysely.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('memberships')
+      .set({ role })
+      .where('organizationId', '=', actor.workspaceId)
+      .where('id', '=', memberId)
+      .execute();
+    const revokedInvitations = await revokeInvitationsBeyond(
+      trx,
+      ctx,
+      actor,
+      { userId: member.userId, role },
+      'member.role_change',
+    );
+    await recordAudit(
+      trx,
+      actor.workspaceId,
+      auditActorOf(actor),
+      'member.role_change',
+      {
+        targetType: 'member',
+        targetId: memberId,
+        details: {
+          email: member.email,
+          from: member.role,
+          to: role,
+          ...(revokedInvitations > 0 ? { revokedInvitations } : {}),
+        },
+      },
+      ctx.clock,
+    );
+  });
   return { ...member, role };
 }
 
 /**
  * Remove a member from the actor's workspace (their user account stays). Their sessions lose
  * access to this workspace at once, and the API keys they created here are revoked — so adding
- * them back later does not bring old keys back to life.
+ * them back later does not bring old keys back to life — as are the invitations they sent that
+ * are still pending.
  *
  * @example
  * await removeMember(rt, actor, memberId);
@@ -235,6 +297,13 @@ export async function removeMember(ctx: AuthContext, actor: Actor, memberId: str
         ctx.clock,
       );
     }
+    const revokedInvitations = await revokeInvitationsBeyond(
+      trx,
+      ctx,
+      actor,
+      { userId: member.userId, role: null },
+      'member.remove',
+    );
     await recordAudit(
       trx,
       actor.workspaceId,
@@ -243,7 +312,12 @@ export async function removeMember(ctx: AuthContext, actor: Actor, memberId: str
       {
         targetType: 'member',
         targetId: memberId,
-        details: { email: member.email, role: member.role, revokedApiKeys: revoked.length },
+        details: {
+          email: member.email,
+          role: member.role,
+          revokedApiKeys: revoked.length,
+          revokedInvitations,
+        },
       },
       ctx.clock,
     );

@@ -24,6 +24,20 @@ export function roleAtLeast(role: Role, required: Role): boolean {
   return RANK[role] >= RANK[required];
 }
 
+/**
+ * Whether someone holding `holder` may grant `role` (invite someone as it, or manage a member who
+ * holds it): admins every role but owner, owners every role; nobody else, and nobody who has left
+ * the workspace (`null`).
+ *
+ * @example
+ * mayGrant('admin', 'owner'); // false
+ * mayGrant(null, 'viewer'); // false
+ */
+export function mayGrant(holder: Role | null, role: Role): boolean {
+  if (!holder || !roleAtLeast(holder, 'admin')) return false;
+  return role !== 'owner' || holder === 'owner';
+}
+
 /** The weaker of two roles (an API key never acts above its creator). */
 export const weakerRole = (a: Role, b: Role): Role => (RANK[a] <= RANK[b] ? a : b);
 

@@ -2,13 +2,23 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../src/audit/index.js';
 import {
+  type Actor,
+  addMember,
   cliActor,
+  createApiKey,
   createInvitation,
   createMailer,
+  type Role,
   setSignUpSetting,
   signUpPolicy,
 } from '../../src/auth/index.js';
-import { createTestRuntime, sessionCookie, signIn, type TestRuntime } from '../support/index.js';
+import {
+  createTestRuntime,
+  sessionCookie,
+  signIn,
+  TEST_PASSWORD,
+  type TestRuntime,
+} from '../support/index.js';
 
 /** A local SMTP server that keeps what it receives. */
 async function startSmtp() {
@@ -151,6 +161,75 @@ describe('invitations', () => {
       headers: { cookie, 'x-beton-workspace': other.workspaceId },
     });
     expect(there.json.role).toBe('admin');
+  });
+
+  /** A new member of this workspace holding `role`, with an API key of their own. */
+  async function sender(email: string, role: Role) {
+    const member = await addMember(t.rt, cliActor(t.workspaceId), { email, role, password: TEST_PASSWORD });
+    const actor: Actor = { workspaceId: t.workspaceId, userId: member.userId, apiKeyId: null, role };
+    const { key } = await createApiKey(t.rt, actor, { name: 'sender', role });
+    return { member, key };
+  }
+  const invite = async (key: string, email: string, role: Role) => {
+    const res = await t.request('POST', '/api/v1/members', { key, body: { email, role } });
+    expect(res.status, res.text).toBe(201);
+    return tokenOf(res.json.url);
+  };
+  const accept = (token: string) =>
+    t.request('POST', '/api/v1/invitations/accept', { body: { token, password: 'a-password-of-mine' } });
+
+  it("ends a removed sender's pending invitations: an admin cannot come back through one", async () => {
+    const departing = await sender('departing.admin@acme.test', 'admin');
+    const own = await invite(departing.key, 'alt.one@evil.test', 'admin');
+    const hire = await invite(departing.key, 'new.hire@acme.test', 'viewer');
+    const removed = await t.request('DELETE', `/api/v1/members/${departing.member.id}`, {
+      key: t.keys.owner,
+    });
+    expect(removed.status).toBe(204);
+
+    for (const token of [own, hire]) {
+      const res = await accept(token);
+      expect(res.status).toBe(404);
+      expect(res.json.error.code).toBe('invitation_not_found');
+    }
+    const members = await t.request('GET', '/api/v1/members', { key: t.keys.owner });
+    expect(members.json.members.map((m: { email: string }) => m.email)).not.toContain('alt.one@evil.test');
+    const pending = await t.request('GET', '/api/v1/invitations', { key: t.keys.owner });
+    expect(pending.json.invitations.map((i: { email: string }) => i.email)).not.toEqual(
+      expect.arrayContaining(['alt.one@evil.test']),
+    );
+    const revoked = await listAudit(t.rt.db, t.workspaceId, { action: 'invitation.revoke' });
+    expect(
+      revoked
+        .filter((e) => e.details?.reason === 'member.remove')
+        .map((e) => e.details?.email)
+        .sort(),
+    ).toEqual(['alt.one@evil.test', 'new.hire@acme.test']);
+    const [removal] = await listAudit(t.rt.db, t.workspaceId, { action: 'member.remove' });
+    expect(removal?.details).toMatchObject({ email: 'departing.admin@acme.test', revokedInvitations: 2 });
+  });
+
+  it('keeps only the invitations a demoted sender could still send', async () => {
+    const owner = await sender('second.owner@acme.test', 'owner');
+    const boss = await invite(owner.key, 'boss@evil.test', 'owner');
+    const staff = await invite(owner.key, 'staff@acme.test', 'admin');
+    const admin = await sender('demoted.admin@acme.test', 'admin');
+    const alt = await invite(admin.key, 'alt.two@evil.test', 'admin');
+    for (const [who, role] of [
+      [owner, 'admin'],
+      [admin, 'member'],
+    ] as const) {
+      const res = await t.request('PATCH', `/api/v1/members/${who.member.id}`, {
+        key: t.keys.owner,
+        body: { role },
+      });
+      expect(res.status).toBe(200);
+    }
+    expect((await accept(boss)).status).toBe(404); // an admin now: cannot make owners
+    expect((await accept(alt)).status).toBe(404); // a member now: cannot invite at all
+    const kept = await accept(staff);
+    expect(kept.status).toBe(200);
+    expect(kept.json).toMatchObject({ role: 'admin', createdAccount: true });
   });
 
   it('rate-limits public invitation calls per address', async () => {
