@@ -150,14 +150,15 @@ export const listOccurrencesTool = defineTool({
 });
 
 /**
- * Turn a signal on or off: the `enabled` part of `PATCH /api/v1/signals/:key` (admin). Beton has
- * no per-occurrence snooze; switching the signal off is how a noisy signal is silenced.
+ * Turn a signal on or off: the `enabled` part of `PATCH /api/v1/signals/:key` (admin), for every
+ * account. Snoozing one account's alerts for a signal (30 days) is an alert card's button, with no
+ * API route yet, so no tool either.
  */
 export const setSignalEnabledTool = defineTool({
   name: 'set_signal_enabled',
   title: 'Turn a signal on or off',
   description:
-    'Turn a signal off (it stops firing and stops counting in scores from the next score run) or back on. This is how a noisy signal is silenced; Beton has no per-occurrence snooze. Needs the admin role.',
+    "Turn a signal off for every account (it stops firing and stops counting in scores from the next score run) or back on: how a noisy signal is silenced workspace-wide. To quiet one account's alerts for a signal, press Snooze on its alert card in the team's messaging app. Needs the admin role.",
   access: 'admin',
   write: true,
   action: 'change a signal',
