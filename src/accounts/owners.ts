@@ -170,3 +170,30 @@ export async function refreshOwners(
   }
   return changed;
 }
+
+/** One owner of a workspace's accounts. */
+export interface OwnerSummary {
+  email: string;
+  name: string | null;
+  /** How many accounts they own. */
+  accounts: number;
+}
+
+/**
+ * Everyone who owns an account in the workspace, with how many (the owner filter's choices), by
+ * name then e-mail.
+ *
+ * @example (await listOwners(db, ws)).map((o) => `${o.name ?? o.email}: ${o.accounts}`)
+ */
+export async function listOwners(db: Kysely<DB>, workspaceId: string): Promise<OwnerSummary[]> {
+  const rows = await db
+    .selectFrom('accounts')
+    .select(['owner_email', (eb) => eb.fn.max('owner_name').as('name'), (eb) => eb.fn.countAll().as('n')])
+    .where('workspace_id', '=', workspaceId)
+    .where('owner_email', 'is not', null)
+    .groupBy('owner_email')
+    .execute();
+  return rows
+    .map((r) => ({ email: r.owner_email!, name: r.name ?? null, accounts: Number(r.n) }))
+    .sort((a, b) => (a.name ?? a.email).localeCompare(b.name ?? b.email) || a.email.localeCompare(b.email));
+}

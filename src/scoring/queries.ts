@@ -139,11 +139,21 @@ export const accountListQuery = z
   .strict();
 export type AccountListQuery = z.infer<typeof accountListQuery>;
 
+/** An account's owner in a CRM. */
+export interface OwnerView {
+  email: string;
+  name: string | null;
+}
+
+const ownerView = (email: string | null, name: string | null): OwnerView | null =>
+  email ? { email, name } : null;
+
 export interface AccountListItem {
   id: string;
   name: string;
   domain: string;
   linkCount: number;
+  owner: OwnerView | null;
   health: number | null;
   expansion: number | null;
   churnRisk: number | null;
@@ -185,6 +195,8 @@ export async function listAccounts(
       'a.name',
       'a.domain',
       'a.link_count',
+      'a.owner_email',
+      'a.owner_name',
       's.health',
       's.expansion',
       's.churn_risk',
@@ -216,6 +228,7 @@ export async function listAccounts(
     name: r.name,
     domain: r.domain,
     linkCount: Number(r.link_count),
+    owner: ownerView(r.owner_email, r.owner_name),
     health: r.health === null ? null : Number(r.health),
     expansion: r.expansion === null ? null : Number(r.expansion),
     churnRisk: r.churn_risk === null ? null : Number(r.churn_risk),
@@ -305,6 +318,9 @@ export async function accountDetail(
       domain: account.domain,
       signupAt: account.signup_at,
       linkCount: Number(account.link_count),
+      owner: account.owner_email
+        ? { email: account.owner_email, name: account.owner_name, source: account.owner_source }
+        : null,
       createdAt: account.created_at,
       updatedAt: account.updated_at,
     },

@@ -27,6 +27,8 @@ interface ExportRow {
   plan: string | null;
   billing_status: string | null;
   arr: number | null;
+  owner_email: string | null;
+  owner_name: string | null;
   entered_at: string | null;
 }
 
@@ -47,6 +49,8 @@ export const EXPORT_COLUMNS = {
   plan: (r) => r.plan,
   billingStatus: (r) => r.billing_status,
   arr: (r) => num(r.arr),
+  owner: (r) => r.owner_email,
+  ownerName: (r) => r.owner_name,
   // signal_keys is stored as ",a,b," (every contributing signal): no JSON to parse per row.
   topSignals: (r) => (r.signal_keys ? r.signal_keys.slice(1, -1).replaceAll(',', ';') : null),
   signupAt: (r) => r.signup_at,
@@ -142,6 +146,8 @@ function readPage(
       'a.domain',
       'a.signup_at',
       'a.created_at',
+      'a.owner_email',
+      'a.owner_name',
       's.grade',
       's.score',
       's.health',

@@ -117,4 +117,23 @@ describe('beton segments / beton accounts', { timeout: 300_000 }, () => {
     const missing = await beton(['segments', 'show', 'Pro plans']);
     expect(missing.code).toBe(1);
   });
+
+  it('filters accounts by owner, lists the owners, and exports who owns each', async () => {
+    const owned = JSON.parse((await beton(['accounts', '--owner', 'ANN@seller.io', '--json'])).stdout);
+    expect(owned.items.map((a: { domain: string }) => a.domain).sort()).toEqual(['acme.io', 'globex.com']);
+    expect(owned.items[0].owner).toEqual({ email: 'ann@seller.io', name: null });
+    const text = await beton(['accounts', '--owner', 'none']);
+    expect(text.stdout).toContain('hooli.xyz');
+    expect(text.stdout).not.toContain('acme.io');
+    const owners = JSON.parse((await beton(['accounts', 'owners', '--json'])).stdout);
+    expect(owners.items).toEqual([
+      { email: 'ann@seller.io', name: null, accounts: 2 },
+      { email: 'bo@seller.io', name: null, accounts: 1 },
+    ]);
+    const csv = await beton(['accounts', '--owner', 'bo@seller.io', '--csv', '--columns', 'domain,owner']);
+    expect(csv.stdout.split('\r\n').filter(Boolean)).toEqual(['domain,owner', 'initech.net,bo@seller.io']);
+    const bad = await beton(['accounts', '--owner', 'ann']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--owner');
+  });
 });

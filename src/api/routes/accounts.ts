@@ -1,6 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { accountLinks, linkRecord, unlinkRecord, unresolvedRecords } from '../../accounts/index.js';
+import {
+  accountLinks,
+  linkRecord,
+  listOwners,
+  unlinkRecord,
+  unresolvedRecords,
+} from '../../accounts/index.js';
 import { recordAudit } from '../../audit/index.js';
 import { auditActorOf } from '../../auth/index.js';
 import {
@@ -17,11 +23,14 @@ import { errorResponses, errorSchema, idParams } from '../schemas.js';
 const grade = z.enum(['M100', 'M75', 'M50', 'M25', 'M10']);
 const topSignal = z.object({ key: z.string(), title: z.string(), direction: z.string(), share: z.number() });
 
+const owner = z.object({ email: z.string(), name: z.string().nullable() });
+
 const listItem = z.object({
   id: z.string(),
   name: z.string(),
   domain: z.string(),
   linkCount: z.number(),
+  owner: owner.nullable().describe("the account's owner in a CRM (e-mail and name), or null"),
   health: z.number().nullable(),
   expansion: z.number().nullable(),
   churnRisk: z.number().nullable(),
@@ -66,6 +75,10 @@ const detailSchema = z.object({
     domain: z.string(),
     signupAt: z.string().nullable(),
     linkCount: z.number(),
+    owner: owner
+      .extend({ source: z.string().nullable().describe('the integration that named them') })
+      .nullable()
+      .describe("the account's owner in a CRM, or null"),
     createdAt: z.string(),
     updatedAt: z.string(),
   }),
@@ -199,6 +212,23 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => gradeCounts(db(), actorOf(request).workspaceId),
+  );
+
+  app.get(
+    '/accounts/owners',
+    {
+      config: { access: 'viewer' },
+      schema: {
+        tags: ['accounts'],
+        summary:
+          'Everyone who owns an account (from the CRMs), with how many: the choices of the owner filter',
+        response: {
+          200: z.object({ items: z.array(owner.extend({ accounts: z.number() })) }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => ({ items: await listOwners(db(), actorOf(request).workspaceId) }),
   );
 
   app.get(

@@ -33,6 +33,7 @@ export const FILTER_FLAGS: [field: string, help: string][] = [
   ['billing', 'billing states: trialing, active, past_due, canceled, other, none'],
   ['signal', 'a signal key, e.g. usage_spike'],
   ['signalDays', 'with --signal: it occurred in the last N days'],
+  ['owner', 'account owners by e-mail, comma-separated, or none (beton accounts owners lists them)'],
   ['source', 'integrations with a linked record, comma-separated (names as beton integrations lists them)'],
   ['createdAfter', 'created on or after (2026-01-31)'],
   ['createdBefore', 'created before'],
@@ -291,9 +292,32 @@ export function registerSegments(program: Command) {
           also: segment ? [segment.filter] : [],
         });
         if (opts.json) return output(page, { json: true });
-        output(page.items, {
-          columns: ['name', 'domain', 'grade', 'score', 'health', 'expansion', 'churnRisk', 'fit'],
-        });
+        output(
+          page.items.map((a) => ({ ...a, owner: a.owner ? (a.owner.name ?? a.owner.email) : '' })),
+          {
+            columns: ['name', 'domain', 'grade', 'score', 'health', 'expansion', 'churnRisk', 'fit', 'owner'],
+          },
+        );
       }),
+  );
+
+  const accounts = program.commands.find((c) => c.name() === 'accounts')!;
+  jsonOption(
+    workspaceOption(
+      accounts
+        .command('owners')
+        .description('Everyone who owns an account in a CRM, with how many (for --owner)'),
+    ),
+  ).action((opts: { workspace?: string; json?: boolean }) =>
+    withRuntime(async (rt) => {
+      const { listOwners } = await import('../../accounts/index.js');
+      const ws = await resolveWorkspaceOption(rt, opts);
+      const items = await listOwners(rt.db.kysely, ws.id);
+      if (opts.json) return output({ items }, { json: true });
+      output(
+        items.map((o) => ({ name: o.name ?? '', email: o.email, accounts: o.accounts })),
+        { columns: ['name', 'email', 'accounts'] },
+      );
+    }),
   );
 }
