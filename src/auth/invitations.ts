@@ -6,7 +6,7 @@ import { AppError, badRequest, conflict, forbidden, notFound } from '../core/err
 import { type Actor, type AuthContext, auditActorOf, callAuth } from './context.js';
 import type { Mailer } from './mailer.js';
 import { assertMayGrant, type Member, memberById, membershipRole } from './members.js';
-import { parseRole, type Role } from './roles.js';
+import { mayGrant, parseRole, ROLES, type Role } from './roles.js';
 import { normaliseEmail } from './signup.js';
 
 /** How long an invitation link works. */
@@ -96,7 +96,7 @@ async function userIdByEmail(ctx: AuthContext, email: string): Promise<string | 
  * password: whoever holds the e-mail address accepts with their own account or creates one. The
  * answer is the same whether or not an account with that e-mail exists (nothing to enumerate).
  * The token is returned here once and stored only as its SHA-256; a newer invitation to the same
- * address replaces a pending one. Sent by e-mail when `mailer` is enabled.
+ * address replaces a pending one the actor may grant. Sent by e-mail when `mailer` is enabled.
  *
  * @example
  * const { url, emailSent } = await createInvitation(rt, actor, { email: 'bo@acme.test', role: 'viewer' },
@@ -125,12 +125,16 @@ export async function createInvitation(
     created_at: now.toISOString(),
     expires_at: new Date(now.getTime() + INVITATION_TTL_DAYS * 86_400_000).toISOString(),
   };
+  // Replaces a pending invitation to the same address — only one the actor may grant: an admin
+  // does not cancel an owner's invitation (as `revokeInvitation` refuses it too).
+  const grantable = ROLES.filter((r) => mayGrant(actor.role, r));
   await ctx.db.kysely.transaction().execute(async (trx) => {
     await trx
       .updateTable('member_invitations')
       .set({ revoked_at: row.created_at })
       .where('workspace_id', '=', actor.workspaceId)
       .where('email', '=', email)
+      .where('role', 'in', grantable)
       .where('accepted_at', 'is', null)
       .where('revoked_at', 'is', null)
       .execute();

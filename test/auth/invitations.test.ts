@@ -232,6 +232,14 @@ describe('invitations', () => {
     expect(kept.json).toMatchObject({ role: 'admin', createdAccount: true });
   });
 
+  it("does not let an admin cancel an owner's invitation by inviting the same address again", async () => {
+    const byOwner = await invite(t.keys.owner, 'heir@acme.test', 'owner');
+    await invite(t.keys.admin, 'heir@acme.test', 'viewer');
+    const accepted = await accept(byOwner);
+    expect(accepted.status).toBe(200);
+    expect(accepted.json.role).toBe('owner');
+  });
+
   it('rate-limits public invitation calls per address', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 22; i++) {
