@@ -1,12 +1,19 @@
-import { type RawBuilder, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { z } from 'zod';
 import { DAY_MS } from '../accounts/index.js';
+import { type DB, selectRows } from '../db/index.js';
 
 /**
  * The one filter over accounts: what `GET /api/v1/accounts` filters by, what a saved segment stores
- * (src/segments) and what an export selects. It reads the current scores (`account_scores as s`),
- * the account (`accounts as a`, with its owner), its billing facets (`account_facets`, refreshed after each score
- * run by src/segments), its linked source records and its signal occurrences.
+ * (src/segments), what an export selects and what alert rules narrow to. It reads the current scores
+ * (`account_scores as s`), the account (`accounts as a`, with its owner), its billing facets
+ * (`account_facets`, refreshed after each score run by src/segments), its linked source records and
+ * its signal occurrences.
+ *
+ * What each field asks of an account is written once, as data (`filterConditions`); a condition has
+ * two forms side by side: SQL, for lists, exports and alert rules (`accountFilterConditions`), and a
+ * test over rows read once, for evaluating every segment after a score run in one pass
+ * (`matchAccounts`). test/segments/matcher.test.ts holds the two forms equal.
  */
 
 const GRADE_LIST = /^(M100|M75|M50|M25|M10)(,(M100|M75|M50|M25|M10))*$/;
@@ -110,11 +117,157 @@ export function ownerList(text: string): { emails: string[]; none: boolean } {
 }
 
 /**
+ * The account columns filters read, in the order `readFilterRows` selects them: a row is an array
+ * of these values. `f.` columns are the billing facets.
+ */
+export const FILTER_COLUMNS = [
+  'a.id',
+  'a.name',
+  'a.domain',
+  'a.created_at',
+  'a.signup_at',
+  'a.owner_email',
+  's.grade',
+  's.score',
+  's.health',
+  's.expansion',
+  's.churn_risk',
+  's.fit',
+  's.signal_keys',
+  'f.plan',
+  'f.billing_status',
+] as const;
+export type FilterColumn = (typeof FILTER_COLUMNS)[number];
+/** One account's filter columns, in `FILTER_COLUMNS` order. */
+export type FilterRow = readonly unknown[];
+const AT = Object.fromEntries(FILTER_COLUMNS.map((c, i) => [c, i])) as Record<FilterColumn, number>;
+
+/**
+ * One thing a filter asks of an account. A missing value (no score, no facet, no date) never
+ * satisfies a condition, except `oneOf` with `orNull`.
+ */
+export type FilterCondition =
+  /** The column holds one of `values` (compared lower-cased with `lower`), or is null with `orNull`. */
+  | { kind: 'oneOf'; column: FilterColumn; values: readonly string[]; lower?: boolean; orNull?: boolean }
+  /** The column compares to `value`: a number, or ISO text (which compares as time). */
+  | { kind: 'compare'; column: FilterColumn; op: '>=' | '<=' | '<'; value: number | string }
+  /** The column's key list (",a,b,") holds `key`. */
+  | { kind: 'hasKey'; column: FilterColumn; key: string }
+  /** The account is among the ids `ids` selects (one `account_id` column); `key` names the set. */
+  | { kind: 'inSet'; key: string; ids: RawBuilder<unknown> }
+  /** One of the columns, lower-cased (ASCII letters, as SQLite's `lower`), contains `text` (given lower-cased). */
+  | { kind: 'contains'; columns: readonly FilterColumn[]; text: string };
+
+/**
+ * What the filter asks, as conditions to AND. `now` anchors signal windows; the account-id sets
+ * (signal occurrences in a window, records linked from some integrations) are scoped to `workspaceId`.
+ *
+ * @example
+ * filterConditions(ws, accountFilter.parse({ grade: 'M100,M75', minFit: 80 }), now)
+ * // [{ kind: 'oneOf', column: 's.grade', values: ['M100', 'M75'] }, { kind: 'compare', column: 's.fit', op: '>=', value: 80 }]
+ */
+export function filterConditions(
+  workspaceId: string,
+  filter: Partial<AccountFilter>,
+  now: Date,
+): FilterCondition[] {
+  const out: FilterCondition[] = [];
+  if (filter.grade) out.push({ kind: 'oneOf', column: 's.grade', values: list(filter.grade) });
+  const range = (field: keyof typeof SCORE_COLUMNS, min: number | undefined, max: number | undefined) => {
+    const column = SCORE_COLUMNS[field];
+    if (min !== undefined) out.push({ kind: 'compare', column, op: '>=', value: min });
+    if (max !== undefined) out.push({ kind: 'compare', column, op: '<=', value: max });
+  };
+  range(filter.scoreField ?? 'score', filter.minScore, filter.maxScore);
+  range('health', filter.minHealth, filter.maxHealth);
+  range('expansion', filter.minExpansion, filter.maxExpansion);
+  range('churnRisk', filter.minChurnRisk, filter.maxChurnRisk);
+  range('fit', filter.minFit, filter.maxFit);
+  if (filter.plan)
+    out.push({
+      kind: 'oneOf',
+      column: 'f.plan',
+      values: list(filter.plan).map((p) => p.toLowerCase()),
+      lower: true,
+    });
+  if (filter.billing) out.push({ kind: 'oneOf', column: 'f.billing_status', values: list(filter.billing) });
+  if (filter.signal && filter.signalDays !== undefined) {
+    const since = new Date(now.getTime() - filter.signalDays * DAY_MS).toISOString();
+    out.push({
+      kind: 'inSet',
+      key: `occurred\u0000${filter.signal}\u0000${since}`,
+      ids: sql`select o.account_id from signal_occurrences o
+        where o.workspace_id = ${workspaceId} and o.signal_key = ${filter.signal} and o.occurred_at >= ${since}`,
+    });
+  } else if (filter.signal) {
+    out.push({ kind: 'hasKey', column: 's.signal_keys', key: filter.signal });
+  }
+  if (filter.owner) {
+    const { emails, none } = ownerList(filter.owner);
+    out.push({ kind: 'oneOf', column: 'a.owner_email', values: emails, orNull: none });
+  }
+  if (filter.source) {
+    const integrations = [...new Set(list(filter.source))].sort();
+    out.push({
+      kind: 'inSet',
+      key: `linked\u0000${integrations.join(',')}`,
+      ids: sql`select l.account_id from account_links l
+        where l.workspace_id = ${workspaceId} and l.status = 'linked' and l.integration in (${sql.join(integrations)})`,
+    });
+  }
+  const date = (column: FilterColumn, op: '>=' | '<', value: string | undefined) => {
+    if (value) out.push({ kind: 'compare', column, op, value });
+  };
+  date('a.created_at', '>=', filter.createdAfter);
+  date('a.created_at', '<', filter.createdBefore);
+  date('a.signup_at', '>=', filter.signupAfter);
+  date('a.signup_at', '<', filter.signupBefore);
+  if (filter.q) out.push({ kind: 'contains', columns: ['a.name', 'a.domain'], text: filter.q.toLowerCase() });
+  return out;
+}
+
+// ---- SQL form -------------------------------------------------------------------------------
+
+/** A facet column is read through `exists` on `account_facets`, so lists need not join it. */
+function onAccount(column: FilterColumn, condition: RawBuilder<unknown>): RawBuilder<boolean> {
+  if (!column.startsWith('f.')) return sql<boolean>`${condition}`;
+  return sql<boolean>`exists (select 1 from account_facets f
+    where f.workspace_id = a.workspace_id and f.account_id = a.id and ${condition})`;
+}
+
+/** One condition as SQL over `accounts as a` left-joined to `account_scores as s`. */
+export function conditionSql(c: FilterCondition): RawBuilder<boolean> {
+  switch (c.kind) {
+    case 'oneOf': {
+      const value = c.lower ? sql`lower(${sql.ref(c.column)})` : sql.ref(c.column);
+      const either: RawBuilder<unknown>[] = [];
+      if (c.values.length > 0) either.push(sql`${value} in (${sql.join(c.values)})`);
+      if (c.orNull) either.push(sql`${sql.ref(c.column)} is null`);
+      if (either.length === 0) return sql<boolean>`1 = 0`;
+      return onAccount(c.column, either.length === 1 ? either[0]! : sql`(${sql.join(either, sql` or `)})`);
+    }
+    case 'compare':
+      return onAccount(c.column, sql`${sql.ref(c.column)} ${sql.raw(c.op)} ${c.value}`);
+    case 'hasKey':
+      return onAccount(c.column, sql`${sql.ref(c.column)} like ${`%,${escapeLike(c.key)},%`} escape '\\'`);
+    // One uncorrelated `a.id in (…)` set: correlated per account, SQLite picked the (workspace,
+    // status) index and rescanned every link per account.
+    case 'inSet':
+      return sql<boolean>`a.id in (${c.ids})`;
+    case 'contains': {
+      const pattern = `%${escapeLike(c.text)}%`;
+      return sql<boolean>`(${sql.join(
+        c.columns.map((column) => sql`lower(${sql.ref(column)}) like ${pattern} escape '\\'`),
+        sql` or `,
+      )})`;
+    }
+  }
+}
+
+/**
  * The filter as SQL conditions over `accounts as a` left-joined to `account_scores as s`; AND them
  * into the query (`for (const c of conditions) q = q.where(c)`). Every subquery is scoped to
- * `workspaceId`. Links and occurrences are read as one uncorrelated `a.id in (…)` set: correlated
- * per account, SQLite picked the (workspace, status) index and rescanned every link per account.
- * `now` anchors signal windows.
+ * `workspaceId`; `now` anchors signal windows.
  *
  * @example
  * for (const c of accountFilterConditions(ws, accountFilter.parse({ grade: 'M100', signal: 'usage_spike', signalDays: 7 }), now))
@@ -126,52 +279,121 @@ export function accountFilterConditions(
   filter: Partial<AccountFilter>,
   now: Date,
 ): RawBuilder<boolean>[] {
-  const out: RawBuilder<boolean>[] = [];
-  if (filter.grade) out.push(sql<boolean>`s.grade in (${sql.join(list(filter.grade))})`);
-  const range = (column: string, min: number | undefined, max: number | undefined) => {
-    if (min !== undefined) out.push(sql<boolean>`${sql.ref(column)} >= ${min}`);
-    if (max !== undefined) out.push(sql<boolean>`${sql.ref(column)} <= ${max}`);
-  };
-  range(SCORE_COLUMNS[filter.scoreField ?? 'score'], filter.minScore, filter.maxScore);
-  range(SCORE_COLUMNS.health, filter.minHealth, filter.maxHealth);
-  range(SCORE_COLUMNS.expansion, filter.minExpansion, filter.maxExpansion);
-  range(SCORE_COLUMNS.churnRisk, filter.minChurnRisk, filter.maxChurnRisk);
-  range(SCORE_COLUMNS.fit, filter.minFit, filter.maxFit);
-  if (filter.plan || filter.billing) {
-    const facet: RawBuilder<unknown>[] = [];
-    if (filter.plan)
-      facet.push(sql`lower(f.plan) in (${sql.join(list(filter.plan).map((p) => p.toLowerCase()))})`);
-    if (filter.billing) facet.push(sql`f.billing_status in (${sql.join(list(filter.billing))})`);
-    out.push(sql<boolean>`exists (select 1 from account_facets f
-      where f.workspace_id = a.workspace_id and f.account_id = a.id and ${sql.join(facet, sql` and `)})`);
+  return filterConditions(workspaceId, filter, now).map(conditionSql);
+}
+
+// ---- In-memory form -------------------------------------------------------------------------
+
+const asciiLower = (text: string) => text.replace(/[A-Z]/g, (c) => c.toLowerCase());
+
+/** The account-id sets conditions need, by key (`readFilterSets`). */
+export type FilterSets = ReadonlyMap<string, ReadonlySet<string>>;
+
+/** One condition as a test of a row (`sets` holds every `inSet` condition's ids). */
+function conditionTest(c: FilterCondition, sets: FilterSets): (row: FilterRow) => boolean {
+  switch (c.kind) {
+    case 'oneOf': {
+      const at = AT[c.column];
+      const values = new Set(c.values);
+      const orNull = c.orNull === true;
+      return c.lower
+        ? (r) => (r[at] === null ? orNull : values.has(String(r[at]).toLowerCase()))
+        : (r) => (r[at] === null ? orNull : values.has(String(r[at])));
+    }
+    case 'compare': {
+      const at = AT[c.column];
+      const { value } = c;
+      // Postgres may hand numbers over as text; a text bound is an ISO time and compares as text.
+      const read = typeof value === 'number' ? (r: FilterRow) => Number(r[at]) : (r: FilterRow) => r[at];
+      if (c.op === '>=') return (r) => r[at] !== null && (read(r) as number) >= (value as number);
+      if (c.op === '<=') return (r) => r[at] !== null && (read(r) as number) <= (value as number);
+      return (r) => r[at] !== null && (read(r) as number) < (value as number);
+    }
+    case 'hasKey': {
+      const at = AT[c.column];
+      const key = `,${c.key},`;
+      return (r) => r[at] !== null && String(r[at]).includes(key);
+    }
+    case 'inSet': {
+      const ids = sets.get(c.key);
+      if (!ids)
+        throw new Error(`the account set "${c.key}" was not read: pass every condition to readFilterSets`);
+      const at = AT['a.id'];
+      return (r) => ids.has(r[at] as string);
+    }
+    case 'contains': {
+      const at = c.columns.map((column) => AT[column]);
+      return (r) => at.some((i) => r[i] !== null && asciiLower(String(r[i])).includes(c.text));
+    }
   }
-  if (filter.signal && filter.signalDays !== undefined) {
-    const since = new Date(now.getTime() - filter.signalDays * DAY_MS).toISOString();
-    out.push(sql<boolean>`a.id in (select o.account_id from signal_occurrences o
-      where o.workspace_id = ${workspaceId} and o.signal_key = ${filter.signal} and o.occurred_at >= ${since})`);
-  } else if (filter.signal) {
-    out.push(sql<boolean>`s.signal_keys like ${`%,${escapeLike(filter.signal)},%`} escape '\\'`);
-  }
-  if (filter.owner) {
-    const { emails, none } = ownerList(filter.owner);
-    const either: RawBuilder<unknown>[] = [];
-    if (emails.length > 0) either.push(sql`a.owner_email in (${sql.join(emails)})`);
-    if (none) either.push(sql`a.owner_email is null`);
-    out.push(sql<boolean>`(${sql.join(either, sql` or `)})`);
-  }
-  if (filter.source)
-    out.push(sql<boolean>`a.id in (select l.account_id from account_links l
-      where l.workspace_id = ${workspaceId} and l.status = 'linked'
-        and l.integration in (${sql.join(list(filter.source))}))`);
-  if (filter.createdAfter) out.push(sql<boolean>`a.created_at >= ${filter.createdAfter}`);
-  if (filter.createdBefore) out.push(sql<boolean>`a.created_at < ${filter.createdBefore}`);
-  if (filter.signupAfter) out.push(sql<boolean>`a.signup_at >= ${filter.signupAfter}`);
-  if (filter.signupBefore) out.push(sql<boolean>`a.signup_at < ${filter.signupBefore}`);
-  if (filter.q) {
-    const pattern = `%${escapeLike(filter.q.toLowerCase())}%`;
-    out.push(
-      sql<boolean>`(lower(a.name) like ${pattern} escape '\\' or lower(a.domain) like ${pattern} escape '\\')`,
-    );
-  }
-  return out;
+}
+
+/** Cheap tests first, so the costly ones (text search) see only the rows the others kept. */
+const COST: Record<FilterCondition['kind'], number> = {
+  inSet: 0,
+  oneOf: 1,
+  compare: 1,
+  hasKey: 2,
+  contains: 3,
+};
+
+/**
+ * The positions in `rows` of the accounts that meet every condition, ascending: each condition
+ * narrows what the previous ones kept.
+ *
+ * @example
+ * const rows = await readFilterRows(db, ws);
+ * const conditions = filterConditions(ws, filter, now);
+ * const at = matchAccounts(rows, conditions, await readFilterSets(db, [conditions]));
+ */
+export function matchAccounts(
+  rows: readonly FilterRow[],
+  conditions: readonly FilterCondition[],
+  sets: FilterSets,
+): number[] {
+  const tests = [...conditions]
+    .sort((a, b) => COST[a.kind] - COST[b.kind])
+    .map((c) => conditionTest(c, sets));
+  let kept: number[] = [];
+  const [first, ...rest] = tests;
+  for (let i = 0; i < rows.length; i++) if (!first || first(rows[i]!)) kept.push(i);
+  for (const test of rest) kept = kept.filter((i) => test(rows[i]!));
+  return kept;
+}
+
+/** Every account of the workspace with its `FILTER_COLUMNS`, in one query (arrays, not objects). */
+export async function readFilterRows(db: Kysely<DB>, workspaceId: string): Promise<FilterRow[]> {
+  return selectRows(
+    db,
+    db
+      .selectFrom('accounts as a')
+      .leftJoin('account_scores as s', (j) =>
+        j.onRef('s.account_id', '=', 'a.id').onRef('s.workspace_id', '=', 'a.workspace_id'),
+      )
+      .leftJoin('account_facets as f', (j) =>
+        j.onRef('f.account_id', '=', 'a.id').onRef('f.workspace_id', '=', 'a.workspace_id'),
+      )
+      .select([...FILTER_COLUMNS])
+      .where('a.workspace_id', '=', workspaceId),
+  );
+}
+
+/** The id of the account in a row of `readFilterRows`. */
+export const filterRowId = (row: FilterRow) => row[AT['a.id']] as string;
+
+/** The account-id sets of many filters' conditions, each distinct set read once. */
+export async function readFilterSets(
+  db: Kysely<DB>,
+  conditionLists: readonly (readonly FilterCondition[])[],
+): Promise<FilterSets> {
+  const sets = new Map<string, Set<string>>();
+  for (const conditions of conditionLists)
+    for (const c of conditions) {
+      if (c.kind !== 'inSet' || sets.has(c.key)) continue;
+      const { rows } = await sql<{
+        account_id: string | null;
+      }>`select distinct account_id from (${c.ids}) ids`.execute(db);
+      sets.set(c.key, new Set(rows.flatMap((r) => (r.account_id === null ? [] : [r.account_id]))));
+    }
+  return sets;
 }

@@ -2,10 +2,16 @@ import { type Kysely, SqliteAdapter, sql } from 'kysely';
 import { chunks, DAY_MS } from '../accounts/index.js';
 import { badRequest } from '../core/index.js';
 import type { DB } from '../db/index.js';
-import type { Grade } from '../scoring/index.js';
+import {
+  filterConditions,
+  filterRowId,
+  type Grade,
+  matchAccounts,
+  readFilterRows,
+  readFilterSets,
+} from '../scoring/index.js';
 import { decodeCursor, encodeCursor } from '../signals/index.js';
 import { refreshAccountFacets } from './facets.js';
-import { compileFilter, matchRows, readMatchSets } from './matcher.js';
 import { findSegment, listSegments, type Segment } from './store.js';
 
 /**
@@ -23,60 +29,40 @@ export interface EvaluationResult {
 
 /**
  * Which accounts each segment selects now, in one pass: one read of the accounts' filter columns
- * and of each distinct signal window or source list, then every segment's filter as a predicate
- * in memory (src/segments/matcher.ts, the accounts list's semantics).
+ * and of each distinct signal window or source list, then every segment's filter tested in memory
+ * (`matchAccounts`, src/scoring/account-filter.ts: the same conditions the accounts list runs in
+ * SQL). Each segment's members come as positions in `ids`.
  */
-async function matchingIdsOfAll(
-  db: Kysely<DB>,
-  workspaceId: string,
-  segments: readonly Segment[],
-  now: Date,
-): Promise<Map<string, Set<string>>> {
-  const rows = await matchRows(db, workspaceId);
-  const sets = await readMatchSets(
-    db,
-    workspaceId,
-    segments.map((s) => s.filter),
-    now,
-  );
-  const out = new Map<string, Set<string>>();
-  for (const segment of segments) {
-    const matches = compileFilter(segment.filter, now, sets);
-    const ids = new Set<string>();
-    for (const row of rows) if (matches(row)) ids.add(row.id);
-    out.set(segment.id, ids);
-  }
-  return out;
+async function matchAll(db: Kysely<DB>, workspaceId: string, segments: readonly Segment[], now: Date) {
+  const conditions = segments.map((s) => filterConditions(workspaceId, s.filter, now));
+  const rows = await readFilterRows(db, workspaceId);
+  const sets = await readFilterSets(db, conditions);
+  const selected = new Map(segments.map((s, i) => [s.id, matchAccounts(rows, conditions[i]!, sets)]));
+  return { ids: rows.map(filterRowId), selected };
 }
 
 /**
- * Every segment's open stays, in one read grouped by account (one row per account, not one per
- * stay: a workspace with 50 segments holds far more stays than accounts).
+ * Every segment's open stays as one comma-joined string of account ids per segment: the partial
+ * index on open stays (`segment_members_open`) is read in its own order, one row per segment, so
+ * no per-stay row or grouping sort is built (a workspace with 50 segments holds far more stays than
+ * accounts).
  */
-async function openStaysOfAll(db: Kysely<DB>, workspaceId: string): Promise<Map<string, Set<string>>> {
+async function openStaysOfAll(db: Kysely<DB>, workspaceId: string): Promise<Map<string, string[]>> {
   const rows = await db
     .selectFrom('segment_members')
-    .select(['account_id', sql<string>`${sql.raw(groupConcat(db))}`.as('segment_ids')])
+    .select(['segment_id', sql<string>`${sql.raw(groupConcat(db))}`.as('account_ids')])
     .where('workspace_id', '=', workspaceId)
     .where('left_at', 'is', null)
-    .groupBy('account_id')
+    .groupBy('segment_id')
     .execute();
-  const out = new Map<string, Set<string>>();
-  for (const r of rows) {
-    for (const segmentId of r.segment_ids.split(',')) {
-      const set = out.get(segmentId) ?? new Set<string>();
-      set.add(r.account_id);
-      out.set(segmentId, set);
-    }
-  }
-  return out;
+  return new Map(rows.map((r) => [r.segment_id, r.account_ids.split(',')]));
 }
 
-/** The dialect's string aggregate over segment ids (ids hold no comma). */
+/** The dialect's string aggregate over account ids (ids hold no comma). */
 const groupConcat = (db: Kysely<DB>) =>
   db.getExecutor().adapter instanceof SqliteAdapter
-    ? 'group_concat(segment_id)'
-    : "string_agg(segment_id, ',')";
+    ? 'group_concat(account_id)'
+    : "string_agg(account_id, ',')";
 
 interface Change {
   segment: Segment;
@@ -85,33 +71,61 @@ interface Change {
   members: number;
 }
 
-/** Who would enter and leave a segment now (reads only). */
-async function changeOf(db: Kysely<DB>, workspaceId: string, segment: Segment, now: Date): Promise<Change> {
-  const matching = (await matchingIdsOfAll(db, workspaceId, [segment], now)).get(segment.id)!;
-  const open = await db
-    .selectFrom('segment_members')
-    .select('account_id')
-    .where('workspace_id', '=', workspaceId)
-    .where('segment_id', '=', segment.id)
-    .where('left_at', 'is', null)
-    .execute();
-  const current = new Set(open.map((r) => r.account_id));
-  return {
-    segment,
-    entering: [...matching].filter((id) => !current.has(id)),
-    leaving: [...current].filter((id) => !matching.has(id)),
-    members: matching.size,
-  };
+/**
+ * Who enters and who leaves a segment: `selected` are positions in `ids` (the accounts now), `open`
+ * the account ids of its open stays. `mark` is scratch space of `ids.length`, left zeroed.
+ */
+function diff(
+  segment: Segment,
+  ids: readonly string[],
+  positionOf: ReadonlyMap<string, number>,
+  selected: readonly number[],
+  open: readonly string[],
+  mark: Uint8Array,
+): Change {
+  for (const i of selected) mark[i] = 1;
+  const leaving: string[] = [];
+  for (const id of open) {
+    const i = positionOf.get(id);
+    // Still selected (1 → 2), or gone: no longer selected, or no longer an account at all.
+    if (i !== undefined && mark[i] === 1) mark[i] = 2;
+    else leaving.push(id);
+  }
+  const entering: string[] = [];
+  for (const i of selected) {
+    if (mark[i] === 1) entering.push(ids[i]!);
+    mark[i] = 0;
+  }
+  return { segment, entering, leaving, members: selected.length };
+}
+
+/** Changes of `segments` now, against their open stays (reads only). */
+async function changesOf(
+  db: Kysely<DB>,
+  workspaceId: string,
+  segments: readonly Segment[],
+  now: Date,
+  open: ReadonlyMap<string, readonly string[]>,
+): Promise<Change[]> {
+  const { ids, selected } = await matchAll(db, workspaceId, segments, now);
+  const positionOf = new Map(ids.map((id, i) => [id, i]));
+  const mark = new Uint8Array(ids.length);
+  return segments.map((segment) =>
+    diff(segment, ids, positionOf, selected.get(segment.id)!, open.get(segment.id) ?? [], mark),
+  );
 }
 
 /**
  * Write the stays of many segments' changes in one transaction: one commit for a whole evaluation
  * instead of one per segment (each commit of SQLite's write-ahead log costs more than the diff).
+ * Segments in id order, accounts in id order: each insert lands next to the last one in the
+ * indexes keyed by (segment, account), which halves what SQLite's b-trees spend on them.
  */
 async function applyChanges(db: Kysely<DB>, workspaceId: string, changes: Change[], at: string) {
+  const ordered = [...changes].sort((a, b) => (a.segment.id < b.segment.id ? -1 : 1));
   await db.transaction().execute(async (tx) => {
-    for (const { segment, entering, leaving, members } of changes) {
-      for (const chunk of chunks(entering, 400))
+    for (const { segment, entering, leaving, members } of ordered) {
+      for (const chunk of chunks(entering.sort(), 400))
         await tx
           .insertInto('segment_members')
           .values(
@@ -164,9 +178,22 @@ export async function evaluateSegment(
   segment: Segment,
   now: Date,
 ): Promise<EvaluationResult> {
-  const change = await changeOf(db, workspaceId, segment, now);
-  await applyChanges(db, workspaceId, [change], now.toISOString());
-  return resultOf(change);
+  const open = await db
+    .selectFrom('segment_members')
+    .select('account_id')
+    .where('workspace_id', '=', workspaceId)
+    .where('segment_id', '=', segment.id)
+    .where('left_at', 'is', null)
+    .execute();
+  const [change] = await changesOf(
+    db,
+    workspaceId,
+    [segment],
+    now,
+    new Map([[segment.id, open.map((r) => r.account_id)]]),
+  );
+  await applyChanges(db, workspaceId, [change!], now.toISOString());
+  return resultOf(change!);
 }
 
 /**
@@ -186,19 +213,8 @@ export async function evaluateSegments(
   const segments = await listSegments(db, workspaceId);
   if (segments.length === 0) return [];
   // One pass over the accounts for all segments, one read of all open stays: not 2 × N queries.
-  const matching = await matchingIdsOfAll(db, workspaceId, segments, now);
-  const open = await openStaysOfAll(db, workspaceId);
-  const changes: Change[] = segments.map((segment) => {
-    const selected = matching.get(segment.id)!;
-    const current = open.get(segment.id) ?? new Set<string>();
-    return {
-      segment,
-      entering: [...selected].filter((id) => !current.has(id)),
-      leaving: [...current].filter((id) => !selected.has(id)),
-      members: selected.size,
-    };
-  });
-  if (changes.length > 0) await applyChanges(db, workspaceId, changes, now.toISOString());
+  const changes = await changesOf(db, workspaceId, segments, now, await openStaysOfAll(db, workspaceId));
+  await applyChanges(db, workspaceId, changes, now.toISOString());
   return changes.map(resultOf);
 }
 

@@ -1,10 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accountFilter, accountListQuery, listAccounts } from '../../src/scoring/index.js';
-import { compileFilter, matchRows, readMatchSets } from '../../src/segments/matcher.js';
+import {
+  accountFilter,
+  accountListQuery,
+  FILTER_COLUMNS,
+  filterConditions,
+  listAccounts,
+  matchAccounts,
+  readFilterRows,
+  readFilterSets,
+} from '../../src/scoring/index.js';
 import { createTestDb, type TestDb } from '../support/index.js';
 import { seedAccounts, WORLD } from './world.js';
 
-/** The in-memory matcher segments use agrees with the SQL the accounts list runs, filter by filter. */
+/** A filter's in-memory form (segment evaluation) agrees with its SQL form (the accounts list), filter by filter. */
 
 const NOW = new Date('2026-12-07T12:00:00.000Z');
 const WS = 'ws_segments_matcher';
@@ -45,23 +53,22 @@ afterAll(() => t.close());
 
 describe('segment matcher', () => {
   it('selects what the accounts list selects in SQL, for every kind of filter', async () => {
-    const rows = await matchRows(t.db.kysely, WS);
-    const filters = FILTERS.map((f) => accountFilter.parse(f));
-    const sets = await readMatchSets(t.db.kysely, WS, filters, NOW);
-    for (const [i, filter] of filters.entries()) {
+    const rows = await readFilterRows(t.db.kysely, WS);
+    const conditions = FILTERS.map((f) => filterConditions(WS, accountFilter.parse(f), NOW));
+    const sets = await readFilterSets(t.db.kysely, conditions);
+    const domain = FILTER_COLUMNS.indexOf('a.domain');
+    for (const [i, filter] of FILTERS.entries()) {
       const sqlDomains = (
-        await listAccounts(t.db.kysely, WS, accountListQuery.parse({ ...FILTERS[i], limit: 200 }), {
+        await listAccounts(t.db.kysely, WS, accountListQuery.parse({ ...filter, limit: 200 }), {
           now: NOW,
         })
       ).items
         .map((a) => a.domain)
         .sort();
-      const matches = compileFilter(filter, NOW, sets);
-      const memoryDomains = rows
-        .filter(matches)
-        .map((r) => r.domain)
+      const memoryDomains = matchAccounts(rows, conditions[i]!, sets)
+        .map((at) => rows[at]![domain] as string)
         .sort();
-      expect(memoryDomains, JSON.stringify(FILTERS[i])).toEqual(sqlDomains);
+      expect(memoryDomains, JSON.stringify(filter)).toEqual(sqlDomains);
     }
   });
 });
