@@ -120,6 +120,10 @@ function personLine(p: AccountPerson): string {
 export function accountBrief(p: AccountPicture): string {
   const a = p.account;
   const lines = [`# ${a.name} (${a.domain})`, ''];
+  if (a.owner) {
+    const who = a.owner.name ? `${a.owner.name} <${a.owner.email}>` : a.owner.email;
+    lines.push(`Owner: ${who}${a.owner.source ? ` (in ${a.owner.source})` : ''}`, '');
+  }
   const s = p.scores;
   if (s) {
     lines.push(

@@ -101,7 +101,10 @@ describe('tools over Streamable HTTP', () => {
       const strip = (items: AnyJson[]) => items.map(({ trend: _trend, ...rest }) => rest);
       expect(res.structuredContent.items).toEqual(strip(http.items));
       expect(res.structuredContent.nextCursor).toEqual(http.nextCursor);
-      for (const a of http.items) expect(textOf(res)).toContain(a.domain);
+      for (const a of http.items) {
+        expect(textOf(res)).toContain(a.domain);
+        if (a.owner) expect(textOf(res)).toContain(`owner ${a.owner.name ?? a.owner.email}`);
+      }
     }
     const first = await tool(c, 'search_accounts', { sort: '-score', limit: 2 });
     const next = await tool(c, 'search_accounts', {
@@ -159,6 +162,7 @@ describe('tools over Streamable HTTP', () => {
     const c = await client(t.keys.viewer);
     const { items } = await api('GET', '/api/v1/accounts?sort=-score&limit=3');
     let peopleSeen = 0;
+    let ownersSeen = 0;
     for (const a of items) {
       const http = await api('GET', `/api/v1/accounts/${a.id}?historyDays=30`);
       const people = await api('GET', `/api/v1/accounts/${a.id}/people`);
@@ -171,6 +175,8 @@ describe('tools over Streamable HTTP', () => {
       const text = textOf(byId);
       expect(text).toContain(`# ${http.account.name} (${http.account.domain})`);
       expect(text).toContain(`Grade ${http.scores.grade}`);
+      if (http.account.owner) expect(text).toContain(`Owner: ${http.account.owner.name ?? ''}`);
+      ownersSeen += http.account.owner ? 1 : 0;
       expect(text).toContain(http.scores.explanation.summary);
       for (const d of http.scores.explanation.expansion.drivers) expect(text).toContain(d.title);
       for (const s of http.signals.slice(0, 10)) expect(text).toContain(s.explanation);
@@ -180,6 +186,7 @@ describe('tools over Streamable HTTP', () => {
       peopleSeen += people.items.length;
     }
     expect(peopleSeen).toBeGreaterThan(0);
+    expect(ownersSeen).toBeGreaterThan(0);
   });
 
   it('list_signal_occurrences answers GET /signals/occurrences, and filters by direction and window', async () => {

@@ -10,7 +10,8 @@ const num = (n: number | null) => (n === null ? 'n/a' : String(Math.round(n)));
 function accountLine(a: AccountListItem): string {
   if (a.grade === null) return `- ${a.name} (${a.domain}): not scored yet · id ${a.id}`;
   const top = a.topSignals.map((s) => `${s.title} ${Math.round(s.share)}% (${s.direction})`).join(', ');
-  return `- ${a.name} (${a.domain}): ${a.grade}, score ${num(a.score)} (health ${num(a.health)}, expansion ${num(a.expansion)}, churn risk ${num(a.churnRisk)}, fit ${num(a.fit)})${top ? `; drivers: ${top}` : ''} · id ${a.id}`;
+  const owner = a.owner ? `; owner ${a.owner.name ?? a.owner.email}` : '';
+  return `- ${a.name} (${a.domain}): ${a.grade}, score ${num(a.score)} (health ${num(a.health)}, expansion ${num(a.expansion)}, churn risk ${num(a.churnRisk)}, fit ${num(a.fit)})${top ? `; drivers: ${top}` : ''}${owner} · id ${a.id}`;
 }
 
 /** The accounts list with the filters of `GET /api/v1/accounts` (segment included), through the same query. */
