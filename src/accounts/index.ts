@@ -8,6 +8,7 @@ export * from './ingest.js';
 export * from './links.js';
 export * from './outcomes.js';
 export * from './owners.js';
+export * from './record-links.js';
 export * from './registry.js';
 export * from './resolve.js';
 export * from './source.js';

@@ -1,14 +1,17 @@
 import type { Kysely } from 'kysely';
+import { crmRecordLinks } from '../accounts/index.js';
 import type { DB } from '../db/index.js';
 import { fromJson } from '../db/index.js';
 import type { AlertCard, FeedbackVerdict, Messenger, OutgoingMessage } from '../integrations/index.js';
 import { cardText } from '../integrations/index.js';
+import type { IntegrationRegistry } from '../integrations/registry.js';
 import type { ScoreExplanation } from '../scoring/index.js';
 import { builtInDetector, loadSignals } from '../signals/index.js';
 
 /**
  * What an alert says: the account, its grade and how it moved, the signal's own sentence, the top
- * drivers, a link to the account in Beton, and the feedback buttons carrying the alert's id.
+ * drivers, its owner, links to the account in Beton and to its record in each connected CRM, and
+ * the feedback buttons carrying the alert's id.
  */
 
 export const FEEDBACK_ACTIONS: { verdict: FeedbackVerdict; label: string }[] = [
@@ -35,6 +38,10 @@ export interface AlertFacts {
   previousGrade: string | null;
   score: number | null;
   drivers: { title: string; share: number }[];
+  /** The account's owner in a CRM, when one is known. */
+  owner?: { email: string; name: string | null } | null;
+  /** The account's company record in each connected CRM ("Open in HubSpot"). */
+  crmLinks?: { label: string; url: string }[];
 }
 
 /** Where Beton's web app is, for links (BETON_PUBLIC_URL; a relative path when unset). */
@@ -65,8 +72,12 @@ export function alertCard(
     fields: [
       { label: 'Account', value: facts.domain },
       ...(facts.score === null ? [] : [{ label: 'Score', value: String(Math.round(facts.score)) }]),
+      ...(facts.owner ? [{ label: 'Owner', value: facts.owner.name ?? facts.owner.email }] : []),
     ],
-    links: [{ label: 'Open in Beton', url: accountUrl(publicUrl, facts.accountId) }],
+    links: [
+      { label: 'Open in Beton', url: accountUrl(publicUrl, facts.accountId) },
+      ...(facts.crmLinks ?? []).map((l) => ({ label: `Open in ${l.label}`, url: l.url })),
+    ],
     ...(verdict ? {} : { actions: FEEDBACK_ACTIONS }),
     alertRef: facts.alertId,
   };
@@ -78,11 +89,15 @@ export const renderMessage = (
   card: AlertCard,
 ): OutgoingMessage => (messenger?.renderCard ? messenger.renderCard(card) : { text: cardText(card) });
 
-/** Everything an alert's card shows, read for one alert. */
+/**
+ * Everything an alert's card shows, read for one alert; `registry` is where CRM record links come
+ * from (default: the shipped integrations).
+ */
 export async function alertFacts(
   db: Kysely<DB>,
   workspaceId: string,
   alertId: string,
+  registry?: IntegrationRegistry,
 ): Promise<AlertFacts | null> {
   const row = await db
     .selectFrom('alerts as al')
@@ -101,6 +116,8 @@ export async function alertFacts(
       'al.signal_key',
       'a.name',
       'a.domain',
+      'a.owner_email',
+      'a.owner_name',
       's.grade',
       's.score',
       's.explanation_json',
@@ -140,5 +157,9 @@ export async function alertFacts(
     previousGrade: previous?.grade ?? null,
     score: row.score === null || row.score === undefined ? null : Number(row.score),
     drivers,
+    owner: row.owner_email ? { email: row.owner_email, name: row.owner_name } : null,
+    crmLinks: (
+      (await crmRecordLinks(db, workspaceId, [row.account_id], registry)).get(row.account_id) ?? []
+    ).map((l) => ({ label: l.label, url: l.url })),
   };
 }

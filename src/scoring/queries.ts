@@ -1,9 +1,10 @@
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
-import { accountLinks, chunks, DAY_MS } from '../accounts/index.js';
+import { accountLinks, chunks, crmRecordLinks, DAY_MS } from '../accounts/index.js';
 import { badRequest, notFound } from '../core/index.js';
 import type { DB } from '../db/index.js';
 import { fromJson } from '../db/index.js';
+import type { IntegrationRegistry } from '../integrations/registry.js';
 import {
   builtInDetector,
   type ConfiguredSignal,
@@ -259,7 +260,8 @@ function decorate<T extends { key: string }>(
 
 /**
  * Everything about one account: scores and their explanation, signal timeline, linked source
- * records, score history.
+ * records, its company record in each connected CRM, score history. `registry` is where the CRMs'
+ * record links come from (default: the shipped integrations).
  *
  * @example await accountDetail(db, ws, 'acc_…', { historyDays: 90 })
  */
@@ -267,7 +269,7 @@ export async function accountDetail(
   db: Kysely<DB>,
   workspaceId: string,
   accountId: string,
-  opts: { historyDays?: number; now: Date },
+  opts: { historyDays?: number; now: Date; registry?: IntegrationRegistry },
 ) {
   const account = await db
     .selectFrom('accounts')
@@ -339,6 +341,7 @@ export async function accountDetail(
       explanation: o.explanation,
     })),
     links: await accountLinks(db, workspaceId, accountId),
+    crmLinks: (await crmRecordLinks(db, workspaceId, [accountId], opts.registry)).get(accountId) ?? [],
     history,
   };
 }

@@ -135,6 +135,9 @@ const detailSchema = z.object({
     }),
   ),
   links: z.array(linkSchema),
+  crmLinks: z
+    .array(z.object({ integration: z.string(), label: z.string(), recordId: z.string(), url: z.string() }))
+    .describe("the account's company record in each connected CRM, as a link into its app"),
   history: z.array(
     z.object({
       day: z.string(),
@@ -278,6 +281,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
       accountDetail(db(), actorOf(request).workspaceId, request.params.id, {
         historyDays: request.query.historyDays,
         now: rt.clock.now(),
+        registry: rt.integrations,
       }),
   );
 

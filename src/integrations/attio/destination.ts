@@ -10,6 +10,7 @@ import type {
   FieldMapping,
   PushDestination,
   PushValue,
+  RecordLinkContext,
   RecordWrite,
 } from '../capabilities/destination.js';
 import { offsetPages } from '../paging.js';
@@ -246,4 +247,16 @@ export const attioDestinationCapability: DestinationCapability<AttioClient> = {
     'Companies matched by domain; Beton’s fields become company attributes (created when missing), with optional notes for high-priority signals.',
   open: (client, ctx) => attioDestination(client, ctx),
   writeLimit: { callsPerSecond: 25, recordsPerCall: 1 },
+  recordStream: 'companies',
+  recordUrl: attioRecordUrl,
 };
+
+/**
+ * A company in Attio's app: `https://app.attio.com/<workspace slug>/company/<record id>/overview`
+ * (the slug is what `GET /v2/self` answered when the connection was last checked).
+ */
+export function attioRecordUrl(recordId: string, connection: RecordLinkContext): string | null {
+  const slug = connection.details.workspaceSlug;
+  if (typeof slug !== 'string' || !/^[a-z0-9-]+$/i.test(slug)) return null;
+  return `https://app.attio.com/${slug}/company/${encodeURIComponent(recordId)}/overview`;
+}

@@ -101,7 +101,10 @@ export default defineIntegration({
   },
   health: async (client) => {
     const self = await client.self();
-    return self.active ? { status: 'ok' } : { status: 'down', message: 'The Attio token is inactive.' };
+    // The workspace slug is what links to its records need (the destination's recordUrl).
+    return self.active
+      ? { status: 'ok', ...(self.workspace_slug ? { details: { workspaceSlug: self.workspace_slug } } : {}) }
+      : { status: 'down', message: 'The Attio token is inactive.' };
   },
   streams: {
     companies: { ...companiesStream, facts: companiesFacts },

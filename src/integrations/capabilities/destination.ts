@@ -29,6 +29,26 @@ export interface DestinationCapability<TClient = any, TSettings = any> {
    * pushes to every destination whose simulator can count its writes).
    */
   writeLimit?: { callsPerSecond: number; recordsPerCall: number };
+  /**
+   * The synced stream whose records are the companies this destination writes: a record of it
+   * linked to an account has the company's record id as its external id (`recordUrl` links to it).
+   */
+  recordStream?: string;
+  /**
+   * The address of a company record in the service's own app, for the links in alerts and on the
+   * account page. Built from the record id and what the connection's last check stored (`details`
+   * of its health), with no call to the service; null when that is not enough (test the connection
+   * again to store it).
+   *
+   * @example recordUrl: (id, { details }) => details.portalId ? `https://app.acme.com/${details.portalId}/company/${id}` : null
+   */
+  recordUrl?(recordId: string, connection: RecordLinkContext): string | null;
+}
+
+/** What a connection holds that a record's address may need (no secrets). */
+export interface RecordLinkContext {
+  /** The `details` of the connection's last health check (e.g. a portal id or workspace slug). */
+  details: Readonly<Record<string, unknown>>;
 }
 
 /** What a destination may know of the connection it writes through. */

@@ -8,6 +8,7 @@ import type {
   FieldMapping,
   PushDestination,
   PushValue,
+  RecordLinkContext,
   RecordOutcome,
   RecordWrite,
 } from '../capabilities/destination.js';
@@ -397,4 +398,19 @@ export const hubspotDestinationCapability: DestinationCapability<HubspotClient> 
   open: (client) => hubspotDestination(client),
   // The Free/Starter window: 100 requests per 10 s, 100 companies a batch update.
   writeLimit: { callsPerSecond: 10, recordsPerCall: 100 },
+  recordStream: 'companies',
+  recordUrl: hubspotRecordUrl,
 };
+
+/**
+ * A company in HubSpot's app: `https://<ui domain>/contacts/<portal id>/record/0-2/<company id>`
+ * (0-2 is HubSpot's company object type; the portal and its UI domain, e.g. app-eu1.hubspot.com,
+ * are what the account-info check answered).
+ */
+export function hubspotRecordUrl(recordId: string, connection: RecordLinkContext): string | null {
+  const portal = connection.details.portalId;
+  if (typeof portal !== 'number' && !(typeof portal === 'string' && /^\d+$/.test(portal))) return null;
+  const ui = connection.details.uiDomain;
+  const host = typeof ui === 'string' && /^app(-[a-z0-9]+)?\.hubspot\.com$/.test(ui) ? ui : 'app.hubspot.com';
+  return `https://${host}/contacts/${portal}/record/0-2/${encodeURIComponent(recordId)}`;
+}

@@ -160,7 +160,11 @@ export default defineIntegration({
   },
   health: async (client) => {
     const account = await client.accountDetails();
-    return { status: 'ok', details: { portalId: account.portalId } };
+    // What links to its records need (the destination's recordUrl): the portal and its app's domain.
+    return {
+      status: 'ok',
+      details: { portalId: account.portalId, ...(account.uiDomain ? { uiDomain: account.uiDomain } : {}) },
+    };
   },
   streams: {
     companies: { ...companiesStream, facts: companiesFacts },
