@@ -1,11 +1,14 @@
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  ALERT_MESSAGE_KIND,
   createAlertRule,
   createDigest,
   deliverTarget,
   deriveAlerts,
+  dueTargets,
   listAlerts,
+  openMessenger,
   recordFeedback,
   runDigest,
 } from '../../src/alerts/index.js';
@@ -22,7 +25,8 @@ import { NOW, seedSignalWorld } from './support/world.js';
  * turn them into alerts and senders post them over HTTP to a chat service — once each; a channel
  * the bot is not in fails with the service's reason; a 429 storm is waited out as told; quiet hours
  * hold alerts; a rule's cap sends the rest to the digest; feedback snoozes; a digest with nothing
- * new sends nothing, and one with news arrives by e-mail (HTML and text) and in the channel.
+ * new sends nothing, and one with news arrives by e-mail (HTML and text) and in the channel. A send
+ * whose outcome a dead worker or a lost answer left unknown is looked up before it is posted again.
  */
 
 let t: TestRuntime;
@@ -93,6 +97,13 @@ beforeAll(async () => {
     destination: { kind: 'channel', channelId: 'C_CAP' },
     capPerRun: 2,
   });
+  // One channel per way a try's outcome can be left unknown (see "a try with an unknown outcome").
+  for (const channel of ['C_FOUND', 'C_NEVER', 'C_BLIND', 'C_NOSCOPE', 'C_FLAKY', 'C_LOST']) {
+    await rule(`in flight to ${channel}`, {
+      signals: { directions: ['churn'] },
+      destination: { kind: 'channel', channelId: channel },
+    });
+  }
   server.notInChannel.add('C_OUT');
   const run = await runScore(db(), ws(), { clock: fixedClock(NOW), trigger: 'test' });
   expect(run.status).toBe('succeeded');
@@ -337,5 +348,125 @@ describe('digests', () => {
     expect(run.status).toBe('empty');
     expect(server.posts.length).toBe(postsBefore);
     expect(mails).toHaveLength(1);
+  });
+});
+
+describe('a try with an unknown outcome is looked up before posting again', () => {
+  /** Refs of the posts an alert has in a channel. */
+  const postsOf = (channel: string, alertId: string) => postsTo(channel).filter((p) => p.ref?.id === alertId);
+  const historyOf = async (alertId: string) =>
+    (await listAlerts(db(), ws(), { id: alertId }))[0]!.history.map((h) => [h.status, h.errorCode]);
+
+  /**
+   * What a worker that died mid-send leaves: the alert claimed (lease now lapsed) with its intent
+   * recorded; with `posted`, its message already in the channel (the service took it).
+   */
+  async function leaveInFlight(channel: string, opts: { posted: boolean }) {
+    const [alert] = await alertsOf(`in flight to ${channel}`);
+    const intentAt = new Date(Date.now() - 2_000).toISOString();
+    if (opts.posted) {
+      const { messenger } = await openMessenger(t.rt, ws());
+      await messenger.post(
+        { kind: 'channel', id: channel },
+        {
+          text: "the dead worker's post",
+          ref: { kind: ALERT_MESSAGE_KIND, id: alert!.id, attemptId: 'try-dead' },
+        },
+      );
+    }
+    await db()
+      .updateTable('alerts')
+      .set({
+        status: 'sending',
+        attempts: 1,
+        lease_until: new Date(Date.now() - 1_000).toISOString(),
+        send_attempt_id: 'try-dead',
+        send_intent_at: intentAt,
+      })
+      .where('workspace_id', '=', ws())
+      .where('id', '=', alert!.id)
+      .execute();
+    // The next worker's tick hands the lapsed lease back.
+    await dueTargets(db(), new Date());
+    return alert!.id;
+  }
+
+  it('found by its id in the channel: marked sent with that message, not posted again', async () => {
+    const id = await leaveInFlight('C_FOUND', { posted: true });
+    const queued = (await alertsOf('in flight to C_FOUND')).filter(
+      (a) => a.status === 'queued' && a.id !== id,
+    );
+    const lookups = server.lookups;
+    const r = await deliverTarget(t.rt, ws(), 'channel:C_FOUND');
+    expect(r.recovered).toBe(1);
+    expect(server.lookups - lookups).toBeGreaterThanOrEqual(1);
+    expect(postsOf('C_FOUND', id)).toHaveLength(1);
+    const [alert] = await listAlerts(db(), ws(), { id });
+    expect(alert!.status).toBe('sent');
+    expect(alert!.history.map((h) => [h.status, h.errorMessage])).toEqual([
+      ['recovered', expect.stringContaining('try-dead')],
+    ]);
+    // The others of that channel had no intent left behind: posted once each, nothing looked up.
+    expect(queued.length).toBeGreaterThan(0);
+    for (const other of queued) {
+      expect(postsOf('C_FOUND', other.id)).toHaveLength(1);
+      expect(await historyOf(other.id)).toEqual([['sent', null]]);
+    }
+  });
+
+  it('not in the channel: posted once', async () => {
+    const id = await leaveInFlight('C_NEVER', { posted: false });
+    const r = await deliverTarget(t.rt, ws(), 'channel:C_NEVER');
+    expect(r.recovered).toBe(0);
+    expect(postsOf('C_NEVER', id)).toHaveLength(1);
+    expect(await historyOf(id)).toEqual([['sent', null]]);
+  });
+
+  it('a messenger that cannot look posts again, and the attempt says so', async () => {
+    const id = await leaveInFlight('C_BLIND', { posted: true });
+    const { messenger, pacePerTargetPerSecond } = await openMessenger(t.rt, ws());
+    const { findPosted: _cannot, ...blind } = messenger;
+    await deliverTarget(t.rt, ws(), 'channel:C_BLIND', {
+      messenger: { messenger: blind, pacePerTargetPerSecond },
+    });
+    expect(postsOf('C_BLIND', id)).toHaveLength(2);
+    expect(await historyOf(id)).toEqual([['sent', 'unchecked']]);
+  });
+
+  it('a lookup the service refuses for good (missing_scope): posted again, the attempt names the code', async () => {
+    const id = await leaveInFlight('C_NOSCOPE', { posted: false });
+    server.historyErrors.push('missing_scope');
+    await deliverTarget(t.rt, ws(), 'channel:C_NOSCOPE');
+    expect(postsOf('C_NOSCOPE', id)).toHaveLength(1);
+    expect(await historyOf(id)).toEqual([['sent', 'missing_scope']]);
+  });
+
+  it('a lookup that fails for now is retried with backoff; nothing is posted meanwhile', async () => {
+    const id = await leaveInFlight('C_FLAKY', { posted: true });
+    server.historyErrors.push('internal_error');
+    await deliverTarget(t.rt, ws(), 'channel:C_FLAKY');
+    expect(postsOf('C_FLAKY', id)).toHaveLength(1);
+    expect(await historyOf(id)).toEqual([
+      ['retry', 'internal_error'],
+      ['recovered', null],
+    ]);
+  });
+
+  it('a post whose answer is lost (5xx after the service took it) is found on the retry, not posted twice', async () => {
+    const queued = (await alertsOf('in flight to C_LOST')).filter((a) => a.status === 'queued');
+    server.lostAnswers = 1;
+    const r = await deliverTarget(t.rt, ws(), 'channel:C_LOST');
+    expect(r.recovered).toBe(1);
+    // The first one posted is the one whose answer was lost.
+    const first = postsTo('C_LOST')[0]!.ref!;
+    expect(postsOf('C_LOST', first.id)).toHaveLength(1);
+    expect(await historyOf(first.id)).toEqual([
+      ['retry', 'server_error'],
+      ['recovered', null],
+    ]);
+    for (const a of queued) {
+      expect((await listAlerts(db(), ws(), { id: a.id }))[0]!.status).toBe('sent');
+      expect(postsOf('C_LOST', a.id)).toHaveLength(1);
+    }
   });
 });

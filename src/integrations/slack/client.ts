@@ -5,7 +5,10 @@ import type {
   SlackAuthTest,
   SlackChannel,
   SlackConversationsPage,
+  SlackHistoryMessage,
+  SlackHistoryPage,
   SlackMessageArgs,
+  SlackOpenAnswer,
   SlackPostAnswer,
   SlackUserAnswer,
 } from './types.js';
@@ -28,6 +31,12 @@ export class SlackApiError extends Error {
 
 /** Slack's page size for `conversations.list` (it allows up to 1,000; 200 is its recommendation). */
 export const CHANNELS_PAGE_SIZE = 200;
+
+/** Messages per `conversations.history` page (Slack allows up to 999 and recommends 200 at most). */
+export const HISTORY_PAGE_SIZE = 200;
+
+/** A time as Slack writes message timestamps: seconds with six decimals (`1718452800.000000`). */
+export const slackTs = (at: Date) => (at.getTime() / 1000).toFixed(6);
 
 /**
  * The Slack Web API client: every call through the connection's `HttpClient` (base URL, bot token,
@@ -90,6 +99,47 @@ export class SlackClient {
       unfurl_media: false,
       ...args,
     });
+  }
+
+  /** The direct-message channel (`D…`) between the bot and a person, opened if need be. */
+  async openConversation(userId: string): Promise<string> {
+    return (await this.call<SlackOpenAnswer>('conversations.open', 'POST', { users: userId })).channel.id;
+  }
+
+  /**
+   * A conversation's messages posted after `oldest`, page by page (newest first within a page),
+   * with every message's metadata (`include_all_metadata`: without it Slack leaves the payload out).
+   * Needs `channels:history`, `groups:history` or `im:history` for the conversation's kind, and the
+   * bot in the channel (`not_in_channel`).
+   */
+  async *history(
+    channel: string,
+    opts: { oldest: Date; signal?: AbortSignal },
+  ): AsyncGenerator<SlackHistoryMessage[]> {
+    for await (const page of cursorPages<SlackHistoryMessage, string>({
+      what: 'conversations.history cursor',
+      fetch: async (cursor) => {
+        const answer = await this.call<SlackHistoryPage>(
+          'conversations.history',
+          'GET',
+          {
+            channel,
+            oldest: slackTs(opts.oldest),
+            inclusive: 'true',
+            include_all_metadata: 'true',
+            limit: HISTORY_PAGE_SIZE,
+            ...(cursor ? { cursor } : {}),
+          },
+          opts.signal,
+        );
+        // The cursor is the word; `has_more: false` beside a stale cursor still ends the walk.
+        const next = answer.has_more === false ? null : answer.response_metadata?.next_cursor;
+        return { items: answer.messages ?? [], next: next || null };
+      },
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    })) {
+      yield page.items;
+    }
   }
 
   /** Replace a message the bot posted (`channel` and `ts` as `postMessage` answered them). */

@@ -6,7 +6,7 @@ import { slackInteractions } from './interactions.js';
 import { slackMessaging } from './messenger.js';
 
 export { escapeMrkdwn, FEEDBACK_ACTION_PREFIX, renderAlertCard } from './blocks.js';
-export { CHANNELS_PAGE_SIZE, SlackApiError, SlackClient } from './client.js';
+export { CHANNELS_PAGE_SIZE, HISTORY_PAGE_SIZE, SlackApiError, SlackClient, slackTs } from './client.js';
 export {
   parseSlackInteraction,
   SIGNATURE_TOLERANCE_SECONDS,
@@ -38,7 +38,18 @@ export default defineIntegration({
   roles: ['messaging'],
   docs: {
     keyUrl: 'https://api.slack.com/apps',
-    scopes: ['chat:write', 'channels:read', 'groups:read', 'users:read', 'users:read.email', 'im:write'],
+    scopes: [
+      'chat:write',
+      'channels:read',
+      'groups:read',
+      'users:read',
+      'users:read.email',
+      'im:write',
+      // Reading back a post whose answer was lost, so it is not sent twice (docs: exactly once).
+      'channels:history',
+      'groups:history',
+      'im:history',
+    ],
     setup: 'docs/integrations/slack.md',
   },
   credentials: z.object({

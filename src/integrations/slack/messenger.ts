@@ -1,5 +1,6 @@
 import { HttpError, RateLimitedError } from '../../core/http/index.js';
 import {
+  type MessageTarget,
   type MessagingCapability,
   MessagingError,
   type Messenger,
@@ -48,26 +49,32 @@ const ADVICE: Record<string, string> = {
   token_revoked: 'the app was uninstalled: reinstall it and reconnect Slack',
 };
 
-/** A failure of the Slack client as the messaging contract names it. */
+/**
+ * A failure of the Slack client as the messaging contract names it. An `ok:false`, a 429 or another
+ * 4xx is Slack refusing (nothing was posted); a 5xx, a timeout or a lost connection leaves it unknown.
+ */
 export function toMessagingError(error: unknown): unknown {
   if (error instanceof SlackApiError) {
     const advice = ADVICE[error.code];
     return new MessagingError(
       error.code,
       advice ? `${error.message} ${capitalise(advice)}.` : error.message,
-      {
-        permanent: PERMANENT.has(error.code),
-      },
+      { permanent: PERMANENT.has(error.code), refused: true },
     );
   }
   if (error instanceof RateLimitedError) {
     return new MessagingError('ratelimited', error.message, {
       permanent: false,
+      refused: true,
       ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
     });
   }
   if (error instanceof HttpError) {
-    return new MessagingError(error.code, error.message, { permanent: !error.retryable });
+    const status = error.upstreamStatus;
+    return new MessagingError(error.code, error.message, {
+      permanent: !error.retryable,
+      ...(status !== undefined && status >= 400 && status < 500 ? { refused: true } : {}),
+    });
   }
   return error;
 }
@@ -86,6 +93,24 @@ const body = (message: OutgoingMessage) => ({
   text: message.text,
   ...(message.blocks && message.blocks.length > 0 ? { blocks: message.blocks } : {}),
 });
+
+/**
+ * A ref as message metadata: `event_type` is the ref's kind, the payload its id and the try. Slack
+ * shows metadata to other apps of the workspace, so it carries ids only.
+ */
+const metadata = (message: OutgoingMessage) =>
+  message.ref
+    ? {
+        metadata: {
+          event_type: message.ref.kind,
+          event_payload: { id: message.ref.id, attempt_id: message.ref.attemptId },
+        },
+      }
+    : {};
+
+/** The conversation a target's messages are in: a channel as it is; a person's DM opened. */
+const conversationOf = (client: SlackClient, target: MessageTarget) =>
+  target.kind === 'channel' ? Promise.resolve(target.id) : client.openConversation(target.id);
 
 /** Alerts and digests as Slack messages: channel posts, or direct messages from the bot to a person. */
 export function slackMessenger(client: SlackClient): Messenger {
@@ -110,8 +135,26 @@ export function slackMessenger(client: SlackClient): Messenger {
     // A user id as the channel is a direct message from the bot (Slack opens the DM itself).
     post: (target, message) =>
       mapped(async () => {
-        const answer = await client.postMessage({ channel: target.id, ...body(message) });
+        const answer = await client.postMessage({
+          channel: target.id,
+          ...body(message),
+          ...metadata(message),
+        });
         return { channel: answer.channel, ts: answer.ts };
+      }),
+    // The bot's messages since the try began, all pages, looked through for the ref's metadata.
+    findPosted: (target, ref, since) =>
+      mapped(async () => {
+        const channel = await conversationOf(client, target);
+        for await (const messages of client.history(channel, { oldest: since })) {
+          for (const m of messages) {
+            const payload = m.metadata?.event_payload;
+            if (m.metadata?.event_type !== ref.kind || payload?.id !== ref.id) continue;
+            const attemptId = typeof payload.attempt_id === 'string' ? payload.attempt_id : null;
+            return { channel, ts: m.ts, attemptId };
+          }
+        }
+        return null;
       }),
     update: (sent, message) =>
       mapped(async () => {

@@ -56,6 +56,38 @@ export interface SlackMessageArgs {
   ts?: string;
   unfurl_links?: boolean;
   unfurl_media?: boolean;
+  /** App data on the message, not shown to people; read back with `conversations.history`. */
+  metadata?: SlackMetadata;
+}
+
+/** Message metadata: an app-defined event type and a free-form payload. */
+export interface SlackMetadata {
+  event_type: string;
+  /** Returned by `conversations.history` only with `include_all_metadata=true`. */
+  event_payload?: Record<string, unknown>;
+}
+
+/** A message as `conversations.history` returns it (the fields Beton reads). */
+export interface SlackHistoryMessage {
+  type: string;
+  ts: string;
+  text?: string;
+  user?: string;
+  bot_id?: string;
+  app_id?: string;
+  metadata?: SlackMetadata;
+}
+
+/** One page of `conversations.history`, newest message first. */
+export interface SlackHistoryPage extends SlackAnswer {
+  messages: SlackHistoryMessage[];
+  has_more?: boolean;
+  response_metadata?: { next_cursor?: string };
+}
+
+/** `conversations.open`: the direct-message channel with a person. */
+export interface SlackOpenAnswer extends SlackAnswer {
+  channel: { id: string };
 }
 
 /** The `payload` of a `block_actions` interaction (the fields Beton reads). */

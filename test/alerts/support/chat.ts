@@ -51,8 +51,10 @@ export interface ChatServer {
   pacePerSecond: number;
   /** Called with each accepted post before it is answered (the answer waits for it). */
   afterAccept: ((post: ChatPost) => void | Promise<void>) | null;
-  /** `/history` answers `{ok:false, error: historyError}` while set (e.g. `missing_scope`). */
-  historyError: string | null;
+  /** The next `/history` calls answer `{ok:false, error}` with these codes, one each (`missing_scope`). */
+  historyErrors: string[];
+  /** The next N accepted posts are answered 500: posted, but the sender hears a failure. */
+  lostAnswers: number;
   /** `/history` calls answered. */
   lookups: number;
   close(): Promise<void>;
@@ -70,7 +72,8 @@ export async function startChatServer(opts: { pacePerSecond?: number } = {}): Pr
     notInChannel: new Set(),
     pacePerSecond: opts.pacePerSecond ?? 0,
     afterAccept: null,
-    historyError: null,
+    historyErrors: [],
+    lostAnswers: 0,
     lookups: 0,
   };
   const server = http.createServer((req, res) => {
@@ -89,7 +92,8 @@ export async function startChatServer(opts: { pacePerSecond?: number } = {}): Pr
       if (req.url === '/channels') return answer(200, { ok: true, channels: [{ id: 'C1', name: 'alerts' }] });
       if (req.url === '/history') {
         state.lookups++;
-        if (state.historyError) return answer(200, { ok: false, error: state.historyError });
+        const refused = state.historyErrors.shift();
+        if (refused) return answer(200, { ok: false, error: refused });
         const q = JSON.parse(body) as { channel: string; oldest: number; cursor?: number };
         const listed = state.posts
           .filter((p) => p.channel === q.channel && p.at >= q.oldest)
@@ -141,8 +145,12 @@ export async function startChatServer(opts: { pacePerSecond?: number } = {}): Pr
         ts: `${now}.${state.posts.length + 1}`,
       };
       state.posts.push(post);
+      const lost = state.lostAnswers > 0;
+      if (lost) state.lostAnswers--;
       void Promise.resolve(state.afterAccept?.(post)).then(() =>
-        answer(200, { ok: true, channel: msg.channel, ts: post.ts }),
+        lost
+          ? answer(500, { ok: false, error: 'internal_error' })
+          : answer(200, { ok: true, channel: msg.channel, ts: post.ts }),
       );
     });
   });
@@ -235,6 +243,11 @@ export const chatIntegration = (pace: number, opts: { lookup?: boolean } = {}) =
               refused: true,
             });
           }
+          // A 5xx answer says nothing of whether the message went in: not a refusal.
+          if (r.status >= 500)
+            throw new MessagingError('server_error', `The chat service failed (${r.status})`, {
+              permanent: false,
+            });
           if (!r.json.ok) throw refusal(r.json.error);
           return { channel: String(r.json.channel), ts: String(r.json.ts) };
         },

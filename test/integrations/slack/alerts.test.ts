@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAlertRule, deliverTarget, deriveAlerts, listAlerts } from '../../../src/alerts/index.js';
+import {
+  createAlertRule,
+  deliverTarget,
+  deriveAlerts,
+  dueTargets,
+  listAlerts,
+} from '../../../src/alerts/index.js';
 import { fixedClock } from '../../../src/core/index.js';
 import {
   createSlackSimulator,
@@ -15,7 +21,8 @@ import { createTestRuntime, type TestRuntime } from '../../support/index.js';
 /**
  * Slack end to end on real parts: a score run opens occurrences, a rule sends them to a channel of
  * the Slack simulator as Block Kit cards, and a button pressed there (a request signed like
- * Slack's) reaches the alerts' feedback through the interactions endpoint and updates the card.
+ * Slack's) reaches the alerts' feedback through the interactions endpoint and updates the card. A
+ * post whose answer a dying worker never recorded is found by its metadata and not posted again.
  */
 describe('alerts delivered to Slack, answered with its buttons', () => {
   let t: TestRuntime;
@@ -79,6 +86,41 @@ describe('alerts delivered to Slack, answered with its buttons', () => {
       ]);
       expect(alerts.map((a) => a.id)).toContain(buttons[0]!.value);
     }
+  });
+
+  it('carries the alert id in the message metadata; an alert left in flight is found by it, not posted twice', async () => {
+    const channel = sim.channel('revenue-signals').id;
+    const posted = sim.messages(channel);
+    const [alert] = await listAlerts(db(), t.workspaceId, { limit: 1 });
+    const message = posted.find((m) => m.metadata?.event_payload.id === alert!.id)!;
+    expect(message.metadata).toEqual({
+      event_type: 'beton_alert',
+      event_payload: { id: alert!.id, attempt_id: expect.any(String) },
+    });
+    // What a worker killed after Slack took the post leaves: claimed, lease lapsed, intent recorded.
+    await db()
+      .updateTable('alerts')
+      .set({
+        status: 'sending',
+        sent_json: null,
+        lease_until: new Date(Date.now() - 1_000).toISOString(),
+        send_intent_at: new Date(Date.now() - 60_000).toISOString(),
+      })
+      .where('workspace_id', '=', t.workspaceId)
+      .where('id', '=', alert!.id)
+      .execute();
+    await dueTargets(db(), new Date());
+    const result = await deliverTarget(t.rt, t.workspaceId, `channel:${channel}`);
+    expect(result).toMatchObject({ sent: 1, recovered: 1 });
+    expect(sim.messages(channel)).toHaveLength(posted.length);
+    const row = await db()
+      .selectFrom('alerts')
+      .select(['status', 'sent_json'])
+      .where('workspace_id', '=', t.workspaceId)
+      .where('id', '=', alert!.id)
+      .executeTakeFirstOrThrow();
+    expect(row.status).toBe('sent');
+    expect(JSON.parse(row.sent_json!)).toEqual({ channel, ts: message.ts });
   });
 
   it('a press on "Useful" is verified, stored for the occurrence, and the card shows the verdict', async () => {

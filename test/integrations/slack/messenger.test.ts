@@ -175,6 +175,154 @@ describe('Slack messenger against the simulator over HTTP', () => {
   });
 });
 
+describe('Slack message metadata and conversations.history: finding a post by its ref', () => {
+  let sim: SlackSimulator;
+  let messenger: Messenger;
+  const ref = { kind: 'beton_alert', id: 'alt_found_me', attemptId: 'try-1' };
+  const channel = () => sim.channel('revenue-signals').id;
+  /** A Web API call as Slack takes it (form-encoded), answered as JSON. */
+  const call = async (method: string, args: Record<string, string>, token = DEFAULT_SLACK_TOKEN) => {
+    const res = await fetch(`${sim.url}/api/${method}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(args).toString(),
+    });
+    return (await res.json()) as Record<string, unknown> & { messages?: Record<string, unknown>[] };
+  };
+
+  beforeAll(async () => {
+    sim = createSlackSimulator({
+      dataset,
+      maxPageSize: 3,
+      knobs: { rateLimits: false },
+      tokens: [
+        { token: DEFAULT_SLACK_TOKEN },
+        { token: NARROW_TOKEN, scopes: ['chat:write', 'channels:read', 'groups:read', 'im:write'] },
+      ],
+    });
+    await sim.listen();
+    messenger = messengerFor(sim);
+  });
+  afterAll(() => sim.close());
+
+  it("keeps a post's metadata; history shows its payload only with include_all_metadata", async () => {
+    const sent = await messenger.post({ kind: 'channel', id: channel() }, { text: 'An alert', ref });
+    expect(sim.message(sent.channel, sent.ts)!.metadata).toEqual({
+      event_type: 'beton_alert',
+      event_payload: { id: 'alt_found_me', attempt_id: 'try-1' },
+    });
+    const all = await call('conversations.history', { channel: channel(), include_all_metadata: 'true' });
+    expect(all.messages![0]).toMatchObject({
+      ts: sent.ts,
+      bot_id: sim.world.botId,
+      metadata: { event_type: 'beton_alert', event_payload: { id: 'alt_found_me' } },
+    });
+    const plain = await call('conversations.history', { channel: channel() });
+    expect(plain.messages![0]!.metadata).toEqual({ event_type: 'beton_alert' });
+  });
+
+  it("refuses metadata that is not {event_type, event_payload} with Slack's codes", async () => {
+    const bad = (metadata: string) => call('chat.postMessage', { channel: channel(), text: 'x', metadata });
+    expect(await bad('{not json')).toMatchObject({ ok: false, error: 'invalid_metadata_format' });
+    expect(await bad(JSON.stringify({ event_payload: {} }))).toMatchObject({
+      ok: false,
+      error: 'invalid_metadata_schema',
+    });
+  });
+
+  it('pages newest first with next_cursor, from oldest (exclusive unless inclusive) up to latest', async () => {
+    const ch = sim.channel('sales').id;
+    const said = Array.from({ length: 8 }, (_, i) => sim.say(ch, `message ${i}`));
+    const seen: string[] = [];
+    let cursor = '';
+    let pages = 0;
+    do {
+      const page = await call('conversations.history', {
+        channel: ch,
+        oldest: said[1]!.ts,
+        latest: said[6]!.ts,
+        inclusive: 'true',
+        ...(cursor ? { cursor } : {}),
+      });
+      expect(page.ok).toBe(true);
+      seen.push(...page.messages!.map((m) => String(m.text)));
+      cursor = String((page.response_metadata as { next_cursor?: string } | undefined)?.next_cursor ?? '');
+      expect(page.has_more).toBe(cursor !== '');
+      pages++;
+    } while (cursor);
+    expect(seen).toEqual([6, 5, 4, 3, 2, 1].map((i) => `message ${i}`));
+    expect(pages).toBe(2);
+    const exclusive = await call('conversations.history', { channel: ch, oldest: said[6]!.ts });
+    expect(exclusive.messages!.map((m) => m.text)).toEqual(['message 7']);
+    expect(await call('conversations.history', { channel: ch, cursor: 'bm9wZQ==' })).toMatchObject({
+      ok: false,
+      error: 'invalid_cursor',
+    });
+    expect(await call('conversations.history', { channel: ch, oldest: 'yesterday' })).toMatchObject({
+      ok: false,
+      error: 'invalid_ts_oldest',
+    });
+  });
+
+  it('answers not_in_channel, channel_not_found and missing_scope (the *:history scope by kind)', async () => {
+    expect(await call('conversations.history', { channel: sim.channel('general').id })).toMatchObject({
+      ok: false,
+      error: 'not_in_channel',
+    });
+    expect(await call('conversations.history', { channel: sim.channel('board-private').id })).toMatchObject({
+      ok: false,
+      error: 'channel_not_found',
+    });
+    const narrow = (name: string) =>
+      call('conversations.history', { channel: sim.channel(name).id }, NARROW_TOKEN);
+    expect(await narrow('sales')).toMatchObject({ error: 'missing_scope', needed: 'channels:history' });
+    expect(await narrow('leadership')).toMatchObject({ error: 'missing_scope', needed: 'groups:history' });
+    const dm = sim.dmChannelOf(sim.world.users[0]!.id);
+    expect(await call('conversations.history', { channel: dm }, NARROW_TOKEN)).toMatchObject({
+      error: 'missing_scope',
+      needed: 'im:history',
+    });
+  });
+
+  it('findPosted walks every page since the time given and finds the post by its ref, in a channel or a DM', async () => {
+    const ch = sim.channel('customer-success').id;
+    const since = new Date(Date.now() - 1_000);
+    const wanted = { kind: 'beton_alert', id: 'alt_among_many', attemptId: 'try-7' };
+    const sent = await messenger.post({ kind: 'channel', id: ch }, { text: 'The alert', ref: wanted });
+    // People talk after it: the post is several pages back.
+    for (let i = 0; i < 10; i++) sim.say(ch, `chatter ${i}`);
+    const before = sim.counters.byRoute['GET /api/conversations.history'] ?? 0;
+    expect(await messenger.findPosted!({ kind: 'channel', id: ch }, wanted, since)).toEqual({
+      channel: ch,
+      ts: sent.ts,
+      attemptId: 'try-7',
+    });
+    expect((sim.counters.byRoute['GET /api/conversations.history'] ?? 0) - before).toBe(4);
+    // Another id, or a window that starts after the post: nothing.
+    expect(
+      await messenger.findPosted!({ kind: 'channel', id: ch }, { ...wanted, id: 'alt_other' }, since),
+    ).toBeNull();
+    expect(
+      await messenger.findPosted!({ kind: 'channel', id: ch }, wanted, new Date(Date.now() + 1_000)),
+    ).toBeNull();
+
+    const person = sim.world.users[2]!;
+    const dm = await messenger.post({ kind: 'person', id: person.id }, { text: 'For you', ref: wanted });
+    expect(await messenger.findPosted!({ kind: 'person', id: person.id }, wanted, since)).toEqual({
+      channel: sim.dmChannelOf(person.id),
+      ts: dm.ts,
+      attemptId: 'try-7',
+    });
+  });
+
+  it('a token without channels:history cannot look: missing_scope, permanent, a refusal', async () => {
+    const narrow = messengerFor(sim, NARROW_TOKEN);
+    const error = await failure(narrow.findPosted!({ kind: 'channel', id: channel() }, ref, new Date(0)));
+    expect(error).toMatchObject({ code: 'missing_scope', options: { permanent: true, refused: true } });
+    expect(error.message).toContain('channels:history');
+  });
+});
+
 describe('Slack per-channel pace: 429 with Retry-After is honoured', () => {
   let sim: SlackSimulator;
   beforeAll(async () => {

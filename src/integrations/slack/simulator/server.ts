@@ -17,6 +17,9 @@ export const ALL_SLACK_SCOPES = [
   'users:read',
   'users:read.email',
   'im:write',
+  'channels:history',
+  'groups:history',
+  'im:history',
 ] as const;
 
 export interface SlackSimToken {
@@ -46,6 +49,10 @@ export interface SimMessage {
   blocks: unknown[] | undefined;
   /** Times it was changed by `chat.update` or its response_url. */
   edits: number;
+  /** Who posted it: the bot, or a person (`say`). */
+  user: string;
+  /** The app's metadata (`chat.postMessage` `metadata`). */
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
 }
 
 /** One `chat.postMessage` request that reached the channel limit check, answered or refused. */
@@ -70,6 +77,10 @@ export interface SlackSimulator extends SimServer {
   readonly signingSecret: string;
   /** Messages posted, in order; of one channel (or DM channel `D…`) when given. */
   messages(channel?: string): SimMessage[];
+  /** A person writes in a channel (the history around the bot's messages). */
+  say(channel: string, text: string, userId?: string): SimMessage;
+  /** The DM channel (`D…`) between the bot and a person. */
+  dmChannelOf(userId: string): string;
   message(channel: string, ts: string): SimMessage | undefined;
   /** Every `chat.postMessage` that reached the channel limit, in order (the Retry-After tests). */
   readonly postAttempts: readonly SimPostAttempt[];
@@ -97,17 +108,23 @@ export interface SlackSimulator extends SimServer {
 const TIERS: Record<string, number> = {
   'auth.test': 100,
   'conversations.list': 20,
+  'conversations.history': 50,
+  'conversations.open': 50,
   'users.lookupByEmail': 100,
   'chat.update': 50,
 };
 
 type Args = Record<string, unknown>;
+
+/** The Beton app's id in the simulated workspace (on its messages and button presses). */
+const APP_ID = 'A0BETONAPP';
 type Handler = (args: Args, token: SlackSimToken, reply: FastifyReply) => unknown;
 
 /**
  * A Slack Web API stand-in on the simulator kit: `auth.test`, `conversations.list` (cursor paging),
- * `users.lookupByEmail`, `chat.postMessage` (blocks validated, `text` required), `chat.update`, and
- * the message's `response_url`. Every answer is HTTP 200 with `ok`, failures name Slack's error
+ * `users.lookupByEmail`, `chat.postMessage` (blocks validated, `text` required, `metadata` kept),
+ * `chat.update`, `conversations.open`, `conversations.history` (cursor paging, `oldest`/`latest`,
+ * metadata payloads only with `include_all_metadata`), and the message's `response_url`. Every answer is HTTP 200 with `ok`, failures name Slack's error
  * (`invalid_auth`, `channel_not_found`, `not_in_channel`, `is_archived`, `missing_scope`, …); the
  * method tiers and the one-message-a-second pace per channel answer 429 `ratelimited` with
  * `Retry-After` in seconds. Arguments come as a query string, JSON or a form, as Slack takes them.
@@ -152,6 +169,36 @@ export function createSlackSimulator(options: SlackSimOptions = {}): SlackSimula
   const userById = (id: string) => world.users.find((u) => u.id === id);
   const dmChannel = (user: SimUser) => `D${user.id.slice(1)}`;
   const fail = (error: string, extra: Args = {}) => ({ ok: false, error, ...extra });
+
+  /** A message's ts as one comparable number (microseconds), or null when it is not a Slack ts. */
+  const tsValue = (raw: unknown): bigint | null => {
+    const match = /^(\d+)(?:\.(\d{1,6}))?$/.exec(String(raw));
+    return match ? BigInt(match[1]!) * 1_000_000n + BigInt((match[2] ?? '').padEnd(6, '0')) : null;
+  };
+
+  /** Store a message under a fresh ts (seconds of now, a counter for the microseconds: unique, rising). */
+  const store = (m: Omit<SimMessage, 'ts' | 'edits'>): SimMessage => {
+    const message: SimMessage = {
+      ...m,
+      ts: `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, '0')}`,
+      edits: 0,
+    };
+    messages.push(message);
+    return message;
+  };
+
+  /** A message as `conversations.history` shows it; the metadata payload only when asked for. */
+  const asHistory = (m: SimMessage, withMetadata: boolean) => ({
+    type: 'message',
+    user: m.user,
+    ...(m.user === world.botUserId ? { bot_id: world.botId, app_id: APP_ID } : {}),
+    team: world.teamId,
+    text: m.text,
+    ts: m.ts,
+    ...(m.blocks ? { blocks: m.blocks } : {}),
+    // Without `include_all_metadata` Slack leaves the payload out (unsure whether the type stays).
+    ...(m.metadata ? { metadata: withMetadata ? m.metadata : { event_type: m.metadata.event_type } } : {}),
+  });
 
   /** Where a message goes: a channel the bot can post in, or a user's DM; else Slack's error. */
   const destination = (raw: unknown): { id: string } | { error: string } => {
@@ -314,6 +361,31 @@ export function createSlackSimulator(options: SlackSimOptions = {}): SlackSimula
     return { text, blocks: blocks as unknown[] | undefined };
   };
 
+  /** `metadata` as Slack reads it: an object, or a JSON string in a form; Slack's errors else. */
+  const metadataOf = (raw: unknown): { metadata?: SimMessage['metadata'] } | { error: Args } => {
+    if (raw === undefined || raw === '') return {};
+    let value = raw;
+    if (typeof value === 'string') {
+      try {
+        value = JSON.parse(value);
+      } catch {
+        return { error: fail('invalid_metadata_format') };
+      }
+    }
+    const m = value as Args | null;
+    const payload = m?.event_payload ?? {};
+    if (
+      !m ||
+      typeof m !== 'object' ||
+      typeof m.event_type !== 'string' ||
+      m.event_type === '' ||
+      typeof payload !== 'object' ||
+      Array.isArray(payload)
+    )
+      return { error: fail('invalid_metadata_schema') };
+    return { metadata: { event_type: m.event_type, event_payload: payload as Record<string, unknown> } };
+  };
+
   method('chat.postMessage', (args, token, reply) => {
     if (needsScope(token, 'chat:write')) return missingScope(token, 'chat:write');
     const where = destination(args.channel);
@@ -321,6 +393,8 @@ export function createSlackSimulator(options: SlackSimOptions = {}): SlackSimula
     if (where.id.startsWith('D') && needsScope(token, 'im:write')) return missingScope(token, 'im:write');
     const body = content(args);
     if ('error' in body) return body.error;
+    const meta = metadataOf(args.metadata);
+    if ('error' in meta) return meta.error;
     if (server.knobs.rateLimits) {
       const waitMs = takeChannel(where.id);
       const attempt: SimPostAttempt = { channel: where.id, text: body.text, atMs: now() };
@@ -333,15 +407,87 @@ export function createSlackSimulator(options: SlackSimOptions = {}): SlackSimula
     } else {
       postAttempts.push({ channel: where.id, text: body.text, atMs: now() });
     }
-    const ts = `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, '0')}`;
-    const message: SimMessage = { channel: where.id, ts, text: body.text, blocks: body.blocks, edits: 0 };
-    messages.push(message);
+    const message = store({
+      channel: where.id,
+      text: body.text,
+      blocks: body.blocks,
+      user: world.botUserId,
+      ...meta,
+    });
+    return { ok: true, channel: where.id, ts: message.ts, message: asHistory(message, true) };
+  });
+
+  /** The conversation `conversations.history` reads: a channel id or a DM, with its kind. */
+  const conversation = (
+    raw: unknown,
+  ): { id: string; kind: 'public' | 'private' | 'im'; isMember: boolean } | { error: string } => {
+    if (typeof raw !== 'string' || raw === '') return { error: 'channel_not_found' };
+    if (raw.startsWith('D') && world.users.some((u) => dmChannel(u) === raw))
+      return { id: raw, kind: 'im', isMember: true };
+    const ch = channelsById().get(raw);
+    if (!ch || (ch.isPrivate && !ch.botIsMember)) return { error: 'channel_not_found' };
+    return { id: ch.id, kind: ch.isPrivate ? 'private' : 'public', isMember: ch.botIsMember };
+  };
+
+  const HISTORY_SCOPE = { public: 'channels:history', private: 'groups:history', im: 'im:history' } as const;
+
+  method('conversations.history', (args, token) => {
+    const where = conversation(args.channel);
+    if ('error' in where) return fail(where.error);
+    const scope = HISTORY_SCOPE[where.kind];
+    if (needsScope(token, scope)) return missingScope(token, scope);
+    // A bot reads only the conversations it is in (an archived one stays readable).
+    if (!where.isMember) return fail('not_in_channel');
+    const oldest = args.oldest === undefined || args.oldest === '' ? 0n : tsValue(args.oldest);
+    if (oldest === null) return fail('invalid_ts_oldest');
+    const latest = args.latest === undefined || args.latest === '' ? null : tsValue(args.latest);
+    if (latest === null && args.latest !== undefined && args.latest !== '') return fail('invalid_ts_latest');
+    const inclusive = args.inclusive === true || args.inclusive === 'true' || args.inclusive === '1';
+    const withMetadata =
+      args.include_all_metadata === true ||
+      args.include_all_metadata === 'true' ||
+      args.include_all_metadata === '1';
+    const limit = Math.min(Math.max(1, Number(args.limit ?? 100) || 100), 999, options.maxPageSize ?? 999);
+    const inRange = (ts: bigint) =>
+      (inclusive ? ts >= oldest : ts > oldest) &&
+      (latest === null || (inclusive ? ts <= latest : ts < latest));
+    // Newest first, as Slack answers.
+    let listed = messages
+      .filter((m) => m.channel === where.id && inRange(tsValue(m.ts)!))
+      .sort((a, b) => (tsValue(b.ts)! > tsValue(a.ts)! ? 1 : -1));
+    // Slack's cursors are base64 of `next_ts:<ts of the newest message on the next page>`.
+    if (typeof args.cursor === 'string' && args.cursor !== '') {
+      const match = /^next_ts:(\d+\.\d+)$/.exec(Buffer.from(args.cursor, 'base64').toString('utf8'));
+      const from = match ? tsValue(match[1]) : null;
+      if (from === null) return fail('invalid_cursor');
+      listed = listed.filter((m) => tsValue(m.ts)! <= from);
+    }
+    const page = listed.slice(0, limit);
+    const rest = listed[page.length];
+    const next = server.knobs.repeatNext ? page[0] : rest;
     return {
       ok: true,
-      channel: where.id,
-      ts,
-      message: { type: 'message', user: world.botUserId, bot_id: world.botId, text: body.text, ts },
+      messages: page.map((m) => asHistory(m, withMetadata)),
+      has_more: rest !== undefined,
+      pin_count: 0,
+      ...(rest && next
+        ? { response_metadata: { next_cursor: Buffer.from(`next_ts:${next.ts}`).toString('base64') } }
+        : {}),
     };
+  });
+
+  // The stand-in opens direct messages (one person), which is all Beton asks of it.
+  method('conversations.open', (args, token) => {
+    if (needsScope(token, 'im:write')) return missingScope(token, 'im:write');
+    const ids = String(args.users ?? '')
+      .split(',')
+      .map((u) => u.trim())
+      .filter(Boolean);
+    if (ids.length !== 1) return fail('invalid_arguments');
+    const user = userById(ids[0]!);
+    if (!user) return fail('user_not_found');
+    const id = dmChannel(user);
+    return { ok: true, no_op: messages.some((m) => m.channel === id), channel: { id } };
   });
 
   method('chat.update', (args, token) => {
@@ -381,6 +527,13 @@ export function createSlackSimulator(options: SlackSimOptions = {}): SlackSimula
     world,
     signingSecret,
     messages: (channel?: string) => messages.filter((m) => channel === undefined || m.channel === channel),
+    say: (channel: string, text: string, userId?: string) =>
+      store({ channel, text, blocks: undefined, user: userId ?? world.users[0]?.id ?? 'U00000000' }),
+    dmChannelOf(userId: string) {
+      const user = userById(userId);
+      if (!user) throw new Error(`The Slack simulator has no user "${userId}".`);
+      return dmChannel(user);
+    },
     message: (channel: string, ts: string) => messages.find((m) => m.channel === channel && m.ts === ts),
     postAttempts,
     calls,
@@ -421,7 +574,7 @@ export function createSlackSimulator(options: SlackSimOptions = {}): SlackSimula
         type: 'block_actions',
         team: { id: world.teamId, domain: world.teamUrl.replace(/^https:\/\/|\.slack\.com\/$/g, '') },
         user: { id: user.id, username: user.name, name: user.name, team_id: world.teamId },
-        api_app_id: 'A0BETONAPP',
+        api_app_id: APP_ID,
         trigger_id: `${Date.now()}.${seq}.simulated`,
         container: {
           type: 'message',
