@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +8,7 @@ import {
 } from '../../src/integrations/attio/simulator/index.js';
 import { originFieldNames } from '../../src/integrations/index.js';
 import posthog from '../../src/integrations/posthog/index.js';
-import { createTestRuntime, type TestRuntime } from '../support/index.js';
+import { createTestRuntime, storeConnection, type TestRuntime } from '../support/index.js';
 
 /**
  * The credential-origin rule: a PUT that changes where a stored key is sent (`settings.baseUrl`, or
@@ -116,26 +115,10 @@ describe('credential origin', () => {
     expect(schema.properties.region['x-beton-origin']).toBe(true);
     expect(schema.properties.baseUrl['x-beton-origin']).toBe(true);
 
-    const now = new Date().toISOString();
-    await t.rt.db.kysely
-      .insertInto('connections')
-      .values({
-        id: randomUUID(),
-        workspace_id: t.workspaceId,
-        integration: 'posthog',
-        status: 'connected',
-        settings_json: JSON.stringify({ region: 'us', projectId: 1 }),
-        secrets_enc: t.rt.keyring.encryptJson({ apiKey: 'phx_origin_test_key_0123456789' }),
-        key_id: t.rt.keyring.activeId,
-        account_label: null,
-        health_json: null,
-        last_validated_at: null,
-        last_error: null,
-        created_by: null,
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
+    await storeConnection(t.rt, t.workspaceId, 'posthog', {
+      secrets: { apiKey: 'phx_origin_test_key_0123456789' },
+      settings: { region: 'us', projectId: 1 },
+    });
     const res = await put('posthog', { settings: { region: 'eu' } });
     expect(res.status).toBe(400);
     expect(res.json.error.code).toBe('credentials_required');

@@ -1,9 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouteEntry } from '../../src/api/index.js';
 import { slackSignature } from '../../src/integrations/slack/index.js';
-import { type AnyJson, createTestRuntime, type TestResponse, type TestRuntime } from '../support/index.js';
+import {
+  type AnyJson,
+  createTestRuntime,
+  storeConnection,
+  type TestResponse,
+  type TestRuntime,
+} from '../support/index.js';
 import { apiRoutes, bodySchema, fillUrl, paramNames } from './support/routes.js';
 
 /**
@@ -24,35 +29,12 @@ beforeAll(async () => {
   t = await createTestRuntime();
   routes = apiRoutes(t.app).filter((r) => ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(r.method));
   doc = (await t.request('GET', '/api/openapi.json')).json;
-  stripeConnectionId = randomUUID();
-  const now = new Date().toISOString();
-  const connection = (integration: string, secrets: Record<string, string>, id: string = randomUUID()) => ({
-    id,
-    workspace_id: t.workspaceId,
-    integration,
-    status: 'connected',
-    settings_json: '{}',
-    secrets_enc: t.rt.keyring.encryptJson(secrets),
-    key_id: t.rt.keyring.activeId,
-    account_label: null,
-    health_json: null,
-    last_validated_at: null,
-    last_error: null,
-    created_by: null,
-    created_at: now,
-    updated_at: now,
+  stripeConnectionId = await storeConnection(t.rt, t.workspaceId, 'stripe', {
+    secrets: { apiKey: 'sk_test_nul_0123456789', webhookSecret: WEBHOOK_SECRET },
   });
-  await t.rt.db.kysely
-    .insertInto('connections')
-    .values([
-      connection(
-        'stripe',
-        { apiKey: 'sk_test_nul_0123456789', webhookSecret: WEBHOOK_SECRET },
-        stripeConnectionId,
-      ),
-      connection('slack', { botToken: 'xoxb-nul-0123456789', signingSecret: SLACK_SIGNING_SECRET }),
-    ])
-    .execute();
+  await storeConnection(t.rt, t.workspaceId, 'slack', {
+    secrets: { botToken: 'xoxb-nul-0123456789', signingSecret: SLACK_SIGNING_SECRET },
+  });
 });
 afterAll(async () => {
   await t?.close();

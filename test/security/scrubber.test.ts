@@ -1,11 +1,11 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/core/logger.js';
 import { scrubSecrets } from '../../src/core/redact.js';
-import { createTestRuntime, type TestRuntime } from '../support/index.js';
+import { createTestRuntime, storeConnection, type TestRuntime } from '../support/index.js';
 
 /**
  * A hostile upstream that echoes the key back transformed — upper case, base64 (alone or as
@@ -108,26 +108,10 @@ describe('a hostile upstream echoing the key', () => {
   });
 
   it('never gets it into lastError, a run error, the log or the database; viewers read only the class', async () => {
-    const now = new Date().toISOString();
-    await t.rt.db.kysely
-      .insertInto('connections')
-      .values({
-        id: randomUUID(),
-        workspace_id: t.workspaceId,
-        integration: 'attio',
-        status: 'connected',
-        settings_json: JSON.stringify({ baseUrl: upstreamUrl }),
-        secrets_enc: t.rt.keyring.encryptJson({ apiKey: KEY }),
-        key_id: t.rt.keyring.activeId,
-        account_label: null,
-        health_json: null,
-        last_validated_at: null,
-        last_error: null,
-        created_by: null,
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
+    await storeConnection(t.rt, t.workspaceId, 'attio', {
+      secrets: { apiKey: KEY },
+      settings: { baseUrl: upstreamUrl },
+    });
 
     mode = 'basic';
     const started = await t.request('POST', '/api/v1/integrations/attio/sync', { key: t.keys.member });

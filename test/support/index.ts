@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -149,6 +149,43 @@ export interface TestRuntime extends TestWorkspace {
   /** A second workspace with its own users and keys (for cross-workspace tests). */
   createOtherWorkspace(): Promise<TestWorkspace>;
   close(): Promise<void>;
+}
+
+/**
+ * Store a connection row directly, without the live check `PUT /integrations/:name` makes: for
+ * tests that need stored secrets no service (or simulator) would accept. Answers its id.
+ *
+ * @example
+ * const id = await storeConnection(t.rt, t.workspaceId, 'stripe', { secrets: { apiKey: 'sk_test_…' } });
+ */
+export async function storeConnection(
+  rt: Pick<Runtime, 'db' | 'keyring'>,
+  workspaceId: string,
+  integration: string,
+  opts: { secrets: Record<string, unknown>; settings?: Record<string, unknown> },
+): Promise<string> {
+  const id = randomUUID();
+  const now = new Date().toISOString();
+  await rt.db.kysely
+    .insertInto('connections')
+    .values({
+      id,
+      workspace_id: workspaceId,
+      integration,
+      status: 'connected',
+      settings_json: JSON.stringify(opts.settings ?? {}),
+      secrets_enc: rt.keyring.encryptJson(opts.secrets),
+      key_id: rt.keyring.activeId,
+      account_label: null,
+      health_json: null,
+      last_validated_at: null,
+      last_error: null,
+      created_by: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  return id;
 }
 
 let emailCounter = 0;
