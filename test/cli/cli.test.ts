@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +10,7 @@ import { authenticateApiKey } from '../../src/auth/index.js';
 import { Keyring } from '../../src/core/crypto.js';
 import { createRuntime } from '../../src/runtime/index.js';
 import { nodeArgsFor } from '../support/bundle.js';
-import { postgresUrl, testConfig } from '../support/index.js';
+import { postgresUrl, storeConnection, testConfig } from '../support/index.js';
 
 /** The CLI, bundled once for this file: each run is a full Node start. */
 const cli = await nodeArgsFor('src/cli/main.ts');
@@ -128,28 +128,9 @@ describe('beton CLI', { timeout: 120_000 }, () => {
   it('rotates stored secrets to the new key, after which the old key alone cannot start', async () => {
     const rt = await openRuntime();
     try {
-      const now = new Date().toISOString();
       const workspaceId = (await rt.db.kysely.selectFrom('workspaces').select('id').executeTakeFirstOrThrow())
         .id;
-      await rt.db.kysely
-        .insertInto('connections')
-        .values({
-          id: randomUUID(),
-          workspace_id: workspaceId,
-          integration: 'stripe',
-          status: 'connected',
-          settings_json: '{}',
-          secrets_enc: rt.keyring.encryptJson({ apiKey: 'sk_test_cli_rotation' }),
-          key_id: rt.keyring.activeId,
-          account_label: null,
-          health_json: null,
-          last_validated_at: null,
-          last_error: null,
-          created_by: null,
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
+      await storeConnection(rt, workspaceId, 'stripe', { secrets: { apiKey: 'sk_test_cli_rotation' } });
     } finally {
       await rt.close();
     }

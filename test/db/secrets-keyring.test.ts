@@ -1,35 +1,16 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Keyring, KeyringError, keyFilePath } from '../../src/core/crypto.js';
 import { createRuntime, keyIdsInUse, type Runtime, rotateSecrets } from '../../src/runtime/index.js';
-import { createTestRuntime, type TestRuntime, testConfig } from '../support/index.js';
+import { createTestRuntime, storeConnection, type TestRuntime, testConfig } from '../support/index.js';
 
 const spec = (id: string) => `${id}:${randomBytes(32).toString('base64')}`;
 
 async function insertSecrets(rt: Runtime, workspaceId: string, n: number) {
   for (let i = 0; i < n; i++) {
-    const now = new Date().toISOString();
-    await rt.db.kysely
-      .insertInto('connections')
-      .values({
-        id: randomUUID(),
-        workspace_id: workspaceId,
-        integration: `test${i}`,
-        status: 'connected',
-        settings_json: '{}',
-        secrets_enc: rt.keyring.encryptJson({ apiKey: `sk_test_secret_${i}` }),
-        key_id: rt.keyring.activeId,
-        account_label: null,
-        health_json: null,
-        last_validated_at: null,
-        last_error: null,
-        created_by: null,
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
+    await storeConnection(rt, workspaceId, `test${i}`, { secrets: { apiKey: `sk_test_secret_${i}` } });
   }
 }
 
