@@ -68,6 +68,8 @@ export interface InsertRowsOptions<Column extends string> {
   conflict?: readonly Column[];
   /** Columns a conflicting row takes from the new one. */
   update?: readonly Column[];
+  /** Skip a row that would break any unique index (`on conflict do nothing`). */
+  skipConflicts?: boolean;
 }
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
@@ -85,7 +87,9 @@ export function insertStatement(
       ? ` on conflict (${options.conflict.map(quote).join(', ')}) do update set ${options.update
           .map((c) => `${quote(c)} = excluded.${quote(c)}`)
           .join(', ')}`
-      : '';
+      : options.skipConflicts
+        ? ' on conflict do nothing'
+        : '';
   return `insert into ${quote(table)} (${columns.map(quote).join(', ')}) values (${columns.map(() => '?').join(', ')})${conflict}`;
 }
 
@@ -130,6 +134,8 @@ export async function insertRows<T extends keyof DB & string>(
           .columns([...conflict])
           .doUpdateSet(Object.fromEntries(update.map((c) => [c, sql.ref(`excluded.${c}`)]))),
       );
+    } else if (options.skipConflicts) {
+      q = q.onConflict((oc) => oc.doNothing());
     }
     await q.execute();
   }

@@ -1,10 +1,9 @@
 import { type Kysely, SqliteAdapter, sql } from 'kysely';
 import { chunks, DAY_MS } from '../accounts/index.js';
 import { badRequest } from '../core/index.js';
-import type { DB } from '../db/index.js';
+import { type DB, insertRows } from '../db/index.js';
 import {
   filterConditions,
-  filterRowId,
   type Grade,
   matchAccounts,
   readFilterRows,
@@ -31,14 +30,14 @@ export interface EvaluationResult {
  * Which accounts each segment selects now, in one pass: one read of the accounts' filter columns
  * and of each distinct signal window or source list, then every segment's filter tested in memory
  * (`matchAccounts`, src/scoring/account-filter.ts: the same conditions the accounts list runs in
- * SQL). Each segment's members come as positions in `ids`.
+ * SQL). Each segment's members come as positions in `rows`.
  */
 async function matchAll(db: Kysely<DB>, workspaceId: string, segments: readonly Segment[], now: Date) {
   const conditions = segments.map((s) => filterConditions(workspaceId, s.filter, now));
-  const rows = await readFilterRows(db, workspaceId);
+  const rows = await readFilterRows(db, workspaceId, conditions);
   const sets = await readFilterSets(db, conditions);
   const selected = new Map(segments.map((s, i) => [s.id, matchAccounts(rows, conditions[i]!, sets)]));
-  return { ids: rows.map(filterRowId), selected };
+  return { rows, selected };
 }
 
 /**
@@ -107,11 +106,10 @@ async function changesOf(
   now: Date,
   open: ReadonlyMap<string, readonly string[]>,
 ): Promise<Change[]> {
-  const { ids, selected } = await matchAll(db, workspaceId, segments, now);
-  const positionOf = new Map(ids.map((id, i) => [id, i]));
-  const mark = new Uint8Array(ids.length);
+  const { rows, selected } = await matchAll(db, workspaceId, segments, now);
+  const mark = new Uint8Array(rows.ids.length);
   return segments.map((segment) =>
-    diff(segment, ids, positionOf, selected.get(segment.id)!, open.get(segment.id) ?? [], mark),
+    diff(segment, rows.ids, rows.positionOf, selected.get(segment.id)!, open.get(segment.id) ?? [], mark),
   );
 }
 
@@ -125,22 +123,20 @@ async function applyChanges(db: Kysely<DB>, workspaceId: string, changes: Change
   const ordered = [...changes].sort((a, b) => (a.segment.id < b.segment.id ? -1 : 1));
   await db.transaction().execute(async (tx) => {
     for (const { segment, entering, leaving, members } of ordered) {
-      for (const chunk of chunks(entering.sort(), 400))
-        await tx
-          .insertInto('segment_members')
-          .values(
-            chunk.map((account_id) => ({
-              workspace_id: workspaceId,
-              segment_id: segment.id,
-              account_id,
-              entered_at: at,
-              left_at: null,
-            })),
-          )
-          // Another evaluation running at once may have opened the stay already: the partial
-          // unique index on open stays (segment_members_open) keeps it to one.
-          .onConflict((oc) => oc.doNothing())
-          .execute();
+      await insertRows(
+        tx,
+        'segment_members',
+        entering.sort().map((account_id) => ({
+          workspace_id: workspaceId,
+          segment_id: segment.id,
+          account_id,
+          entered_at: at,
+          left_at: null,
+        })),
+        // Another evaluation running at once may have opened the stay already: the partial
+        // unique index on open stays (segment_members_open) keeps it to one.
+        { skipConflicts: true },
+      );
       for (const chunk of chunks(leaving, 400))
         await tx
           .updateTable('segment_members')
@@ -150,9 +146,10 @@ async function applyChanges(db: Kysely<DB>, workspaceId: string, changes: Change
           .where('left_at', 'is', null)
           .where('account_id', 'in', chunk)
           .execute();
+      const changed = entering.length + leaving.length > 0;
       await tx
         .updateTable('segments')
-        .set({ member_count: members, evaluated_at: at })
+        .set({ member_count: members, evaluated_at: at, ...(changed ? { changed_at: at } : {}) })
         .where('workspace_id', '=', workspaceId)
         .where('id', '=', segment.id)
         .execute();

@@ -127,6 +127,7 @@ export async function createSegment(
     filter_json: toJson(filter),
     member_count: 0,
     evaluated_at: null,
+    changed_at: null,
     created_by: actorId,
     created_at: now,
     updated_at: now,

@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely';
 import type { Timestamp } from './core.js';
 
 /** Saved segments and their membership over time (src/segments). */
@@ -12,6 +13,8 @@ export interface SegmentsTable {
   /** Members after the last evaluation. */
   member_count: number;
   evaluated_at: Timestamp | null;
+  /** When an account last entered or left (an evaluation that changed nothing leaves it). */
+  changed_at: Timestamp | null;
   created_by: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -58,8 +61,23 @@ export interface SegmentListRunsTable {
   failed: number;
   error: string | null;
   created_by: string | null;
+  /** manual (API, CLI, web) | auto (after a score run changed the segment) */
+  trigger: Generated<string>;
   started_at: Timestamp;
   finished_at: Timestamp | null;
+}
+
+/** A list a segment keeps in sync by itself after each score run that changes its membership. */
+export interface SegmentAutoListsTable {
+  workspace_id: string;
+  segment_id: string;
+  destination: string;
+  /** Null: the default name (`Beton: <segment name>`). */
+  list_name: string | null;
+  /** The segment's `changed_at` the last automatic sync started from; due while it differs. */
+  synced_change_at: Timestamp | null;
+  enabled_by: string | null;
+  enabled_at: Timestamp;
 }
 
 /** One entry a list run added or removed (what its rollback undoes). */
@@ -83,4 +101,5 @@ export interface SegmentTables {
   account_facets: AccountFacetsTable;
   segment_list_runs: SegmentListRunsTable;
   segment_list_items: SegmentListItemsTable;
+  segment_auto_lists: SegmentAutoListsTable;
 }
