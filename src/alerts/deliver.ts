@@ -10,7 +10,8 @@ import {
   type PostedMessage,
 } from '../integrations/index.js';
 import { alertCard, alertFacts, renderMessage } from './message.js';
-import { openMessenger, parseTargetKey } from './messenger.js';
+import { openMessenger } from './messenger.js';
+import { resolveTarget } from './owner-target.js';
 import { quietUntil } from './quiet-hours.js';
 import { toAlertRule } from './rules.js';
 
@@ -147,7 +148,15 @@ export async function deliverTarget(
       result.failed++;
       continue;
     }
-    const to = parseTargetKey(target);
+    // An owner's direct message first finds the owner on the service; no one found fails the alert.
+    let to: MessageTarget;
+    try {
+      to = await resolveTarget(open.messenger, target);
+    } catch (error) {
+      const failure = toMessagingError(error);
+      result[await failAttempt(done, attempt, deps.clock.now(), failure, next.send_intent_at !== null)]++;
+      continue;
+    }
     // An earlier try may have posted it: look before posting again.
     let unchecked: { code: string; message: string } | undefined;
     if (next.send_intent_at !== null) {

@@ -5,6 +5,7 @@ import { drainOutbox, type OccurrenceEventPayload, type OutboxEvent } from '../o
 import { accountFilterConditions, GRADES } from '../scoring/index.js';
 import { builtInDetector, loadSignals } from '../signals/index.js';
 import { targetKey } from './messenger.js';
+import { ownerTargetKey } from './owner-target.js';
 import { quietUntil } from './quiet-hours.js';
 import { type AlertRule, toAlertRule } from './rules.js';
 
@@ -141,13 +142,29 @@ async function deriveForWorkspace(
       rule.id,
       candidates.map(({ o }) => o.occurrenceId),
     );
-    const target = targetKey({ kind: 'channel', id: rule.destination.channelId });
+    // A channel, or each account's owner by e-mail (an account nobody owns cannot be sent).
+    const owners =
+      rule.destination.kind === 'owner'
+        ? await ownersOf(
+            trx,
+            workspaceId,
+            candidates.map(({ o }) => o.accountId),
+          )
+        : null;
+    const targetOf = (accountId: string): string | null => {
+      if (rule.destination.kind === 'channel')
+        return targetKey({ kind: 'channel', id: rule.destination.channelId });
+      const email = owners?.get(accountId);
+      return email ? ownerTargetKey(email) : null;
+    };
     const waitUntil = quietUntil(now, rule.quietHours);
 
     const rows: Insertable<DB['alerts']>[] = [];
     for (const { event, o } of candidates) {
       let status = 'queued';
       let reason: string | null = null;
+      let error: string | null = null;
+      const target = targetOf(o.accountId);
       const last = lastAlerted.get(o.occurrenceId);
       if (snoozed.has(`${o.accountId}\u0000${o.signalKey}`)) {
         status = 'suppressed';
@@ -162,6 +179,12 @@ async function deriveForWorkspace(
           reason = 'over_cap';
         } else sentPerRun.set(event.createdAt, n + 1);
       }
+      if (status === 'queued' && target === null) {
+        status = 'failed';
+        reason = 'owner_unknown';
+        error =
+          'The account has no owner in a connected CRM, so there is nobody to message: assign one in the CRM (the next sync and score run bring it here) and retry, or send this rule to a channel.';
+      }
       if (status === 'queued' && waitUntil) reason = 'quiet_hours';
       rows.push({
         id: `alt_${randomUUID().replaceAll('-', '')}`,
@@ -173,7 +196,7 @@ async function deriveForWorkspace(
         signal_key: o.signalKey,
         status,
         reason,
-        error_message: null,
+        error_message: error,
         target_json: target,
         sent_json: null,
         attempts: 0,
@@ -201,7 +224,7 @@ async function deriveForWorkspace(
         set = new Set();
         result.targets.set(workspaceId, set);
       }
-      set.add(target);
+      for (const r of queued) if (r.target_json) set.add(r.target_json);
     }
   }
 }
@@ -238,6 +261,18 @@ async function accountsMatching(
     .where('a.id', 'in', ids);
   for (const f of filters) for (const c of accountFilterConditions(workspaceId, f, now)) q = q.where(c);
   return new Set((await q.execute()).map((r) => r.id));
+}
+
+/** The owner's e-mail of each of these accounts that has one. */
+async function ownersOf(db: Kysely<DB>, workspaceId: string, ids: string[]): Promise<Map<string, string>> {
+  const rows = await db
+    .selectFrom('accounts')
+    .select(['id', 'owner_email'])
+    .where('workspace_id', '=', workspaceId)
+    .where('id', 'in', [...new Set(ids)])
+    .where('owner_email', 'is not', null)
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.owner_email!]));
 }
 
 /** The last time each occurrence alerted under a rule (for the cool-down of a reopening). */

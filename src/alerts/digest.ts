@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
+import { chunks } from '../accounts/index.js';
 import { badRequest, conflict, notFound } from '../core/index.js';
 import type { DB, DigestsTable } from '../db/index.js';
 import { fromJson, toJson } from '../db/index.js';
@@ -33,12 +34,33 @@ export const digestSpec = z.strictObject({
   channelId: z.string().trim().min(1).max(200).optional().describe('a messaging channel id'),
   emails: z.array(z.string().email()).max(50).default([]).describe('e-mail recipients'),
   topChurnRisks: z.number().int().min(0).max(50).default(5),
+  scope: z
+    .enum(['workspace', 'owner'])
+    .default('workspace')
+    .describe(
+      'workspace: one digest to channelId and/or emails; owner: each account owner gets a digest of only their accounts (nothing new for them: nothing sent)',
+    ),
+  ownerVia: z
+    .array(z.enum(['message', 'email']))
+    .max(2)
+    .default([])
+    .describe("owner digests: a direct message to each owner, an e-mail to the owner's address, or both"),
 });
 export type DigestSpec = z.infer<typeof digestSpec>;
 const digestName = z.string().trim().min(1).max(120);
+/** Why a digest could not be delivered anywhere, or null when it can. */
+export function digestWithoutRecipients(d: Pick<DigestSpec, 'scope' | 'channelId' | 'emails' | 'ownerVia'>) {
+  if (d.scope === 'owner')
+    return d.ownerVia.length > 0 ? null : 'an owner digest needs ownerVia: message, email, or both';
+  return d.channelId || d.emails.length > 0 ? null : 'a channelId, one e-mail address, or both';
+}
+
 export const digestInput = digestSpec
   .extend({ name: digestName, enabled: z.boolean().default(true) })
-  .refine((d) => d.channelId || d.emails.length > 0, 'a channelId, one e-mail address, or both');
+  .superRefine((d, ctx) => {
+    const missing = digestWithoutRecipients(d);
+    if (missing) ctx.addIssue({ code: 'custom', message: missing });
+  });
 export const digestPatch = digestSpec
   .partial()
   .extend({ name: digestName.optional(), enabled: z.boolean().optional() });
@@ -69,6 +91,8 @@ const specOf = (d: DigestSpec): DigestSpec => ({
   ...(d.channelId ? { channelId: d.channelId } : {}),
   emails: d.emails,
   topChurnRisks: d.topChurnRisks,
+  scope: d.scope,
+  ownerVia: d.ownerVia,
 });
 
 export async function listDigests(db: Kysely<DB>, workspaceId: string): Promise<Digest[]> {
@@ -143,8 +167,8 @@ export async function updateDigest(
     ...specOf(current),
     ...Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined)),
   });
-  if (!merged.channelId && merged.emails.length === 0)
-    throw badRequest('A digest needs a channelId, one e-mail address, or both.');
+  const missing = digestWithoutRecipients(merged);
+  if (missing) throw badRequest(`The digest has nobody to go to: ${missing}.`);
   await db
     .updateTable('digests')
     .set({
@@ -222,27 +246,37 @@ export interface DigestSummary {
 const LIST = 10;
 const rank = (g: string) => GRADES.indexOf(g as never);
 
+/** What the outbox says happened in a period, per account. */
+export interface DigestPeriod {
+  /** Accounts with signals that opened, and which. */
+  opened: Map<string, Set<string>>;
+  /** Signals opened per account. */
+  signals: Map<string, number>;
+  /** Accounts whose grade changed: from the first grade to the last. */
+  moved: Map<string, { from: string; to: string }>;
+}
+
 /**
- * What happened in a workspace between `start` and `end`, read from the outbox and current scores.
+ * The signal openings and grade changes between `start` and `end`, read from the outbox once (a
+ * per-owner digest summarises it once per owner).
  *
- * @example const s = await buildDigest(db, ws, { start, end, topChurnRisks: 5, publicUrl });
+ * @example const period = await readDigestPeriod(db, ws, start, end);
  */
-export async function buildDigest(
+export async function readDigestPeriod(
   db: Kysely<DB>,
   workspaceId: string,
-  o: { start: string; end: string; topChurnRisks: number; publicUrl?: string | undefined },
-): Promise<DigestSummary> {
+  start: string,
+  end: string,
+): Promise<DigestPeriod> {
   const events = await db
     .selectFrom('outbox_events')
     .select(['type', 'subject', 'payload_json'])
     .where('workspace_id', '=', workspaceId)
     .where('type', 'in', ['signal.opened', 'account.grade_changed'])
-    .where('created_at', '>=', o.start)
-    .where('created_at', '<', o.end)
+    .where('created_at', '>=', start)
+    .where('created_at', '<', end)
     .execute();
-  const opened = new Map<string, Set<string>>();
-  const moved = new Map<string, { from: string; to: string }>();
-  let newSignals = 0;
+  const period: DigestPeriod = { opened: new Map(), signals: new Map(), moved: new Map() };
   for (const e of events) {
     const p = JSON.parse(e.payload_json) as {
       accountId: string;
@@ -251,37 +285,137 @@ export async function buildDigest(
       to?: string;
     };
     if (e.type === 'signal.opened') {
-      newSignals++;
-      let set = opened.get(p.accountId);
+      period.signals.set(p.accountId, (period.signals.get(p.accountId) ?? 0) + 1);
+      let set = period.opened.get(p.accountId);
       if (!set) {
         set = new Set();
-        opened.set(p.accountId, set);
+        period.opened.set(p.accountId, set);
       }
       set.add(p.signalKey!);
     } else {
-      const first = moved.get(p.accountId);
-      moved.set(p.accountId, { from: first?.from ?? p.from!, to: p.to! });
+      const first = period.moved.get(p.accountId);
+      period.moved.set(p.accountId, { from: first?.from ?? p.from!, to: p.to! });
     }
   }
-  const escalatingIds = [...moved].filter(([, m]) => rank(m.to) < rank(m.from)).map(([id]) => id);
-  const heldBack = await db
-    .selectFrom('alerts')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('workspace_id', '=', workspaceId)
-    .where('status', '=', 'digest')
-    .where('digest_run_id', 'is', null)
-    .executeTakeFirst();
+  return period;
+}
 
-  const signals = new Map((await loadSignals(db, workspaceId)).map((s) => [s.key, s]));
-  const titleOf = (key: string) => signals.get(key)?.detector.title ?? builtInDetector(key)?.title ?? key;
-  const base = () =>
-    db
+/**
+ * The owners (e-mails) of the accounts a period touched or whose alerts a rule's cap held back:
+ * who a per-owner digest may have news for.
+ */
+export async function digestOwners(
+  db: Kysely<DB>,
+  workspaceId: string,
+  period: DigestPeriod,
+): Promise<DigestOwner[]> {
+  const owners = new Map<string, string | null>();
+  const add = (rows: { owner_email: string | null; owner_name: string | null }[]) => {
+    for (const r of rows)
+      if (r.owner_email) owners.set(r.owner_email, owners.get(r.owner_email) ?? r.owner_name);
+  };
+  for (const ids of chunks([...new Set([...period.opened.keys(), ...period.moved.keys()])]))
+    add(
+      await db
+        .selectFrom('accounts')
+        .select(['owner_email', 'owner_name'])
+        .distinct()
+        .where('workspace_id', '=', workspaceId)
+        .where('id', 'in', ids)
+        .where('owner_email', 'is not', null)
+        .execute(),
+    );
+  add(
+    await db
+      .selectFrom('alerts as al')
+      .innerJoin('accounts as a', (j) =>
+        j.onRef('a.workspace_id', '=', 'al.workspace_id').onRef('a.id', '=', 'al.account_id'),
+      )
+      .select(['a.owner_email', 'a.owner_name'])
+      .distinct()
+      .where('al.workspace_id', '=', workspaceId)
+      .where('al.status', '=', 'digest')
+      .where('al.digest_run_id', 'is', null)
+      .where('a.owner_email', 'is not', null)
+      .execute(),
+  );
+  return [...owners].map(([email, name]) => ({ email, name })).sort((x, y) => x.email.localeCompare(y.email));
+}
+
+/** Of these accounts, the ones `owner` owns. */
+async function ownedAmong(db: Kysely<DB>, workspaceId: string, owner: string, ids: string[]) {
+  const out = new Set<string>();
+  for (const chunk of chunks(ids)) {
+    const rows = await db
+      .selectFrom('accounts')
+      .select('id')
+      .where('workspace_id', '=', workspaceId)
+      .where('owner_email', '=', owner)
+      .where('id', 'in', chunk)
+      .execute();
+    for (const r of rows) out.add(r.id);
+  }
+  return out;
+}
+
+const only = <V>(map: Map<string, V>, keep: Set<string>) => new Map([...map].filter(([id]) => keep.has(id)));
+
+/**
+ * What happened in a workspace between `start` and `end`, read from the outbox and current scores;
+ * with `owner`, only the accounts that owner owns (lists, counts and the alerts held back).
+ *
+ * @example const s = await buildDigest(db, ws, { start, end, topChurnRisks: 5, publicUrl });
+ */
+export async function buildDigest(
+  db: Kysely<DB>,
+  workspaceId: string,
+  o: {
+    start: string;
+    end: string;
+    topChurnRisks: number;
+    publicUrl?: string | undefined;
+    owner?: string;
+    period?: DigestPeriod;
+  },
+): Promise<DigestSummary> {
+  let { opened, moved, signals } = o.period ?? (await readDigestPeriod(db, workspaceId, o.start, o.end));
+  if (o.owner) {
+    const owned = await ownedAmong(db, workspaceId, o.owner, [
+      ...new Set([...opened.keys(), ...moved.keys()]),
+    ]);
+    opened = only(opened, owned);
+    moved = only(moved, owned);
+    signals = only(signals, owned);
+  }
+  let newSignals = 0;
+  for (const n of signals.values()) newSignals += n;
+  const escalatingIds = [...moved].filter(([, m]) => rank(m.to) < rank(m.from)).map(([id]) => id);
+  let held = db
+    .selectFrom('alerts as al')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('al.workspace_id', '=', workspaceId)
+    .where('al.status', '=', 'digest')
+    .where('al.digest_run_id', 'is', null);
+  if (o.owner)
+    held = held
+      .innerJoin('accounts as a', (j) =>
+        j.onRef('a.workspace_id', '=', 'al.workspace_id').onRef('a.id', '=', 'al.account_id'),
+      )
+      .where('a.owner_email', '=', o.owner);
+  const heldBack = await held.executeTakeFirst();
+
+  const signalDefs = new Map((await loadSignals(db, workspaceId)).map((s) => [s.key, s]));
+  const titleOf = (key: string) => signalDefs.get(key)?.detector.title ?? builtInDetector(key)?.title ?? key;
+  const base = () => {
+    const q = db
       .selectFrom('accounts as a')
       .leftJoin('account_scores as s', (j) =>
         j.onRef('s.workspace_id', '=', 'a.workspace_id').onRef('s.account_id', '=', 'a.id'),
       )
       .select(['a.id', 'a.name', 'a.domain', 's.grade', 's.score', 's.churn_risk'])
       .where('a.workspace_id', '=', workspaceId);
+    return o.owner ? q.where('a.owner_email', '=', o.owner) : q;
+  };
   const top = async (ids: string[]) =>
     ids.length === 0
       ? []
@@ -337,8 +471,22 @@ export async function buildDigest(
 
 const day = (iso: string) => iso.slice(0, 10);
 
-/** The digest as a card (for a messaging channel; its text is the plain form). */
-export function digestCard(name: string, s: DigestSummary, publicUrl: string | undefined): AlertCard {
+/** Whom an owner's digest is for. */
+export interface DigestOwner {
+  email: string;
+  name: string | null;
+}
+
+/**
+ * The digest as a card (for a messaging channel or an owner's direct message; its text is the plain
+ * form). An owner's card is titled for them and links to their accounts.
+ */
+export function digestCard(
+  name: string,
+  s: DigestSummary,
+  publicUrl: string | undefined,
+  owner?: DigestOwner,
+): AlertCard {
   const c = s.counts;
   const lines = [
     `${c.newAccounts} accounts with new signals (${c.newSignals} signals), ${c.escalating} escalating, ${c.gradeChanges} grade changes${c.heldBack ? `, ${c.heldBack} alerts held back by a rule's cap` : ''}.`,
@@ -350,10 +498,18 @@ export function digestCard(name: string, s: DigestSummary, publicUrl: string | u
   section('New', s.newAccounts);
   section('Escalating', s.escalating);
   section('Top churn risks', s.topChurnRisks);
+  const accounts = `${(publicUrl ?? '').replace(/\/+$/, '')}/accounts`;
   return {
-    title: `${name}: ${day(s.periodStart)} – ${day(s.periodEnd)}`,
+    title: `${name}${owner ? ` for ${owner.name ?? owner.email}` : ''}: ${day(s.periodStart)} – ${day(s.periodEnd)}`,
     lines,
-    links: [{ label: 'Open accounts in Beton', url: `${(publicUrl ?? '').replace(/\/+$/, '')}/accounts` }],
+    links: [
+      owner
+        ? {
+            label: 'Open your accounts in Beton',
+            url: `${accounts}?owner=${encodeURIComponent(owner.email)}`,
+          }
+        : { label: 'Open accounts in Beton', url: accounts },
+    ],
     alertRef: `digest:${name}`,
   };
 }
@@ -365,8 +521,13 @@ const escapeHtml = (t: string) =>
   );
 
 /** The digest as an e-mail: an HTML part with tables and links, and the same as text. */
-export function digestEmail(name: string, s: DigestSummary, publicUrl: string | undefined) {
-  const card = digestCard(name, s, publicUrl);
+export function digestEmail(
+  name: string,
+  s: DigestSummary,
+  publicUrl: string | undefined,
+  owner?: DigestOwner,
+) {
+  const card = digestCard(name, s, publicUrl, owner);
   const table = (title: string, list: DigestAccount[]) =>
     list.length === 0
       ? ''

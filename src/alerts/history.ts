@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
-import { notFound } from '../core/index.js';
+import { badRequest, notFound } from '../core/index.js';
 import type { DB } from '../db/index.js';
+import { fromJson } from '../db/index.js';
+import { ownerTargetKey } from './owner-target.js';
 
 /** Alert history: each alert with its delivery state, attempts and the team's verdicts. */
 
@@ -132,14 +134,45 @@ export async function getAlert(db: Kysely<DB>, workspaceId: string, id: string):
 }
 
 /**
- * Queue a failed alert again (a person fixed the cause: invited the bot to the channel).
+ * Queue a failed alert again (a person fixed the cause: invited the bot to the channel, assigned the
+ * account an owner). An alert to the account's owner goes to whoever owns the account now.
  *
  * @example await retryAlert(db, ws, 'alt_…', new Date())
  */
 export async function retryAlert(db: Kysely<DB>, workspaceId: string, id: string, now: Date): Promise<void> {
+  const failed = await db
+    .selectFrom('alerts as al')
+    .innerJoin('alert_rules as r', (j) =>
+      j.onRef('r.workspace_id', '=', 'al.workspace_id').onRef('r.id', '=', 'al.rule_id'),
+    )
+    .leftJoin('accounts as a', (j) =>
+      j.onRef('a.workspace_id', '=', 'al.workspace_id').onRef('a.id', '=', 'al.account_id'),
+    )
+    .select(['al.target_json', 'r.rule_json', 'a.owner_email'])
+    .where('al.workspace_id', '=', workspaceId)
+    .where('al.id', '=', id)
+    .where('al.status', '=', 'failed')
+    .executeTakeFirst();
+  let target = failed?.target_json ?? null;
+  if (
+    failed &&
+    fromJson<{ destination?: { kind?: string } }>(failed.rule_json, {}).destination?.kind === 'owner'
+  ) {
+    if (!failed.owner_email)
+      throw badRequest(
+        'The account still has no owner in a connected CRM: assign one there, sync and score, then retry.',
+      );
+    target = ownerTargetKey(failed.owner_email);
+  }
   const r = await db
     .updateTable('alerts')
-    .set({ status: 'queued', not_before: null, lease_until: null, updated_at: now.toISOString() })
+    .set({
+      status: 'queued',
+      target_json: target,
+      not_before: null,
+      lease_until: null,
+      updated_at: now.toISOString(),
+    })
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', id)
     .where('status', '=', 'failed')

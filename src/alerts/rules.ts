@@ -38,6 +38,11 @@ export const alertDestination = z.discriminatedUnion('kind', [
       .max(200)
       .describe('the channel id, as GET /api/v1/integrations/{name}/channels lists'),
   }),
+  z
+    .strictObject({ kind: z.literal('owner') })
+    .describe(
+      "a direct message to the account's owner in the CRM, found on the messaging service by e-mail; an account without an owner, or an owner the service does not know, fails the alert with the reason",
+    ),
 ]);
 export type AlertDestination = z.infer<typeof alertDestination>;
 

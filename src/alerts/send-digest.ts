@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import type { Config } from '../core/config.js';
-import { type AlertCard, cardText } from '../integrations/index.js';
+import { type AlertCard, cardText, type MessageTarget, type Messenger } from '../integrations/index.js';
 import type { DeliverDeps } from './deliver.js';
 import {
   buildDigest,
@@ -9,12 +9,28 @@ import {
   type DigestSummary,
   digestCard,
   digestEmail,
+  digestOwners,
   findDigest,
   lastScheduledAt,
+  readDigestPeriod,
 } from './digest.js';
 import { openMessenger } from './messenger.js';
+import { ownerTargetKey, resolveTarget } from './owner-target.js';
 
-/** Sending digests: to the workspace's messaging channel and/or by e-mail over BETON_SMTP_URL. */
+/**
+ * Sending digests: to the workspace's messaging channel and/or by e-mail over BETON_SMTP_URL; or,
+ * scoped per owner, to each account owner (a direct message and/or an e-mail to their address)
+ * with only their accounts.
+ */
+
+/** What one owner's digest said and where it went (`sent` empty and `error` set: it went nowhere). */
+export interface OwnerDigestResult {
+  email: string;
+  name: string | null;
+  counts: DigestSummary['counts'];
+  sent: ('message' | 'email')[];
+  error: string | null;
+}
 
 export interface DigestDeps extends DeliverDeps {
   config: DeliverDeps['config'] & Partial<Pick<Config, 'BETON_SMTP_URL' | 'BETON_MAIL_FROM'>>;
@@ -27,6 +43,8 @@ export interface DigestRun {
   periodEnd: string;
   status: 'sent' | 'empty' | 'failed' | 'building';
   summary: DigestSummary | null;
+  /** Owner digests: each owner with news, what they were sent (owners with nothing new are absent). */
+  owners?: OwnerDigestResult[];
   error: string | null;
   createdAt: string;
 }
@@ -98,54 +116,72 @@ export async function runDigest(
       .executeTakeFirstOrThrow();
     return toRun(existing);
   }
-  const summary = await buildDigest(db, workspaceId, {
-    start,
-    end,
-    topChurnRisks: digest.topChurnRisks,
-    publicUrl: deps.config.BETON_PUBLIC_URL,
-  });
+  const publicUrl = deps.config.BETON_PUBLIC_URL;
+  let summary: DigestSummary;
   let status: DigestRun['status'] = 'empty';
   let error: string | null = null;
-  if (!summary.empty) {
-    const failures: string[] = [];
-    if (digest.channelId) {
-      try {
-        await postToChannel(
-          deps,
-          workspaceId,
-          digest,
-          digestCard(digest.name, summary, deps.config.BETON_PUBLIC_URL),
-        );
-      } catch (e) {
-        failures.push(`channel: ${e instanceof Error ? e.message : String(e)}`);
+  let owners: OwnerDigestResult[] | undefined;
+  if (digest.scope === 'owner') {
+    ({ summary, status, error, owners } = await sendOwnerDigests(deps, workspaceId, digest, start, end));
+  } else {
+    summary = await buildDigest(db, workspaceId, {
+      start,
+      end,
+      topChurnRisks: digest.topChurnRisks,
+      publicUrl,
+    });
+    if (!summary.empty) {
+      const failures: string[] = [];
+      if (digest.channelId) {
+        try {
+          const { messenger } = await openMessenger(deps, workspaceId);
+          await postCard(
+            messenger,
+            { kind: 'channel', id: digest.channelId },
+            digestCard(digest.name, summary, publicUrl),
+          );
+        } catch (e) {
+          failures.push(`channel: ${e instanceof Error ? e.message : String(e)}`);
+        }
       }
-    }
-    if (digest.emails.length > 0) {
-      try {
-        await sendMail(deps, digest.emails, digestEmail(digest.name, summary, deps.config.BETON_PUBLIC_URL));
-      } catch (e) {
-        failures.push(`e-mail: ${e instanceof Error ? e.message : String(e)}`);
+      if (digest.emails.length > 0) {
+        try {
+          await sendMail(deps, digest.emails, digestEmail(digest.name, summary, publicUrl));
+        } catch (e) {
+          failures.push(`e-mail: ${e instanceof Error ? e.message : String(e)}`);
+        }
       }
+      const targets = (digest.channelId ? 1 : 0) + (digest.emails.length > 0 ? 1 : 0);
+      status = failures.length === targets ? 'failed' : 'sent';
+      error = failures.length > 0 ? failures.join('; ') : null;
     }
-    const targets = (digest.channelId ? 1 : 0) + (digest.emails.length > 0 ? 1 : 0);
-    status = failures.length === targets ? 'failed' : 'sent';
-    error = failures.length > 0 ? failures.join('; ') : null;
   }
+  // The alerts a cap held back went out with this digest: to everyone, or to the owners reached.
+  const reached = owners?.filter((o) => o.sent.length > 0).map((o) => o.email);
   await db.transaction().execute(async (trx) => {
     await trx
       .updateTable('digest_runs')
-      .set({ status, error, summary_json: JSON.stringify(summary) })
+      .set({ status, error, summary_json: JSON.stringify(owners ? { ...summary, owners } : summary) })
       .where('workspace_id', '=', workspaceId)
       .where('id', '=', runId)
       .execute();
-    if (status === 'sent')
-      await trx
+    if (status === 'sent' && (!reached || reached.length > 0)) {
+      let held = trx
         .updateTable('alerts')
         .set({ digest_run_id: runId })
         .where('workspace_id', '=', workspaceId)
         .where('status', '=', 'digest')
-        .where('digest_run_id', 'is', null)
-        .execute();
+        .where('digest_run_id', 'is', null);
+      if (reached)
+        held = held.where('account_id', 'in', (eb) =>
+          eb
+            .selectFrom('accounts')
+            .select('id')
+            .where('workspace_id', '=', workspaceId)
+            .where('owner_email', 'in', reached),
+        );
+      await held.execute();
+    }
     await trx
       .updateTable('digests')
       .set({ last_period_end: end })
@@ -160,16 +196,76 @@ export async function runDigest(
     periodEnd: end,
     status,
     summary,
+    ...(owners ? { owners } : {}),
     error,
     createdAt: now,
   };
 }
 
-async function postToChannel(deps: DigestDeps, workspaceId: string, digest: Digest, card: AlertCard) {
-  const { messenger } = await openMessenger(deps, workspaceId);
+/**
+ * An owner digest: each owner with news in the period gets a digest of their own accounts, by
+ * direct message and/or e-mail; owners with nothing new get nothing. The run's summary is the
+ * workspace's; `owners` says who got what and why not.
+ */
+async function sendOwnerDigests(
+  deps: DigestDeps,
+  workspaceId: string,
+  digest: Digest,
+  start: string,
+  end: string,
+): Promise<{
+  summary: DigestSummary;
+  status: DigestRun['status'];
+  error: string | null;
+  owners: OwnerDigestResult[];
+}> {
+  const db = deps.db.kysely;
+  const publicUrl = deps.config.BETON_PUBLIC_URL;
+  const period = await readDigestPeriod(db, workspaceId, start, end);
+  const common = { start, end, topChurnRisks: digest.topChurnRisks, publicUrl, period };
+  const summary = await buildDigest(db, workspaceId, common);
+  const owners: OwnerDigestResult[] = [];
+  let messenger: Messenger | undefined;
+  for (const owner of await digestOwners(db, workspaceId, period)) {
+    const mine = await buildDigest(db, workspaceId, { ...common, owner: owner.email });
+    if (mine.empty) continue;
+    const result: OwnerDigestResult = { ...owner, counts: mine.counts, sent: [], error: null };
+    const failures: string[] = [];
+    if (digest.ownerVia.includes('message')) {
+      try {
+        messenger ??= (await openMessenger(deps, workspaceId)).messenger;
+        const to = await resolveTarget(messenger, ownerTargetKey(owner.email));
+        await postCard(messenger, to, digestCard(digest.name, mine, publicUrl, owner));
+        result.sent.push('message');
+      } catch (e) {
+        failures.push(`message: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    if (digest.ownerVia.includes('email')) {
+      try {
+        await sendMail(deps, [owner.email], digestEmail(digest.name, mine, publicUrl, owner));
+        result.sent.push('email');
+      } catch (e) {
+        failures.push(`e-mail: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    result.error = failures.length > 0 ? failures.join('; ') : null;
+    owners.push(result);
+  }
+  const failed = owners.filter((o) => o.error);
+  return {
+    summary,
+    status: owners.length === 0 ? 'empty' : owners.every((o) => o.sent.length === 0) ? 'failed' : 'sent',
+    error: failed.length > 0 ? failed.map((o) => `${o.email}: ${o.error}`).join('; ') : null,
+    owners,
+  };
+}
+
+/** A digest's card (no feedback buttons) posted to a channel or a person. */
+async function postCard(messenger: Messenger, to: MessageTarget, card: AlertCard) {
   const { actions: _none, ...plain } = card;
   const message = messenger.renderCard ? messenger.renderCard(plain) : { text: cardText(plain) };
-  await messenger.post({ kind: 'channel', id: digest.channelId! }, message);
+  await messenger.post(to, message);
 }
 
 const toRun = (r: {
@@ -181,16 +277,21 @@ const toRun = (r: {
   summary_json: string;
   error: string | null;
   created_at: string;
-}): DigestRun => ({
-  id: r.id,
-  digestId: r.digest_id,
-  periodStart: r.period_start,
-  periodEnd: r.period_end,
-  status: r.status as DigestRun['status'],
-  summary: JSON.parse(r.summary_json) as DigestSummary | null,
-  error: r.error,
-  createdAt: r.created_at,
-});
+}): DigestRun => {
+  const stored = JSON.parse(r.summary_json) as (DigestSummary & { owners?: OwnerDigestResult[] }) | null;
+  const { owners, ...summary } = stored ?? {};
+  return {
+    id: r.id,
+    digestId: r.digest_id,
+    periodStart: r.period_start,
+    periodEnd: r.period_end,
+    status: r.status as DigestRun['status'],
+    summary: stored ? (summary as DigestSummary) : null,
+    ...(owners ? { owners } : {}),
+    error: r.error,
+    createdAt: r.created_at,
+  };
+};
 
 /** A digest's runs, newest first. */
 export async function listDigestRuns(

@@ -104,4 +104,51 @@ describe('beton alerts', { timeout: 300_000 }, () => {
     const sent = JSON.parse((await beton(['alerts', 'digest', 'send', 'Monday', '--json'])).stdout);
     expect(sent.status).toBe('empty');
   });
+
+  it("creates a rule messaging each account's owner, narrowed by owner; an owner digest", async () => {
+    const rule = await beton([
+      'alerts',
+      'rules',
+      'create',
+      'Churn to the owner',
+      '--to-owner',
+      '--owner',
+      'ann@seller.io,none',
+      '--directions',
+      'churn',
+      '--json',
+    ]);
+    expect(rule.stderr).toBe('');
+    expect(JSON.parse(rule.stdout)).toMatchObject({
+      destination: { kind: 'owner' },
+      filter: { owner: 'ann@seller.io,none' },
+    });
+    const listed = await beton(['alerts', 'rules', 'list']);
+    expect(listed.stdout).toContain("the account's owner (direct message)");
+    const both = await beton(['alerts', 'rules', 'create', 'Both', '--to-owner', '--channel', 'C1']);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toContain('Give one destination');
+    const digest = await beton([
+      'alerts',
+      'digest',
+      'create',
+      'Per owner',
+      '--per-owner',
+      'message,email',
+      '--json',
+    ]);
+    expect(JSON.parse(digest.stdout)).toMatchObject({ scope: 'owner', ownerVia: ['message', 'email'] });
+    const preview = await beton([
+      'alerts',
+      'digest',
+      'preview',
+      'Per owner',
+      '--owner',
+      'ann@seller.io',
+      '--json',
+    ]);
+    expect(JSON.parse(preview.stdout)).toMatchObject({ empty: true });
+    const sent = await beton(['alerts', 'digest', 'send', 'Per owner', '--json']);
+    expect(JSON.parse(sent.stdout)).toMatchObject({ status: 'empty', owners: [] });
+  });
 });

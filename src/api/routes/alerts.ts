@@ -54,10 +54,15 @@ const alertSchema = z.object({
     .string()
     .nullable()
     .describe(
-      "the service's error code when failed (not_in_channel…); why when held (quiet_hours, snoozed, cooldown, over_cap)",
+      "the service's error code when failed (not_in_channel…, owner_unknown, owner_not_found); why when held (quiet_hours, snoozed, cooldown, over_cap)",
     ),
   errorMessage: z.string().nullable(),
-  target: z.string().nullable().describe('channel:<id> or person:<id>'),
+  target: z
+    .string()
+    .nullable()
+    .describe(
+      "channel:<id>, or owner:<e-mail> (a direct message to the account's owner); null when the account has no owner to message",
+    ),
   attempts: z.number(),
   notBefore: z.string().nullable(),
   createdAt: z.string(),
@@ -116,6 +121,18 @@ const digestRunSchema = z.object({
   periodEnd: z.string(),
   status: z.enum(['sent', 'empty', 'failed', 'building']),
   summary: digestSummarySchema.nullable(),
+  owners: z
+    .array(
+      z.object({
+        email: z.string(),
+        name: z.string().nullable(),
+        counts: digestSummarySchema.shape.counts,
+        sent: z.array(z.enum(['message', 'email'])),
+        error: z.string().nullable(),
+      }),
+    )
+    .optional()
+    .describe('owner digests: each owner with news, where theirs went (nothing new for an owner: absent)'),
   error: z.string().nullable(),
   createdAt: z.string(),
 });
@@ -409,6 +426,13 @@ export const alertRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['alerts'],
         summary: 'What the digest would say now (since its last period), sending nothing',
         params: idParams,
+        querystring: z.strictObject({
+          owner: z
+            .string()
+            .email()
+            .optional()
+            .describe("only this owner's accounts: what their part of an owner digest would say"),
+        }),
         response: { 200: digestSummarySchema, 404: errorSchema, ...errorResponses },
       },
     },
@@ -420,6 +444,7 @@ export const alertRoutes: FastifyPluginAsyncZod = async (app) => {
         end: rt.clock.now().toISOString(),
         topChurnRisks: digest.topChurnRisks,
         publicUrl: rt.config.BETON_PUBLIC_URL,
+        ...(request.query.owner ? { owner: request.query.owner.toLowerCase() } : {}),
       });
     },
   );

@@ -41,10 +41,17 @@ async function withFieldErrors<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-const ruleRow = (r: { name: string; enabled: boolean; destination: { channelId: string }; id: string }) => ({
+const ruleRow = (r: {
+  name: string;
+  enabled: boolean;
+  destination: { kind: 'channel'; channelId: string } | { kind: 'owner' };
+  filter?: { owner?: string | undefined } | undefined;
+  id: string;
+}) => ({
   name: r.name,
   enabled: r.enabled,
-  channel: r.destination.channelId,
+  to: r.destination.kind === 'channel' ? r.destination.channelId : "the account's owner (direct message)",
+  owners: r.filter?.owner ?? '',
   id: r.id,
 });
 
@@ -66,9 +73,11 @@ export function registerAlerts(program: Command) {
     workspaceOption(
       rules
         .command('create')
-        .description('Create a rule posting to a channel')
+        .description("Create a rule posting to a channel, or to each account's owner by direct message")
         .argument('<name>', 'rule name')
-        .requiredOption('--channel <id>', 'channel id (GET /api/v1/integrations/<name>/channels lists them)')
+        .option('--channel <id>', 'channel id (GET /api/v1/integrations/<name>/channels lists them)')
+        .option('--to-owner', "a direct message to the account's owner in the CRM (found by e-mail)")
+        .option('--owner <emails>', 'only accounts these owners own (e-mails, comma-separated, or none)')
         .option('--signals <keys>', 'signal keys, comma-separated')
         .option('--directions <list>', 'signal directions: expansion, churn, timing')
         .option('--min-grade <grade>', 'M100, M75, M50, M25 or M10')
@@ -92,6 +101,8 @@ export function registerAlerts(program: Command) {
           throw new CliError('--quiet: give zone,start,end, e.g. Europe/Berlin,20:00,08:00');
         quietHours = { timeZone, start, end };
       }
+      if (Boolean(opts.channel) === Boolean(opts.toOwner))
+        throw new CliError("Give one destination: --channel <id>, or --to-owner for the account's owner.");
       const num = (v: unknown) => (v === undefined ? undefined : Number(v));
       const rule = await withFieldErrors(() =>
         createAlertRule(
@@ -103,7 +114,10 @@ export function registerAlerts(program: Command) {
             ...(opts.minGrade ? { minGrade: String(opts.minGrade) as never } : {}),
             ...(opts.minScore !== undefined ? { minScore: num(opts.minScore) } : {}),
             ...(opts.segment ? { segmentId: String(opts.segment) } : {}),
-            destination: { kind: 'channel', channelId: String(opts.channel) },
+            destination: opts.toOwner
+              ? { kind: 'owner' }
+              : { kind: 'channel', channelId: String(opts.channel) },
+            ...(opts.owner ? { filter: { owner: String(opts.owner) } } : {}),
             ...(quietHours ? { quietHours } : {}),
             ...(opts.cap !== undefined ? { capPerRun: num(opts.cap) } : {}),
             ...(opts.cooldownHours !== undefined ? { cooldownHours: num(opts.cooldownHours) } : {}),
@@ -176,8 +190,8 @@ export function registerAlerts(program: Command) {
                 name: d.name,
                 frequency: d.frequency,
                 at: `${String(d.hour).padStart(2, '0')}:00 ${d.timeZone}`,
-                channel: d.channelId ?? '',
-                emails: d.emails.join(', '),
+                channel: d.scope === 'owner' ? '' : (d.channelId ?? ''),
+                emails: d.scope === 'owner' ? `each owner (${d.ownerVia.join(', ')})` : d.emails.join(', '),
                 id: d.id,
               })),
           { json: opts.json },
@@ -196,7 +210,11 @@ export function registerAlerts(program: Command) {
         .option('--hour <n>', 'local hour (default 8)')
         .option('--time-zone <zone>', 'IANA time zone (default UTC)')
         .option('--channel <id>', 'channel id')
-        .option('--email <list>', 'e-mail addresses, comma-separated'),
+        .option('--email <list>', 'e-mail addresses, comma-separated')
+        .option(
+          '--per-owner <via>',
+          "one digest per account owner with only their accounts, by message, email or both (comma-separated), to the owner's address",
+        ),
     ),
   ).action((name: string, opts: Opts) =>
     withRuntime(async (rt) => {
@@ -214,6 +232,7 @@ export function registerAlerts(program: Command) {
             ...(opts.timeZone ? { timeZone: String(opts.timeZone) } : {}),
             ...(opts.channel ? { channelId: String(opts.channel) } : {}),
             emails: list(opts.email),
+            ...(opts.perOwner ? { scope: 'owner' as const, ownerVia: list(opts.perOwner) as never } : {}),
           },
           null,
           rt.clock.now(),
@@ -228,7 +247,8 @@ export function registerAlerts(program: Command) {
       digest
         .command('preview')
         .description('What the digest would say now, sending nothing')
-        .argument('<digest>', 'name or id'),
+        .argument('<digest>', 'name or id')
+        .option('--owner <email>', "only this owner's accounts (their part of an owner digest)"),
     ),
   ).action((ref: string, opts: Opts) =>
     withRuntime(async (rt) => {
@@ -240,6 +260,7 @@ export function registerAlerts(program: Command) {
         end: rt.clock.now().toISOString(),
         topChurnRisks: d.topChurnRisks,
         publicUrl: rt.config.BETON_PUBLIC_URL,
+        ...(opts.owner ? { owner: String(opts.owner).toLowerCase() } : {}),
       });
       output(opts.json ? summary : { ...summary.counts, empty: summary.empty }, { json: opts.json });
     }),
@@ -260,7 +281,19 @@ export function registerAlerts(program: Command) {
       output(
         opts.json
           ? run
-          : { status: run.status, from: run.periodStart, to: run.periodEnd, error: run.error ?? '' },
+          : {
+              status: run.status,
+              from: run.periodStart,
+              to: run.periodEnd,
+              ...(run.owners
+                ? {
+                    owners: run.owners
+                      .map((o) => `${o.email} (${o.sent.join('+') || 'not sent'})`)
+                      .join(', '),
+                  }
+                : {}),
+              error: run.error ?? '',
+            },
         {
           json: opts.json,
         },
