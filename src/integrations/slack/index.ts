@@ -4,6 +4,7 @@ import { baseUrlSetting, defineIntegration, secret } from '../sdk.js';
 import { SlackApiError, SlackClient } from './client.js';
 import { slackInteractions } from './interactions.js';
 import { slackMessaging } from './messenger.js';
+import { SLACK_BOT_SCOPES } from './scopes.js';
 
 export { escapeMrkdwn, FEEDBACK_ACTION_PREFIX, renderAlertCard } from './blocks.js';
 export { CHANNELS_PAGE_SIZE, HISTORY_PAGE_SIZE, SlackApiError, SlackClient, slackTs } from './client.js';
@@ -14,6 +15,7 @@ export {
   verifySlackRequest,
 } from './interactions.js';
 export { slackMessenger, toMessagingError } from './messenger.js';
+export { SLACK_BOT_SCOPES } from './scopes.js';
 export type * from './types.js';
 
 /** Codes of `auth.test` that mean the token itself is wrong: the user must fix it. */
@@ -38,18 +40,7 @@ export default defineIntegration({
   roles: ['messaging'],
   docs: {
     keyUrl: 'https://api.slack.com/apps',
-    scopes: [
-      'chat:write',
-      'channels:read',
-      'groups:read',
-      'users:read',
-      'users:read.email',
-      'im:write',
-      // Reading back a post whose answer was lost, so it is not sent twice (docs: exactly once).
-      'channels:history',
-      'groups:history',
-      'im:history',
-    ],
+    scopes: [...SLACK_BOT_SCOPES],
     setup: 'docs/integrations/slack.md',
   },
   credentials: z.object({

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Dataset } from '../../../simulators/dataset/types.js';
 import { createSimServer, FixedWindow, type Knobs, type SimServer } from '../../../simulators/kit/index.js';
 import { slackSignature } from '../interactions.js';
+import { SLACK_BOT_SCOPES } from '../scopes.js';
 import { blocksProblem } from './blocks.js';
 import { type SimChannel, type SimUser, type SlackWorld, slackWorldFromDataset } from './world.js';
 
@@ -10,17 +11,7 @@ export const DEFAULT_SLACK_TOKEN = 'xoxb-0000000000-0000000000000-betonsimulator
 export const DEFAULT_SLACK_SIGNING_SECRET = '8f742231b10e8888abcd99e5f0c1d2a3';
 
 /** Every scope Beton asks for; a token given fewer gets `missing_scope` on the methods that need them. */
-export const ALL_SLACK_SCOPES = [
-  'chat:write',
-  'channels:read',
-  'groups:read',
-  'users:read',
-  'users:read.email',
-  'im:write',
-  'channels:history',
-  'groups:history',
-  'im:history',
-] as const;
+export const ALL_SLACK_SCOPES: readonly string[] = SLACK_BOT_SCOPES;
 
 export interface SlackSimToken {
   token: string;
