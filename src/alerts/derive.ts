@@ -8,6 +8,7 @@ import { targetKey } from './messenger.js';
 import { ownerTargetKey } from './owner-target.js';
 import { quietUntil } from './quiet-hours.js';
 import { type AlertRule, toAlertRule } from './rules.js';
+import { activeSnoozes, snoozeKey } from './snooze.js';
 
 /**
  * Alerts from the outbox: each `signal.opened` event is matched against the workspace's enabled
@@ -94,17 +95,7 @@ async function deriveForWorkspace(
         .execute()
     ).map((r) => [r.account_id, { grade: r.grade, score: Number(r.score) }]),
   );
-  const snoozed = new Set(
-    (
-      await trx
-        .selectFrom('alert_snoozes')
-        .select(['account_id', 'signal_key'])
-        .where('workspace_id', '=', workspaceId)
-        .where('account_id', 'in', accountIds)
-        .where('until', '>', now.toISOString())
-        .execute()
-    ).map((r) => `${r.account_id}\u0000${r.signal_key}`),
-  );
+  const snoozed = await activeSnoozes(trx, workspaceId, now, accountIds);
 
   for (const rule of rules) {
     const matching = await accountsMatching(trx, workspaceId, rule, accountIds, now);
@@ -166,7 +157,7 @@ async function deriveForWorkspace(
       let error: string | null = null;
       const target = targetOf(o.accountId);
       const last = lastAlerted.get(o.occurrenceId);
-      if (snoozed.has(`${o.accountId}\u0000${o.signalKey}`)) {
+      if (snoozed.has(snoozeKey(o.accountId, o.signalKey))) {
         status = 'suppressed';
         reason = 'snoozed';
       } else if (last && Date.parse(last) > Date.parse(event.createdAt) - rule.cooldownHours * 3_600_000) {

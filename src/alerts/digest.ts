@@ -11,6 +11,7 @@ import { builtInDetector, loadSignals } from '../signals/index.js';
 import { accountUrl } from './message.js';
 import { localMinutes } from './quiet-hours.js';
 import { timeZone } from './rules.js';
+import { activeSnoozes, snoozeKey } from './snooze.js';
 
 /**
  * Digests: a daily or weekly summary of what changed — accounts with new signals, accounts whose
@@ -258,7 +259,7 @@ export interface DigestPeriod {
 
 /**
  * The signal openings and grade changes between `start` and `end`, read from the outbox once (a
- * per-owner digest summarises it once per owner).
+ * per-owner digest summarises it once per owner). Openings of a snoozed account+signal are left out.
  *
  * @example const period = await readDigestPeriod(db, ws, start, end);
  */
@@ -277,14 +278,20 @@ export async function readDigestPeriod(
     .where('created_at', '<', end)
     .execute();
   const period: DigestPeriod = { opened: new Map(), signals: new Map(), moved: new Map() };
-  for (const e of events) {
-    const p = JSON.parse(e.payload_json) as {
-      accountId: string;
-      signalKey?: string;
-      from?: string;
-      to?: string;
-    };
-    if (e.type === 'signal.opened') {
+  const payloads = events.map((e) => ({
+    type: e.type,
+    p: JSON.parse(e.payload_json) as { accountId: string; signalKey?: string; from?: string; to?: string },
+  }));
+  // An account+signal snoozed at the period's end is left out of the new signals, as out of alerts.
+  const snoozed = await activeSnoozes(
+    db,
+    workspaceId,
+    new Date(end),
+    payloads.filter((e) => e.type === 'signal.opened').map((e) => e.p.accountId),
+  );
+  for (const { type, p } of payloads) {
+    if (type === 'signal.opened') {
+      if (snoozed.has(snoozeKey(p.accountId, p.signalKey!))) continue;
       period.signals.set(p.accountId, (period.signals.get(p.accountId) ?? 0) + 1);
       let set = period.opened.get(p.accountId);
       if (!set) {

@@ -5,14 +5,15 @@ import type { FeedbackVerdict, Messenger, OutgoingMessage } from '../integration
 import type { Runtime } from '../runtime/index.js';
 import { alertCard, alertFacts, renderMessage } from './message.js';
 import { openMessenger } from './messenger.js';
+import { SNOOZE_DAYS, writeSnooze } from './snooze.js';
 
 /**
  * People's verdicts on alerts (the card's buttons): kept per occurrence and person (a second press
- * replaces the first), a snooze silences the account+signal for 30 days, and the answer is the
- * card with its buttons replaced by the verdict, for the messaging service to update in place.
+ * replaces the first), a snooze silences the account+signal for 30 days (./snooze.ts), and the
+ * answer is the card with its buttons replaced by the verdict, for the messaging service to update
+ * in place.
  */
 
-export const SNOOZE_DAYS = 30;
 const VERDICTS: readonly FeedbackVerdict[] = ['useful', 'not_useful', 'snooze'];
 
 export interface FeedbackInput {
@@ -102,25 +103,19 @@ async function storeVerdict(
         }),
       )
       .execute();
-    if (input.verdict === 'snooze') {
-      const until = new Date(now.getTime() + SNOOZE_DAYS * 86_400_000).toISOString();
-      await trx
-        .insertInto('alert_snoozes')
-        .values({
-          workspace_id: input.workspaceId,
-          account_id: alert.account_id,
-          signal_key: alert.signal_key,
-          until,
-          actor_id: input.actor.id,
-          created_at: at,
-        })
-        .onConflict((oc) =>
-          oc
-            .columns(['workspace_id', 'account_id', 'signal_key'])
-            .doUpdateSet({ until, actor_id: input.actor.id }),
-        )
-        .execute();
-    }
+    if (input.verdict === 'snooze')
+      await writeSnooze(
+        trx,
+        {
+          workspaceId: input.workspaceId,
+          accountId: alert.account_id,
+          signal: alert.signal_key,
+          until: new Date(now.getTime() + SNOOZE_DAYS * 86_400_000),
+          by: { type: 'chat', id: input.actor.id, name: input.actor.name ?? null },
+          note: null,
+        },
+        now,
+      );
   });
 }
 

@@ -13,4 +13,5 @@ export * from './messenger.js';
 export * from './quiet-hours.js';
 export * from './rules.js';
 export * from './send-digest.js';
+export * from './snooze.js';
 export * from './starter.js';

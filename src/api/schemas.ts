@@ -41,3 +41,21 @@ export const invitationSchema = z.object({
   createdAt: z.string(),
   expiresAt: z.string(),
 });
+
+/** A snooze in force on one account and signal (src/alerts/snooze.ts). */
+export const snoozeSchema = z
+  .object({
+    accountId: z.string(),
+    signal: z.string(),
+    until: z.string().describe('alerts come again after this moment'),
+    snoozedAt: z.string(),
+    by: z.object({
+      type: z
+        .enum(['user', 'api_key', 'cli', 'chat'])
+        .describe('a member, an API key, the local CLI, or a button on an alert card (chat)'),
+      id: z.string().nullable(),
+      name: z.string().nullable().describe('who snoozed, as they were named then'),
+    }),
+    note: z.string().nullable(),
+  })
+  .describe("this account's alerts for this signal are held until `until`");

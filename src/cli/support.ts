@@ -150,6 +150,18 @@ export async function resolveWorkspaceOption(rt: Runtime, opts: { workspace?: st
   return resolveWorkspace(rt, opts.workspace ?? rt.config.BETON_WORKSPACE);
 }
 
+/**
+ * The account id a command's `<account>` names: an id as given (`acc_…`), a domain as the id its
+ * workspace keys it by.
+ *
+ * @example const id = await accountIdOf(ws.id, 'acme.io');
+ */
+export async function accountIdOf(workspaceId: string, ref: string): Promise<string> {
+  if (!ref.includes('.') || ref.startsWith('acc_')) return ref;
+  const { accountIdFor } = await import('../accounts/index.js');
+  return accountIdFor(workspaceId, ref.toLowerCase());
+}
+
 export interface Progress {
   update(value: number, total?: number): void;
   increment(by?: number): void;

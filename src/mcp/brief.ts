@@ -1,14 +1,18 @@
 import { accountIdFor } from '../accounts/index.js';
+import { type SignalSnooze, withAccountSnoozes } from '../alerts/index.js';
 import { AppError, badRequest } from '../core/errors.js';
 import { type AccountPerson, accountPeople, sortPeople } from '../people/index.js';
 import { accountDetail } from '../scoring/index.js';
 import type { McpContext } from './context.js';
 
 /**
- * One account as `GET /api/v1/accounts/:id` serves it, plus its people as
+ * One account as `GET /api/v1/accounts/:id` serves it (snoozes included), plus its people as
  * `GET /api/v1/accounts/:id/people` serves them (most recently seen first).
  */
-export type AccountPicture = Awaited<ReturnType<typeof accountDetail>> & { people: AccountPerson[] };
+export type AccountPicture = Awaited<ReturnType<typeof withAccountSnoozes<AccountDetail>>> & {
+  people: AccountPerson[];
+};
+type AccountDetail = Awaited<ReturnType<typeof accountDetail>>;
 
 /** Recent signals and people shown in a brief (the structured answer has them all). */
 const BRIEF_SIGNALS = 10;
@@ -51,7 +55,13 @@ export async function accountPicture(ctx: McpContext, account: string): Promise<
   const db = ctx.rt.db.kysely;
   const ws = ctx.actor.workspaceId;
   const id = await requireAccount(ctx, account);
-  const detail = await accountDetail(db, ws, id, { historyDays: 30, now: ctx.rt.clock.now() });
+  const now = ctx.rt.clock.now();
+  const detail = await withAccountSnoozes(
+    db,
+    ws,
+    now,
+    await accountDetail(db, ws, id, { historyDays: 30, now }),
+  );
   const people = await accountPeople(db, ws, id, ctx.rt.integrations);
   return { ...detail, people: sortPeople(people, 'lastSeenAt', 'desc') };
 }
@@ -109,6 +119,11 @@ function personLine(p: AccountPerson): string {
   return `- ${who}${title}${email}${facts.length > 0 ? ` · ${facts.join(' · ')}` : ''}`;
 }
 
+/** "- usage_drop: no alerts until 2027-01-07, snoozed by Ana on 2026-12-08 — note". */
+export function snoozeLine(z: SignalSnooze): string {
+  return `- ${z.signal}: no alerts until ${z.until.slice(0, 10)}, snoozed by ${z.by.name ?? z.by.id ?? 'someone'} on ${z.snoozedAt.slice(0, 10)}${z.note ? ` — ${z.note}` : ''}`;
+}
+
 /**
  * The account brief in Markdown: grade and scores, the summary, the drivers of expansion and churn
  * risk with their evidence, recent signals, the people there and linked records — what an assistant
@@ -153,6 +168,10 @@ export function accountBrief(p: AccountPicture): string {
     lines.push(`- ${o.occurredAt.slice(0, 10)} ${o.title} (${o.direction ?? 'other'}): ${o.explanation}`);
   }
   if (p.signals.length > BRIEF_SIGNALS) lines.push(`- … ${p.signals.length - BRIEF_SIGNALS} older`);
+  if (p.snoozes.length > 0) {
+    lines.push('', '## Snoozed alerts');
+    for (const z of p.snoozes) lines.push(snoozeLine(z));
+  }
   lines.push('', `## People (${p.people.length})`);
   if (p.people.length === 0) lines.push('- none known');
   for (const person of p.people.slice(0, BRIEF_PEOPLE)) lines.push(personLine(person));

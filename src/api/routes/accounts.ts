@@ -7,6 +7,7 @@ import {
   unlinkRecord,
   unresolvedRecords,
 } from '../../accounts/index.js';
+import { withAccountSnoozes } from '../../alerts/index.js';
 import { recordAudit } from '../../audit/index.js';
 import { auditActorOf } from '../../auth/index.js';
 import {
@@ -18,7 +19,7 @@ import {
 } from '../../scoring/index.js';
 import { findSegment } from '../../segments/index.js';
 import { actorOf } from '../plugins/auth.js';
-import { errorResponses, errorSchema, idParams } from '../schemas.js';
+import { errorResponses, errorSchema, idParams, snoozeSchema } from '../schemas.js';
 
 const grade = z.enum(['M100', 'M75', 'M50', 'M25', 'M10']);
 const topSignal = z.object({ key: z.string(), title: z.string(), direction: z.string(), share: z.number() });
@@ -132,8 +133,14 @@ const detailSchema = z.object({
       strength: z.number(),
       evidence: z.record(z.string(), z.unknown()),
       explanation: z.string(),
+      snooze: snoozeSchema
+        .nullable()
+        .describe("the snooze in force on this account's alerts for this signal"),
     }),
   ),
+  snoozes: z
+    .array(snoozeSchema)
+    .describe("every snooze in force on this account's alerts, also for signals not in the timeline"),
   links: z.array(linkSchema),
   crmLinks: z
     .array(z.object({ integration: z.string(), label: z.string(), recordId: z.string(), url: z.string() }))
@@ -277,12 +284,16 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: detailSchema, 404: errorSchema, ...errorResponses },
       },
     },
-    async (request) =>
-      accountDetail(db(), actorOf(request).workspaceId, request.params.id, {
+    async (request) => {
+      const ws = actorOf(request).workspaceId;
+      const now = rt.clock.now();
+      const detail = await accountDetail(db(), ws, request.params.id, {
         historyDays: request.query.historyDays,
-        now: rt.clock.now(),
+        now,
         registry: rt.integrations,
-      }),
+      });
+      return withAccountSnoozes(db(), ws, now, detail);
+    },
   );
 
   app.post(

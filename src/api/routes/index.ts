@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { accountSnoozeRoutes } from './account-snoozes.js';
 import { accountRoutes } from './accounts.js';
 import { alertRoutes } from './alerts.js';
 import { apiKeyRoutes } from './api-keys.js';
@@ -40,6 +41,7 @@ export const apiRoutes: FastifyPluginAsyncZod[] = [
   syncRunRoutes,
   enrichmentRoutes,
   accountRoutes,
+  accountSnoozeRoutes,
   peopleRoutes,
   signalRoutes,
   scoringRoutes,

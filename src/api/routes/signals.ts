@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { signalVerdicts } from '../../alerts/index.js';
+import { signalVerdicts, withSnoozes } from '../../alerts/index.js';
 import { recordAudit } from '../../audit/index.js';
 import { auditActorOf } from '../../auth/index.js';
 import { badRequest } from '../../core/index.js';
@@ -18,7 +18,7 @@ import {
   updateCustomSignal,
 } from '../../signals/index.js';
 import { actorOf } from '../plugins/auth.js';
-import { errorResponses, errorSchema, idParams } from '../schemas.js';
+import { errorResponses, errorSchema, idParams, snoozeSchema } from '../schemas.js';
 
 const backtestRow = z
   .object({
@@ -138,6 +138,7 @@ const occurrenceSchema = z.object({
     .object({ name: z.string(), domain: z.string() })
     .nullable()
     .describe('The company that fired it'),
+  snooze: snoozeSchema.nullable().describe("the snooze in force on this account's alerts for this signal"),
 });
 
 /** Signal definitions with counts and backtest, occurrences, settings and custom signals. */
@@ -210,7 +211,13 @@ export const signalRoutes: FastifyPluginAsyncZod = async (app) => {
         ws,
         page.items.map((o) => o.accountId),
       );
-      return { ...page, items: page.items.map((o) => ({ ...o, account: names.get(o.accountId) ?? null })) };
+      const items = await withSnoozes(
+        db(),
+        ws,
+        now(),
+        page.items.map((o) => ({ ...o, account: names.get(o.accountId) ?? null })),
+      );
+      return { ...page, items };
     },
   );
 

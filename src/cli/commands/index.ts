@@ -18,6 +18,7 @@ import { registerSegmentLists } from './segment-lists.js';
 import { registerSegments } from './segments.js';
 import { registerServe } from './serve.js';
 import { registerSimulate } from './simulate.js';
+import { registerSnooze } from './snooze.js';
 import { registerSync } from './sync.js';
 import { registerWebhooks } from './webhooks.js';
 import { registerWorker } from './worker.js';
@@ -49,6 +50,7 @@ export const commands: ((program: Command) => void)[] = [
   registerSegments,
   registerSegmentLists,
   registerPeople,
+  registerSnooze,
   registerPush,
   registerAlerts,
   registerWebhooks,

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import {
+  accountIdOf,
   CliError,
   jsonOption,
   output,
@@ -31,12 +32,11 @@ export function registerPeople(program: Command) {
     ),
   ).action((ref: string, opts: { sort: string; asc?: boolean; workspace?: string; json?: boolean }) =>
     withRuntime(async (rt) => {
-      const { accountIdFor } = await import('../../accounts/index.js');
       const { accountPeople, PEOPLE_SORTS, sortPeople } = await import('../../people/index.js');
       const ws = await resolveWorkspaceOption(rt, opts);
       const sort = PEOPLE_SORTS.find((s) => s === opts.sort);
       if (!sort) throw new CliError(`--sort: choose one of ${PEOPLE_SORTS.join(', ')}.`);
-      const id = ref.includes('.') && !ref.startsWith('acc_') ? accountIdFor(ws.id, ref.toLowerCase()) : ref;
+      const id = await accountIdOf(ws.id, ref);
       const people = sortPeople(
         await accountPeople(rt.db.kysely, ws.id, id, rt.integrations),
         sort,

@@ -16,6 +16,7 @@ import * as m0021 from './0021_people_lists.js';
 import * as m0022 from './0022_account_owners.js';
 import * as m0023 from './0023_alert_send_intent.js';
 import * as m0024 from './0024_segment_auto_lists.js';
+import * as m0025 from './0025_snooze_details.js';
 
 /**
  * Every migration, in order. One set for SQLite and Postgres. Add a file `NNNN_name.ts` exporting
@@ -39,4 +40,5 @@ export const migrations: Record<string, Migration> = {
   '0022_account_owners': m0022,
   '0023_alert_send_intent': m0023,
   '0024_segment_auto_lists': m0024,
+  '0025_snooze_details': m0025,
 };

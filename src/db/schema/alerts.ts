@@ -93,12 +93,19 @@ export interface AlertFeedbackTable {
   created_at: Timestamp;
 }
 
+/** One account's alerts for one signal held until `until` (src/alerts/snooze.ts). */
 export interface AlertSnoozesTable {
   workspace_id: string;
   account_id: string;
   signal_key: string;
   until: Timestamp;
+  /** user | api_key | cli | chat (a button on an alert card); null only before migration 0025. */
+  actor_type: string | null;
+  /** A user's or API key's id, or the chat service's user id. */
   actor_id: string | null;
+  /** How to name who snoozed, as it was when they did. */
+  actor_name: string | null;
+  note: string | null;
   created_at: Timestamp;
 }
 

@@ -3,6 +3,7 @@ import type { BetonTool } from './define.js';
 import { applyPushTool, previewPushPlanTool } from './push.js';
 import { listSegmentsTool } from './segments.js';
 import { listOccurrencesTool, listSignalsTool, setSignalEnabledTool } from './signals.js';
+import { snoozeSignalTool, unsnoozeSignalTool } from './snooze.js';
 import { startSyncTool } from './sync.js';
 
 export { type BetonTool, defineTool, registerTools, type ToolAnswer, toolError } from './define.js';
@@ -16,6 +17,8 @@ export const BETON_TOOLS: readonly BetonTool[] = [
   topMoversTool,
   listSignalsTool,
   previewPushPlanTool,
+  snoozeSignalTool,
+  unsnoozeSignalTool,
   setSignalEnabledTool,
   startSyncTool,
   applyPushTool,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { withSnoozes } from '../../alerts/index.js';
 import { recordAudit } from '../../audit/index.js';
 import { auditActorOf } from '../../auth/index.js';
 import { badRequest } from '../../core/errors.js';
@@ -27,7 +28,7 @@ const ratio = (n: number | null) => (n === null ? 'n/a' : `${n.toFixed(1)}×`);
  * @example
  * await signalOf(ctx, 'usage_drop');
  */
-async function signalOf(ctx: McpContext, key: string): Promise<ConfiguredSignal> {
+export async function signalOf(ctx: McpContext, key: string): Promise<ConfiguredSignal> {
   const signals = await loadSignals(ctx.rt.db.kysely, ctx.actor.workspaceId);
   const found = signals.find((s) => s.key === key);
   if (found) return found;
@@ -138,10 +139,15 @@ export const listOccurrencesTool = defineTool({
       ws,
       page.items.map((o) => o.accountId),
     );
-    const items = page.items.map((o) => ({ ...o, account: names.get(o.accountId) ?? null }));
+    const items = await withSnoozes(
+      db,
+      ws,
+      ctx.rt.clock.now(),
+      page.items.map((o) => ({ ...o, account: names.get(o.accountId) ?? null })),
+    );
     const lines = items.map(
       (o) =>
-        `- ${o.occurredAt.slice(0, 10)} ${o.key} on ${o.account ? `${o.account.name} (${o.account.domain})` : o.accountId}: ${o.explanation} (strength ${o.strength.toFixed(2)}${o.open ? ', still holding' : ''}) · account ${o.accountId}`,
+        `- ${o.occurredAt.slice(0, 10)} ${o.key} on ${o.account ? `${o.account.name} (${o.account.domain})` : o.accountId}: ${o.explanation} (strength ${o.strength.toFixed(2)}${o.open ? ', still holding' : ''}${o.snooze ? `, alerts snoozed until ${o.snooze.until.slice(0, 10)}` : ''}) · account ${o.accountId}`,
     );
     const head = items.length === 0 ? 'No occurrence matches.' : `${items.length} occurrences:`;
     const tail = page.nextCursor ? `\nMore: call again with cursor "${page.nextCursor}".` : '';
@@ -151,14 +157,13 @@ export const listOccurrencesTool = defineTool({
 
 /**
  * Turn a signal on or off: the `enabled` part of `PATCH /api/v1/signals/:key` (admin), for every
- * account. Snoozing one account's alerts for a signal (30 days) is an alert card's button, with no
- * API route yet, so no tool either.
+ * account. One account's alerts for a signal are snoozed with snooze_signal (./snooze.ts).
  */
 export const setSignalEnabledTool = defineTool({
   name: 'set_signal_enabled',
   title: 'Turn a signal on or off',
   description:
-    "Turn a signal off for every account (it stops firing and stops counting in scores from the next score run) or back on: how a noisy signal is silenced workspace-wide. To quiet one account's alerts for a signal, press Snooze on its alert card in the team's messaging app. Needs the admin role.",
+    "Turn a signal off for every account (it stops firing and stops counting in scores from the next score run) or back on: how a noisy signal is silenced workspace-wide. To quiet only one account's alerts for a signal, use snooze_signal instead. Needs the admin role.",
   access: 'admin',
   write: true,
   action: 'change a signal',
