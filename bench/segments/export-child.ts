@@ -2,15 +2,20 @@ import { openDatabase } from '../../src/db/index.js';
 import { DEFAULT_EXPORT_COLUMNS, exportAccounts } from '../../src/segments/index.js';
 
 /**
- * The export benchmark's own process (its maxRSS is the figure): opens a database the parent seeded
+ * The export benchmark's own process, run as one bundled JavaScript file (as production runs
+ * compiled code, without the TypeScript loader): opens a database the parent seeded
  * (bench/segments/export-seed.ts) and exports every account as CSV to a sink that drops the bytes.
- * Prints one JSON line.
+ * Prints one JSON line: time, CPU, the process's peak RSS (`maxRSS`), and its RSS just before the
+ * export and at its highest during it (sampled after every chunk), so the export's own growth shows.
  */
 const [file = '', rowsArg = '0'] = process.argv.slice(2);
 const rows = Number(rowsArg);
 const WS = 'bench';
 const at = '2026-12-07T00:00:00.000Z';
+const mb = (bytes: number) => bytes / 1048576;
 const db = openDatabase({ dialect: 'sqlite', file });
+const baselineRssMb = mb(process.memoryUsage().rss);
+let peakRssMb = baselineRssMb;
 let pages = 0;
 let firstByteMs = 0;
 let written = 0;
@@ -25,11 +30,22 @@ for await (const chunk of exportAccounts(db.kysely, WS, {
 })) {
   if (firstByteMs === 0) firstByteMs = performance.now() - t0;
   written += chunk.length;
+  peakRssMb = Math.max(peakRssMb, mb(process.memoryUsage().rss));
 }
 const seconds = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 await db.close();
 process.stdout.write(
-  `${JSON.stringify({ rows, seconds, cpuSeconds, firstByteMs, pages, bytes: written, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`,
+  `${JSON.stringify({
+    rows,
+    seconds,
+    cpuSeconds,
+    firstByteMs,
+    pages,
+    bytes: written,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    baselineRssMb,
+    peakRssMb,
+  })}\n`,
 );

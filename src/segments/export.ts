@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
-import type { DB } from '../db/index.js';
+import { type DB, selectRows } from '../db/index.js';
 import { type AccountFilter, accountFilterConditions } from '../scoring/index.js';
 import { keysetPages } from './pages.js';
 
@@ -10,54 +10,41 @@ import { keysetPages } from './pages.js';
  * however many accounts there are.
  */
 
-interface ExportRow {
-  id: string;
-  name: string;
-  domain: string;
-  signup_at: string | null;
-  created_at: string;
-  grade: string | null;
-  score: number | null;
-  health: number | null;
-  expansion: number | null;
-  churn_risk: number | null;
-  fit: number | null;
-  scored_at: string | null;
-  signal_keys: string | null;
-  plan: string | null;
-  billing_status: string | null;
-  arr: number | null;
-  owner_email: string | null;
-  owner_name: string | null;
-  entered_at: string | null;
-}
-
 type Cell = string | number | null;
-const num = (v: number | null) => (v === null ? null : Number(v));
+
+/** An export column: the database column it is read from, and how a value is written. */
+interface ColumnSpec {
+  /** `a.` the account, `s.` its scores, `f.` its billing facets, `m.` its stay in the segment. */
+  from: `${'a' | 's' | 'f' | 'm'}.${string}`;
+  /** Written as a number (Postgres may hand numeric values over as text). */
+  number?: true;
+  /** Rewrite the stored value. */
+  write?: (value: string) => string;
+}
 
 /** Every column an export can hold, in the documented order (docs/segments.md). */
 export const EXPORT_COLUMNS = {
-  id: (r: ExportRow): Cell => r.id,
-  name: (r) => r.name,
-  domain: (r) => r.domain,
-  grade: (r) => r.grade,
-  score: (r) => num(r.score),
-  health: (r) => num(r.health),
-  expansion: (r) => num(r.expansion),
-  churnRisk: (r) => num(r.churn_risk),
-  fit: (r) => num(r.fit),
-  plan: (r) => r.plan,
-  billingStatus: (r) => r.billing_status,
-  arr: (r) => num(r.arr),
-  owner: (r) => r.owner_email,
-  ownerName: (r) => r.owner_name,
+  id: { from: 'a.id' },
+  name: { from: 'a.name' },
+  domain: { from: 'a.domain' },
+  grade: { from: 's.grade' },
+  score: { from: 's.score', number: true },
+  health: { from: 's.health', number: true },
+  expansion: { from: 's.expansion', number: true },
+  churnRisk: { from: 's.churn_risk', number: true },
+  fit: { from: 's.fit', number: true },
+  plan: { from: 'f.plan' },
+  billingStatus: { from: 'f.billing_status' },
+  arr: { from: 'f.arr', number: true },
+  owner: { from: 'a.owner_email' },
+  ownerName: { from: 'a.owner_name' },
   // signal_keys is stored as ",a,b," (every contributing signal): no JSON to parse per row.
-  topSignals: (r) => (r.signal_keys ? r.signal_keys.slice(1, -1).replaceAll(',', ';') : null),
-  signupAt: (r) => r.signup_at,
-  createdAt: (r) => r.created_at,
-  scoredAt: (r) => r.scored_at,
-  enteredAt: (r) => r.entered_at,
-} satisfies Record<string, (r: ExportRow) => Cell>;
+  topSignals: { from: 's.signal_keys', write: (keys) => keys.slice(1, -1).replaceAll(',', ';') },
+  signupAt: { from: 'a.signup_at' },
+  createdAt: { from: 'a.created_at' },
+  scoredAt: { from: 's.scored_at' },
+  enteredAt: { from: 'm.entered_at' },
+} satisfies Record<string, ColumnSpec>;
 export type ExportColumn = keyof typeof EXPORT_COLUMNS;
 export const EXPORT_COLUMN_NAMES = Object.keys(EXPORT_COLUMNS) as ExportColumn[];
 export const DEFAULT_EXPORT_COLUMNS: ExportColumn[] = [
@@ -108,9 +95,15 @@ export type ExportFormat = z.infer<typeof exportFormat>;
 export function csvCell(value: Cell): string {
   if (value === null) return '';
   if (typeof value === 'number') return String(value);
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+  const first = value.charCodeAt(0);
+  // = + - @ tab CR
+  const safe =
+    first === 61 || first === 43 || first === 45 || first === 64 || first === 9 || first === 13
+      ? `'${value}`
+      : value;
+  return NEEDS_QUOTES.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
+const NEEDS_QUOTES = /[",\r\n]/;
 
 export interface ExportOptions {
   /** Filters ANDed together (the request's, a segment's). */
@@ -125,59 +118,63 @@ export interface ExportOptions {
   onPage?: (rows: number) => void;
 }
 
+/**
+ * One keyset page as value arrays: the account id first (the page key), then each distinct column
+ * the export writes. Only the tables those columns and the filters need are joined.
+ */
 function readPage(
   db: Kysely<DB>,
   workspaceId: string,
   opts: ExportOptions,
+  selected: readonly string[],
   after: string | null,
   size: number,
 ) {
-  const q = db
-    .selectFrom('accounts as a')
-    .leftJoin('account_scores as s', (j) =>
+  const needs = (alias: string) => selected.some((c) => c.startsWith(`${alias}.`));
+  let q = db.selectFrom('accounts as a').where('a.workspace_id', '=', workspaceId);
+  // The filters' conditions read the scores as `s`.
+  if (needs('s') || opts.filters.length > 0)
+    q = q.leftJoin('account_scores as s', (j) =>
       j.onRef('s.account_id', '=', 'a.id').onRef('s.workspace_id', '=', 'a.workspace_id'),
-    )
-    .leftJoin('account_facets as f', (j) =>
+    ) as typeof q;
+  if (needs('f'))
+    q = q.leftJoin('account_facets as f', (j) =>
       j.onRef('f.account_id', '=', 'a.id').onRef('f.workspace_id', '=', 'a.workspace_id'),
-    )
-    .select([
-      'a.id',
-      'a.name',
-      'a.domain',
-      'a.signup_at',
-      'a.created_at',
-      'a.owner_email',
-      'a.owner_name',
-      's.grade',
-      's.score',
-      's.health',
-      's.expansion',
-      's.churn_risk',
-      's.fit',
-      's.scored_at',
-      's.signal_keys',
-      'f.plan',
-      'f.billing_status',
-      'f.arr',
-    ])
-    .where('a.workspace_id', '=', workspaceId);
-  const q2 = opts.segmentId
-    ? q
-        .innerJoin('segment_members as m', (j) =>
-          j
-            .onRef('m.account_id', '=', 'a.id')
-            .onRef('m.workspace_id', '=', 'a.workspace_id')
-            .on('m.segment_id', '=', opts.segmentId!)
-            .on('m.left_at', 'is', null),
-        )
-        .select('m.entered_at')
-    : q.select(sql<string | null>`null`.as('entered_at'));
-  let page = q2;
+    ) as typeof q;
+  if (opts.segmentId)
+    q = q.innerJoin('segment_members as m', (j) =>
+      j
+        .onRef('m.account_id', '=', 'a.id')
+        .onRef('m.workspace_id', '=', 'a.workspace_id')
+        .on('m.segment_id', '=', opts.segmentId!)
+        .on('m.left_at', 'is', null),
+    ) as typeof q;
   for (const filter of opts.filters)
-    for (const condition of accountFilterConditions(workspaceId, filter, opts.now))
-      page = page.where(condition);
-  if (after !== null) page = page.where('a.id', '>', after);
-  return page.orderBy('a.id').limit(size).execute() as Promise<ExportRow[]>;
+    for (const condition of accountFilterConditions(workspaceId, filter, opts.now)) q = q.where(condition);
+  if (after !== null) q = q.where('a.id', '>', after);
+  const columns = selected.map((c) =>
+    // A stay's entry time exists only in a segment's export.
+    c.startsWith('m.') && !opts.segmentId ? sql<null>`null` : sql.ref(c),
+  );
+  return selectRows(
+    db,
+    q
+      .select([sql.ref('a.id').as('key'), ...columns.map((c, i) => c.as(`c${i}`))])
+      .orderBy('a.id')
+      .limit(size),
+  );
+}
+
+/** How one row's cell of a column is read from the page's value arrays. */
+function cellReaders(columns: readonly ExportColumn[], selected: string[]) {
+  return columns.map((name) => {
+    const spec: ColumnSpec = EXPORT_COLUMNS[name];
+    const at = selected.indexOf(spec.from) + 1;
+    if (spec.number) return (row: unknown[]): Cell => (row[at] === null ? null : Number(row[at]));
+    const { write } = spec;
+    if (write) return (row: unknown[]): Cell => (row[at] === null ? null : write(row[at] as string));
+    return (row: unknown[]): Cell => row[at] as Cell;
+  });
 }
 
 /**
@@ -192,24 +189,28 @@ export async function* exportAccounts(
   opts: ExportOptions,
 ): AsyncGenerator<string> {
   const size = opts.pageSize ?? 2000;
-  const getters = opts.columns.map((c) => EXPORT_COLUMNS[c]);
+  const selected = [...new Set(opts.columns.map((c) => EXPORT_COLUMNS[c].from))];
+  const cells = cellReaders(opts.columns, selected);
+  const n = cells.length;
   if (opts.format === 'csv') yield `${opts.columns.map(csvCell).join(',')}\r\n`;
   const pages = keysetPages(
-    (after) => readPage(db, workspaceId, opts, after, size),
-    (r) => r.id,
+    (after) => readPage(db, workspaceId, opts, selected, after, size),
+    (row) => row[0] as string,
     size,
   );
   for await (const rows of pages) {
     opts.onPage?.(rows.length);
     let chunk = '';
     if (opts.format === 'csv') {
-      for (const row of rows) chunk += `${getters.map((get) => csvCell(get(row))).join(',')}\r\n`;
+      for (const row of rows) {
+        let line = csvCell(cells[0]!(row));
+        for (let k = 1; k < n; k++) line += `,${csvCell(cells[k]!(row))}`;
+        chunk += `${line}\r\n`;
+      }
     } else {
       for (const row of rows) {
         const obj: Record<string, Cell> = {};
-        opts.columns.forEach((c, i) => {
-          obj[c] = getters[i]!(row);
-        });
+        for (let k = 0; k < n; k++) obj[opts.columns[k]!] = cells[k]!(row);
         chunk += `${JSON.stringify(obj)}\n`;
       }
     }
