@@ -9,6 +9,9 @@ import {
   workspaceOption,
 } from '../support.js';
 
+/** "2027-01-07 09:30 UTC" */
+const utc = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+
 /**
  * `beton accounts snooze|unsnooze <account> <signal>`: hold one account's alerts for a signal, or
  * lift that (src/alerts/snooze.ts), as the local operator; audited. Verbs under `beton accounts`
@@ -48,7 +51,9 @@ export function registerSnooze(program: Command) {
         });
         if (opts.json) return output(result, { json: true });
         const held = result.alertsHeld > 0 ? `; ${result.alertsHeld} waiting alerts held` : '';
-        output(`Snoozed ${signal} alerts for ${ref} until ${result.snooze.until} (${days} days)${held}.`);
+        output(
+          `Snoozed ${signal} alerts for ${ref} until ${utc(result.snooze.until)} (${days} days)${held}.`,
+        );
       }),
   );
 
@@ -72,7 +77,7 @@ export function registerSnooze(program: Command) {
       if (opts.json) return output(result, { json: true });
       output(
         result.lifted
-          ? `Lifted the snooze on ${signal} alerts for ${ref} (it ran until ${result.lifted.until}).`
+          ? `Lifted the snooze on ${signal} alerts for ${ref} (it ran until ${utc(result.lifted.until)}).`
           : `${signal} alerts for ${ref} were not snoozed; nothing changed.`,
       );
     }),
