@@ -34,6 +34,8 @@ export type paths = {
           minHealth?: number;
           /** @description lower bound of `scoreField` (kept for links made before per-score bounds) */
           minScore?: number;
+          /** @description the account owner in a CRM, by e-mail (case-insensitive); "none": accounts without an owner */
+          owner?: string;
           /** @description plan of the main subscription, case-insensitive */
           plan?: string;
           /** @description search in name and domain */
@@ -74,6 +76,11 @@ export type paths = {
                 id: string;
                 linkCount: number;
                 name: string;
+                /** @description the account's owner in a CRM (e-mail and name), or null */
+                owner: {
+                  email: string;
+                  name: string | null;
+                } | null;
                 score: number | null;
                 scoredAt: string | null;
                 topSignals: {
@@ -185,9 +192,23 @@ export type paths = {
                 linkCount: number;
                 name: string;
                 nameSource: string;
+                /** @description the account's owner in a CRM, or null */
+                owner: {
+                  email: string;
+                  name: string | null;
+                  /** @description the integration that named them */
+                  source: string | null;
+                } | null;
                 signupAt: string | null;
                 updatedAt: string;
               };
+              /** @description the account's company record in each connected CRM, as a link into its app */
+              crmLinks: {
+                integration: string;
+                label: string;
+                recordId: string;
+                url: string;
+              }[];
               history: {
                 churnRisk: number;
                 day: string;
@@ -777,7 +798,7 @@ export type paths = {
         query?: {
           /** @description billing state of the main subscription ("none": no subscription) */
           billing?: string;
-          /** @description columns separated by commas, from: id, name, domain, grade, score, health, expansion, churnRisk, fit, plan, billingStatus, arr, topSignals, signupAt, createdAt, scoredAt, enteredAt */
+          /** @description columns separated by commas, from: id, name, domain, grade, score, health, expansion, churnRisk, fit, plan, billingStatus, arr, owner, ownerName, topSignals, signupAt, createdAt, scoredAt, enteredAt */
           columns?: string;
           createdAfter?: string;
           createdBefore?: string;
@@ -795,6 +816,8 @@ export type paths = {
           minHealth?: number;
           /** @description lower bound of `scoreField` (kept for links made before per-score bounds) */
           minScore?: number;
+          /** @description the account owner in a CRM, by e-mail (case-insensitive); "none": accounts without an owner */
+          owner?: string;
           /** @description plan of the main subscription, case-insensitive */
           plan?: string;
           /** @description search in name and domain */
@@ -876,6 +899,96 @@ export type paths = {
         };
         /** @description Default Response */
         404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/accounts/owners': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Everyone who owns an account (from the CRMs), with how many: the choices of the owner filter */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                accounts: number;
+                email: string;
+                name: string | null;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
           headers: {
             [name: string]: unknown;
           };
@@ -1134,7 +1247,7 @@ export type paths = {
                 id: string;
                 notBefore: string | null;
                 occurrenceId: number;
-                /** @description the service's error code when failed (not_in_channel…); why when held (quiet_hours, snoozed, cooldown, over_cap) */
+                /** @description the service's error code when failed (not_in_channel…, owner_unknown, owner_not_found); why when held (quiet_hours, snoozed, cooldown, over_cap) */
                 reason: string | null;
                 ruleId: string;
                 ruleName: string | null;
@@ -1142,7 +1255,7 @@ export type paths = {
                 signalKey: string;
                 /** @enum {string} */
                 status: 'queued' | 'sending' | 'sent' | 'failed' | 'suppressed' | 'digest';
-                /** @description channel:<id> or person:<id> */
+                /** @description channel:<id>, or owner:<e-mail> (a direct message to the account's owner); null when the account has no owner to message */
                 target: string | null;
                 verdicts: {
                   actor: string;
@@ -1252,7 +1365,7 @@ export type paths = {
               id: string;
               notBefore: string | null;
               occurrenceId: number;
-              /** @description the service's error code when failed (not_in_channel…); why when held (quiet_hours, snoozed, cooldown, over_cap) */
+              /** @description the service's error code when failed (not_in_channel…, owner_unknown, owner_not_found); why when held (quiet_hours, snoozed, cooldown, over_cap) */
               reason: string | null;
               ruleId: string;
               ruleName: string | null;
@@ -1260,7 +1373,7 @@ export type paths = {
               signalKey: string;
               /** @enum {string} */
               status: 'queued' | 'sending' | 'sent' | 'failed' | 'suppressed' | 'digest';
-              /** @description channel:<id> or person:<id> */
+              /** @description channel:<id>, or owner:<e-mail> (a direct message to the account's owner); null when the account has no owner to message */
               target: string | null;
               verdicts: {
                 actor: string;
@@ -1387,7 +1500,7 @@ export type paths = {
               id: string;
               notBefore: string | null;
               occurrenceId: number;
-              /** @description the service's error code when failed (not_in_channel…); why when held (quiet_hours, snoozed, cooldown, over_cap) */
+              /** @description the service's error code when failed (not_in_channel…, owner_unknown, owner_not_found); why when held (quiet_hours, snoozed, cooldown, over_cap) */
               reason: string | null;
               ruleId: string;
               ruleName: string | null;
@@ -1395,7 +1508,7 @@ export type paths = {
               signalKey: string;
               /** @enum {string} */
               status: 'queued' | 'sending' | 'sent' | 'failed' | 'suppressed' | 'digest';
-              /** @description channel:<id> or person:<id> */
+              /** @description channel:<id>, or owner:<e-mail> (a direct message to the account's owner); null when the account has no owner to message */
               target: string | null;
               verdicts: {
                 actor: string;
@@ -1523,6 +1636,17 @@ export type paths = {
                 id: string;
                 lastPeriodEnd: string | null;
                 name: string;
+                /**
+                 * @description owner digests: a direct message to each owner, an e-mail to the owner's address, or both
+                 * @default []
+                 */
+                ownerVia: ('message' | 'email')[];
+                /**
+                 * @description workspace: one digest to channelId and/or emails; owner: each account owner gets a digest of only their accounts (nothing new for them: nothing sent)
+                 * @default workspace
+                 * @enum {string}
+                 */
+                scope: 'workspace' | 'owner';
                 /** @default UTC */
                 timeZone: string;
                 /** @default 5 */
@@ -1619,6 +1743,17 @@ export type paths = {
              */
             hour?: number;
             name: string;
+            /**
+             * @description owner digests: a direct message to each owner, an e-mail to the owner's address, or both
+             * @default []
+             */
+            ownerVia?: ('message' | 'email')[];
+            /**
+             * @description workspace: one digest to channelId and/or emails; owner: each account owner gets a digest of only their accounts (nothing new for them: nothing sent)
+             * @default workspace
+             * @enum {string}
+             */
+            scope?: 'workspace' | 'owner';
             /** @default UTC */
             timeZone?: string;
             /** @default 5 */
@@ -1661,6 +1796,17 @@ export type paths = {
               id: string;
               lastPeriodEnd: string | null;
               name: string;
+              /**
+               * @description owner digests: a direct message to each owner, an e-mail to the owner's address, or both
+               * @default []
+               */
+              ownerVia: ('message' | 'email')[];
+              /**
+               * @description workspace: one digest to channelId and/or emails; owner: each account owner gets a digest of only their accounts (nothing new for them: nothing sent)
+               * @default workspace
+               * @enum {string}
+               */
+              scope: 'workspace' | 'owner';
               /** @default UTC */
               timeZone: string;
               /** @default 5 */
@@ -1875,6 +2021,17 @@ export type paths = {
              */
             hour?: number;
             name?: string;
+            /**
+             * @description owner digests: a direct message to each owner, an e-mail to the owner's address, or both
+             * @default []
+             */
+            ownerVia?: ('message' | 'email')[];
+            /**
+             * @description workspace: one digest to channelId and/or emails; owner: each account owner gets a digest of only their accounts (nothing new for them: nothing sent)
+             * @default workspace
+             * @enum {string}
+             */
+            scope?: 'workspace' | 'owner';
             /** @default UTC */
             timeZone?: string;
             /** @default 5 */
@@ -1917,6 +2074,17 @@ export type paths = {
               id: string;
               lastPeriodEnd: string | null;
               name: string;
+              /**
+               * @description owner digests: a direct message to each owner, an e-mail to the owner's address, or both
+               * @default []
+               */
+              ownerVia: ('message' | 'email')[];
+              /**
+               * @description workspace: one digest to channelId and/or emails; owner: each account owner gets a digest of only their accounts (nothing new for them: nothing sent)
+               * @default workspace
+               * @enum {string}
+               */
+              scope: 'workspace' | 'owner';
               /** @default UTC */
               timeZone: string;
               /** @default 5 */
@@ -2008,7 +2176,10 @@ export type paths = {
     /** What the digest would say now (since its last period), sending nothing */
     get: {
       parameters: {
-        query?: never;
+        query?: {
+          /** @description only this owner's accounts: what their part of an owner digest would say */
+          owner?: string;
+        };
         header?: never;
         path: {
           id: string;
@@ -2172,6 +2343,20 @@ export type paths = {
                 digestId: string;
                 error: string | null;
                 id: string;
+                /** @description owner digests: each owner with news, where theirs went (nothing new for an owner: absent) */
+                owners?: {
+                  counts: {
+                    escalating: number;
+                    gradeChanges: number;
+                    heldBack: number;
+                    newAccounts: number;
+                    newSignals: number;
+                  };
+                  email: string;
+                  error: string | null;
+                  name: string | null;
+                  sent: ('message' | 'email')[];
+                }[];
                 periodEnd: string;
                 periodStart: string;
                 /** @enum {string} */
@@ -2328,6 +2513,20 @@ export type paths = {
               digestId: string;
               error: string | null;
               id: string;
+              /** @description owner digests: each owner with news, where theirs went (nothing new for an owner: absent) */
+              owners?: {
+                counts: {
+                  escalating: number;
+                  gradeChanges: number;
+                  heldBack: number;
+                  newAccounts: number;
+                  newSignals: number;
+                };
+                email: string;
+                error: string | null;
+                name: string | null;
+                sent: ('message' | 'email')[];
+              }[];
               periodEnd: string;
               periodStart: string;
               /** @enum {string} */
@@ -2483,12 +2682,17 @@ export type paths = {
                 cooldownHours: number;
                 createdAt: string;
                 createdBy: string | null;
-                destination: {
-                  /** @description the channel id, as GET /api/v1/integrations/{name}/channels lists */
-                  channelId: string;
-                  /** @enum {string} */
-                  kind: 'channel';
-                };
+                destination:
+                  | {
+                      /** @description the channel id, as GET /api/v1/integrations/{name}/channels lists */
+                      channelId: string;
+                      /** @enum {string} */
+                      kind: 'channel';
+                    }
+                  | {
+                      /** @enum {string} */
+                      kind: 'owner';
+                    };
                 enabled: boolean;
                 /** @description accounts must also match this accounts-list filter */
                 filter?: {
@@ -2509,6 +2713,8 @@ export type paths = {
                   minHealth?: number;
                   /** @description lower bound of `scoreField` (kept for links made before per-score bounds) */
                   minScore?: number;
+                  /** @description the account owner in a CRM, by e-mail (case-insensitive); "none": accounts without an owner */
+                  owner?: string;
                   /** @description plan of the main subscription, case-insensitive */
                   plan?: string;
                   /** @description search in name and domain */
@@ -2631,12 +2837,17 @@ export type paths = {
              * @default 24
              */
             cooldownHours?: number;
-            destination: {
-              /** @description the channel id, as GET /api/v1/integrations/{name}/channels lists */
-              channelId: string;
-              /** @enum {string} */
-              kind: 'channel';
-            };
+            destination:
+              | {
+                  /** @description the channel id, as GET /api/v1/integrations/{name}/channels lists */
+                  channelId: string;
+                  /** @enum {string} */
+                  kind: 'channel';
+                }
+              | {
+                  /** @enum {string} */
+                  kind: 'owner';
+                };
             /** @default true */
             enabled?: boolean;
             /** @description accounts must also match this accounts-list filter */
@@ -2658,6 +2869,8 @@ export type paths = {
               minHealth?: number;
               /** @description lower bound of `scoreField` (kept for links made before per-score bounds) */
               minScore?: number;
+              /** @description the account owner in a CRM, by e-mail (case-insensitive); "none": accounts without an owner */
+              owner?: string;
               /** @description plan of the main subscription, case-insensitive */
               plan?: string;
               /** @description search in name and domain */
@@ -2725,12 +2938,17 @@ export type paths = {
               cooldownHours: number;
               createdAt: string;
               createdBy: string | null;
-              destination: {
-                /** @description the channel id, as GET /api/v1/integrations/{name}/channels lists */
-                channelId: string;
-                /** @enum {string} */
-                kind: 'channel';
-              };
+              destination:
+                | {
+                    /** @description the channel id, as GET /api/v1/integrations/{name}/channels lists */
+                    channelId: string;
+                    /** @enum {string} */
+                    kind: 'channel';
+                  }
+                | {
+                    /** @enum {string} */
+                    kind: 'owner';
+                  };
               enabled: boolean;
               /** @description accounts must also match this accounts-list filter */
               filter?: {
@@ -2751,6 +2969,8 @@ export type paths = {
                 minHealth?: number;
                 /** @description lower bound of `scoreField` (kept for links made before per-score bounds) */
                 minScore?: number;
+                /** @description the account owner in a CRM, by e-mail (case-insensitive); "none": accounts without an owner */
+                owner?: string;
                 /** @description plan of the main subscription, case-insensitive */
                 plan?: string;
                 /** @description search in name and domain */
@@ -2910,12 +3130,17 @@ export type paths = {
               cooldownHours: number;
               createdAt: string;
               createdBy: string | null;
-              destination: {
-                /** @description the channel id, as GET /api/v1/integrations/{name}/channels lists */
-                channelId: string;
-                /** @enum {string} */
-                kind: 'channel';
-              };
+              destination:
+                | {
+                    /** @description the channel id, as GET /api/v1/integrations/{name}/channels lists */
+                    channelId: string;
+                    /** @enum {string} */
+                    kind: 'channel';
+                  }
+                | {
+                    /** @enum {string} */
+                    kind: 'owner';
+                  };
               enabled: boolean;
               /** @description accounts must also match this accounts-list filter */
               filter?: {
@@ -2936,6 +3161,8 @@ export type paths = {
                 minHealth?: number;
                 /** @description lower bound of `scoreField` (kept for links made before per-score bounds) */
                 minScore?: number;
+                /** @description the account owner in a CRM, by e-mail (case-insensitive); "none": accounts without an owner */
+                owner?: string;
                 /** @description plan of the main subscription, case-insensitive */
                 plan?: string;
                 /** @description search in name and domain */
@@ -3163,12 +3390,17 @@ export type paths = {
              * @default 24
              */
             cooldownHours?: number;
-            destination?: {
-              /** @description the channel id, as GET /api/v1/integrations/{name}/channels lists */
-              channelId: string;
-              /** @enum {string} */
-              kind: 'channel';
-            };
+            destination?:
+              | {
+                  /** @description the channel id, as GET /api/v1/integrations/{name}/channels lists */
+                  channelId: string;
+                  /** @enum {string} */
+                  kind: 'channel';
+                }
+              | {
+                  /** @enum {string} */
+                  kind: 'owner';
+                };
             enabled?: boolean;
             /** @description accounts must also match this accounts-list filter */
             filter?: {
@@ -3189,6 +3421,8 @@ export type paths = {
               minHealth?: number;
               /** @description lower bound of `scoreField` (kept for links made before per-score bounds) */
               minScore?: number;
+              /** @description the account owner in a CRM, by e-mail (case-insensitive); "none": accounts without an owner */
+              owner?: string;
               /** @description plan of the main subscription, case-insensitive */
               plan?: string;
               /** @description search in name and domain */
@@ -3256,12 +3490,17 @@ export type paths = {
               cooldownHours: number;
               createdAt: string;
               createdBy: string | null;
-              destination: {
-                /** @description the channel id, as GET /api/v1/integrations/{name}/channels lists */
-                channelId: string;
-                /** @enum {string} */
-                kind: 'channel';
-              };
+              destination:
+                | {
+                    /** @description the channel id, as GET /api/v1/integrations/{name}/channels lists */
+                    channelId: string;
+                    /** @enum {string} */
+                    kind: 'channel';
+                  }
+                | {
+                    /** @enum {string} */
+                    kind: 'owner';
+                  };
               enabled: boolean;
               /** @description accounts must also match this accounts-list filter */
               filter?: {
@@ -3282,6 +3521,8 @@ export type paths = {
                 minHealth?: number;
                 /** @description lower bound of `scoreField` (kept for links made before per-score bounds) */
                 minScore?: number;
+                /** @description the account owner in a CRM, by e-mail (case-insensitive); "none": accounts without an owner */
+                owner?: string;
                 /** @description plan of the main subscription, case-insensitive */
                 plan?: string;
                 /** @description search in name and domain */
@@ -9197,6 +9438,8 @@ export type paths = {
                   minHealth?: number;
                   /** @description lower bound of `scoreField` (kept for links made before per-score bounds) */
                   minScore?: number;
+                  /** @description the account owner in a CRM, by e-mail (case-insensitive); "none": accounts without an owner */
+                  owner?: string;
                   /** @description plan of the main subscription, case-insensitive */
                   plan?: string;
                   /** @description search in name and domain */
@@ -9306,6 +9549,8 @@ export type paths = {
               minHealth?: number;
               /** @description lower bound of `scoreField` (kept for links made before per-score bounds) */
               minScore?: number;
+              /** @description the account owner in a CRM, by e-mail (case-insensitive); "none": accounts without an owner */
+              owner?: string;
               /** @description plan of the main subscription, case-insensitive */
               plan?: string;
               /** @description search in name and domain */
@@ -9359,6 +9604,8 @@ export type paths = {
                 minHealth?: number;
                 /** @description lower bound of `scoreField` (kept for links made before per-score bounds) */
                 minScore?: number;
+                /** @description the account owner in a CRM, by e-mail (case-insensitive); "none": accounts without an owner */
+                owner?: string;
                 /** @description plan of the main subscription, case-insensitive */
                 plan?: string;
                 /** @description search in name and domain */
@@ -9506,6 +9753,8 @@ export type paths = {
                 minHealth?: number;
                 /** @description lower bound of `scoreField` (kept for links made before per-score bounds) */
                 minScore?: number;
+                /** @description the account owner in a CRM, by e-mail (case-insensitive); "none": accounts without an owner */
+                owner?: string;
                 /** @description plan of the main subscription, case-insensitive */
                 plan?: string;
                 /** @description search in name and domain */
@@ -9719,6 +9968,8 @@ export type paths = {
               minHealth?: number;
               /** @description lower bound of `scoreField` (kept for links made before per-score bounds) */
               minScore?: number;
+              /** @description the account owner in a CRM, by e-mail (case-insensitive); "none": accounts without an owner */
+              owner?: string;
               /** @description plan of the main subscription, case-insensitive */
               plan?: string;
               /** @description search in name and domain */
@@ -9772,6 +10023,8 @@ export type paths = {
                 minHealth?: number;
                 /** @description lower bound of `scoreField` (kept for links made before per-score bounds) */
                 minScore?: number;
+                /** @description the account owner in a CRM, by e-mail (case-insensitive); "none": accounts without an owner */
+                owner?: string;
                 /** @description plan of the main subscription, case-insensitive */
                 plan?: string;
                 /** @description search in name and domain */
@@ -9949,6 +10202,8 @@ export type paths = {
                   minHealth?: number;
                   /** @description lower bound of `scoreField` (kept for links made before per-score bounds) */
                   minScore?: number;
+                  /** @description the account owner in a CRM, by e-mail (case-insensitive); "none": accounts without an owner */
+                  owner?: string;
                   /** @description plan of the main subscription, case-insensitive */
                   plan?: string;
                   /** @description search in name and domain */
@@ -10061,7 +10316,7 @@ export type paths = {
     get: {
       parameters: {
         query?: {
-          /** @description columns separated by commas, from: id, name, domain, grade, score, health, expansion, churnRisk, fit, plan, billingStatus, arr, topSignals, signupAt, createdAt, scoredAt, enteredAt */
+          /** @description columns separated by commas, from: id, name, domain, grade, score, health, expansion, churnRisk, fit, plan, billingStatus, arr, owner, ownerName, topSignals, signupAt, createdAt, scoredAt, enteredAt */
           columns?: string;
           format?: 'csv' | 'jsonl';
         };
@@ -10221,6 +10476,8 @@ export type paths = {
                   minHealth?: number;
                   /** @description lower bound of `scoreField` (kept for links made before per-score bounds) */
                   minScore?: number;
+                  /** @description the account owner in a CRM, by e-mail (case-insensitive); "none": accounts without an owner */
+                  owner?: string;
                   /** @description plan of the main subscription, case-insensitive */
                   plan?: string;
                   /** @description search in name and domain */

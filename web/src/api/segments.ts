@@ -30,6 +30,7 @@ export const FILTER_PARAMS = [
   'billing',
   'signal',
   'signalDays',
+  'owner',
   'source',
   'createdAfter',
   'createdBefore',

@@ -4,6 +4,7 @@ import {
   Anchor,
   Badge,
   Breadcrumbs,
+  Button,
   Card,
   Code,
   Grid,
@@ -17,7 +18,14 @@ import {
   Title,
   Tooltip,
 } from '@mantine/core';
-import { IconArrowDownRight, IconArrowUpRight, IconClock, IconLink } from '@tabler/icons-react';
+import {
+  IconArrowDownRight,
+  IconArrowUpRight,
+  IconClock,
+  IconExternalLink,
+  IconLink,
+  IconUser,
+} from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router-dom';
 import { type AccountDetail, type AccountSignal, DIRECTION_COLOR, type Driver } from '../../api/accounts.js';
@@ -365,6 +373,30 @@ function Links({ links }: { links: AccountDetail['links'] }) {
   );
 }
 
+/** Who owns the account in the CRM, linking to all of their accounts. */
+function Owner({ owner }: { owner: AccountDetail['account']['owner'] }) {
+  if (!owner)
+    return (
+      <Tooltip label="No connected CRM assigns this company to anyone" withArrow>
+        <Text span size="sm" c="dimmed">
+          no owner
+        </Text>
+      </Tooltip>
+    );
+  return (
+    <Tooltip label={`${owner.email}${owner.source ? ` · from ${humanize(owner.source)}` : ''}`} withArrow>
+      <Anchor
+        component={Link}
+        to={`/accounts?owner=${encodeURIComponent(owner.email)}`}
+        size="sm"
+        data-testid="account-owner"
+      >
+        <IconUser size={14} style={{ verticalAlign: '-2px' }} /> {owner.name ?? owner.email}
+      </Anchor>
+    </Tooltip>
+  );
+}
+
 function AccountView({ detail }: { detail: AccountDetail }) {
   const { account, scores } = detail;
   return (
@@ -389,8 +421,23 @@ function AccountView({ detail }: { detail: AccountDetail }) {
             </Anchor>
             {account.signupAt ? ` · signed up ${formatDate(account.signupAt)}` : ''}
             {scores ? ` · scored ${formatRelative(scores.scoredAt)}` : ''}
+            {' · '}
+            <Owner owner={account.owner} />
           </>
         }
+        actions={detail.crmLinks.map((l) => (
+          <Button
+            key={l.integration}
+            variant="default"
+            component="a"
+            href={l.url}
+            target="_blank"
+            rel="noreferrer"
+            leftSection={<IconExternalLink size={16} />}
+          >
+            Open in {l.label}
+          </Button>
+        ))}
       />
       {!scores ? (
         <Empty icon={<IconLink />} title="Not scored yet" action={<ScoreNowButton />}>

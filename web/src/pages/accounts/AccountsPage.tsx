@@ -134,6 +134,11 @@ function AccountRow({ account, fitHint }: { account: AccountListItem; fitHint: s
           )}
         </Group>
       </Table.Td>
+      <Table.Td maw={160}>
+        <Text size="xs" c={account.owner ? undefined : 'dimmed'} truncate title={account.owner?.email}>
+          {account.owner ? (account.owner.name ?? account.owner.email) : '—'}
+        </Text>
+      </Table.Td>
       <Table.Td visibleFrom="md">
         <Trend account={account} />
       </Table.Td>
@@ -169,6 +174,11 @@ export function AccountsPage() {
   }, [debounced]);
 
   const signals = useQuery({ queryKey: ['signals'], queryFn: () => api.get('/api/v1/signals') });
+  const owners = useQuery({
+    queryKey: ['accounts', 'owners'],
+    queryFn: () => api.get('/api/v1/accounts/owners'),
+  });
+  const owner = params.get('owner');
   // Every filter in the URL (a segment opened here may carry more than the controls below show).
   const filter = filterFromParams(params);
   const query = {
@@ -257,6 +267,22 @@ export function AccountsPage() {
             data={(signals.data?.signals ?? []).map((s) => ({ value: s.key, label: s.title }))}
             value={signal}
             onChange={(v) => update({ signal: v })}
+            searchable
+            clearable
+            w={{ base: '100%', sm: 220 }}
+          />
+          <Select
+            aria-label="Only accounts of this owner"
+            placeholder="Any owner"
+            data={[
+              ...(owners.data?.items ?? []).map((o) => ({
+                value: o.email,
+                label: `${o.name ?? o.email} (${o.accounts})`,
+              })),
+              { value: 'none', label: 'No owner' },
+            ]}
+            value={owner}
+            onChange={(v) => update({ owner: v })}
             searchable
             clearable
             w={{ base: '100%', sm: 220 }}
@@ -354,6 +380,7 @@ export function AccountsPage() {
                     <Table.Th>Churn risk</Table.Th>
                     <Table.Th>Fit</Table.Th>
                     <Table.Th>Top signals</Table.Th>
+                    <Table.Th>Owner</Table.Th>
                     <Table.Th visibleFrom="md">30 days</Table.Th>
                   </Table.Tr>
                 </Table.Thead>

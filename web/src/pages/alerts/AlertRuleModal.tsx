@@ -1,4 +1,15 @@
-import { Button, Modal, MultiSelect, NumberInput, Select, Stack, Text, TextInput } from '@mantine/core';
+import {
+  Button,
+  Input,
+  Modal,
+  MultiSelect,
+  NumberInput,
+  SegmentedControl,
+  Select,
+  Stack,
+  Text,
+  TextInput,
+} from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../../api/client.js';
@@ -17,7 +28,15 @@ function useChannels() {
   });
 }
 
-/** Create an alert rule: which signals, how strong an account, where, and when (admins). */
+/** The workspace's account owners (from the CRMs), for the owner filter. */
+function useOwners() {
+  return useQuery({ queryKey: ['accounts', 'owners'], queryFn: () => api.get('/api/v1/accounts/owners') });
+}
+
+/**
+ * Create an alert rule: which signals, how strong an account, whose accounts, where (a channel, or
+ * a direct message to each account's owner), and when (admins).
+ */
 export function AlertRuleModal({ opened, onClose }: { opened: boolean; onClose: () => void }) {
   const client = useQueryClient();
   const channels = useChannels();
@@ -25,7 +44,10 @@ export function AlertRuleModal({ opened, onClose }: { opened: boolean; onClose: 
   const [directions, setDirections] = useState<string[]>([]);
   const [keys, setKeys] = useState('');
   const [minGrade, setMinGrade] = useState<string | null>(null);
+  const owners = useOwners();
+  const [to, setTo] = useState<'channel' | 'owner'>('channel');
   const [channelId, setChannelId] = useState('');
+  const [ownedBy, setOwnedBy] = useState<string[]>([]);
   const [quietZone, setQuietZone] = useState('');
   const [quietStart, setQuietStart] = useState('20:00');
   const [quietEnd, setQuietEnd] = useState('08:00');
@@ -43,7 +65,8 @@ export function AlertRuleModal({ opened, onClose }: { opened: boolean; onClose: 
               .filter(Boolean),
           },
           ...(minGrade ? { minGrade: minGrade as 'M100' } : {}),
-          destination: { kind: 'channel', channelId: channelId.trim() },
+          ...(ownedBy.length > 0 ? { filter: { owner: ownedBy.join(',') } } : {}),
+          destination: to === 'owner' ? { kind: 'owner' } : { kind: 'channel', channelId: channelId.trim() },
           ...(quietZone.trim()
             ? { quietHours: { timeZone: quietZone.trim(), start: quietStart, end: quietEnd } }
             : {}),
@@ -94,7 +117,40 @@ export function AlertRuleModal({ opened, onClose }: { opened: boolean; onClose: 
             value={minGrade}
             onChange={setMinGrade}
           />
-          {channelOptions.length > 0 ? (
+          <MultiSelect
+            label="Accounts of"
+            description="Only accounts these people own in the CRM (empty: every account)"
+            placeholder={ownedBy.length ? undefined : 'Any owner'}
+            data={[
+              ...(owners.data?.items ?? []).map((o) => ({
+                value: o.email,
+                label: `${o.name ?? o.email} (${o.accounts})`,
+              })),
+              { value: 'none', label: 'No owner' },
+            ]}
+            value={ownedBy}
+            onChange={setOwnedBy}
+            searchable
+          />
+          <Input.Wrapper label="Send to">
+            <SegmentedControl
+              aria-label="Send to"
+              fullWidth
+              value={to}
+              onChange={(v) => setTo(v as 'channel' | 'owner')}
+              data={[
+                { value: 'channel', label: 'A channel' },
+                { value: 'owner', label: "The account's owner" },
+              ]}
+            />
+          </Input.Wrapper>
+          {to === 'owner' ? (
+            <Text size="xs" c="dimmed" data-testid="owner-destination-hint">
+              Each alert goes as a direct message to whoever owns the account in the CRM, found on the
+              messaging service by their e-mail. An account without an owner, or an owner the service does not
+              know, fails with the reason in History (retry once it is fixed).
+            </Text>
+          ) : channelOptions.length > 0 ? (
             <Select
               label="Channel"
               required
@@ -144,7 +200,11 @@ export function AlertRuleModal({ opened, onClose }: { opened: boolean; onClose: 
           <Text size="xs" c="dimmed">
             The rule applies to signals that open from now on.
           </Text>
-          <Button type="submit" loading={save.isPending} disabled={!name.trim() || !channelId.trim()}>
+          <Button
+            type="submit"
+            loading={save.isPending}
+            disabled={!name.trim() || (to === 'channel' && !channelId.trim())}
+          >
             Create rule
           </Button>
         </Stack>

@@ -40,6 +40,8 @@ const REASON_TEXT: Record<string, string> = {
   cooldown: 'reopened inside the rule’s cool-down',
   over_cap: 'over the rule’s cap: in the next digest',
   ratelimited: 'rate limited: retrying as the service asked',
+  owner_unknown: 'the account has no owner in a connected CRM',
+  owner_not_found: 'nobody on the messaging service has the owner’s e-mail',
 };
 
 function RulesTab() {
@@ -81,7 +83,7 @@ function RulesTab() {
               <Table.Tr>
                 <Table.Th>Rule</Table.Th>
                 <Table.Th>Signals</Table.Th>
-                <Table.Th>Channel</Table.Th>
+                <Table.Th>To</Table.Th>
                 <Table.Th>When</Table.Th>
                 <Table.Th ta="right">{can('admin') ? 'On' : ''}</Table.Th>
               </Table.Tr>
@@ -94,9 +96,16 @@ function RulesTab() {
                     <Text size="sm">
                       {[...r.signals.directions, ...r.signals.keys].join(', ') || 'every signal'}
                       {r.minGrade ? ` · grade ≥ ${r.minGrade}` : ''}
+                      {r.filter?.owner ? ` · owned by ${r.filter.owner.replaceAll(',', ', ')}` : ''}
                     </Text>
                   </Table.Td>
-                  <Table.Td>{r.destination.channelId}</Table.Td>
+                  <Table.Td>
+                    {r.destination.kind === 'channel' ? (
+                      r.destination.channelId
+                    ) : (
+                      <Text size="sm">Account owner (direct message)</Text>
+                    )}
+                  </Table.Td>
                   <Table.Td>
                     <Text size="sm">
                       {r.quietHours
@@ -240,7 +249,12 @@ function DigestsTab() {
         <Text size="sm" role="status">
           {send.data.status === 'empty'
             ? 'Nothing new since the last digest: nothing was sent.'
-            : `Digest ${send.data.status}.`}
+            : `Digest ${send.data.status}${
+                send.data.owners
+                  ? ` to ${send.data.owners.filter((o) => o.sent.length > 0).length} of ${send.data.owners.length} owners with news`
+                  : ''
+              }.`}
+          {send.data.error ? ` ${send.data.error}` : ''}
         </Text>
       )}
       {send.isError && <ErrorAlert error={send.error} />}
@@ -262,7 +276,11 @@ function DigestsTab() {
                 <Table.Td>
                   {d.frequency} at {String(d.hour).padStart(2, '0')}:00 {d.timeZone}
                 </Table.Td>
-                <Table.Td>{[d.channelId, ...d.emails].filter(Boolean).join(', ')}</Table.Td>
+                <Table.Td>
+                  {d.scope === 'owner'
+                    ? `each account owner (${d.ownerVia.map((v) => (v === 'message' ? 'direct message' : 'e-mail')).join(', ')})`
+                    : [d.channelId, ...d.emails].filter(Boolean).join(', ')}
+                </Table.Td>
                 <Table.Td>{d.lastPeriodEnd ? formatRelative(d.lastPeriodEnd) : '—'}</Table.Td>
                 <Table.Td>
                   {can('admin') && (
