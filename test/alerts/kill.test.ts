@@ -34,7 +34,7 @@ import { NOW, seedSignalWorld } from './support/world.js';
  * (`findPosted`) and mark it sent instead of posting it again.
  */
 
-const TRIALS = Math.max(10, Number(process.env.BETON_KILL_TRIALS ?? 12));
+const TRIALS = Math.max(10, Number(process.env.BETON_KILL_TRIALS ?? 10));
 /** Trials killed inside the post-to-commit window (the others by a timer). */
 const inWindow = (trial: number) => trial % 3 === 2;
 const root = path.resolve(import.meta.dirname, '../..');
