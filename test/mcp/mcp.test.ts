@@ -336,6 +336,8 @@ describe('write tools', () => {
   it('a viewer cannot call any write tool; a member cannot turn a signal off (admin)', async () => {
     const viewer = await client(t.keys.viewer);
     for (const [name, args] of [
+      ['snooze_signal', { account: 'acc_00000000000000000000', signal: 'usage_drop' }],
+      ['unsnooze_signal', { account: 'acc_00000000000000000000', signal: 'usage_drop' }],
       ['set_signal_enabled', { signal: 'usage_drop', enabled: false }],
       ['start_sync', { integration: 'posthog' }],
       ['apply_push', { destination: 'attio' }],
@@ -377,6 +379,123 @@ describe('write tools', () => {
     expect(push.isError).toBeFalsy();
     const pushRun = await api('GET', `/api/v1/push-runs/${push.structuredContent.run.id}`);
     expect(pushRun.run).toMatchObject({ destination: 'attio', kind: 'push', trigger: 'api' });
+  });
+});
+
+describe('snooze tools', () => {
+  /** An account of the world with a signal in its timeline. */
+  async function accountWithSignal() {
+    for (const a of (await api('GET', '/api/v1/accounts?sort=-score&limit=20')).items) {
+      const detail = await api('GET', `/api/v1/accounts/${a.id}`);
+      if (detail.signals.length > 0) return { account: a, signal: detail.signals[0] };
+    }
+    throw new Error('no account with a signal');
+  }
+
+  it("a member snoozes one account's signal and lifts it; the API, get_account and occurrences agree", async () => {
+    const { account, signal } = await accountWithSignal();
+    const member = await client(t.keys.member);
+    const snoozed = await tool(member, 'snooze_signal', {
+      account: account.domain,
+      signal: signal.key,
+      days: 14,
+      note: 'CS is on it',
+    });
+    expect(snoozed.isError, textOf(snoozed)).toBeFalsy();
+    const detail = await api('GET', `/api/v1/accounts/${account.id}`);
+    expect(detail.snoozes).toEqual([plain(snoozed.structuredContent.snooze)]);
+    const snooze = detail.snoozes[0];
+    expect(snooze).toMatchObject({
+      accountId: account.id,
+      signal: signal.key,
+      note: 'CS is on it',
+      by: { type: 'api_key', name: expect.stringMatching(/^API key "/) },
+    });
+    expect(Date.parse(snooze.until) - Date.parse(snooze.snoozedAt)).toBe(14 * 86_400_000);
+    // The world's alert rules had queued alerts for it: held now, and the text says how many.
+    const held = snoozed.structuredContent.alertsHeld;
+    const alerts = (await api('GET', `/api/v1/alerts?accountId=${account.id}&limit=500`)).items.filter(
+      (a: AnyJson) => a.accountId === account.id && a.signalKey === signal.key,
+    );
+    expect(alerts.filter((a: AnyJson) => a.reason === 'snoozed')).toHaveLength(held);
+    expect(alerts.filter((a: AnyJson) => a.status === 'queued')).toEqual([]);
+    const heldText =
+      held === 0
+        ? ''
+        : ` ${held} alert${held === 1 ? ' waiting to go out was' : 's waiting to go out were'} held.`;
+    expect(textOf(snoozed)).toBe(
+      `Snoozed ${signal.key} (${signal.title}) alerts for ${account.name} (${account.domain}) until ${snooze.until.slice(0, 10)} (14 days).${heldText} The signal still fires and counts in scores; unsnooze_signal lifts it sooner.`,
+    );
+
+    // Reads show it as the API does.
+    const brief = await tool(member, 'get_account', { account: account.id });
+    expect(plain(brief.structuredContent).snoozes).toEqual(detail.snoozes);
+    expect(textOf(brief)).toContain(
+      `## Snoozed alerts\n- ${signal.key}: no alerts until ${snooze.until.slice(0, 10)}, snoozed by ${snooze.by.name} on ${snooze.snoozedAt.slice(0, 10)} — CS is on it`,
+    );
+    const occ = await tool(member, 'list_signal_occurrences', { account: account.id, limit: 200 });
+    const occHttp = await api('GET', `/api/v1/signals/occurrences?accountId=${account.id}&limit=200`);
+    expect(plain(occ.structuredContent.items).map((o: AnyJson) => o.snooze)).toEqual(
+      occHttp.items.map((o: AnyJson) => o.snooze),
+    );
+    expect(textOf(occ)).toContain(`alerts snoozed until ${snooze.until.slice(0, 10)}`);
+
+    // Audited twice: the change (as the API's route does) and the tool call.
+    const keyId = snooze.by.id;
+    const change = (await api('GET', '/api/v1/audit-log?action=signal.snooze&limit=5')).entries[0];
+    expect(change).toMatchObject({
+      actorType: 'api_key',
+      actorId: keyId,
+      targetId: account.id,
+      details: { signal: signal.key, days: 14, note: 'CS is on it' },
+    });
+    const calls = (await api('GET', '/api/v1/audit-log?action=mcp.tool_call&limit=5')).entries;
+    expect(calls.find((e: AnyJson) => e.targetId === 'snooze_signal')).toMatchObject({
+      actorId: keyId,
+      details: { ok: true },
+    });
+
+    const lifted = await tool(member, 'unsnooze_signal', { account: account.id, signal: signal.key });
+    expect(plain(lifted.structuredContent.lifted)).toEqual(snooze);
+    expect(textOf(lifted)).toContain(`Lifted the snooze on ${signal.key} alerts for ${account.name}`);
+    expect((await api('GET', `/api/v1/accounts/${account.id}`)).snoozes).toEqual([]);
+    const again = await tool(member, 'unsnooze_signal', { account: account.id, signal: signal.key });
+    expect(again.structuredContent).toEqual({ lifted: null });
+    expect(textOf(again)).toBe(
+      `${signal.key} alerts for ${account.name} (${account.domain}) were not snoozed; nothing changed.`,
+    );
+
+    // A snooze set over the API reads the same through the tools, and the tool lifts it.
+    const viaApi = await api('POST', `/api/v1/accounts/${account.id}/signals/${signal.key}/snooze`, {});
+    const read = await tool(member, 'get_account', { account: account.id });
+    expect(plain(read.structuredContent).snoozes).toEqual([viaApi.snooze]);
+    const liftApi = await tool(member, 'unsnooze_signal', { account: account.domain, signal: signal.key });
+    expect(plain(liftApi.structuredContent.lifted)).toEqual(viaApi.snooze);
+  });
+
+  it('refuses bad days, unknown signals and accounts with what to try; another workspace cannot reach ours', async () => {
+    const { account, signal } = await accountWithSignal();
+    const member = await client(t.keys.member);
+    for (const [args, reason] of [
+      [{ account: account.id, signal: signal.key, days: 0 }, /days/],
+      [{ account: account.id, signal: signal.key, days: 366 }, /days/],
+      [{ account: account.id, signal: 'usage_dro' }, /did you mean usage_drop/],
+      [{ account: 'nosuch.example', signal: signal.key }, /search_accounts with q/],
+      [{ account: account.id }, /signal/],
+    ] as const) {
+      const res = await tool(member, 'snooze_signal', args);
+      expect(res.isError, JSON.stringify(args)).toBe(true);
+      expect(textOf(res)).toMatch(reason);
+    }
+    const other = await client(world.other.keys.owner);
+    const ghost = 'acc_0123456789abcdef0123';
+    for (const name of ['snooze_signal', 'unsnooze_signal']) {
+      const theirs = await tool(other, name, { account: account.id, signal: signal.key });
+      const nobody = await tool(other, name, { account: ghost, signal: signal.key });
+      expect(theirs.isError).toBe(true);
+      expect(textOf(theirs).replaceAll(account.id, '<id>')).toBe(textOf(nobody).replaceAll(ghost, '<id>'));
+    }
+    expect((await api('GET', `/api/v1/accounts/${account.id}`)).snoozes).toEqual([]);
   });
 });
 

@@ -78,4 +78,10 @@ export const READ_TOOLS = [
   'list_signals',
   'preview_push_plan',
 ];
-export const WRITE_TOOLS = ['set_signal_enabled', 'start_sync', 'apply_push'];
+export const WRITE_TOOLS = [
+  'snooze_signal',
+  'unsnooze_signal',
+  'set_signal_enabled',
+  'start_sync',
+  'apply_push',
+];
