@@ -12,7 +12,10 @@ export function registerMcp(program: Command) {
     program
       .command('mcp')
       .description('Serve Beton to an AI assistant over MCP (stdio): accounts, signals, explanations')
-      .option('--allow-writes', 'also serve write tools (turn a signal off, start a sync, apply a push)')
+      .option(
+        '--allow-writes',
+        'also serve write tools (snooze or unsnooze a signal for one account, turn a signal off, start a sync, apply a push)',
+      )
       .addHelpText(
         'after',
         `
