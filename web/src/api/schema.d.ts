@@ -315,8 +315,46 @@ export type paths = {
                 lastSeenAt: string;
                 occurredAt: string;
                 origin: string;
+                /** @description the snooze in force on this account's alerts for this signal */
+                snooze: {
+                  accountId: string;
+                  by: {
+                    id: string | null;
+                    /** @description who snoozed, as they were named then */
+                    name: string | null;
+                    /**
+                     * @description a member, an API key, the local CLI, or a button on an alert card (chat)
+                     * @enum {string}
+                     */
+                    type: 'user' | 'api_key' | 'cli' | 'chat';
+                  };
+                  note: string | null;
+                  signal: string;
+                  snoozedAt: string;
+                  /** @description alerts come again after this moment */
+                  until: string;
+                } | null;
                 strength: number;
                 title: string;
+              }[];
+              /** @description every snooze in force on this account's alerts, also for signals not in the timeline */
+              snoozes: {
+                accountId: string;
+                by: {
+                  id: string | null;
+                  /** @description who snoozed, as they were named then */
+                  name: string | null;
+                  /**
+                   * @description a member, an API key, the local CLI, or a button on an alert card (chat)
+                   * @enum {string}
+                   */
+                  type: 'user' | 'api_key' | 'cli' | 'chat';
+                };
+                note: string | null;
+                signal: string;
+                snoozedAt: string;
+                /** @description alerts come again after this moment */
+                until: string;
               }[];
             };
           };
@@ -780,6 +818,253 @@ export type paths = {
     put?: never;
     post?: never;
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/accounts/{id}/signals/{key}/snooze': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Snooze a signal's alerts for one account (default 30 days; a new snooze replaces the old)
+     * @description While snoozed, an opening of this signal on this account is recorded as a suppressed alert (reason `snoozed`) instead of a message, and its alerts still waiting (quiet hours, a retry, held for a digest) are held at once; digests leave the pair out of their new signals. Detection, scores, segments, pushes and outbound webhooks are unchanged.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description account id */
+          id: string;
+          /** @description signal key (usage_drop, custom:…) */
+          key: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description default 30 */
+            days?: number;
+            /** @description why, for whoever reads the account next */
+            note?: string;
+          } | null;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description alerts that were waiting to go out and are now held */
+              alertsHeld: number;
+              /** @description this account's alerts for this signal are held until `until` */
+              snooze: {
+                accountId: string;
+                by: {
+                  id: string | null;
+                  /** @description who snoozed, as they were named then */
+                  name: string | null;
+                  /**
+                   * @description a member, an API key, the local CLI, or a button on an alert card (chat)
+                   * @enum {string}
+                   */
+                  type: 'user' | 'api_key' | 'cli' | 'chat';
+                };
+                note: string | null;
+                signal: string;
+                snoozedAt: string;
+                /** @description alerts come again after this moment */
+                until: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    /** Lift a signal's snooze for one account now (lifted: null when none was in force) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description account id */
+          id: string;
+          /** @description signal key (usage_drop, custom:…) */
+          key: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              lifted: {
+                accountId: string;
+                by: {
+                  id: string | null;
+                  /** @description who snoozed, as they were named then */
+                  name: string | null;
+                  /**
+                   * @description a member, an API key, the local CLI, or a button on an alert card (chat)
+                   * @enum {string}
+                   */
+                  type: 'user' | 'api_key' | 'cli' | 'chat';
+                };
+                note: string | null;
+                signal: string;
+                snoozedAt: string;
+                /** @description alerts come again after this moment */
+                until: string;
+              } | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
     options?: never;
     head?: never;
     patch?: never;
@@ -11746,6 +12031,25 @@ export type paths = {
                 occurredAt: string;
                 /** @enum {string} */
                 origin: 'live' | 'replay';
+                /** @description the snooze in force on this account's alerts for this signal */
+                snooze: {
+                  accountId: string;
+                  by: {
+                    id: string | null;
+                    /** @description who snoozed, as they were named then */
+                    name: string | null;
+                    /**
+                     * @description a member, an API key, the local CLI, or a button on an alert card (chat)
+                     * @enum {string}
+                     */
+                    type: 'user' | 'api_key' | 'cli' | 'chat';
+                  };
+                  note: string | null;
+                  signal: string;
+                  snoozedAt: string;
+                  /** @description alerts come again after this moment */
+                  until: string;
+                } | null;
                 strength: number;
               }[];
               nextCursor: string | null;
