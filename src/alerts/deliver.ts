@@ -266,7 +266,7 @@ async function failAttempt(
   unknownOutcome: boolean,
 ): Promise<'failed' | 'retried'> {
   if (error.options.permanent || attempt >= MAX_ATTEMPTS) {
-    await done({ status: 'failed', code: error.code, message: error.message });
+    await done({ status: 'failed', code: error.code, message: error.message, unknownOutcome });
     return 'failed';
   }
   const { retryAfterMs } = error.options;
@@ -314,8 +314,11 @@ type Outcome =
   | { status: 'sent'; sent: { channel: string; ts: string }; note?: { code: string; message: string } }
   /** Found already posted by an earlier try (`attemptId`) whose answer was lost. */
   | { status: 'recovered'; sent: { channel: string; ts: string }; attemptId: string | null }
-  | { status: 'failed'; code: string; message: string }
-  /** `unknownOutcome`: the try may have posted it (no answer came), so the next one looks first. */
+  /**
+   * `unknownOutcome` (here and on a retry): the try may have posted it (no answer came), so the next
+   * one, a manual retry included, looks first.
+   */
+  | { status: 'failed'; code: string; message: string; unknownOutcome?: boolean }
   | {
       status: 'retry';
       code: string;
@@ -393,7 +396,7 @@ async function finish(
             status: 'failed',
             reason: outcome.code,
             error_message: outcome.message.slice(0, 500),
-            send_intent_at: null,
+            ...(outcome.unknownOutcome ? {} : { send_intent_at: null }),
           }
         : {
             status: 'queued',

@@ -1,4 +1,3 @@
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ALERT_MESSAGE_KIND,
@@ -18,6 +17,7 @@ import { recordEvent } from '../../src/outbox/index.js';
 import { runScore } from '../../src/scoring/index.js';
 import { createTestRuntime, type TestRuntime } from '../support/index.js';
 import { type ChatServer, chat, startChatServer } from './support/chat.js';
+import { type MailServer, startMailServer } from './support/smtp.js';
 import { NOW, seedSignalWorld } from './support/world.js';
 
 /**
@@ -31,8 +31,8 @@ import { NOW, seedSignalWorld } from './support/world.js';
 
 let t: TestRuntime;
 let server: ChatServer;
-let smtp: SMTPServer;
-const mails: string[] = [];
+let smtp: MailServer;
+const mails = () => smtp.mails.map((m) => m.raw);
 const ws = () => t.workspaceId;
 const db = () => t.rt.db.kysely;
 const actor = 'user_test';
@@ -45,27 +45,12 @@ function quietNow() {
 
 beforeAll(async () => {
   server = await startChatServer();
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    onData(stream, _session, callback) {
-      let raw = '';
-      stream.on('data', (d: Buffer) => {
-        raw += d.toString();
-      });
-      stream.on('end', () => {
-        mails.push(raw);
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  const port = (smtp.server.address() as { port: number }).port;
+  smtp = await startMailServer();
   t = await createTestRuntime({
     env: {
       BETON_ALLOW_PRIVATE_HOSTS: 'true',
       BETON_PUBLIC_URL: 'https://beton.test',
-      BETON_SMTP_URL: `smtp://127.0.0.1:${port}`,
+      BETON_SMTP_URL: smtp.url,
       BETON_MAIL_FROM: 'Beton <beton@beton.test>',
     },
     integrations: [...integrations.filter((i) => !i.messaging), chat],
@@ -98,7 +83,7 @@ beforeAll(async () => {
     capPerRun: 2,
   });
   // One channel per way a try's outcome can be left unknown (see "a try with an unknown outcome").
-  for (const channel of ['C_FOUND', 'C_NEVER', 'C_BLIND', 'C_NOSCOPE', 'C_FLAKY', 'C_LOST']) {
+  for (const channel of ['C_FOUND', 'C_NEVER', 'C_BLIND', 'C_NOSCOPE', 'C_FLAKY', 'C_LOST', 'C_RETRY']) {
     await rule(`in flight to ${channel}`, {
       signals: { directions: ['churn'] },
       destination: { kind: 'channel', channelId: channel },
@@ -113,7 +98,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
   await server?.close();
-  await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+  await smtp?.close();
 });
 
 const alertsOf = async (rule: string) =>
@@ -321,17 +306,17 @@ describe('digests', () => {
     expect(run.status).toBe('sent');
     expect(run.summary!.counts.newAccounts).toBeGreaterThan(0);
     expect(run.summary!.counts.heldBack).toBeGreaterThan(0);
-    expect(mails).toHaveLength(1);
-    expect(mails[0]).toContain('text/html');
-    expect(mails[0]).toContain('text/plain');
-    expect(mails[0]).toContain('https://beton.test/accounts/');
+    expect(mails()).toHaveLength(1);
+    expect(mails()[0]).toContain('text/html');
+    expect(mails()[0]).toContain('text/plain');
+    expect(mails()[0]).toContain('https://beton.test/accounts/');
     expect(postsTo('C_DIGEST')).toHaveLength(1);
     const held = await alertsOf('capped');
     expect(held.filter((a) => a.status === 'digest').length).toBeGreaterThan(0);
 
     const second = await runDigest(t.rt, ws(), digest.id, end);
     expect(second.id).toBe(run.id);
-    expect(mails).toHaveLength(1);
+    expect(mails()).toHaveLength(1);
     expect(postsTo('C_DIGEST')).toHaveLength(1);
   });
 
@@ -347,7 +332,7 @@ describe('digests', () => {
     const run = await runDigest(t.rt, ws(), digest.id, new Date(Date.now() + 1000));
     expect(run.status).toBe('empty');
     expect(server.posts.length).toBe(postsBefore);
-    expect(mails).toHaveLength(1);
+    expect(mails()).toHaveLength(1);
   });
 });
 
@@ -450,6 +435,23 @@ describe('a try with an unknown outcome is looked up before posting again', () =
       ['retry', 'internal_error'],
       ['recovered', null],
     ]);
+  });
+
+  it('a failed alert whose last try had no answer is looked up on a manual retry', async () => {
+    const id = await leaveInFlight('C_RETRY', { posted: true });
+    // Its tries ran out with no answer: failed, the intent kept.
+    await db()
+      .updateTable('alerts')
+      .set({ status: 'failed', reason: 'server_error' })
+      .where('workspace_id', '=', ws())
+      .where('id', '=', id)
+      .execute();
+    await deliverTarget(t.rt, ws(), 'channel:C_RETRY');
+    const retried = await t.request('POST', `/api/v1/alerts/${id}/retry`, { key: t.keys.admin });
+    expect(retried.status).toBeLessThan(300);
+    await deliverTarget(t.rt, ws(), 'channel:C_RETRY');
+    expect(postsOf('C_RETRY', id)).toHaveLength(1);
+    expect(await historyOf(id)).toEqual([['recovered', null]]);
   });
 
   it('a post whose answer is lost (5xx after the service took it) is found on the retry, not posted twice', async () => {
