@@ -5,7 +5,7 @@ import { streamsWithFacts } from '../integrations/sdk.js';
 import { normalizeEmail, type OwnerFact } from '../model/index.js';
 import type { SourceRecord } from './history.js';
 import { factsLookup, shippedRegistry } from './registry.js';
-import { linkedRecords, siblingContexts } from './source.js';
+import { factContexts, linkedRecords } from './source.js';
 import { chunks } from './store.js';
 
 /**
@@ -21,22 +21,8 @@ export interface AccountOwner extends OwnerFact {
 }
 
 /** What each owner mapper reads from its sibling stream (the CRM's users), by `integration/stream`. */
-export async function ownerContexts(
-  db: Kysely<DB>,
-  workspaceId: string,
-  registry: IntegrationRegistry = shippedRegistry(),
-): Promise<Map<string, unknown>> {
-  return siblingContexts(
-    db,
-    workspaceId,
-    streamsWithFacts(registry, 'owner').flatMap(({ integration, stream, facts }) => {
-      const context = facts.owner?.context;
-      return context
-        ? [{ key: `${integration}/${stream}`, integration, stream: context.stream, build: context.build }]
-        : [];
-    }),
-  );
-}
+export const ownerContexts = (db: Kysely<DB>, workspaceId: string, registry?: IntegrationRegistry) =>
+  factContexts(db, workspaceId, 'owner', registry);
 
 /**
  * The owner among an account's live records: the lowest mapper priority naming one wins; a tie goes

@@ -263,24 +263,30 @@ export async function siblingContexts(
 }
 
 /**
- * What each identity mapper needs from a sibling stream (e.g. which group types are companies), by
- * `integration/stream` of the claiming stream; built from the sibling's live records.
+ * What each mapper of a kind of fact (`identity`, `owner`) needs from a sibling stream (which group
+ * types are companies, who a user id is), by `integration/stream` of the mapper's stream; built from
+ * the sibling's live records.
  *
- * @example (await identityContexts(db, ws, registry)).get('acme/groups')
+ * @example (await factContexts(db, ws, 'identity', registry)).get('acme/groups')
  */
-export async function identityContexts(
+export async function factContexts(
   db: Kysely<DB>,
   workspaceId: string,
+  kind: 'identity' | 'owner',
   registry: IntegrationRegistry = shippedRegistry(),
 ): Promise<Map<string, unknown>> {
   return siblingContexts(
     db,
     workspaceId,
-    streamsWithFacts(registry, 'identity').flatMap(({ integration, stream, facts }) => {
-      const context = facts.identity?.context;
+    streamsWithFacts(registry, kind).flatMap(({ integration, stream, facts }) => {
+      const context = facts[kind]?.context;
       return context
         ? [{ key: `${integration}/${stream}`, integration, stream: context.stream, build: context.build }]
         : [];
     }),
   );
 }
+
+/** What each identity mapper needs from a sibling stream (e.g. which group types are companies). */
+export const identityContexts = (db: Kysely<DB>, workspaceId: string, registry?: IntegrationRegistry) =>
+  factContexts(db, workspaceId, 'identity', registry);

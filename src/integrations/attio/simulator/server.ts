@@ -376,35 +376,49 @@ export function createAttioSimulator(options: AttioSimOptions = {}): AttioSimula
  * reference to a member, as many workspaces add one), then people linked to them.
  */
 export function seedCrm(store: AttioStore, crm: CrmWorld): void {
+  type Seeded = { attribute: string; value: unknown; actor: Actor; activeFrom: string };
   const toActor = (a: { type: Actor['type']; id: string }): Actor => ({ type: a.type, id: a.id });
-  for (const m of crm.members) store.addMember(m);
-  for (const c of crm.companies) {
-    const values: { attribute: string; value: unknown; actor: Actor; activeFrom: string }[] = c.values.map(
-      (v) => ({ attribute: v.attribute, value: v.value, actor: toActor(v.actor), activeFrom: v.activeFrom }),
-    );
-    if (c.ownerId)
-      values.push({
-        attribute: 'owner',
-        value: { referenced_actor_type: 'workspace-member', referenced_actor_id: c.ownerId },
-        actor: toActor(c.createdBy),
-        activeFrom: c.createdAt,
-      });
-    store.seedRecord('companies', { recordId: c.recordId, createdAt: c.createdAt, values });
-  }
-  for (const p of crm.people) {
-    const values = p.values.map((v) => ({
+  /** A record's values, plus one more set by its creator when it was created. */
+  const valuesOf = (
+    r: {
+      values: CrmWorld['companies'][number]['values'];
+      createdBy: CrmWorld['companies'][number]['createdBy'];
+      createdAt: string;
+    },
+    extra: { attribute: string; value: unknown } | null,
+  ): Seeded[] => [
+    ...r.values.map((v) => ({
       attribute: v.attribute,
-      value: v.value as unknown,
+      value: v.value,
       actor: toActor(v.actor),
       activeFrom: v.activeFrom,
-    }));
-    values.push({
+    })),
+    ...(extra ? [{ ...extra, actor: toActor(r.createdBy), activeFrom: r.createdAt }] : []),
+  ];
+  for (const m of crm.members) store.addMember(m);
+  for (const c of crm.companies) {
+    const owner = c.ownerId
+      ? {
+          attribute: 'owner',
+          value: { referenced_actor_type: 'workspace-member', referenced_actor_id: c.ownerId },
+        }
+      : null;
+    store.seedRecord('companies', {
+      recordId: c.recordId,
+      createdAt: c.createdAt,
+      values: valuesOf(c, owner),
+    });
+  }
+  for (const p of crm.people) {
+    const company = {
       attribute: 'company',
       value: { target_object: 'companies', target_record_id: p.companyRecordId },
-      actor: toActor(p.createdBy),
-      activeFrom: p.createdAt,
+    };
+    store.seedRecord('people', {
+      recordId: p.recordId,
+      createdAt: p.createdAt,
+      values: valuesOf(p, company),
     });
-    store.seedRecord('people', { recordId: p.recordId, createdAt: p.createdAt, values });
   }
 }
 

@@ -1,3 +1,4 @@
+import type { AttioWorkspaceMember } from '../types.js';
 import { attioInvalid, attioNotFound, attioSlugConflict } from './errors.js';
 import { compileFilter, type FilterableRecord } from './filter.js';
 import { uuidSequence } from './ids.js';
@@ -59,17 +60,6 @@ interface StoredEntry extends FilterableRecord {
   parent_record_id: string;
   created_at: string;
   values: Map<string, StoredValue[]>;
-}
-
-/** A person with a seat in the workspace (`GET /v2/workspace_members`): what actor references name. */
-export interface WorkspaceMember {
-  id: { workspace_id: string; workspace_member_id: string };
-  first_name: string;
-  last_name: string;
-  avatar_url: string | null;
-  email_address: string;
-  created_at: string;
-  access_level: 'admin' | 'member' | 'suspended';
 }
 
 export interface StoredNote {
@@ -147,7 +137,7 @@ export class AttioStore {
   private readonly notes: StoredNote[] = [];
   private readonly lists = new Map<string, ListDef>();
   private readonly entries = new Map<string, StoredEntry[]>();
-  private readonly members: WorkspaceMember[] = [];
+  private readonly members: AttioWorkspaceMember[] = [];
 
   constructor(opts: { workspaceId?: string; seed?: string; now?: () => Date } = {}) {
     this.nextId = uuidSequence(opts.seed ?? 'attio');
@@ -299,7 +289,7 @@ export class AttioStore {
   }
 
   /** `GET /v2/workspace_members`: every member, unpaged (Attio answers them all at once). */
-  listMembers(): WorkspaceMember[] {
+  listMembers(): AttioWorkspaceMember[] {
     return this.members.map((m) => ({ ...m, id: { ...m.id } }));
   }
 
