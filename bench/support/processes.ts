@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeArgsFor } from '../../test/support/bundle.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -17,27 +17,12 @@ export function spawnTs(file: string, args: string[] = [], env: NodeJS.ProcessEn
 /**
  * Run a TypeScript file as one bundled JavaScript file in a new Node process (no TypeScript loader),
  * stdout piped: for measuring a process's memory as production runs it (compiled code), since the
- * loader alone holds some 60 MB. Bundled with the esbuild tsx runs on; packages stay external.
+ * loader alone holds some 60 MB. Bundled the way the test suites bundle their child processes.
  *
  * @example const child = await spawnBundled('bench/segments/export-child.ts', [file]);
  */
 export async function spawnBundled(file: string, args: string[] = []): Promise<ChildProcess> {
-  const esbuild = createRequire(createRequire(import.meta.url).resolve('tsx/package.json'))(
-    'esbuild',
-  ) as typeof import('esbuild');
-  // Inside node_modules, so the bundle's imports of packages resolve from the repository.
-  const outfile = path.join(ROOT, 'node_modules/.cache/beton-bench', `${path.basename(file, '.ts')}.mjs`);
-  await esbuild.build({
-    entryPoints: [path.join(ROOT, file)],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outfile,
-    logLevel: 'warning',
-  });
-  return spawn(process.execPath, [outfile, ...args], {
+  return spawn(process.execPath, [...(await nodeArgsFor(file)), ...args], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'silent' },
     stdio: ['pipe', 'pipe', 'inherit'],
