@@ -10,6 +10,7 @@ export type AccountPage = ResponseOf<'/api/v1/accounts', 'get'>;
 export type AccountListItem = AccountPage['items'][number];
 export type AccountDetail = ResponseOf<'/api/v1/accounts/{id}', 'get'>;
 export type AccountSignal = AccountDetail['signals'][number];
+export type SignalSnooze = NonNullable<AccountSignal['snooze']>;
 export type Explanation = NonNullable<AccountDetail['scores']>['explanation'];
 export type Driver = Explanation['expansion']['drivers'][number];
 export type SignalDefinition = ResponseOf<'/api/v1/signals', 'get'>['signals'][number];

@@ -37,6 +37,7 @@ import { Empty, QueryState } from '../../components/QueryState.js';
 import { formatDate, formatDateTime, formatNumber, formatRelative, humanize } from '../../lib/format.js';
 import { AccountPeople } from './AccountPeople.js';
 import { ScoreNowButton } from './ScoreNowButton.js';
+import { SignalSnooze } from './SignalSnooze.js';
 
 type Scores = NonNullable<AccountDetail['scores']>;
 
@@ -264,7 +265,7 @@ function Evidence({ evidence }: { evidence: Record<string, unknown> }) {
   );
 }
 
-function SignalTimeline({ signals }: { signals: AccountSignal[] }) {
+function SignalTimeline({ accountId, signals }: { accountId: string; signals: AccountSignal[] }) {
   if (signals.length === 0) {
     return (
       <Text size="sm" c="dimmed">
@@ -288,7 +289,7 @@ function SignalTimeline({ signals }: { signals: AccountSignal[] }) {
             )
           }
           title={
-            <Group gap="xs">
+            <Group gap="xs" w="100%">
               <Text size="sm" fw={600}>
                 {s.title}
               </Text>
@@ -304,6 +305,7 @@ function SignalTimeline({ signals }: { signals: AccountSignal[] }) {
                   </Badge>
                 </Tooltip>
               )}
+              <SignalSnooze accountId={accountId} signal={s.key} snooze={s.snooze} />
             </Group>
           }
         >
@@ -496,7 +498,7 @@ function AccountView({ detail }: { detail: AccountDetail }) {
             <Title order={3} size="h5" mb="md">
               Signal timeline
             </Title>
-            <SignalTimeline signals={detail.signals} />
+            <SignalTimeline accountId={account.id} signals={detail.signals} />
           </Card>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 5 }}>
