@@ -1,11 +1,17 @@
 import { Worker } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
 import type { Kysely } from 'kysely';
-import { sqliteFileOf } from './dialect.js';
+import { sqliteFileOf, sqliteHandleOf } from './dialect.js';
+import { emitSqliteSignals } from './notify.js';
 import type { DB } from './schema/index.js';
 import { SQLITE_DRIVER } from './sqlite-file.js';
 
-/** Statements with the rows to run each with, applied in order in one transaction. */
-export type WriteBatch = { sql: string; rows: unknown[][] }[];
+/**
+ * Statements with the rows to run each with, applied in order in one transaction. A statement's
+ * `notify` channel is signalled to this process's listeners once the batch commits (as
+ * `notifyOnCommit` does for a transaction on the main connection).
+ */
+export type WriteBatch = { sql: string; rows: unknown[][]; notify?: string }[];
 
 /**
  * The writer thread: its own connection to the same SQLite file; each batch is one immediate
@@ -57,10 +63,19 @@ export class BackgroundWriter {
   private failure: Error | null = null;
   private nextId = 0;
 
-  private constructor(private readonly worker: Worker) {
+  /** Channels to signal when each batch commits, by batch id. */
+  private readonly signals = new Map<number, string[]>();
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly handle: Database.Database,
+  ) {
     worker.on('message', ({ id, error, code }: { id: number; error?: string; code?: string }) => {
       const waiter = this.pending.get(id);
       this.pending.delete(id);
+      const channels = this.signals.get(id);
+      this.signals.delete(id);
+      if (channels && !error) emitSqliteSignals(this.handle, channels);
       // The SQLite code travels with the message, so a full or read-only disk is told apart.
       if (error) waiter?.reject(Object.assign(new Error(`Background write failed: ${error}`), { code }));
       else waiter?.resolve();
@@ -76,7 +91,7 @@ export class BackgroundWriter {
     const file = sqliteFileOf(db);
     if (!file) return null;
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver: SQLITE_DRIVER } });
-    return new BackgroundWriter(worker);
+    return new BackgroundWriter(worker, sqliteHandleOf(db)!);
   }
 
   /** Queue a batch; it commits after the batches queued before it. */
@@ -89,6 +104,8 @@ export class BackgroundWriter {
         this.failure ??= error;
       }),
     );
+    const channels = batch.flatMap((s) => (s.notify ? [s.notify] : []));
+    if (channels.length > 0) this.signals.set(id, channels);
     // Cloned as it is: arrays of primitives clone in about a third of the time JSON.stringify takes.
     this.worker.postMessage({ id, batch });
   }

@@ -10,9 +10,18 @@ import {
   PostgresDialect,
   SqliteAdapter,
   SqliteDialect,
+  sql,
 } from 'kysely';
 import pg from 'pg';
 import { startCheckpointer } from './checkpointer.js';
+import {
+  askSqliteSignal,
+  type ListenOptions,
+  listenPostgres,
+  listenSqlite,
+  sqliteCommitted,
+  sqliteRolledBack,
+} from './notify.js';
 import type { DB } from './schema/index.js';
 import { isSqliteFile } from './sqlite-file.js';
 import { type StorageError, storageErrorOf } from './storage-errors.js';
@@ -41,6 +50,12 @@ export interface Db {
   describe: string;
   /** SQLite: the last disk failure a query met (full, read-only…), until a write succeeds again. */
   storage?: StorageHealth;
+  /**
+   * Hear `channel` whenever a transaction that called `notifyOnCommit(trx, channel)` commits:
+   * on Postgres in any process on this database and schema, on SQLite in this process. Returns the
+   * function that stops listening.
+   */
+  listen(channel: string, onSignal: () => void, opts?: ListenOptions): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -81,6 +96,7 @@ export function openDatabase(target: DatabaseTarget): Db {
       sqlite,
       storage,
       describe: target.file,
+      listen: async (channel, onSignal) => listenSqlite(sqlite, channel, onSignal),
       close: async () => {
         // The thread's connection closes first: the last connection to close checkpoints the rest.
         await checkpointer?.stop();
@@ -94,11 +110,29 @@ export function openDatabase(target: DatabaseTarget): Db {
     ...(target.schema ? { options: `-c search_path=${quoteIdent(target.schema)}` } : {}),
   });
   const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const listeners = new Set<() => Promise<void>>();
   return {
     kysely,
     dialect: 'postgres',
     describe: target.url.replace(/:\/\/([^:@/]+):[^@/]*@/, '://$1:***@'),
-    close: () => kysely.destroy(),
+    listen: async (channel, onSignal, opts) => {
+      const stop = await listenPostgres(
+        { url: target.url, ...(target.schema ? { schema: quoteIdent(target.schema) } : {}) },
+        channel,
+        onSignal,
+        opts,
+      );
+      const once = async () => {
+        listeners.delete(once);
+        await stop();
+      };
+      listeners.add(once);
+      return once;
+    },
+    close: async () => {
+      await Promise.all([...listeners].map((stop) => stop()));
+      await kysely.destroy();
+    },
   };
 }
 
@@ -126,10 +160,17 @@ class ImmediateSqliteDialect extends SqliteDialect {
     driver.beginTransaction = async (connection: DatabaseConnection) => {
       await connection.executeQuery(CompiledQuery.raw('begin immediate'));
     };
+    // Signals asked for in the transaction (notifyOnCommit) go out once it has committed.
+    const commit = driver.commitTransaction.bind(driver);
+    driver.commitTransaction = async (connection: DatabaseConnection) => {
+      await commit(connection);
+      sqliteCommitted(this.database);
+    };
     // SQLite rolls a transaction back by itself when the disk fills (SQLITE_FULL) or an I/O error
     // strikes; a second rollback would fail with "no transaction is active" and hide the cause.
     const rollback = driver.rollbackTransaction.bind(driver);
     driver.rollbackTransaction = async (connection: DatabaseConnection) => {
+      sqliteRolledBack(this.database);
       if (this.database.inTransaction) await rollback(connection);
     };
     const acquire = driver.acquireConnection.bind(driver);
@@ -205,6 +246,25 @@ class HandleSqliteAdapter extends SqliteAdapter {
 export function sqliteHandleOf(db: Kysely<any>): Database.Database | undefined {
   const adapter = db.getExecutor().adapter;
   return adapter instanceof HandleSqliteAdapter ? adapter.database : undefined;
+}
+
+/**
+ * Signal `channel` to the database's listeners (`Db.listen`) when the caller's transaction commits,
+ * never when it rolls back: Postgres NOTIFY (every process; the payload names the schema), SQLite
+ * this process's listeners. Call it inside the transaction that makes the change.
+ *
+ * @example
+ * await db.transaction().execute(async (trx) => {
+ *   await trx.insertInto('outbox_events').values(row).execute();
+ *   await notifyOnCommit(trx, 'beton_outbox');
+ * });
+ */
+// biome-ignore lint/suspicious/noExplicitAny: any schema
+export async function notifyOnCommit(trx: Kysely<any>, channel: string): Promise<void> {
+  if (!trx.isTransaction) throw new Error(`notifyOnCommit(${channel}) needs the caller's transaction.`);
+  const sqlite = sqliteHandleOf(trx);
+  if (sqlite) askSqliteSignal(sqlite, channel);
+  else await sql`select pg_notify(${channel}, current_schema())`.execute(trx);
 }
 
 /**

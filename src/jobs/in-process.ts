@@ -9,6 +9,7 @@ interface QueuedJob {
   attempt: number;
   runAt: number;
   singletonKey: string | undefined;
+  debounceKey: string | undefined;
   retryLimit: number;
   retryDelayMs: number;
   exclusiveKey: string | undefined;
@@ -57,6 +58,8 @@ export class InProcessJobRunner implements JobRunner {
   async enqueue<P>(name: string, payload: P, opts: EnqueueOptions = {}): Promise<string | null> {
     if (!this.handlers.has(name)) throw new Error(`No handler registered for job "${name}".`);
     if (opts.singletonKey && this.hasSingleton(name, opts.singletonKey)) return null;
+    if (opts.debounceKey && this.queue.some((j) => j.name === name && j.debounceKey === opts.debounceKey))
+      return null;
     const job: QueuedJob = {
       id: randomUUID(),
       name,
@@ -64,6 +67,7 @@ export class InProcessJobRunner implements JobRunner {
       attempt: 1,
       runAt: Date.now() + (opts.startAfterMs ?? 0),
       singletonKey: opts.singletonKey,
+      debounceKey: opts.debounceKey,
       retryLimit: opts.retryLimit ?? 2,
       retryDelayMs: opts.retryDelayMs ?? 5_000,
       exclusiveKey: opts.exclusiveKey,

@@ -74,6 +74,7 @@ export function pgBossSchema(schema: string | null | undefined): string {
  *   another worker one lease later, while a long healthy job never expires;
  * - `singletonKey` holds while a job with that key is queued, retrying or running (checked under
  *   a transaction-level advisory lock, so two processes enqueueing at once get one job);
+ *   `debounceKey` the same while it is queued or retrying only (not once it runs);
  * - `exclusiveKey` is a session-level advisory lock held while the job runs: released by
  *   Postgres itself when the worker dies, so nothing waits for a lease;
  * - a schedule enqueues at most one job per period slot across all workers (pg-boss throttling
@@ -318,19 +319,23 @@ export class PgBossJobRunner implements JobRunner {
       ...(opts.startAfterMs && opts.startAfterMs > 0 ? { startAfter: opts.startAfterMs / 1000 } : {}),
       ...(slotSeconds ? { singletonSeconds: slotSeconds } : {}),
     };
-    const key = opts.singletonKey;
+    if (opts.singletonKey && opts.debounceKey)
+      throw new Error('Pass a singletonKey or a debounceKey, not both.');
+    const key = opts.singletonKey ?? opts.debounceKey;
     if (!key) return boss.send(name, envelope, options);
+    // A singleton holds until its job finishes; a debounce only until it starts.
+    const held = opts.singletonKey ? 'completed' : 'active';
     const client = await pool.connect();
     try {
       await client.query('begin');
       await client.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [
         `${schema}:singleton:${name}:${key}`,
       ]);
-      const held = await client.query(
-        `select 1 from ${schema}.job where name = $1 and singleton_key = $2 and state < 'completed' limit 1`,
+      const holding = await client.query(
+        `select 1 from ${schema}.job where name = $1 and singleton_key = $2 and state < '${held}' limit 1`,
         [name, key],
       );
-      const id = held.rowCount
+      const id = holding.rowCount
         ? null
         : await boss.send(name, envelope, {
             ...options,

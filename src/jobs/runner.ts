@@ -15,6 +15,12 @@ export type JobHandler<P> = (payload: P, ctx: JobContext) => Promise<void>;
 export interface EnqueueOptions {
   /** While a job with this key is queued or running, enqueueing another is a no-op (returns null). */
   singletonKey?: string;
+  /**
+   * While a job with this key waits to start, enqueueing another is a no-op (returns null); once it
+   * runs, the next enqueue queues a new one. For "look again soon" jobs: a burst of triggers makes
+   * one job, and a trigger that comes while it runs (after it looked) is not lost.
+   */
+  debounceKey?: string;
   startAfterMs?: number;
   /** Retries after the first failure (default 2). */
   retryLimit?: number;

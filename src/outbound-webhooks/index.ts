@@ -43,7 +43,7 @@ export {
   WEBHOOK_DELIVER_JOB,
 } from './engine.js';
 export { TEST_EVENT_TYPE, WEBHOOK_EVENT_TYPES, type WebhookEventType, webhookBody } from './events.js';
-export { registerOutboundWebhookJobs, WEBHOOK_DISPATCH_JOB } from './jobs.js';
+export { dispatchOnOutboxCommit, registerOutboundWebhookJobs, WEBHOOK_DISPATCH_JOB } from './jobs.js';
 export { deliveriesFromOutbox, OUTBOX_CONSUMER } from './outbox.js';
 export {
   ATTEMPT_TIMEOUT_MS,

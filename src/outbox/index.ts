@@ -19,4 +19,11 @@ export {
   type OutboxEventType,
 } from './events.js';
 export { type OccurrenceChanges, occurrenceEventWrites, recordOccurrenceEvents } from './occurrences.js';
-export { eventWrites, holdWriterLock, recordEvent, recordEvents } from './record.js';
+export {
+  eventWrites,
+  holdWriterLock,
+  OUTBOX_CHANNEL,
+  recordEvent,
+  recordEvents,
+  startEventWrite,
+} from './record.js';

@@ -1,6 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { DB, WriteBatch } from '../db/index.js';
-import { holdWriterLock, isSqliteDb } from './record.js';
+import { isSqliteDb, OUTBOX_CHANNEL, startEventWrite } from './record.js';
 
 /**
  * `signal.opened` and `signal.closed` for a batch of occurrence writes, as INSERT … SELECT over
@@ -59,6 +59,7 @@ export function occurrenceEventWrites(c: OccurrenceChanges): WriteBatch {
         where workspace_id = ? and last_seen_at = ? and first_seen_at = ? and open = 1
           and run_id is ? and account_id in (${marks(accounts.length)})`,
       rows: [[c.at, c.workspaceId, c.at, c.at, c.runId, ...accounts]],
+      notify: OUTBOX_CHANNEL,
     });
   }
   for (const [ids, type, reopened] of [
@@ -68,6 +69,7 @@ export function occurrenceEventWrites(c: OccurrenceChanges): WriteBatch {
     out.push({
       sql: `${insertHead(true, type, reopened)} where workspace_id = ? and id in (${marks(ids.length)})`,
       rows: [[c.at, c.workspaceId, ...ids]],
+      notify: OUTBOX_CHANNEL,
     });
   }
   return out;
@@ -85,7 +87,7 @@ export function occurrenceEventWrites(c: OccurrenceChanges): WriteBatch {
 export async function recordOccurrenceEvents(trx: Kysely<DB>, c: OccurrenceChanges): Promise<void> {
   if (c.insertedFor.length + c.reopenedIds.length + c.closedIds.length === 0) return;
   const sqlite = isSqliteDb(trx);
-  await holdWriterLock(trx);
+  await startEventWrite(trx);
   const head = (type: string, reopened: boolean): RawBuilder<unknown> =>
     sql`insert into outbox_events (workspace_id, type, subject, payload_json, created_at)
       select workspace_id, ${sql.lit(type)}, cast(id as text), ${sql.raw(payloadSql(sqlite, reopened))}, ${c.at}

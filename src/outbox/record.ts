@@ -1,4 +1,6 @@
 import { type Kysely, SqliteAdapter, sql } from 'kysely';
+// The commit signal comes from the dialect module, as src/sync takes its SQLite handle from it.
+import { notifyOnCommit } from '../db/dialect.js';
 import type { DB, WriteBatch } from '../db/index.js';
 import { insertRows, insertStatement, valuesOf } from '../db/index.js';
 import type { NewOutboxEvent } from './events.js';
@@ -15,12 +17,24 @@ import type { NewOutboxEvent } from './events.js';
 /** The advisory lock key of the outbox on Postgres (any constant both sides agree on). */
 export const OUTBOX_LOCK_KEY = 0x0b0e_0019;
 
+/**
+ * The channel a commit that wrote events signals (`Db.listen(OUTBOX_CHANNEL, …)`), so consumers
+ * read the outbox as soon as there is something in it rather than at their next poll.
+ */
+export const OUTBOX_CHANNEL = 'beton_outbox';
+
 export const isSqliteDb = (db: Kysely<DB>) => db.getExecutor().adapter instanceof SqliteAdapter;
 
 /** Hold the writers' shared lock until the transaction ends (Postgres; a no-op on SQLite). */
 export async function holdWriterLock(trx: Kysely<DB>): Promise<void> {
   if (isSqliteDb(trx)) return;
   await sql`select pg_advisory_xact_lock_shared(${OUTBOX_LOCK_KEY})`.execute(trx);
+}
+
+/** Before a transaction writes events: hold the writers' lock, and signal the outbox at commit. */
+export async function startEventWrite(trx: Kysely<DB>): Promise<void> {
+  await holdWriterLock(trx);
+  await notifyOnCommit(trx, OUTBOX_CHANNEL);
 }
 
 const eventRow = (e: NewOutboxEvent, createdAt: string) => ({
@@ -56,7 +70,7 @@ export async function recordEvents(
     await db.transaction().execute((trx) => recordEvents(trx, events, now));
     return;
   }
-  await holdWriterLock(db);
+  await startEventWrite(db);
   const at = now.toISOString();
   await insertRows(
     db,
@@ -67,7 +81,10 @@ export async function recordEvents(
 
 const EVENT_COLUMNS = ['workspace_id', 'type', 'subject', 'payload_json', 'created_at'] as const;
 
-/** The same events as a statement for a SQLite BackgroundWriter batch (joins its transaction). */
+/**
+ * The same events as a statement for a SQLite BackgroundWriter batch (joins its transaction; the
+ * outbox is signalled when the batch commits).
+ */
 export function eventWrites(events: readonly NewOutboxEvent[], now = new Date()): WriteBatch {
   if (events.length === 0) return [];
   const at = now.toISOString();
@@ -78,6 +95,7 @@ export function eventWrites(events: readonly NewOutboxEvent[], now = new Date())
         events.map((e) => eventRow(e, at)),
         EVENT_COLUMNS,
       ),
+      notify: OUTBOX_CHANNEL,
     },
   ];
 }

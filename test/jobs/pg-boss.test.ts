@@ -6,6 +6,15 @@ import { NEEDS_POSTGRES, sqlOnce, testQueue, waitFor } from './support.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A promise the test opens when it likes (a job that waits on it holds its place). */
+function gate() {
+  let open!: () => void;
+  const closed = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { closed, open };
+}
+
 describe('the runtime picks its job runner from the database', () => {
   it('pg-boss on Postgres, in-process on SQLite', async () => {
     const t = await createTestRuntime({ seed: false });
@@ -25,14 +34,11 @@ describe.skipIf(!postgresUrl())(`PgBossJobRunner ${NEEDS_POSTGRES}`, { timeout: 
     const worker = q.runner();
     const producer = q.runner();
     const seen: unknown[] = [];
-    let open!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      open = resolve;
-    });
+    const held = gate();
     for (const r of [worker, producer]) {
       r.register<{ n: number }>('echo', async (payload) => {
         seen.push(payload);
-        await gate;
+        await held.closed;
       });
     }
     // Two processes racing to enqueue the same key get one job between them.
@@ -45,7 +51,7 @@ describe.skipIf(!postgresUrl())(`PgBossJobRunner ${NEEDS_POSTGRES}`, { timeout: 
     await worker.start();
     await waitFor('the job to start', () => seen.length === 1);
     expect(await producer.enqueue('echo', { n: 99 }, { singletonKey: 'k' })).toBeNull();
-    open();
+    held.open();
     await waitFor('the job to complete', async () => {
       const rows = await sqlOnce(
         `select state from ${q.queueSchema}.job where name = 'echo' and state = 'completed'`,
@@ -55,6 +61,33 @@ describe.skipIf(!postgresUrl())(`PgBossJobRunner ${NEEDS_POSTGRES}`, { timeout: 
     expect(await producer.enqueue('echo', { n: 7 }, { singletonKey: 'k' })).toEqual(expect.any(String));
     await waitFor('the second job', () => seen.length === 2);
     expect(seen[1]).toEqual({ n: 7 });
+  });
+
+  it('a debounce key holds while its job is queued, not once it runs, across processes', async () => {
+    const worker = q.runner();
+    const producer = q.runner();
+    const seen: number[] = [];
+    const held = gate();
+    for (const r of [worker, producer]) {
+      r.register<{ n: number }>('look', async (payload) => {
+        seen.push(payload.n);
+        if (payload.n < 10) await held.closed;
+      });
+    }
+    const raced = await Promise.all(
+      Array.from({ length: 4 }, (_, i) =>
+        (i % 2 ? worker : producer).enqueue('look', { n: i }, { debounceKey: 'k' }),
+      ),
+    );
+    expect(raced.filter(Boolean)).toHaveLength(1);
+    await worker.start();
+    await waitFor('the job to start', () => seen.length === 1);
+    // It runs: a trigger now queues the next one, and only one.
+    expect(await producer.enqueue('look', { n: 10 }, { debounceKey: 'k' })).toEqual(expect.any(String));
+    expect(await producer.enqueue('look', { n: 11 }, { debounceKey: 'k' })).toBeNull();
+    held.open();
+    await waitFor('the queued one to run', () => seen.length === 2);
+    expect(seen[1]).toBe(10);
   });
 
   it('retries a failing job with growing delays, then gives up after retryLimit', async () => {

@@ -30,6 +30,29 @@ describe('InProcessJobRunner', () => {
     await runner.stop();
   });
 
+  it('a debounce key holds while its job waits, not once it runs: a trigger during the run queues one more', async () => {
+    const runner = new InProcessJobRunner({ logger });
+    const ran: number[] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    runner.register<{ n: number }>('look', async (p) => {
+      ran.push(p.n);
+      if (p.n === 1) await gate;
+    });
+    expect(await runner.enqueue('look', { n: 1 }, { debounceKey: 'k' })).toBeTruthy();
+    expect(await runner.enqueue('look', { n: 2 }, { debounceKey: 'k' })).toBeNull();
+    await runner.start();
+    // Running now: the next trigger is queued (the running one may have looked already), once.
+    expect(await runner.enqueue('look', { n: 3 }, { debounceKey: 'k' })).toBeTruthy();
+    expect(await runner.enqueue('look', { n: 4 }, { debounceKey: 'k' })).toBeNull();
+    open();
+    await runner.idle();
+    expect(ran).toEqual([1, 3]);
+    await runner.stop();
+  });
+
   it('gives up after the retry limit', async () => {
     const runner = new InProcessJobRunner({ logger });
     let calls = 0;
