@@ -9,7 +9,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listOwners } from '../../src/accounts/index.js';
 import { listAlertRules } from '../../src/alerts/index.js';
-import { launchBrowser, newPage, screenshot } from './support/browser.js';
+import { launchBrowser, screenshot } from './support/browser.js';
+import { demoSession } from './support/demo-session.js';
 import { hasText, visible } from './support/expect.js';
 import { type Stack, startStack } from './support/stack.js';
 
@@ -20,13 +21,7 @@ let page: Page;
 beforeAll(async () => {
   stack = await startStack();
   browser = await launchBrowser();
-  await stack.demo.ready;
-  page = await newPage(browser, stack.url);
-  await page.goto('/sign-in');
-  await page.getByLabel('Email').fill(stack.demo.email);
-  await page.getByRole('textbox', { name: 'Password' }).fill(stack.demo.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('navigation', { name: 'Main navigation' }).waitFor();
+  page = await demoSession(browser, stack);
 });
 
 afterAll(async () => {
