@@ -14,7 +14,7 @@ import { chunks } from './store.js';
 
 export interface CrmRecordLink {
   integration: string;
-  /** The service's display name ("HubSpot"). */
+  /** The service's display name, as its definition gives it. */
   label: string;
   recordId: string;
   url: string;
