@@ -3,13 +3,14 @@
  * integration connected to the simulator, its starter rule): the demo's score run has opened
  * signals; the alerts' jobs send them; the Alerts page lists the rules, creates one with the
  * channel picker, shows the history with statuses and people's verdicts; the Signals page shows
- * the team's precision beside the backtest.
+ * the team's precision beside the backtest; on an account's page, a signal's alerts are snoozed for
+ * 30 days (until when and by whom shown beside it, the API holding the same snooze) and lifted.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveAndQueue, listAlerts, recordFeedback } from '../../src/alerts/index.js';
 import { launchBrowser, newPage, screenshot } from './support/browser.js';
-import { hasText, visible } from './support/expect.js';
+import { hasText, hidden, visible } from './support/expect.js';
 import { type Stack, startStack } from './support/stack.js';
 
 let stack: Stack;
@@ -80,5 +81,50 @@ describe('alerts', () => {
     await visible(page.getByRole('columnheader', { name: 'Team' }));
     await hasText(page.getByRole('main'), '100');
     await screenshot(page, '52-signals-team-precision');
+  });
+});
+
+// biome-ignore lint/suspicious/noExplicitAny: API answers read loosely
+const getJson = async (path: string): Promise<any> => (await page.request.get(path)).json();
+
+describe('snoozing a signal on the account page', () => {
+  it('snoozes a recent signal for 30 days beside it, shows until when and by whom, and lifts it', async () => {
+    const { items } = await getJson('/api/v1/accounts?sort=-churnRisk&limit=20');
+    let account: { id: string; name: string } | undefined;
+    for (const a of items) {
+      if ((await getJson(`/api/v1/accounts/${a.id}`)).signals.length > 0) {
+        account = a;
+        break;
+      }
+    }
+    expect(account, 'a demo account with a recent signal').toBeDefined();
+    await page.goto(`/accounts/${account!.id}`);
+    await visible(page.getByRole('heading', { name: 'Signal timeline' }));
+
+    const first = page.getByRole('button', { name: 'Snooze 30 days' }).first();
+    await visible(first);
+    await first.click();
+    const badge = page.getByText(/^snoozed until /).first();
+    await visible(badge);
+    await visible(page.getByRole('button', { name: 'Unsnooze' }).first());
+    await badge.scrollIntoViewIfNeeded();
+    await screenshot(page, '57-account-snooze', { fullPage: false });
+    await badge.hover();
+    await hasText(
+      page.getByRole('tooltip'),
+      /No alerts about this signal on this account until .* Snoozed by Demo/,
+    );
+    await screenshot(page, '58-account-snooze-who', { fullPage: false });
+
+    const detail = await getJson(`/api/v1/accounts/${account!.id}`);
+    expect(detail.snoozes).toHaveLength(1);
+    expect(detail.snoozes[0]).toMatchObject({ by: { type: 'user' }, note: null });
+    expect(detail.snoozes[0].by.name).toMatch(/^Demo/);
+    const days = (Date.parse(detail.snoozes[0].until) - Date.parse(detail.snoozes[0].snoozedAt)) / 86_400_000;
+    expect(days).toBe(30);
+
+    await page.getByRole('button', { name: 'Unsnooze' }).first().click();
+    await hidden(page.getByText(/^snoozed until /).first());
+    expect((await getJson(`/api/v1/accounts/${account!.id}`)).snoozes).toEqual([]);
   });
 });
