@@ -5,5 +5,5 @@ export { fromJson, toJson } from './json.js';
 export { migrateToLatest, pendingMigrations } from './migrate.js';
 export type * from './schema/index.js';
 export { readOnThread, type ThreadResult } from './sqlite-thread.js';
-export { StorageError, storageErrorOf } from './storage-errors.js';
+export { isUniqueViolation, StorageError, storageErrorOf } from './storage-errors.js';
 export { checkWritable, type WriteCheck } from './write-probe.js';

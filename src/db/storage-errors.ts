@@ -81,3 +81,19 @@ export function storageErrorOf(error: unknown, file?: string): StorageError | un
       );
   }
 }
+
+/**
+ * Whether an insert broke a unique index or key (SQLite or Postgres): how a caller turns "someone
+ * got there first" into its own answer.
+ *
+ * @example try { await insertRun(row) } catch (e) { if (isUniqueViolation(e)) throw conflict('…'); throw e; }
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  return (
+    e?.code === '23505' ||
+    e?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    (typeof e?.message === 'string' && /UNIQUE constraint failed/i.test(e.message))
+  );
+}

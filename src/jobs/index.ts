@@ -38,6 +38,13 @@ export {
   type ScoreRunPayload,
 } from './score.js';
 export {
+  enqueueDueListSyncs,
+  registerSegmentListJobs,
+  SEGMENT_LIST_SYNC_JOB,
+  SEGMENT_LISTS_CHECK_JOB,
+  type SegmentListSyncPayload,
+} from './segment-lists.js';
+export {
   enqueueSync,
   registerSyncJobs,
   resumeQueuedRuns,

@@ -68,7 +68,7 @@ export async function runPipeline(
   }
 
   opts.onStage?.('score');
-  result.scored = await runScoreSkippingConflict(deps, workspaceId, trigger);
+  result.scored = await runScoreSkippingConflict(deps, workspaceId, trigger, opts.jobs);
 
   const enriches = connected.some((name) => deps.integrations.get(name)?.enrichment);
   if (enriches && !opts.signal?.aborted) {
@@ -92,7 +92,7 @@ export async function runPipeline(
       result.enriched = { runId, status: run.status };
       if (run.counts.found > 0) {
         opts.onStage?.('rescore');
-        await runScoreSkippingConflict(deps, workspaceId, trigger);
+        await runScoreSkippingConflict(deps, workspaceId, trigger, opts.jobs);
       }
     } catch (error) {
       if (!isConflict(error)) throw error;

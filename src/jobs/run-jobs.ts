@@ -109,7 +109,7 @@ export function registerRunJobs(runner: JobRunner, deps: ConnectionDeps, opts: R
       }
       ctx.logger.info({ runId: payload.runId, status: run.status }, 'enrichment run finished');
       if (payload.rescore && run.counts.found > 0) {
-        await runScoreSkippingConflict(deps, payload.workspaceId, 'pipeline');
+        await runScoreSkippingConflict(deps, payload.workspaceId, 'pipeline', runner);
       }
     },
     { concurrency },

@@ -10,6 +10,7 @@ import {
 } from '../scoring/index.js';
 import { evaluateSegments } from '../segments/index.js';
 import type { JobRunner } from './runner.js';
+import { enqueueDueListSyncs } from './segment-lists.js';
 
 export const SCORE_RUN_JOB = 'score.run';
 
@@ -24,15 +25,31 @@ export const isConflict = (error: unknown) => isAppError(error) && error.status 
 /** One workspace's score runs never overlap, in any worker (the run slot also refuses a second). */
 const scoreJobKey = (workspaceId: string) => `score:${workspaceId}`;
 
-/** Score a workspace; false when a score run is already going there (409), which covers this one. */
+/**
+ * After segments were evaluated: queue the list syncs their changes made due. A queue that refuses
+ * is logged, not thrown (the score run stands; the worker's minute check queues them again).
+ */
+async function followSegmentChanges(deps: ConnectionDeps, jobs: JobRunner | undefined, workspaceId: string) {
+  if (!jobs) return;
+  await enqueueDueListSyncs(jobs, deps.db.kysely, workspaceId).catch((err) =>
+    deps.logger.warn({ err, workspaceId }, 'could not queue automatic list syncs'),
+  );
+}
+
+/**
+ * Score a workspace and evaluate its segments (queueing the list syncs that follows, given a job
+ * runner); false when a score run is already going there (409), which covers this one.
+ */
 export async function runScoreSkippingConflict(
   deps: ConnectionDeps,
   workspaceId: string,
   trigger: string,
+  jobs?: JobRunner,
 ): Promise<boolean> {
   try {
     await runScore(deps.db.kysely, workspaceId, { trigger, clock: deps.clock });
     await evaluateSegments(deps.db.kysely, workspaceId, deps.clock.now());
+    await followSegmentChanges(deps, jobs, workspaceId);
     return true;
   } catch (error) {
     if (isConflict(error)) return false;
@@ -55,6 +72,7 @@ export function registerScoreJobs(runner: JobRunner, deps: ConnectionDeps): void
     });
     if (run.status === 'succeeded') {
       await evaluateSegments(deps.db.kysely, payload.workspaceId, deps.clock.now());
+      await followSegmentChanges(deps, runner, payload.workspaceId);
       // The occurrences it opened are in the outbox: turn them into alerts now, not at the next tick.
       await enqueueDerive(runner);
     }

@@ -15,6 +15,7 @@ import {
   registerPipelineJobs,
   registerRunJobs,
   registerScoreJobs,
+  registerSegmentListJobs,
   registerSyncJobs,
 } from '../jobs/index.js';
 import { registerOutboundWebhookJobs } from '../outbound-webhooks/index.js';
@@ -142,6 +143,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     });
     registerRunJobs(runtime.jobs, runtime);
     registerScoreJobs(runtime.jobs, runtime);
+    registerSegmentListJobs(runtime.jobs, runtime);
     registerPipelineJobs(runtime.jobs, runtime);
     registerAlertJobs(runtime.jobs, runtime);
     registerOutboundWebhookJobs(runtime.jobs, runtime);

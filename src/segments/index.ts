@@ -3,6 +3,7 @@
  * src/scoring), their membership over time, account-list export (CSV, JSON lines) and lists in a
  * CRM kept in step with a segment.
  */
+export * from './auto-lists.js';
 export * from './export.js';
 export { mainSubscription, refreshAccountFacets } from './facets.js';
 export * from './list-sync.js';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import { chunks } from '../accounts/index.js';
 import { type ConnectionDeps, connectionClient, openConnection } from '../connections/index.js';
 import { AppError, badRequest, conflict, notFound } from '../core/index.js';
-import type { DB } from '../db/index.js';
+import { type DB, isUniqueViolation, type SegmentListRunsTable } from '../db/index.js';
 import type { DestinationLists, ListEntry, PushDestination } from '../integrations/index.js';
 import { findSegment, type Segment } from './store.js';
 
@@ -42,6 +42,8 @@ export interface ListRun {
   listId: string | null;
   listName: string;
   kind: 'sync' | 'rollback';
+  /** manual: started by someone (API, CLI, web); auto: after a score run changed the segment. */
+  trigger: 'manual' | 'auto';
   rollbackOf: string | null;
   status: 'running' | 'succeeded' | 'partial' | 'failed' | 'rolled_back';
   added: number;
@@ -58,6 +60,8 @@ export interface ListSyncOptions {
   /** The list's name in the destination; default `Beton: <segment name>`. */
   listName?: string;
   signal?: AbortSignal;
+  /** `auto`: started after a score run changed the segment (auto-lists.ts); default `manual`. */
+  trigger?: ListRun['trigger'];
 }
 
 /** Entries written per call: a failed call is retried item by item to find the item at fault. */
@@ -100,6 +104,16 @@ async function openLists(deps: ConnectionDeps, workspaceId: string, name: string
       'lists_unsupported',
     );
   return { destination, lists: destination.lists };
+}
+
+/**
+ * Refuse a destination that cannot hold lists or is not connected in the workspace (the checks a
+ * sync makes before it calls the destination).
+ *
+ * @example await assertListDestination(rt, ws, 'attio');
+ */
+export async function assertListDestination(deps: ConnectionDeps, workspaceId: string, name: string) {
+  await openLists(deps, workspaceId, name);
 }
 
 /** The segment's current members (open stays) with their domains. */
@@ -193,6 +207,7 @@ const toRun = (r: {
   list_id: string | null;
   list_name: string;
   kind: string;
+  trigger: string;
   rollback_of: string | null;
   status: string;
   added: number;
@@ -209,6 +224,7 @@ const toRun = (r: {
   listId: r.list_id,
   listName: r.list_name,
   kind: r.kind as ListRun['kind'],
+  trigger: r.trigger === 'auto' ? 'auto' : 'manual',
   rollbackOf: r.rollback_of,
   status: r.status as ListRun['status'],
   added: Number(r.added),
@@ -316,6 +332,13 @@ async function recordItems(db: Kysely<DB>, workspaceId: string, runId: string, i
   }
 }
 
+const alreadyRunning = (destination: string, runId: string | null) =>
+  conflict(
+    `A list sync of this segment to ${destination} is running${runId ? ` (${runId})` : ''}; wait for it to finish.`,
+    undefined,
+    'list_sync_running',
+  );
+
 /** Refuse a second run on the same segment and destination while one is running. */
 async function assertIdle(db: Kysely<DB>, workspaceId: string, segmentId: string, destination: string) {
   const running = await db
@@ -326,12 +349,20 @@ async function assertIdle(db: Kysely<DB>, workspaceId: string, segmentId: string
     .where('destination', '=', destination)
     .where('status', '=', 'running')
     .executeTakeFirst();
-  if (running)
-    throw conflict(
-      `A list sync of this segment to ${destination} is running (${running.id}); wait for it to finish.`,
-      undefined,
-      'list_sync_running',
-    );
+  if (running) throw alreadyRunning(destination, running.id);
+}
+
+/**
+ * Record a run as running. Two starts that both passed `assertIdle` (a sync by hand and one after a
+ * score run) meet the partial unique index on running runs: the second is refused the same way.
+ */
+async function insertRunningRun(db: Kysely<DB>, row: Insertable<SegmentListRunsTable>) {
+  try {
+    await db.insertInto('segment_list_runs').values(row).execute();
+  } catch (error) {
+    if (isUniqueViolation(error)) throw alreadyRunning(row.destination, null);
+    throw error;
+  }
 }
 
 async function finish(
@@ -392,26 +423,24 @@ export async function runListSync(
   const listName = opts.listName ?? defaultListName(segment);
   await assertIdle(db, workspaceId, segment.id, opts.destination);
   const runId = `lrun_${randomUUID()}`;
-  await db
-    .insertInto('segment_list_runs')
-    .values({
-      id: runId,
-      workspace_id: workspaceId,
-      segment_id: segment.id,
-      destination: opts.destination,
-      list_id: null,
-      list_name: listName,
-      kind: 'sync',
-      rollback_of: null,
-      status: 'running',
-      added: 0,
-      removed: 0,
-      missing: 0,
-      failed: 0,
-      created_by: createdBy,
-      started_at: deps.clock.now().toISOString(),
-    })
-    .execute();
+  await insertRunningRun(db, {
+    id: runId,
+    workspace_id: workspaceId,
+    segment_id: segment.id,
+    destination: opts.destination,
+    list_id: null,
+    list_name: listName,
+    kind: 'sync',
+    rollback_of: null,
+    status: 'running',
+    added: 0,
+    removed: 0,
+    missing: 0,
+    failed: 0,
+    created_by: createdBy,
+    trigger: opts.trigger ?? 'manual',
+    started_at: deps.clock.now().toISOString(),
+  });
   const items: ItemOutcome[] = [];
   let listId: string | null = null;
   let missing = 0;
@@ -499,26 +528,23 @@ export async function rollbackListRun(
     .where('status', '=', 'done')
     .execute();
   const undoId = `lrun_${randomUUID()}`;
-  await db
-    .insertInto('segment_list_runs')
-    .values({
-      id: undoId,
-      workspace_id: workspaceId,
-      segment_id: run.segmentId,
-      destination: run.destination,
-      list_id: run.listId,
-      list_name: run.listName,
-      kind: 'rollback',
-      rollback_of: runId,
-      status: 'running',
-      added: 0,
-      removed: 0,
-      missing: 0,
-      failed: 0,
-      created_by: createdBy,
-      started_at: deps.clock.now().toISOString(),
-    })
-    .execute();
+  await insertRunningRun(db, {
+    id: undoId,
+    workspace_id: workspaceId,
+    segment_id: run.segmentId,
+    destination: run.destination,
+    list_id: run.listId,
+    list_name: run.listName,
+    kind: 'rollback',
+    rollback_of: runId,
+    status: 'running',
+    added: 0,
+    removed: 0,
+    missing: 0,
+    failed: 0,
+    created_by: createdBy,
+    started_at: deps.clock.now().toISOString(),
+  });
   const listId = run.listId;
   const items: ItemOutcome[] = [];
   try {

@@ -3,7 +3,11 @@ import { z } from 'zod';
 import { recordAudit } from '../../audit/index.js';
 import { auditActorOf } from '../../auth/index.js';
 import { integrations } from '../../integrations/index.js';
+import { enqueueDueListSyncs } from '../../jobs/index.js';
 import {
+  autoListsOf,
+  disableAutoList,
+  enableAutoList,
   getListRun,
   listRuns,
   listRunsOfSegment,
@@ -48,6 +52,7 @@ const runSchema = z.object({
   listId: z.string().nullable(),
   listName: z.string(),
   kind: z.enum(['sync', 'rollback']),
+  trigger: z.enum(['manual', 'auto']).describe('auto: started after a score run changed the segment'),
   rollbackOf: z.string().nullable(),
   status: z.enum(['running', 'succeeded', 'partial', 'failed', 'rolled_back']),
   added: z.number(),
@@ -59,7 +64,28 @@ const runSchema = z.object({
   finishedAt: z.string().nullable(),
 });
 
-/** A segment kept in step with a list in a CRM: plan (dry run), run, history, rollback. */
+const autoListSchema = z.object({
+  segmentId: z.string(),
+  destination: z.string(),
+  listName: z.string(),
+  due: z.boolean().describe('the segment changed since the last automatic sync started (a sync is queued)'),
+  syncedChangeAt: z
+    .string()
+    .nullable()
+    .describe("the segment's last membership change the last automatic sync covered"),
+  enabledBy: z.string().nullable(),
+  enabledAt: z.string(),
+});
+
+const autoListParams = z.strictObject({
+  id: z.string().min(1).max(200),
+  destination: z.enum(DESTINATIONS),
+});
+
+/**
+ * A segment kept in step with a list in a CRM: plan (dry run), run, history, rollback; and lists a
+ * segment keeps in sync by itself after each score run that changes it.
+ */
 export const segmentListRoutes: FastifyPluginAsyncZod = async (app) => {
   const rt = app.runtime;
   const db = () => rt.db.kysely;
@@ -190,6 +216,87 @@ export const segmentListRoutes: FastifyPluginAsyncZod = async (app) => {
         rt.clock,
       );
       return run;
+    },
+  );
+
+  app.get(
+    '/segments/:id/auto-lists',
+    {
+      config: { access: 'viewer' },
+      schema: {
+        tags: ['segments'],
+        summary: 'The CRM lists this segment keeps in sync by itself after score runs',
+        params: idParams,
+        response: { 200: z.object({ items: z.array(autoListSchema) }), 404: errorSchema, ...errorResponses },
+      },
+    },
+    async (request) => ({ items: await autoListsOf(db(), actorOf(request).workspaceId, request.params.id) }),
+  );
+
+  app.put(
+    '/segments/:id/auto-lists/:destination',
+    {
+      config: { access: 'member' },
+      schema: {
+        tags: ['segments'],
+        summary:
+          'Keep the segment in sync with a CRM list by itself: a sync now, then after every score run that changes who is in it',
+        params: autoListParams,
+        body: z.strictObject({ listName: syncBody.shape.listName }),
+        response: { 200: autoListSchema, 404: errorSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const { id, destination } = request.params;
+      const kept = await enableAutoList(
+        rt,
+        actor.workspaceId,
+        id,
+        { destination, ...(request.body.listName ? { listName: request.body.listName } : {}) },
+        actor.userId,
+      );
+      await recordAudit(
+        db(),
+        actor.workspaceId,
+        auditActorOf(actor),
+        'segment.auto_list_enable',
+        { targetType: 'segment', targetId: kept.segmentId, details: { destination, list: kept.listName } },
+        rt.clock,
+      );
+      await enqueueDueListSyncs(rt.jobs, db(), actor.workspaceId);
+      return kept;
+    },
+  );
+
+  app.delete(
+    '/segments/:id/auto-lists/:destination',
+    {
+      config: { access: 'member' },
+      schema: {
+        tags: ['segments'],
+        summary: 'Stop keeping the list in sync by itself (the list and its run history stay)',
+        params: autoListParams,
+        response: { 200: autoListSchema, 404: errorSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const { id, destination } = request.params;
+      const stopped = await disableAutoList(db(), actor.workspaceId, id, destination);
+      await recordAudit(
+        db(),
+        actor.workspaceId,
+        auditActorOf(actor),
+        'segment.auto_list_disable',
+        {
+          targetType: 'segment',
+          targetId: stopped.segmentId,
+          details: { destination, list: stopped.listName },
+        },
+        rt.clock,
+      );
+      return stopped;
     },
   );
 };

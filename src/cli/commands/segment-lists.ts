@@ -3,8 +3,10 @@ import { jsonOption, output, resolveWorkspaceOption, withRuntime, workspaceOptio
 
 /**
  * `beton segments sync-list <segment> --destination <crm> [--list NAME] [--dry-run]`,
+ * `beton segments auto-sync <segment> [--destination <crm> [--list NAME] | --off]`,
  * `beton segments list-runs <segment>` and `beton segments list-rollback <run>`: a segment kept in
- * step with a list in a CRM. Verbs under `beton segments` (registered by segments.ts).
+ * step with a list in a CRM, by hand or after every score run that changes it. Verbs under
+ * `beton segments` (registered by segments.ts).
  */
 export function registerSegmentLists(program: Command) {
   const segments = program.commands.find((c) => c.name() === 'segments');
@@ -62,6 +64,64 @@ export function registerSegmentLists(program: Command) {
   jsonOption(
     workspaceOption(
       segments
+        .command('auto-sync')
+        .description(
+          'Keep a segment in sync with a CRM list by itself, after every score run that changes it (without --destination: show what it keeps)',
+        )
+        .argument('<segment>', 'name or id')
+        .option('--destination <name>', 'the CRM holding the list (as beton integrations lists it)')
+        .option(
+          '--list <name>',
+          'the list in the CRM (default "Beton: <segment name>"; created when missing)',
+        )
+        .option('--off', 'stop keeping the list in sync (the list and its run history stay)'),
+    ),
+  ).action(
+    (
+      ref: string,
+      opts: { destination?: string; list?: string; off?: boolean; workspace?: string; json?: boolean },
+    ) =>
+      withRuntime(async (rt) => {
+        const { autoListsOf, disableAutoList, enableAutoList } = await import('../../segments/index.js');
+        const ws = await resolveWorkspaceOption(rt, opts);
+        const columns = ['destination', 'listName', 'due', 'syncedChangeAt', 'enabledAt'];
+        if (!opts.destination) {
+          if (opts.off || opts.list) throw new Error('Name the list with --destination <crm>.');
+          return output(await autoListsOf(rt.db.kysely, ws.id, ref), { json: opts.json, columns });
+        }
+        if (opts.off) {
+          const stopped = await disableAutoList(rt.db.kysely, ws.id, ref, opts.destination);
+          return output(
+            opts.json
+              ? stopped
+              : `"${stopped.listName}" in ${stopped.destination} is no longer synced after score runs (the list stays).`,
+            { json: opts.json },
+          );
+        }
+        const kept = await enableAutoList(
+          rt,
+          ws.id,
+          ref,
+          { destination: opts.destination, ...(opts.list ? { listName: opts.list } : {}) },
+          null,
+        );
+        // A shared queue (Postgres) takes the first sync now; otherwise the worker's minute check finds it due.
+        if (rt.jobs.kind === 'pg-boss') {
+          const { enqueueDueListSyncs } = await import('../../jobs/index.js');
+          await enqueueDueListSyncs(rt.jobs, rt.db.kysely, ws.id);
+        }
+        output(
+          opts.json
+            ? kept
+            : `"${kept.listName}" in ${kept.destination} follows the segment: a worker (beton serve or beton worker) syncs it within a minute, then after every score run that changes who is in it. History: beton segments list-runs ${JSON.stringify(ref)}.`,
+          { json: opts.json },
+        );
+      }),
+  );
+
+  jsonOption(
+    workspaceOption(
+      segments
         .command('list-runs')
         .description("A segment's list syncs and rollbacks, newest first")
         .argument('<segment>', 'name or id'),
@@ -76,6 +136,7 @@ export function registerSegmentLists(program: Command) {
         columns: [
           'id',
           'kind',
+          'trigger',
           'status',
           'destination',
           'listName',

@@ -74,7 +74,7 @@ export interface SegmentAutoListsTable {
   destination: string;
   /** Null: the default name (`Beton: <segment name>`). */
   list_name: string | null;
-  /** The segment's `changed_at` the last automatic sync started from; due while it differs. */
+  /** The segment's `changed_at` the last automatic sync started from ('' before any change); due while it differs. */
   synced_change_at: Timestamp | null;
   enabled_by: string | null;
   enabled_at: Timestamp;

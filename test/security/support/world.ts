@@ -173,6 +173,9 @@ export async function buildWorld(
     });
     if (listed.status !== 200) throw new Error(`list sync: ${listed.status} ${listed.text}`);
     await call('POST', `/api/v1/segment-list-runs/${listed.json.id}/rollback`);
+    // A list the segment keeps in sync after score runs.
+    const kept = await call('PUT', `/api/v1/segments/${segment.json.id}/auto-lists/attio`, { body: {} });
+    if (kept.status !== 200) throw new Error(`auto list: ${kept.status} ${kept.text}`);
     const unresolved = await call('GET', '/api/v1/accounts/unresolved?limit=5');
     const accounts = await call('GET', '/api/v1/accounts?limit=5');
     const record = unresolved.json.items?.[0];
