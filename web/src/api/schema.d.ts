@@ -9357,6 +9357,11 @@ export type paths = {
                 startedAt: string;
                 /** @enum {string} */
                 status: 'running' | 'succeeded' | 'partial' | 'failed' | 'rolled_back';
+                /**
+                 * @description auto: started after a score run changed the segment
+                 * @enum {string}
+                 */
+                trigger: 'manual' | 'auto';
               }[];
             };
           };
@@ -9462,6 +9467,11 @@ export type paths = {
               startedAt: string;
               /** @enum {string} */
               status: 'running' | 'succeeded' | 'partial' | 'failed' | 'rolled_back';
+              /**
+               * @description auto: started after a score run changed the segment
+               * @enum {string}
+               */
+              trigger: 'manual' | 'auto';
             };
           };
         };
@@ -9584,6 +9594,11 @@ export type paths = {
               startedAt: string;
               /** @enum {string} */
               status: 'running' | 'succeeded' | 'partial' | 'failed' | 'rolled_back';
+              /**
+               * @description auto: started after a score run changed the segment
+               * @enum {string}
+               */
+              trigger: 'manual' | 'auto';
             };
           };
         };
@@ -10590,6 +10605,337 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/segments/{id}/auto-lists': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The CRM lists this segment keeps in sync by itself after score runs */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                destination: string;
+                /** @description the segment changed since the last automatic sync started (a sync is queued) */
+                due: boolean;
+                enabledAt: string;
+                enabledBy: string | null;
+                listName: string;
+                segmentId: string;
+                /** @description the segment's last membership change the last automatic sync covered */
+                syncedChangeAt: string | null;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/segments/{id}/auto-lists/{destination}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /** Keep the segment in sync with a CRM list by itself: a sync now, then after every score run that changes who is in it */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          destination: string;
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description the list in the CRM (found by name, created when missing); default "Beton: <segment name>" */
+            listName?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              destination: string;
+              /** @description the segment changed since the last automatic sync started (a sync is queued) */
+              due: boolean;
+              enabledAt: string;
+              enabledBy: string | null;
+              listName: string;
+              segmentId: string;
+              /** @description the segment's last membership change the last automatic sync covered */
+              syncedChangeAt: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    post?: never;
+    /** Stop keeping the list in sync by itself (the list and its run history stay) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          destination: string;
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              destination: string;
+              /** @description the segment changed since the last automatic sync started (a sync is queued) */
+              due: boolean;
+              enabledAt: string;
+              enabledBy: string | null;
+              listName: string;
+              segmentId: string;
+              /** @description the segment's last membership change the last automatic sync covered */
+              syncedChangeAt: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                details?: unknown;
+                message: string;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/segments/{id}/export': {
     parameters: {
       query?: never;
@@ -10910,6 +11256,11 @@ export type paths = {
                 startedAt: string;
                 /** @enum {string} */
                 status: 'running' | 'succeeded' | 'partial' | 'failed' | 'rolled_back';
+                /**
+                 * @description auto: started after a score run changed the segment
+                 * @enum {string}
+                 */
+                trigger: 'manual' | 'auto';
               }[];
             };
           };
@@ -11045,6 +11396,11 @@ export type paths = {
               startedAt: string;
               /** @enum {string} */
               status: 'running' | 'succeeded' | 'partial' | 'failed' | 'rolled_back';
+              /**
+               * @description auto: started after a score run changed the segment
+               * @enum {string}
+               */
+              trigger: 'manual' | 'auto';
             };
           };
         };

@@ -7,6 +7,7 @@ import {
   Modal,
   Select,
   Stack,
+  Switch,
   Table,
   Text,
   TextInput,
@@ -72,8 +73,9 @@ function PlanView({ plan }: { plan: Plan }) {
 }
 
 /**
- * "Sync to CRM list": preview what a sync would add and remove, run it, and undo the latest run.
- * Members and up; destinations are the connected integrations that push to a CRM.
+ * "Sync to CRM list": preview what a sync would add and remove, run it, undo the latest run, and
+ * keep the list in sync by itself after every score run that changes the segment. Members and up;
+ * destinations are the connected integrations that push to a CRM.
  */
 export function SyncListButton({ segment }: { segment: { id: string; name: string } }) {
   const { can } = useSession();
@@ -90,6 +92,11 @@ export function SyncListButton({ segment }: { segment: { id: string; name: strin
     queryKey: ['segments', segment.id, 'list-runs'],
     queryFn: () =>
       api.get('/api/v1/segments/{id}/list-runs', { params: { id: segment.id }, query: { limit: 5 } }),
+    enabled: open,
+  });
+  const autoLists = useQuery({
+    queryKey: ['segments', segment.id, 'auto-lists'],
+    queryFn: () => api.get('/api/v1/segments/{id}/auto-lists', { params: { id: segment.id } }),
     enabled: open,
   });
   const destinations = (integrations.data?.integrations ?? []).filter(
@@ -112,6 +119,22 @@ export function SyncListButton({ segment }: { segment: { id: string; name: strin
   const undo = useMutation({
     mutationFn: (run: Run) => api.post('/api/v1/segment-list-runs/{id}/rollback', { params: { id: run.id } }),
     onSuccess: () => client.invalidateQueries({ queryKey: ['segments', segment.id, 'list-runs'] }),
+  });
+  const kept = autoLists.data?.items.find((l) => l.destination === chosen);
+  const keep = useMutation({
+    mutationFn: (on: boolean) =>
+      on
+        ? api.put('/api/v1/segments/{id}/auto-lists/{destination}', {
+            params: { id: segment.id, destination: chosen as never },
+            body: { listName: listName.trim() },
+          })
+        : api.delete('/api/v1/segments/{id}/auto-lists/{destination}', {
+            params: { id: segment.id, destination: chosen as never },
+          }),
+    onSuccess: () => {
+      client.invalidateQueries({ queryKey: ['segments', segment.id, 'auto-lists'] });
+      client.invalidateQueries({ queryKey: ['segments', segment.id, 'list-runs'] });
+    },
   });
   if (!can('member')) return null;
   const latest = runs.data?.items.find(
@@ -153,6 +176,21 @@ export function SyncListButton({ segment }: { segment: { id: string; name: strin
               />
             </Group>
           )}
+          {chosen && (
+            <Switch
+              label="Keep in sync after every score run"
+              description={
+                kept
+                  ? `“${kept.listName}” follows the segment: a sync runs after each score run that changes who is in it.`
+                  : 'A sync runs now, then after each score run that changes who is in the segment.'
+              }
+              checked={Boolean(kept)}
+              disabled={autoLists.isPending || keep.isPending || !listName.trim()}
+              onChange={(e) => keep.mutate(e.currentTarget.checked)}
+              data-testid="list-auto-sync"
+            />
+          )}
+          {keep.isError && <ErrorAlert error={keep.error} />}
           {plan.data && <PlanView plan={plan.data} />}
           {plan.isError && <ErrorAlert error={plan.error} />}
           {sync.isError && <ErrorAlert error={sync.error} />}
@@ -190,7 +228,8 @@ export function SyncListButton({ segment }: { segment: { id: string; name: strin
                   <List.Item key={r.id}>
                     <Group gap="xs">
                       <Badge size="xs" color={STATUS_COLOR[r.status] ?? 'gray'} variant="light">
-                        {r.kind === 'rollback' ? 'undo' : 'sync'} · {r.status.replace('_', ' ')}
+                        {r.kind === 'rollback' ? 'undo' : r.trigger === 'auto' ? 'auto sync' : 'sync'} ·{' '}
+                        {r.status.replace('_', ' ')}
                       </Badge>
                       <Text size="xs">
                         “{r.listName}”: +{r.added} −{r.removed} · {formatRelative(r.startedAt)}
