@@ -18,14 +18,19 @@ export const jobWorkerStep: StartupStep = {
     await rt.jobs.schedule(SEGMENT_LISTS_CHECK_JOB, { everyMinutes: 1 });
     const { ALERTS_TICK_JOB } = await import('../alerts/index.js');
     await rt.jobs.schedule(ALERTS_TICK_JOB, { everyMinutes: 1 });
-    const { WEBHOOK_DISPATCH_JOB } = await import('../outbound-webhooks/index.js');
+    const { WEBHOOK_DISPATCH_JOB, dispatchOnOutboxCommit } = await import('../outbound-webhooks/index.js');
     await rt.jobs.schedule(WEBHOOK_DISPATCH_JOB, { everyMinutes: 1 });
     await rt.jobs.start();
+    // Events reach webhooks as their transaction commits; the minute's dispatch is the safety net.
+    const stopDispatching = await dispatchOnOutboxCommit(rt);
     const resumed = await resumeQueuedRuns(rt, rt.jobs);
     const started = await startDueSyncs(rt, rt.jobs, {
       intervalMinutes: rt.config.BETON_SYNC_INTERVAL_MINUTES,
     });
     rt.logger.info({ resumed, started: started.length }, 'job worker started');
-    return () => rt.jobs.stop({ graceMs: 30_000 });
+    return async () => {
+      await stopDispatching();
+      await rt.jobs.stop({ graceMs: 30_000 });
+    };
   },
 };
