@@ -35,12 +35,10 @@ const PACE = 0.97;
  */
 const SLACK = 0.25;
 /**
- * How long after it was let go a request is assumed to have reached the service, as a share of a
- * rolling window, until its answer proves it arrived earlier: the jitter allowed between sending
- * and arriving. A 429 doubles it (up to a quarter of the span: the network is slower than assumed);
- * each window's worth of requests served since narrows it back by a tenth.
+ * A request made with `take` (whose answer the budget never hears of) is assumed to have reached
+ * the service within this share of a rolling window after it was let go: the jitter allowed.
  */
-const ROLLING_MARGIN = { initial: 0.02, most: 0.25, narrowing: 0.9 };
+const ROLLING_MARGIN = 0.05;
 
 /** A token bucket: tokens refill one per `intervalMs` up to `capacity`. */
 interface PacedWindow {
@@ -52,18 +50,18 @@ interface PacedWindow {
 }
 
 /**
- * The requests of the last span, each by the latest moment it can have reached the service: when
- * it was let go plus the margin, or, once answered, when its answer came if sooner. A request may go
- * once fewer than `limit` of them lie within `spanMs` of now — never more than the limit arrive in
- * any span, whatever the network's jitter, and a quick answer frees its place early.
+ * The requests of the last span, each by the latest moment it can have been counted by the service:
+ * its answer's arrival (a request still in flight counts as now), or for `take`, when it was let go
+ * plus the margin. A request may go once fewer than `limit` of them lie within `spanMs` of now, so
+ * the service never counts more than the limit in any span, however its queue or the network
+ * bunch them. The price is the time a request takes, once per span: small against a nearby
+ * service, more against a slow one.
  */
 interface RollingWindow {
   kind: 'rolling';
   limit: number;
   spanMs: number;
   marginMs: number;
-  /** Requests let go since the margin last changed. */
-  served: number;
   arrivals: Arrival[];
 }
 
@@ -75,6 +73,8 @@ type Window = PacedWindow | RollingWindow;
 
 interface Waiter {
   resolve: (arrivals: Arrival[]) => void;
+  /** Whether the caller reports the answer (`acquire`), which then dates the request. */
+  answered: boolean;
   reject: (reason: unknown) => void;
   signal: AbortSignal | undefined;
   onAbort: () => void;
@@ -122,8 +122,7 @@ export class RateBudget {
             kind: 'rolling',
             limit: Math.floor(limit!),
             spanMs: span,
-            marginMs: span * ROLLING_MARGIN.initial,
-            served: 0,
+            marginMs: span * ROLLING_MARGIN,
             arrivals: [],
           };
         const capacity = Math.min(burst, limit!);
@@ -140,7 +139,7 @@ export class RateBudget {
 
   /** Wait for one request's worth of every window. Rejects when `signal` aborts. */
   async take(signal?: AbortSignal): Promise<void> {
-    await this.grant(signal);
+    await this.grant(signal, false);
   }
 
   /** A token and a concurrency slot; call the returned function when the request is done. */
@@ -148,7 +147,7 @@ export class RateBudget {
     await this.slot(signal);
     let arrivals: Arrival[];
     try {
-      arrivals = await this.grant(signal);
+      arrivals = await this.grant(signal, true);
     } catch (error) {
       this.releaseSlot();
       throw error;
@@ -157,25 +156,26 @@ export class RateBudget {
     return () => {
       if (released) return;
       released = true;
-      // The answer is here, so the request reached the service by now.
+      // The answer is here: the service counted the request by now.
       const now = this.now();
-      for (const arrival of arrivals) arrival.latestAt = Math.min(arrival.latestAt, now);
+      for (const arrival of arrivals) arrival.latestAt = now;
       this.releaseSlot();
-      if (arrivals.length > 0 && this.timer) {
-        // A place may have freed sooner than the timer waiting for it.
-        clearTimeout(this.timer);
+      if (arrivals.length > 0) {
+        // The next place's time is known only now (a waiter may be waiting for this answer).
+        if (this.timer) clearTimeout(this.timer);
         this.timer = undefined;
         this.pump();
       }
     };
   }
 
-  private grant(signal?: AbortSignal): Promise<Arrival[]> {
+  private grant(signal: AbortSignal | undefined, answered: boolean): Promise<Arrival[]> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.windows.length === 0 && this.pausedUntil <= this.now()) return Promise.resolve([]);
     return new Promise<Arrival[]>((resolve, reject) => {
       const waiter: Waiter = {
         resolve,
+        answered,
         reject,
         signal,
         onAbort: () => {
@@ -204,10 +204,7 @@ export class RateBudget {
   /** Nobody using this credential sends anything for `ms` (the service said to wait). */
   pauseFor(ms: number): void {
     this.pausedUntil = Math.max(this.pausedUntil, this.now() + ms);
-    for (const w of this.windows) {
-      if (w.kind === 'paced') w.tokens = Math.min(w.tokens, 0);
-      else widenMargin(w);
-    }
+    for (const w of this.windows) if (w.kind === 'paced') w.tokens = Math.min(w.tokens, 0);
   }
 
   /** Requests waiting for a token right now (for metrics and tests). */
@@ -219,6 +216,8 @@ export class RateBudget {
     if (this.timer) return;
     while (this.queue.length > 0) {
       const wait = this.msUntilToken();
+      // Infinite: every place is held by a request still in flight; its answer pumps again.
+      if (wait === Number.POSITIVE_INFINITY) return;
       if (wait > 0) {
         this.timer = setTimeout(() => {
           this.timer = undefined;
@@ -227,18 +226,17 @@ export class RateBudget {
         return;
       }
       const now = this.now();
+      const waiter = this.queue.shift()!;
       const arrivals: Arrival[] = [];
       for (const w of this.windows) {
         if (w.kind === 'paced') {
           w.tokens -= 1;
           continue;
         }
-        const arrival = { latestAt: now + w.marginMs };
+        const arrival = { latestAt: waiter.answered ? Number.POSITIVE_INFINITY : now + w.marginMs };
         w.arrivals.push(arrival);
-        narrowMargin(w);
         arrivals.push(arrival);
       }
-      const waiter = this.queue.shift()!;
       waiter.signal?.removeEventListener('abort', waiter.onAbort);
       waiter.resolve(arrivals);
     }
@@ -271,18 +269,6 @@ export class RateBudget {
     this.inFlight -= 1;
     this.slotWaiters.shift()?.();
   }
-}
-
-function widenMargin(w: RollingWindow): void {
-  w.marginMs = Math.min(w.spanMs * ROLLING_MARGIN.most, w.marginMs * 2);
-  w.served = 0;
-}
-
-function narrowMargin(w: RollingWindow): void {
-  w.served += 1;
-  if (w.served < w.limit) return;
-  w.marginMs = Math.max(w.spanMs * ROLLING_MARGIN.initial, w.marginMs * ROLLING_MARGIN.narrowing);
-  w.served = 0;
 }
 
 /** How long until fewer than the limit of a rolling window's requests lie within its span. */

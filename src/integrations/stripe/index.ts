@@ -30,8 +30,8 @@ export const STRIPE_API_BASE = 'https://api.stripe.com';
 /**
  * Test mode allows 25 requests a second, and live mode 25 per endpoint by default (100 in all): a
  * stream reads one endpoint, so 25 is its ceiling with either key. Stripe counts requests in any
- * second, however bunched, so the budget counts a rolling window (kept 2% longer than a second,
- * which keeps arrival jitter from tipping one over) rather than spacing requests evenly.
+ * second, however bunched, so the budget counts a rolling window (each request until its answer,
+ * so arrival jitter cannot tip a second over) rather than spacing requests evenly.
  */
 export const STRIPE_REQUESTS_PER_SECOND = 25;
 

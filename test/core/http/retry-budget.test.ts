@@ -92,6 +92,24 @@ describe('RateBudget', () => {
     expect(sent[14]).toBeLessThan(520);
   });
 
+  it('in rolling mode keeps a request in flight in the span until its answer, however long it takes', async () => {
+    const budget = new RateBudget({ window: { requests: 2, ms: 100 }, counting: 'rolling' });
+    const start = performance.now();
+    const first = await budget.acquire();
+    const second = await budget.acquire();
+    let thirdAt = 0;
+    const third = budget.take().then(() => {
+      thirdAt = performance.now() - start;
+    });
+    await new Promise((r) => setTimeout(r, 250));
+    expect(thirdAt).toBe(0);
+    first();
+    const answeredAt = performance.now() - start;
+    await third;
+    expect(thirdAt).toBeGreaterThanOrEqual(answeredAt + 99);
+    second();
+  });
+
   it('holds every caller while paused after a 429', async () => {
     const budget = new RateBudget({ perSecond: 1000 });
     budget.pauseFor(300);
