@@ -14,6 +14,7 @@ import { openMessenger } from './messenger.js';
 import { resolveTarget } from './owner-target.js';
 import { quietUntil } from './quiet-hours.js';
 import { toAlertRule } from './rules.js';
+import { activeSnoozes, snoozeKey } from './snooze.js';
 
 /**
  * Sending the queued alerts of one target (a channel or a person). One sender per target at a time
@@ -98,7 +99,7 @@ export async function deliverTarget(
     const now = deps.clock.now();
     const next = await db
       .selectFrom('alerts')
-      .select(['id', 'rule_id', 'attempts', 'send_intent_at'])
+      .select(['id', 'rule_id', 'attempts', 'send_intent_at', 'account_id', 'signal_key'])
       .where('workspace_id', '=', workspaceId)
       .where('target_json', '=', target)
       .where('status', '=', 'queued')
@@ -127,6 +128,18 @@ export async function deliverTarget(
       await db
         .updateTable('alerts')
         .set({ not_before: quiet.toISOString(), reason: 'quiet_hours', updated_at: now.toISOString() })
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', next.id)
+        .where('status', '=', 'queued')
+        .execute();
+      continue;
+    }
+    // A snooze written while this alert was being derived (it held only alerts committed before it).
+    const snoozed = await activeSnoozes(db, workspaceId, now, [next.account_id]);
+    if (snoozed.has(snoozeKey(next.account_id, next.signal_key))) {
+      await db
+        .updateTable('alerts')
+        .set({ status: 'suppressed', reason: 'snoozed', not_before: null, updated_at: now.toISOString() })
         .where('workspace_id', '=', workspaceId)
         .where('id', '=', next.id)
         .where('status', '=', 'queued')

@@ -82,6 +82,10 @@ beforeAll(async () => {
     destination: { kind: 'channel', channelId: 'C_CAP' },
     capPerRun: 2,
   });
+  await rule('churn to a channel, one pair snoozed meanwhile', {
+    signals: { directions: ['churn'] },
+    destination: { kind: 'channel', channelId: 'C_SNOOZE' },
+  });
   // One channel per way a try's outcome can be left unknown (see "a try with an unknown outcome").
   for (const channel of ['C_FOUND', 'C_NEVER', 'C_BLIND', 'C_NOSCOPE', 'C_FLAKY', 'C_LOST', 'C_RETRY']) {
     await rule(`in flight to ${channel}`, {
@@ -180,6 +184,33 @@ describe('alerts from a score run', () => {
       expect(Date.parse(a.notBefore!)).toBeGreaterThan(Date.now());
     }
     expect(postsTo('C_QUIET')).toHaveLength(0);
+  });
+
+  it('an alert whose account+signal was snoozed after it was queued is not sent', async () => {
+    const [first, ...rest] = await alertsOf('churn to a channel, one pair snoozed meanwhile');
+    expect(first?.status).toBe('queued');
+    // As a snooze committed while the alert was being derived would leave it: queued, not held.
+    await db()
+      .insertInto('alert_snoozes')
+      .values({
+        workspace_id: ws(),
+        account_id: first!.accountId,
+        signal_key: first!.signalKey,
+        until: new Date(Date.now() + 86_400_000).toISOString(),
+        actor_type: 'user',
+        actor_id: 'u1',
+        actor_name: 'Someone',
+        note: null,
+        created_at: new Date().toISOString(),
+      })
+      .execute();
+    await deliverTarget(t.rt, ws(), 'channel:C_SNOOZE');
+    const after = await alertsOf('churn to a channel, one pair snoozed meanwhile');
+    expect(after.find((a) => a.id === first!.id)).toMatchObject({ status: 'suppressed', reason: 'snoozed' });
+    const others = rest.filter((a) => a.accountId !== first!.accountId || a.signalKey !== first!.signalKey);
+    expect(postsTo('C_SNOOZE')).toHaveLength(others.length);
+    // The snooze is the pair's under every rule: lift it for the tests after this one.
+    await db().deleteFrom('alert_snoozes').where('workspace_id', '=', ws()).execute();
   });
 
   it('a rule cap sends that many from one run and leaves the rest for the digest', async () => {
@@ -347,7 +378,8 @@ describe('a try with an unknown outcome is looked up before posting again', () =
    * recorded; with `posted`, its message already in the channel (the service took it).
    */
   async function leaveInFlight(channel: string, opts: { posted: boolean }) {
-    const [alert] = await alertsOf(`in flight to ${channel}`);
+    // A queued one: an earlier test snoozed a pair, whose alerts are held under every rule.
+    const alert = (await alertsOf(`in flight to ${channel}`)).find((a) => a.status === 'queued');
     const intentAt = new Date(Date.now() - 2_000).toISOString();
     if (opts.posted) {
       const { messenger } = await openMessenger(t.rt, ws());
