@@ -2,6 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { type Compilable, type Insertable, type Kysely, sql } from 'kysely';
 import { sqliteHandleOf } from './dialect.js';
 import type { DB } from './schema/index.js';
+import { readOnThread, type ThreadResult } from './sqlite-thread.js';
 
 /**
  * Many-row reads and writes for hot paths, where Kysely's per-query and per-row costs show.
@@ -59,6 +60,43 @@ export async function selectRows(db: Kysely<DB>, query: Compilable): Promise<unk
   const read = () => preparedStatement(sqlite, compiled.sql, true).all(...compiled.parameters) as unknown[][];
   // In a transaction the caller holds the connection already; otherwise hold it for the read.
   return db.isTransaction ? read() : db.connection().execute(async () => read());
+}
+
+/** The thread side of `selectRowsOnThread` (self-contained: it runs as source on the thread). */
+function selectCompiledRows(
+  connection: BetterSqlite3.Database,
+  queries: { sql: string; parameters: readonly unknown[] }[],
+): ThreadResult<unknown[][][]> {
+  return {
+    value: queries.map(
+      (q) =>
+        connection
+          .prepare(q.sql)
+          .raw(true)
+          .all(...q.parameters) as unknown[][],
+    ),
+  };
+}
+
+/**
+ * `selectRows` of several queries on another core, on a connection of its own to the same SQLite
+ * file, while this thread does other work; null when the database is not a SQLite file (then read
+ * here). The queries are compiled here, so they are built with Kysely as usual.
+ *
+ * @example
+ * const pending = selectRowsOnThread(db, [openStaysQuery, linkedQuery]);
+ * const rows = await readHere(); // meanwhile
+ * const [open, linked] = pending ? await pending : await Promise.all(queries.map((q) => selectRows(db, q)));
+ */
+export function selectRowsOnThread(
+  db: Kysely<DB>,
+  queries: readonly Compilable[],
+): Promise<unknown[][][]> | null {
+  const input = queries.map((query) => {
+    const compiled = query.compile();
+    return { sql: compiled.sql, parameters: compiled.parameters };
+  });
+  return readOnThread(db, selectCompiledRows, [], input);
 }
 
 type Row = Record<string, string | number | null>;

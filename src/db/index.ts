@@ -1,5 +1,12 @@
 export { BackgroundWriter, type WriteBatch } from './background-writer.js';
-export { insertRows, insertStatement, preparedStatement, selectRows, valuesOf } from './bulk.js';
+export {
+  insertRows,
+  insertStatement,
+  preparedStatement,
+  selectRows,
+  selectRowsOnThread,
+  valuesOf,
+} from './bulk.js';
 export { type DatabaseTarget, type Db, openDatabase, type StorageHealth, sqliteHandleOf } from './dialect.js';
 export { fromJson, toJson } from './json.js';
 export { migrateToLatest, pendingMigrations } from './migrate.js';

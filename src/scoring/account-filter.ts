@@ -1,4 +1,4 @@
-import { type Kysely, type RawBuilder, sql } from 'kysely';
+import { type Compilable, type Kysely, type RawBuilder, sql } from 'kysely';
 import { z } from 'zod';
 import { DAY_MS } from '../accounts/index.js';
 import { type DB, selectRows } from '../db/index.js';
@@ -285,13 +285,15 @@ const NUMERIC = new Set<FilterColumn>(Object.values(SCORE_COLUMNS));
 
 /**
  * A workspace's accounts with the columns some conditions read, column by column: position `i` is
- * the same account in `ids` and in every column.
+ * the same account in `ids` and in every column. `ids` ascend (as JavaScript compares strings).
  */
 export interface FilterRows {
   ids: readonly string[];
   positionOf: ReadonlyMap<string, number>;
   /** The column's values by position; null (NaN for scores) where the account has none. */
   values(column: FilterColumn): ArrayLike<unknown>;
+  /** A text column lower-cased (ASCII letters), computed once for every condition that searches it. */
+  lowered(column: FilterColumn): ArrayLike<string | null>;
 }
 
 /** The account-id sets conditions need, by key (`readFilterSets`). */
@@ -333,8 +335,8 @@ function conditionTest(c: FilterCondition, rows: FilterRows, sets: FilterSets): 
       return (i) => mark[i] === 1;
     }
     case 'contains': {
-      const columns = c.columns.map((column) => rows.values(column) as ArrayLike<string | null>);
-      return (i) => columns.some((v) => v[i] !== null && asciiLower(v[i]!).includes(c.text));
+      const columns = c.columns.map((column) => rows.lowered(column));
+      return (i) => columns.some((v) => v[i] !== null && v[i]!.includes(c.text));
     }
   }
 }
@@ -348,9 +350,14 @@ const COST: Record<FilterCondition['kind'], number> = {
   contains: 3,
 };
 
+/** What a condition asks, as text: equal conditions of different filters have the same key. */
+const conditionKey = (c: FilterCondition) => (c.kind === 'inSet' ? `inSet ${c.key}` : JSON.stringify(c));
+
 /**
  * The positions of the accounts that meet every condition, ascending: each condition narrows what
- * the previous ones kept.
+ * the previous ones kept. Filters evaluated together often share a condition (the same grades, the
+ * same plan): with a `memo` shared between the calls, a condition tested over every account is
+ * tested once and its positions reused.
  *
  * @example
  * const conditions = [filterConditions(ws, filter, now)];
@@ -362,14 +369,22 @@ export function matchAccounts(
   rows: FilterRows,
   conditions: readonly FilterCondition[],
   sets: FilterSets,
-): number[] {
-  const [first, ...rest] = [...conditions]
-    .sort((a, b) => COST[a.kind] - COST[b.kind])
-    .map((c) => conditionTest(c, rows, sets));
-  let kept: number[] = [];
+  memo?: Map<string, readonly number[]>,
+): readonly number[] {
+  const [first, ...rest] = [...conditions].sort((a, b) => COST[a.kind] - COST[b.kind]);
   const n = rows.ids.length;
-  for (let i = 0; i < n; i++) if (!first || first(i)) kept.push(i);
-  for (const test of rest) kept = kept.filter(test);
+  let kept: readonly number[];
+  const key = first && memo ? conditionKey(first) : '';
+  const known = memo?.get(key);
+  if (known) kept = known;
+  else {
+    const test = first ? conditionTest(first, rows, sets) : () => true;
+    const all: number[] = [];
+    for (let i = 0; i < n; i++) if (test(i)) all.push(i);
+    memo?.set(key, all);
+    kept = all;
+  }
+  for (const c of rest) kept = kept.filter(conditionTest(c, rows, sets));
   return kept;
 }
 
@@ -410,6 +425,12 @@ export async function readFilterRows(
   };
   const accountColumns = byTable('a');
   const accounts = await read('a', accountColumns);
+  // In id order, so callers can merge against other id-ordered lists (the database's order may
+  // follow a collation; JavaScript's is the one they compare with).
+  let sorted = true;
+  for (let i = 1; i < accounts.length && sorted; i++)
+    sorted = (accounts[i - 1]![0] as string) < (accounts[i]![0] as string);
+  if (!sorted) accounts.sort((x, y) => ((x[0] as string) < (y[0] as string) ? -1 : 1));
   const n = accounts.length;
   const ids = new Array<string>(n);
   const positionOf = new Map<string, number>();
@@ -445,17 +466,51 @@ export async function readFilterRows(
       }
     }
   }
+  const values = (column: FilterColumn) => {
+    if (column === 'a.id') return ids;
+    const found = columns.get(column);
+    if (!found) throw new Error(`${column} was not read: pass the conditions that use it to readFilterRows`);
+    return found;
+  };
+  const lowered = new Map<FilterColumn, (string | null)[]>();
   return {
     ids,
     positionOf,
-    values(column) {
-      if (column === 'a.id') return ids;
-      const values = columns.get(column);
-      if (!values)
-        throw new Error(`${column} was not read: pass the conditions that use it to readFilterRows`);
-      return values;
+    values,
+    lowered(column) {
+      let out = lowered.get(column);
+      if (!out) {
+        out = Array.from(values(column) as ArrayLike<string | null>, (v) =>
+          v === null ? null : asciiLower(v),
+        );
+        lowered.set(column, out);
+      }
+      return out;
     },
   };
+}
+
+/**
+ * The distinct account-id sets many filters' conditions need, each as a query of one `account_id`
+ * column: to run wherever the caller reads (`readFilterSets` runs them here), then `filterSets`.
+ */
+export function filterSetQueries(
+  db: Kysely<DB>,
+  conditionLists: readonly (readonly FilterCondition[])[],
+): { key: string; query: Compilable }[] {
+  const out = new Map<string, Compilable>();
+  for (const conditions of conditionLists)
+    for (const c of conditions) {
+      if (c.kind !== 'inSet' || out.has(c.key)) continue;
+      const query = sql`select distinct account_id from (${c.ids}) ids where account_id is not null`;
+      out.set(c.key, { compile: () => query.compile(db) });
+    }
+  return [...out].map(([key, query]) => ({ key, query }));
+}
+
+/** The sets from the rows `filterSetQueries`' queries answered, in their order. */
+export function filterSets(queries: readonly { key: string }[], results: readonly unknown[][][]): FilterSets {
+  return new Map(queries.map((q, i) => [q.key, new Set(results[i]!.map((r) => r[0] as string))]));
 }
 
 /** The account-id sets of many filters' conditions, each distinct set read once. */
@@ -463,14 +518,8 @@ export async function readFilterSets(
   db: Kysely<DB>,
   conditionLists: readonly (readonly FilterCondition[])[],
 ): Promise<FilterSets> {
-  const sets = new Map<string, Set<string>>();
-  for (const conditions of conditionLists)
-    for (const c of conditions) {
-      if (c.kind !== 'inSet' || sets.has(c.key)) continue;
-      const { rows } = await sql<{
-        account_id: string | null;
-      }>`select distinct account_id from (${c.ids}) ids`.execute(db);
-      sets.set(c.key, new Set(rows.flatMap((r) => (r.account_id === null ? [] : [r.account_id]))));
-    }
-  return sets;
+  const queries = filterSetQueries(db, conditionLists);
+  const results: unknown[][][] = [];
+  for (const q of queries) results.push(await selectRows(db, q.query));
+  return filterSets(queries, results);
 }

@@ -4,6 +4,7 @@
  * CRM kept in step with a segment.
  */
 export * from './auto-lists.js';
+export * from './evaluate.js';
 export * from './export.js';
 export { mainSubscription, refreshAccountFacets } from './facets.js';
 export * from './list-sync.js';

@@ -353,16 +353,25 @@ async function assertIdle(db: Kysely<DB>, workspaceId: string, segmentId: string
 }
 
 /**
- * Record a run as running. Two starts that both passed `assertIdle` (a sync by hand and one after a
- * score run) meet the partial unique index on running runs: the second is refused the same way.
+ * Record a new run as running (its counts at zero) and answer its id. Two starts that both passed
+ * `assertIdle` (a sync by hand and one after a score run) meet the partial unique index on running
+ * runs: the second is refused the same way.
  */
-async function insertRunningRun(db: Kysely<DB>, row: Insertable<SegmentListRunsTable>) {
+async function startRun(
+  db: Kysely<DB>,
+  run: Omit<Insertable<SegmentListRunsTable>, 'id' | 'status' | 'added' | 'removed' | 'missing' | 'failed'>,
+): Promise<string> {
+  const id = `lrun_${randomUUID()}`;
   try {
-    await db.insertInto('segment_list_runs').values(row).execute();
+    await db
+      .insertInto('segment_list_runs')
+      .values({ id, ...run, status: 'running', added: 0, removed: 0, missing: 0, failed: 0 })
+      .execute();
   } catch (error) {
-    if (isUniqueViolation(error)) throw alreadyRunning(row.destination, null);
+    if (isUniqueViolation(error)) throw alreadyRunning(run.destination, null);
     throw error;
   }
+  return id;
 }
 
 async function finish(
@@ -422,9 +431,7 @@ export async function runListSync(
   const opened = await openLists(deps, workspaceId, opts.destination);
   const listName = opts.listName ?? defaultListName(segment);
   await assertIdle(db, workspaceId, segment.id, opts.destination);
-  const runId = `lrun_${randomUUID()}`;
-  await insertRunningRun(db, {
-    id: runId,
+  const runId = await startRun(db, {
     workspace_id: workspaceId,
     segment_id: segment.id,
     destination: opts.destination,
@@ -432,11 +439,6 @@ export async function runListSync(
     list_name: listName,
     kind: 'sync',
     rollback_of: null,
-    status: 'running',
-    added: 0,
-    removed: 0,
-    missing: 0,
-    failed: 0,
     created_by: createdBy,
     trigger: opts.trigger ?? 'manual',
     started_at: deps.clock.now().toISOString(),
@@ -527,9 +529,7 @@ export async function rollbackListRun(
     .where('run_id', '=', runId)
     .where('status', '=', 'done')
     .execute();
-  const undoId = `lrun_${randomUUID()}`;
-  await insertRunningRun(db, {
-    id: undoId,
+  const undoId = await startRun(db, {
     workspace_id: workspaceId,
     segment_id: run.segmentId,
     destination: run.destination,
@@ -537,11 +537,6 @@ export async function rollbackListRun(
     list_name: run.listName,
     kind: 'rollback',
     rollback_of: runId,
-    status: 'running',
-    added: 0,
-    removed: 0,
-    missing: 0,
-    failed: 0,
     created_by: createdBy,
     started_at: deps.clock.now().toISOString(),
   });

@@ -199,6 +199,11 @@ export async function deleteSegment(db: Kysely<DB>, workspaceId: string, idOrNam
       .where('segment_id', '=', segment.id)
       .execute();
     await tx
+      .deleteFrom('segment_auto_lists')
+      .where('workspace_id', '=', workspaceId)
+      .where('segment_id', '=', segment.id)
+      .execute();
+    await tx
       .deleteFrom('segments')
       .where('workspace_id', '=', workspaceId)
       .where('id', '=', segment.id)

@@ -139,4 +139,15 @@ describe('segment list sync', () => {
       planListSync(bed.deps, bed.workspaceId, 'Pro accounts', { destination: 'nope' }),
     ).rejects.toMatchObject({ status: 404 });
   });
+
+  it('runs one sync of a list at a time: of two started together, the second is refused (409)', async () => {
+    const start = () =>
+      runListSync(bed.deps, bed.workspaceId, 'Pro accounts', { destination: 'attio', trigger: 'auto' }, null);
+    const outcomes = await Promise.allSettled([start(), start()]);
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    const refused = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason).toMatchObject({ status: 409, code: 'list_sync_running' });
+    const [latest] = await listRunsOfSegment(db(), bed.workspaceId, 'Pro accounts');
+    expect(latest).toMatchObject({ trigger: 'auto', status: 'succeeded' });
+  });
 });

@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { recordAudit } from '../../audit/index.js';
 import { auditActorOf } from '../../auth/index.js';
+import { enqueueDueListSyncs } from '../../jobs/index.js';
 import { accountFilter, accountFilterShape } from '../../scoring/index.js';
 import {
   createSegment,
@@ -174,6 +175,8 @@ export const segmentRoutes: FastifyPluginAsyncZod = async (app) => {
       if (request.body.filter) {
         await evaluateSegment(db(), actor.workspaceId, segment, now);
         segment = await findSegment(db(), actor.workspaceId, segment.id);
+        // A list the segment keeps follows the new membership now, not at the worker's next check.
+        await enqueueDueListSyncs(rt.jobs, db(), actor.workspaceId);
       }
       await recordAudit(
         db(),
