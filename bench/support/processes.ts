@@ -15,14 +15,16 @@ export function spawnTs(file: string, args: string[] = [], env: NodeJS.ProcessEn
 }
 
 /**
- * Run a TypeScript file as one bundled JavaScript file in a new Node process (no TypeScript loader),
- * stdout piped: for measuring a process's memory as production runs it (compiled code), since the
- * loader alone holds some 60 MB. Bundled the way the test suites bundle their child processes.
+ * Run a TypeScript file as bundled JavaScript in a new Node process (no TypeScript loader), stdout
+ * piped: for measuring a process's memory as production runs it (compiled code), since the loader
+ * alone holds some 60 MB. Bundled the way the test suites bundle their child processes, with the
+ * packages left in node_modules as a build loads them (parsing one bundle of them all would be the
+ * high-water mark of a small program's memory).
  *
  * @example const child = await spawnBundled('bench/segments/export-child.ts', [file]);
  */
 export async function spawnBundled(file: string, args: string[] = []): Promise<ChildProcess> {
-  return spawn(process.execPath, [...(await nodeArgsFor(file)), ...args], {
+  return spawn(process.execPath, [...(await nodeArgsFor(file, { packages: 'external' })), ...args], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'silent' },
     stdio: ['pipe', 'pipe', 'inherit'],

@@ -17,16 +17,26 @@ const built = new Map<string, Promise<string[]>>();
  * const cli = await nodeArgsFor('src/cli/main.ts');
  * await execFile(process.execPath, [...cli, 'workspaces', 'list']);
  */
-export function nodeArgsFor(entry: string): Promise<string[]> {
-  let args = built.get(entry);
+export function nodeArgsFor(
+  entry: string,
+  opts: { packages?: 'bundled' | 'external' } = {},
+): Promise<string[]> {
+  const packages = opts.packages ?? 'bundled';
+  const key = `${packages} ${entry}`;
+  let args = built.get(key);
   if (!args) {
-    args = bundle(entry);
-    built.set(entry, args);
+    args = bundle(entry, packages);
+    built.set(key, args);
   }
   return args;
 }
 
-async function bundle(entry: string): Promise<string[]> {
+/**
+ * `packages: 'external'` leaves every package outside the bundle, loaded from node_modules as a
+ * compiled build loads them: slower to start, but without parsing one large file first (a memory
+ * measurement's high-water mark is then the program's, not the parse's).
+ */
+async function bundle(entry: string, packages: 'bundled' | 'external'): Promise<string[]> {
   const source = path.join(root, entry);
   try {
     const { build } = await import('esbuild');
@@ -38,7 +48,9 @@ async function bundle(entry: string): Promise<string[]> {
       target: 'node20',
       // Packages are bundled too (resolving hundreds of files is most of a start); only native
       // addons stay outside, loaded through a `require` made for the bundle.
-      external: ['better-sqlite3', 'pg-native'],
+      ...(packages === 'external'
+        ? { packages: 'external' as const }
+        : { external: ['better-sqlite3', 'pg-native'] }),
       banner: {
         js: "import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);",
       },
@@ -50,7 +62,7 @@ async function bundle(entry: string): Promise<string[]> {
     // Named by content: files running the same code share one bundle, and the cache holds one
     // file per version of an entry instead of one per test process.
     const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
-    const outfile = path.join(cacheDir, `${path.basename(entry, '.ts')}-${hash}.mjs`);
+    const outfile = path.join(cacheDir, `${path.basename(entry, '.ts')}-${packages}-${hash}.mjs`);
     if (!fs.existsSync(outfile)) {
       fs.mkdirSync(cacheDir, { recursive: true });
       const temp = `${outfile}.${process.pid}.tmp`;
