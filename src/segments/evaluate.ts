@@ -240,7 +240,7 @@ async function evaluate(
   // For all segments of a large workspace on a SQLite file: the open stays and the account-id sets
   // are read on another core while this thread reads the accounts' columns, and a writer thread
   // starts meanwhile.
-  const setQueries = filterSetQueries(db, conditions);
+  const setQueries = filterSetQueries(db, workspaceId, conditions);
   const queries = [openStaysQuery(db, workspaceId, one), ...setQueries.map((q) => q.query)];
   const threads =
     !one && (await accountCount(db, workspaceId)) >= (opts.threadsFromAccounts ?? THREADS_FROM_ACCOUNTS);
