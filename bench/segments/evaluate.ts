@@ -124,7 +124,7 @@ export const segmentsBench: BenchSuite = {
         value: Math.round(out.maxRssMb),
         unit: 'MB',
         target: { op: '<=' as const, value: 200 },
-        note: `maxRSS of the exporting process (bundled JavaScript; the parent seeded the database): ${Math.round(out.baselineRssMb)} MB with the code loaded and the database open, at most ${Math.round(out.peakRssMb - out.baselineRssMb)} MB more while exporting (RSS sampled after every chunk)`,
+        note: `high-water RSS of the exporting process (VmHWM; bundled JavaScript; the parent seeded the database): ${Math.round(out.baselineRssMb)} MB with the code loaded and the database open, at most ${Math.round(out.peakRssMb - out.baselineRssMb)} MB more while exporting (RSS sampled after every chunk)`,
       },
     );
     return results;
