@@ -12,9 +12,8 @@ import { type DB, selectRows } from '../db/index.js';
  *
  * What each field asks of an account is written once, as data (`filterConditions`); a condition has
  * two forms side by side: SQL, for lists, exports and alert rules (`accountFilterConditions`), and a
- * test over columns read once, for evaluating every segment after a score run in one pass
- * (`matchAccounts`; account-id sets and text searches are read through their SQL form).
- * test/segments/matcher.test.ts holds the two forms equal.
+ * test over rows read once, for evaluating every segment after a score run in one pass
+ * (`matchAccounts`). test/segments/matcher.test.ts holds the two forms equal.
  */
 
 const GRADE_LIST = /^(M100|M75|M50|M25|M10)(,(M100|M75|M50|M25|M10))*$/;
@@ -150,10 +149,7 @@ export type FilterCondition =
   | { kind: 'hasKey'; column: FilterColumn; key: string }
   /** The account is among the ids `ids` selects (one `account_id` column); `key` names the set. */
   | { kind: 'inSet'; key: string; ids: RawBuilder<unknown> }
-  /**
-   * One of the columns, lower-cased (by the database's `lower`: ASCII letters on SQLite), contains
-   * `text` (given lower-cased). Segment evaluation tests it as an account-id set the database reads.
-   */
+  /** One of the columns, lower-cased (ASCII letters, as SQLite's `lower`), contains `text` (given lower-cased). */
   | { kind: 'contains'; columns: readonly FilterColumn[]; text: string };
 
 /**
@@ -282,6 +278,8 @@ export function accountFilterConditions(
 
 // ---- In-memory form -------------------------------------------------------------------------
 
+const asciiLower = (text: string) => text.replace(/[A-Z]/g, (c) => c.toLowerCase());
+
 /** Scores are read as numbers (NaN where there is none, which no bound admits). */
 const NUMERIC = new Set<FilterColumn>(Object.values(SCORE_COLUMNS));
 
@@ -294,24 +292,14 @@ export interface FilterRows {
   positionOf: ReadonlyMap<string, number>;
   /** The column's values by position; null (NaN for scores) where the account has none. */
   values(column: FilterColumn): ArrayLike<unknown>;
+  /** A text column lower-cased (ASCII letters), computed once for every condition that searches it. */
+  lowered(column: FilterColumn): ArrayLike<string | null>;
 }
 
-/** The account-id sets conditions need, by `setKey` (`readFilterSets`). */
+/** The account-id sets conditions need, by key (`readFilterSets`). */
 export type FilterSets = ReadonlyMap<string, ReadonlySet<string>>;
 
-/**
- * The conditions tested as a set of account ids read from the database: `inSet`, and `contains`
- * (a text search runs in SQLite, through the condition's SQL form, rather than bringing every name
- * and domain into memory); undefined for the others, tested on columns.
- */
-const setKey = (c: FilterCondition) =>
-  c.kind === 'inSet'
-    ? c.key
-    : c.kind === 'contains'
-      ? `contains ${c.columns.join(',')} ${c.text}`
-      : undefined;
-
-/** One condition as a test of the account at a position (`sets` holds every set condition's ids). */
+/** One condition as a test of the account at a position (`sets` holds every `inSet` condition's ids). */
 function conditionTest(c: FilterCondition, rows: FilterRows, sets: FilterSets): (i: number) => boolean {
   switch (c.kind) {
     case 'oneOf': {
@@ -335,12 +323,10 @@ function conditionTest(c: FilterCondition, rows: FilterRows, sets: FilterSets): 
       const key = `,${c.key},`;
       return (i) => v[i] !== null && v[i]!.includes(key);
     }
-    case 'inSet':
-    case 'contains': {
-      const key = setKey(c)!;
-      const ids = sets.get(key);
+    case 'inSet': {
+      const ids = sets.get(c.key);
       if (!ids)
-        throw new Error(`the account set "${key}" was not read: pass every condition to readFilterSets`);
+        throw new Error(`the account set "${c.key}" was not read: pass every condition to readFilterSets`);
       const mark = new Uint8Array(rows.ids.length);
       for (const id of ids) {
         const i = rows.positionOf.get(id);
@@ -348,20 +334,24 @@ function conditionTest(c: FilterCondition, rows: FilterRows, sets: FilterSets): 
       }
       return (i) => mark[i] === 1;
     }
+    case 'contains': {
+      const columns = c.columns.map((column) => rows.lowered(column));
+      return (i) => columns.some((v) => v[i] !== null && v[i]!.includes(c.text));
+    }
   }
 }
 
-/** Cheap tests first, so the costlier ones (a substring per account) see only the accounts the others kept. */
+/** Cheap tests first, so the costly ones (text search) see only the accounts the others kept. */
 const COST: Record<FilterCondition['kind'], number> = {
   inSet: 0,
-  contains: 0,
   oneOf: 1,
   compare: 1,
   hasKey: 2,
+  contains: 3,
 };
 
 /** What a condition asks, as text: equal conditions of different filters have the same key. */
-const conditionKey = (c: FilterCondition) => setKey(c) ?? JSON.stringify(c);
+const conditionKey = (c: FilterCondition) => (c.kind === 'inSet' ? `inSet ${c.key}` : JSON.stringify(c));
 
 /**
  * The positions of the accounts that meet every condition, ascending: each condition narrows what
@@ -372,7 +362,7 @@ const conditionKey = (c: FilterCondition) => setKey(c) ?? JSON.stringify(c);
  * @example
  * const conditions = [filterConditions(ws, filter, now)];
  * const rows = await readFilterRows(db, ws, conditions);
- * const at = matchAccounts(rows, conditions[0], await readFilterSets(db, ws, conditions));
+ * const at = matchAccounts(rows, conditions[0], await readFilterSets(db, conditions));
  * at.map((i) => rows.ids[i]);
  */
 export function matchAccounts(
@@ -406,7 +396,7 @@ const FILTER_TABLES = {
 } as const;
 
 const columnsOf = (c: FilterCondition): readonly FilterColumn[] =>
-  c.kind === 'contains' || c.kind === 'inSet' ? [] : [c.column];
+  c.kind === 'contains' ? c.columns : c.kind === 'inSet' ? [] : [c.column];
 
 /**
  * Every account of the workspace with the columns `conditionLists` read (all of them when omitted):
@@ -482,7 +472,22 @@ export async function readFilterRows(
     if (!found) throw new Error(`${column} was not read: pass the conditions that use it to readFilterRows`);
     return found;
   };
-  return { ids, positionOf, values };
+  const lowered = new Map<FilterColumn, (string | null)[]>();
+  return {
+    ids,
+    positionOf,
+    values,
+    lowered(column) {
+      let out = lowered.get(column);
+      if (!out) {
+        out = Array.from(values(column) as ArrayLike<string | null>, (v) =>
+          v === null ? null : asciiLower(v),
+        );
+        lowered.set(column, out);
+      }
+      return out;
+    },
+  };
 }
 
 /**
@@ -491,20 +496,14 @@ export async function readFilterRows(
  */
 export function filterSetQueries(
   db: Kysely<DB>,
-  workspaceId: string,
   conditionLists: readonly (readonly FilterCondition[])[],
 ): { key: string; query: Compilable }[] {
   const out = new Map<string, Compilable>();
   for (const conditions of conditionLists)
     for (const c of conditions) {
-      const key = setKey(c);
-      if (key === undefined || out.has(key)) continue;
-      const ids =
-        c.kind === 'inSet'
-          ? c.ids
-          : sql`select a.id as account_id from accounts a where a.workspace_id = ${workspaceId} and ${conditionSql(c)}`;
-      const query = sql`select distinct account_id from (${ids}) ids where account_id is not null`;
-      out.set(key, { compile: () => query.compile(db) });
+      if (c.kind !== 'inSet' || out.has(c.key)) continue;
+      const query = sql`select distinct account_id from (${c.ids}) ids where account_id is not null`;
+      out.set(c.key, { compile: () => query.compile(db) });
     }
   return [...out].map(([key, query]) => ({ key, query }));
 }
@@ -517,10 +516,9 @@ export function filterSets(queries: readonly { key: string }[], results: readonl
 /** The account-id sets of many filters' conditions, each distinct set read once. */
 export async function readFilterSets(
   db: Kysely<DB>,
-  workspaceId: string,
   conditionLists: readonly (readonly FilterCondition[])[],
 ): Promise<FilterSets> {
-  const queries = filterSetQueries(db, workspaceId, conditionLists);
+  const queries = filterSetQueries(db, conditionLists);
   const results: unknown[][][] = [];
   for (const q of queries) results.push(await selectRows(db, q.query));
   return filterSets(queries, results);

@@ -54,7 +54,7 @@ describe('segment matcher', () => {
   it('selects what the accounts list selects in SQL, for every kind of filter', async () => {
     const conditions = FILTERS.map((f) => filterConditions(WS, accountFilter.parse(f), NOW));
     const rows = await readFilterRows(t.db.kysely, WS);
-    const sets = await readFilterSets(t.db.kysely, WS, conditions);
+    const sets = await readFilterSets(t.db.kysely, conditions);
     const domains = rows.values('a.domain');
     for (const [i, filter] of FILTERS.entries()) {
       const sqlDomains = (
