@@ -243,24 +243,25 @@ async function evaluate(
   const ordered = [...segments].sort((a, b) => (a.id < b.id ? -1 : 1));
   const conditions = ordered.map((s) => filterConditions(workspaceId, s.filter, now));
   // For all segments of a large workspace on a SQLite file: the open stays and the account-id sets
-  // are read on another core while this thread reads the accounts' columns, and a writer thread
-  // starts meanwhile.
+  // are read on another core while this thread reads the accounts' columns; then a writer thread
+  // writes while this one diffs (started only then, so its start does not slow the reads).
   const setQueries = filterSetQueries(db, conditions);
   const queries = [openStaysQuery(db, workspaceId, one), ...setQueries.map((q) => q.query)];
   const threads =
     !one && (await accountCount(db, workspaceId)) >= (opts.threadsFromAccounts ?? THREADS_FROM_ACCOUNTS);
   const onThread = threads ? selectRowsOnThread(db, queries) : null;
   onThread?.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+  const rows = await readFilterRows(db, workspaceId, conditions);
+  const [openRows, ...setRows] = onThread
+    ? await onThread
+    : await Promise.all(queries.map((q) => selectRows(db, q)));
+  const open = new Map(openRows!.map(([segmentId, ids]) => [segmentId as string, ids as string]));
+  const sets = filterSets(setQueries, setRows);
+
   const writer = threads ? BackgroundWriter.open(db) : null;
   const sink = writer ? threadSink(writer, workspaceId, at) : transactionSink(db, workspaceId, at);
   const results: EvaluationResult[] = [];
   try {
-    const rows = await readFilterRows(db, workspaceId, conditions);
-    const [openRows, ...setRows] = onThread
-      ? await onThread
-      : await Promise.all(queries.map((q) => selectRows(db, q)));
-    const open = new Map(openRows!.map(([segmentId, ids]) => [segmentId as string, ids as string]));
-    const sets = filterSets(setQueries, setRows);
     const memo = new Map<string, readonly number[]>();
     ordered.forEach((segment, i) => {
       const change = diff(
